@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmon: build the module and all userspace, run the tests, lint, install.
+#
+#   make              vmon.ko and every userspace binary
+#   make deps         install the Debian packages needed (idempotent)
+#   make check        unit tests on the host, then the kselftests in the test VM
+#   make demo         set up, build, boot the test VM and show what works
+#   make lint         checkpatch --strict on kernel code, clang-format on userspace
+#   make install      module, binaries, header and man pages (DESTDIR, PREFIX)
+#
+# KDIR chooses the kernel build tree: the running kernel's when it exists,
+# else the headers of the test kernel that 'make deps' installs.
+
+TOP := $(CURDIR)
+export VMON_CACHE ?= $(TOP)/.cache
+
+KVER ?= $(shell $(TOP)/tools/kcache version 2>/dev/null)
+ifneq ($(wildcard /lib/modules/$(shell uname -r)/build),)
+KDIR ?= /lib/modules/$(shell uname -r)/build
+else
+KDIR ?= /usr/src/linux-headers-$(KVER)
+endif
+
+B := build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+USER_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
+	-I$(TOP)/uapi -I$(TOP)/supervisor/include $(CFLAGS)
+KSFT_INC := $(VMON_CACHE)/linux-src/include
+KSFT_STAMP := $(VMON_CACHE)/linux-src/.complete
+TEST_CFLAGS := $(USER_CFLAGS) -I$(KSFT_INC) -Wno-unused-parameter
+
+# Component fragments append to these lists.
+BINS :=
+LIBS :=
+UNIT_TESTS :=
+VM_TESTS :=
+MAN_PAGES :=
+# The shared supervisor library, linked by every binary (supervisor/lib).
+LIBVMON := $(B)/libvmon.a
+
+.PHONY: all module userspace deps check check-host check-vm demo lint \
+	install clean help
+all: module userspace
+
+include $(sort $(wildcard supervisor/*/build.mk selftests/*/build.mk \
+	tools/*/build.mk))
+
+userspace: $(BINS) $(UNIT_TESTS) $(VM_TESTS)
+
+# The module: warnings are errors here, not in Kbuild, so that a user's build
+# against another kernel never breaks on a new warning.
+module:
+	@test -d $(KDIR) || { echo "make: no kernel build tree at $(KDIR) (run: make deps)"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 KCFLAGS=-Werror modules
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(B)/selftests/%.o: selftests/%.c | $(KSFT_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(KSFT_STAMP):
+	$(TOP)/tools/kcache src >/dev/null
+
+deps:
+	@$(TOP)/tools/deps
+
+check: deps
+	$(MAKE) all
+	$(TOP)/tools/check
+
+check-host: userspace
+	$(TOP)/tools/check --host-only
+
+check-vm: all
+	$(TOP)/tools/check --vm-only
+
+demo: deps
+	$(MAKE) all
+	$(TOP)/tools/demo
+
+lint: $(KSFT_STAMP)
+	$(TOP)/tools/lint
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/linux \
+		$(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 uapi/linux/vmon.h $(DESTDIR)$(PREFIX)/include/linux/
+	$(if $(MAN_PAGES),install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
+	install -D -m 0644 tools/vmon.modules-load $(DESTDIR)/etc/modules-load.d/vmon.conf
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+	rm -rf $(B)
+
+help:
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

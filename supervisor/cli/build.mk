@@ -1,0 +1,7 @@
+# vmon: the command line.
+VMON_CLI_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard supervisor/cli/*.c))
+VMON_CLI_LDLIBS := -ljson-c
+BINS += $(B)/vmon
+
+$(B)/vmon: $(VMON_CLI_OBJS) $(LIBVMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(VMON_CLI_LDLIBS)
