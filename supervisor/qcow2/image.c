@@ -534,3 +534,58 @@ int vimg_resize(struct vimg *q, uint64_t new_size, bool shrink)
 		q->size = new_size;
 	return ret;
 }
+
+/* Refcount table and blocks needed to describe 'clusters' clusters plus themselves. */
+static uint64_t refcount_meta(uint64_t clusters, uint64_t cs, int refcount_bits)
+{
+	uint64_t per_block = cs * 8 / refcount_bits, per_table = cs / 8;
+	uint64_t blocks = 0, table = 0, n = 0, prev;
+
+	do {
+		prev = n;
+		blocks = (clusters + table + blocks + per_block - 1) / per_block;
+		table = (blocks + per_table - 1) / per_table;
+		n = clusters + blocks + table;
+	} while (n != prev);
+	return (blocks + table) * cs;
+}
+
+void qcow2_measure(uint64_t size, uint32_t cs, int refcount_bits, bool extended_l2,
+		   uint64_t allocated, uint64_t *required, uint64_t *fully_allocated)
+{
+	uint64_t esz = extended_l2 ? 16 : 8, total = align_up(size, cs), meta = cs, nl2e, nl1e;
+
+	nl2e = align_up(total / cs, cs / esz);
+	meta += nl2e * esz;
+	nl1e = align_up(nl2e * esz / cs, cs / 8);
+	meta += nl1e * 8;
+	meta += refcount_meta((meta + total) / cs, cs, refcount_bits);
+	*fully_allocated = meta + total;
+	*required = meta + allocated;
+}
+
+uint32_t vimg_cluster_size(const struct vimg *img)
+{
+	return img->fmt == VIMG_QCOW2 ? img->cs : 0;
+}
+
+int vimg_discard(struct vimg *img, uint64_t off, uint64_t len)
+{
+	uint64_t v, end = off + len;
+	int ret;
+
+	if (!img->rw)
+		return qerr(EROFS, "%s: opened read-only", img->path);
+	if (img->fmt == VIMG_RAW)
+		return vimg_pwrite_zeroes(img, off, len);
+	ret = mark_dirty(img);
+	if (ret)
+		return ret;
+	for (v = align_up(off, img->cs); v + img->cs <= end || (v < end && end == img->size);
+	     v += img->cs) {
+		ret = qcow2_discard_cluster(img, v);
+		if (ret)
+			return ret;
+	}
+	return qcow2_flush_meta(img);
+}

@@ -66,6 +66,10 @@ int vimg_pread(struct vimg *img, void *buf, size_t len, uint64_t off);
 int vimg_pwrite(struct vimg *img, const void *buf, size_t len, uint64_t off);
 /* Make [off, off+len) read as zeroes (zero clusters where possible). */
 int vimg_pwrite_zeroes(struct vimg *img, uint64_t off, uint64_t len);
+/* Drop whole clusters in [off, off+len): they read from the backing file again. */
+int vimg_discard(struct vimg *img, uint64_t off, uint64_t len);
+/* Cluster size (qcow2) or 0 (raw). */
+uint32_t vimg_cluster_size(const struct vimg *img);
 /* Write one whole cluster compressed (qcow2 only; off cluster-aligned). */
 int vimg_pwrite_compressed(struct vimg *img, const void *buf, size_t len, uint64_t off);
 
