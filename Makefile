@@ -39,9 +39,12 @@ BINS :=
 LIBS :=
 UNIT_TESTS :=
 VM_TESTS :=
+SYSTEM_TESTS :=
 MAN_PAGES :=
 # The shared supervisor library, linked by every binary (supervisor/lib).
 LIBVMON := $(B)/libvmon.a
+# Helpers every test links (selftests/lib).
+TEST_LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard selftests/lib/*.c))
 
 .PHONY: all module userspace deps check check-host check-vm demo lint \
 	install clean help
@@ -72,15 +75,17 @@ $(KSFT_STAMP):
 deps:
 	@$(TOP)/tools/deps
 
+TEST_ENV = UNIT_TESTS='$(UNIT_TESTS)' VM_TESTS='$(VM_TESTS)' SYSTEM_TESTS='$(SYSTEM_TESTS)'
+
 check: deps
 	$(MAKE) all
-	$(TOP)/tools/check
+	$(TEST_ENV) $(TOP)/tools/check
 
 check-host: userspace
-	$(TOP)/tools/check --host-only
+	$(TEST_ENV) $(TOP)/tools/check --host-only
 
 check-vm: all
-	$(TOP)/tools/check --vm-only
+	$(TEST_ENV) $(TOP)/tools/check --vm-only
 
 demo: deps
 	$(MAKE) all
@@ -98,9 +103,14 @@ install: all
 	$(if $(MAN_PAGES),install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	install -D -m 0644 tools/vmon.modules-load $(DESTDIR)/etc/modules-load.d/vmon.conf
 
+# Not Kbuild's clean: it deletes every *.ko and modules.order below M=, and
+# the ignored cache below us holds a whole kernel's modules.
+KBUILD_DIRS := kmod vhost blk
 clean:
-	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	rm -rf $(B)
+	rm -f vmon.ko vmon.o vmon.mod vmon.mod.c vmon.mod.o .vmon* .module-common.o \
+		modules.order Module.symvers .modules.order.cmd .Module.symvers.cmd
+	find $(wildcard $(KBUILD_DIRS)) \( -name '*.o' -o -name '.*.cmd' -o -name '*.mod' \) -delete
 
 help:
 	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
