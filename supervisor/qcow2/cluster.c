@@ -579,7 +579,7 @@ int qcow2_write_compressed(struct vimg *q, const void *buf, uint64_t off)
 	ret = get_l2_rw(q, off, &l2);
 	if (ret)
 		goto out;
-	if (q->comp_next && q->comp_next + clen <= q->comp_end) {
+	if (q->comp_next && q->comp_next + clen <= q->comp_end && rc_max(q) > 1) {
 		host = q->comp_next;
 		for (c = host & ~(q->cs - 1); c < host + clen; c += q->cs) {
 			ret = rc_update(q, c, q->cs, 1);
