@@ -65,6 +65,7 @@ static int walk_l2(struct ck *c, uint64_t l2off, bool active)
 	ret = pread_full(q->fd, c->l2, q->cs, l2off);
 	if (ret)
 		return ret;
+	c->next_contig = 0;	/* contiguity is counted within one L2 table */
 	for (j = 0; j < l2_entries(q); j++) {
 		e = l2_get(q, c->l2, j, &bm);
 		if (e & QCOW_COMPRESSED) {

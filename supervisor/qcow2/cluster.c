@@ -656,15 +656,15 @@ static int classify(struct vimg *q, uint64_t vaddr, enum kind *k, uint64_t *host
 	scs = sc_size(q);
 	s = (vaddr - vc) / scs;
 	*end = vc + (s + 1) * scs;
-	*host += s * scs;
+	if (*host)
+		*host += s * scs;
 	if ((bm >> s) & 1) {
 		*k = K_DATA;
 	} else if ((bm >> (32 + s)) & 1) {
 		*k = K_ZERO;
 		*host = 0;
 	} else {
-		*k = K_UNALLOC;
-		*host = 0;
+		*k = K_UNALLOC;	/* keeps the host offset: qemu-img map shows it */
 	}
 	return 0;
 }
@@ -689,7 +689,9 @@ int qcow2_block_status(struct vimg *q, uint64_t off, uint64_t len, struct vimg_e
 			return ret;
 		if (k2 != k || k == K_COMP)
 			break;
-		if (k == K_DATA && h2 != hoff + (cur - off))
+		if ((k == K_DATA || k == K_UNALLOC) && (h2 != 0) != (host != 0))
+			break;
+		if ((k == K_DATA || (k == K_UNALLOC && host)) && h2 != hoff + (cur - off))
 			break;
 		if (k == K_ZERO && (h2 != 0) != (host != 0))
 			break;
@@ -705,7 +707,7 @@ int qcow2_block_status(struct vimg *q, uint64_t off, uint64_t len, struct vimg_e
 	x->zero = k == K_ZERO;
 	x->data = k == K_DATA || k == K_COMP;
 	x->compressed = k == K_COMP;
-	if (k == K_DATA) {
+	if (k == K_DATA || (k == K_UNALLOC && host)) {
 		x->has_offset = true;
 		x->offset = hoff;
 	}

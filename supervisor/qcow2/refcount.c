@@ -312,6 +312,61 @@ static bool block_missing(const struct vimg *q, uint64_t c)
 	return bi >= q->rt_entries || !(q->rt[bi] & RT_OFFSET_MASK);
 }
 
+/*
+ * The ranges from cluster c (which opens a range without a block) on are
+ * free. Put the k blocks that describe [c, c + k + n) at c..c+k-1 so that
+ * n clusters after them are contiguous. Returns k, 0 when the ranges are
+ * not all blockless, or -errno.
+ */
+static int blocks_in_front(struct vimg *q, uint64_t c, uint64_t n)
+{
+	uint64_t E = 1ull << q->rb_bits, k = 1, bi = c >> q->rb_bits, j;
+	uint8_t b[8];
+	void *blk;
+	int ret;
+
+	while (k * E < k + n)
+		k++;
+	if (k >= E)
+		return 0;
+	if (bi + k - 1 >= q->rt_entries) {
+		ret = grow_rt(q, bi + k - 1);
+		if (ret)
+			return ret;
+	}
+	for (j = 0; j < k; j++)
+		if (!block_missing(q, (bi + j) << q->rb_bits))
+			return 0;
+	for (j = 0; j < k; j++) {
+		uint64_t off = (c + j) << q->cluster_bits;
+
+		ret = tcache_get(&q->rbc, off, false, &blk);
+		if (ret)
+			return ret;
+		if (j == 0) {
+			uint64_t i;
+
+			for (i = 0; i < k; i++)
+				rb_set(q, blk, i, 1);
+		}
+		ret = pwrite_full(q->fd, blk, q->cs, off);
+		if (ret)
+			return ret;
+	}
+	if (!(q->compat & COMPAT_LAZY) && fdatasync(q->fd))
+		return qerr(errno, "fdatasync: %s", strerror(errno));
+	for (j = 0; j < k; j++) {
+		q->rt[bi + j] = (c + j) << q->cluster_bits;
+		put64(b, q->rt[bi + j]);
+		ret = pwrite_full(q->fd, b, 8, q->rt_offset + (bi + j) * 8);
+		if (ret)
+			return ret;
+	}
+	if (q->fresh_off < (c + k) << q->cluster_bits)
+		q->fresh_off = (c + k) << q->cluster_bits;
+	return (int)k;
+}
+
 /* Allocate n contiguous clusters; returns the host offset or -errno. */
 int64_t alloc_clusters(struct vimg *q, uint64_t n)
 {
@@ -337,9 +392,20 @@ again:
 		}
 		/*
 		 * A cluster opening a range without a block is where that
-		 * block will go: do not hand it out.
+		 * block will go: do not hand it out. A run longer than that
+		 * gets the blocks of all its ranges packed in front of it.
 		 */
 		if ((c & (E - 1)) == 0 && block_missing(q, c)) {
+			if (n > 1) {
+				ret = blocks_in_front(q, c, n);
+				if (ret < 0)
+					return ret;
+				if (ret > 0) {
+					start = c + ret;
+					q->free_hint = hint_set ? q->free_hint : start + n;
+					goto have_run;
+				}
+			}
 			run = 0;
 			continue;
 		}
@@ -348,6 +414,7 @@ again:
 		if (++run == n)
 			break;
 	}
+have_run:
 	/* Create the blocks first: a grown table may land in our run. */
 	for (i = start >> q->rb_bits; i <= (start + n - 1) >> q->rb_bits; i++) {
 		ret = ensure_block(q, i);
