@@ -304,7 +304,8 @@ int img_check(int argc, char **argv)
 		vimg_close(img);
 		return VMON_EXIT_FAIL;
 	}
-	ret = qcow2_check(img, repair, &r, json ? stderr : stdout);
+	fflush(stdout);
+	ret = qcow2_check(img, repair, &r, stderr);
 	if (ret) {
 		vmon_err("img check: %s", vimg_strerror());
 		vimg_close(img);

@@ -104,10 +104,20 @@ static int walk_l2(struct ck *c, uint64_t l2off, bool active)
 			c->next_contig = host + q->cs;
 		}
 		if (host & (q->cs - 1)) {
-			logf_(c, "ERROR offset=%llx: Cluster is not properly aligned; L2 entry corrupted.\n",
+			logf_(c, "ERROR offset=%llx: Data cluster is not properly aligned; L2 entry corrupted.\n",
 			      (unsigned long long)host);
+			if (c->repair & QCOW2_REPAIR_ERRORS) {
+				/* the data is unreachable: make it a zero cluster */
+				l2_set(q, c->l2, j, q->version >= 3 && !q->ext_l2 ? QCOW_ZERO : 0,
+				       q->ext_l2 ? 0xffffffff00000000ull : 0);
+				ret = pwrite_full(q->fd, c->l2, q->cs, l2off);
+				if (ret)
+					return ret;
+				tcache_drop(&q->l2c, l2off);
+				c->r->corruptions_fixed++;
+				continue;
+			}
 			c->r->corruptions++;
-			continue;
 		}
 		inc(c, host, q->cs);
 		if (active) {
@@ -232,14 +242,7 @@ static int compare(struct ck *c, uint8_t *used)
 	uint64_t i, rc, last = 0, n = c->nb;
 	int ret;
 
-	/* refcounts stored for clusters past the end of the file are leaks too */
-	if (q->rt_entries << q->rb_bits > n) {
-		uint64_t bi;
-
-		for (bi = 0; bi < q->rt_entries; bi++)
-			if (q->rt[bi] && ((bi + 1) << q->rb_bits) > n)
-				n = (bi + 1) << q->rb_bits;
-	}
+	/* like qemu-img, refcounts past the end of the file are not looked at */
 	for (i = 0; i < n; i++) {
 		uint64_t ref = i < c->nb ? c->refs[i] : 0;
 
