@@ -134,6 +134,11 @@ static int cmd_crash(char **argv)
 		len = 1 + rnd() % (size - off < (1u << 20) ? size - off : (1u << 20));
 		seed = rnd();
 		fill(buf, len, seed);
+		/* the write in flight when killed may be partly visible */
+		fprintf(log, "try %llu %llu %llu\n", (unsigned long long)off,
+			(unsigned long long)len, (unsigned long long)seed);
+		fflush(log);
+		fsync(fileno(log));
 		if (vimg_pwrite(img, buf, len, off) || vimg_flush(img))
 			return die("write");
 		fprintf(log, "ack %llu %llu %llu\n", (unsigned long long)off,
@@ -157,7 +162,18 @@ static int cmd_verify(char **argv)
 	if (!log || vimg_open(argv[1], NULL, 0, &img))
 		return die(argv[1]);
 	size = vimg_size(img);
-	while (fscanf(log, "ack %llu %llu %llu\n", &off, &len, &seed) == 3) {
+	char kind[8];
+	int inflight = 0;
+	unsigned long long ioff = 0, ilen = 0;
+
+	while (fscanf(log, "%7s %llu %llu %llu\n", kind, &off, &len, &seed) == 4) {
+		if (!strcmp(kind, "try")) {
+			inflight = 1;
+			ioff = off;
+			ilen = len;
+			continue;
+		}
+		inflight = 0;
 		w = realloc(w, (n + 1) * sizeof(*w));
 		w[n].off = off;
 		w[n].len = len;
@@ -166,6 +182,8 @@ static int cmd_verify(char **argv)
 	}
 	/* newest first: a byte is checked against the last write covering it */
 	done = calloc(1, size);
+	if (inflight)	/* old or new data are both right there */
+		memset(done + ioff, 1, ilen);
 	for (i = n - 1; i >= 0 && !bad; i--) {
 		fill(want, w[i].len, w[i].seed);
 		if (vimg_pread(img, got, w[i].len, w[i].off))
