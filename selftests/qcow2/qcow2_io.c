@@ -10,7 +10,10 @@
  *                                    then "ack OFF LEN SEED" appended to LOG
  *                                    (fsync'ed); snapshots and resizes mixed in
  *   qcow2-io verify IMG LOG          every acked write reads back (last wins)
- *   qcow2-io read IMG OFF LEN        hexdump-free read: prints a checksum
+ *   qcow2-io bench IMG COUNT BS STEP [shuffle]
+ *                                    COUNT writes of BS bytes, STEP apart (as
+ *                                    qemu-img bench -w), in shuffled order when
+ *                                    asked; flushed once at the end
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -205,8 +208,40 @@ static int cmd_verify(char **argv)
 	return bad;
 }
 
+static int cmd_bench(int argc, char **argv)
+{
+	uint64_t count = strtoull(argv[2], NULL, 0), bs = strtoull(argv[3], NULL, 0);
+	uint64_t step = strtoull(argv[4], NULL, 0), i, j, t, *ord;
+	struct vimg *img;
+	uint8_t *buf;
+
+	if (vimg_open(argv[1], NULL, VIMG_RDWR, &img))
+		return die(argv[1]);
+	ord = malloc(count * sizeof(*ord));
+	buf = malloc(bs);
+	memset(buf, 0xa5, bs);
+	for (i = 0; i < count; i++)
+		ord[i] = i;
+	rng = 12345;
+	if (argc > 5)
+		for (i = count - 1; i > 0; i--) {
+			j = rnd() % (i + 1);
+			t = ord[i];
+			ord[i] = ord[j];
+			ord[j] = t;
+		}
+	for (i = 0; i < count; i++)
+		if (vimg_pwrite(img, buf, bs, ord[i] * step))
+			return die("write");
+	if (vimg_close(img))
+		return die("close");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 6 && !strcmp(argv[1], "bench"))
+		return cmd_bench(argc - 1, argv + 1);
 	if (argc == 6 && !strcmp(argv[1], "random"))
 		return cmd_random(argv + 1);
 	if (argc == 5 && !strcmp(argv[1], "crash"))

@@ -216,16 +216,53 @@ static int read_in_cluster(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t 
 	return 0;
 }
 
+/*
+ * Length of the run of plain data clusters from off whose host clusters
+ * follow each other (within one L2 table), or 0; *host gets off's host offset.
+ */
+static uint64_t data_run(struct vimg *q, uint64_t off, uint64_t len, uint64_t *host)
+{
+	uint64_t l2i = (off >> q->cluster_bits) & (l2_entries(q) - 1), e, h, n, i;
+	void *l2;
+
+	if (q->ext_l2 || find_l2(q, off, &l2) || !l2)
+		return 0;
+	e = l2_get(q, l2, l2i, NULL);
+	h = e & L2E_OFFSET_MASK;
+	if ((e & QCOW_COMPRESSED) || !h || (h & (q->cs - 1)) || ((e & QCOW_ZERO) && q->version >= 3))
+		return 0;
+	*host = h + (off & (q->cs - 1));
+	n = q->cs - (off & (q->cs - 1));
+	for (i = l2i + 1; n < len && i < l2_entries(q); i++) {
+		e = l2_get(q, l2, i, NULL);
+		if ((e & QCOW_COMPRESSED) || ((e & QCOW_ZERO) && q->version >= 3) ||
+		    (e & L2E_OFFSET_MASK) != h + (i - l2i) * q->cs)
+			break;
+		n += q->cs;
+	}
+	return n < len ? n : len;
+}
+
 int qcow2_read(struct vimg *q, void *buf, size_t len, uint64_t off)
 {
 	uint8_t *p = buf;
-	uint64_t n;
+	uint64_t n, host;
 	int ret;
 
 	if (off > q->size || len > q->size - off)
 		return qerr(EINVAL, "read of %zu bytes at %llu is past the end of the image", len,
 			    (unsigned long long)off);
 	while (len) {
+		n = data_run(q, off, len, &host);
+		if (n > q->cs) {	/* one read for contiguous data clusters */
+			ret = pread_full(q->fd, p, n, host);
+			if (ret)
+				return ret;
+			p += n;
+			off += n;
+			len -= n;
+			continue;
+		}
 		n = q->cs - (off & (q->cs - 1));
 		if (n > len)
 			n = len;
@@ -458,10 +495,56 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 	return release_entry(q, e);
 }
 
+/*
+ * Whole unallocated clusters from off (no backing file): allocate them as one
+ * contiguous run and write them with one call. Returns bytes written, 0 when
+ * the fast path does not apply, or -errno.
+ */
+static int64_t write_run(struct vimg *q, const uint8_t *buf, uint64_t len, uint64_t off)
+{
+	uint64_t l2i = (off >> q->cluster_bits) & (l2_entries(q) - 1), k, i, e, bm;
+	int64_t noff;
+	void *l2;
+	int ret;
+
+	if (q->backing || (off & (q->cs - 1)) || len < 2 * q->cs)
+		return 0;
+	ret = mark_dirty(q);
+	if (ret)
+		return ret;
+	ret = get_l2_rw(q, off, &l2);
+	if (ret)
+		return ret;
+	for (k = 0; (k + 1) * q->cs <= len && l2i + k < l2_entries(q); k++) {
+		e = l2_get(q, l2, l2i + k, &bm);
+		if ((e & ~QCOW_ZERO) || (q->ext_l2 && (bm & 0xffffffffull)))
+			break;
+	}
+	if (k < 2)
+		return 0;
+	noff = alloc_clusters(q, k);
+	if (noff < 0)
+		return noff;
+	if ((uint64_t)noff >= q->fresh_off)
+		q->fresh_off = noff + k * q->cs;
+	ret = pwrite_full(q->fd, buf, k * q->cs, noff);
+	if (ret)
+		return ret;
+	/* the table may have left the cache while allocating */
+	ret = get_l2_rw(q, off, &l2);
+	if (ret)
+		return ret;
+	for (i = 0; i < k; i++)
+		l2_set(q, l2, l2i + i, (noff + i * q->cs) | QCOW_COPIED, q->ext_l2 ? 0xffffffffull : 0);
+	tcache_dirty(&q->l2c, q->l1[off >> (q->cluster_bits + q->l2_bits)] & L1E_OFFSET_MASK);
+	return k * q->cs;
+}
+
 int qcow2_write(struct vimg *q, const void *buf, size_t len, uint64_t off)
 {
 	const uint8_t *p = buf;
 	uint64_t n;
+	int64_t w;
 	int ret;
 
 	if (!q->rw)
@@ -470,6 +553,15 @@ int qcow2_write(struct vimg *q, const void *buf, size_t len, uint64_t off)
 		return qerr(EINVAL, "write of %zu bytes at %llu is past the end of the image", len,
 			    (unsigned long long)off);
 	while (len) {
+		w = write_run(q, p, len, off);
+		if (w < 0)
+			return w;
+		if (w) {
+			p += w;
+			off += w;
+			len -= w;
+			continue;
+		}
 		n = q->cs - (off & (q->cs - 1));
 		if (n > len)
 			n = len;
