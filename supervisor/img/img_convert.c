@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vmon img convert, compare, commit and rebase: data copied between images. */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,19 +28,110 @@ static void progress(bool on, uint64_t done, uint64_t total)
 		fflush(stdout);
 }
 
+/*
+ * convert is a two-stage pipeline: this thread reads the source (block
+ * status, then data) into a ring of buffers while a writer thread writes the
+ * destination, so reading and writing overlap. Each image is used by one
+ * thread only.
+ */
+#define RING 4
+
+struct job {
+	uint64_t off, n;
+	bool zero;	/* skip: reads as zeroes */
+	uint8_t *buf;
+};
+
+struct pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job ring[RING];
+	int head, tail, count;
+	bool done;
+	int err;	/* writer failure */
+	struct vimg *dst;
+	uint64_t g, sparse, size;
+	bool compress, prog;
+};
+
+static int write_job(struct pipe *p, struct job *j)
+{
+	uint64_t i, k, len;
+	int ret = 0;
+
+	if (j->zero)
+		return 0;
+	for (i = 0; i < j->n && !ret; i += p->g) {
+		len = j->n - i < p->g ? j->n - i : p->g;
+		if (p->compress) {
+			if (!is_zero(j->buf + i, len))
+				ret = vimg_pwrite_compressed(p->dst, j->buf + i, len, j->off + i);
+			continue;
+		}
+		if (p->sparse && is_zero(j->buf + i, len))
+			continue;
+		/* merge following non-zero grains into one write */
+		for (k = i; k + p->g < j->n; k += p->g) {
+			uint64_t l2 = j->n - k - p->g < p->g ? j->n - k - p->g : p->g;
+
+			if (p->sparse && is_zero(j->buf + k + p->g, l2))
+				break;
+		}
+		len = (k + p->g > j->n ? j->n : k + p->g) - i;
+		ret = vimg_pwrite(p->dst, j->buf + i, len, j->off + i);
+		i = k;
+	}
+	return ret;
+}
+
+static void *writer(void *arg)
+{
+	struct pipe *p = arg;
+	struct job *j;
+	int ret;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->count && !p->done)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (!p->count) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		j = &p->ring[p->tail];
+		pthread_mutex_unlock(&p->mu);
+		ret = p->err ? 0 : write_job(p, j);
+		if (p->prog)
+			progress(true, j->off + j->n, p->size);
+		pthread_mutex_lock(&p->mu);
+		if (ret && !p->err)
+			p->err = ret;
+		p->tail = (p->tail + 1) % RING;
+		p->count--;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
 int img_convert(int argc, char **argv)
 {
 	struct vimg_create_opts o = { .fmt = VIMG_RAW };
 	const char *sfmt = NULL;
-	bool compress = false, prog = false;
-	uint64_t sparse = 4096, size, off, n, i, g;
+	bool compress = false, prog = false, safe = false, started = false;
+	uint64_t sparse = 4096, size, off, n, g;
+	struct pipe p = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 	struct vimg *src, *dst;
 	struct vimg_extent e;
-	uint8_t *buf;
-	int c, ret = 0;
+	pthread_t wt;
+	int c, ret = 0, i;
 
-	while ((c = getopt_long(argc, argv, "f:O:o:cpS:B:qWm:n", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:O:o:cpS:B:qWm:nt:T:", opts, NULL)) != -1) {
 		switch (c) {
+		case 't':
+			safe = strcmp(optarg, "unsafe") != 0;
+			break;
+		case 'T':
+			break;
 		case 'f':
 			sfmt = optarg;
 			break;
@@ -93,58 +185,86 @@ int img_convert(int argc, char **argv)
 		vimg_close(src);
 		return VMON_EXIT_FAIL;
 	}
-	dst = img_open(argv[optind + 1], o.fmt == VIMG_QCOW2 ? "qcow2" : "raw", VIMG_RDWR);
-	buf = malloc(CHUNK);
-	if (!dst || !buf) {
+	/* like qemu-img convert's default cache=unsafe; -t writeback|none syncs */
+	dst = img_open(argv[optind + 1], o.fmt == VIMG_QCOW2 ? "qcow2" : "raw",
+		       VIMG_RDWR | (safe ? 0 : VIMG_UNSAFE));
+	if (!dst) {
 		vimg_close(src);
-		vimg_close(dst);
-		free(buf);
 		return VMON_EXIT_FAIL;
+	}
+	for (i = 0; i < RING; i++) {
+		p.ring[i].buf = malloc(CHUNK);
+		if (!p.ring[i].buf) {
+			vmon_err("img convert: out of memory");
+			ret = -1;
+		}
 	}
 	g = compress ? vimg_cluster_size(dst) : (sparse ? sparse : CHUNK);
 	if (g > CHUNK)
 		g = CHUNK;
+	p.dst = dst;
+	p.g = g;
+	p.sparse = sparse;
+	p.size = size;
+	p.compress = compress;
+	p.prog = prog;
 	progress(prog, 0, size);
+	if (!ret) {
+		started = !pthread_create(&wt, NULL, writer, &p);
+		if (!started) {
+			vmon_err("img convert: cannot start the writer thread");
+			ret = -1;
+		}
+	}
 	for (off = 0; off < size && !ret; off += n) {
+		struct job *j;
+
+		pthread_mutex_lock(&p.mu);
+		while (p.count == RING)
+			pthread_cond_wait(&p.cv, &p.mu);
+		ret = p.err;
+		j = &p.ring[p.head];
+		pthread_mutex_unlock(&p.mu);
+		if (ret)
+			break;
 		n = size - off < CHUNK ? size - off : CHUNK;
 		ret = vimg_block_status(src, off, n, true, &e);
 		if (ret)
 			break;
-		if (e.zero && sparse) {
+		j->zero = e.zero && sparse;
+		if (j->zero) {
 			n = e.length;
-			progress(prog, off + n, size);
-			continue;
+		} else {
+			n = e.length < n ? e.length : n;
+			if (n > g && n % g && off + n < size)
+				n -= n % g;	/* keep chunks aligned to the grain */
+			ret = vimg_pread(src, j->buf, n, off);
+			if (ret)
+				break;
 		}
-		n = e.length < n ? e.length : n;
-		if (n > g && n % g && off + n < size)
-			n -= n % g;	/* keep chunks aligned to the grain */
-		ret = vimg_pread(src, buf, n, off);
-		if (ret)
-			break;
-		for (i = 0; i < n && !ret; i += g) {
-			uint64_t len = n - i < g ? n - i : g, j = i;
-
-			if (compress) {
-				if (!is_zero(buf + i, len))
-					ret = vimg_pwrite_compressed(dst, buf + i, len, off + i);
-				continue;
-			}
-			if (sparse && is_zero(buf + i, len))
-				continue;
-			/* merge following non-zero grains into one write */
-			while (j + g < n && !(sparse && is_zero(buf + j + g, n - j - g < g ? n - j - g : g)))
-				j += g;
-			len = (j + g > n ? n : j + g) - i;
-			ret = vimg_pwrite(dst, buf + i, len, off + i);
-			i = j;
-		}
-		progress(prog, off + n, size);
+		j->off = off;
+		j->n = n;
+		pthread_mutex_lock(&p.mu);
+		p.head = (p.head + 1) % RING;
+		p.count++;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
 	}
+	if (started) {
+		pthread_mutex_lock(&p.mu);
+		p.done = true;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+		pthread_join(wt, NULL);
+	}
+	if (!ret)
+		ret = p.err;
 	if (prog)
 		printf("    (100.00/100%%)\n");
-	if (ret)
+	if (ret && ret != -1)
 		vmon_err("img convert: %s", vimg_strerror());
-	free(buf);
+	for (i = 0; i < RING; i++)
+		free(p.ring[i].buf);
 	vimg_close(src);
 	if (vimg_close(dst) && !ret) {
 		vmon_err("img convert: %s", vimg_strerror());

@@ -180,7 +180,7 @@ int tcache_flush(struct tcache *c)
 			c->e[i].dirty = false;
 		}
 	}
-	if (fdatasync(c->img->fd))
+	if (qsync(c->img))
 		return qerr(errno, "fdatasync: %s", strerror(errno));
 	return 0;
 }

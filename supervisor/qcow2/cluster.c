@@ -321,7 +321,7 @@ static int get_l2_rw(struct vimg *q, uint64_t vaddr, void **l2)
 	if (ret)
 		return ret;
 	memcpy(*l2, q->zbuf, q->cs);
-	if (!(q->compat & COMPAT_LAZY) && fdatasync(q->fd))
+	if (!(q->compat & COMPAT_LAZY) && qsync(q))
 		return qerr(errno, "fdatasync: %s", strerror(errno));
 	q->l1[l1i] = noff | QCOW_COPIED;
 	ret = write_l1_entry(q, l1i);

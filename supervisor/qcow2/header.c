@@ -382,7 +382,7 @@ int qcow2_open(struct vimg *q, int flags)
 		ret = pwrite_full(q->fd, hb, 8, 72);
 		if (ret)
 			goto out;
-		if (fdatasync(q->fd)) {
+		if (qsync(q)) {
 			ret = qerr(errno, "fdatasync: %s", strerror(errno));
 			goto out;
 		}

@@ -96,6 +96,7 @@ int vimg_open(const char *path, const char *fmt, int flags, struct vimg **out)
 		return ret;
 	}
 	img->rw = flags & VIMG_RDWR;
+	img->nosync = flags & VIMG_UNSAFE;
 	img->path = strdup(path);
 	if (fmt && !strcmp(fmt, "raw")) {
 		img->fmt = VIMG_RAW;
@@ -161,7 +162,7 @@ int vimg_flush(struct vimg *img)
 		if (ret)
 			return ret;
 	}
-	if (fdatasync(img->fd))
+	if (qsync(img))
 		return qerr(errno, "%s: fdatasync: %s", img->path, strerror(errno));
 	return 0;
 }
@@ -179,7 +180,7 @@ int vimg_close(struct vimg *img)
 			img->incompat &= ~INCOMPAT_DIRTY;
 			put64(b, img->incompat);
 			ret = pwrite_full(img->fd, b, 8, 72);
-			if (!ret && fdatasync(img->fd))
+			if (!ret && qsync(img))
 				ret = qerr(errno, "fdatasync: %s", strerror(errno));
 		}
 	}
@@ -386,7 +387,7 @@ int vimg_set_backing(struct vimg *q, const char *file, const char *fmt)
 	q->backing_file = nf;
 	q->backing_fmt = nfmt;
 	ret = qcow2_write_header(q);
-	if (!ret && fdatasync(q->fd))
+	if (!ret && qsync(q))
 		ret = qerr(errno, "fdatasync: %s", strerror(errno));
 	return ret;
 }
@@ -424,7 +425,7 @@ int qcow2_amend(struct vimg *q, int compat, int lazy)
 		q->l2c.depends = lazy ? NULL : &q->rbc;
 	}
 	ret = qcow2_write_header(q);
-	if (!ret && fdatasync(q->fd))
+	if (!ret && qsync(q))
 		ret = qerr(errno, "fdatasync: %s", strerror(errno));
 	return ret;
 }
@@ -453,7 +454,7 @@ static int grow_l1(struct vimg *q, uint64_t new_l1)
 	ret = tcache_flush(&q->rbc);
 	if (!ret)
 		ret = pwrite_full(q->fd, nl1, align_up(new_l1 * 8, 512) > new_l1 * 8 ? new_l1 * 8 : new_l1 * 8, off);
-	if (!ret && fdatasync(q->fd))
+	if (!ret && qsync(q))
 		ret = qerr(errno, "fdatasync: %s", strerror(errno));
 	if (ret) {
 		free(nl1);
@@ -462,7 +463,7 @@ static int grow_l1(struct vimg *q, uint64_t new_l1)
 	put32(hb, new_l1);
 	put64(hb + 4, off);
 	ret = pwrite_full(q->fd, hb, 12, 36);
-	if (!ret && fdatasync(q->fd))
+	if (!ret && qsync(q))
 		ret = qerr(errno, "fdatasync: %s", strerror(errno));
 	for (i = 0; i < new_l1; i++)
 		nl1[i] = be64toh(nl1[i]);
@@ -528,7 +529,7 @@ int vimg_resize(struct vimg *q, uint64_t new_size, bool shrink)
 	}
 	put64(b, new_size);
 	ret = pwrite_full(q->fd, b, 8, 24);
-	if (!ret && fdatasync(q->fd))
+	if (!ret && qsync(q))
 		ret = qerr(errno, "fdatasync: %s", strerror(errno));
 	if (!ret)
 		q->size = new_size;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <vmon/qcow2.h>
 
@@ -74,6 +75,7 @@ struct vimg {
 	enum vimg_fmt fmt;
 	int fd;
 	bool rw;
+	bool nosync;	/* VIMG_UNSAFE: never wait for the disk */
 	char *path;
 	uint64_t size;
 	struct vimg *backing;
@@ -123,6 +125,11 @@ struct vimg {
 	uint64_t comp_next, comp_end;	/* packing of compressed clusters */
 	uint8_t *zbuf;		/* scratch of one cluster */
 };
+
+static inline int qsync(const struct vimg *q)
+{
+	return q->nosync ? 0 : fdatasync(q->fd);
+}
 
 /* error.c */
 int qerr(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

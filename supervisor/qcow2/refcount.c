@@ -115,7 +115,7 @@ int mark_dirty(struct vimg *q)
 		ret = write_header_field(q, 72, b, 8);
 		if (ret)
 			return ret;
-		if (fdatasync(q->fd))
+		if (qsync(q))
 			return qerr(errno, "fdatasync: %s", strerror(errno));
 		q->dirty_set = true;
 	}
@@ -178,7 +178,7 @@ static int grow_rt(struct vimg *q, uint64_t need_bi)
 		nrt[j] = be64toh(nrt[j]);
 	if (ret)
 		goto out;
-	if (fdatasync(q->fd)) {
+	if (qsync(q)) {
 		ret = qerr(errno, "fdatasync: %s", strerror(errno));
 		goto out;
 	}
@@ -187,7 +187,7 @@ static int grow_rt(struct vimg *q, uint64_t need_bi)
 	ret = write_header_field(q, 48, hb, 12);
 	if (ret)
 		goto out;
-	if (fdatasync(q->fd)) {
+	if (qsync(q)) {
 		ret = qerr(errno, "fdatasync: %s", strerror(errno));
 		goto out;
 	}
@@ -237,7 +237,7 @@ static int ensure_block(struct vimg *q, uint64_t bi)
 	ret = pwrite_full(q->fd, blk, q->cs, off);
 	if (ret)
 		return ret;
-	if (!(q->compat & COMPAT_LAZY) && fdatasync(q->fd))
+	if (!(q->compat & COMPAT_LAZY) && qsync(q))
 		return qerr(errno, "fdatasync: %s", strerror(errno));
 	put64(b, off);
 	ret = pwrite_full(q->fd, b, 8, q->rt_offset + bi * 8);
@@ -353,7 +353,7 @@ static int blocks_in_front(struct vimg *q, uint64_t c, uint64_t n)
 		if (ret)
 			return ret;
 	}
-	if (!(q->compat & COMPAT_LAZY) && fdatasync(q->fd))
+	if (!(q->compat & COMPAT_LAZY) && qsync(q))
 		return qerr(errno, "fdatasync: %s", strerror(errno));
 	for (j = 0; j < k; j++) {
 		q->rt[bi + j] = (c + j) << q->cluster_bits;

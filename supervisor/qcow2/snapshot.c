@@ -271,12 +271,12 @@ static int write_snap_table(struct vimg *q, struct snap *s, uint32_t n)
 		}
 	}
 	free(buf);
-	if (fdatasync(q->fd))
+	if (qsync(q))
 		return qerr(errno, "fdatasync: %s", strerror(errno));
 	put32(hb, n);
 	put64(hb + 4, off);
 	ret = pwrite_full(q->fd, hb, 12, 60);
-	if (!ret && fdatasync(q->fd))
+	if (!ret && qsync(q))
 		ret = qerr(errno, "fdatasync: %s", strerror(errno));
 	if (ret)
 		return ret;
@@ -468,7 +468,7 @@ int qcow2_snapshot_apply(struct vimg *q, const char *key)
 	ret = pwrite_full(q->fd, sl1, n * 8, q->l1_offset);
 	for (i = 0; i < n; i++)
 		sl1[i] = be64toh(sl1[i]);
-	if (!ret && fdatasync(q->fd))
+	if (!ret && qsync(q))
 		ret = qerr(errno, "fdatasync: %s", strerror(errno));
 	if (ret) {
 		free(sl1);

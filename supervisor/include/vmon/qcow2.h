@@ -44,6 +44,7 @@ struct vimg_create_opts {
 #define VIMG_RDWR 0x1		/* open for writing */
 #define VIMG_NO_BACKING 0x2	/* do not open the backing file */
 #define VIMG_NO_REPAIR 0x4	/* do not repair a dirty lazy-refcount image */
+#define VIMG_UNSAFE 0x8	/* never sync (qemu-img's cache=unsafe): for scratch output */
 
 struct vimg;
 
