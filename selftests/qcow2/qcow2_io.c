@@ -73,7 +73,7 @@ static int cmd_random(char **argv)
 	for (i = 0; i < n; i++) {
 		int op = rnd() % 10;
 
-		if (op < 2 && cs && cs <= (4u << 20)) {	/* compressed cluster */
+		if (op < 2 && cs && cs <= (4u << 20)) { /* compressed cluster */
 			off = (rnd() % (size / cs)) * cs;
 			len = cs;
 			if (off + len > size)
@@ -82,7 +82,7 @@ static int cmd_random(char **argv)
 			memset(buf + len / 2, 0x5a, len - len / 2);
 			if (vimg_pwrite_compressed(img, buf, len, off))
 				return die("compressed write");
-		} else if (op < 3) {			/* zeroes */
+		} else if (op < 3) { /* zeroes */
 			off = rnd() % size;
 			len = 1 + rnd() % (size - off < (2u << 20) ? size - off : (2u << 20));
 			memset(buf, 0, len);
@@ -160,7 +160,9 @@ static int cmd_verify(char **argv)
 	uint64_t size;
 	int bad = 0;
 	long n = 0, i, k;
-	struct { unsigned long long off, len, seed; } *w = NULL;
+	struct {
+		unsigned long long off, len, seed;
+	} *w = NULL;
 
 	if (!log || vimg_open(argv[1], NULL, 0, &img))
 		return die(argv[1]);
@@ -185,7 +187,7 @@ static int cmd_verify(char **argv)
 	}
 	/* newest first: a byte is checked against the last write covering it */
 	done = calloc(1, size);
-	if (inflight)	/* old or new data are both right there */
+	if (inflight) /* old or new data are both right there */
 		memset(done + ioff, 1, ilen);
 	for (i = n - 1; i >= 0 && !bad; i--) {
 		fill(want, w[i].len, w[i].seed);
@@ -196,7 +198,9 @@ static int cmd_verify(char **argv)
 				continue;
 			done[w[i].off + k] = 1;
 			if (got[k] != want[k]) {
-				fprintf(stderr, "qcow2-io: acked write %ld (off %llu) differs at byte %ld\n",
+				fprintf(stderr,
+					"qcow2-io: acked write %ld (off %llu) differs at byte "
+					"%ld\n",
 					i, w[i].off, k);
 				bad = 1;
 				break;
@@ -248,6 +252,7 @@ int main(int argc, char **argv)
 		return cmd_crash(argv + 1);
 	if (argc == 4 && !strcmp(argv[1], "verify"))
 		return cmd_verify(argv + 1);
-	fprintf(stderr, "usage: qcow2-io random IMG REF SEED N | crash IMG LOG SEED | verify IMG LOG\n");
+	fprintf(stderr,
+		"usage: qcow2-io random IMG REF SEED N | crash IMG LOG SEED | verify IMG LOG\n");
 	return 2;
 }

@@ -145,7 +145,7 @@ TEST_F(img, autoclear_cleared_on_first_write)
 
 	poke64(self->path, 88, 1ull << 5);
 	ASSERT_EQ(0, vimg_open(self->path, NULL, VIMG_RDWR, &img));
-	EXPECT_EQ(1ull << 5, peek64(self->path, 88));	/* not before a write */
+	EXPECT_EQ(1ull << 5, peek64(self->path, 88)); /* not before a write */
 	ASSERT_EQ(0, vimg_pwrite(img, buf, sizeof(buf), 0));
 	EXPECT_EQ(0, vimg_close(img));
 	EXPECT_EQ(0ull, peek64(self->path, 88));
@@ -154,7 +154,7 @@ TEST_F(img, autoclear_cleared_on_first_write)
 TEST_F(img, unknown_extension_preserved)
 {
 	static const uint8_t ext[] = { 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 4, 'a', 'b', 'c', 'd',
-				       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+				       0,    0,	   0,	 0,    0, 0, 0, 0, 0,	0,   0,	  0 };
 	struct vimg *img;
 	int fd;
 	uint8_t h[4096];
@@ -201,8 +201,10 @@ TEST(refcount_widths_round_trip)
 	int bits;
 
 	for (bits = 1; bits <= 64; bits *= 2) {
-		struct vimg_create_opts o = { .fmt = VIMG_QCOW2, .size = 4 << 20,
-					      .refcount_bits = bits, .cluster_size = 4096 };
+		struct vimg_create_opts o = { .fmt = VIMG_QCOW2,
+					      .size = 4 << 20,
+					      .refcount_bits = bits,
+					      .cluster_size = 4096 };
 		struct qcow2_check_result r;
 		struct vimg *img;
 		char buf[4096];
@@ -212,7 +214,8 @@ TEST(refcount_widths_round_trip)
 		ASSERT_EQ(0, vimg_open("/tmp/qcow2_test.rc", NULL, VIMG_RDWR, &img));
 		for (i = 0; i < 100; i++) {
 			memset(buf, i + 1, sizeof(buf));
-			ASSERT_EQ(0, vimg_pwrite(img, buf, sizeof(buf), (uint64_t)i * 4096 * 7 % (4 << 20)));
+			ASSERT_EQ(0, vimg_pwrite(img, buf, sizeof(buf),
+						 (uint64_t)i * 4096 * 7 % (4 << 20)));
 		}
 		ASSERT_EQ(0, qcow2_check(img, 0, &r, NULL));
 		EXPECT_EQ(0ull, r.corruptions);
@@ -275,9 +278,9 @@ TEST(lazy_refcounts_dirty_image_repaired_on_open)
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	EXPECT_EQ(1ull, peek64("/tmp/qcow2_test.lazy", 72) & 1);	/* dirty */
+	EXPECT_EQ(1ull, peek64("/tmp/qcow2_test.lazy", 72) & 1); /* dirty */
 	ASSERT_EQ(0, vimg_open("/tmp/qcow2_test.lazy", NULL, VIMG_RDWR, &img));
-	EXPECT_EQ(0ull, peek64("/tmp/qcow2_test.lazy", 72) & 1);	/* repaired, clean */
+	EXPECT_EQ(0ull, peek64("/tmp/qcow2_test.lazy", 72) & 1); /* repaired, clean */
 	ASSERT_EQ(0, qcow2_check(img, 0, &r, NULL));
 	EXPECT_EQ(0ull, r.corruptions);
 	EXPECT_EQ(0ull, r.leaks);

@@ -12,7 +12,7 @@ int vmon_cmd_version(int argc, char **argv);
 int vmon_cmd_img(int argc, char **argv);
 
 const struct vmon_cmd vmon_cmds[] = {
-	{ "img", "create, inspect, check and convert qcow2/raw images (qemu-img compatible)", vmon_cmd_img },
+	{ "img", "qcow2 and raw disk images, qemu-img compatible", vmon_cmd_img },
 	{ "version", "show the vmon release and the module's ABI version", vmon_cmd_version },
 	{ NULL, NULL, NULL },
 };

@@ -13,25 +13,32 @@
 int vmon_cmd_img(int argc, char **argv);
 
 static const struct img_sub subs[] = {
-	{ "amend", "amend [-f FMT] -o OPTIONS FILE", "change qcow2 options of an existing image", img_amend },
+	{ "amend", "amend [-f FMT] -o OPTIONS FILE", "change qcow2 options of an existing image",
+	  img_amend },
 	{ "check", "check [-f FMT] [--output=human|json] [-r leaks|all] FILE",
-	  "check (and repair) the metadata of an image; exit 0 clean, 1 error, 2 corrupt, 3 leaks", img_check },
-	{ "commit", "commit [-f FMT] [-d] FILE", "write an overlay's data into its backing file", img_commit },
+	  "check (and repair) the metadata of an image; exit 0 clean, 1 error, 2 corrupt, 3 leaks",
+	  img_check },
+	{ "commit", "commit [-f FMT] [-d] FILE", "write an overlay's data into its backing file",
+	  img_commit },
 	{ "compare", "compare [-f FMT] [-F FMT] [-s] FILE1 FILE2",
-	  "compare the guest-visible content of two images; exit 0 same, 1 different, 2 error", img_compare },
-	{ "convert", "convert [-f FMT] [-O FMT] [-c] [-o OPTIONS] [-p] [-S SIZE] [-B BACKING] SRC DST",
+	  "compare the guest-visible content of two images; exit 0 same, 1 different, 2 error",
+	  img_compare },
+	{ "convert",
+	  "convert [-f FMT] [-O FMT] [-c] [-o OPTIONS] [-p] [-S SIZE] [-B BACKING] SRC DST",
 	  "copy an image (whole backing chain) into a new image", img_convert },
 	{ "create", "create [-f FMT] [-o OPTIONS] [-b BACKING [-F BACKING_FMT]] [-u] FILE [SIZE]",
 	  "create a new image", img_create },
 	{ "info", "info [-f FMT] [--output=human|json] [--backing-chain] FILE",
 	  "show the format, sizes and options of an image", img_info },
-	{ "map", "map [-f FMT] [--output=human|json] FILE", "show how guest offsets map to the file",
-	  img_map },
-	{ "measure", "measure [--output=human|json] [-O FMT] [-o OPTIONS] (--size SIZE | [-f FMT] FILE)",
+	{ "map", "map [-f FMT] [--output=human|json] FILE",
+	  "show how guest offsets map to the file", img_map },
+	{ "measure",
+	  "measure [--output=human|json] [-O FMT] [-o OPTIONS] (--size SIZE | [-f FMT] FILE)",
 	  "compute the file size an image needs", img_measure },
 	{ "rebase", "rebase [-f FMT] [-u] -b BACKING [-F BACKING_FMT] FILE",
 	  "change the backing file (safe: copy differing data; -u: header only)", img_rebase },
-	{ "resize", "resize [-f FMT] [--shrink] FILE [+|-]SIZE", "change the virtual size", img_resize },
+	{ "resize", "resize [-f FMT] [--shrink] FILE [+|-]SIZE", "change the virtual size",
+	  img_resize },
 	{ "snapshot", "snapshot [-l | -c NAME | -a NAME | -d NAME] FILE",
 	  "list, create, apply or delete internal snapshots", img_snapshot },
 	{ NULL, NULL, NULL, NULL },
@@ -149,7 +156,9 @@ int img_parse_create_opts(const char *str, struct vimg_create_opts *o)
 			}
 		} else if (!strcmp(tok, "cluster_size")) {
 			if (vimg_parse_size(v, &n) || n < 512 || n > (2u << 20) || (n & (n - 1))) {
-				vmon_err("img: -o cluster_size: '%s' is not a power of two in 512..2M", v);
+				vmon_err("img: -o cluster_size: '%s' is not a power of two in "
+					 "512..2M",
+					 v);
 				goto out;
 			}
 			o->cluster_size = n;
@@ -163,7 +172,9 @@ int img_parse_create_opts(const char *str, struct vimg_create_opts *o)
 			else if (!strcmp(v, "full"))
 				o->prealloc = QCOW2_PREALLOC_FULL;
 			else {
-				vmon_err("img: -o preallocation: '%s' is not off, metadata, falloc or full", v);
+				vmon_err("img: -o preallocation: '%s' is not off, metadata, falloc "
+					 "or full",
+					 v);
 				goto out;
 			}
 		} else if (!strcmp(tok, "lazy_refcounts")) {
@@ -187,7 +198,9 @@ int img_parse_create_opts(const char *str, struct vimg_create_opts *o)
 			}
 		} else if (!strcmp(tok, "refcount_bits")) {
 			if (vimg_parse_size(v, &n) || !n || n > 64 || (n & (n - 1))) {
-				vmon_err("img: -o refcount_bits: '%s' is not a power of two in 1..64", v);
+				vmon_err("img: -o refcount_bits: '%s' is not a power of two in "
+					 "1..64",
+					 v);
 				goto out;
 			}
 			o->refcount_bits = n;

@@ -38,7 +38,7 @@ static void progress(bool on, uint64_t done, uint64_t total)
 
 struct job {
 	uint64_t off, n;
-	bool zero;	/* skip: reads as zeroes */
+	bool zero; /* skip: reads as zeroes */
 	uint8_t *buf;
 };
 
@@ -48,7 +48,7 @@ struct pipe {
 	struct job ring[RING];
 	int head, tail, count;
 	bool done;
-	int err;	/* writer failure */
+	int err; /* writer failure */
 	struct vimg *dst;
 	uint64_t g, sparse, size;
 	bool compress, prog;
@@ -237,7 +237,7 @@ int img_convert(int argc, char **argv)
 		} else {
 			n = e.length < n ? e.length : n;
 			if (n > g && n % g && off + n < size)
-				n -= n % g;	/* keep chunks aligned to the grain */
+				n -= n % g; /* keep chunks aligned to the grain */
 			ret = vimg_pread(src, j->buf, n, off);
 			if (ret)
 				break;
@@ -348,7 +348,8 @@ int img_compare(int argc, char **argv)
 	common = vimg_size(a) < vimg_size(b) ? vimg_size(a) : vimg_size(b);
 	for (off = 0; off < common; off += n) {
 		n = common - off < CHUNK ? common - off : CHUNK;
-		if (vimg_block_status(a, off, n, true, &ea) || vimg_block_status(b, off, n, true, &eb))
+		if (vimg_block_status(a, off, n, true, &ea) ||
+		    vimg_block_status(b, off, n, true, &eb))
 			goto err;
 		n = ea.length < eb.length ? ea.length : eb.length;
 		if (ea.zero && eb.zero)
@@ -381,7 +382,8 @@ int img_compare(int argc, char **argv)
 			if (!is_zero(ba, n)) {
 				uint64_t i;
 
-				for (i = 0; i < n && is_zero(ba + i, 512 < n - i ? 512 : n - i); i += 512)
+				for (i = 0; i < n && is_zero(ba + i, 512 < n - i ? 512 : n - i);
+				     i += 512)
 					;
 				printf("Content mismatch at offset %llu!\n",
 				       (unsigned long long)(off + i));
@@ -588,9 +590,13 @@ int img_rebase(int argc, char **argv)
 			memset(b1, 0, n);
 			memset(b2, 0, n);
 			if (oldb && off < vimg_size(oldb))
-				ret = vimg_pread(oldb, b1, off + n > vimg_size(oldb) ? vimg_size(oldb) - off : n, off);
+				ret = vimg_pread(
+					oldb, b1,
+					off + n > vimg_size(oldb) ? vimg_size(oldb) - off : n, off);
 			if (!ret && newb && off < vimg_size(newb))
-				ret = vimg_pread(newb, b2, off + n > vimg_size(newb) ? vimg_size(newb) - off : n, off);
+				ret = vimg_pread(
+					newb, b2,
+					off + n > vimg_size(newb) ? vimg_size(newb) - off : n, off);
 			if (!ret && memcmp(b1, b2, n)) {
 				uint64_t cs = vimg_cluster_size(top), i, k;
 

@@ -97,7 +97,8 @@ int img_create(int argc, char **argv)
 		return VMON_EXIT_USAGE;
 	}
 	if (o.fmt == VIMG_QCOW2) {
-		printf("Formatting '%s', fmt=qcow2 cluster_size=%u extended_l2=%s compression_type=%s size=%llu",
+		printf("Formatting '%s', fmt=qcow2 cluster_size=%u extended_l2=%s "
+		       "compression_type=%s size=%llu",
 		       argv[optind], o.cluster_size ? o.cluster_size : 65536,
 		       o.extended_l2 ? "on" : "off",
 		       o.compression_type == QCOW2_COMP_ZSTD ? "zstd" : "zlib",
@@ -159,7 +160,8 @@ int img_amend(int argc, char **argv)
 		*v++ = 0;
 		if (!strcmp(tok, "compat") && (!strcmp(v, "0.10") || !strcmp(v, "1.1"))) {
 			compat = !strcmp(v, "0.10") ? 2 : 3;
-		} else if (!strcmp(tok, "lazy_refcounts") && (!strcmp(v, "on") || !strcmp(v, "off"))) {
+		} else if (!strcmp(tok, "lazy_refcounts") &&
+			   (!strcmp(v, "on") || !strcmp(v, "off"))) {
 			lazy = !strcmp(v, "on");
 		} else {
 			vmon_err("img amend: changing '%s' to '%s' is not supported", tok, v);
@@ -210,7 +212,8 @@ int img_measure(int argc, char **argv)
 			break;
 		case 'j':
 			if (strcmp(optarg, "json") && strcmp(optarg, "human")) {
-				vmon_err("img measure: --output: '%s' is not human or json", optarg);
+				vmon_err("img measure: --output: '%s' is not human or json",
+					 optarg);
 				return VMON_EXIT_USAGE;
 			}
 			json = !strcmp(optarg, "json");
@@ -279,7 +282,7 @@ int img_measure(int argc, char **argv)
 		json_object_object_add(j, "required", json_object_new_int64(req));
 		json_object_object_add(j, "fully-allocated", json_object_new_int64(full));
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-							      JSON_C_TO_STRING_SPACED));
+							       JSON_C_TO_STRING_SPACED));
 		json_object_put(j);
 	} else {
 		printf("required size: %llu\nfully allocated size: %llu\n", (unsigned long long)req,

@@ -11,12 +11,9 @@
 #include "img.h"
 
 static const struct option opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "output", required_argument, NULL, 'j' },
-	{ "backing-chain", no_argument, NULL, 'B' },
-	{ "repair", required_argument, NULL, 'r' },
-	{ "format", required_argument, NULL, 'f' },
-	{ 0 },
+	{ "help", no_argument, NULL, 'h' },	     { "output", required_argument, NULL, 'j' },
+	{ "backing-chain", no_argument, NULL, 'B' }, { "repair", required_argument, NULL, 'r' },
+	{ "format", required_argument, NULL, 'f' },  { 0 },
 };
 
 static int parse_output(const char *arg, bool *json)
@@ -65,7 +62,8 @@ static json_object *snapshots_json(struct vimg *img)
 		json_object_object_add(o, "vm-clock-sec",
 				       json_object_new_int64(s[i].vm_clock_nsec / 1000000000));
 		json_object_object_add(o, "id", json_object_new_string(s[i].id));
-		json_object_object_add(o, "vm-state-size", json_object_new_int64(s[i].vm_state_size));
+		json_object_object_add(o, "vm-state-size",
+				       json_object_new_int64(s[i].vm_state_size));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -94,8 +92,9 @@ static json_object *info_json(struct vimg *img, const char *name)
 		json_object_object_add(fs, "type", json_object_new_string("qcow2"));
 		json_object_object_add(d, "compat",
 				       json_object_new_string(qi.version == 2 ? "0.10" : "1.1"));
-		json_object_object_add(d, "compression-type",
-				       json_object_new_string(qi.compression_type ? "zstd" : "zlib"));
+		json_object_object_add(
+			d, "compression-type",
+			json_object_new_string(qi.compression_type ? "zstd" : "zlib"));
 		if (qi.version == 3) {
 			json_object_object_add(d, "lazy-refcounts",
 					       json_object_new_boolean(qi.lazy_refcounts));
@@ -339,19 +338,25 @@ int img_check(int argc, char **argv)
 			printf("No errors were found on the image.\n");
 		if (r.corruptions)
 			printf("\n%llu errors were found on the image.\n"
-			       "Data may be corrupted, or further writes to the image may corrupt it.\n",
+			       "Data may be corrupted, or further writes to the image may corrupt "
+			       "it.\n",
 			       (unsigned long long)r.corruptions);
 		if (r.leaks)
 			printf("\n%llu leaked clusters were found on the image.\n"
 			       "This means waste of disk space, but no harm to data.\n",
 			       (unsigned long long)r.leaks);
 		if (r.total_clusters && r.allocated_clusters)
-			printf("%llu/%llu = %0.2f%% allocated, %0.2f%% fragmented, %0.2f%% compressed clusters\n",
+			printf("%llu/%llu = %0.2f%% allocated, %0.2f%% fragmented, %0.2f%% "
+			       "compressed clusters\n",
 			       (unsigned long long)r.allocated_clusters,
 			       (unsigned long long)r.total_clusters,
 			       r.allocated_clusters * 100.0 / r.total_clusters,
-			       r.allocated_clusters ? r.fragmented_clusters * 100.0 / r.allocated_clusters : 0,
-			       r.allocated_clusters ? r.compressed_clusters * 100.0 / r.allocated_clusters : 0);
+			       r.allocated_clusters
+				       ? r.fragmented_clusters * 100.0 / r.allocated_clusters
+				       : 0,
+			       r.allocated_clusters
+				       ? r.compressed_clusters * 100.0 / r.allocated_clusters
+				       : 0);
 		if (r.image_end_offset)
 			printf("Image end offset: %llu\n", (unsigned long long)r.image_end_offset);
 	}
@@ -425,13 +430,15 @@ int img_map(int argc, char **argv)
 		}
 		if (cur.length) {
 			if (json) {
-				printf("%s{ \"start\": %llu, \"length\": %llu, \"depth\": %d, \"present\": %s, \"zero\": %s, \"data\": %s",
+				printf("%s{ \"start\": %llu, \"length\": %llu, \"depth\": %d, "
+				       "\"present\": %s, \"zero\": %s, \"data\": %s",
 				       first ? "" : ",\n", (unsigned long long)cur.start,
 				       (unsigned long long)cur.length, cur.depth,
 				       cur.present ? "true" : "false", cur.zero ? "true" : "false",
 				       cur.data ? "true" : "false");
 				if (cur.has_offset)
-					printf(", \"offset\": %llu", (unsigned long long)cur.offset);
+					printf(", \"offset\": %llu",
+					       (unsigned long long)cur.offset);
 				printf("}");
 				first = false;
 			} else if (cur.data && cur.has_offset) {
@@ -440,9 +447,10 @@ int img_map(int argc, char **argv)
 
 				for (d = 0; d < cur.depth && vimg_backing(f); d++)
 					f = vimg_backing(f);
-				printf("%-#16llx%-#16llx%-#16llx%s\n", (unsigned long long)cur.start,
-				       (unsigned long long)cur.length, (unsigned long long)cur.offset,
-				       vimg_filename(f));
+				printf("%-#16llx%-#16llx%-#16llx%s\n",
+				       (unsigned long long)cur.start,
+				       (unsigned long long)cur.length,
+				       (unsigned long long)cur.offset, vimg_filename(f));
 			}
 		}
 		if (flush_it)

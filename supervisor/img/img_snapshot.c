@@ -65,8 +65,8 @@ int img_snapshot(int argc, char **argv)
 		char vs[32], date[32], clk[32];
 
 		if (n > 0)
-			printf("Snapshot list:\n%-9s %-17s %7s%20s%13s%11s\n", "ID", "TAG", "VM SIZE",
-			       "DATE", "VM CLOCK", "ICOUNT");
+			printf("Snapshot list:\n%-9s %-17s %7s%20s%13s%11s\n", "ID", "TAG",
+			       "VM SIZE", "DATE", "VM CLOCK", "ICOUNT");
 		for (i = 0; i < n; i++) {
 			time_t t = s[i].date_sec;
 			uint64_t secs = s[i].vm_clock_nsec / 1000000000;

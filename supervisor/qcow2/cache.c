@@ -46,7 +46,7 @@ int pread_full(int fd, void *buf, size_t len, uint64_t off)
 			return qerr(errno, "read of %zu bytes at offset %llu: %s", len,
 				    (unsigned long long)off, strerror(errno));
 		}
-		if (n == 0) {	/* past the end of file: zeroes */
+		if (n == 0) { /* past the end of file: zeroes */
 			memset(p, 0, len);
 			return 0;
 		}

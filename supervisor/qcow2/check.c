@@ -19,7 +19,7 @@ struct ck {
 	FILE *log;
 	int repair;
 	uint32_t *refs;
-	uint64_t nb;	/* clusters in the file */
+	uint64_t nb; /* clusters in the file */
 	uint64_t next_contig;
 	uint8_t *l2;
 };
@@ -46,7 +46,9 @@ static void inc(struct ck *c, uint64_t off, uint64_t len)
 	last = (off + len - 1) >> c->q->cluster_bits;
 	for (i = first; i <= last; i++) {
 		if (i >= c->nb) {
-			logf_(c, "ERROR: counting reference for region exceeding the end of the file by one cluster or more: offset 0x%llx size 0x%llx\n",
+			logf_(c,
+			      "ERROR: counting reference for region exceeding the end of the file "
+			      "by one cluster or more: offset 0x%llx size 0x%llx\n",
 			      (unsigned long long)off, (unsigned long long)len);
 			c->r->corruptions++;
 			return;
@@ -65,12 +67,14 @@ static int walk_l2(struct ck *c, uint64_t l2off, bool active)
 	ret = pread_full(q->fd, c->l2, q->cs, l2off);
 	if (ret)
 		return ret;
-	c->next_contig = 0;	/* contiguity is counted within one L2 table */
+	c->next_contig = 0; /* contiguity is counted within one L2 table */
 	for (j = 0; j < l2_entries(q); j++) {
 		e = l2_get(q, c->l2, j, &bm);
 		if (e & QCOW_COMPRESSED) {
 			if (active && (e & QCOW_COPIED)) {
-				logf_(c, "ERROR: coffset=0x%llx: copied flag must never be set for compressed clusters\n",
+				logf_(c,
+				      "ERROR: coffset=0x%llx: copied flag must never be set for "
+				      "compressed clusters\n",
 				      (unsigned long long)(e & ((1ull << x) - 1)));
 				c->r->corruptions++;
 			}
@@ -87,14 +91,17 @@ static int walk_l2(struct ck *c, uint64_t l2off, bool active)
 		host = e & L2E_OFFSET_MASK;
 		if (!host) {
 			if (q->ext_l2 && (bm & 0xffffffffull)) {
-				logf_(c, "ERROR: invalid cluster entry: L2 entry 0x%llx bitmap 0x%llx\n",
+				logf_(c,
+				      "ERROR: invalid cluster entry: L2 entry 0x%llx bitmap "
+				      "0x%llx\n",
 				      (unsigned long long)e, (unsigned long long)bm);
 				c->r->corruptions++;
 			}
 			continue;
 		}
 		if (q->ext_l2 && (bm & (bm >> 32) & 0xffffffffull)) {
-			logf_(c, "ERROR: invalid subcluster bitmap 0x%llx\n", (unsigned long long)bm);
+			logf_(c, "ERROR: invalid subcluster bitmap 0x%llx\n",
+			      (unsigned long long)bm);
 			c->r->corruptions++;
 		}
 		if (active) {
@@ -104,7 +111,9 @@ static int walk_l2(struct ck *c, uint64_t l2off, bool active)
 			c->next_contig = host + q->cs;
 		}
 		if (host & (q->cs - 1)) {
-			logf_(c, "ERROR offset=%llx: Data cluster is not properly aligned; L2 entry corrupted.\n",
+			logf_(c,
+			      "ERROR offset=%llx: Data cluster is not properly aligned; L2 entry "
+			      "corrupted.\n",
 			      (unsigned long long)host);
 			if (c->repair & QCOW2_REPAIR_ERRORS) {
 				/* the data is unreachable: make it a zero cluster */
@@ -125,7 +134,8 @@ static int walk_l2(struct ck *c, uint64_t l2off, bool active)
 			if (ret)
 				return ret;
 			if ((rc == 1) != !!(e & QCOW_COPIED)) {
-				logf_(c, "%s OFLAG_COPIED data cluster: l2_entry=%llx refcount=%llu\n",
+				logf_(c,
+				      "%s OFLAG_COPIED data cluster: l2_entry=%llx refcount=%llu\n",
 				      c->repair & QCOW2_REPAIR_ERRORS ? "Repairing" : "ERROR",
 				      (unsigned long long)e, (unsigned long long)rc);
 				c->r->corruptions++;
@@ -146,7 +156,9 @@ static int walk_l1(struct ck *c, const uint64_t *l1, uint32_t n, bool active)
 		if (!off)
 			continue;
 		if (off & (q->cs - 1)) {
-			logf_(c, "ERROR l2_offset=%llx: Table is not cluster aligned; L1 entry corrupted\n",
+			logf_(c,
+			      "ERROR l2_offset=%llx: Table is not cluster aligned; L1 entry "
+			      "corrupted\n",
 			      (unsigned long long)off);
 			c->r->corruptions++;
 			continue;
@@ -161,7 +173,9 @@ static int walk_l1(struct ck *c, const uint64_t *l1, uint32_t n, bool active)
 			if (ret)
 				return ret;
 			if ((rc == 1) != !!(l1[i] & QCOW_COPIED)) {
-				logf_(c, "%s OFLAG_COPIED L2 cluster: l1_index=%llu l1_entry=%llx refcount=%llu\n",
+				logf_(c,
+				      "%s OFLAG_COPIED L2 cluster: l1_index=%llu l1_entry=%llx "
+				      "refcount=%llu\n",
 				      c->repair & QCOW2_REPAIR_ERRORS ? "Repairing" : "ERROR",
 				      (unsigned long long)i, (unsigned long long)l1[i],
 				      (unsigned long long)rc);
@@ -219,14 +233,17 @@ static int count_refs(struct ck *c)
 		if (!q->rt[i])
 			continue;
 		if (q->rt[i] & (q->cs - 1)) {
-			logf_(c, "ERROR refcount block %llu is not cluster aligned; refcount table entry corrupted\n",
+			logf_(c,
+			      "ERROR refcount block %llu is not cluster aligned; refcount table "
+			      "entry corrupted\n",
 			      (unsigned long long)i);
 			c->r->corruptions++;
 			q->rt[i] = 0;
 			continue;
 		}
 		if ((off >> q->cluster_bits) >= c->nb) {
-			logf_(c, "ERROR refcount block %llu is outside image\n", (unsigned long long)i);
+			logf_(c, "ERROR refcount block %llu is outside image\n",
+			      (unsigned long long)i);
 			c->r->corruptions++;
 			q->rt[i] = 0;
 			continue;
@@ -254,11 +271,12 @@ static int compare(struct ck *c, uint8_t *used)
 		if (rc == ref)
 			continue;
 		if (used && i < c->nb && used[i] == 2)
-			continue;	/* a block this repair created */
+			continue; /* a block this repair created */
 		if ((rc > ref && (c->repair & QCOW2_REPAIR_LEAKS)) ||
 		    (rc < ref && (c->repair & QCOW2_REPAIR_ERRORS))) {
 			logf_(c, "Repairing cluster %llu refcount=%llu reference=%llu\n",
-			      (unsigned long long)i, (unsigned long long)rc, (unsigned long long)ref);
+			      (unsigned long long)i, (unsigned long long)rc,
+			      (unsigned long long)ref);
 			ret = rc_set(q, i, ref > rc_max(q) ? rc_max(q) : ref);
 			if (ret)
 				return ret;
@@ -325,7 +343,7 @@ static int check_once(struct vimg *q, int repair, struct qcow2_check_result *r, 
 	if (!ret && repair) {
 		ret = qcow2_flush_meta(q);
 		if (!ret && (repair & QCOW2_REPAIR_ERRORS)) {
-			extern int qcow2_fix_copied(struct vimg *q);
+			extern int qcow2_fix_copied(struct vimg * q);
 
 			ret = qcow2_fix_copied(q);
 		}
@@ -360,9 +378,10 @@ int qcow2_check(struct vimg *q, int repair, struct qcow2_check_result *res, FILE
 	found_c = first.corruptions + first.corruptions_fixed;
 	found_l = first.leaks + first.leaks_fixed;
 	ret = check_once(q, 0, res, NULL);
-	res->leaks_fixed = (repair & QCOW2_REPAIR_LEAKS) && found_l > res->leaks ?
-				   found_l - res->leaks : 0;
-	res->corruptions_fixed = (repair & QCOW2_REPAIR_ERRORS) && found_c > res->corruptions ?
-					 found_c - res->corruptions : 0;
+	res->leaks_fixed =
+		(repair & QCOW2_REPAIR_LEAKS) && found_l > res->leaks ? found_l - res->leaks : 0;
+	res->corruptions_fixed = (repair & QCOW2_REPAIR_ERRORS) && found_c > res->corruptions
+					 ? found_c - res->corruptions
+					 : 0;
 	return ret;
 }

@@ -123,7 +123,9 @@ static int read_backing(struct vimg *q, void *buf, uint64_t len, uint64_t off)
 static int check_host(struct vimg *q, uint64_t host, uint64_t vaddr)
 {
 	if (host & (q->cs - 1) || host >> 56)
-		return qerr(EIO, "L2 entry for guest offset 0x%llx: host offset 0x%llx is not cluster aligned",
+		return qerr(EIO,
+			    "L2 entry for guest offset 0x%llx: host offset 0x%llx is not cluster "
+			    "aligned",
 			    (unsigned long long)vaddr, (unsigned long long)host);
 	return 0;
 }
@@ -198,7 +200,9 @@ static int read_in_cluster(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t 
 		}
 		if (bm & (1ull << s)) {
 			if (!host)
-				return qerr(EIO, "L2 entry for guest offset 0x%llx: subcluster allocated without a host cluster",
+				return qerr(EIO,
+					    "L2 entry for guest offset 0x%llx: subcluster "
+					    "allocated without a host cluster",
 					    (unsigned long long)vaddr);
 			ret = pread_full(q->fd, buf, n, host + co);
 		} else if (bm & (1ull << (32 + s))) {
@@ -229,7 +233,8 @@ static uint64_t data_run(struct vimg *q, uint64_t off, uint64_t len, uint64_t *h
 		return 0;
 	e = l2_get(q, l2, l2i, NULL);
 	h = e & L2E_OFFSET_MASK;
-	if ((e & QCOW_COMPRESSED) || !h || (h & (q->cs - 1)) || ((e & QCOW_ZERO) && q->version >= 3))
+	if ((e & QCOW_COMPRESSED) || !h || (h & (q->cs - 1)) ||
+	    ((e & QCOW_ZERO) && q->version >= 3))
 		return 0;
 	*host = h + (off & (q->cs - 1));
 	n = q->cs - (off & (q->cs - 1));
@@ -254,7 +259,7 @@ int qcow2_read(struct vimg *q, void *buf, size_t len, uint64_t off)
 			    (unsigned long long)off);
 	while (len) {
 		n = data_run(q, off, len, &host);
-		if (n > q->cs) {	/* one read for contiguous data clusters */
+		if (n > q->cs) { /* one read for contiguous data clusters */
 			ret = pread_full(q->fd, p, n, host);
 			if (ret)
 				return ret;
@@ -340,7 +345,7 @@ static int release_entry(struct vimg *q, uint64_t e)
 
 	if (!(e & QCOW_COMPRESSED) && !(e & L2E_OFFSET_MASK))
 		return 0;
-	ret = tcache_flush(&q->l2c);	/* the entry naming it is gone from disk */
+	ret = tcache_flush(&q->l2c); /* the entry naming it is gone from disk */
 	if (ret)
 		return ret;
 	if (e & QCOW_COMPRESSED) {
@@ -389,7 +394,9 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 			if (inplace) {
 				e |= QCOW_COPIED;
 				l2_set(q, l2, l2i, e, bm);
-				tcache_dirty(&q->l2c, q->l1[vaddr >> (q->cluster_bits + q->l2_bits)] & L1E_OFFSET_MASK);
+				tcache_dirty(&q->l2c,
+					     q->l1[vaddr >> (q->cluster_bits + q->l2_bits)] &
+						     L1E_OFFSET_MASK);
 			}
 		}
 	}
@@ -440,7 +447,8 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 				return ret;
 			l2_set(q, l2, l2i, e, (bm | mask) & ~(mask << 32));
 		}
-		tcache_dirty(&q->l2c, q->l1[vaddr >> (q->cluster_bits + q->l2_bits)] & L1E_OFFSET_MASK);
+		tcache_dirty(&q->l2c,
+			     q->l1[vaddr >> (q->cluster_bits + q->l2_bits)] & L1E_OFFSET_MASK);
 		return 0;
 	}
 
@@ -535,7 +543,8 @@ static int64_t write_run(struct vimg *q, const uint8_t *buf, uint64_t len, uint6
 	if (ret)
 		return ret;
 	for (i = 0; i < k; i++)
-		l2_set(q, l2, l2i + i, (noff + i * q->cs) | QCOW_COPIED, q->ext_l2 ? 0xffffffffull : 0);
+		l2_set(q, l2, l2i + i, (noff + i * q->cs) | QCOW_COPIED,
+		       q->ext_l2 ? 0xffffffffull : 0);
 	tcache_dirty(&q->l2c, q->l1[off >> (q->cluster_bits + q->l2_bits)] & L1E_OFFSET_MASK);
 	return k * q->cs;
 }
@@ -659,7 +668,7 @@ int qcow2_write_compressed(struct vimg *q, const void *buf, uint64_t off)
 		return qerr(ENOMEM, "out of memory");
 	clen = q->cs - 1;
 	ret = qcow2_compress(q, buf, out, &clen);
-	if (ret == -ENOSPC) {	/* does not shrink: store it plainly */
+	if (ret == -ENOSPC) { /* does not shrink: store it plainly */
 		free(out);
 		return qcow2_write(q, buf, q->size - off < q->cs ? q->size - off : q->cs, off);
 	}
@@ -756,7 +765,7 @@ static int classify(struct vimg *q, uint64_t vaddr, enum kind *k, uint64_t *host
 		*k = K_ZERO;
 		*host = 0;
 	} else {
-		*k = K_UNALLOC;	/* keeps the host offset: qemu-img map shows it */
+		*k = K_UNALLOC; /* keeps the host offset: qemu-img map shows it */
 	}
 	return 0;
 }

@@ -64,8 +64,8 @@ int qcow2_compress(struct vimg *q, const uint8_t *in, uint8_t *out, size_t *outl
 		int r;
 
 		memset(&z, 0, sizeof(z));
-		if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9, Z_DEFAULT_STRATEGY) !=
-		    Z_OK)
+		if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9,
+				 Z_DEFAULT_STRATEGY) != Z_OK)
 			return qerr(ENOMEM, "deflateInit2 failed");
 		z.next_in = (Bytef *)in;
 		z.avail_in = q->cs;

@@ -11,8 +11,11 @@
 #include "qcow2_int.h"
 
 static const char *const feature_names[3][64] = {
-	[0] = { [0] = "dirty bit", [1] = "corrupt bit", [2] = "external data file",
-		[3] = "compression type", [4] = "extended L2 entries" },
+	[0] = { [0] = "dirty bit",
+		[1] = "corrupt bit",
+		[2] = "external data file",
+		[3] = "compression type",
+		[4] = "extended L2 entries" },
 	[1] = { [0] = "lazy refcounts" },
 	[2] = { [0] = "bitmaps", [1] = "raw external data" },
 };
@@ -48,15 +51,20 @@ static int parse_exts(struct vimg *q, const uint8_t *h, uint32_t start)
 		if (type == EXT_END)
 			return 0;
 		if (len > q->cs - off - 8)
-			return qerr(EINVAL, "header extension 0x%08x at offset %u: length %u exceeds the first cluster",
+			return qerr(EINVAL,
+				    "header extension 0x%08x at offset %u: length %u exceeds the "
+				    "first cluster",
 				    type, off, len);
 		if (q->backing_offset && overlaps(off, 8 + len, q->backing_offset, q->backing_len))
-			return qerr(EINVAL, "header extension 0x%08x at offset %u overlaps backing_file_offset",
-				    type, off);
+			return qerr(
+				EINVAL,
+				"header extension 0x%08x at offset %u overlaps backing_file_offset",
+				type, off);
 		switch (type) {
 		case EXT_BACKING_FMT:
 			if (len > 1023)
-				return qerr(EINVAL, "backing format extension: length %u too long", len);
+				return qerr(EINVAL, "backing format extension: length %u too long",
+					    len);
 			free(q->backing_fmt);
 			q->backing_fmt = strndup((const char *)h + off + 8, len);
 			break;
@@ -139,7 +147,8 @@ int qcow2_open(struct vimg *q, int flags)
 		return qerr(EINVAL, "not a qcow2 image (bad magic)");
 	q->version = be32(hb + 4);
 	if (q->version != 2 && q->version != 3)
-		return qerr(ENOTSUP, "qcow2 header field version: unsupported value %u", q->version);
+		return qerr(ENOTSUP, "qcow2 header field version: unsupported value %u",
+			    q->version);
 	q->cluster_bits = be32(hb + 20);
 	if (q->cluster_bits < 9 || q->cluster_bits > 21)
 		return qerr(EINVAL, "qcow2 header field cluster_bits: %u is not in 9..21",
@@ -149,7 +158,8 @@ int qcow2_open(struct vimg *q, int flags)
 	q->backing_len = be32(hb + 16);
 	q->size = be64(hb + 24);
 	if (be32(hb + 32))
-		return qerr(ENOTSUP, "qcow2 header field crypt_method: encryption (%u) is not supported",
+		return qerr(ENOTSUP,
+			    "qcow2 header field crypt_method: encryption (%u) is not supported",
 			    be32(hb + 32));
 	q->l1_size = be32(hb + 36);
 	q->l1_offset = be64(hb + 40);
@@ -167,10 +177,12 @@ int qcow2_open(struct vimg *q, int flags)
 			return qerr(EINVAL, "qcow2 header field header_length: %u is less than 104",
 				    q->header_length);
 		if (q->header_length > q->cs)
-			return qerr(EINVAL, "qcow2 header field header_length: %u exceeds the cluster size",
+			return qerr(EINVAL,
+				    "qcow2 header field header_length: %u exceeds the cluster size",
 				    q->header_length);
 		if (q->header_length % 8)
-			return qerr(EINVAL, "qcow2 header field header_length: %u is not a multiple of 8",
+			return qerr(EINVAL,
+				    "qcow2 header field header_length: %u is not a multiple of 8",
 				    q->header_length);
 		if (q->refcount_order > 6)
 			return qerr(EINVAL, "qcow2 header field refcount_order: %u is not in 0..6",
@@ -192,17 +204,21 @@ int qcow2_open(struct vimg *q, int flags)
 		for (i = 0; i < 64; i++)
 			if ((q->incompat & ~(INCOMPAT_KNOWN | INCOMPAT_DATA_FILE)) & (1ull << i))
 				break;
-		ret = qerr(ENOTSUP, "qcow2 header field incompatible_features: unsupported bit %llu (%s)",
+		ret = qerr(ENOTSUP,
+			   "qcow2 header field incompatible_features: unsupported bit %llu (%s)",
 			   (unsigned long long)i, feature_name(q, 0, i));
 		goto out;
 	}
 	if (q->incompat & INCOMPAT_DATA_FILE) {
-		ret = qerr(ENOTSUP, "qcow2 header field incompatible_features: external data files are not supported");
+		ret = qerr(ENOTSUP, "qcow2 header field incompatible_features: external data files "
+				    "are not supported");
 		goto out;
 	}
 	if (q->incompat & INCOMPAT_COMPRESSION) {
 		if (q->header_length <= QCOW2_V3_HDR_LEN) {
-			ret = qerr(EINVAL, "qcow2 header field header_length: too short for compression_type");
+			ret = qerr(
+				EINVAL,
+				"qcow2 header field header_length: too short for compression_type");
 			goto out;
 		}
 		if (q->compression_type > QCOW2_COMP_ZSTD) {
@@ -211,17 +227,21 @@ int qcow2_open(struct vimg *q, int flags)
 			goto out;
 		}
 	} else if (q->compression_type) {
-		ret = qerr(EINVAL, "qcow2 header field compression_type: %u set without the compression type feature bit",
+		ret = qerr(EINVAL,
+			   "qcow2 header field compression_type: %u set without the compression "
+			   "type feature bit",
 			   q->compression_type);
 		goto out;
 	}
 	q->ext_l2 = q->incompat & INCOMPAT_EXTL2;
 	if (q->ext_l2 && q->cluster_bits < 14) {
-		ret = qerr(EINVAL, "qcow2 header field cluster_bits: extended L2 entries need clusters of at least 16 KiB");
+		ret = qerr(EINVAL, "qcow2 header field cluster_bits: extended L2 entries need "
+				   "clusters of at least 16 KiB");
 		goto out;
 	}
 	if ((q->incompat & INCOMPAT_CORRUPT) && (flags & VIMG_RDWR) && !(flags & VIMG_NO_REPAIR)) {
-		ret = qerr(EROFS, "image is marked corrupt: it can only be opened read-only (or repaired with check -r all)");
+		ret = qerr(EROFS, "image is marked corrupt: it can only be opened read-only (or "
+				  "repaired with check -r all)");
 		goto out;
 	}
 	q->l2_bits = q->cluster_bits - (q->ext_l2 ? 4 : 3);
@@ -235,13 +255,17 @@ int qcow2_open(struct vimg *q, int flags)
 	if (q->backing_offset) {
 		if (q->backing_len > 1023 || q->backing_offset >= q->cs ||
 		    q->backing_len > q->cs - q->backing_offset) {
-			ret = qerr(EINVAL, "qcow2 header field backing_file_offset/backing_file_size: %llu+%u is outside the first cluster or longer than 1023",
+			ret = qerr(EINVAL,
+				   "qcow2 header field backing_file_offset/backing_file_size: "
+				   "%llu+%u is outside the first cluster or longer than 1023",
 				   (unsigned long long)q->backing_offset, q->backing_len);
 			goto out;
 		}
 		if (q->backing_offset < q->header_length) {
-			ret = qerr(EINVAL, "qcow2 header field backing_file_offset: %llu overlaps the header",
-				   (unsigned long long)q->backing_offset);
+			ret = qerr(
+				EINVAL,
+				"qcow2 header field backing_file_offset: %llu overlaps the header",
+				(unsigned long long)q->backing_offset);
 			goto out;
 		}
 		q->backing_file = strndup((const char *)h + q->backing_offset, q->backing_len);
@@ -253,17 +277,20 @@ int qcow2_open(struct vimg *q, int flags)
 	/* L1 table */
 	l1_needed = l1_entries_for(q->size, q->cluster_bits, q->ext_l2);
 	if ((uint64_t)q->l1_size * 8 > MAX_L1_BYTES) {
-		ret = qerr(EFBIG, "qcow2 header field l1_size: %u entries exceed the %llu byte limit",
+		ret = qerr(EFBIG,
+			   "qcow2 header field l1_size: %u entries exceed the %llu byte limit",
 			   q->l1_size, (unsigned long long)MAX_L1_BYTES);
 		goto out;
 	}
 	if (q->l1_size < l1_needed) {
-		ret = qerr(EINVAL, "qcow2 header field l1_size: %u is too small for size %llu (needs %llu)",
+		ret = qerr(EINVAL,
+			   "qcow2 header field l1_size: %u is too small for size %llu (needs %llu)",
 			   q->l1_size, (unsigned long long)q->size, (unsigned long long)l1_needed);
 		goto out;
 	}
 	if (q->l1_size && (q->l1_offset & (q->cs - 1) || !q->l1_offset)) {
-		ret = qerr(EINVAL, "qcow2 header field l1_table_offset: 0x%llx is not cluster aligned",
+		ret = qerr(EINVAL,
+			   "qcow2 header field l1_table_offset: 0x%llx is not cluster aligned",
 			   (unsigned long long)q->l1_offset);
 		goto out;
 	}
@@ -274,24 +301,30 @@ int qcow2_open(struct vimg *q, int flags)
 	}
 	/* refcount table */
 	if (!q->rt_clusters || (uint64_t)q->rt_clusters << q->cluster_bits > MAX_RT_BYTES) {
-		ret = qerr(EINVAL, "qcow2 header field refcount_table_clusters: %u is 0 or exceeds %llu bytes",
-			   q->rt_clusters, (unsigned long long)MAX_RT_BYTES);
+		ret = qerr(
+			EINVAL,
+			"qcow2 header field refcount_table_clusters: %u is 0 or exceeds %llu bytes",
+			q->rt_clusters, (unsigned long long)MAX_RT_BYTES);
 		goto out;
 	}
 	if (!q->rt_offset || q->rt_offset & (q->cs - 1) || q->rt_offset > (1ull << 56)) {
-		ret = qerr(EINVAL, "qcow2 header field refcount_table_offset: 0x%llx is not a valid cluster offset",
+		ret = qerr(EINVAL,
+			   "qcow2 header field refcount_table_offset: 0x%llx is not a valid "
+			   "cluster offset",
 			   (unsigned long long)q->rt_offset);
 		goto out;
 	}
 	if (q->nb_snapshots > MAX_SNAPSHOTS) {
-		ret = qerr(EINVAL, "qcow2 header field nb_snapshots: %u exceeds %u", q->nb_snapshots,
-			   MAX_SNAPSHOTS);
+		ret = qerr(EINVAL, "qcow2 header field nb_snapshots: %u exceeds %u",
+			   q->nb_snapshots, MAX_SNAPSHOTS);
 		goto out;
 	}
 	if (q->nb_snapshots && (q->snapshots_offset & (q->cs - 1) || !q->snapshots_offset ||
 				q->snapshots_offset > (1ull << 56))) {
-		ret = qerr(EINVAL, "qcow2 header field snapshots_offset: 0x%llx is not a valid cluster offset",
-			   (unsigned long long)q->snapshots_offset);
+		ret = qerr(
+			EINVAL,
+			"qcow2 header field snapshots_offset: 0x%llx is not a valid cluster offset",
+			(unsigned long long)q->snapshots_offset);
 		goto out;
 	}
 	hdr_end = q->cs;
@@ -305,7 +338,8 @@ int qcow2_open(struct vimg *q, int flags)
 	}
 	if (q->l1_size && overlaps(q->l1_offset, (uint64_t)q->l1_size * 8, q->rt_offset,
 				   (uint64_t)q->rt_clusters << q->cluster_bits)) {
-		ret = qerr(EINVAL, "qcow2 header field l1_table_offset: overlaps the refcount table");
+		ret = qerr(EINVAL,
+			   "qcow2 header field l1_table_offset: overlaps the refcount table");
 		goto out;
 	}
 	q->rt_entries = ((uint64_t)q->rt_clusters << q->cluster_bits) / 8;
@@ -324,8 +358,10 @@ int qcow2_open(struct vimg *q, int flags)
 			/* tolerated here, reported by check; never used */
 			if (flags & VIMG_NO_REPAIR)
 				continue;
-			ret = qerr(EINVAL, "refcount table entry %llu: 0x%llx is not a valid cluster offset",
-				   (unsigned long long)i, (unsigned long long)q->rt[i]);
+			ret = qerr(
+				EINVAL,
+				"refcount table entry %llu: 0x%llx is not a valid cluster offset",
+				(unsigned long long)i, (unsigned long long)q->rt[i]);
 			goto out;
 		}
 	}
@@ -427,14 +463,14 @@ int qcow2_write_header(struct vimg *q)
 		h[104] = q->compression_type;
 	}
 	off = hl;
-#define ADD_EXT(t, p, l)                                                               \
-	do {                                                                           \
-		if (off + 8 + align_up((l), 8) + 8 > q->cs)                            \
-			goto toobig;                                                   \
-		put32(h + off, (t));                                                   \
-		put32(h + off + 4, (l));                                               \
-		memcpy(h + off + 8, (p), (l));                                         \
-		off += 8 + align_up((l), 8);                                           \
+#define ADD_EXT(t, p, l)                                                                           \
+	do {                                                                                       \
+		if (off + 8 + align_up((l), 8) + 8 > q->cs)                                        \
+			goto toobig;                                                               \
+		put32(h + off, (t));                                                               \
+		put32(h + off + 4, (l));                                                           \
+		memcpy(h + off + 8, (p), (l));                                                     \
+		off += 8 + align_up((l), 8);                                                       \
 	} while (0)
 	if (q->backing_fmt && q->backing_file)
 		ADD_EXT(EXT_BACKING_FMT, q->backing_fmt, strlen(q->backing_fmt));
@@ -456,7 +492,7 @@ int qcow2_write_header(struct vimg *q)
 	for (i = 0; i < (uint32_t)q->n_exts; i++)
 		ADD_EXT(q->exts[i].type, q->exts[i].data, q->exts[i].len);
 #undef ADD_EXT
-	off += 8;	/* end marker */
+	off += 8; /* end marker */
 	if (q->backing_file) {
 		blen = strlen(q->backing_file);
 		if (blen > 1023 || off + blen > q->cs)
@@ -513,7 +549,8 @@ int qcow2_create_file(const char *path, const struct vimg_create_opts *o)
 
 	memset(&q, 0, sizeof(q));
 	if (cs < 512 || cs > (2u << 20) || (cs & (cs - 1)))
-		return qerr(EINVAL, "cluster_size: %u is not a power of two between 512 and 2M", cs);
+		return qerr(EINVAL, "cluster_size: %u is not a power of two between 512 and 2M",
+			    cs);
 	for (order = 0; order <= 6 && (1 << order) != rbits; order++)
 		;
 	if (order > 6)
@@ -521,7 +558,8 @@ int qcow2_create_file(const char *path, const struct vimg_create_opts *o)
 	q.version = o->compat == 2 ? 2 : 3;
 	if (q.version == 2 && (order != 4 || o->lazy_refcounts || o->extended_l2 ||
 			       o->compression_type != QCOW2_COMP_ZLIB))
-		return qerr(EINVAL, "compat=0.10 supports neither refcount_bits other than 16, lazy_refcounts, extended_l2 nor compression_type");
+		return qerr(EINVAL, "compat=0.10 supports neither refcount_bits other than 16, "
+				    "lazy_refcounts, extended_l2 nor compression_type");
 	q.cluster_bits = __builtin_ctz(cs);
 	q.cs = cs;
 	if (o->extended_l2 && cs < 16384)

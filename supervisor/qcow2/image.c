@@ -24,13 +24,41 @@ int vimg_parse_size(const char *s, uint64_t *out)
 	switch (*end) {
 	case 0:
 		break;
-	case 'b': case 'B': mult = 1; end++; break;
-	case 'k': case 'K': mult = 1ull << 10; end++; break;
-	case 'm': case 'M': mult = 1ull << 20; end++; break;
-	case 'g': case 'G': mult = 1ull << 30; end++; break;
-	case 't': case 'T': mult = 1ull << 40; end++; break;
-	case 'p': case 'P': mult = 1ull << 50; end++; break;
-	case 'e': case 'E': mult = 1ull << 60; end++; break;
+	case 'b':
+	case 'B':
+		mult = 1;
+		end++;
+		break;
+	case 'k':
+	case 'K':
+		mult = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ull << 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		mult = 1ull << 40;
+		end++;
+		break;
+	case 'p':
+	case 'P':
+		mult = 1ull << 50;
+		end++;
+		break;
+	case 'e':
+	case 'E':
+		mult = 1ull << 60;
+		end++;
+		break;
 	default:
 		return -1;
 	}
@@ -56,7 +84,8 @@ int vimg_create(const char *path, const struct vimg_create_opts *o)
 		ret = 0;
 		if (ftruncate(fd, o->size))
 			ret = qerr(errno, "%s: truncate: %s", path, strerror(errno));
-		if (!ret && (o->prealloc == QCOW2_PREALLOC_FALLOC || o->prealloc == QCOW2_PREALLOC_FULL) &&
+		if (!ret &&
+		    (o->prealloc == QCOW2_PREALLOC_FALLOC || o->prealloc == QCOW2_PREALLOC_FULL) &&
 		    o->size && fallocate(fd, 0, 0, o->size))
 			ret = qerr(errno, "%s: fallocate: %s", path, strerror(errno));
 		close(fd);
@@ -332,7 +361,8 @@ int vimg_block_status(struct vimg *img, uint64_t off, uint64_t len, bool whole_c
 			return 0;
 		}
 		if (cur->fmt == VIMG_RAW)
-			ret = raw_block_status(cur, off, len < cur->size - off ? len : cur->size - off, e);
+			ret = raw_block_status(cur, off,
+					       len < cur->size - off ? len : cur->size - off, e);
 		else
 			ret = qcow2_block_status(cur, off, len, e);
 		if (ret)
@@ -403,7 +433,8 @@ int qcow2_amend(struct vimg *q, int compat, int lazy)
 		return ret;
 	if (compat == 2 && q->version == 3) {
 		if (q->refcount_order != 4 || q->ext_l2 || q->compression_type)
-			return qerr(EINVAL, "compat=0.10 needs refcount_bits=16, no extended_l2 and zlib compression");
+			return qerr(EINVAL, "compat=0.10 needs refcount_bits=16, no extended_l2 "
+					    "and zlib compression");
 		if (lazy == 1 || (lazy < 0 && (q->compat & COMPAT_LAZY)))
 			return qerr(EINVAL, "lazy_refcounts need compat=1.1");
 		/* zero clusters do not exist in v2; refuse rather than expand */
@@ -453,7 +484,9 @@ static int grow_l1(struct vimg *q, uint64_t new_l1)
 		nl1[i] = htobe64(q->l1[i]);
 	ret = tcache_flush(&q->rbc);
 	if (!ret)
-		ret = pwrite_full(q->fd, nl1, align_up(new_l1 * 8, 512) > new_l1 * 8 ? new_l1 * 8 : new_l1 * 8, off);
+		ret = pwrite_full(q->fd, nl1,
+				  align_up(new_l1 * 8, 512) > new_l1 * 8 ? new_l1 * 8 : new_l1 * 8,
+				  off);
 	if (!ret && qsync(q))
 		ret = qerr(errno, "fdatasync: %s", strerror(errno));
 	if (ret) {
@@ -489,7 +522,8 @@ int vimg_resize(struct vimg *q, uint64_t new_size, bool shrink)
 	if (!q->rw)
 		return qerr(EROFS, "%s: opened read-only", q->path);
 	if (new_size < q->size && !shrink)
-		return qerr(EINVAL, "use --shrink to shrink an image (data past the new end is lost)");
+		return qerr(EINVAL,
+			    "use --shrink to shrink an image (data past the new end is lost)");
 	if (q->fmt == VIMG_RAW) {
 		if (ftruncate(q->fd, new_size))
 			return qerr(errno, "%s: truncate: %s", q->path, strerror(errno));

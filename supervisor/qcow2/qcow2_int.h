@@ -41,14 +41,14 @@
 
 /* A write-back cache of cluster-sized tables (L2 tables, refcount blocks). */
 struct tcache_ent {
-	uint64_t off;		/* 0: free slot */
+	uint64_t off; /* 0: free slot */
 	void *buf;
-	int next;		/* hash chain */
+	int next; /* hash chain */
 	bool dirty, ref;
 };
 struct tcache {
 	struct vimg *img;
-	struct tcache *depends;	/* flushed (and synced) before our dirty tables */
+	struct tcache *depends; /* flushed (and synced) before our dirty tables */
 	int n, hand, nhash;
 	int *hash;
 	struct tcache_ent *e;
@@ -67,7 +67,7 @@ struct snap {
 	uint64_t vm_clock_nsec;
 	uint32_t vm_state_size32;
 	uint32_t extra_size;
-	uint8_t *extra;		/* raw extra data, preserved */
+	uint8_t *extra; /* raw extra data, preserved */
 	char *id, *name;
 };
 
@@ -75,7 +75,7 @@ struct vimg {
 	enum vimg_fmt fmt;
 	int fd;
 	bool rw;
-	bool nosync;	/* VIMG_UNSAFE: never wait for the disk */
+	bool nosync; /* VIMG_UNSAFE: never wait for the disk */
 	char *path;
 	uint64_t size;
 	struct vimg *backing;
@@ -100,30 +100,30 @@ struct vimg {
 	uint32_t header_length;
 	uint8_t compression_type;
 	bool ext_l2;
-	uint32_t l2_bits;	/* log2 entries per L2 table */
-	uint32_t rb_bits;	/* log2 entries per refcount block */
+	uint32_t l2_bits; /* log2 entries per L2 table */
+	uint32_t rb_bits; /* log2 entries per refcount block */
 	uint64_t backing_offset;
 	uint32_t backing_len;
 	char *backing_file, *backing_fmt;
-	struct hdr_ext *exts;	/* unknown extensions, preserved */
+	struct hdr_ext *exts; /* unknown extensions, preserved */
 	int n_exts;
-	uint8_t *features;	/* raw feature name table */
+	uint8_t *features; /* raw feature name table */
 	uint32_t features_len;
 
 	struct tcache l2c, rbc;
-	uint64_t free_hint;	/* cluster index below which nothing is free */
-	uint64_t fresh_off;	/* clusters allocated at or above this read as zero */
+	uint64_t free_hint; /* cluster index below which nothing is free */
+	uint64_t fresh_off; /* clusters allocated at or above this read as zero */
 	uint64_t file_end;
-	bool dirty_set;		/* header dirty bit written this session */
+	bool dirty_set; /* header dirty bit written this session */
 	bool writes_started;
-	uint8_t *check_used;	/* during repair: clusters the allocator must skip */
+	uint8_t *check_used; /* during repair: clusters the allocator must skip */
 	uint64_t check_used_n;
 
-	uint64_t comp_off;	/* last decompressed cluster (host descriptor) */
+	uint64_t comp_off; /* last decompressed cluster (host descriptor) */
 	uint8_t *comp_buf;
 	bool comp_valid;
-	uint64_t comp_next, comp_end;	/* packing of compressed clusters */
-	uint8_t *zbuf;		/* scratch of one cluster */
+	uint64_t comp_next, comp_end; /* packing of compressed clusters */
+	uint8_t *zbuf;		      /* scratch of one cluster */
 };
 
 static inline int qsync(const struct vimg *q)

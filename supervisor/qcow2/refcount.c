@@ -274,9 +274,10 @@ int rc_update(struct vimg *q, uint64_t off, uint64_t len, int64_t delta)
 		v = rb_get(q, blk, c & ((1ull << q->rb_bits) - 1));
 		if ((delta < 0 && v < (uint64_t)-delta) ||
 		    (delta > 0 && rc_max(q) - v < (uint64_t)delta))
-			return qerr(ERANGE, "refcount of cluster %llu (%llu) %s", (unsigned long long)c,
-				    (unsigned long long)v,
-				    delta < 0 ? "would drop below 0" : "would overflow refcount_bits");
+			return qerr(ERANGE, "refcount of cluster %llu (%llu) %s",
+				    (unsigned long long)c, (unsigned long long)v,
+				    delta < 0 ? "would drop below 0"
+					      : "would overflow refcount_bits");
 		v += delta;
 		rb_set(q, blk, c & ((1ull << q->rb_bits) - 1), v);
 		tcache_dirty(&q->rbc, q->rt[bi] & RT_OFFSET_MASK);

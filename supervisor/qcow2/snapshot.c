@@ -36,7 +36,8 @@ static uint64_t snap_table_size(const struct vimg *q)
 
 	for (i = 0; i < q->nb_snapshots; i++)
 		n += align_up(40 + q->snaps[i].extra_size + strlen(q->snaps[i].id) +
-				      strlen(q->snaps[i].name), 8);
+				      strlen(q->snaps[i].name),
+			      8);
 	return n;
 }
 
@@ -57,7 +58,9 @@ int snap_load(struct vimg *q)
 		uint16_t idl, nl;
 
 		if (off + 40 > q->file_end || off - q->snapshots_offset > (64u << 20))
-			return qerr(EINVAL, "snapshot table entry %u at offset 0x%llx: beyond the end of the file",
+			return qerr(EINVAL,
+				    "snapshot table entry %u at offset 0x%llx: beyond the end of "
+				    "the file",
 				    i, (unsigned long long)off);
 		ret = pread_full(q->fd, h, 40, off);
 		if (ret)
@@ -75,13 +78,15 @@ int snap_load(struct vimg *q)
 			return qerr(EINVAL, "snapshot %u: extra_data_size %u is too large", i,
 				    s->extra_size);
 		if (q->version >= 3 && s->extra_size < 16)
-			return qerr(EINVAL, "snapshot %u: extra_data_size %u is below 16 (needed in v3)",
-				    i, s->extra_size);
+			return qerr(EINVAL,
+				    "snapshot %u: extra_data_size %u is below 16 (needed in v3)", i,
+				    s->extra_size);
 		if ((uint64_t)s->l1_size * 8 > MAX_L1_BYTES)
 			return qerr(EINVAL, "snapshot %u: l1_size %u is too large", i, s->l1_size);
 		if (s->l1_size && (s->l1_offset & (q->cs - 1) || s->l1_offset >> 56))
-			return qerr(EINVAL, "snapshot %u: l1_table_offset 0x%llx is not cluster aligned",
-				    i, (unsigned long long)s->l1_offset);
+			return qerr(EINVAL,
+				    "snapshot %u: l1_table_offset 0x%llx is not cluster aligned", i,
+				    (unsigned long long)s->l1_offset);
 		s->extra = malloc(s->extra_size + 1);
 		s->id = calloc(1, idl + 1);
 		s->name = calloc(1, nl + 1);
@@ -253,7 +258,8 @@ static int write_snap_table(struct vimg *q, struct snap *s, uint32_t n)
 		put32(buf + p + 36, s[i].extra_size);
 		memcpy(buf + p + 40, s[i].extra, s[i].extra_size);
 		memcpy(buf + p + 40 + s[i].extra_size, s[i].id, strlen(s[i].id));
-		memcpy(buf + p + 40 + s[i].extra_size + strlen(s[i].id), s[i].name, strlen(s[i].name));
+		memcpy(buf + p + 40 + s[i].extra_size + strlen(s[i].id), s[i].name,
+		       strlen(s[i].name));
 		p += align_up(40 + s[i].extra_size + strlen(s[i].id) + strlen(s[i].name), 8);
 	}
 	if (size) {
@@ -313,7 +319,7 @@ int qcow2_snapshot_create(struct vimg *q, const char *name)
 	ret = tree_refcounts(q, q->l1, q->l1_size, 1);
 	if (ret)
 		return ret;
-	ret = qcow2_fix_copied(q);	/* flushes the refcounts first */
+	ret = qcow2_fix_copied(q); /* flushes the refcounts first */
 	if (ret)
 		return ret;
 	l1c = calloc(q->l1_size ? q->l1_size : 1, 8);
@@ -322,7 +328,8 @@ int qcow2_snapshot_create(struct vimg *q, const char *name)
 	for (i = 0; i < q->l1_size; i++)
 		l1c[i] = htobe64(q->l1[i]);
 	if (q->l1_size) {
-		l1off = alloc_clusters(q, align_up((uint64_t)q->l1_size * 8, q->cs) >> q->cluster_bits);
+		l1off = alloc_clusters(q, align_up((uint64_t)q->l1_size * 8, q->cs) >>
+						  q->cluster_bits);
 		if (l1off < 0) {
 			free(l1c);
 			return l1off;
@@ -417,7 +424,8 @@ int qcow2_snapshot_delete(struct vimg *q, const char *key)
 	if (!ret)
 		ret = tree_refcounts(q, l1, victim.l1_size, -1);
 	if (!ret && victim.l1_size)
-		ret = rc_update(q, victim.l1_offset, align_up((uint64_t)victim.l1_size * 8, q->cs), -1);
+		ret = rc_update(q, victim.l1_offset, align_up((uint64_t)victim.l1_size * 8, q->cs),
+				-1);
 	if (!ret)
 		ret = qcow2_fix_copied(q);
 	free(l1);

@@ -20,8 +20,12 @@
 
 enum vimg_fmt { VIMG_RAW, VIMG_QCOW2 };
 
-enum qcow2_prealloc { QCOW2_PREALLOC_OFF, QCOW2_PREALLOC_METADATA, QCOW2_PREALLOC_FALLOC,
-		      QCOW2_PREALLOC_FULL };
+enum qcow2_prealloc {
+	QCOW2_PREALLOC_OFF,
+	QCOW2_PREALLOC_METADATA,
+	QCOW2_PREALLOC_FALLOC,
+	QCOW2_PREALLOC_FULL
+};
 
 enum qcow2_compression { QCOW2_COMP_ZLIB = 0, QCOW2_COMP_ZSTD = 1 };
 
@@ -29,22 +33,22 @@ enum qcow2_compression { QCOW2_COMP_ZLIB = 0, QCOW2_COMP_ZSTD = 1 };
 struct vimg_create_opts {
 	enum vimg_fmt fmt;
 	uint64_t size;
-	uint32_t cluster_size;		/* 0: 64 KiB */
-	int compat;			/* 2 (0.10) or 3 (1.1); 0: 3 */
+	uint32_t cluster_size; /* 0: 64 KiB */
+	int compat;	       /* 2 (0.10) or 3 (1.1); 0: 3 */
 	bool lazy_refcounts;
-	int refcount_bits;		/* 0: 16 */
+	int refcount_bits; /* 0: 16 */
 	bool extended_l2;
 	enum qcow2_compression compression_type;
 	enum qcow2_prealloc prealloc;
 	const char *backing_file;
-	const char *backing_fmt;	/* "qcow2", "raw" or NULL */
+	const char *backing_fmt; /* "qcow2", "raw" or NULL */
 };
 
 /* Open flags. */
-#define VIMG_RDWR 0x1		/* open for writing */
-#define VIMG_NO_BACKING 0x2	/* do not open the backing file */
-#define VIMG_NO_REPAIR 0x4	/* do not repair a dirty lazy-refcount image */
-#define VIMG_UNSAFE 0x8	/* never sync (qemu-img's cache=unsafe): for scratch output */
+#define VIMG_RDWR 0x1	    /* open for writing */
+#define VIMG_NO_BACKING 0x2 /* do not open the backing file */
+#define VIMG_NO_REPAIR 0x4  /* do not repair a dirty lazy-refcount image */
+#define VIMG_UNSAFE 0x8	    /* never sync (qemu-img's cache=unsafe): for scratch output */
 
 struct vimg;
 
@@ -77,10 +81,10 @@ int vimg_pwrite_compressed(struct vimg *img, const void *buf, size_t len, uint64
 /* Block status of one extent as qemu-img map reports it. */
 struct vimg_extent {
 	uint64_t start, length;
-	int depth;		/* backing-chain level that answered */
+	int depth; /* backing-chain level that answered */
 	bool present, zero, data, compressed;
 	bool has_offset;
-	uint64_t offset;	/* host offset in the file at 'depth' */
+	uint64_t offset; /* host offset in the file at 'depth' */
 };
 /*
  * Status of the extent starting at off (at most len bytes). With
