@@ -176,6 +176,8 @@ int qcow2_discard_cluster(struct vimg *q, uint64_t vaddr);
 int qcow2_write_compressed(struct vimg *q, const void *buf, uint64_t off);
 int qcow2_block_status(struct vimg *q, uint64_t off, uint64_t len, struct vimg_extent *e);
 int read_compressed(struct vimg *q, uint64_t l2e, uint8_t *out);
+int find_l2(struct vimg *q, uint64_t vaddr, void **l2);
+int get_l2_rw(struct vimg *q, uint64_t vaddr, void **l2);
 int write_l1_entry(struct vimg *q, uint64_t idx);
 int qcow2_preallocate(struct vimg *q, enum qcow2_prealloc mode);
 
