@@ -105,6 +105,14 @@ for o in cluster_size=65536 cluster_size=512 cluster_size=2M refcount_bits=1 ref
 	ok "qemu image ($o): check JSON equals qemu-img's" same_json check q.qcow2
 done
 
+# raw images
+rm -f r.raw
+qemu-img create -q -f raw r.raw 3M && qemu-io -f raw -c "write -P 1 1M 64k" r.raw >/dev/null
+ok "raw image: info JSON equals qemu-img's" same_json info r.raw
+ok "raw image: map JSON equals qemu-img's" same_json map r.raw
+ok "amend refuses compat=0.10 when zero clusters exist (no silent data change)" \
+	bash -c "qemu-img create -q -f qcow2 z.qcow2 1M && qemu-io -c 'write -z 0 64k' z.qcow2 >/dev/null && ! $V img amend -o compat=0.10 z.qcow2 2>/dev/null && qemu-img info z.qcow2 | grep -q 'compat: 1.1'"
+
 # internal snapshots made by qemu-img
 rm -f s.qcow2
 qemu_image s.qcow2 cluster_size=65536 8M

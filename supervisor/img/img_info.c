@@ -26,10 +26,23 @@ static int parse_output(const char *arg, bool *json)
 	return 0;
 }
 
+/* Pretty JSON indented by 4 like qemu-img (json-c indents by 2). */
 static void print_json(json_object *j)
 {
-	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	const char *s = json_object_to_json_string_ext(
+		j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	bool bol = true;
+
+	for (; *s; s++) {
+		if (bol && *s == ' ')
+			putchar(' ');
+		else
+			bol = false;
+		if (*s == '\n')
+			bol = true;
+		putchar(*s);
+	}
+	putchar('\n');
 }
 
 static uint64_t actual_size(struct vimg *img)

@@ -422,6 +422,28 @@ int vimg_set_backing(struct vimg *q, const char *file, const char *fmt)
 	return ret;
 }
 
+/* 1 when an active L2 entry is a v3 zero cluster, 0 if none, or -errno. */
+static int has_zero_clusters(struct vimg *q)
+{
+	uint64_t i, j, e;
+	void *l2;
+	int ret;
+
+	for (i = 0; i < q->l1_size; i++) {
+		if (!(q->l1[i] & L1E_OFFSET_MASK))
+			continue;
+		ret = tcache_get(&q->l2c, q->l1[i] & L1E_OFFSET_MASK, true, &l2);
+		if (ret)
+			return ret;
+		for (j = 0; j < l2_entries(q); j++) {
+			e = l2_get(q, l2, j, NULL);
+			if (!(e & QCOW_COMPRESSED) && (e & QCOW_ZERO))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 int qcow2_amend(struct vimg *q, int compat, int lazy)
 {
 	int ret;
@@ -438,6 +460,16 @@ int qcow2_amend(struct vimg *q, int compat, int lazy)
 		if (lazy == 1 || (lazy < 0 && (q->compat & COMPAT_LAZY)))
 			return qerr(EINVAL, "lazy_refcounts need compat=1.1");
 		/* zero clusters do not exist in v2; refuse rather than expand */
+		ret = has_zero_clusters(q);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			return qerr(ENOTSUP, "the image has zero clusters, which compat=0.10 "
+					     "cannot express (not downgraded)");
+		if (q->nb_snapshots)
+			return qerr(
+				ENOTSUP,
+				"downgrading an image with internal snapshots is not supported");
 		q->version = 2;
 		q->compat = q->incompat = q->autoclear = 0;
 		q->header_length = QCOW2_V2_HDR_LEN;
