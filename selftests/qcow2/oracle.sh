@@ -105,6 +105,18 @@ for o in cluster_size=65536 cluster_size=512 cluster_size=2M refcount_bits=1 ref
 	ok "qemu image ($o): check JSON equals qemu-img's" same_json check q.qcow2
 done
 
+# preallocation: map JSON (holes under data clusters, zero clusters with offsets)
+for o in preallocation=metadata preallocation=metadata,extended_l2=on \
+	preallocation=falloc,compat=0.10 preallocation=full,cluster_size=4k; do
+	rm -f pm.qcow2 pv.qcow2
+	qemu-img create -q -f qcow2 -o "$o" pm.qcow2 4M &&
+		qemu-io -c "write -P 3 0 4k" -c "write -z 1M 128k" pm.qcow2 >/dev/null
+	ok "qemu image ($o): map JSON equals qemu-img's" same_json map pm.qcow2
+	$V img create -f qcow2 -o "$o" pv.qcow2 4M >/dev/null
+	ok "our image ($o): map and check JSON equal qemu-img's" \
+		bash -c "$(declare -f same_json jeq); V=$V T=$T; same_json map pv.qcow2 && same_json check pv.qcow2"
+done
+
 # raw images
 rm -f r.raw
 qemu-img create -q -f raw r.raw 3M && qemu-io -f raw -c "write -P 1 1M 64k" r.raw >/dev/null

@@ -391,6 +391,7 @@ int qcow2_open(struct vimg *q, int flags)
 	if (!(q->compat & COMPAT_LAZY))
 		q->l2c.depends = &q->rbc;
 	q->fresh_off = align_up(q->file_end, q->cs);
+	q->meta_prealloc = -1;
 	q->comp_buf = malloc(q->cs);
 	q->zbuf = malloc(q->cs);
 	if (!q->comp_buf || !q->zbuf) {

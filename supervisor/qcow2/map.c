@@ -4,6 +4,7 @@
  * offsets, merged over like neighbours) and preallocation.
  */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -52,12 +53,38 @@ static int classify(struct vimg *q, uint64_t vaddr, enum kind *k, uint64_t *host
 	if ((bm >> s) & 1) {
 		*k = K_DATA;
 	} else if ((bm >> (32 + s)) & 1) {
-		*k = K_ZERO;
-		*host = 0;
+		*k = K_ZERO; /* keeps the host offset, as qemu-img map shows */
 	} else {
 		*k = K_UNALLOC; /* keeps the host offset: qemu-img map shows it */
 	}
 	return 0;
+}
+
+/*
+ * Does the image look metadata-preallocated (far more clusters in use than
+ * the file really has blocks for)? Only then, like qemu-img, does block
+ * status ask the file system about holes under data clusters.
+ */
+static int meta_prealloc(struct vimg *q)
+{
+	uint64_t real, thr, c, n = 0, rc;
+	struct stat st;
+
+	if (q->meta_prealloc >= 0)
+		return q->meta_prealloc;
+	q->meta_prealloc = 0;
+	if (fstat(q->fd, &st))
+		return 0;
+	real = ((uint64_t)st.st_blocks * 512) >> q->cluster_bits;
+	thr = real * 10 / 9 + 1;
+	for (c = 0; c < align_up(st.st_size, q->cs) >> q->cluster_bits && n <= thr; c++) {
+		if (rc_get(q, c, &rc))
+			return 0;
+		if (rc)
+			n++;
+	}
+	q->meta_prealloc = n > thr;
+	return q->meta_prealloc;
 }
 
 int qcow2_block_status(struct vimg *q, uint64_t off, uint64_t len, struct vimg_extent *x)
@@ -70,9 +97,9 @@ int qcow2_block_status(struct vimg *q, uint64_t off, uint64_t len, struct vimg_e
 	ret = classify(q, off, &k, &host, &end);
 	if (ret)
 		return ret;
-	hoff = host ? host + ((off - (off & ~(sc_size(q) - 1))) & (sc_size(q) - 1)) : 0;
-	if (k == K_DATA && !q->ext_l2)
-		hoff = host + (off & (q->cs - 1));
+	hoff = 0;
+	if (host)
+		hoff = q->ext_l2 ? host + (off & (sc_size(q) - 1)) : host + (off & (q->cs - 1));
 	cur = end;
 	while (cur < off + len && cur < q->size) {
 		ret = classify(q, cur, &k2, &h2, &e2);
@@ -80,11 +107,8 @@ int qcow2_block_status(struct vimg *q, uint64_t off, uint64_t len, struct vimg_e
 			return ret;
 		if (k2 != k || k == K_COMP)
 			break;
-		if ((k == K_DATA || k == K_UNALLOC) && (h2 != 0) != (host != 0))
-			break;
-		if ((k == K_DATA || (k == K_UNALLOC && host)) && h2 != hoff + (cur - off))
-			break;
-		if (k == K_ZERO && (h2 != 0) != (host != 0))
+		/* with host offsets, only contiguous ones merge */
+		if (host ? h2 != hoff + (cur - off) : h2 != 0)
 			break;
 		cur = e2;
 	}
@@ -98,9 +122,23 @@ int qcow2_block_status(struct vimg *q, uint64_t off, uint64_t len, struct vimg_e
 	x->zero = k == K_ZERO;
 	x->data = k == K_DATA || k == K_COMP;
 	x->compressed = k == K_COMP;
-	if (k == K_DATA || (k == K_UNALLOC && host)) {
+	if (host && k != K_COMP) {
 		x->has_offset = true;
 		x->offset = hoff;
+	}
+	if (k == K_DATA && meta_prealloc(q) == 1) {
+		/* a hole in the file reads as zeroes: say so, as qemu-img does */
+		off_t d = lseek(q->fd, hoff, SEEK_DATA), h;
+
+		if (d < 0 || (uint64_t)d > hoff) {
+			x->zero = true;
+			if (d >= 0 && (uint64_t)d - hoff < x->length)
+				x->length = d - hoff;
+		} else {
+			h = lseek(q->fd, hoff, SEEK_HOLE);
+			if (h > 0 && (uint64_t)h - hoff < x->length)
+				x->length = h - hoff;
+		}
 	}
 	return 0;
 }

@@ -122,6 +122,7 @@ struct vimg {
 	uint64_t comp_off; /* last decompressed cluster (host descriptor) */
 	uint8_t *comp_buf;
 	bool comp_valid;
+	int meta_prealloc;	      /* -1 unknown, see map.c */
 	uint64_t comp_next, comp_end; /* packing of compressed clusters */
 	uint8_t *zbuf;		      /* scratch of one cluster */
 };
