@@ -232,12 +232,20 @@ int img_convert(int argc, char **argv)
 		if (ret)
 			break;
 		j->zero = e.zero && sparse;
+		if (compress && j->zero && e.length < g) {
+			j->zero = false; /* compression works on whole clusters */
+			e.length = g;
+		}
 		if (j->zero) {
-			n = e.length;
+			n = compress ? e.length / g * g : e.length;
 		} else {
 			n = e.length < n ? e.length : n;
-			if (n > g && n % g && off + n < size)
+			if (compress) /* whole clusters: off stays aligned */
+				n = (n + g - 1) / g * g;
+			else if (n > g && n % g && off + n < size)
 				n -= n % g; /* keep chunks aligned to the grain */
+			if (n > size - off)
+				n = size - off;
 			ret = vimg_pread(src, j->buf, n, off);
 			if (ret)
 				break;

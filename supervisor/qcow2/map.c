@@ -76,7 +76,7 @@ static int meta_prealloc(struct vimg *q)
 	if (fstat(q->fd, &st))
 		return 0;
 	real = ((uint64_t)st.st_blocks * 512) >> q->cluster_bits;
-	thr = real * 10 / 9 + 1;
+	thr = real * 10 / 9 > real + 2 ? real * 10 / 9 : real + 2;
 	for (c = 0; c < align_up(st.st_size, q->cs) >> q->cluster_bits && n <= thr; c++) {
 		if (rc_get(q, c, &rc))
 			return 0;
