@@ -207,6 +207,13 @@ ok "convert -c -O qcow2 (zlib)" conv -c -O qcow2
 ok "convert -c -O qcow2 -o compression_type=zstd" conv -c -O qcow2 -o compression_type=zstd
 ok "convert -O qcow2 -o cluster_size=4k,refcount_bits=2,extended_l2=off -S 0" \
 	conv -O qcow2 -o cluster_size=4k,refcount_bits=2 -S 0
+convert_B() {
+	chain && $V img convert -O qcow2 -B mid.qcow2 -F qcow2 top.qcow2 flat.qcow2 >/dev/null &&
+		qemu-img check flat.qcow2 && qemu-img compare top.qcow2 flat.qcow2 &&
+		qemu-img info flat.qcow2 | grep -q 'backing file: mid.qcow2' &&
+		[ "$(qemu-img check --output=json flat.qcow2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["allocated-clusters"])')" -le 2 ]
+}
+ok "convert -B writes only what differs from the new backing file" convert_B
 ok "convert -p prints a progress bar" bash -c "$V img convert -p -O raw q.qcow2 p.raw | grep -q '100.00/100%'"
 ok "compare: identical images exit 0" $V img compare q.qcow2 c.qcow2
 ok "compare: a changed byte exits 1 with its offset" \

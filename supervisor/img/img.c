@@ -24,7 +24,8 @@ static const struct img_sub subs[] = {
 	  "compare the guest-visible content of two images; exit 0 same, 1 different, 2 error",
 	  img_compare },
 	{ "convert",
-	  "convert [-f FMT] [-O FMT] [-c] [-o OPTIONS] [-p] [-S SIZE] [-B BACKING] SRC DST",
+	  "convert [-f FMT] [-O FMT] [-c] [-o OPTIONS] [-p] [-S SIZE] [-t CACHE] [-B BACKING [-F "
+	  "FMT]] SRC DST",
 	  "copy an image (whole backing chain) into a new image", img_convert },
 	{ "create", "create [-f FMT] [-o OPTIONS] [-b BACKING [-F BACKING_FMT]] [-u] FILE [SIZE]",
 	  "create a new image", img_create },

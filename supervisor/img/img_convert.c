@@ -50,9 +50,36 @@ struct pipe {
 	bool done;
 	int err; /* writer failure */
 	struct vimg *dst;
+	struct vimg *bk; /* -B: the new image's backing file, or NULL */
+	uint8_t *bkbuf;
 	uint64_t g, sparse, size;
 	bool compress, prog;
 };
+
+/* -B: write only the grains that differ from the backing file. */
+static int write_job_over_backing(struct pipe *p, struct job *j)
+{
+	uint64_t i, len, bs = vimg_size(p->bk), n;
+	int ret;
+
+	memset(p->bkbuf, 0, j->n);
+	n = j->off >= bs ? 0 : (bs - j->off < j->n ? bs - j->off : j->n);
+	if (n) {
+		ret = vimg_pread(p->bk, p->bkbuf, n, j->off);
+		if (ret)
+			return ret;
+	}
+	for (i = 0, ret = 0; i < j->n && !ret; i += p->g) {
+		len = j->n - i < p->g ? j->n - i : p->g;
+		if (!memcmp(j->buf + i, p->bkbuf + i, len))
+			continue;
+		if (p->compress && len == p->g)
+			ret = vimg_pwrite_compressed(p->dst, j->buf + i, len, j->off + i);
+		else
+			ret = vimg_pwrite(p->dst, j->buf + i, len, j->off + i);
+	}
+	return ret;
+}
 
 static int write_job(struct pipe *p, struct job *j)
 {
@@ -61,6 +88,8 @@ static int write_job(struct pipe *p, struct job *j)
 
 	if (j->zero)
 		return 0;
+	if (p->bk)
+		return write_job_over_backing(p, j);
 	for (i = 0; i < j->n && !ret; i += p->g) {
 		len = j->n - i < p->g ? j->n - i : p->g;
 		if (p->compress) {
@@ -125,7 +154,7 @@ int img_convert(int argc, char **argv)
 	pthread_t wt;
 	int c, ret = 0, i;
 
-	while ((c = getopt_long(argc, argv, "f:O:o:cpS:B:qWm:nt:T:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:O:o:cpS:B:F:qWm:nt:T:", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			safe = strcmp(optarg, "unsafe") != 0;
@@ -157,6 +186,9 @@ int img_convert(int argc, char **argv)
 			break;
 		case 'B':
 			o.backing_file = optarg;
+			break;
+		case 'F':
+			o.backing_fmt = optarg;
 			break;
 		case 'q':
 		case 'W':
@@ -199,7 +231,13 @@ int img_convert(int argc, char **argv)
 			ret = -1;
 		}
 	}
-	g = compress ? vimg_cluster_size(dst) : (sparse ? sparse : CHUNK);
+	if (o.backing_file) {
+		p.bk = vimg_backing(dst);
+		p.bkbuf = malloc(CHUNK);
+		if (!p.bkbuf)
+			ret = -1;
+	}
+	g = compress || p.bk ? vimg_cluster_size(dst) : (sparse ? sparse : CHUNK);
 	if (g > CHUNK)
 		g = CHUNK;
 	p.dst = dst;
@@ -231,7 +269,7 @@ int img_convert(int argc, char **argv)
 		ret = vimg_block_status(src, off, n, true, &e);
 		if (ret)
 			break;
-		j->zero = e.zero && sparse;
+		j->zero = e.zero && sparse && !p.bk;
 		if (compress && j->zero && e.length < g) {
 			j->zero = false; /* compression works on whole clusters */
 			e.length = g;
@@ -273,6 +311,7 @@ int img_convert(int argc, char **argv)
 		vmon_err("img convert: %s", vimg_strerror());
 	for (i = 0; i < RING; i++)
 		free(p.ring[i].buf);
+	free(p.bkbuf);
 	vimg_close(src);
 	if (vimg_close(dst) && !ret) {
 		vmon_err("img convert: %s", vimg_strerror());

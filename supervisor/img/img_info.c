@@ -29,8 +29,9 @@ static int parse_output(const char *arg, bool *json)
 /* Pretty JSON indented by 4 like qemu-img (json-c indents by 2). */
 static void print_json(json_object *j)
 {
-	const char *s = json_object_to_json_string_ext(
-		j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+								  JSON_C_TO_STRING_SPACED |
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
 	bool bol = true;
 
 	for (; *s; s++) {
