@@ -134,6 +134,20 @@ qemu-img snapshot -c two s.qcow2
 ok "qemu snapshots: info JSON equals qemu-img's" same_json info s.qcow2
 ok "qemu snapshots: check JSON equals qemu-img's" same_json check s.qcow2
 ok "qemu snapshots: reads identically" reads_same s.qcow2
+same_text() { # same_text SUBCMD ARGS...: identical human output and exit code
+	local rv rq
+	$V img "$@" >ours.txt 2>/dev/null
+	rv=$?
+	qemu-img "$@" >qemu.txt 2>/dev/null
+	rq=$?
+	echo "exit: ours $rv, qemu-img $rq"
+	diff ours.txt qemu.txt && [ $rv -eq $rq ]
+}
+ok "qemu snapshots: human info text equals qemu-img's" same_text info s.qcow2
+ok "qemu snapshots: snapshot -l text equals qemu-img's" same_text snapshot -l s.qcow2
+ok "qemu snapshots: human check text equals qemu-img's" same_text check s.qcow2
+ok "qemu snapshots: human map text equals qemu-img's" same_text map s.qcow2
+ok "qemu snapshots: human measure text equals qemu-img's" same_text measure -O qcow2 s.qcow2
 cp s.qcow2 s2.qcow2
 apply_same() {
 	$V img snapshot -a one s.qcow2 && qemu-img snapshot -a one s2.qcow2 &&

@@ -434,6 +434,14 @@ int img_map(int argc, char **argv)
 				vimg_close(img);
 				return VMON_EXIT_FAIL;
 			}
+			if (!json && e.data && !e.has_offset) {
+				/* no file offset to show: refused, as qemu-img does */
+				fflush(stdout);
+				vmon_err("img map: File contains external, encrypted or compressed "
+					 "clusters.");
+				vimg_close(img);
+				return VMON_EXIT_FAIL;
+			}
 			if (cur.length && e.depth == cur.depth && e.present == cur.present &&
 			    e.zero == cur.zero && e.data == cur.data &&
 			    e.has_offset == cur.has_offset &&
