@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Bounded libFuzzer run (ASan + UBSan) of open + read + map + check, seeded
+# Bounded libFuzzer run (ASan + UBSan) of open + read + map + check + write, seeded
 # with qemu-img-made images of many option sets. FUZZ_SECONDS (default 60).
 # TAP: one test, ok when the fuzzer found nothing.
 set -u
@@ -27,11 +27,11 @@ echo "# fuzzing for $secs s from $(ls "$T/corpus" | wc -l) seeds"
 if (cd "$T" && "$F" -max_total_time="$secs" -max_len=200000 -rss_limit_mb=2048 \
 	-print_final_stats=1 corpus) >"$T/log" 2>&1; then
 	grep -E 'stat::number_of_executed_units|cov:' "$T/log" | tail -2 | sed 's/^/# /'
-	echo "ok 1 - libFuzzer open+read+map+check: no finding in $secs s"
+	echo "ok 1 - libFuzzer open+read+map+check+write: no finding in $secs s"
 else
 	grep -vE '^#[0-9]' "$T/log" | tail -40 | sed 's/^/# /'
 	mkdir -p "$top/build/fuzz/crashes"
 	cp "$T"/crash-* "$T"/leak-* "$T"/timeout-* "$top/build/fuzz/crashes/" 2>/dev/null
-	echo "not ok 1 - libFuzzer open+read+map+check found a problem (see build/fuzz/crashes)"
+	echo "not ok 1 - libFuzzer open+read+map+check+write found a problem (see build/fuzz/crashes)"
 fi
 echo "1..1"

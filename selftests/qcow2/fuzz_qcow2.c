@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target: open an untrusted image, read it, map it, check it.
+ * libFuzzer target: open an untrusted image, read it, map it, check it,
+ * then open it read-write (repairing a dirty one) and write to it.
  * Built with clang -fsanitize=fuzzer,address,undefined (selftests/qcow2/fuzz.sh).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -49,6 +51,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += e.length;
 	}
 	qcow2_check(img, 0, &r, NULL);
+	vimg_close(img);
+
+	/* writes into the same untrusted image: must fail cleanly or work */
+	if (vimg_open(path, "qcow2", VIMG_RDWR | VIMG_NO_BACKING, &img))
+		return 0;
+	vs = vimg_size(img);
+	memset(buf, 0x5a, sizeof(buf));
+	for (i = 0; i < 4 && vs; i++) {
+		uint64_t n = sizeof(buf) / (i + 1);
+
+		off = (uint64_t)i * 40000 % vs;
+		if (off + n > vs)
+			n = vs - off;
+		if (vimg_pwrite(img, buf, n, off))
+			break;
+	}
+	if (vs > 4096)
+		vimg_pwrite_zeroes(img, 0, 4096);
 	vimg_close(img);
 	return 0;
 }
