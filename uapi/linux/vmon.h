@@ -109,7 +109,7 @@ struct vmon_ksm_advise {
 #define VMON_GENL_MCGRP_EVENTS	"events"
 
 /**
- * enum vmon_cmd - commands of the generic netlink family "vmon"
+ * enum vmon_genl_cmd - commands of the generic netlink family "vmon"
  * @VMON_CMD_UNSPEC: unused
  * @VMON_CMD_VM_GET: do: one VM by %VMON_A_VM_ID or %VMON_A_VM_NAME; dump:
  *	every registered VM. Replies carry the VM attributes.
@@ -134,7 +134,7 @@ struct vmon_ksm_advise {
  * @__VMON_CMD_MAX: number of commands
  * @VMON_CMD_MAX: highest command
  */
-enum vmon_cmd {
+enum vmon_genl_cmd {
 	VMON_CMD_UNSPEC,
 	VMON_CMD_VM_GET,
 	VMON_CMD_DEV_GET,
