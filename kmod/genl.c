@@ -367,7 +367,8 @@ static int vmon_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 	}
 	mutex_unlock(&vmon_dev_mutex);
-	cb->args[0] = id;
+	/* Resume at the device that did not fit, or past the last id. */
+	cb->args[0] = dev ? id : (unsigned long)INT_MAX + 1;
 	if (ret && !skb->len)
 		return ret;
 	return skb->len;

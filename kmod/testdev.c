@@ -75,17 +75,17 @@ static int vmon_test_cmd(char *line)
 {
 	unsigned long long a, b, c, d;
 	struct vmon_test_dev *t;
-	char name[32], op[4];
+	char name[32], op[16];
 	unsigned int id;
 
 	if (sscanf(line, "attach %u %31s", &id, name) == 2)
 		return vmon_test_attach(id, name);
-	if (sscanf(line, "%3s %31s", op, name) != 2)
+	if (sscanf(line, "%15s %31s", op, name) != 2)
 		return -EINVAL;
 	t = vmon_test_find(name);
 	if (!t)
 		return -ENOENT;
-	if (!strcmp(op, "det")) {
+	if (!strcmp(op, "detach")) {
 		vmon_dev_detach(t->dev);
 		t->dev = NULL;
 		return 0;
@@ -95,7 +95,7 @@ static int vmon_test_cmd(char *line)
 		vmon_stats_net_tx(t->dev, c, d);
 		return 0;
 	}
-	if (sscanf(line, "drop %*s %3s %llu", op, &a) == 2) {
+	if (sscanf(line, "drop %*s %15s %llu", op, &a) == 2) {
 		vmon_stats_net_drop(t->dev, !strcmp(op, "rx"), a);
 		return 0;
 	}

@@ -1,0 +1,11 @@
+# Kselftests of the per-VM accounting, run inside the test VM (nested KVM).
+# (This file is read before supervisor/netlink/build.mk: name the library
+# literally in prerequisites; NL_* are only used in recipes and flags.)
+ACCT_TEST_OBJS := $(B)/selftests/acct/acct_test.o $(B)/selftests/acct/guest.o
+
+$(ACCT_TEST_OBJS): TEST_CFLAGS += $(NL_CFLAGS)
+
+$(B)/selftests/acct/acct_test: $(ACCT_TEST_OBJS) $(TEST_LIB_OBJS) $(B)/libvmon-nl.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LDLIBS) -lpthread
+
+VM_TESTS += $(B)/selftests/acct/acct_test
