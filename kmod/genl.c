@@ -225,24 +225,33 @@ static size_t vmon_msg_size(struct vmon_vm *vm)
 
 static int vmon_reply_vm(struct genl_info *info, u8 cmd)
 {
+	unsigned int tries;
 	struct sk_buff *msg;
 	struct vmon_vm *vm;
+	size_t size;
 	int ret;
 
 	vm = vmon_req_vm(info);
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
-	msg = genlmsg_new(vmon_msg_size(vm), GFP_KERNEL);
-	if (!msg) {
-		vmon_vm_put(vm);
-		return -ENOMEM;
-	}
-	ret = vmon_fill_vm(msg, vm, cmd, info->snd_portid, info->snd_seq, 0);
-	vmon_vm_put(vm);
-	if (ret) {
+	/* vCPUs and devices may come while we fill: grow and retry. */
+	for (size = vmon_msg_size(vm), tries = 0;; size *= 2) {
+		msg = genlmsg_new(size, GFP_KERNEL);
+		if (!msg) {
+			vmon_vm_put(vm);
+			return -ENOMEM;
+		}
+		ret = vmon_fill_vm(msg, vm, cmd, info->snd_portid,
+				   info->snd_seq, 0);
+		if (!ret)
+			break;
 		nlmsg_free(msg);
-		return ret;
+		if (ret != -EMSGSIZE || ++tries == 4) {
+			vmon_vm_put(vm);
+			return ret;
+		}
 	}
+	vmon_vm_put(vm);
 	return genlmsg_reply(msg, info);
 }
 
@@ -492,6 +501,8 @@ static struct genl_family vmon_genl_family = {
 	.maxattr = VMON_A_MAX,
 	.policy = vmon_policy,
 	.module = THIS_MODULE,
+	/* The handlers lock for themselves; an estimate blocks nobody else. */
+	.parallel_ops = true,
 	.ops = vmon_genl_ops,
 	.n_ops = ARRAY_SIZE(vmon_genl_ops),
 	.resv_start_op = 0,

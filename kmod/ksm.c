@@ -9,8 +9,9 @@
  * is not exported): a mapping partly inside the range is advised whole.
  *
  * The estimator samples guest pages evenly (one random page in each of N
- * equal strides), never faults anything in (FOLL_DUMP: a page never touched
- * counts as zero, which is what the guest sees), hashes the non-zero ones
+ * equal strides), never faults anything in (FOLL_NOFAULT: a page that is
+ * not resident, never touched or swapped out, counts as zero, which is what
+ * a never touched page is to the guest), hashes the non-zero ones
  * with xxh64 and counts repeated hashes. It runs one at a time, at most once
  * a second per VM, and drops the mmap lock every few pages.
  */
@@ -226,8 +227,9 @@ static int vmon_sample_page(struct mm_struct *mm, unsigned long hva, u64 *hash)
 	void *p;
 	int zero;
 
-	if (get_user_pages_remote(mm, hva, 1, FOLL_DUMP, &page, NULL,
-				  NULL) != 1)
+	/* No fault: nothing is allocated, read from swap or page cache. */
+	if (get_user_pages_remote(mm, hva, 1, FOLL_NOFAULT | FOLL_DUMP, &page,
+				  NULL, NULL) != 1)
 		return 1;
 	p = kmap_local_page(page);
 	zero = !memchr_inv(p, 0, PAGE_SIZE);
