@@ -177,7 +177,7 @@ TEST_F(acct, register_refuses_non_kvm_fds)
 	EXPECT_EQ(-EINVAL, vm_register(self->ctl, self->g.vm_fd, "has space", &id));
 	memset(&r, 0, sizeof(r));
 	r.vm_fd = self->g.vm_fd;
-	memset(r.name, 'a', sizeof(r.name));	/* no NUL */
+	memset(r.name, 'a', sizeof(r.name)); /* no NUL */
 	EXPECT_EQ(-1, ioctl(self->ctl, VMON_VM_REGISTER, &r));
 	EXPECT_EQ(EINVAL, errno);
 	memset(&r, 0, sizeof(r));
@@ -314,8 +314,9 @@ TEST_F(acct, cli_stats_and_top)
 	char *stats_json[] = { (char *)build_path("vmon"), "stats", idbuf, "--output=json", NULL };
 	char *stats_name[] = { (char *)build_path("vmon"), "stats", "acct-cli", NULL };
 	char *prom[] = { (char *)build_path("vmon"), "stats", "--prometheus", NULL };
-	char *top[] = { (char *)build_path("vmon"), "top", "-b", "-n", "2", "-d", "0.3", "-s", "pps",
-			NULL };
+	char *top[] = {
+		(char *)build_path("vmon"), "top", "-b", "-n", "2", "-d", "0.3", "-s", "pps", NULL
+	};
 	char *missing[] = { (char *)build_path("vmon"), "stats", "no-such-vm", NULL };
 	struct run_result r;
 	uint32_t id;
@@ -412,7 +413,7 @@ TEST_F_TIMEOUT(acct, vmm_dies_first, 120)
 			_exit(1);
 		if (write(up[1], &id, sizeof(id)) != sizeof(id) || read(go[0], &c, 1) != 1)
 			_exit(2);
-		_exit(0);	/* no cleanup: the kernel closes everything */
+		_exit(0); /* no cleanup: the kernel closes everything */
 	}
 	ASSERT_EQ((ssize_t)sizeof(id), read(up[0], &id, sizeof(id)));
 	ASSERT_EQ(0, testdev("attach %u tdev3", id));
@@ -531,7 +532,7 @@ TEST_F_TIMEOUT(acct, dedup_estimator, 300)
 	/* Never touched: all zero, nothing faulted in by the estimator. */
 	ASSERT_EQ(0, vmon_nl_ksm_estimate(self->nl, id, 2048, &est));
 	EXPECT_EQ(2048u, est.est_pages);
-	EXPECT_LE(2048u - 2, est.est_zero);	/* the code page is not zero */
+	EXPECT_LE(2048u - 2, est.est_zero); /* the code page is not zero */
 	EXPECT_LE(9900u, est.est_pct);
 	vmon_nl_vm_free(&est);
 	/* Rate limit. */
@@ -581,7 +582,8 @@ static int smaps_mergeable(void *addr)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' '))
 			in = a >= lo && a < hi;
 		else if (in && !strncmp(line, "VmFlags:", 8)) {
 			ret = strstr(line, " mg") != NULL;

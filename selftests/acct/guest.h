@@ -23,9 +23,9 @@ struct guest {
 	int vcpu_fd[GUEST_MAX_VCPUS];
 	pthread_t thread[GUEST_MAX_VCPUS];
 	pid_t tid[GUEST_MAX_VCPUS];
-	int cpu[GUEST_MAX_VCPUS];	/* CPU to pin the vCPU thread to, -1 = any */
+	int cpu[GUEST_MAX_VCPUS]; /* CPU to pin the vCPU thread to, -1 = any */
 	volatile bool stop;
-	int run_err;			/* errno of a failed KVM_RUN, else 0 */
+	int run_err; /* errno of a failed KVM_RUN, else 0 */
 };
 
 /* Is /dev/kvm usable (loading kvm-amd or kvm-intel if needed)? */

@@ -67,8 +67,7 @@ static json_object *dev_json(const struct vmon_nl_dev *d)
 	unsigned int i;
 
 	json_object_object_add(o, "id", json_object_new_int64(d->id));
-	json_object_object_add(o, "type",
-			       json_object_new_string(vmon_nl_dev_type_name(d->type)));
+	json_object_object_add(o, "type", json_object_new_string(vmon_nl_dev_type_name(d->type)));
 	json_object_object_add(o, "name", json_object_new_string(d->name));
 	for (i = 0; i <= VMON_DEV_A_MAX; i++)
 		if (vmon_nl_ctr_name(i))
@@ -135,7 +134,8 @@ static json_object *vm_json(const struct vmon_nl_vm *vm)
 		json_object_object_add(e, "tid", json_object_new_int64(v->tid));
 		json_object_object_add(e, "steal-ns", json_object_new_uint64(v->steal_ns));
 		json_object_object_add(e, "cpu-ns", json_object_new_uint64(v->cpu_ns));
-		json_object_object_add(e, "steal-percent", json_object_new_double(pct(v->steal_pct)));
+		json_object_object_add(e, "steal-percent",
+				       json_object_new_double(pct(v->steal_pct)));
 		json_object_array_add(vc, e);
 	}
 	json_object_object_add(o, "vcpu-list", vc);
@@ -207,7 +207,14 @@ static void prom_head(const char *name, const char *type, const char *help)
 }
 
 enum prom_vm_field {
-	P_VCPUS, P_STEAL, P_CPU, P_STEAL_RATIO, P_MEM, P_KSM_MERGING, P_KSM_RMAP, P_DEDUP,
+	P_VCPUS,
+	P_STEAL,
+	P_CPU,
+	P_STEAL_RATIO,
+	P_MEM,
+	P_KSM_MERGING,
+	P_KSM_RMAP,
+	P_DEDUP,
 };
 
 static const struct {
@@ -240,13 +247,27 @@ static void print_prometheus(const struct vmon_nl_vm *vms, size_t n)
 			double v;
 
 			switch (m) {
-			case P_VCPUS: v = vm->nr_vcpus; break;
-			case P_STEAL: v = vm->steal_ns / 1e9; break;
-			case P_CPU: v = vm->cpu_ns / 1e9; break;
-			case P_STEAL_RATIO: v = vm->steal_pct / 1e4; break;
-			case P_MEM: v = vm->guest_pages * 4096.0; break;
-			case P_KSM_MERGING: v = vm->ksm_merging_pages; break;
-			case P_KSM_RMAP: v = vm->ksm_rmap_items; break;
+			case P_VCPUS:
+				v = vm->nr_vcpus;
+				break;
+			case P_STEAL:
+				v = vm->steal_ns / 1e9;
+				break;
+			case P_CPU:
+				v = vm->cpu_ns / 1e9;
+				break;
+			case P_STEAL_RATIO:
+				v = vm->steal_pct / 1e4;
+				break;
+			case P_MEM:
+				v = vm->guest_pages * 4096.0;
+				break;
+			case P_KSM_MERGING:
+				v = vm->ksm_merging_pages;
+				break;
+			case P_KSM_RMAP:
+				v = vm->ksm_rmap_items;
+				break;
 			default:
 				if (!vm->has_est)
 					continue;

@@ -22,16 +22,16 @@
 enum top_key { K_STEAL, K_CPU, K_IOPS, K_MBPS, K_PPS, K_KSM, K_DEDUP, K_NAME, K_ID, K_NR };
 
 static const char *const top_keys[K_NR] = {
-	[K_STEAL] = "steal", [K_CPU] = "cpu",	[K_IOPS] = "iops",   [K_MBPS] = "mbps",
-	[K_PPS] = "pps",     [K_KSM] = "ksm",	[K_DEDUP] = "dedup", [K_NAME] = "name",
-	[K_ID] = "id",
+	[K_STEAL] = "steal", [K_CPU] = "cpu",	[K_IOPS] = "iops",
+	[K_MBPS] = "mbps",   [K_PPS] = "pps",	[K_KSM] = "ksm",
+	[K_DEDUP] = "dedup", [K_NAME] = "name", [K_ID] = "id",
 };
 
 struct top_row {
 	uint32_t id;
 	char name[VMON_VM_NAME_MAX];
 	uint32_t vcpus;
-	double v[K_NAME];	/* the numeric columns, by enum top_key */
+	double v[K_NAME]; /* the numeric columns, by enum top_key */
 	bool has_dedup;
 };
 
@@ -76,8 +76,7 @@ static const struct vmon_nl_vm *find_vm(const struct vmon_nl_vm *vms, size_t n, 
 	return NULL;
 }
 
-static void dev_sums(const struct vmon_nl_vm *vm, uint64_t *ops, uint64_t *bytes,
-		     uint64_t *pkts)
+static void dev_sums(const struct vmon_nl_vm *vm, uint64_t *ops, uint64_t *bytes, uint64_t *pkts)
 {
 	size_t i;
 
@@ -113,9 +112,9 @@ static void make_row(const struct vmon_nl_vm *cur, const struct vmon_nl_vm *prev
 	dev_sums(cur, &ops, &bytes, &pkts);
 	if (prev && dt > 0) {
 		dev_sums(prev, &pops, &pbytes, &ppkts);
-		r->v[K_STEAL] = running ? 100 * delta(cur->steal_ns, prev->steal_ns) /
-						  (dt * 1e9 * running)
-					: 0;
+		r->v[K_STEAL] =
+			running ? 100 * delta(cur->steal_ns, prev->steal_ns) / (dt * 1e9 * running)
+				: 0;
 		r->v[K_CPU] = 100 * delta(cur->cpu_ns, prev->cpu_ns) / (dt * 1e9);
 		r->v[K_IOPS] = delta(ops, pops) / dt;
 		r->v[K_MBPS] = delta(bytes, pbytes) / dt / 1e6;
@@ -165,8 +164,8 @@ static void print_frame(const struct vmon_nl_vm *cur, size_t n, const struct vmo
 		fputs("\033[H\033[2J", stdout);
 	printf("vmon top - %s, %zu VMs, sorted by %s, interval %.1f s\n", when, n,
 	       top_keys[sort_key], dt);
-	printf("%6s %-16s %5s %7s %7s %8s %8s %9s %8s %7s\n", "ID", "NAME", "VCPUS", "STEAL%", "CPU%",
-	       "IOPS", "MB/s", "PPS", "KSM-MiB", "DEDUP%");
+	printf("%6s %-16s %5s %7s %7s %8s %8s %9s %8s %7s\n", "ID", "NAME", "VCPUS", "STEAL%",
+	       "CPU%", "IOPS", "MB/s", "PPS", "KSM-MiB", "DEDUP%");
 	for (i = 0; i < n; i++) {
 		const struct top_row *r = &rows[i];
 		char dedup[16];
@@ -175,7 +174,8 @@ static void print_frame(const struct vmon_nl_vm *cur, size_t n, const struct vmo
 			snprintf(dedup, sizeof(dedup), "%.1f", r->v[K_DEDUP]);
 		else
 			snprintf(dedup, sizeof(dedup), "-");
-		printf("%6" PRIu32 " %-16.16s %5" PRIu32 " %7.1f %7.1f %8.0f %8.2f %9.0f %8.1f %7s\n",
+		printf("%6" PRIu32 " %-16.16s %5" PRIu32
+		       " %7.1f %7.1f %8.0f %8.2f %9.0f %8.1f %7s\n",
 		       r->id, r->name, r->vcpus, r->v[K_STEAL], r->v[K_CPU], r->v[K_IOPS],
 		       r->v[K_MBPS], r->v[K_PPS], r->v[K_KSM], dedup);
 	}
@@ -219,15 +219,32 @@ static int wait_keys(double delay, bool batch)
 		if (read(STDIN_FILENO, &ch, 1) != 1)
 			return 1;
 		switch (ch) {
-		case 'q': return 1;
-		case 's': sort_key = K_STEAL; return 0;
-		case 'c': sort_key = K_CPU; return 0;
-		case 'i': sort_key = K_IOPS; return 0;
-		case 'm': sort_key = K_MBPS; return 0;
-		case 'p': sort_key = K_PPS; return 0;
-		case 'k': sort_key = K_KSM; return 0;
-		case 'd': sort_key = K_DEDUP; return 0;
-		case 'n': sort_key = K_NAME; return 0;
+		case 'q':
+			return 1;
+		case 's':
+			sort_key = K_STEAL;
+			return 0;
+		case 'c':
+			sort_key = K_CPU;
+			return 0;
+		case 'i':
+			sort_key = K_IOPS;
+			return 0;
+		case 'm':
+			sort_key = K_MBPS;
+			return 0;
+		case 'p':
+			sort_key = K_PPS;
+			return 0;
+		case 'k':
+			sort_key = K_KSM;
+			return 0;
+		case 'd':
+			sort_key = K_DEDUP;
+			return 0;
+		case 'n':
+			sort_key = K_NAME;
+			return 0;
 		}
 	}
 	return 0;

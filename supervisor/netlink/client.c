@@ -35,8 +35,7 @@ struct vmon_nl_req {
 	struct vmon_nl *nl;
 	int err;
 	bool done;
-	int (*parse)(struct vmon_nl_req *req, struct nlattr **tb,
-		     struct nlmsghdr *nlh);
+	int (*parse)(struct vmon_nl_req *req, struct nlattr **tb, struct nlmsghdr *nlh);
 	void *arg;
 	int parse_err;
 };
@@ -68,10 +67,8 @@ static struct nla_policy vmon_nl_policy[VMON_A_MAX + 1] = {
 };
 
 static struct nla_policy vmon_nl_vcpu_policy[VMON_VCPU_A_MAX + 1] = {
-	[VMON_VCPU_A_INDEX] = { .type = NLA_U32 },
-	[VMON_VCPU_A_TID] = { .type = NLA_U32 },
-	[VMON_VCPU_A_STEAL_NS] = { .type = NLA_U64 },
-	[VMON_VCPU_A_CPU_NS] = { .type = NLA_U64 },
+	[VMON_VCPU_A_INDEX] = { .type = NLA_U32 },     [VMON_VCPU_A_TID] = { .type = NLA_U32 },
+	[VMON_VCPU_A_STEAL_NS] = { .type = NLA_U64 },  [VMON_VCPU_A_CPU_NS] = { .type = NLA_U64 },
 	[VMON_VCPU_A_STEAL_PCT] = { .type = NLA_U32 },
 };
 
@@ -151,8 +148,7 @@ static int vmon_nl_errno(int nlerr)
 	}
 }
 
-static int vmon_nl_on_err(struct sockaddr_nl *who, struct nlmsgerr *e,
-			  void *arg)
+static int vmon_nl_on_err(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
 	struct nlmsghdr *hdr = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
@@ -207,8 +203,7 @@ static int vmon_nl_on_valid(struct nl_msg *msg, void *arg)
 }
 
 /* Send msg (consumed) and collect the answer through req->parse. */
-static int vmon_nl_do(struct vmon_nl *nl, struct nl_msg *msg,
-		      struct vmon_nl_req *req)
+static int vmon_nl_do(struct vmon_nl *nl, struct nl_msg *msg, struct vmon_nl_req *req)
 {
 	struct nl_cb *cb;
 	int ret;
@@ -250,8 +245,8 @@ static struct nl_msg *vmon_nl_msg(struct vmon_nl *nl, uint8_t cmd, int flags)
 
 	if (!msg)
 		return NULL;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, flags,
-			 cmd, VMON_GENL_VERSION)) {
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, flags, cmd,
+			 VMON_GENL_VERSION)) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -275,10 +270,8 @@ int vmon_nl_open(struct vmon_nl **nlp)
 		ret = vmon_nl_errno(ret);
 		goto err;
 	}
-	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
-		   &one, sizeof(one));
-	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK,
-		   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	nl->family = genl_ctrl_resolve(nl->sk, VMON_GENL_NAME);
 	if (nl->family < 0) {
 		ret = -ENOENT;
@@ -324,15 +317,13 @@ static int vmon_nl_parse_dev(struct nlattr *nest, struct vmon_nl_dev *dev)
 			dev->vm_id = nla_get_u32(tb[i]);
 			break;
 		case VMON_DEV_A_NAME:
-			snprintf(dev->name, sizeof(dev->name), "%s",
-				 nla_get_string(tb[i]));
+			snprintf(dev->name, sizeof(dev->name), "%s", nla_get_string(tb[i]));
 			break;
 		case VMON_DEV_A_LAT_HIST:
-			nla_for_each_nested(a, tb[i], rem) {
+			nla_for_each_nested (a, tb[i], rem) {
 				int b = nla_type(a) - 1;
 
-				if (b >= 0 && b < VMON_LAT_BUCKETS &&
-				    nla_len(a) == 8)
+				if (b >= 0 && b < VMON_LAT_BUCKETS && nla_len(a) == 8)
 					dev->lat[b] = nla_get_u64(a);
 			}
 			break;
@@ -354,8 +345,7 @@ static uint64_t get_u64(struct nlattr **tb, int a)
 	return tb[a] ? nla_get_u64(tb[a]) : 0;
 }
 
-static int vmon_nl_parse_vm(struct nlattr **tb, struct nlmsghdr *nlh,
-			    struct vmon_nl_vm *vm)
+static int vmon_nl_parse_vm(struct nlattr **tb, struct nlmsghdr *nlh, struct vmon_nl_vm *vm)
 {
 	struct nlattr *a;
 	int rem;
@@ -363,8 +353,7 @@ static int vmon_nl_parse_vm(struct nlattr **tb, struct nlmsghdr *nlh,
 	memset(vm, 0, sizeof(*vm));
 	vm->id = get_u32(tb, VMON_A_VM_ID);
 	if (tb[VMON_A_VM_NAME])
-		snprintf(vm->name, sizeof(vm->name), "%s",
-			 nla_get_string(tb[VMON_A_VM_NAME]));
+		snprintf(vm->name, sizeof(vm->name), "%s", nla_get_string(tb[VMON_A_VM_NAME]));
 	vm->owner_pid = get_u32(tb, VMON_A_OWNER_PID);
 	vm->nr_vcpus = get_u32(tb, VMON_A_NR_VCPUS);
 	vm->steal_ns = get_u64(tb, VMON_A_STEAL_NS);
@@ -385,14 +374,13 @@ static int vmon_nl_parse_vm(struct nlattr **tb, struct nlmsghdr *nlh,
 	vm->est_age_ms = get_u64(tb, VMON_A_EST_AGE_MS);
 
 	/* Repeated nests: walk all attributes of the message. */
-	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlh), 0),
-			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+	nla_for_each_attr (a, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			   genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
 		if (nla_type(a) == VMON_A_VCPU) {
 			struct nlattr *vt[VMON_VCPU_A_MAX + 1];
 			struct vmon_nl_vcpu *v;
 
-			if (nla_parse_nested(vt, VMON_VCPU_A_MAX, a,
-					     vmon_nl_vcpu_policy) < 0)
+			if (nla_parse_nested(vt, VMON_VCPU_A_MAX, a, vmon_nl_vcpu_policy) < 0)
 				return -EPROTO;
 			v = realloc(vm->vcpus, (vm->n_vcpus + 1) * sizeof(*v));
 			if (!v)
@@ -437,8 +425,7 @@ void vmon_nl_vms_free(struct vmon_nl_vm *vms, size_t n)
 	free(vms);
 }
 
-static int parse_one_vm(struct vmon_nl_req *req, struct nlattr **tb,
-			struct nlmsghdr *nlh)
+static int parse_one_vm(struct vmon_nl_req *req, struct nlattr **tb, struct nlmsghdr *nlh)
 {
 	struct vmon_nl_vm *vm = req->arg;
 
@@ -451,8 +438,7 @@ struct vm_list {
 	size_t n;
 };
 
-static int parse_vm_list(struct vmon_nl_req *req, struct nlattr **tb,
-			 struct nlmsghdr *nlh)
+static int parse_vm_list(struct vmon_nl_req *req, struct nlattr **tb, struct nlmsghdr *nlh)
 {
 	struct vm_list *l = req->arg;
 	struct vmon_nl_vm *v;
@@ -466,8 +452,8 @@ static int parse_vm_list(struct vmon_nl_req *req, struct nlattr **tb,
 	return vmon_nl_parse_vm(tb, nlh, &v[l->n - 1]);
 }
 
-int vmon_nl_vm_get(struct vmon_nl *nl, uint32_t id, const char *name,
-		   bool stats, struct vmon_nl_vm *vm)
+int vmon_nl_vm_get(struct vmon_nl *nl, uint32_t id, const char *name, bool stats,
+		   struct vmon_nl_vm *vm)
 {
 	struct vmon_nl_req req = { .parse = parse_one_vm, .arg = vm };
 	struct nl_msg *msg;
@@ -477,8 +463,7 @@ int vmon_nl_vm_get(struct vmon_nl *nl, uint32_t id, const char *name,
 	msg = vmon_nl_msg(nl, stats ? VMON_CMD_STATS_GET : VMON_CMD_VM_GET, 0);
 	if (!msg)
 		return -ENOMEM;
-	if (name ? nla_put_string(msg, VMON_A_VM_NAME, name) :
-		   nla_put_u32(msg, VMON_A_VM_ID, id)) {
+	if (name ? nla_put_string(msg, VMON_A_VM_NAME, name) : nla_put_u32(msg, VMON_A_VM_ID, id)) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
@@ -490,16 +475,14 @@ int vmon_nl_vm_get(struct vmon_nl *nl, uint32_t id, const char *name,
 	return ret;
 }
 
-int vmon_nl_vm_list(struct vmon_nl *nl, bool stats, struct vmon_nl_vm **vms,
-		    size_t *n)
+int vmon_nl_vm_list(struct vmon_nl *nl, bool stats, struct vmon_nl_vm **vms, size_t *n)
 {
 	struct vm_list l = { 0 };
 	struct vmon_nl_req req = { .parse = parse_vm_list, .arg = &l };
 	struct nl_msg *msg;
 	int ret;
 
-	msg = vmon_nl_msg(nl, stats ? VMON_CMD_STATS_GET : VMON_CMD_VM_GET,
-			  NLM_F_DUMP);
+	msg = vmon_nl_msg(nl, stats ? VMON_CMD_STATS_GET : VMON_CMD_VM_GET, NLM_F_DUMP);
 	if (!msg)
 		return -ENOMEM;
 	ret = vmon_nl_do(nl, msg, &req);
@@ -517,8 +500,7 @@ struct dev_list {
 	size_t n;
 };
 
-static int parse_dev_list(struct vmon_nl_req *req, struct nlattr **tb,
-			  struct nlmsghdr *nlh)
+static int parse_dev_list(struct vmon_nl_req *req, struct nlattr **tb, struct nlmsghdr *nlh)
 {
 	struct dev_list *l = req->arg;
 	struct vmon_nl_dev *d;
@@ -536,8 +518,7 @@ static int parse_dev_list(struct vmon_nl_req *req, struct nlattr **tb,
 	return 0;
 }
 
-int vmon_nl_dev_list(struct vmon_nl *nl, uint32_t vm_id,
-		     struct vmon_nl_dev **devs, size_t *n)
+int vmon_nl_dev_list(struct vmon_nl *nl, uint32_t vm_id, struct vmon_nl_dev **devs, size_t *n)
 {
 	struct dev_list l = { 0 };
 	struct vmon_nl_req req = { .parse = parse_dev_list, .arg = &l };
@@ -561,8 +542,7 @@ int vmon_nl_dev_list(struct vmon_nl *nl, uint32_t vm_id,
 	return 0;
 }
 
-int vmon_nl_dev_get(struct vmon_nl *nl, uint32_t dev_id,
-		    struct vmon_nl_dev *dev)
+int vmon_nl_dev_get(struct vmon_nl *nl, uint32_t dev_id, struct vmon_nl_dev *dev)
 {
 	struct dev_list l = { 0 };
 	struct vmon_nl_req req = { .parse = parse_dev_list, .arg = &l };
@@ -588,8 +568,7 @@ int vmon_nl_dev_get(struct vmon_nl *nl, uint32_t dev_id,
 	return ret;
 }
 
-int vmon_nl_ksm_estimate(struct vmon_nl *nl, uint32_t vm_id, uint32_t pages,
-			 struct vmon_nl_vm *vm)
+int vmon_nl_ksm_estimate(struct vmon_nl *nl, uint32_t vm_id, uint32_t pages, struct vmon_nl_vm *vm)
 {
 	struct vmon_nl_req req = { .parse = parse_one_vm, .arg = vm };
 	struct nl_msg *msg;
@@ -610,8 +589,8 @@ int vmon_nl_ksm_estimate(struct vmon_nl *nl, uint32_t vm_id, uint32_t pages,
 	return ret;
 }
 
-int vmon_nl_set_threshold(struct vmon_nl *nl, uint32_t vm_id,
-			  uint32_t threshold, uint32_t interval_ms)
+int vmon_nl_set_threshold(struct vmon_nl *nl, uint32_t vm_id, uint32_t threshold,
+			  uint32_t interval_ms)
 {
 	struct vmon_nl_req req = { 0 };
 	struct nl_msg *msg;
@@ -634,11 +613,11 @@ static int vmon_nl_on_event(struct nl_msg *msg, void *arg)
 	struct vmon_nl *nl = arg;
 	struct vmon_nl_event *ev;
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, VMON_A_MAX,
-			  vmon_nl_policy) < 0 || !tb[VMON_A_EVENT])
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, VMON_A_MAX, vmon_nl_policy) < 0 ||
+	    !tb[VMON_A_EVENT])
 		return NL_OK;
 	if (nl->ev_len == VMON_NL_EVQ)
-		return NL_OK;	/* full: the oldest are kept */
+		return NL_OK; /* full: the oldest are kept */
 	ev = &nl->evq[(nl->ev_head + nl->ev_len++) % VMON_NL_EVQ];
 	memset(ev, 0, sizeof(*ev));
 	ev->event = nla_get_u32(tb[VMON_A_EVENT]);
@@ -660,16 +639,14 @@ int vmon_nl_events_join(struct vmon_nl *nl)
 
 	if (nl->ev_sk)
 		return 0;
-	grp = genl_ctrl_resolve_grp(nl->sk, VMON_GENL_NAME,
-				    VMON_GENL_MCGRP_EVENTS);
+	grp = genl_ctrl_resolve_grp(nl->sk, VMON_GENL_NAME, VMON_GENL_MCGRP_EVENTS);
 	if (grp < 0)
 		return -ENOENT;
 	nl->ev_sk = nl_socket_alloc();
 	if (!nl->ev_sk)
 		return -ENOMEM;
 	nl_socket_disable_seq_check(nl->ev_sk);
-	nl_socket_modify_cb(nl->ev_sk, NL_CB_VALID, NL_CB_CUSTOM,
-			    vmon_nl_on_event, nl);
+	nl_socket_modify_cb(nl->ev_sk, NL_CB_VALID, NL_CB_CUSTOM, vmon_nl_on_event, nl);
 	ret = genl_connect(nl->ev_sk);
 	if (ret >= 0)
 		ret = nl_socket_add_membership(nl->ev_sk, grp);
@@ -683,8 +660,7 @@ int vmon_nl_events_join(struct vmon_nl *nl)
 	return 0;
 }
 
-int vmon_nl_event_wait(struct vmon_nl *nl, int timeout_ms,
-		       struct vmon_nl_event *ev)
+int vmon_nl_event_wait(struct vmon_nl *nl, int timeout_ms, struct vmon_nl_event *ev)
 {
 	struct pollfd p;
 	int ret;
