@@ -12,7 +12,9 @@
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/xarray.h>
 
 #include "acct.h"
@@ -120,6 +122,54 @@ void vmon_dev_detach(struct vmon_dev *dev)
 u32 vmon_dev_id(const struct vmon_dev *dev)
 {
 	return dev->id;
+}
+
+/**
+ * vmon_dev_set_vm() - attach a device's accounting slot to a VM, or detach
+ * @slot: the device's handle, read by its data path under RCU
+ * @type: enum vmon_dev_type of the device
+ * @name: a name for the device
+ * @vm_id: the VM, or 0 to detach
+ *
+ * Context: process context, may sleep (waits for an RCU grace period when
+ * a handle is replaced).
+ * Return: 0, or -ENOENT when no VM has @vm_id, -EINVAL, -ENOMEM.
+ */
+long vmon_dev_set_vm(struct vmon_dev __rcu **slot, unsigned int type,
+		     const char *name, u32 vm_id)
+{
+	struct vmon_dev *new = NULL, *old;
+
+	if (vm_id) {
+		new = vmon_dev_attach(vm_id, type, name);
+		if (IS_ERR(new))
+			return PTR_ERR(new);
+	}
+	old = unrcu_pointer(xchg(slot, RCU_INITIALIZER(new)));
+	if (old) {
+		synchronize_rcu();
+		vmon_dev_detach(old);
+	}
+	return 0;
+}
+
+/**
+ * vmon_dev_set_vm_ioctl() - serve VMON_DEV_SET_VM
+ * @slot: as for vmon_dev_set_vm()
+ * @type: as for vmon_dev_set_vm()
+ * @name: as for vmon_dev_set_vm()
+ * @argp: the ioctl argument, a pointer to the __u32 VM id
+ *
+ * Return: as vmon_dev_set_vm(), or -EFAULT.
+ */
+long vmon_dev_set_vm_ioctl(struct vmon_dev __rcu **slot, unsigned int type,
+			   const char *name, u32 __user *argp)
+{
+	u32 vm_id;
+
+	if (get_user(vm_id, argp))
+		return -EFAULT;
+	return vmon_dev_set_vm(slot, type, name, vm_id);
 }
 
 static __always_inline void vmon_ctr_add2(struct vmon_dev *dev,

@@ -47,6 +47,18 @@ struct vmon_dev *vmon_dev_attach(u32 vm_id, unsigned int type,
 void vmon_dev_detach(struct vmon_dev *dev);
 u32 vmon_dev_id(const struct vmon_dev *dev);
 
+/*
+ * The VMON_DEV_SET_VM ioctl of a device, done: attach to VM @vm_id (0:
+ * detach) and swap the handle in *@slot. The data path must read *@slot
+ * with rcu_dereference() under rcu_read_lock() around its counting calls;
+ * the old handle is detached after a grace period. Call vmon_dev_set_vm()
+ * with 0 when the device is released. Context: process, may sleep.
+ */
+long vmon_dev_set_vm(struct vmon_dev __rcu **slot, unsigned int type,
+		     const char *name, u32 vm_id);
+long vmon_dev_set_vm_ioctl(struct vmon_dev __rcu **slot, unsigned int type,
+			   const char *name, u32 __user *argp);
+
 /* Network: host to guest (rx) and guest to host (tx). */
 void vmon_stats_net_rx(struct vmon_dev *dev, u64 packets, u64 bytes);
 void vmon_stats_net_tx(struct vmon_dev *dev, u64 packets, u64 bytes);

@@ -103,6 +103,13 @@ struct vmon_ksm_advise {
 #define VMON_VM_UNREGISTER	_IO(VMON_IOCTL_MAGIC, 0x11)
 #define VMON_VM_KSM_ADVISE	_IOWR(VMON_IOCTL_MAGIC, 0x12, struct vmon_ksm_advise)
 
+/*
+ * VMON_DEV_SET_VM: on a vmon device (/dev/vmon-net, /dev/vmon-blk), attach
+ * the device's counters to the registered VM whose id the __u32 argument
+ * holds, or detach them with 0. -ENOENT when no VM has that id.
+ */
+#define VMON_DEV_SET_VM		_IOW(VMON_IOCTL_MAGIC, 0x20, __u32)
+
 /* Generic netlink family of vmon: name, version and multicast group. */
 #define VMON_GENL_NAME		"vmon"
 #define VMON_GENL_VERSION	1
