@@ -317,7 +317,7 @@ static long vmon_vm_register(void __user *argp)
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	if (req.flags || req.pad || req.id)
+	if (req.flags || req.pad)
 		return -EINVAL;
 	if (!memchr(req.name, '\0', sizeof(req.name)) || !vmon_name_ok(req.name))
 		return -EINVAL;

@@ -9,3 +9,9 @@ $(B)/selftests/acct/acct_test: $(ACCT_TEST_OBJS) $(TEST_LIB_OBJS) $(B)/libvmon-n
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LDLIBS) -lpthread
 
 VM_TESTS += $(B)/selftests/acct/acct_test
+
+# A registered spinning guest, for trying vmon top/stats by hand.
+$(B)/selftests/acct/kvm_spin: $(B)/selftests/acct/kvm_spin.o $(B)/selftests/acct/guest.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+
+userspace: $(B)/selftests/acct/kvm_spin

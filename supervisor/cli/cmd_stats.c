@@ -59,6 +59,15 @@ static double pct(uint32_t hundredths)
 	return hundredths / 100.0;
 }
 
+/* A percentage for JSON, written with its two decimals and no more. */
+static json_object *jpct(uint32_t hundredths)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u.%02u", hundredths / 100, hundredths % 100);
+	return json_object_new_double_s(pct(hundredths), buf);
+}
+
 static json_object *dev_json(const struct vmon_nl_dev *d)
 {
 	json_object *o = json_object_new_object();
@@ -104,10 +113,9 @@ static json_object *vm_json(const struct vmon_nl_vm *vm)
 	json_object_object_add(o, "vcpus", json_object_new_int64(vm->nr_vcpus));
 	json_object_object_add(o, "steal-ns", json_object_new_uint64(vm->steal_ns));
 	json_object_object_add(o, "cpu-ns", json_object_new_uint64(vm->cpu_ns));
-	json_object_object_add(o, "steal-percent", json_object_new_double(pct(vm->steal_pct)));
-	json_object_object_add(o, "cpu-percent", json_object_new_double(pct(vm->cpu_pct)));
-	json_object_object_add(o, "steal-threshold-percent",
-			       json_object_new_double(pct(vm->threshold)));
+	json_object_object_add(o, "steal-percent", jpct(vm->steal_pct));
+	json_object_object_add(o, "cpu-percent", jpct(vm->cpu_pct));
+	json_object_object_add(o, "steal-threshold-percent", jpct(vm->threshold));
 	json_object_object_add(o, "interval-ms", json_object_new_int64(vm->interval_ms));
 	json_object_object_add(o, "guest-pages", json_object_new_uint64(vm->guest_pages));
 	json_object_object_add(k, "merging-pages", json_object_new_uint64(vm->ksm_merging_pages));
@@ -118,8 +126,7 @@ static json_object *vm_json(const struct vmon_nl_vm *vm)
 		json_object_object_add(e, "sampled-pages", json_object_new_int64(vm->est_pages));
 		json_object_object_add(e, "zero-pages", json_object_new_int64(vm->est_zero));
 		json_object_object_add(e, "duplicate-pages", json_object_new_int64(vm->est_dup));
-		json_object_object_add(e, "mergeable-percent",
-				       json_object_new_double(pct(vm->est_pct)));
+		json_object_object_add(e, "mergeable-percent", jpct(vm->est_pct));
 		json_object_object_add(e, "cost-ns", json_object_new_uint64(vm->est_cost_ns));
 		json_object_object_add(e, "age-ms", json_object_new_uint64(vm->est_age_ms));
 		json_object_object_add(o, "dedup-estimate", e);
@@ -134,8 +141,7 @@ static json_object *vm_json(const struct vmon_nl_vm *vm)
 		json_object_object_add(e, "tid", json_object_new_int64(v->tid));
 		json_object_object_add(e, "steal-ns", json_object_new_uint64(v->steal_ns));
 		json_object_object_add(e, "cpu-ns", json_object_new_uint64(v->cpu_ns));
-		json_object_object_add(e, "steal-percent",
-				       json_object_new_double(pct(v->steal_pct)));
+		json_object_object_add(e, "steal-percent", jpct(v->steal_pct));
 		json_object_array_add(vc, e);
 	}
 	json_object_object_add(o, "vcpu-list", vc);
