@@ -195,7 +195,8 @@ enum vmon_reason {
  * @VMON_A_UNSPEC: unused
  * @VMON_A_VM_ID: u32, VM id (request and reply)
  * @VMON_A_VM_NAME: string, VM name (request and reply)
- * @VMON_A_OWNER_PID: u32, thread group id of the process that created the VM
+ * @VMON_A_OWNER_PID: u32, id of the thread that created the VM (KVM's
+ *	userspace_pid), in the initial pid namespace
  * @VMON_A_NR_VCPUS: u32, number of vCPUs created
  * @VMON_A_STEAL_NS: u64, steal time of all vCPUs since registration: time
  *	their threads were runnable but waiting for a CPU
