@@ -15,3 +15,9 @@ $(B)/selftests/acct/kvm_spin: $(B)/selftests/acct/kvm_spin.o $(B)/selftests/acct
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
 userspace: $(B)/selftests/acct/kvm_spin
+
+# Host unit test of vmon top/stats argument handling.
+$(B)/selftests/acct/cli_acct_test: $(B)/selftests/acct/cli_acct_test.o $(TEST_LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+UNIT_TESTS += $(B)/selftests/acct/cli_acct_test
