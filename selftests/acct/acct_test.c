@@ -330,6 +330,7 @@ TEST_F_TIMEOUT(acct, counter_call_cost, 120)
 	printf("# counting call: %.1f ns, detached call: %.1f ns (TCG, 1e6 calls each of "
 	       "net_tx and blk_io)\n",
 	       on / 1000.0, none / 1000.0);
+	fflush(stdout); /* the harness ends a test with _exit() */
 	/* Every call counted. */
 	ASSERT_EQ(0, first_dev(self->nl, id, &dev));
 	EXPECT_EQ(1000000u, dev.ctr[VMON_DEV_A_TX_PACKETS]);
@@ -595,6 +596,7 @@ TEST_F_TIMEOUT(acct, dedup_estimator, 300)
 	       "%.1fx a userspace read of the same pages (%.1f ms)\n",
 	       est.est_cost_ns / 1e6 * (262144.0 / est.est_pages), est.est_cost_ns / 1e9 / ref,
 	       ref * 1e3);
+	fflush(stdout);
 	EXPECT_EQ(4096u, est.est_pages);
 	EXPECT_GE(1000u, est.est_pct);
 	EXPECT_EQ((uint64_t)(size / PAGE), est.guest_pages);
