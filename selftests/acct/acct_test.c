@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -512,14 +513,22 @@ TEST_F_TIMEOUT(acct, steal_follows_cpu_hog, 180)
 	EXPECT_LE(0, idle);
 	EXPECT_GT(10, idle);
 	EXPECT_LT(50, cpu);
+	/* Always runnable: every nanosecond is either run or waited. */
+	EXPECT_GT(6, fabs(idle + cpu - 100));
 
-	/* A hog on the same CPU: CFS gives each half, so steal ~50%. */
+	/*
+	 * A hog on the same CPU: CFS gives each half, so steal ~50%. Accepted:
+	 * within 20 points of that (under TCG a vCPU in guest mode can overrun
+	 * its slice: 39% was seen once, with the vCPU getting 58% of the CPU);
+	 * exact: steal is what the vCPU did not run.
+	 */
 	ASSERT_EQ(0, hog_start(&hog, 0));
 	usleep(500 * 1000);
 	loaded = steal_share(self->nl, id, 3, &cpu);
 	TH_LOG("steal with a hog on CPU 0: %.1f%% (vCPU CPU use %.1f%%)", loaded, cpu);
-	EXPECT_LE(40, loaded);
-	EXPECT_GE(60, loaded);
+	EXPECT_LE(30, loaded);
+	EXPECT_GE(70, loaded);
+	EXPECT_GT(6, fabs(loaded + cpu - 100));
 	ASSERT_EQ(0, wait_event(self->nl, VMON_EVENT_STEAL_OVER, id, 3, &ev));
 	EXPECT_LE(2500u, ev.steal_pct);
 	EXPECT_EQ(2500u, ev.threshold);

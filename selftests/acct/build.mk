@@ -6,7 +6,7 @@ ACCT_TEST_OBJS := $(B)/selftests/acct/acct_test.o $(B)/selftests/acct/guest.o
 $(ACCT_TEST_OBJS): TEST_CFLAGS += $(NL_CFLAGS)
 
 $(B)/selftests/acct/acct_test: $(ACCT_TEST_OBJS) $(TEST_LIB_OBJS) $(B)/libvmon-nl.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LDLIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LDLIBS) -lpthread -lm
 
 VM_TESTS += $(B)/selftests/acct/acct_test
 
