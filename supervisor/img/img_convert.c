@@ -473,10 +473,12 @@ int img_commit(int argc, char **argv)
 		case 'd':
 			keep = true;
 			break;
+		case 'b':
+			vmon_err("img commit: -b (committing into a deeper base) is not supported");
+			return VMON_EXIT_USAGE;
 		case 'q':
 		case 'p':
 		case 't':
-		case 'b':
 			break;
 		default:
 			img_usage(stderr, "commit");
