@@ -57,6 +57,16 @@ same_json() { # same_json SUBCMD ARGS...: vmon img and qemu-img give equal JSON 
 	jeq "$T/ours.json" "$T/qemu.json"
 }
 
+same_text() { # same_text SUBCMD ARGS...: identical human output and exit code
+	local rv rq
+	$V img "$@" >ours.txt 2>/dev/null
+	rv=$?
+	qemu-img "$@" >qemu.txt 2>/dev/null
+	rq=$?
+	echo "exit: ours $rv, qemu-img $rq"
+	diff ours.txt qemu.txt && [ $rv -eq $rq ]
+}
+
 our_write_check() { # OPTS: create with vmon, random writes, qemu-img check + compare
 	rm -f a.qcow2 a.raw
 	$V img create -f qcow2 -o "$1" a.qcow2 24M >/dev/null || return 1
@@ -134,15 +144,6 @@ qemu-img snapshot -c two s.qcow2
 ok "qemu snapshots: info JSON equals qemu-img's" same_json info s.qcow2
 ok "qemu snapshots: check JSON equals qemu-img's" same_json check s.qcow2
 ok "qemu snapshots: reads identically" reads_same s.qcow2
-same_text() { # same_text SUBCMD ARGS...: identical human output and exit code
-	local rv rq
-	$V img "$@" >ours.txt 2>/dev/null
-	rv=$?
-	qemu-img "$@" >qemu.txt 2>/dev/null
-	rq=$?
-	echo "exit: ours $rv, qemu-img $rq"
-	diff ours.txt qemu.txt && [ $rv -eq $rq ]
-}
 ok "qemu snapshots: human info text equals qemu-img's" same_text info s.qcow2
 ok "qemu snapshots: snapshot -l text equals qemu-img's" same_text snapshot -l s.qcow2
 ok "qemu snapshots: human check text equals qemu-img's" same_text check s.qcow2
@@ -184,6 +185,9 @@ chain
 ok "backing chain raw<-qcow2<-qcow2(extended L2) reads identically" reads_same top.qcow2
 ok "backing chain: info --backing-chain JSON equals qemu-img's" same_json info --backing-chain top.qcow2
 ok "backing chain: map JSON equals qemu-img's" same_json map top.qcow2
+ok "backing chain: info JSON text is byte-identical to qemu-img's" \
+	same_text info --backing-chain --output=json top.qcow2
+ok "backing chain: map JSON text is byte-identical to qemu-img's" same_text map --output=json top.qcow2
 write_over_backing() {
 	cp top.qcow2 top2.qcow2 && qemu-img convert -O raw top.qcow2 ref.raw &&
 		"$IO" random top2.qcow2 ref.raw 5 60 && qemu-img check top2.qcow2 &&

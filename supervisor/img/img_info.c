@@ -89,8 +89,16 @@ static json_object *info_json(struct vimg *img, const char *name)
 	struct qcow2_info qi;
 	bool qcow2 = vimg_format(img) == VIMG_QCOW2;
 
-	if (qcow2)
+	/* keys in qemu-img's order, so that the text is the same too */
+	if (qcow2) {
 		qcow2_get_info(img, &qi);
+		if (qi.backing_file && qi.backing_fmt)
+			json_object_object_add(o, "backing-filename-format",
+					       json_object_new_string(qi.backing_fmt));
+		snaps = snapshots_json(img);
+		if (snaps)
+			json_object_object_add(o, "snapshots", snaps);
+	}
 	json_object_object_add(o, "virtual-size", json_object_new_int64(vimg_size(img)));
 	json_object_object_add(o, "filename", json_object_new_string(name));
 	if (qcow2)
@@ -98,9 +106,6 @@ static json_object *info_json(struct vimg *img, const char *name)
 	json_object_object_add(o, "format", json_object_new_string(qcow2 ? "qcow2" : "raw"));
 	json_object_object_add(o, "actual-size", json_object_new_int64(actual_size(img)));
 	if (qcow2) {
-		snaps = snapshots_json(img);
-		if (snaps)
-			json_object_object_add(o, "snapshots", snaps);
 		fs = json_object_new_object();
 		d = json_object_new_object();
 		json_object_object_add(fs, "type", json_object_new_string("qcow2"));
@@ -124,9 +129,6 @@ static json_object *info_json(struct vimg *img, const char *name)
 		if (qi.backing_file) {
 			char *full = img_backing_path(name, qi.backing_file);
 
-			if (qi.backing_fmt)
-				json_object_object_add(o, "backing-filename-format",
-						       json_object_new_string(qi.backing_fmt));
 			json_object_object_add(o, "full-backing-filename",
 					       json_object_new_string(full ? full : ""));
 			json_object_object_add(o, "backing-filename",
