@@ -150,21 +150,22 @@ static int find_snap(struct vimg *q, const char *key)
 }
 
 /* Add delta to the refcount of everything an L1 table reaches. */
+/*
+ * Add delta to the refcount of everything an L1 table reaches. Works in the
+ * caches only: nothing reaches the disk here, so that the refcounts and the
+ * COPIED flags that follow from them are written together (fix_copied).
+ */
 static int tree_refcounts(struct vimg *q, const uint64_t *l1, uint32_t l1_size, int delta)
 {
-	uint64_t i, j, off, e, h, cl, x = 62 - (q->cluster_bits - 8), nsec;
-	uint8_t *l2 = malloc(q->cs);
+	uint64_t i, j, off, e, h, cl, x = 62 - (q->cluster_bits - 8), nsec, rc;
+	void *l2;
 	int ret = 0;
 
-	if (!l2)
-		return qerr(ENOMEM, "out of memory");
 	for (i = 0; i < l1_size && !ret; i++) {
 		off = l1[i] & L1E_OFFSET_MASK;
 		if (!off)
 			continue;
-		ret = tcache_flush(&q->l2c);
-		if (!ret)
-			ret = pread_full(q->fd, l2, q->cs, off);
+		ret = tcache_get(&q->l2c, off, true, &l2);
 		for (j = 0; j < l2_entries(q) && !ret; j++) {
 			e = l2_get(q, l2, j, NULL);
 			if (e & QCOW_COMPRESSED) {
@@ -179,24 +180,29 @@ static int tree_refcounts(struct vimg *q, const uint64_t *l1, uint32_t l1_size, 
 		}
 		if (!ret)
 			ret = rc_update(q, off, q->cs, delta);
-		if (delta < 0)
-			tcache_drop(&q->l2c, off);
+		if (!ret && delta < 0) {
+			ret = rc_get(q, off >> q->cluster_bits, &rc);
+			if (!ret && !rc) /* the table itself was freed */
+				tcache_drop(&q->l2c, off);
+		}
 	}
-	free(l2);
 	return ret;
 }
 
-/* Set or clear COPIED on the active tables to match refcount == 1. */
+/*
+ * Set or clear COPIED on the active tables to match refcount == 1, then
+ * write refcount blocks, L2 tables and the L1 table back to back and sync
+ * once: a process killed in between cannot leave a refcount on disk that
+ * disagrees with its COPIED flag for longer than a few write calls.
+ */
 int qcow2_fix_copied(struct vimg *q);
 int qcow2_fix_copied(struct vimg *q)
 {
-	uint64_t i, j, off, e, bm, rc;
+	uint64_t i, j, off, e, bm, rc, *be = NULL;
+	bool l1_changed = false, saved = q->nosync;
 	void *l2;
 	int ret;
 
-	ret = tcache_flush(&q->rbc);
-	if (ret)
-		return ret;
 	for (i = 0; i < q->l1_size; i++) {
 		off = q->l1[i] & L1E_OFFSET_MASK;
 		if (!off)
@@ -206,14 +212,12 @@ int qcow2_fix_copied(struct vimg *q)
 			return ret;
 		if ((rc == 1) != !!(q->l1[i] & QCOW_COPIED)) {
 			q->l1[i] = rc == 1 ? q->l1[i] | QCOW_COPIED : q->l1[i] & ~QCOW_COPIED;
-			ret = write_l1_entry(q, i);
+			l1_changed = true;
+		}
+		for (j = 0; j < l2_entries(q); j++) {
+			ret = tcache_get(&q->l2c, off, true, &l2);
 			if (ret)
 				return ret;
-		}
-		ret = tcache_get(&q->l2c, off, true, &l2);
-		if (ret)
-			return ret;
-		for (j = 0; j < l2_entries(q); j++) {
 			e = l2_get(q, l2, j, &bm);
 			if ((e & QCOW_COMPRESSED) || !(e & L2E_OFFSET_MASK))
 				continue;
@@ -229,7 +233,22 @@ int qcow2_fix_copied(struct vimg *q)
 			}
 		}
 	}
-	return qcow2_flush_meta(q);
+	if (l1_changed) {
+		be = malloc((uint64_t)q->l1_size * 8);
+		if (!be)
+			return qerr(ENOMEM, "out of memory");
+		for (i = 0; i < q->l1_size; i++)
+			be[i] = htobe64(q->l1[i]);
+	}
+	q->nosync = true; /* refcounts, then L2 tables, then L1: no pause between */
+	ret = qcow2_flush_meta(q);
+	if (!ret && be)
+		ret = pwrite_full(q->fd, be, (uint64_t)q->l1_size * 8, q->l1_offset);
+	q->nosync = saved;
+	free(be);
+	if (!ret && qsync(q))
+		ret = qerr(errno, "fdatasync: %s", strerror(errno));
+	return ret;
 }
 
 /* Write the snapshot table and switch the header to it. */
