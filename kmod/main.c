@@ -21,6 +21,7 @@ struct vmon_part {
 
 static const struct vmon_part vmon_parts[] = {
 	{ "control device", vmon_ctl_init, vmon_ctl_exit },
+	{ "net ring device", vmon_net_init, vmon_net_exit },
 };
 
 static void vmon_exit_parts(size_t count)

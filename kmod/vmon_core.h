@@ -10,4 +10,7 @@
 int vmon_ctl_init(void);
 void vmon_ctl_exit(void);
 
+int vmon_net_init(void);
+void vmon_net_exit(void);
+
 #endif /* _VMON_CORE_H */
