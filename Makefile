@@ -39,9 +39,12 @@ BINS :=
 LIBS :=
 UNIT_TESTS :=
 VM_TESTS :=
+SYSTEM_TESTS :=
 MAN_PAGES :=
 # The shared supervisor library, linked by every binary (supervisor/lib).
 LIBVMON := $(B)/libvmon.a
+# Helpers every test links (selftests/lib).
+TEST_LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard selftests/lib/*.c))
 
 .PHONY: all module userspace deps check check-host check-vm demo lint \
 	install clean help
@@ -72,15 +75,17 @@ $(KSFT_STAMP):
 deps:
 	@$(TOP)/tools/deps
 
+TEST_ENV = UNIT_TESTS='$(UNIT_TESTS)' VM_TESTS='$(VM_TESTS)' SYSTEM_TESTS='$(SYSTEM_TESTS)'
+
 check: deps
 	$(MAKE) all
-	$(TOP)/tools/check
+	$(TEST_ENV) $(TOP)/tools/check
 
 check-host: userspace
-	$(TOP)/tools/check --host-only
+	$(TEST_ENV) $(TOP)/tools/check --host-only
 
 check-vm: all
-	$(TOP)/tools/check --vm-only
+	$(TEST_ENV) $(TOP)/tools/check --vm-only
 
 demo: deps
 	$(MAKE) all

@@ -15,14 +15,15 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmon version [--output=human|json]\n"
-		   "\n"
-		   "Print the release of this vmon and the ABI version of the\n"
-		   "loaded vmon module (through %s).\n"
-		   "\n"
-		   "  --output=FMT  human (default) or json\n"
-		   "  -h, --help    this text\n",
-		   vmon_ctl_path());
+	fprintf(f,
+		"usage: vmon version [--output=human|json]\n"
+		"\n"
+		"Print the release of this vmon and the ABI version of the\n"
+		"loaded vmon module (through %s).\n"
+		"\n"
+		"  --output=FMT  human (default) or json\n"
+		"  -h, --help    this text\n",
+		vmon_ctl_path());
 }
 
 static void print_json(const struct vmon_version *ver)

@@ -9,9 +9,9 @@
 
 /* Exit codes of every vmon command. */
 enum {
-	VMON_EXIT_OK = 0,	/* the command did what was asked */
-	VMON_EXIT_FAIL = 1,	/* it could not: the message says why */
-	VMON_EXIT_USAGE = 2,	/* the command line was wrong */
+	VMON_EXIT_OK = 0,    /* the command did what was asked */
+	VMON_EXIT_FAIL = 1,  /* it could not: the message says why */
+	VMON_EXIT_USAGE = 2, /* the command line was wrong */
 };
 
 enum vmon_output { VMON_OUTPUT_HUMAN, VMON_OUTPUT_JSON };

@@ -1,0 +1,5 @@
+# Kselftests of the module core, run inside the test VM.
+$(B)/selftests/kmod/%: $(B)/selftests/kmod/%.o $(TEST_LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+VM_TESTS += $(B)/selftests/kmod/ctl_test $(B)/selftests/kmod/load_test

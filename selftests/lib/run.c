@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test helpers: run a program and capture what it printed and how it ended.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "run.h"
+
+/* Read what fd has into buf; returns 0 at end of file. */
+static ssize_t drain(int fd, char *buf, size_t cap, size_t *len)
+{
+	char sink[4096];
+	ssize_t n;
+
+	if (*len + 1 < cap)
+		n = read(fd, buf + *len, cap - 1 - *len);
+	else
+		n = read(fd, sink, sizeof(sink));
+	if (n > 0 && *len + 1 < cap)
+		*len += n;
+	buf[*len] = '\0';
+	return n < 0 && errno == EINTR ? 1 : n;
+}
+
+int run_capture(char *const argv[], char *const env[], struct run_result *res)
+{
+	char *bufs[2] = { res->out, res->err };
+	size_t lens[2] = { 0, 0 };
+	struct pollfd p[2];
+	int po[2], pe[2], status, open_fds = 2, i;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe2(po, O_CLOEXEC))
+		return -errno;
+	if (pipe2(pe, O_CLOEXEC)) {
+		close(po[0]);
+		close(po[1]);
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		for (; env && *env; env++)
+			putenv(*env);
+		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	p[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
+	while (open_fds) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < 2; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			if (drain(p[i].fd, bufs[i], sizeof(res->out), &lens[i]) <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				open_fds--;
+			}
+		}
+	}
+	for (i = 0; i < 2; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return 0;
+}
+
+const char *build_path(const char *name)
+{
+	static char path[4096];
+	const char *b = getenv("VMON_BUILD");
+
+	snprintf(path, sizeof(path), "%s/%s", b && *b ? b : "build", name);
+	return path;
+}

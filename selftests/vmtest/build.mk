@@ -1,0 +1,1 @@
+SYSTEM_TESTS += selftests/vmtest/vmtest_test.sh
