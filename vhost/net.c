@@ -288,7 +288,9 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 				vmon_vq_fail(vq, "cannot write the RX header");
 				break;
 			}
-		} else if (mergeable) {
+		} else if (mergeable ||
+			   nvq->sock_hlen ==
+			   sizeof(struct virtio_net_hdr_mrg_rxbuf)) {
 			nbuf = cpu_to_virtio16_vq(vq, count);
 			iov_iter_advance(&fixup, offsetof(typeof(hdr),
 							  num_buffers));
