@@ -5,4 +5,4 @@ $(B)/selftests/vhost/%: $(B)/selftests/vhost/%.o $(VHOST_TEST_OBJS) \
 		$(TEST_LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
-VM_TESTS += $(B)/selftests/vhost/net_test
+VM_TESTS += $(B)/selftests/vhost/net_test $(B)/selftests/vhost/hostile_test
