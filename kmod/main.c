@@ -22,6 +22,7 @@ struct vmon_part {
 static const struct vmon_part vmon_parts[] = {
 	{ "control device", vmon_ctl_init, vmon_ctl_exit },
 	{ "net ring device", vmon_net_init, vmon_net_exit },
+	{ "blk ring device", vmon_blk_init, vmon_blk_exit },
 };
 
 static void vmon_exit_parts(size_t count)

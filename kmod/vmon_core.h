@@ -13,4 +13,7 @@ void vmon_ctl_exit(void);
 int vmon_net_init(void);
 void vmon_net_exit(void);
 
+int vmon_blk_init(void);
+void vmon_blk_exit(void);
+
 #endif /* _VMON_CORE_H */
