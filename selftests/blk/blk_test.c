@@ -622,7 +622,7 @@ FIXTURE_SETUP(thr)
 	ASSERT_NE(NULL, be_brd(64));
 	self->fd = open("/dev/ram0", O_RDWR | O_DIRECT);
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, be_setup(&self->e, 2, 32, BE_FEATURES));
+	ASSERT_EQ(0, be_setup(&self->e, 2, 64, BE_FEATURES));
 	ASSERT_EQ(0, be_backend(&self->e, self->fd));
 }
 
@@ -667,11 +667,16 @@ static uint64_t thr_run(struct blk_env *e, uint32_t len, uint64_t ns,
 }
 
 /*
- * The device's rate limit within 10%. The limit is set to an eighth of
- * what this device did unthrottled a moment before, so even a machine
- * slowed down several times keeps the queues busy enough to hit it; the
- * time base is CLOCK_MONOTONIC, the clock the buckets are refilled from.
- * The burst is small and counted in the expectation.
+ * The device's rate limit within 10%, over 3 s. The tolerance covers the
+ * one thing the device does not control: its queues running dry while this
+ * process is not scheduled. So the limit is at most an eighth of what the
+ * device did unthrottled a moment before (and at most 500/s), and 128
+ * requests are kept queued, a quarter second's worth at the limit: the
+ * guest may stall that long on a loaded host without the device ever
+ * idling. The time base is CLOCK_MONOTONIC, the clock the buckets are
+ * refilled from, and the count is the device's own. Tokens cannot be
+ * created early, so the upper bound holds on any machine; the burst is
+ * part of the expectation.
  */
 TEST_F(thr, rate_within_10_percent)
 {
@@ -686,8 +691,8 @@ TEST_F(thr, rate_within_10_percent)
 	rate = n * 1000000000ULL / ns / 8;
 	TH_LOG("unthrottled: %llu requests/s", (unsigned long long)rate * 8);
 	ASSERT_LE(40ULL, rate) TH_LOG("the device is too slow to test");
-	if (rate > 2000)
-		rate = 2000;
+	if (rate > 500)
+		rate = 500;
 	burst = rate / 10;
 	if (variant->bytes) {
 		t.bytes.rate = rate * variant->len;
@@ -813,11 +818,14 @@ TEST(owner_exits_with_io_in_flight)
 	unsigned int refs;
 	FILE *f;
 	pid_t pid;
+	int fd;
 
 	load_module();
 	ASSERT_NE(NULL, be_brd(64));
 	ASSERT_EQ(0, system("mkdir -p /tmp/vmon-exit && mount -t tmpfs none /tmp/vmon-exit"));
-	ASSERT_LE(0, make_file("/tmp/vmon-exit/disk.img", 4, O_RDONLY));
+	fd = make_file("/tmp/vmon-exit/disk.img", 4, O_RDONLY);
+	ASSERT_LE(0, fd);
+	close(fd);
 
 	/* a file back end, requests held by the throttle */
 	pid = fork();

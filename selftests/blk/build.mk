@@ -5,4 +5,4 @@ $(B)/selftests/blk/%: $(B)/selftests/blk/%.o $(BLK_TEST_OBJS) \
 		$(TEST_LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
-VM_TESTS += $(B)/selftests/blk/blk_test
+VM_TESTS += $(B)/selftests/blk/blk_test $(B)/selftests/blk/hostile_test
