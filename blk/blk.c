@@ -16,6 +16,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/nospec.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/vhost.h>
 #include <linux/virtio_blk.h>
@@ -44,13 +45,17 @@
  * @type: its VIRTIO_BLK_T_* type
  * @status: the VIRTIO_BLK_S_* status it got
  * @bytes: its data bytes
- * @start_ns: when it was taken off the ring
+ * @start_ns: when it was taken off the ring, by local_clock()
  */
 void vmon_blk_account(struct vmon_blk *blk, u32 type, u8 status, u64 bytes,
 		      u64 start_ns)
 {
+	u64 now = local_clock();
+
 	atomic64_inc(&blk->ops);
-	atomic64_add(ktime_get_ns() - start_ns, &blk->latency_ns);
+	/* local_clock() may step back a little across CPUs */
+	if (now > start_ns)
+		atomic64_add(now - start_ns, &blk->latency_ns);
 	if (status != VIRTIO_BLK_S_OK)
 		atomic64_inc(&blk->errors);
 	else if (type == VIRTIO_BLK_T_IN)
@@ -297,11 +302,14 @@ static int vmon_blk_open(struct inode *inode, struct file *file)
 static int vmon_blk_release(struct inode *inode, struct file *file)
 {
 	struct vmon_blk *blk = file->private_data;
+	unsigned int i;
 
 	vmon_blk_stop(blk);
 	mutex_lock(&blk->dev.mutex);
 	vmon_vdev_cleanup(&blk->dev);
 	mutex_unlock(&blk->dev.mutex);
+	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++)
+		vmon_blk_free_cache(&blk->vqs[i]);
 	kvfree(blk);
 	return 0;
 }

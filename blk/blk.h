@@ -59,10 +59,14 @@ struct vmon_blk_req {
 	void *ranges;			/* copied discard / write-zeroes ranges */
 	long ret;			/* result of the I/O */
 	u16 head;
-	u8 status_val;
 	unsigned int niov;
+	unsigned int cap;		/* room in @iov */
+	struct vmon_blk_req *next_free;	/* in the queue's cache */
 	struct iovec iov[];
 };
+
+/* Requests with at most this many iovecs are recycled, not freed. */
+#define VMON_BLK_CACHED_IOV	4
 
 struct vmon_blk_vq {
 	struct vmon_vq vq;
@@ -75,6 +79,8 @@ struct vmon_blk_vq {
 	bool is_bdev;
 	struct vmon_blk_config cfg;	/* the device's, copied under the mutex */
 	struct vmon_blk_req *held;	/* waiting for tokens */
+	struct vmon_blk_req *cache;	/* free requests, under the mutex */
+	unsigned int ncache;
 	u64 held_since;
 	struct hrtimer timer;		/* wakes the held request */
 };
@@ -99,6 +105,7 @@ void vmon_blk_handle(struct vmon_blk_vq *bvq);
 void vmon_blk_kick(struct vmon_work *work);
 void vmon_blk_done_work(struct vmon_work *work);
 void vmon_blk_drop_held(struct vmon_blk_vq *bvq);
+void vmon_blk_free_cache(struct vmon_blk_vq *bvq);
 
 /* throttle.c */
 void vmon_blk_throttle_init(struct vmon_blk_throttle_state *tb);

@@ -10,6 +10,8 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/virtio_blk.h>
@@ -18,8 +20,10 @@
 
 /* Largest read or write of one request. */
 #define VMON_BLK_MAX_IO		(32U << 20)
+/* Requests served between two postings of the finished ones. */
+#define VMON_BLK_BATCH		16
 /* Used entries written at a time. */
-#define VMON_BLK_BATCH		64
+#define VMON_BLK_POST_BATCH	64
 
 static struct workqueue_struct *vmon_blk_wq;
 
@@ -75,7 +79,7 @@ static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
 	if (status == VIRTIO_BLK_S_OK && type == VIRTIO_BLK_T_IN)
 		len += bytes;
 	vmon_vq_push_head(vq, head, len);
-	if (vq->nheads >= VMON_BLK_BATCH && !vmon_vq_flush_heads(vq))
+	if (vq->nheads >= VMON_BLK_POST_BATCH && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
 }
 
@@ -91,13 +95,35 @@ static u8 vmon_blk_req_status(struct vmon_blk_req *req)
 	}
 }
 
+/* Free or recycle @req; the ring's mutex is held. */
 static void vmon_blk_req_free(struct vmon_blk_vq *bvq,
 			      struct vmon_blk_req *req)
 {
 	kfree(req->ranges);
-	kfree(req);
+	if (req->cap == VMON_BLK_CACHED_IOV && bvq->ncache < bvq->vq.num) {
+		req->next_free = bvq->cache;
+		bvq->cache = req;
+		bvq->ncache++;
+	} else {
+		kfree(req);
+	}
 	if (atomic_dec_and_test(&bvq->inflight))
 		wake_up(&bvq->blk->idle);
+}
+
+/**
+ * vmon_blk_free_cache() - free the recycled requests of a stopped queue
+ * @bvq: the queue, no longer used
+ */
+void vmon_blk_free_cache(struct vmon_blk_vq *bvq)
+{
+	struct vmon_blk_req *req;
+
+	while ((req = bvq->cache)) {
+		bvq->cache = req->next_free;
+		kfree(req);
+	}
+	bvq->ncache = 0;
 }
 
 /* Post the requests whose I/O finished. */
@@ -328,15 +354,25 @@ static struct vmon_blk_req *vmon_blk_req_alloc(struct vmon_blk_vq *bvq,
 {
 	struct vmon_blk_req *req;
 
-	req = kmalloc(struct_size(req, iov, niov), GFP_KERNEL);
-	if (!req)
-		return NULL;
+	if (niov <= VMON_BLK_CACHED_IOV && bvq->cache) {
+		req = bvq->cache;
+		bvq->cache = req->next_free;
+		bvq->ncache--;
+	} else {
+		unsigned int cap = max(niov, VMON_BLK_CACHED_IOV);
+
+		req = kmalloc(struct_size(req, iov, cap), GFP_KERNEL);
+		if (!req)
+			return NULL;
+		req->cap = cap;
+	}
 	req->bvq = bvq;
 	req->file = bvq->vq.private_data;
 	req->ranges = NULL;
 	req->nseg = 0;
 	req->niov = niov;
-	memcpy(req->iov, iov, niov * sizeof(*iov));
+	if (niov)
+		memcpy(req->iov, iov, niov * sizeof(*iov));
 	atomic_inc(&bvq->inflight);
 	return req;
 }
@@ -414,13 +450,19 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 	struct iovec *iov = vq->iov;
 	struct virtio_blk_outhdr hdr;
 	struct vmon_blk_req *req = NULL;
-	u64 out_len, in_len, sector, start = ktime_get_ns(), bytes = 0;
+	u64 out_len, in_len, sector, bytes = 0;
 	u8 __user *status_p = NULL;
 	struct iov_iter it;
+	u64 start;
 	unsigned int last;
 	u8 status;
 	u32 type;
 
+	/*
+	 * local_clock(), not ktime_get(): a TSC read, where the clocksource
+	 * may be an emulated HPET costing microseconds per read.
+	 */
+	start = local_clock();
 	out_len = iov_length(iov, out);
 	in_len = iov_length(iov + out, in);
 	if (out_len < sizeof(hdr)) {
@@ -524,6 +566,36 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 	return true;
 }
 
+/*
+ * The ring is empty: post what finished, then, when the VMM set a busy-poll
+ * time on the ring, watch the avail ring and the done list that long before
+ * going back to sleep. True when there is something to do again.
+ */
+static bool vmon_blk_busy_poll(struct vmon_blk_vq *bvq)
+{
+	struct vmon_vq *vq = &bvq->vq;
+	u64 end;
+
+	if (!vq->busyloop_timeout)
+		return false;
+	vmon_blk_reap(bvq);
+	if (vq->nheads && !vmon_vq_flush_heads(vq))
+		vmon_vq_signal(vq);
+	end = local_clock() + (u64)vq->busyloop_timeout * NSEC_PER_USEC;
+	while (!need_resched() && !signal_pending(current) &&
+	       local_clock() < end) {
+		if (!llist_empty(&bvq->done)) {
+			vmon_blk_reap(bvq);
+			if (vq->nheads && !vmon_vq_flush_heads(vq))
+				vmon_vq_signal(vq);
+		}
+		if (!vmon_vq_avail_empty(vq))
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
 /**
  * vmon_blk_handle() - post finished requests and take new ones
  * @bvq: the queue
@@ -550,6 +622,8 @@ void vmon_blk_handle(struct vmon_blk_vq *bvq)
 		if (head < 0)
 			break;
 		if (head == vq->num) {
+			if (vmon_blk_busy_poll(bvq))
+				continue;
 			if (vmon_vq_enable_notify(vq)) {
 				vmon_vq_disable_notify(vq);
 				continue;
@@ -558,7 +632,13 @@ void vmon_blk_handle(struct vmon_blk_vq *bvq)
 		}
 		if (!vmon_blk_request(bvq, head, out, in) || bvq->held)
 			break;
-		if (vmon_vdev_weight_exceeded(vq, ++n, 0))
+		/* let the guest have completions while we go on */
+		if (!(++n % VMON_BLK_BATCH)) {
+			vmon_blk_reap(bvq);
+			if (vq->nheads && !vmon_vq_flush_heads(vq))
+				vmon_vq_signal(vq);
+		}
+		if (vmon_vdev_weight_exceeded(vq, n, 0))
 			break;
 	}
 	/* synchronous completions are already on the list */

@@ -159,7 +159,6 @@ int be_post(struct blk_env *e, struct be_req *r, uint32_t type,
 	if (head < 0)
 		return head;
 	r->busy = true;
-	r->t0 = be_now_ns();
 	return 0;
 }
 

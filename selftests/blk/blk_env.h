@@ -30,7 +30,6 @@ struct be_req {
 	uint32_t type;
 	uint64_t sector;
 	uint32_t len;
-	uint64_t t0;		/* when posted, ns */
 	unsigned int q;
 	bool busy;
 	void *priv;
