@@ -82,6 +82,12 @@ static void *vmon_job(void *arg)
 			vdrv_kick(r, false);
 			continue;
 		}
+		/* with -p, the guest polls too, as a polling guest driver */
+		for (i = 0; busyloop_us && i < busyloop_us * 100; i++)
+			if (vdrv_pending_used(r))
+				break;
+		if (vdrv_pending_used(r))
+			continue;
 		vdrv_enable_cb(r);
 		if (vdrv_pending_used(r))
 			continue;
