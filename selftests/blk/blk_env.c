@@ -25,8 +25,7 @@ uint64_t be_now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-int be_setup(struct blk_env *e, unsigned int nq, unsigned int depth,
-	     uint64_t features)
+int be_setup(struct blk_env *e, unsigned int nq, unsigned int depth, uint64_t features)
 {
 	unsigned int q, i;
 	int ret;
@@ -36,8 +35,7 @@ int be_setup(struct blk_env *e, unsigned int nq, unsigned int depth,
 		return -EINVAL;
 	ret = vdrv_open(&e->d, "/dev/" VMON_BLK_NAME, BE_ARENA);
 	if (ret) {
-		fprintf(stderr, "blk_env: open /dev/%s: %s\n", VMON_BLK_NAME,
-			strerror(-ret));
+		fprintf(stderr, "blk_env: open /dev/%s: %s\n", VMON_BLK_NAME, strerror(-ret));
 		return ret;
 	}
 	e->nq = nq;
@@ -114,8 +112,8 @@ struct be_req *be_get(struct blk_env *e, unsigned int q)
 	return NULL;
 }
 
-int be_post(struct blk_env *e, struct be_req *r, uint32_t type,
-	    uint64_t sector, uint32_t len, uint32_t flags)
+int be_post(struct blk_env *e, struct be_req *r, uint32_t type, uint64_t sector, uint32_t len,
+	    uint32_t flags)
 {
 	struct iovec out[2], in[2];
 	unsigned int nout = 1, nin = 0;
@@ -154,8 +152,7 @@ int be_post(struct blk_env *e, struct be_req *r, uint32_t type,
 	in[nin].iov_base = &r->status;
 	in[nin++].iov_len = 1;
 	head = vdrv_add(&e->d.ring[r->q], out, nout, in, nin,
-			e->features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC),
-			r);
+			e->features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC), r);
 	if (head < 0)
 		return head;
 	r->busy = true;
@@ -199,8 +196,8 @@ int be_wait(struct blk_env *e, int ms)
 	return 1;
 }
 
-int be_sync(struct blk_env *e, uint32_t type, uint64_t sector, void *buf,
-	    uint32_t len, uint32_t flags)
+int be_sync(struct blk_env *e, uint32_t type, uint64_t sector, void *buf, uint32_t len,
+	    uint32_t flags)
 {
 	struct be_req *r = be_get(e, 0), *got;
 	int i;
@@ -232,8 +229,7 @@ const char *be_brd(unsigned int mib)
 	char cmd[128];
 
 	if (access("/dev/ram0", F_OK)) {
-		snprintf(cmd, sizeof(cmd), "modprobe brd rd_nr=2 rd_size=%u",
-			 mib * 1024);
+		snprintf(cmd, sizeof(cmd), "modprobe brd rd_nr=2 rd_size=%u", mib * 1024);
 		if (system(cmd))
 			return NULL;
 	}

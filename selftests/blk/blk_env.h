@@ -16,16 +16,16 @@
 
 #include "../lib/vring_drv.h"
 
-#define BE_RING		256
-#define BE_ARENA	(64 << 20)
-#define BE_MAX_IO	(64 << 10)
+#define BE_RING 256
+#define BE_ARENA (64 << 20)
+#define BE_MAX_IO (64 << 10)
 
 /* One request's guest memory: header, data, status. */
 struct be_req {
 	struct virtio_blk_outhdr hdr;
 	uint8_t status;
 	uint8_t pad[15];
-	uint8_t *data;		/* BE_MAX_IO bytes, page aligned */
+	uint8_t *data; /* BE_MAX_IO bytes, page aligned */
 	struct virtio_blk_discard_write_zeroes range;
 	uint32_t type;
 	uint64_t sector;
@@ -38,24 +38,22 @@ struct be_req {
 struct blk_env {
 	struct vdrv d;
 	unsigned int nq;
-	unsigned int depth;	/* requests per queue */
-	struct be_req *reqs;	/* nq * depth, in the arena */
+	unsigned int depth;  /* requests per queue */
+	struct be_req *reqs; /* nq * depth, in the arena */
 	uint64_t features;
 };
 
 /* The features every test negotiates. */
-#define BE_FEATURES                                                        \
-	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) | \
-	 (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |                           \
-	 (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_MQ) |        \
-	 (1ULL << VIRTIO_BLK_F_DISCARD) |                                  \
-	 (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) |                             \
-	 (1ULL << VIRTIO_BLK_F_SEG_MAX) | (1ULL << VIRTIO_BLK_F_BLK_SIZE))
+#define BE_FEATURES                                                                                \
+	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) |                        \
+	 (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | (1ULL << VIRTIO_BLK_F_FLUSH) |                    \
+	 (1ULL << VIRTIO_BLK_F_MQ) | (1ULL << VIRTIO_BLK_F_DISCARD) |                              \
+	 (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) | (1ULL << VIRTIO_BLK_F_SEG_MAX) |                    \
+	 (1ULL << VIRTIO_BLK_F_BLK_SIZE))
 
 uint64_t be_now_ns(void);
 /* Open the device, negotiate @features, lay out @nq rings, @depth slots. */
-int be_setup(struct blk_env *e, unsigned int nq, unsigned int depth,
-	     uint64_t features);
+int be_setup(struct blk_env *e, unsigned int nq, unsigned int depth, uint64_t features);
 void be_teardown(struct blk_env *e);
 /* VMON_BLK_SET_BACKEND of every ring (or of ring @q with be_backend_q). */
 int be_backend(struct blk_env *e, int fd);
@@ -68,16 +66,16 @@ struct be_req *be_get(struct blk_env *e, unsigned int q);
  * Post @r: @type at @sector over @len bytes of r->data (for discard and
  * write-zeroes a single range of @len bytes, @flags in it). No kick.
  */
-int be_post(struct blk_env *e, struct be_req *r, uint32_t type,
-	    uint64_t sector, uint32_t len, uint32_t flags);
+int be_post(struct blk_env *e, struct be_req *r, uint32_t type, uint64_t sector, uint32_t len,
+	    uint32_t flags);
 void be_kick(struct blk_env *e, unsigned int q);
 /* Take one finished request of queue @q, or NULL. */
 struct be_req *be_reap(struct blk_env *e, unsigned int q);
 /* Wait up to @ms for a completion interrupt on any queue; 0 on timeout. */
 int be_wait(struct blk_env *e, int ms);
 /* Post one request on queue 0, wait for it; its status, -1 on timeout. */
-int be_sync(struct blk_env *e, uint32_t type, uint64_t sector, void *buf,
-	    uint32_t len, uint32_t flags);
+int be_sync(struct blk_env *e, uint32_t type, uint64_t sector, void *buf, uint32_t len,
+	    uint32_t flags);
 
 /* Back ends made inside the test VM. */
 /* Load brd with two ramdisks of @mib MiB; return the first or NULL. */

@@ -117,8 +117,7 @@ TEST_F(req, write_read_flush)
 
 	for (i = 0; i < 8192; i++)
 		self->buf[i] = i * 7 + 3;
-	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_OUT, 10, self->buf,
-				8192, 0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_OUT, 10, self->buf, 8192, 0));
 	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0));
 	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, 10, in, 8192, 0));
 	ASSERT_EQ(0, memcmp(in, self->buf, 8192));
@@ -135,19 +134,17 @@ TEST_F(req, get_id)
 	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_GET_CONFIG, &c));
 	memcpy(c.id, "vmon-serial-0123456789", VMON_BLK_ID_BYTES);
 	ASSERT_EQ(0, be_config(&self->e, &c));
-	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_GET_ID, 0, id,
-				VMON_BLK_ID_BYTES, 0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_GET_ID, 0, id, VMON_BLK_ID_BYTES, 0));
 	ASSERT_EQ(0, memcmp(id, "vmon-serial-01234567", VMON_BLK_ID_BYTES));
 }
 
 TEST_F(req, unknown_type_unsupported)
 {
 	ASSERT_EQ(S_UNSUPP, be_sync(&self->e, 0x77, 0, NULL, 0, 0));
-	ASSERT_EQ(S_UNSUPP, be_sync(&self->e, VIRTIO_BLK_T_DISCARD, 0, NULL,
-				    4096, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP));
+	ASSERT_EQ(S_UNSUPP, be_sync(&self->e, VIRTIO_BLK_T_DISCARD, 0, NULL, 4096,
+				    VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP));
 	/* the queue goes on */
-	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, 0, self->buf, 512,
-				0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, 0, self->buf, 512, 0));
 }
 
 TEST_F(req, past_end_and_overflow)
@@ -155,24 +152,16 @@ TEST_F(req, past_end_and_overflow)
 	uint64_t cap = SMALL_MIB << 11;
 
 	memset(self->buf, 0xa5, sizeof(self->buf));
-	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_OUT, cap - 1,
-				   self->buf, 1024, 0));
-	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_IN, cap, self->buf,
-				   512, 0));
-	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_OUT, ~0ULL - 3,
-				   self->buf, 4096, 0));
-	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_OUT, 1ULL << 55,
-				   self->buf, 4096, 0));
-	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_WRITE_ZEROES,
-				   ~0ULL - 1, NULL, 4096, 0));
-	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_DISCARD, cap - 4,
-				   NULL, 4096, 0));
+	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_OUT, cap - 1, self->buf, 1024, 0));
+	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_IN, cap, self->buf, 512, 0));
+	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_OUT, ~0ULL - 3, self->buf, 4096, 0));
+	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_OUT, 1ULL << 55, self->buf, 4096, 0));
+	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_WRITE_ZEROES, ~0ULL - 1, NULL, 4096, 0));
+	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_DISCARD, cap - 4, NULL, 4096, 0));
 	/* a length not in sectors */
-	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_OUT, 0, self->buf,
-				   100, 0));
+	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_OUT, 0, self->buf, 100, 0));
 	/* the last sector is fine */
-	EXPECT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_OUT, cap - 1,
-				self->buf, 512, 0));
+	EXPECT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_OUT, cap - 1, self->buf, 512, 0));
 	/* nothing was written beyond it */
 	{
 		struct stat st;
@@ -189,12 +178,9 @@ TEST_F(req, read_only)
 
 	memset(self->buf, 0x5a, 4096);
 	ASSERT_EQ(0, be_config(&self->e, &c));
-	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_OUT, 0, self->buf,
-				   4096, 0));
-	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_WRITE_ZEROES, 0,
-				   NULL, 4096, 0));
-	EXPECT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, 0, self->buf, 4096,
-				0));
+	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_OUT, 0, self->buf, 4096, 0));
+	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_WRITE_ZEROES, 0, NULL, 4096, 0));
+	EXPECT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, 0, self->buf, 4096, 0));
 	EXPECT_EQ(0, self->buf[0]);
 
 	/* a back end opened read-only makes a read-only disk */
@@ -204,10 +190,8 @@ TEST_F(req, read_only)
 	ASSERT_LE(0, ro);
 	ASSERT_EQ(0, be_backend(&self->e, ro));
 	memset(self->buf, 0x5a, 4096);
-	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_OUT, 0, self->buf,
-				   4096, 0));
-	EXPECT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, 0, self->buf, 4096,
-				0));
+	EXPECT_EQ(S_IOERR, be_sync(&self->e, VIRTIO_BLK_T_OUT, 0, self->buf, 4096, 0));
+	EXPECT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, 0, self->buf, 4096, 0));
 	EXPECT_EQ(0, self->buf[0]);
 	close(ro);
 }
@@ -217,22 +201,18 @@ TEST_F(req, write_zeroes_and_discard)
 	uint8_t in[8192];
 
 	memset(self->buf, 0x77, 8192);
-	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_OUT, 0, self->buf,
-				8192, 0));
-	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_WRITE_ZEROES, 0, NULL,
-				4096, 0));
-	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_WRITE_ZEROES, 8, NULL,
-				2048, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_OUT, 0, self->buf, 8192, 0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_WRITE_ZEROES, 0, NULL, 4096, 0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_WRITE_ZEROES, 8, NULL, 2048,
+				VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP));
 	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, 0, in, 8192, 0));
 	ASSERT_EQ(0, memcmp(in, (uint8_t[8192]){ 0 }, 6144));
 	ASSERT_EQ(0x77, in[6144]);
-	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_DISCARD, 12, NULL,
-				2048, 0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_DISCARD, 12, NULL, 2048, 0));
 	/* discard with the unmap flag is not a thing */
-	ASSERT_EQ(S_UNSUPP, be_sync(&self->e, VIRTIO_BLK_T_DISCARD, 12, NULL,
-				    2048, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP));
-	ASSERT_EQ(S_UNSUPP, be_sync(&self->e, VIRTIO_BLK_T_WRITE_ZEROES, 12,
-				    NULL, 2048, 0x10));
+	ASSERT_EQ(S_UNSUPP, be_sync(&self->e, VIRTIO_BLK_T_DISCARD, 12, NULL, 2048,
+				    VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP));
+	ASSERT_EQ(S_UNSUPP, be_sync(&self->e, VIRTIO_BLK_T_WRITE_ZEROES, 12, NULL, 2048, 0x10));
 }
 
 TEST_F(req, not_negotiated)
@@ -240,14 +220,11 @@ TEST_F(req, not_negotiated)
 	struct blk_env e2;
 
 	ASSERT_EQ(0, be_setup(&e2, 1, 4,
-			      BE_FEATURES &
-				      ~((1ULL << VIRTIO_BLK_F_DISCARD) |
-					(1ULL << VIRTIO_BLK_F_WRITE_ZEROES))));
+			      BE_FEATURES & ~((1ULL << VIRTIO_BLK_F_DISCARD) |
+					      (1ULL << VIRTIO_BLK_F_WRITE_ZEROES))));
 	ASSERT_EQ(0, be_backend(&e2, self->fd));
-	EXPECT_EQ(S_UNSUPP, be_sync(&e2, VIRTIO_BLK_T_DISCARD, 0, NULL, 4096,
-				    0));
-	EXPECT_EQ(S_UNSUPP, be_sync(&e2, VIRTIO_BLK_T_WRITE_ZEROES, 0, NULL,
-				    4096, 0));
+	EXPECT_EQ(S_UNSUPP, be_sync(&e2, VIRTIO_BLK_T_DISCARD, 0, NULL, 4096, 0));
+	EXPECT_EQ(S_UNSUPP, be_sync(&e2, VIRTIO_BLK_T_WRITE_ZEROES, 0, NULL, 4096, 0));
 	be_teardown(&e2);
 }
 
@@ -274,10 +251,8 @@ TEST_F(req, stats)
 	struct vmon_blk_stats s0, s1;
 
 	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_GET_STATS, &s0));
-	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_OUT, 0, self->buf,
-				4096, 0));
-	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, 0, self->buf,
-				1024, 0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_OUT, 0, self->buf, 4096, 0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, 0, self->buf, 1024, 0));
 	ASSERT_EQ(S_UNSUPP, be_sync(&self->e, 99, 0, NULL, 0, 0));
 	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_GET_STATS, &s1));
 	EXPECT_EQ(3ULL, s1.ops - s0.ops);
@@ -297,8 +272,8 @@ enum backend_kind { K_FILE, K_EXT4, K_LOOP, K_BRD };
 
 struct integ {
 	uint8_t *shadow;
-	uint8_t *maybe_zero;	/* per block: discarded, old data or zero */
-	int *busy;		/* per block: readers, or -1 for a writer */
+	uint8_t *maybe_zero; /* per block: discarded, old data or zero */
+	int *busy;	     /* per block: readers, or -1 for a writer */
 	uint64_t rng;
 	unsigned long done[16];
 	unsigned long seq;
@@ -313,8 +288,7 @@ static uint64_t rnd(struct integ *t)
 }
 
 /* Compare a read of blocks [b, b + n) against the shadow; adopt zeroes. */
-static int integ_check(struct integ *t, uint64_t b, unsigned int n,
-		       const uint8_t *data)
+static int integ_check(struct integ *t, uint64_t b, unsigned int n, const uint8_t *data)
 {
 	static const uint8_t zero[INT_BLK];
 	unsigned int i;
@@ -353,29 +327,39 @@ FIXTURE_VARIANT(integ)
 	unsigned int depth;
 };
 
-FIXTURE_VARIANT_ADD(integ, file_buffered)
-{
-	.kind = K_FILE, .direct = false, .nq = 1, .depth = 16,
+FIXTURE_VARIANT_ADD(integ, file_buffered){
+	.kind = K_FILE,
+	.direct = false,
+	.nq = 1,
+	.depth = 16,
 };
 
-FIXTURE_VARIANT_ADD(integ, file_direct_ext4)
-{
-	.kind = K_EXT4, .direct = true, .nq = 2, .depth = 16,
+FIXTURE_VARIANT_ADD(integ, file_direct_ext4){
+	.kind = K_EXT4,
+	.direct = true,
+	.nq = 2,
+	.depth = 16,
 };
 
-FIXTURE_VARIANT_ADD(integ, loop)
-{
-	.kind = K_LOOP, .direct = true, .nq = 1, .depth = 32,
+FIXTURE_VARIANT_ADD(integ, loop){
+	.kind = K_LOOP,
+	.direct = true,
+	.nq = 1,
+	.depth = 32,
 };
 
-FIXTURE_VARIANT_ADD(integ, brd_multiqueue)
-{
-	.kind = K_BRD, .direct = true, .nq = 4, .depth = 16,
+FIXTURE_VARIANT_ADD(integ, brd_multiqueue){
+	.kind = K_BRD,
+	.direct = true,
+	.nq = 4,
+	.depth = 16,
 };
 
-FIXTURE_VARIANT_ADD(integ, brd_buffered)
-{
-	.kind = K_BRD, .direct = false, .nq = 2, .depth = 16,
+FIXTURE_VARIANT_ADD(integ, brd_buffered){
+	.kind = K_BRD,
+	.direct = false,
+	.nq = 2,
+	.depth = 16,
 };
 
 FIXTURE_SETUP(integ)
@@ -401,7 +385,8 @@ FIXTURE_SETUP(integ)
 		break;
 	case K_EXT4:
 		snprintf(cmd, sizeof(cmd),
-			 "mkdir -p /tmp/vmon-ext4 && mkfs.ext4 -q -F /dev/ram1 && mount /dev/ram1 /tmp/vmon-ext4");
+			 "mkdir -p /tmp/vmon-ext4 && mkfs.ext4 -q -F /dev/ram1 && mount /dev/ram1 "
+			 "/tmp/vmon-ext4");
 		ASSERT_EQ(0, system(cmd));
 		strcpy(self->path, "/tmp/vmon-ext4/disk.img");
 		self->fd = make_file(self->path, INT_MIB, flags);
@@ -409,10 +394,11 @@ FIXTURE_SETUP(integ)
 	case K_LOOP:
 		/* on ext4, which can zero ranges (tmpfs makes loop complain) */
 		snprintf(cmd, sizeof(cmd),
-			 "mkdir -p /tmp/vmon-ext4 && mkfs.ext4 -q -F /dev/ram1 && mount /dev/ram1 /tmp/vmon-ext4");
+			 "mkdir -p /tmp/vmon-ext4 && mkfs.ext4 -q -F /dev/ram1 && mount /dev/ram1 "
+			 "/tmp/vmon-ext4");
 		ASSERT_EQ(0, system(cmd));
-		ASSERT_EQ(0, be_loop("/tmp/vmon-ext4/loop.img", INT_MIB,
-				     self->path, sizeof(self->path)));
+		ASSERT_EQ(0, be_loop("/tmp/vmon-ext4/loop.img", INT_MIB, self->path,
+				     sizeof(self->path)));
 		self->fd = open(self->path, flags);
 		break;
 	case K_BRD:
@@ -431,10 +417,8 @@ FIXTURE_SETUP(integ)
 	ASSERT_LE(0, rfd);
 	ASSERT_EQ(INT_MIB << 20, pread(rfd, self->t.shadow, INT_MIB << 20, 0));
 	close(rfd);
-	self->t.rng = 0x9e3779b97f4a7c15ULL ^ variant->nq ^
-		      ((uint64_t)variant->kind << 32);
-	ASSERT_EQ(0, be_setup(&self->e, variant->nq, variant->depth,
-			      BE_FEATURES));
+	self->t.rng = 0x9e3779b97f4a7c15ULL ^ variant->nq ^ ((uint64_t)variant->kind << 32);
+	ASSERT_EQ(0, be_setup(&self->e, variant->nq, variant->depth, BE_FEATURES));
 	ASSERT_EQ(0, be_config(&self->e, &c));
 	ASSERT_EQ(0, be_backend(&self->e, self->fd));
 }
@@ -466,11 +450,11 @@ static int integ_start(struct blk_env *e, struct integ *t, unsigned int q)
 	if (!r)
 		return 0;
 	kind = rnd(t) % 100;
-	type = kind < 40 ? VIRTIO_BLK_T_OUT :
-	       kind < 80 ? VIRTIO_BLK_T_IN :
-	       kind < 86 ? VIRTIO_BLK_T_FLUSH :
-	       kind < 93 ? VIRTIO_BLK_T_DISCARD :
-			   VIRTIO_BLK_T_WRITE_ZEROES;
+	type = kind < 40   ? VIRTIO_BLK_T_OUT
+	       : kind < 80 ? VIRTIO_BLK_T_IN
+	       : kind < 86 ? VIRTIO_BLK_T_FLUSH
+	       : kind < 93 ? VIRTIO_BLK_T_DISCARD
+			   : VIRTIO_BLK_T_WRITE_ZEROES;
 	n = 1 + rnd(t) % (BE_MAX_IO / INT_BLK);
 	b = rnd(t) % (INT_NBLK - n + 1);
 	write = type != VIRTIO_BLK_T_IN;
@@ -492,9 +476,7 @@ static int integ_start(struct blk_env *e, struct integ *t, unsigned int q)
 	}
 	if (type == VIRTIO_BLK_T_WRITE_ZEROES && (rnd(t) & 1))
 		flags = VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
-	return be_post(e, r, type, b * (INT_BLK / 512), n * INT_BLK, flags) ?
-		       -1 :
-		       1;
+	return be_post(e, r, type, b * (INT_BLK / 512), n * INT_BLK, flags) ? -1 : 1;
 }
 
 /* Apply a finished request to the shadow; -1 when it went wrong. */
@@ -507,8 +489,8 @@ static int integ_finish(struct integ *t, struct be_req *r)
 	if (r->type == VIRTIO_BLK_T_FLUSH)
 		n = 0;
 	if (r->status != S_OK) {
-		fprintf(stderr, "# request type %u sector %llu: status %u\n",
-			r->type, (unsigned long long)r->sector, r->status);
+		fprintf(stderr, "# request type %u sector %llu: status %u\n", r->type,
+			(unsigned long long)r->sector, r->status);
 		ret = -1;
 	}
 	t->done[r->type & 15]++;
@@ -562,25 +544,22 @@ TEST_F(integ, random_against_shadow)
 				ret++;
 			}
 		}
-		if (!ret && inflight)
-			ASSERT_EQ(1, be_wait(&self->e, 10000))
-			TH_LOG("no completion in 10 s, %u in flight",
-			       inflight);
+		if (!ret && inflight) {
+			/* a hang: no completion in 10 s */
+			ASSERT_EQ(1, be_wait(&self->e, 10000));
+		}
 	}
 	TH_LOG("%lu reads, %lu writes, %lu flushes, %lu discards, %lu write-zeroes",
 	       self->t.done[VIRTIO_BLK_T_IN], self->t.done[VIRTIO_BLK_T_OUT],
-	       self->t.done[VIRTIO_BLK_T_FLUSH],
-	       self->t.done[VIRTIO_BLK_T_DISCARD],
+	       self->t.done[VIRTIO_BLK_T_FLUSH], self->t.done[VIRTIO_BLK_T_DISCARD],
 	       self->t.done[VIRTIO_BLK_T_WRITE_ZEROES]);
 	/* read everything back through the device */
 	for (b = 0; b < INT_NBLK; b += BE_MAX_IO / INT_BLK) {
 		r = be_get(&self->e, 0);
 		ASSERT_NE(NULL, r);
-		ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN,
-					b * (INT_BLK / 512), NULL, BE_MAX_IO,
-					0));
-		ASSERT_EQ(0, integ_check(&self->t, b, BE_MAX_IO / INT_BLK,
-					 r->data));
+		ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, b * (INT_BLK / 512), NULL,
+					BE_MAX_IO, 0));
+		ASSERT_EQ(0, integ_check(&self->t, b, BE_MAX_IO / INT_BLK, r->data));
 	}
 	/* and straight from the back end */
 	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0));
@@ -608,14 +587,14 @@ FIXTURE_VARIANT(thr)
 	uint32_t len;
 };
 
-FIXTURE_VARIANT_ADD(thr, ops)
-{
-	.bytes = false, .len = 4096,
+FIXTURE_VARIANT_ADD(thr, ops){
+	.bytes = false,
+	.len = 4096,
 };
 
-FIXTURE_VARIANT_ADD(thr, bytes)
-{
-	.bytes = true, .len = 65536,
+FIXTURE_VARIANT_ADD(thr, bytes){
+	.bytes = true,
+	.len = 65536,
 };
 
 FIXTURE_SETUP(thr)
@@ -638,8 +617,7 @@ FIXTURE_TEARDOWN(thr)
  * Keep both queues full of reads for @ns; return the requests completed,
  * counted by the device itself.
  */
-static uint64_t thr_run(struct blk_env *e, uint32_t len, uint64_t ns,
-			uint64_t *elapsed)
+static uint64_t thr_run(struct blk_env *e, uint32_t len, uint64_t ns, uint64_t *elapsed)
 {
 	struct vmon_blk_stats s0, s1;
 	uint64_t t0, end, seq = 0;
@@ -652,9 +630,8 @@ static uint64_t thr_run(struct blk_env *e, uint32_t len, uint64_t ns,
 	while (be_now_ns() < end) {
 		for (q = 0; q < e->nq; q++) {
 			while ((r = be_get(e, q)))
-				if (be_post(e, r, VIRTIO_BLK_T_IN,
-					    (seq++ % 1024) * (len / 512), len,
-					    0))
+				if (be_post(e, r, VIRTIO_BLK_T_IN, (seq++ % 1024) * (len / 512),
+					    len, 0))
 					break;
 			be_kick(e, q);
 		}
@@ -709,8 +686,7 @@ TEST_F(thr, rate_within_10_percent)
 	}
 	/* drain what is in flight, then start throttled with full buckets */
 	for (q = 0; q < self->e.nq; q++)
-		while ((r = be_reap(&self->e, q)) || vdrv_pending_used(
-							     &self->e.d.ring[q]))
+		while ((r = be_reap(&self->e, q)) || vdrv_pending_used(&self->e.d.ring[q]))
 			;
 	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_SET_THROTTLE, &t));
 	n = thr_run(&self->e, variant->len, 3000000000ULL, &ns);
@@ -718,8 +694,7 @@ TEST_F(thr, rate_within_10_percent)
 	expect = burst + (double)limit_ops * ns / 1e9;
 	got = n;
 	TH_LOG("limit %llu/s: %llu requests in %.2f s, expected %.0f",
-	       (unsigned long long)limit_ops, (unsigned long long)n, ns / 1e9,
-	       expect);
+	       (unsigned long long)limit_ops, (unsigned long long)n, ns / 1e9, expect);
 	EXPECT_LE(got, expect * 1.1);
 	EXPECT_GE(got, expect * 0.9);
 	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_GET_STATS, &st));
@@ -762,10 +737,8 @@ TEST_F(thr, does_not_block_others)
 	ASSERT_EQ(0, be_backend(&other, self->fd));
 	t0 = be_now_ns();
 	for (i = 0; i < 200; i++)
-		ASSERT_EQ(S_OK, be_sync(&other, VIRTIO_BLK_T_IN, i, buf, 4096,
-					0));
-	TH_LOG("200 requests on another device in %.2f s",
-	       (be_now_ns() - t0) / 1e9);
+		ASSERT_EQ(S_OK, be_sync(&other, VIRTIO_BLK_T_IN, i, buf, 4096, 0));
+	TH_LOG("200 requests on another device in %.2f s", (be_now_ns() - t0) / 1e9);
 	be_teardown(&other);
 	/* ring 1 of the throttled device got at most 2 through */
 	for (i = 0; be_reap(&self->e, 1); i++)
@@ -792,8 +765,7 @@ static void exit_child(const char *path, bool direct, bool throttle)
 	close(fd);
 	for (q = 0; q < 2; q++) {
 		while ((r = be_get(&e, q))) {
-			uint32_t type = i % 3 ? VIRTIO_BLK_T_IN :
-						VIRTIO_BLK_T_OUT;
+			uint32_t type = i % 3 ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT;
 
 			if (be_post(&e, r, type, (i * 8) % 2048, 4096, 0))
 				break;
@@ -840,8 +812,7 @@ TEST(owner_exits_with_io_in_flight)
 		exit_child("/tmp/vmon-exit/disk.img", false, true);
 	ASSERT_EQ(0, wait_child(pid, 20)) TH_LOG("the owner did not exit");
 	/* the device closed the file: the file system can go */
-	EXPECT_EQ(0, umount("/tmp/vmon-exit")) TH_LOG("umount: %s",
-						      strerror(errno));
+	EXPECT_EQ(0, umount("/tmp/vmon-exit")) TH_LOG("umount: %s", strerror(errno));
 
 	/* a ramdisk, direct I/O in flight */
 	pid = fork();

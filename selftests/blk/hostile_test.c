@@ -34,7 +34,7 @@ FIXTURE(hostile)
 	struct blk_env good;
 	int bad_fd, good_fd;
 	struct vdrv_ring *r;
-	uint8_t *page;	/* 4 pages of the hostile guest */
+	uint8_t *page; /* 4 pages of the hostile guest */
 	struct virtio_blk_outhdr *hdr;
 };
 
@@ -43,13 +43,11 @@ FIXTURE_VARIANT(hostile)
 	uint64_t features;
 };
 
-FIXTURE_VARIANT_ADD(hostile, event_idx)
-{
+FIXTURE_VARIANT_ADD(hostile, event_idx){
 	.features = BE_FEATURES,
 };
 
-FIXTURE_VARIANT_ADD(hostile, flags)
-{
+FIXTURE_VARIANT_ADD(hostile, flags){
 	.features = BE_FEATURES & ~(1ULL << VIRTIO_RING_F_EVENT_IDX),
 };
 
@@ -102,8 +100,7 @@ static void publish(struct vdrv_ring *r, unsigned int head)
 	vdrv_kick(r, true);
 }
 
-static void set_desc(struct vring_desc *d, void *addr, uint32_t len,
-		     uint16_t flags, uint16_t next)
+static void set_desc(struct vring_desc *d, void *addr, uint32_t len, uint16_t flags, uint16_t next)
 {
 	d->addr = (uintptr_t)addr;
 	d->len = len;
@@ -112,9 +109,8 @@ static void set_desc(struct vring_desc *d, void *addr, uint32_t len,
 }
 
 /* A three-descriptor request at descriptors 0-2: header, data, status. */
-static void request3(FIXTURE_DATA(hostile) * self, uint32_t type,
-		     uint64_t sector, void *data, uint32_t len,
-		     uint16_t data_flags, uint8_t *status)
+static void request3(FIXTURE_DATA(hostile) * self, uint32_t type, uint64_t sector, void *data,
+		     uint32_t len, uint16_t data_flags, uint8_t *status)
 {
 	struct vring_desc *d = self->r->desc;
 
@@ -133,8 +129,7 @@ static int raw_used(struct vdrv_ring *r, int ms)
 {
 	int id;
 
-	while (__atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE) ==
-	       r->last_used) {
+	while (__atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE) == r->last_used) {
 		if (ms <= 0)
 			return -1;
 		usleep(10000);
@@ -146,21 +141,18 @@ static int raw_used(struct vdrv_ring *r, int ms)
 }
 
 /* The ring answered @status and still serves good requests. */
-static void expect_status(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(hostile) * self, uint8_t *status,
-			  uint8_t want)
+static void expect_status(struct __test_metadata *_metadata, FIXTURE_DATA(hostile) * self,
+			  uint8_t *status, uint8_t want)
 {
 	uint8_t buf[512];
 
 	ASSERT_EQ(0, raw_used(self->r, 3000)) TH_LOG("no used entry");
 	ASSERT_EQ(want, *status);
-	ASSERT_EQ(VIRTIO_BLK_S_OK, be_sync(&self->bad, VIRTIO_BLK_T_IN, 0,
-					   buf, sizeof(buf), 0));
+	ASSERT_EQ(VIRTIO_BLK_S_OK, be_sync(&self->bad, VIRTIO_BLK_T_IN, 0, buf, sizeof(buf), 0));
 }
 
 /* The ring stopped and signalled; a neighbour works on. */
-static void expect_stopped(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(hostile) * self)
+static void expect_stopped(struct __test_metadata *_metadata, FIXTURE_DATA(hostile) * self)
 {
 	uint16_t used = self->r->used->idx;
 	uint8_t buf[4096];
@@ -169,18 +161,16 @@ static void expect_stopped(struct __test_metadata *_metadata,
 	ASSERT_EQ(1, vdrv_wait_err(self->r, 3000))
 	TH_LOG("err eventfd not signalled");
 	/* a good request now: still stopped */
-	request3(self, VIRTIO_BLK_T_IN, 0, self->page + 4096, 512,
-		 VRING_DESC_F_WRITE, self->page + 100);
+	request3(self, VIRTIO_BLK_T_IN, 0, self->page + 4096, 512, VRING_DESC_F_WRITE,
+		 self->page + 100);
 	usleep(200000);
 	ASSERT_EQ(used, self->r->used->idx);
 	for (i = 0; i < 20; i++) {
 		memset(buf, i, sizeof(buf));
 		ASSERT_EQ(VIRTIO_BLK_S_OK,
-			  be_sync(&self->good, VIRTIO_BLK_T_OUT, i * 8, buf,
-				  sizeof(buf), 0));
+			  be_sync(&self->good, VIRTIO_BLK_T_OUT, i * 8, buf, sizeof(buf), 0));
 		ASSERT_EQ(VIRTIO_BLK_S_OK,
-			  be_sync(&self->good, VIRTIO_BLK_T_IN, i * 8, buf,
-				  sizeof(buf), 0));
+			  be_sync(&self->good, VIRTIO_BLK_T_IN, i * 8, buf, sizeof(buf), 0));
 		ASSERT_EQ(i, buf[4095]);
 	}
 }
@@ -193,8 +183,7 @@ TEST_F(hostile, status_in_read_only_memory)
 	self->hdr->type = VIRTIO_BLK_T_IN;
 	self->hdr->sector = 0;
 	set_desc(&d[0], self->hdr, 16, VRING_DESC_F_NEXT, 1);
-	set_desc(&d[1], self->page + 4096, 4096,
-		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	set_desc(&d[1], self->page + 4096, 4096, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
 	set_desc(&d[2], status, 1, VRING_DESC_F_WRITE, 0);
 	ASSERT_EQ(0, mprotect(status, 4096, PROT_READ));
 	publish(self->r, 0);
@@ -238,8 +227,7 @@ TEST_F(hostile, header_split_is_fine)
 	*status = 0xff;
 	set_desc(&d[0], self->hdr, 8, VRING_DESC_F_NEXT, 1);
 	set_desc(&d[1], (uint8_t *)self->hdr + 8, 8, VRING_DESC_F_NEXT, 2);
-	set_desc(&d[2], self->page + 4096, 512,
-		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 3);
+	set_desc(&d[2], self->page + 4096, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 3);
 	set_desc(&d[3], status, 1, VRING_DESC_F_WRITE, 0);
 	publish(self->r, 0);
 	expect_status(_metadata, self, status, VIRTIO_BLK_S_OK);
@@ -247,22 +235,21 @@ TEST_F(hostile, header_split_is_fine)
 
 TEST_F(hostile, read_with_readable_data)
 {
-	request3(self, VIRTIO_BLK_T_IN, 0, self->page + 4096, 4096, 0,
-		 self->page + 100);
+	request3(self, VIRTIO_BLK_T_IN, 0, self->page + 4096, 4096, 0, self->page + 100);
 	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
 }
 
 TEST_F(hostile, write_with_writable_data)
 {
-	request3(self, VIRTIO_BLK_T_OUT, 0, self->page + 4096, 4096,
-		 VRING_DESC_F_WRITE, self->page + 100);
+	request3(self, VIRTIO_BLK_T_OUT, 0, self->page + 4096, 4096, VRING_DESC_F_WRITE,
+		 self->page + 100);
 	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
 }
 
 TEST_F(hostile, read_far_past_capacity)
 {
-	request3(self, VIRTIO_BLK_T_IN, 1ULL << 60, self->page + 4096, 4096,
-		 VRING_DESC_F_WRITE, self->page + 100);
+	request3(self, VIRTIO_BLK_T_IN, 1ULL << 60, self->page + 4096, 4096, VRING_DESC_F_WRITE,
+		 self->page + 100);
 	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
 }
 
@@ -270,11 +257,10 @@ TEST_F(hostile, write_far_past_capacity)
 {
 	struct stat st;
 
-	request3(self, VIRTIO_BLK_T_OUT, ~0ULL - 1, self->page + 4096, 4096,
-		 0, self->page + 100);
+	request3(self, VIRTIO_BLK_T_OUT, ~0ULL - 1, self->page + 4096, 4096, 0, self->page + 100);
 	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
-	request3(self, VIRTIO_BLK_T_OUT, (DISK_MIB << 11) + 1000000,
-		 self->page + 4096, 4096, 0, self->page + 100);
+	request3(self, VIRTIO_BLK_T_OUT, (DISK_MIB << 11) + 1000000, self->page + 4096, 4096, 0,
+		 self->page + 100);
 	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
 	ASSERT_EQ(0, fstat(self->bad_fd, &st));
 	ASSERT_EQ(DISK_MIB << 20, st.st_size);
@@ -285,8 +271,7 @@ TEST_F(hostile, read_into_read_only_memory)
 	uint8_t *data = self->page + 3 * 4096;
 
 	ASSERT_EQ(0, mprotect(data, 4096, PROT_READ));
-	request3(self, VIRTIO_BLK_T_IN, 0, data, 4096, VRING_DESC_F_WRITE,
-		 self->page + 100);
+	request3(self, VIRTIO_BLK_T_IN, 0, data, 4096, VRING_DESC_F_WRITE, self->page + 100);
 	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
 }
 
@@ -304,8 +289,7 @@ TEST_F(hostile, too_many_segments)
 		set_desc(&t[i], self->page + 4096 + (i % 8) * 512, 512,
 			 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, i + 1);
 	set_desc(&t[n + 1], status, 1, VRING_DESC_F_WRITE, 0);
-	set_desc(&self->r->desc[0], t, (n + 2) * sizeof(*t),
-		 VRING_DESC_F_INDIRECT, 0);
+	set_desc(&self->r->desc[0], t, (n + 2) * sizeof(*t), VRING_DESC_F_INDIRECT, 0);
 	publish(self->r, 0);
 	expect_status(_metadata, self, status, VIRTIO_BLK_S_IOERR);
 }
@@ -313,8 +297,7 @@ TEST_F(hostile, too_many_segments)
 /* The engine's own checks, on a blk ring. */
 TEST_F(hostile, addr_outside_memory)
 {
-	request3(self, VIRTIO_BLK_T_IN, 0,
-		 (uint8_t *)self->bad.d.mem + BE_ARENA + 8192, 512,
+	request3(self, VIRTIO_BLK_T_IN, 0, (uint8_t *)self->bad.d.mem + BE_ARENA + 8192, 512,
 		 VRING_DESC_F_WRITE, self->page + 100);
 	expect_stopped(_metadata, self);
 }
@@ -324,8 +307,7 @@ TEST_F(hostile, chain_loops)
 	struct vring_desc *d = self->r->desc;
 
 	set_desc(&d[0], self->hdr, 16, VRING_DESC_F_NEXT, 1);
-	set_desc(&d[1], self->page + 100, 1,
-		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
+	set_desc(&d[1], self->page + 100, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
 	publish(self->r, 0);
 	expect_stopped(_metadata, self);
 }
@@ -339,16 +321,14 @@ TEST_F(hostile, head_beyond_ring)
 TEST_F(hostile, avail_index_jumps)
 {
 	self->r->avail_idx += BE_RING + 1;
-	__atomic_store_n(&self->r->avail->idx, self->r->avail_idx,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&self->r->avail->idx, self->r->avail_idx, __ATOMIC_RELEASE);
 	vdrv_kick(self->r, true);
 	expect_stopped(_metadata, self);
 }
 
 TEST_F(hostile, indirect_bad_length)
 {
-	set_desc(&self->r->desc[0], self->page + 2 * 4096, 17,
-		 VRING_DESC_F_INDIRECT, 0);
+	set_desc(&self->r->desc[0], self->page + 2 * 4096, 17, VRING_DESC_F_INDIRECT, 0);
 	publish(self->r, 0);
 	expect_stopped(_metadata, self);
 }

@@ -127,11 +127,9 @@ static void *uring_job(void *arg)
 	for (i = 0; i < j->qd; i++) {
 		sqe = io_uring_get_sqe(&ring);
 		if (j->write)
-			io_uring_prep_write(sqe, fd, bufs + i * BS, BS,
-					    next_block(j) * BS);
+			io_uring_prep_write(sqe, fd, bufs + i * BS, BS, next_block(j) * BS);
 		else
-			io_uring_prep_read(sqe, fd, bufs + i * BS, BS,
-					   next_block(j) * BS);
+			io_uring_prep_read(sqe, fd, bufs + i * BS, BS, next_block(j) * BS);
 		io_uring_sqe_set_data64(sqe, i);
 	}
 	io_uring_submit(&ring);
@@ -154,11 +152,9 @@ static void *uring_job(void *arg)
 			got++;
 			sqe = io_uring_get_sqe(&ring);
 			if (j->write)
-				io_uring_prep_write(sqe, fd, bufs + k * BS, BS,
-						    next_block(j) * BS);
+				io_uring_prep_write(sqe, fd, bufs + k * BS, BS, next_block(j) * BS);
 			else
-				io_uring_prep_read(sqe, fd, bufs + k * BS, BS,
-						   next_block(j) * BS);
+				io_uring_prep_read(sqe, fd, bufs + k * BS, BS, next_block(j) * BS);
 			io_uring_sqe_set_data64(sqe, k);
 		}
 		io_uring_cq_advance(&ring, got);
@@ -177,8 +173,8 @@ static void *uring_job(void *arg)
 	return NULL;
 }
 
-static double run(const char *dev, bool uring, bool write, unsigned int nq,
-		  unsigned int qd, double secs, uint64_t blocks)
+static double run(const char *dev, bool uring, bool write, unsigned int nq, unsigned int qd,
+		  double secs, uint64_t blocks)
 {
 	struct job jobs[VDRV_MAX_RINGS];
 	pthread_t th[VDRV_MAX_RINGS];
@@ -190,18 +186,15 @@ static double run(const char *dev, bool uring, bool write, unsigned int nq,
 	if (!uring) {
 		fd = open(dev, O_RDWR | O_DIRECT);
 		if (fd < 0 ||
-		    be_setup(&e, nq, qd,
-			     BE_FEATURES & ~(1ULL << VIRTIO_RING_F_INDIRECT_DESC)) ||
+		    be_setup(&e, nq, qd, BE_FEATURES & ~(1ULL << VIRTIO_RING_F_INDIRECT_DESC)) ||
 		    be_backend(&e, fd)) {
 			fprintf(stderr, "blk_bench: vmon-blk setup failed\n");
 			exit(1);
 		}
 		for (q = 0; q < nq; q++) {
-			struct vhost_vring_state s = { .index = q,
-						       .num = busyloop_us };
+			struct vhost_vring_state s = { .index = q, .num = busyloop_us };
 
-			if (ioctl(e.d.fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT,
-				  &s)) {
+			if (ioctl(e.d.fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &s)) {
 				perror("blk_bench: busyloop timeout");
 				exit(1);
 			}
@@ -219,15 +212,13 @@ static double run(const char *dev, bool uring, bool write, unsigned int nq,
 			.dev = dev,
 			.rng = 0x2545f4914f6cdd1dULL * (q + 1),
 		};
-		pthread_create(&th[q], NULL, uring ? uring_job : vmon_job,
-			       &jobs[q]);
+		pthread_create(&th[q], NULL, uring ? uring_job : vmon_job, &jobs[q]);
 	}
 	for (q = 0; q < nq; q++) {
 		pthread_join(th[q], NULL);
 		if (jobs[q].err) {
 			fprintf(stderr, "blk_bench: %s job failed: %s\n",
-				uring ? "io_uring" : "vmon-blk",
-				strerror(-jobs[q].err));
+				uring ? "io_uring" : "vmon-blk", strerror(-jobs[q].err));
 			exit(1);
 		}
 		ops += jobs[q].ops;
@@ -276,18 +267,15 @@ int main(int argc, char **argv)
 	printf("# 4 KiB random I/O on %s, O_DIRECT, %.0f s per run, %ld CPUs, "
 	       "vmon-blk busy-poll %u us\n",
 	       dev, secs, sysconf(_SC_NPROCESSORS_ONLN), busyloop_us);
-	printf("%-10s %6s %4s %14s %14s %7s\n", "workload", "queues", "QD",
-	       "vmon-blk IOPS", "io_uring IOPS", "ratio");
+	printf("%-10s %6s %4s %14s %14s %7s\n", "workload", "queues", "QD", "vmon-blk IOPS",
+	       "io_uring IOPS", "ratio");
 	for (w = 0; w < 2; w++) {
 		for (k = 0; k < 2; k++) {
 			for (i = 0; i < 2; i++) {
-				a = run(dev, false, w, nqs[k], qds[i], secs,
-					size / BS);
-				b = run(dev, true, w, nqs[k], qds[i], secs,
-					size / BS);
+				a = run(dev, false, w, nqs[k], qds[i], secs, size / BS);
+				b = run(dev, true, w, nqs[k], qds[i], secs, size / BS);
 				printf("%-10s %6u %4u %14.0f %14.0f %7.2f\n",
-				       w ? "randwrite" : "randread", nqs[k],
-				       qds[i], a, b, a / b);
+				       w ? "randwrite" : "randread", nqs[k], qds[i], a, b, a / b);
 				fflush(stdout);
 			}
 		}
