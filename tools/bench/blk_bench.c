@@ -5,7 +5,7 @@
  * from userspace on the same device, side by side. One thread per queue
  * (per io_uring instance), each keeping QD requests in flight.
  *
- * usage: blk_bench [-t SECONDS] [-p BUSYPOLL_US] DEVICE
+ * usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] DEVICE
  * Run inside the test VM by tools/bench/vmon-blk.
  */
 #include <errno.h>
@@ -231,27 +231,47 @@ static double run(const char *dev, bool uring, bool write, unsigned int nq, unsi
 	return ops / (t0 / 1e9);
 }
 
+#define MAX_REPS 15
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned int qds[] = { 1, 32 }, nqs[] = { 1, 4 };
-	double secs = 3, a, b;
+	double secs = 3, a, b, va[MAX_REPS], vb[MAX_REPS];
+	unsigned int w, i, k, r, reps = 3;
 	const char *dev;
 	uint64_t size;
-	unsigned int w, i, k;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "t:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:p:r:")) != -1) {
 		if (opt == 't') {
 			secs = atof(optarg);
+		} else if (opt == 'r') {
+			reps = atoi(optarg);
+			if (!reps || reps > MAX_REPS)
+				reps = 3;
 		} else if (opt == 'p') {
 			busyloop_us = atoi(optarg);
 		} else {
-			fprintf(stderr, "usage: blk_bench [-t SECONDS] [-p BUSYPOLL_US] DEV\n");
+			fprintf(stderr,
+				"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] DEV\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: blk_bench [-t SECONDS] [-p BUSYPOLL_US] DEV\n");
+		fprintf(stderr, "usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] DEV\n");
 		return 2;
 	}
 	dev = argv[optind];
@@ -264,16 +284,21 @@ int main(int argc, char **argv)
 	close(fd);
 	if (system("modprobe vmon"))
 		return 1;
-	printf("# 4 KiB random I/O on %s, O_DIRECT, %.0f s per run, %ld CPUs, "
-	       "vmon-blk busy-poll %u us\n",
-	       dev, secs, sysconf(_SC_NPROCESSORS_ONLN), busyloop_us);
+	printf("# 4 KiB random I/O on %s, O_DIRECT, median of %u runs of %.1f s, "
+	       "%ld CPUs, vmon-blk busy-poll %u us\n",
+	       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN), busyloop_us);
 	printf("%-10s %6s %4s %14s %14s %7s\n", "workload", "queues", "QD", "vmon-blk IOPS",
 	       "io_uring IOPS", "ratio");
 	for (w = 0; w < 2; w++) {
 		for (k = 0; k < 2; k++) {
 			for (i = 0; i < 2; i++) {
-				a = run(dev, false, w, nqs[k], qds[i], secs, size / BS);
-				b = run(dev, true, w, nqs[k], qds[i], secs, size / BS);
+				/* interleaved, the median of each: host noise hits both */
+				for (r = 0; r < reps; r++) {
+					va[r] = run(dev, false, w, nqs[k], qds[i], secs, size / BS);
+					vb[r] = run(dev, true, w, nqs[k], qds[i], secs, size / BS);
+				}
+				a = median(va, reps);
+				b = median(vb, reps);
 				printf("%-10s %6u %4u %14.0f %14.0f %7.2f\n",
 				       w ? "randwrite" : "randread", nqs[k], qds[i], a, b, a / b);
 				fflush(stdout);
