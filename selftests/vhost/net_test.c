@@ -145,7 +145,8 @@ TEST_F(net, tx_burst)
 		while (vdrv_get_used(&self->e.d.ring[NE_TX], NULL))
 			;
 		while ((n = ne_capture(&self->e, 0, &frame)) > 0) {
-			ASSERT_EQ(got, nf_seq(frame, n, nf_guest_mac));
+			ASSERT_EQ(got, nf_seq(frame, n, nf_guest_mac))
+				TH_LOG("frame of %ld bytes, sent %u", n, sent);
 			got++;
 		}
 	}
