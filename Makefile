@@ -103,9 +103,14 @@ install: all
 	$(if $(MAN_PAGES),install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	install -D -m 0644 tools/vmon.modules-load $(DESTDIR)/etc/modules-load.d/vmon.conf
 
+# Not Kbuild's clean: it deletes every *.ko and modules.order below M=, and
+# the ignored cache below us holds a whole kernel's modules.
+KBUILD_DIRS := kmod vhost blk
 clean:
-	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	rm -rf $(B)
+	rm -f vmon.ko vmon.o vmon.mod vmon.mod.c vmon.mod.o .vmon* .module-common.o \
+		modules.order Module.symvers .modules.order.cmd .Module.symvers.cmd
+	find $(wildcard $(KBUILD_DIRS)) \( -name '*.o' -o -name '.*.cmd' -o -name '*.mod' \) -delete
 
 help:
 	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'

@@ -101,8 +101,8 @@ TEST(load_unload_cycles_leak_nothing)
 	slab1 = meminfo_kib("SUnreclaim");
 	free1 = meminfo_kib("MemAvailable");
 	close(modfd);
-	TH_LOG("after %d cycles: SUnreclaim %+ld KiB, MemAvailable %+ld KiB", CYCLES,
-	       slab1 - slab0, free1 - free0);
+	TH_LOG("after %d cycles: SUnreclaim %+ld KiB, MemAvailable %+ld KiB", CYCLES, slab1 - slab0,
+	       free1 - free0);
 	/*
 	 * A leak of one small object per cycle would pass this; one page per
 	 * cycle (400 KiB) or the module's own memory would not. The kernel's

@@ -5,3 +5,4 @@ BINS += $(B)/vmon
 
 $(B)/vmon: $(VMON_CLI_OBJS) $(LIBVMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(VMON_CLI_LDLIBS)
+MAN_PAGES += Documentation/man/vmon.1
