@@ -27,9 +27,9 @@
 
 #include "../../selftests/vhost/net_env.h"
 
-#define FEATURES ((1ULL << VIRTIO_F_VERSION_1) | \
-		  (1ULL << VIRTIO_RING_F_EVENT_IDX) | \
-		  (1ULL << VIRTIO_NET_F_MRG_RXBUF))
+#define FEATURES                                                                                   \
+	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) |                        \
+	 (1ULL << VIRTIO_NET_F_MRG_RXBUF))
 #define RX_QUEUE 4000
 
 static double now(void)
@@ -47,8 +47,7 @@ static int setup(struct net_env *e, const char *dev)
 	setenv("VMON_NET_DEV", dev, 1);
 	if (ne_setup(e, FEATURES, false))
 		return -1;
-	snprintf(cmd, sizeof(cmd), "ip link set %s txqueuelen %d", e->ifname,
-		 RX_QUEUE + 100);
+	snprintf(cmd, sizeof(cmd), "ip link set %s txqueuelen %d", e->ifname, RX_QUEUE + 100);
 	if (system(cmd))
 		return -1;
 	return 0;
@@ -79,8 +78,7 @@ static double bench_tx(const char *dev, size_t len, double secs)
 		uint8_t *slot = e.tx_slots + i * NE_SLOT;
 
 		memset(slot, 0, e.hdr_len);
-		nf_build(slot + e.hdr_len, len, i, false, nf_guest_mac,
-			 nf_host_mac);
+		nf_build(slot + e.hdr_len, len, i, false, nf_guest_mac, nf_host_mac);
 	}
 	i = 0;
 	t0 = now();
@@ -140,7 +138,7 @@ static double bench_rx(const char *dev, size_t len, int batches)
 				continue;
 			}
 			if (vdrv_wait_call(r, 50) == 0)
-				break;	/* drained: nothing for 50 ms */
+				break; /* drained: nothing for 50 ms */
 		}
 		busy += t1 - t0;
 		total += got;
@@ -195,8 +193,7 @@ int main(int argc, char **argv)
 			dev[1] = optarg;
 			break;
 		default:
-			fprintf(stderr,
-				"usage: %s [-t SEC] [-r ROUNDS] [-a DEV] [-b DEV]\n",
+			fprintf(stderr, "usage: %s [-t SEC] [-r ROUNDS] [-a DEV] [-b DEV]\n",
 				argv[0]);
 			return 2;
 		}
@@ -206,8 +203,7 @@ int main(int argc, char **argv)
 	if (system("modprobe tun; modprobe vmon; modprobe vhost_net"))
 		fprintf(stderr, "modprobe failed\n");
 
-	printf("%-10s %14s %14s %7s\n", "test", dev[0] + 5, dev[1] + 5,
-	       "ratio");
+	printf("%-10s %14s %14s %7s\n", "test", dev[0] + 5, dev[1] + 5, "ratio");
 	for (int dir = 0; dir < 2; dir++) {
 		for (s = 0; s < 2; s++) {
 			double m[2];
@@ -217,20 +213,17 @@ int main(int argc, char **argv)
 					/* alternate which one goes first */
 					int k = (i % 2) ? 1 - d : d;
 
-					res[k][i] = dir ?
-						bench_rx(dev[k], sizes[s], 8) :
-						bench_tx(dev[k], sizes[s], secs);
+					res[k][i] = dir ? bench_rx(dev[k], sizes[s], 8)
+							: bench_tx(dev[k], sizes[s], secs);
 					if (res[k][i] < 0) {
-						fprintf(stderr, "%s failed\n",
-							dev[k]);
+						fprintf(stderr, "%s failed\n", dev[k]);
 						return 1;
 					}
 				}
 			for (d = 0; d < 2; d++)
 				m[d] = median(res[d], rounds);
-			printf("%-3s %4zu B %14.0f %14.0f %6.2fx\n",
-			       dir ? "RX" : "TX", sizes[s], m[0], m[1],
-			       m[0] / m[1]);
+			printf("%-3s %4zu B %14.0f %14.0f %6.2fx\n", dir ? "RX" : "TX", sizes[s],
+			       m[0], m[1], m[0] / m[1]);
 			fflush(stdout);
 		}
 	}
