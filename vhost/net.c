@@ -8,7 +8,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/compat.h>
+#include <linux/etherdevice.h>
 #include <linux/file.h>
+#include <linux/gfp.h>
 #include <linux/if_tap.h>
 #include <linux/if_tun.h>
 #include <linux/if_vlan.h>
@@ -49,6 +51,10 @@ struct vmon_net_vq {
 	struct vmon_poll sock_poll;
 	size_t vhost_hlen;	/* header we add or strip */
 	size_t sock_hlen;	/* header the tap adds or takes */
+	/* TX: frames copied out of the guest, handed to the tap in one go */
+	struct xdp_buff *xdp;
+	unsigned int batched;
+	struct page_frag_cache frag;
 	/* RX: packets taken from the tap's ring in one batch */
 	struct ptr_ring *rx_ring;
 	void *rxq[VMON_NET_BATCH];
@@ -63,6 +69,98 @@ struct vmon_net {
 };
 
 /* ---- TX -------------------------------------------------------------- */
+
+/* Room around a batched frame: XDP headroom in front, skb_shared_info after. */
+#define VMON_NET_XDP_HEADROOM	(XDP_PACKET_HEADROOM + NET_IP_ALIGN)
+
+static bool vmon_net_can_batch(struct vmon_net_vq *nvq, struct socket *sock,
+			       size_t len)
+{
+	/* the tap's own send-buffer accounting is off (the default) */
+	if (!nvq->xdp || sock->sk->sk_sndbuf != INT_MAX)
+		return false;
+	return SKB_DATA_ALIGN(VMON_NET_XDP_HEADROOM + len) +
+	       SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) <= PAGE_SIZE;
+}
+
+/* Hand the frames batched so far to the tap in one sendmsg. */
+static void vmon_net_tx_flush(struct vmon_net_vq *nvq, struct socket *sock)
+{
+	struct tun_msg_ctl ctl = {
+		.type = TUN_MSG_PTR,
+		.num = nvq->batched,
+		.ptr = nvq->xdp,
+	};
+	struct msghdr msg = {
+		.msg_control = &ctl,
+		.msg_controllen = sizeof(ctl),
+		.msg_flags = MSG_DONTWAIT,
+	};
+
+	if (!nvq->batched)
+		return;
+	/* the tap owns the buffers now, whatever it makes of them */
+	sock->ops->sendmsg(sock, &msg, 0);
+	nvq->batched = 0;
+}
+
+/* The header must cover the checksum field, as the tap's own path makes it. */
+static void vmon_net_fix_hdr_len(struct vmon_vq *vq, struct virtio_net_hdr *h)
+{
+	bool le = vmon_vq_le(vq);
+	u32 need;
+
+	if (!(h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return;
+	need = __virtio16_to_cpu(le, h->csum_start) +
+	       __virtio16_to_cpu(le, h->csum_offset) + 2;
+	if (need > __virtio16_to_cpu(le, h->hdr_len))
+		h->hdr_len = __cpu_to_virtio16(le, need);
+}
+
+/*
+ * Copy one frame (with the tap's header when it takes one) into a page
+ * fragment laid out as the tap's XDP path expects. Return 0, -ENOMEM, or
+ * -EFAULT when the guest buffer could not be read.
+ */
+static int vmon_net_tx_build(struct vmon_net_vq *nvq, struct iov_iter *from,
+			     size_t len)
+{
+	size_t datalen = len - nvq->sock_hlen;
+	unsigned int buflen = SKB_DATA_ALIGN(VMON_NET_XDP_HEADROOM + datalen) +
+			      SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	struct xdp_buff *xdp = &nvq->xdp[nvq->batched];
+	struct tun_xdp_hdr *hdr;
+	void *buf;
+
+	buf = page_frag_alloc(&nvq->frag, buflen, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	hdr = buf;
+	hdr->buflen = buflen;
+	memset(&hdr->gso, 0, sizeof(hdr->gso));
+	if (nvq->sock_hlen) {
+		if (copy_from_iter(&hdr->gso, sizeof(hdr->gso), from) !=
+		    sizeof(hdr->gso))
+			goto fault;
+		iov_iter_advance(from, nvq->sock_hlen - sizeof(hdr->gso));
+		vmon_net_fix_hdr_len(&nvq->vq, &hdr->gso);
+	}
+	if (copy_from_iter(buf + VMON_NET_XDP_HEADROOM, datalen, from) !=
+	    datalen)
+		goto fault;
+	memset(xdp, 0, sizeof(*xdp));
+	xdp->data_hard_start = buf;
+	xdp->data = buf + VMON_NET_XDP_HEADROOM;
+	xdp->data_end = xdp->data + datalen;
+	xdp->data_meta = xdp->data;
+	xdp->frame_sz = buflen;
+	nvq->batched++;
+	return 0;
+fault:
+	page_frag_free(buf);
+	return -EFAULT;
+}
 
 static void vmon_net_tx(struct vmon_net_vq *nvq)
 {
@@ -86,6 +184,7 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 		if (head < 0)
 			break;
 		if (head == vq->num) {
+			vmon_net_tx_flush(nvq, sock);
 			if (vmon_vq_enable_notify(vq)) {
 				vmon_vq_disable_notify(vq);
 				continue;
@@ -98,14 +197,33 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 			break;
 		}
 		len = iov_length(vq->iov, out);
-		if (len < nvq->vhost_hlen) {
-			vmon_vq_fail(vq, "TX request %d shorter than its header",
-				     head);
-			break;
+		if (len < nvq->vhost_hlen + nvq->sock_hlen + ETH_HLEN) {
+			/* a runt: drop it as a NIC would */
+			vmon_vq_push_head(vq, head, 0);
+			goto next;
 		}
 		iov_iter_init(&msg.msg_iter, ITER_SOURCE, vq->iov, out, len);
 		iov_iter_advance(&msg.msg_iter, nvq->vhost_hlen);
 		len -= nvq->vhost_hlen;
+
+		if (vmon_net_can_batch(nvq, sock, len)) {
+			err = vmon_net_tx_build(nvq, &msg.msg_iter, len);
+			if (err == -EFAULT) {
+				vmon_vq_fail(vq, "cannot read TX request %d",
+					     head);
+				break;
+			}
+			if (!err) {
+				vmon_vq_push_head(vq, head, 0);
+				if (nvq->batched == VMON_NET_BATCH)
+					vmon_net_tx_flush(nvq, sock);
+				goto next;
+			}
+			/* no memory for the copy: send it the slow way */
+		}
+
+		/* keep the order: what was batched goes first */
+		vmon_net_tx_flush(nvq, sock);
 		msg.msg_control = NULL;
 		msg.msg_controllen = 0;
 		err = sock->ops->sendmsg(sock, &msg, len);
@@ -117,7 +235,9 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 		}
 		/* other errors drop the packet, as a NIC would */
 		vmon_vq_push_head(vq, head, 0);
+next:
 		if (vq->nheads >= VMON_NET_BATCH) {
+			vmon_net_tx_flush(nvq, sock);
 			if (vmon_vq_flush_heads(vq))
 				break;
 			vmon_vq_signal(vq);
@@ -126,6 +246,7 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 		if (vmon_vdev_weight_exceeded(vq, ++pkts, total))
 			break;
 	}
+	vmon_net_tx_flush(nvq, sock);
 	if (vq->nheads && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
 out:
@@ -490,6 +611,13 @@ static int vmon_net_open(struct inode *inode, struct file *file)
 	n = kvzalloc(sizeof(*n), GFP_KERNEL_ACCOUNT);
 	if (!n)
 		return -ENOMEM;
+	n->vqs[VMON_NET_TX].xdp = kmalloc_array(VMON_NET_BATCH,
+						sizeof(struct xdp_buff),
+						GFP_KERNEL_ACCOUNT);
+	if (!n->vqs[VMON_NET_TX].xdp) {
+		kvfree(n);
+		return -ENOMEM;
+	}
 	n->vqs[VMON_NET_RX].vq.handle_kick = vmon_net_rx_kick;
 	n->vqs[VMON_NET_TX].vq.handle_kick = vmon_net_tx_kick;
 	for (i = 0; i < VMON_NET_NVQS; i++)
@@ -507,11 +635,17 @@ static int vmon_net_open(struct inode *inode, struct file *file)
 static int vmon_net_release(struct inode *inode, struct file *file)
 {
 	struct vmon_net *n = file->private_data;
+	struct page_frag_cache *frag;
 
 	vmon_net_stop(n);
 	mutex_lock(&n->dev.mutex);
 	vmon_vdev_cleanup(&n->dev);
 	mutex_unlock(&n->dev.mutex);
+	frag = &n->vqs[VMON_NET_TX].frag;
+	if (frag->va)
+		__page_frag_cache_drain(virt_to_head_page(frag->va),
+					frag->pagecnt_bias);
+	kfree(n->vqs[VMON_NET_TX].xdp);
 	kvfree(n);
 	return 0;
 }

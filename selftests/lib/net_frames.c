@@ -28,8 +28,7 @@ static size_t nf_hlen(bool tcp)
 	return tcp ? NF_TCP_HLEN : NF_ETH_HLEN;
 }
 
-static void nf_headers(uint8_t *buf, size_t len, bool tcp,
-		       const uint8_t *src, const uint8_t *dst)
+static void nf_headers(uint8_t *buf, size_t len, bool tcp, const uint8_t *src, const uint8_t *dst)
 {
 	uint16_t v;
 
@@ -50,16 +49,16 @@ static void nf_headers(uint8_t *buf, size_t len, bool tcp,
 		ip[16] = 10, ip[19] = 2;
 		v = htons(ip_csum(ip, 20));
 		memcpy(ip + 10, &v, 2);
-		th[0] = 0x30, th[1] = 0x39;	/* ports 12345 -> 5001 */
+		th[0] = 0x30, th[1] = 0x39; /* ports 12345 -> 5001 */
 		th[2] = 0x13, th[3] = 0x89;
 		th[12] = 5 << 4;
-		th[13] = 0x10;			/* ACK */
-		th[14] = 0xff;			/* window */
+		th[13] = 0x10; /* ACK */
+		th[14] = 0xff; /* window */
 	}
 }
 
-void nf_build(uint8_t *buf, size_t len, uint32_t seq, bool tcp,
-	      const uint8_t *src, const uint8_t *dst)
+void nf_build(uint8_t *buf, size_t len, uint32_t seq, bool tcp, const uint8_t *src,
+	      const uint8_t *dst)
 {
 	size_t h = nf_hlen(tcp), i;
 
@@ -83,8 +82,8 @@ long nf_seq(const uint8_t *buf, size_t len, const uint8_t *src)
 	return seq;
 }
 
-bool nf_check(const uint8_t *buf, size_t len, uint32_t seq, bool tcp,
-	      const uint8_t *src, const uint8_t *dst)
+bool nf_check(const uint8_t *buf, size_t len, uint32_t seq, bool tcp, const uint8_t *src,
+	      const uint8_t *dst)
 {
 	uint8_t hdr[NF_TCP_HLEN];
 	size_t h = nf_hlen(tcp), i;

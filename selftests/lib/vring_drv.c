@@ -24,11 +24,11 @@
 
 #include "vring_drv.h"
 
-#define rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define wmb()	__atomic_thread_fence(__ATOMIC_RELEASE)
-#define mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define READ16(x)	__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
-#define WRITE16(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+#define rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define READ16(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define WRITE16(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 
 int vdrv_open(struct vdrv *d, const char *path, size_t mem_size)
 {
@@ -114,8 +114,7 @@ int vdrv_set_features(struct vdrv *d, uint64_t features)
 		return -errno;
 	d->features = features;
 	for (i = 0; i < VDRV_MAX_RINGS; i++)
-		d->ring[i].event_idx =
-			features & (1ULL << VIRTIO_RING_F_EVENT_IDX);
+		d->ring[i].event_idx = features & (1ULL << VIRTIO_RING_F_EVENT_IDX);
 	return 0;
 }
 
@@ -139,12 +138,11 @@ int vdrv_ring_setup(struct vdrv *d, unsigned int index, unsigned int num)
 	used_size = sizeof(*r->used) + num * sizeof(r->used->ring[0]) + 2;
 	used_size = (used_size + 4095) & ~(size_t)4095;
 	r->used = vdrv_alloc(d, used_size, 4096);
-	r->indirect = vdrv_alloc(d, (size_t)num * VDRV_MAX_INDIRECT *
-				 sizeof(struct vring_desc), 4096);
+	r->indirect =
+		vdrv_alloc(d, (size_t)num * VDRV_MAX_INDIRECT * sizeof(struct vring_desc), 4096);
 	r->token = calloc(num, sizeof(*r->token));
 	r->chain_len = calloc(num, sizeof(*r->chain_len));
-	if (!r->desc || !r->avail || !r->used || !r->indirect || !r->token ||
-	    !r->chain_len)
+	if (!r->desc || !r->avail || !r->used || !r->indirect || !r->token || !r->chain_len)
 		return -ENOMEM;
 	for (i = 0; i < num; i++)
 		r->desc[i].next = i + 1;
@@ -187,8 +185,7 @@ int vdrv_set_backend(struct vdrv *d, unsigned int index, int fd)
 }
 
 int vdrv_add(struct vdrv_ring *r, const struct iovec *out, unsigned int nout,
-	     const struct iovec *in, unsigned int nin, bool indirect,
-	     void *token)
+	     const struct iovec *in, unsigned int nin, bool indirect, void *token)
 {
 	unsigned int n = nout + nin, k, i, head = r->free_head, prev = 0;
 
@@ -200,8 +197,7 @@ int vdrv_add(struct vdrv_ring *r, const struct iovec *out, unsigned int nout,
 		struct vring_desc *t = r->indirect + head * VDRV_MAX_INDIRECT;
 
 		for (k = 0; k < n; k++) {
-			const struct iovec *v = k < nout ? &out[k] :
-							   &in[k - nout];
+			const struct iovec *v = k < nout ? &out[k] : &in[k - nout];
 
 			t[k].addr = (uintptr_t)v->iov_base;
 			t[k].len = v->iov_len;
@@ -218,8 +214,7 @@ int vdrv_add(struct vdrv_ring *r, const struct iovec *out, unsigned int nout,
 	} else {
 		i = head;
 		for (k = 0; k < n; k++) {
-			const struct iovec *v = k < nout ? &out[k] :
-							   &in[k - nout];
+			const struct iovec *v = k < nout ? &out[k] : &in[k - nout];
 
 			r->desc[i].addr = (uintptr_t)v->iov_base;
 			r->desc[i].len = v->iov_len;
@@ -249,8 +244,8 @@ void vdrv_kick(struct vdrv_ring *r, bool force)
 	if (force) {
 		need = true;
 	} else if (r->event_idx) {
-		uint16_t *ev = (uint16_t *)((char *)r->used->ring +
-					    r->num * sizeof(r->used->ring[0]));
+		uint16_t *ev =
+			(uint16_t *)((char *)r->used->ring + r->num * sizeof(r->used->ring[0]));
 		uint16_t event = READ16(*ev);
 
 		need = vring_need_event(event, r->avail_idx, r->kicked_idx);
@@ -388,8 +383,7 @@ int vdrv_tap_open(char *ifname, int vnet_hdr_sz, unsigned int offload)
 	}
 	strcpy(ifname, ifr.ifr_name);
 	/* no IPv6 chatter (router solicitations) into the rings under test */
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
-		 ifname);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
 	pfd = open(path, O_WRONLY | O_CLOEXEC);
 	if (pfd >= 0) {
 		if (write(pfd, "1", 1) != 1)
@@ -414,10 +408,8 @@ int vdrv_packet_open(const char *ifname, bool vnet_hdr)
 		return -errno;
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = if_nametoindex(ifname);
-	if ((vnet_hdr &&
-	     setsockopt(s, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one))) ||
-	    setsockopt(s, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
-		       sizeof(one)) ||
+	if ((vnet_hdr && setsockopt(s, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one))) ||
+	    setsockopt(s, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) ||
 	    setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) ||
 	    setsockopt(s, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) ||
 	    bind(s, (struct sockaddr *)&sll, sizeof(sll))) {

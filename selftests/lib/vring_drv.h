@@ -18,8 +18,8 @@
 
 #include <linux/virtio_ring.h>
 
-#define VDRV_MAX_RINGS		4
-#define VDRV_MAX_INDIRECT	64
+#define VDRV_MAX_RINGS 4
+#define VDRV_MAX_INDIRECT 64
 
 struct vdrv_ring {
 	unsigned int index;
@@ -27,17 +27,17 @@ struct vdrv_ring {
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
-	struct vring_desc *indirect;	/* num tables of VDRV_MAX_INDIRECT */
-	void **token;			/* per head */
-	uint16_t *chain_len;		/* descriptors held per head */
-	uint16_t avail_idx;		/* next avail entry we publish */
-	uint16_t last_used;		/* next used entry we consume */
-	uint16_t kicked_idx;		/* avail_idx at the last kick */
+	struct vring_desc *indirect; /* num tables of VDRV_MAX_INDIRECT */
+	void **token;		     /* per head */
+	uint16_t *chain_len;	     /* descriptors held per head */
+	uint16_t avail_idx;	     /* next avail entry we publish */
+	uint16_t last_used;	     /* next used entry we consume */
+	uint16_t kicked_idx;	     /* avail_idx at the last kick */
 	uint16_t free_head;
 	unsigned int num_free;
 	int kick_fd, call_fd, err_fd;
 	bool event_idx;
-	unsigned long kicks;		/* kicks actually sent */
+	unsigned long kicks; /* kicks actually sent */
 	struct vdrv *drv;
 };
 
@@ -68,8 +68,7 @@ int vdrv_set_backend(struct vdrv *d, unsigned int index, int fd);
  * is full. The device sees it after vdrv_kick().
  */
 int vdrv_add(struct vdrv_ring *r, const struct iovec *out, unsigned int nout,
-	     const struct iovec *in, unsigned int nin, bool indirect,
-	     void *token);
+	     const struct iovec *in, unsigned int nin, bool indirect, void *token);
 /* Kick if the device asked for it (or always, with @force). */
 void vdrv_kick(struct vdrv_ring *r, bool force);
 /* The next completed request's token and written length, or NULL. */

@@ -6,3 +6,4 @@ $(B)/selftests/vhost/%: $(B)/selftests/vhost/%.o $(VHOST_TEST_OBJS) \
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
 VM_TESTS += $(B)/selftests/vhost/net_test $(B)/selftests/vhost/hostile_test
+VM_TESTS += selftests/vhost/e2e_qemu.sh

@@ -19,10 +19,10 @@
 
 FIXTURE(hostile)
 {
-	struct net_env bad;	/* the hostile guest's device */
-	struct net_env good;	/* a neighbour that must keep working */
+	struct net_env bad;  /* the hostile guest's device */
+	struct net_env good; /* a neighbour that must keep working */
 	struct vdrv_ring *tx;
-	uint8_t *buf;		/* a valid buffer of the hostile guest */
+	uint8_t *buf; /* a valid buffer of the hostile guest */
 };
 
 FIXTURE_VARIANT(hostile)
@@ -30,18 +30,13 @@ FIXTURE_VARIANT(hostile)
 	uint64_t features;
 };
 
-FIXTURE_VARIANT_ADD(hostile, event_idx)
-{
-	.features = (1ULL << VIRTIO_F_VERSION_1) |
-		    (1ULL << VIRTIO_RING_F_EVENT_IDX) |
-		    (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
-		    (1ULL << VIRTIO_NET_F_MRG_RXBUF),
+FIXTURE_VARIANT_ADD(hostile, event_idx){
+	.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) |
+		    (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | (1ULL << VIRTIO_NET_F_MRG_RXBUF),
 };
 
-FIXTURE_VARIANT_ADD(hostile, flags)
-{
-	.features = (1ULL << VIRTIO_F_VERSION_1) |
-		    (1ULL << VIRTIO_RING_F_INDIRECT_DESC),
+FIXTURE_VARIANT_ADD(hostile, flags){
+	.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC),
 };
 
 FIXTURE_SETUP(hostile)
@@ -71,8 +66,7 @@ static void publish(struct vdrv_ring *r, unsigned int head)
 	vdrv_kick(r, true);
 }
 
-static void set_desc(struct vring_desc *d, void *addr, uint32_t len,
-		     uint16_t flags, uint16_t next)
+static void set_desc(struct vring_desc *d, void *addr, uint32_t len, uint16_t flags, uint16_t next)
 {
 	d->addr = (uintptr_t)addr;
 	d->len = len;
@@ -85,8 +79,8 @@ static void set_desc(struct vring_desc *d, void *addr, uint32_t len,
  * the ring stays stopped when kicked with a good request, and the other
  * device still moves a frame.
  */
-static void expect_stopped(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(hostile) *self, struct vdrv_ring *r)
+static void expect_stopped(struct __test_metadata *_metadata, FIXTURE_DATA(hostile) * self,
+			   struct vdrv_ring *r)
 {
 	struct vhost_vring_state s = { .index = r->index };
 	uint16_t used = r->used->idx;
@@ -138,8 +132,7 @@ TEST_F(hostile, addr_straddles_end_of_memory)
 TEST_F(hostile, chain_loops)
 {
 	set_desc(&self->tx->desc[0], self->buf, 12, VRING_DESC_F_NEXT, 1);
-	set_desc(&self->tx->desc[1], self->buf + 12, 100, VRING_DESC_F_NEXT,
-		 0);
+	set_desc(&self->tx->desc[1], self->buf + 12, 100, VRING_DESC_F_NEXT, 0);
 	publish(self->tx, 0);
 	expect_stopped(_metadata, self, self->tx);
 }
@@ -189,8 +182,7 @@ TEST_F(hostile, indirect_bad_length)
 
 TEST_F(hostile, indirect_huge)
 {
-	set_desc(&self->tx->desc[0], self->bad.d.mem, 1 << 20,
-		 VRING_DESC_F_INDIRECT, 0);
+	set_desc(&self->tx->desc[0], self->bad.d.mem, 1 << 20, VRING_DESC_F_INDIRECT, 0);
 	publish(self->tx, 0);
 	expect_stopped(_metadata, self, self->tx);
 }
@@ -208,8 +200,7 @@ TEST_F(hostile, indirect_loops)
 
 TEST_F(hostile, next_beyond_ring)
 {
-	set_desc(&self->tx->desc[0], self->buf, 12, VRING_DESC_F_NEXT,
-		 NE_RING + 7);
+	set_desc(&self->tx->desc[0], self->buf, 12, VRING_DESC_F_NEXT, NE_RING + 7);
 	publish(self->tx, 0);
 	expect_stopped(_metadata, self, self->tx);
 }
@@ -238,8 +229,7 @@ TEST_F(hostile, used_ring_read_only)
 	ASSERT_EQ(0, ne_tx(&self->bad, 100, 1, true));
 	ASSERT_EQ(1, vdrv_wait_err(self->tx, 3000));
 	/* put it back so the checks below can read it */
-	ASSERT_EQ(0, mprotect(self->tx->used, 4096,
-			      PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, mprotect(self->tx->used, 4096, PROT_READ | PROT_WRITE));
 	ASSERT_EQ(0, self->tx->used->idx);
 	/* signal once more for expect_stopped() */
 	ASSERT_EQ(8, write(self->tx->err_fd, &one, 8));
@@ -255,8 +245,7 @@ TEST_F(hostile, tx_with_writable_buffer)
 
 TEST_F(hostile, readable_after_writable)
 {
-	set_desc(&self->tx->desc[0], self->buf, 12,
-		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	set_desc(&self->tx->desc[0], self->buf, 12, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	set_desc(&self->tx->desc[1], self->buf + 12, 100, 0, 0);
 	publish(self->tx, 0);
 	expect_stopped(_metadata, self, self->tx);
@@ -276,8 +265,7 @@ TEST_F(hostile, rx_buffer_outside_memory)
 {
 	struct vdrv_ring *rx = &self->bad.d.ring[NE_RX];
 
-	set_desc(&rx->desc[0], (uint8_t *)self->bad.d.mem + NE_ARENA, 4096,
-		 VRING_DESC_F_WRITE, 0);
+	set_desc(&rx->desc[0], (uint8_t *)self->bad.d.mem + NE_ARENA, 4096, VRING_DESC_F_WRITE, 0);
 	publish(rx, 0);
 	ASSERT_EQ(0, ne_inject(&self->bad, 200, 9));
 	expect_stopped(_metadata, self, rx);

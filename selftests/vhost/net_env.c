@@ -50,13 +50,11 @@ int ne_setup(struct net_env *e, uint64_t features, bool indirect)
 	e->indirect = indirect;
 	e->vhost_hdr = features & (1ULL << VHOST_NET_F_VIRTIO_NET_HDR);
 	e->mrg = features & (1ULL << VIRTIO_NET_F_MRG_RXBUF);
-	e->hdr_len = features & ((1ULL << VIRTIO_NET_F_MRG_RXBUF) |
-				 (1ULL << VIRTIO_F_VERSION_1)) ?
-		     sizeof(struct virtio_net_hdr_mrg_rxbuf) :
-		     sizeof(struct virtio_net_hdr);
+	e->hdr_len = features & ((1ULL << VIRTIO_NET_F_MRG_RXBUF) | (1ULL << VIRTIO_F_VERSION_1))
+			     ? sizeof(struct virtio_net_hdr_mrg_rxbuf)
+			     : sizeof(struct virtio_net_hdr);
 
-	e->tap = vdrv_tap_open(e->ifname, e->vhost_hdr ? 0 : e->hdr_len,
-			       offload);
+	e->tap = vdrv_tap_open(e->ifname, e->vhost_hdr ? 0 : e->hdr_len, offload);
 	if (e->tap < 0) {
 		fprintf(stderr, "tap: %s\n", strerror(-e->tap));
 		return e->tap;
@@ -98,8 +96,7 @@ int ne_setup(struct net_env *e, uint64_t features, bool indirect)
 		goto fail;
 	return 0;
 fail:
-	fprintf(stderr, "net_env setup on %s: %s\n", ne_dev_path(),
-		strerror(-ret));
+	fprintf(stderr, "net_env setup on %s: %s\n", ne_dev_path(), strerror(-ret));
 	ne_teardown(e);
 	return ret;
 }
@@ -144,8 +141,7 @@ int ne_tx(struct net_env *e, size_t len, uint32_t seq, bool kick)
 		out[n].iov_base = slot + e->hdr_len;
 		out[n++].iov_len = len;
 	}
-	head = vdrv_add(r, out, n, NULL, 0, e->indirect,
-			(void *)(uintptr_t)(seq + 1));
+	head = vdrv_add(r, out, n, NULL, 0, e->indirect, (void *)(uintptr_t)(seq + 1));
 	if (head < 0)
 		return head;
 	if (kick)
@@ -203,8 +199,7 @@ void ne_rx_fill(struct net_env *e)
 	for (;;) {
 		/* buffer i of the pool is used by at most one request */
 		static unsigned int next;
-		uint8_t *buf = e->rx_bufs + (size_t)(next % NE_RING) *
-			       e->rx_buf_size;
+		uint8_t *buf = e->rx_bufs + (size_t)(next % NE_RING) * e->rx_buf_size;
 
 		if (!r->num_free)
 			break;
@@ -212,8 +207,7 @@ void ne_rx_fill(struct net_env *e)
 		in[0].iov_len = e->indirect ? 64 : e->rx_buf_size;
 		in[1].iov_base = buf + 64;
 		in[1].iov_len = e->rx_buf_size - 64;
-		head = vdrv_add(r, NULL, 0, in, e->indirect ? 2 : 1,
-				e->indirect, buf);
+		head = vdrv_add(r, NULL, 0, in, e->indirect ? 2 : 1, e->indirect, buf);
 		if (head < 0)
 			break;
 		next++;
@@ -288,7 +282,7 @@ again:
 	}
 	ne_rx_fill(e);
 	if (memcmp(e->scratch + e->hdr_len + 6, nf_host_mac, 6))
-		goto again;	/* not one of ours */
+		goto again; /* not one of ours */
 	*frame = e->scratch + e->hdr_len;
 	if (nbufs)
 		*nbufs = nb;

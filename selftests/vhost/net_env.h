@@ -14,13 +14,13 @@
 #include "../lib/net_frames.h"
 #include "../lib/vring_drv.h"
 
-#define NE_RX		0
-#define NE_TX		1
-#define NE_RING		256
-#define NE_ARENA	(64 << 20)
-#define NE_FRAME_MAX	65535
-#define NE_SLOT		(NE_FRAME_MAX + 64)
-#define NE_MRG_BUF	4096
+#define NE_RX 0
+#define NE_TX 1
+#define NE_RING 256
+#define NE_ARENA (64 << 20)
+#define NE_FRAME_MAX 65535
+#define NE_SLOT (NE_FRAME_MAX + 64)
+#define NE_MRG_BUF 4096
 
 struct net_env {
 	struct vdrv d;
@@ -28,14 +28,14 @@ struct net_env {
 	int pkt;
 	char ifname[IFNAMSIZ];
 	uint64_t features;
-	size_t hdr_len;		/* the guest's virtio-net header */
-	bool vhost_hdr;		/* the device adds/strips the header */
+	size_t hdr_len; /* the guest's virtio-net header */
+	bool vhost_hdr; /* the device adds/strips the header */
 	bool mrg;
 	bool indirect;
-	uint8_t *tx_slots;	/* NE_RING slots of NE_SLOT bytes */
-	uint8_t *rx_bufs;	/* NE_RING buffers */
+	uint8_t *tx_slots; /* NE_RING slots of NE_SLOT bytes */
+	uint8_t *rx_bufs;  /* NE_RING buffers */
 	size_t rx_buf_size;
-	uint8_t *scratch;	/* reassembly and capture, NE_SLOT bytes */
+	uint8_t *scratch; /* reassembly and capture, NE_SLOT bytes */
 };
 
 /* The device under test: $VMON_NET_DEV, default /dev/vmon-net. */

@@ -27,19 +27,18 @@
 
 static const size_t sizes[] = { 64, 128, 1514, 4096, 16384, 32768, 65535 };
 
-#define V1	(1ULL << VIRTIO_F_VERSION_1)
-#define EVIDX	(1ULL << VIRTIO_RING_F_EVENT_IDX)
-#define INDIR	(1ULL << VIRTIO_RING_F_INDIRECT_DESC)
-#define MRG	(1ULL << VIRTIO_NET_F_MRG_RXBUF)
-#define VHDR	(1ULL << VHOST_NET_F_VIRTIO_NET_HDR)
-#define ANYL	(1ULL << VIRTIO_F_ANY_LAYOUT)
+#define V1 (1ULL << VIRTIO_F_VERSION_1)
+#define EVIDX (1ULL << VIRTIO_RING_F_EVENT_IDX)
+#define INDIR (1ULL << VIRTIO_RING_F_INDIRECT_DESC)
+#define MRG (1ULL << VIRTIO_NET_F_MRG_RXBUF)
+#define VHDR (1ULL << VHOST_NET_F_VIRTIO_NET_HDR)
+#define ANYL (1ULL << VIRTIO_F_ANY_LAYOUT)
 
 static void load_modules(void)
 {
 	if (system("modprobe tun; modprobe vmon"))
 		fprintf(stderr, "# modprobe failed\n");
-	if (!strcmp(ne_dev_path(), "/dev/vhost-net") &&
-	    system("modprobe vhost_net"))
+	if (!strcmp(ne_dev_path(), "/dev/vhost-net") && system("modprobe vhost_net"))
 		fprintf(stderr, "# modprobe vhost_net failed\n");
 }
 
@@ -55,27 +54,23 @@ FIXTURE_VARIANT(net)
 };
 
 /* legacy: 10-byte header from the tap, no event idx */
-FIXTURE_VARIANT_ADD(net, legacy)
-{
+FIXTURE_VARIANT_ADD(net, legacy){
 	.features = ANYL,
 };
 
 /* virtio 1.0, event idx, mergeable RX buffers */
-FIXTURE_VARIANT_ADD(net, v1_evidx_mrg)
-{
+FIXTURE_VARIANT_ADD(net, v1_evidx_mrg){
 	.features = V1 | EVIDX | MRG,
 };
 
 /* indirect descriptors, no event idx */
-FIXTURE_VARIANT_ADD(net, v1_indirect)
-{
+FIXTURE_VARIANT_ADD(net, v1_indirect){
 	.features = V1 | INDIR,
 	.indirect = true,
 };
 
 /* the device adds and strips the header (tap without IFF_VNET_HDR) */
-FIXTURE_VARIANT_ADD(net, vhost_hdr_mrg)
-{
+FIXTURE_VARIANT_ADD(net, vhost_hdr_mrg){
 	.features = V1 | EVIDX | MRG | VHDR,
 };
 
@@ -102,9 +97,9 @@ TEST_F(net, tx_sizes)
 		ASSERT_EQ(0, ne_tx(&self->e, len, i, true));
 		n = ne_capture(&self->e, 3000, &frame);
 		ASSERT_EQ((long)len, n) TH_LOG("TX of %zu bytes", len);
-		ASSERT_TRUE(nf_check(frame, n, i, ne_is_tcp(len, &self->e),
-				     nf_guest_mac, nf_host_mac))
-			TH_LOG("TX of %zu bytes: contents differ", len);
+		ASSERT_TRUE(
+			nf_check(frame, n, i, ne_is_tcp(len, &self->e), nf_guest_mac, nf_host_mac))
+		TH_LOG("TX of %zu bytes: contents differ", len);
 		ASSERT_EQ(0, ne_tx_reap(&self->e, 2000));
 	}
 }
@@ -122,10 +117,9 @@ TEST_F(net, rx_sizes)
 		ASSERT_EQ(0, ne_inject(&self->e, len, 100 + i));
 		n = ne_rx(&self->e, 3000, &frame, &nb);
 		ASSERT_EQ((long)len, n) TH_LOG("RX of %zu bytes", len);
-		ASSERT_TRUE(nf_check(frame, n, 100 + i,
-				     ne_is_tcp(len, &self->e), nf_host_mac,
+		ASSERT_TRUE(nf_check(frame, n, 100 + i, ne_is_tcp(len, &self->e), nf_host_mac,
 				     nf_guest_mac))
-			TH_LOG("RX of %zu bytes: contents differ", len);
+		TH_LOG("RX of %zu bytes: contents differ", len);
 		if (self->e.mrg && len + self->e.hdr_len > NE_MRG_BUF)
 			ASSERT_LT(1U, nb) TH_LOG("%zu bytes in one buffer", len);
 	}
@@ -145,7 +139,8 @@ TEST_F(net, tx_burst)
 		while (vdrv_get_used(&self->e.d.ring[NE_TX], NULL))
 			;
 		while ((n = ne_capture(&self->e, 0, &frame)) > 0) {
-			ASSERT_EQ(got, nf_seq(frame, n, nf_guest_mac));
+			ASSERT_EQ(got, nf_seq(frame, n, nf_guest_mac))
+			TH_LOG("frame of %ld bytes, sent %u", n, sent);
 			got++;
 		}
 	}
@@ -329,8 +324,7 @@ TEST_F(dev, owner_rules)
 	if (!pid) {
 		uint64_t g = 0;
 
-		_exit(ioctl(self->fd, VHOST_SET_FEATURES, &g) == -1 &&
-		      errno == EPERM ? 0 : 1);
+		_exit(ioctl(self->fd, VHOST_SET_FEATURES, &g) == -1 && errno == EPERM ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_EQ(0, WEXITSTATUS(st));
@@ -383,8 +377,7 @@ TEST_F(dev, mem_table)
 	unsigned int i;
 
 	ASSERT_NE(NULL, t);
-	mem = mmap(NULL, 600 << 12, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem = mmap(NULL, 600 << 12, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, mem);
 	ASSERT_EQ(0, ioctl(self->fd, VHOST_SET_OWNER));
 	for (i = 0; i < 600; i++) {
@@ -428,8 +421,7 @@ TEST(mem_many_regions)
 	t.hdr.nregions = 64;
 	for (i = 0; i < 64; i++) {
 		t.r[i].memory_size = NE_ARENA / 64;
-		t.r[i].userspace_addr = (uintptr_t)e.d.mem +
-					(uint64_t)i * (NE_ARENA / 64);
+		t.r[i].userspace_addr = (uintptr_t)e.d.mem + (uint64_t)i * (NE_ARENA / 64);
 		t.r[i].guest_phys_addr = t.r[i].userspace_addr;
 	}
 	ASSERT_EQ(0, ioctl(e.d.fd, VHOST_SET_MEM_TABLE, &t));
@@ -441,8 +433,7 @@ TEST(mem_many_regions)
 		ASSERT_EQ(0, ne_inject(&e, 1514, i));
 		n = ne_rx(&e, 2000, &frame, NULL);
 		ASSERT_EQ(1514, n);
-		ASSERT_TRUE(nf_check(frame, n, i, false, nf_host_mac,
-				     nf_guest_mac));
+		ASSERT_TRUE(nf_check(frame, n, i, false, nf_host_mac, nf_guest_mac));
 	}
 	ne_teardown(&e);
 }
@@ -463,7 +454,7 @@ TEST(dirty_log)
 	r = &e.d.ring[NE_RX];
 	/* the arena is identity-mapped: the log covers its guest range */
 	bitmap = calloc(1, (((uintptr_t)e.d.mem + NE_ARENA) >> 12) / 8 + 8 -
-			((uintptr_t)e.d.mem >> 12) / 8);
+				   ((uintptr_t)e.d.mem >> 12) / 8);
 	ASSERT_NE(NULL, bitmap);
 	base = (uintptr_t)bitmap - ((uintptr_t)e.d.mem >> 12) / 8;
 	logfd = eventfd(0, EFD_NONBLOCK);
@@ -491,8 +482,7 @@ TEST(dirty_log)
 	ASSERT_TRUE(((uint8_t *)(uintptr_t)base)[pfn / 8] & (1 << (pfn % 8)));
 	/* a page nobody wrote is clean */
 	pfn = ((uintptr_t)e.d.mem + NE_ARENA - 4096) >> 12;
-	ASSERT_FALSE(((uint8_t *)(uintptr_t)base)[pfn / 8] &
-		     (1 << (pfn % 8)));
+	ASSERT_FALSE(((uint8_t *)(uintptr_t)base)[pfn / 8] & (1 << (pfn % 8)));
 	ASSERT_LT(0, read(logfd, &f, sizeof(f)));
 	close(logfd);
 	ne_teardown(&e);
