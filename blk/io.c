@@ -29,8 +29,8 @@ static struct workqueue_struct *vmon_blk_wq;
 
 int vmon_blk_io_init(void)
 {
-	vmon_blk_wq = alloc_workqueue("vmon-blk", WQ_UNBOUND | WQ_MEM_RECLAIM,
-				      0);
+	/* no rescuer: guest disk I/O is not in the host's reclaim path */
+	vmon_blk_wq = alloc_workqueue("vmon-blk", WQ_UNBOUND, 0);
 	return vmon_blk_wq ? 0 : -ENOMEM;
 }
 
@@ -361,7 +361,7 @@ static struct vmon_blk_req *vmon_blk_req_alloc(struct vmon_blk_vq *bvq,
 	} else {
 		unsigned int cap = max(niov, VMON_BLK_CACHED_IOV);
 
-		req = kmalloc(struct_size(req, iov, cap), GFP_KERNEL);
+		req = kmalloc(struct_size(req, iov, cap), GFP_KERNEL_ACCOUNT);
 		if (!req)
 			return NULL;
 		req->cap = cap;
@@ -399,7 +399,7 @@ static u8 vmon_blk_get_ranges(struct vmon_blk_vq *bvq,
 	n = bytes / sizeof(*r);
 	if (n > max(max_seg, 1U))
 		return VIRTIO_BLK_S_IOERR;
-	r = kmalloc_array(n, sizeof(*r), GFP_KERNEL);
+	r = kmalloc_array(n, sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return VIRTIO_BLK_S_IOERR;
 	req->ranges = r;
