@@ -242,10 +242,14 @@ static long vmon_blk_get_config(struct vmon_blk *blk, void __user *argp)
 static long vmon_blk_set_throttle(struct vmon_blk *blk, void __user *argp)
 {
 	struct vmon_blk_throttle t;
+	unsigned int i;
 
 	if (copy_from_user(&t, argp, sizeof(t)))
 		return -EFAULT;
 	vmon_blk_throttle_set(&blk->tb, &t);
+	/* a held request tries the new buckets now, not at its old timer */
+	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++)
+		vmon_work_queue(&blk->dev, &blk->vqs[i].vq.poll.work);
 	return 0;
 }
 
@@ -336,8 +340,6 @@ static long vmon_blk_ioctl(struct file *file, unsigned int ioctl,
 		if (copy_from_user(&features, featurep, sizeof(features)))
 			return -EFAULT;
 		return features ? -EOPNOTSUPP : 0;
-	case VMON_BLK_SET_THROTTLE:
-		return vmon_blk_set_throttle(blk, argp);
 	case VMON_BLK_GET_STATS:
 		return vmon_blk_get_stats(blk, argp);
 	}
@@ -349,6 +351,10 @@ static long vmon_blk_ioctl(struct file *file, unsigned int ioctl,
 		goto out;
 	case VMON_BLK_GET_CONFIG:
 		ret = vmon_blk_get_config(blk, argp);
+		goto out;
+	case VMON_BLK_SET_THROTTLE:
+		/* under the mutex: the worker cannot go away meanwhile */
+		ret = vmon_blk_set_throttle(blk, argp);
 		goto out;
 	case VHOST_SET_OWNER:
 		break;

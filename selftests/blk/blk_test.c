@@ -741,7 +741,24 @@ TEST_F(thr, does_not_block_others)
 	for (i = 0; be_reap(&self->e, 1); i++)
 		;
 	EXPECT_GE(2U, i);
-	/* teardown with requests held: must not hang */
+	/* throttling off: the held requests go at once, not at 1/s */
+	memset(&t, 0, sizeof(t));
+	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_SET_THROTTLE, &t));
+	t0 = be_now_ns();
+	while (i < 8 && be_now_ns() - t0 < 1000000000ULL) {
+		if (be_reap(&self->e, 1))
+			i++;
+		else
+			be_wait(&self->e, 100);
+	}
+	EXPECT_EQ(8U, i);
+	/* and teardown with requests held must not hang (fixture) */
+	r = be_get(&self->e, 1);
+	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_SET_THROTTLE,
+			   &(struct vmon_blk_throttle){ .ops = { .rate = 1, .burst = 1 } }));
+	for (i = 0; i < 4 && (r = be_get(&self->e, 1)); i++)
+		ASSERT_EQ(0, be_post(&self->e, r, VIRTIO_BLK_T_IN, i, 512, 0));
+	vdrv_kick(&self->e.d.ring[1], true);
 }
 
 /* ---- the owner exits with I/O in flight ---------------------------------- */
