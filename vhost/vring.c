@@ -750,6 +750,7 @@ int vmon_vq_start(struct vmon_vq *vq)
 	vq->last_used_idx = vq16(vq, idx);
 	vq->signalled_used_valid = false;
 	vq->used_flags = 0;
+	vq->nheads = 0;
 	return 0;
 }
 
@@ -988,7 +989,8 @@ static int vmon_vq_write_used(struct vmon_vq *vq, struct vring_used_elem *h,
  * @heads: their heads and written lengths, in CPU order (consumed)
  * @count: how many
  *
- * Return: 0, or -EFAULT after the ring was stopped.
+ * Return: 0, -EIO when the ring is stopped, or -EFAULT after it was stopped
+ * because the used ring cannot be written.
  */
 int vmon_vq_add_used_n(struct vmon_vq *vq, struct vring_used_elem *heads,
 		       unsigned int count)
@@ -1000,6 +1002,9 @@ int vmon_vq_add_used_n(struct vmon_vq *vq, struct vring_used_elem *heads,
 
 	if (!count)
 		return 0;
+	/* a ring stopped by a guest error is not written any more */
+	if (vq->stopped)
+		return -EIO;
 	ret = vmon_vq_write_used(vq, heads, first);
 	if (!ret && count > first) {
 		vq->last_used_idx += first;
@@ -1097,7 +1102,7 @@ static bool vmon_vq_need_signal(struct vmon_vq *vq)
  */
 void vmon_vq_signal(struct vmon_vq *vq)
 {
-	if (vq->call_ctx && vmon_vq_need_signal(vq))
+	if (vq->call_ctx && !vq->stopped && vmon_vq_need_signal(vq))
 		eventfd_signal(vq->call_ctx, 1);
 }
 
