@@ -16,6 +16,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/nospec.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/vhost.h>
@@ -50,18 +51,43 @@
 void vmon_blk_account(struct vmon_blk *blk, u32 type, u8 status, u64 bytes,
 		      u64 start_ns)
 {
-	u64 now = local_clock();
+	u64 now = local_clock(), lat = 0;
+	struct vmon_dev *acct;
+	int op = -1;
 
 	atomic64_inc(&blk->ops);
 	/* local_clock() may step back a little across CPUs */
 	if (now > start_ns)
-		atomic64_add(now - start_ns, &blk->latency_ns);
-	if (status != VIRTIO_BLK_S_OK)
+		lat = now - start_ns;
+	atomic64_add(lat, &blk->latency_ns);
+	if (status != VIRTIO_BLK_S_OK) {
 		atomic64_inc(&blk->errors);
-	else if (type == VIRTIO_BLK_T_IN)
+		return;
+	}
+	switch (type) {
+	case VIRTIO_BLK_T_IN:
 		atomic64_add(bytes, &blk->read_bytes);
-	else if (type == VIRTIO_BLK_T_OUT)
+		op = VMON_BLK_READ;
+		break;
+	case VIRTIO_BLK_T_OUT:
 		atomic64_add(bytes, &blk->write_bytes);
+		op = VMON_BLK_WRITE;
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		op = VMON_BLK_FLUSH;
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		op = VMON_BLK_DISCARD;
+		break;
+	}
+	if (op < 0)
+		return;
+	rcu_read_lock();
+	acct = rcu_dereference(blk->acct);
+	if (acct)
+		vmon_stats_blk_io(acct, op, bytes, lat);
+	rcu_read_unlock();
 }
 
 /**
@@ -71,7 +97,29 @@ void vmon_blk_account(struct vmon_blk *blk, u32 type, u8 status, u64 bytes,
  */
 void vmon_blk_account_throttled(struct vmon_blk *blk, u64 ns)
 {
+	struct vmon_dev *acct;
+
 	atomic64_add(ns, &blk->throttled_ns);
+	rcu_read_lock();
+	acct = rcu_dereference(blk->acct);
+	if (acct)
+		vmon_stats_throttled(acct, ns);
+	rcu_read_unlock();
+}
+
+/**
+ * vmon_blk_account_throttle_start() - a queue starts holding requests back
+ * @blk: the device
+ */
+void vmon_blk_account_throttle_start(struct vmon_blk *blk)
+{
+	struct vmon_dev *acct;
+
+	rcu_read_lock();
+	acct = rcu_dereference(blk->acct);
+	if (acct)
+		vmon_stats_throttle_start(acct);
+	rcu_read_unlock();
 }
 
 /* ---- back end -------------------------------------------------------- */
@@ -314,6 +362,7 @@ static int vmon_blk_release(struct inode *inode, struct file *file)
 	mutex_unlock(&blk->dev.mutex);
 	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++)
 		vmon_blk_free_cache(&blk->vqs[i]);
+	vmon_dev_set_vm(&blk->acct, VMON_DEV_BLK, VMON_BLK_NAME, 0);
 	kvfree(blk);
 	return 0;
 }
@@ -351,6 +400,10 @@ static long vmon_blk_ioctl(struct file *file, unsigned int ioctl,
 		goto out;
 	case VMON_BLK_GET_CONFIG:
 		ret = vmon_blk_get_config(blk, argp);
+		goto out;
+	case VMON_DEV_SET_VM:
+		ret = vmon_dev_set_vm_ioctl(&blk->acct, VMON_DEV_BLK,
+					    VMON_BLK_NAME, argp);
 		goto out;
 	case VMON_BLK_SET_THROTTLE:
 		/* under the mutex: the worker cannot go away meanwhile */

@@ -92,6 +92,7 @@ struct vmon_blk {
 	struct vmon_blk_config cfg;	/* under dev.mutex; copied per use */
 	struct vmon_blk_throttle_state tb;
 	wait_queue_head_t idle;		/* a queue's inflight reached 0 */
+	struct vmon_dev __rcu *acct;	/* per-VM accounting, VMON_DEV_SET_VM */
 	/* counters, see vmon_blk_account() */
 	atomic64_t ops, read_bytes, write_bytes, errors, throttled_ns;
 	atomic64_t latency_ns;
@@ -117,5 +118,6 @@ u64 vmon_blk_throttle_take(struct vmon_blk_throttle_state *tb, u64 bytes);
 void vmon_blk_account(struct vmon_blk *blk, u32 type, u8 status, u64 bytes,
 		      u64 start_ns);
 void vmon_blk_account_throttled(struct vmon_blk *blk, u64 ns);
+void vmon_blk_account_throttle_start(struct vmon_blk *blk);
 
 #endif /* _VMON_BLK_H */

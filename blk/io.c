@@ -299,6 +299,7 @@ static bool vmon_blk_throttle(struct vmon_blk_vq *bvq,
 	if (!bvq->held) {
 		bvq->held = req;
 		bvq->held_since = ktime_get_ns();
+		vmon_blk_account_throttle_start(bvq->blk);
 	}
 	hrtimer_start(&bvq->timer, ns_to_ktime(wait), HRTIMER_MODE_REL);
 	return true;
