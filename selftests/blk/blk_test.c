@@ -614,17 +614,24 @@ FIXTURE_TEARDOWN(thr)
  * Keep both queues full of reads for @ns; return the requests completed,
  * counted by the device itself.
  */
-static uint64_t thr_run(struct blk_env *e, uint32_t len, uint64_t ns, uint64_t *elapsed)
+static uint64_t thr_run(struct blk_env *e, uint32_t len, uint64_t ns, uint64_t *elapsed,
+			uint64_t *max_gap)
 {
 	struct vmon_blk_stats s0, s1;
-	uint64_t t0, end, seq = 0;
+	uint64_t t0, end, seq = 0, last, now;
 	struct be_req *r;
 	unsigned int q;
 
 	ioctl(e->d.fd, VMON_BLK_GET_STATS, &s0);
 	t0 = be_now_ns();
 	end = t0 + ns;
-	while (be_now_ns() < end) {
+	last = t0;
+	*max_gap = 0;
+	while ((now = be_now_ns()) < end) {
+		/* a round takes 20 ms at most unless the guest was frozen */
+		if (now - last > *max_gap)
+			*max_gap = now - last;
+		last = now;
 		for (q = 0; q < e->nq; q++) {
 			while ((r = be_get(e, q)))
 				if (be_post(e, r, VIRTIO_BLK_T_IN, (seq++ % 1024) * (len / 512),
@@ -650,19 +657,20 @@ static uint64_t thr_run(struct blk_env *e, uint32_t len, uint64_t ns, uint64_t *
  * requests are kept queued, a quarter second's worth at the limit: the
  * guest may stall that long on a loaded host without the device ever
  * idling. The time base is CLOCK_MONOTONIC, the clock the buckets are
- * refilled from, and the count is the device's own. Tokens cannot be
- * created early, so the upper bound holds on any machine.
+ * refilled from, and the count is the device's own. When the whole guest
+ * froze longer than that (the test VM is a TCG process on a shared host),
+ * the run is done again, up to 3 times.
  */
 TEST_F(thr, rate_within_10_percent)
 {
 	struct vmon_blk_throttle t = {};
 	struct vmon_blk_stats st;
-	uint64_t n, ns, rate, burst, limit_ops;
-	double expect, got;
+	uint64_t n, ns, rate, burst, limit_ops, gap;
+	double expect = 0, got = 0;
+	unsigned int q, attempt;
 	struct be_req *r;
-	unsigned int q;
 
-	n = thr_run(&self->e, variant->len, 500000000ULL, &ns);
+	n = thr_run(&self->e, variant->len, 500000000ULL, &ns, &gap);
 	rate = n * 1000000000ULL / ns / 8;
 	TH_LOG("unthrottled: %llu requests/s", (unsigned long long)rate * 8);
 	ASSERT_LE(40ULL, rate) TH_LOG("the device is too slow to test");
@@ -685,14 +693,29 @@ TEST_F(thr, rate_within_10_percent)
 	for (q = 0; q < self->e.nq; q++)
 		while ((r = be_reap(&self->e, q)) || vdrv_pending_used(&self->e.d.ring[q]))
 			;
-	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_SET_THROTTLE, &t));
-	n = thr_run(&self->e, variant->len, 3000000000ULL, &ns);
-	limit_ops = rate;
-	expect = burst + (double)limit_ops * ns / 1e9;
-	got = n;
-	TH_LOG("limit %llu/s: %llu requests in %.2f s, expected %.0f",
-	       (unsigned long long)limit_ops, (unsigned long long)n, ns / 1e9, expect);
-	EXPECT_LE(got, expect * 1.1);
+	for (attempt = 0; attempt < 3; attempt++) {
+		/* setting the buckets fills them: the burst starts each run */
+		ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_SET_THROTTLE, &t));
+		n = thr_run(&self->e, variant->len, 3000000000ULL, &ns, &gap);
+		limit_ops = rate;
+		expect = burst + (double)limit_ops * ns / 1e9;
+		got = n;
+		TH_LOG("limit %llu/s: %llu requests in %.2f s, expected %.0f, longest freeze %.0f "
+		       "ms",
+		       (unsigned long long)limit_ops, (unsigned long long)n, ns / 1e9, expect,
+		       gap / 1e6);
+		/* no token is ever made early: this holds on any machine */
+		EXPECT_LE(got, expect * 1.1);
+		/*
+		 * The lower bound holds when the guest never froze for longer
+		 * than the burst covers; the host is shared, so a run with a
+		 * freeze of a quarter second or more is done again.
+		 */
+		if (gap < 250000000ULL)
+			break;
+	}
+	if (attempt == 3)
+		SKIP(return, "the guest froze in every run; lower bound not checked");
 	EXPECT_GE(got, expect * 0.9);
 	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_GET_STATS, &st));
 	EXPECT_LT(0ULL, st.throttled_ns);
@@ -792,6 +815,20 @@ static void exit_child(const char *path, bool direct, bool throttle)
 	_exit(0);
 }
 
+static long slab_kib(void)
+{
+	char line[256];
+	long val = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "SUnreclaim: %ld", &val) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return val;
+}
+
 static int wait_child(pid_t pid, int secs)
 {
 	int status, i;
@@ -807,10 +844,11 @@ static int wait_child(pid_t pid, int secs)
 
 TEST(owner_exits_with_io_in_flight)
 {
+	long slab0 = 0, slab1;
 	unsigned int refs;
 	FILE *f;
 	pid_t pid;
-	int fd;
+	int fd, i;
 
 	load_module();
 	ASSERT_NE(NULL, be_brd(64));
@@ -828,12 +866,24 @@ TEST(owner_exits_with_io_in_flight)
 	/* the device closed the file: the file system can go */
 	EXPECT_EQ(0, umount("/tmp/vmon-exit")) TH_LOG("umount: %s", strerror(errno));
 
-	/* a ramdisk, direct I/O in flight */
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		exit_child("/dev/ram0", true, false);
-	ASSERT_EQ(0, wait_child(pid, 20)) TH_LOG("the owner did not exit");
+	/*
+	 * A ramdisk, direct I/O in flight, 20 times: a device leaked per exit
+	 * (its rings' arrays alone are 640 KiB) shows in the unreclaimable
+	 * slab; one warm-up round first.
+	 */
+	for (i = 0; i < 21; i++) {
+		if (i == 1)
+			slab0 = slab_kib();
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			exit_child("/dev/ram0", true, false);
+		ASSERT_EQ(0, wait_child(pid, 20)) TH_LOG("the owner did not exit");
+	}
+	usleep(200000);
+	slab1 = slab_kib();
+	TH_LOG("20 exits with I/O in flight: SUnreclaim %+ld KiB", slab1 - slab0);
+	EXPECT_GT(2048, slab1 - slab0);
 
 	/* nothing holds the module any more */
 	f = fopen("/sys/module/vmon/refcnt", "r");
