@@ -19,12 +19,15 @@
 #include <linux/net.h>
 #include <linux/nospec.h>
 #include <linux/ptr_ring.h>
+#include <linux/rcupdate.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/vhost.h>
 #include <linux/virtio_net.h>
 #include <net/sock.h>
 #include <net/xdp.h>
+
+#include <linux/vmon.h>
 
 #include "vmon_core.h"
 #include "vring.h"
@@ -48,6 +51,7 @@ enum {
 
 struct vmon_net_vq {
 	struct vmon_vq vq;
+	struct vmon_dev __rcu **acct;	/* the device's VM accounting */
 	struct vmon_poll sock_poll;
 	size_t vhost_hlen;	/* header we add or strip */
 	size_t sock_hlen;	/* header the tap adds or takes */
@@ -64,9 +68,29 @@ struct vmon_net_vq {
 
 struct vmon_net {
 	struct vmon_vdev dev;
+	struct vmon_dev __rcu *acct;	/* VMON_DEV_SET_VM */
 	struct vmon_net_vq vqs[VMON_NET_NVQS];
 	struct vmon_vq *vqp[VMON_NET_NVQS];
 };
+
+/* Count one handler run's packets into the VM the device is attached to. */
+static void vmon_net_count(struct vmon_net_vq *nvq, bool rx, int pkts,
+			   u64 bytes, int drops)
+{
+	struct vmon_dev *acct;
+
+	if (!pkts && !drops)
+		return;
+	rcu_read_lock();
+	acct = rcu_dereference(*nvq->acct);
+	if (rx)
+		vmon_stats_net_rx(acct, pkts, bytes);
+	else
+		vmon_stats_net_tx(acct, pkts, bytes);
+	if (drops)
+		vmon_stats_net_drop(acct, rx, drops);
+	rcu_read_unlock();
+}
 
 /* ---- TX -------------------------------------------------------------- */
 
@@ -249,6 +273,7 @@ next:
 	vmon_net_tx_flush(nvq, sock);
 	if (vq->nheads && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
+	vmon_net_count(nvq, false, pkts, total, 0);
 out:
 	mutex_unlock(&vq->mutex);
 }
@@ -358,7 +383,7 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 	unsigned int segs, nlog, quota;
 	struct iov_iter fixup;
 	struct socket *sock;
-	int pkts = 0, total = 0, count, len, err;
+	int pkts = 0, total = 0, drops = 0, count, len, err;
 	bool mergeable;
 	size_t datalen, need, got;
 	__virtio16 nbuf;
@@ -379,6 +404,7 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 		if (count == -ENOSPC) {
 			/* no room for it in the guest's buffers */
 			vmon_net_rx_drop(nvq, sock);
+			drops++;
 			continue;
 		}
 		if (count < 0)
@@ -435,6 +461,7 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 	}
 	if (vq->nheads && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
+	vmon_net_count(nvq, true, pkts, total, drops);
 out:
 	mutex_unlock(&vq->mutex);
 }
@@ -620,8 +647,10 @@ static int vmon_net_open(struct inode *inode, struct file *file)
 	}
 	n->vqs[VMON_NET_RX].vq.handle_kick = vmon_net_rx_kick;
 	n->vqs[VMON_NET_TX].vq.handle_kick = vmon_net_tx_kick;
-	for (i = 0; i < VMON_NET_NVQS; i++)
+	for (i = 0; i < VMON_NET_NVQS; i++) {
 		n->vqp[i] = &n->vqs[i].vq;
+		n->vqs[i].acct = &n->acct;
+	}
 	vmon_vdev_init(&n->dev, n->vqp, VMON_NET_NVQS, VMON_NET_PKT_WEIGHT,
 		       VMON_NET_BYTE_WEIGHT);
 	vmon_poll_init(&n->vqs[VMON_NET_RX].sock_poll, vmon_net_rx_sock,
@@ -646,6 +675,7 @@ static int vmon_net_release(struct inode *inode, struct file *file)
 		__page_frag_cache_drain(virt_to_head_page(frag->va),
 					frag->pagecnt_bias);
 	kfree(n->vqs[VMON_NET_TX].xdp);
+	vmon_dev_set_vm(&n->acct, VMON_DEV_NET, "vmon-net", 0);
 	kvfree(n);
 	return 0;
 }
@@ -672,6 +702,13 @@ static long vmon_net_ioctl(struct file *file, unsigned int ioctl,
 		if (copy_from_user(&features, featurep, sizeof(features)))
 			return -EFAULT;
 		return features ? -EOPNOTSUPP : 0;
+	case VMON_DEV_SET_VM:
+		/* the supervisor may do this from another process */
+		mutex_lock(&n->dev.mutex);
+		ret = vmon_dev_set_vm_ioctl(&n->acct, VMON_DEV_NET, "vmon-net",
+					    argp);
+		mutex_unlock(&n->dev.mutex);
+		return ret;
 	}
 
 	mutex_lock(&n->dev.mutex);

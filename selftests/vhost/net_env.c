@@ -198,8 +198,7 @@ void ne_rx_fill(struct net_env *e)
 
 	for (;;) {
 		/* buffer i of the pool is used by at most one request */
-		static unsigned int next;
-		uint8_t *buf = e->rx_bufs + (size_t)(next % NE_RING) * e->rx_buf_size;
+		uint8_t *buf = e->rx_bufs + (size_t)(e->rx_next % NE_RING) * e->rx_buf_size;
 
 		if (!r->num_free)
 			break;
@@ -210,7 +209,7 @@ void ne_rx_fill(struct net_env *e)
 		head = vdrv_add(r, NULL, 0, in, e->indirect ? 2 : 1, e->indirect, buf);
 		if (head < 0)
 			break;
-		next++;
+		e->rx_next++;
 	}
 	vdrv_kick(r, false);
 }

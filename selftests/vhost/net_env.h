@@ -35,7 +35,8 @@ struct net_env {
 	uint8_t *tx_slots; /* NE_RING slots of NE_SLOT bytes */
 	uint8_t *rx_bufs;  /* NE_RING buffers */
 	size_t rx_buf_size;
-	uint8_t *scratch; /* reassembly and capture, NE_SLOT bytes */
+	uint8_t *scratch;     /* reassembly and capture, NE_SLOT bytes */
+	unsigned int rx_next; /* next RX buffer of the pool to post */
 };
 
 /* The device under test: $VMON_NET_DEV, default /dev/vmon-net. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <linux/vhost.h>
+#include <linux/vmon.h>
 
 #include "kselftest_harness.h"
 #include "net_env.h"
@@ -354,6 +355,17 @@ TEST_F(dev, bad_arguments)
 	/* the back end must be a tap */
 	ASSERT_NE(0, ioctl(self->fd, VHOST_NET_SET_BACKEND, &fl));
 	ASSERT_EQ(ENOTSOCK, errno);
+}
+
+/* VM accounting: attach to an unknown VM fails, detaching always works. */
+TEST_F(dev, set_vm)
+{
+	uint32_t vm = 0x7fffffff;
+
+	ASSERT_NE(0, ioctl(self->fd, VMON_DEV_SET_VM, &vm));
+	ASSERT_EQ(ENOENT, errno);
+	vm = 0;
+	ASSERT_EQ(0, ioctl(self->fd, VMON_DEV_SET_VM, &vm));
 }
 
 TEST_F(dev, backend_features)

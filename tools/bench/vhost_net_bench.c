@@ -13,9 +13,12 @@
  *     the injector's speed does not enter the figure.
  * Rounds alternate between the two devices; the median of each is shown.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +35,68 @@
 	 (1ULL << VIRTIO_NET_F_MRG_RXBUF))
 #define RX_QUEUE 4000
 
+static bool pin = true;
+static bool sequential = true;
+
 static double now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int worker_tid;
+static double cpu_pps; /* the last run's packets per worker CPU-second */
+
+/* Time the worker thread spent on a CPU so far, in seconds. */
+static double worker_cpu(void)
+{
+	unsigned long long ns = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", worker_tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns / 1e9;
+}
+
+/* Find the device's worker thread (vmon-PID or vhost-PID); pin it to CPU 1. */
+static void find_worker(void)
+{
+	char want[2][32], comm[64], path[300];
+	struct dirent *de;
+	cpu_set_t set;
+	DIR *d;
+
+	snprintf(want[0], sizeof(want[0]), "vmon-%d\n", getpid());
+	snprintf(want[1], sizeof(want[1]), "vhost-%d\n", getpid());
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	d = opendir("/proc");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) &&
+		    (!strcmp(comm, want[0]) || !strcmp(comm, want[1]))) {
+			worker_tid = atoi(de->d_name);
+			if (pin)
+				sched_setaffinity(worker_tid, sizeof(set), &set);
+		}
+		fclose(f);
+	}
+	closedir(d);
 }
 
 static int setup(struct net_env *e, const char *dev)
@@ -47,9 +106,10 @@ static int setup(struct net_env *e, const char *dev)
 	setenv("VMON_NET_DEV", dev, 1);
 	if (ne_setup(e, FEATURES, false))
 		return -1;
-	snprintf(cmd, sizeof(cmd), "ip link set %s txqueuelen %d", e->ifname, RX_QUEUE + 100);
+	snprintf(cmd, sizeof(cmd), "ip link set %s txqueuelen %d", e->ifname, 12100);
 	if (system(cmd))
 		return -1;
+	find_worker();
 	return 0;
 }
 
@@ -67,7 +127,7 @@ static double bench_tx(const char *dev, size_t len, double secs)
 	struct net_env e;
 	struct vdrv_ring *r;
 	unsigned long done = 0, i;
-	double t0, t;
+	double t0, t, c0, c1;
 
 	if (setup(&e, dev))
 		return -1;
@@ -81,6 +141,7 @@ static double bench_tx(const char *dev, size_t len, double secs)
 		nf_build(slot + e.hdr_len, len, i, false, nf_guest_mac, nf_host_mac);
 	}
 	i = 0;
+	c0 = worker_cpu();
 	t0 = now();
 	do {
 		while (post_tx(&e, i, len) >= 0)
@@ -92,6 +153,10 @@ static double bench_tx(const char *dev, size_t len, double secs)
 			done++;
 		t = now();
 	} while (t - t0 < secs);
+	c1 = worker_cpu();
+	cpu_pps = c1 > c0 ? done / (c1 - c0) : 0;
+	if (getenv("BENCH_DEBUG"))
+		fprintf(stderr, "tx worker %d cpu %.6f wall %.6f\n", worker_tid, c1 - c0, t - t0);
 	ne_teardown(&e);
 	return done / (t - t0);
 }
@@ -102,7 +167,7 @@ static double bench_rx(const char *dev, size_t len, int batches)
 	struct vdrv_ring *r;
 	size_t off;
 	uint8_t *frame;
-	double busy = 0;
+	double busy = 0, cpu = 0;
 	unsigned long total = 0;
 	int b, k;
 
@@ -114,7 +179,7 @@ static double bench_rx(const char *dev, size_t len, int batches)
 	nf_build(frame + off, len, 0, false, nf_host_mac, nf_guest_mac);
 	for (b = 0; b < batches; b++) {
 		unsigned long got = 0;
-		double t0, t1;
+		double t0, t1, c0;
 		uint32_t l;
 
 		/* no buffers: the frames wait in the tap */
@@ -122,6 +187,7 @@ static double bench_rx(const char *dev, size_t len, int batches)
 			if (send(e.pkt, frame, len + off, 0) < 0)
 				break;
 		usleep(20000);
+		c0 = worker_cpu();
 		t0 = now();
 		ne_rx_fill(&e);
 		t1 = t0;
@@ -141,6 +207,7 @@ static double bench_rx(const char *dev, size_t len, int batches)
 				break; /* drained: nothing for 50 ms */
 		}
 		busy += t1 - t0;
+		cpu += worker_cpu() - c0;
 		total += got;
 		/* leave the ring without buffers for the next batch */
 		while (r->num_free < r->num) {
@@ -155,7 +222,162 @@ static double bench_rx(const char *dev, size_t len, int batches)
 	}
 	free(frame);
 	ne_teardown(&e);
+	cpu_pps = cpu > 0 ? total / cpu : 0;
+	if (getenv("BENCH_DEBUG"))
+		fprintf(stderr, "rx worker %d cpu %.6f busy %.6f\n", worker_tid, cpu, busy);
 	return busy > 0 ? total / busy : -1;
+}
+
+/* ---- both devices at once: the same contention for both ---------------- */
+
+struct pair_arg {
+	struct net_env e;
+	pthread_barrier_t *bar;
+	size_t len;
+	double secs;
+	int batches;
+	bool rx;
+	double pps;
+};
+
+static void *pair_tx(struct pair_arg *a)
+{
+	struct vdrv_ring *r = &a->e.d.ring[NE_TX];
+	unsigned long done = 0, i = 0;
+	double t0, t;
+
+	pthread_barrier_wait(a->bar);
+	t0 = now();
+	do {
+		while (post_tx(&a->e, i, a->len) >= 0)
+			i++;
+		vdrv_kick(r, false);
+		if (!vdrv_pending_used(r))
+			vdrv_wait_call(r, 5);
+		while (vdrv_get_used(r, NULL))
+			done++;
+		t = now();
+	} while (t - t0 < a->secs);
+	a->pps = done / (t - t0);
+	return NULL;
+}
+
+/*
+ * RX: both queue PAIR_QUEUE frames in their taps, then both drain for a
+ * fixed window; the rate is what each received in that window.
+ */
+#define PAIR_QUEUE 12000
+#define PAIR_WINDOW 0.15
+
+static void *pair_rx(struct pair_arg *a)
+{
+	struct vdrv_ring *r = &a->e.d.ring[NE_RX];
+	size_t off = sizeof(struct virtio_net_hdr);
+	uint8_t *frame = calloc(1, a->len + off);
+	unsigned long total = 0;
+	double busy = 0;
+	int b, k;
+
+	nf_build(frame + off, a->len, 0, false, nf_host_mac, nf_guest_mac);
+	for (b = 0; b < a->batches; b++) {
+		unsigned long got = 0;
+		double t0, t, last;
+
+		for (k = 0; k < PAIR_QUEUE; k++)
+			if (send(a->e.pkt, frame, a->len + off, 0) < 0)
+				break;
+		pthread_barrier_wait(a->bar);
+		t0 = now();
+		last = t0;
+		ne_rx_fill(&a->e);
+		for (;;) {
+			unsigned int n = 0;
+
+			while (vdrv_get_used(r, NULL))
+				n++;
+			t = now();
+			if (t - t0 >= PAIR_WINDOW)
+				break;
+			if (n) {
+				got += n;
+				last = t;
+				ne_rx_fill(&a->e);
+				continue;
+			}
+			if (vdrv_wait_call(r, 20) == 0)
+				break; /* drained before the window closed */
+		}
+		busy += got >= PAIR_QUEUE - 100 ? last - t0 : PAIR_WINDOW;
+		total += got;
+		/* drain the rest, then leave the ring without buffers */
+		ne_rx_fill(&a->e);
+		while (vdrv_wait_call(r, 50) > 0 || vdrv_pending_used(r)) {
+			while (vdrv_get_used(r, NULL))
+				;
+			ne_rx_fill(&a->e);
+		}
+		while (r->num_free < r->num) {
+			unsigned int posted = r->num - r->num_free;
+
+			for (k = 0; k < (int)posted; k++)
+				ne_inject(&a->e, 64, 0);
+			usleep(20000);
+			while (vdrv_get_used(r, NULL))
+				;
+		}
+		pthread_barrier_wait(a->bar);
+	}
+	free(frame);
+	a->pps = busy > 0 ? total / busy : -1;
+	return NULL;
+}
+
+static void *pair_run(void *p)
+{
+	struct pair_arg *a = p;
+
+	return a->rx ? pair_rx(a) : pair_tx(a);
+}
+
+/* Run both devices at once; fill pps[0] and pps[1]. */
+static int bench_pair(const char *dev[2], size_t len, bool rx, double secs, int batches,
+		      double pps[2])
+{
+	struct pair_arg a[2];
+	pthread_barrier_t bar;
+	pthread_t th[2];
+	int d, i;
+
+	pthread_barrier_init(&bar, NULL, 2);
+	for (d = 0; d < 2; d++) {
+		memset(&a[d], 0, sizeof(a[d]));
+		if (setup(&a[d].e, dev[d]))
+			return -1;
+		a[d].bar = &bar;
+		a[d].len = len;
+		a[d].secs = secs;
+		a[d].batches = batches;
+		a[d].rx = rx;
+		for (i = 0; !rx && i < NE_RING; i++) {
+			uint8_t *slot = a[d].e.tx_slots + (size_t)i * NE_SLOT;
+
+			memset(slot, 0, a[d].e.hdr_len);
+			nf_build(slot + a[d].e.hdr_len, len, i, false, nf_guest_mac, nf_host_mac);
+		}
+		if (!rx) {
+			close(a[d].e.pkt);
+			a[d].e.pkt = -1;
+		}
+	}
+	for (d = 0; d < 2; d++)
+		pthread_create(&th[d], NULL, pair_run, &a[d]);
+	for (d = 0; d < 2; d++) {
+		pthread_join(th[d], NULL);
+		pps[d] = a[d].pps;
+		ne_teardown(&a[d].e);
+	}
+	pthread_barrier_destroy(&bar);
+	return pps[0] > 0 && pps[1] > 0 ? 0 : -1;
 }
 
 static int cmp(const void *a, const void *b)
@@ -175,11 +397,21 @@ int main(int argc, char **argv)
 {
 	const char *dev[2] = { "/dev/vmon-net", "/dev/vhost-net" };
 	static const size_t sizes[] = { 64, 1500 };
-	double secs = 2, res[2][16];
-	int rounds = 3, c, s, d, i;
+	double secs = 2, res[2][16], cres[2][16], cm[2][4][2];
+	int rounds = 3, batches = 8, c, s, d, i;
+	cpu_set_t set;
 
-	while ((c = getopt(argc, argv, "t:r:a:b:h")) != -1) {
+	while ((c = getopt(argc, argv, "t:r:a:b:B:nph")) != -1) {
 		switch (c) {
+		case 'n':
+			pin = false;
+			break;
+		case 'p':
+			sequential = false;
+			break;
+		case 'B':
+			batches = atoi(optarg);
+			break;
 		case 't':
 			secs = atof(optarg);
 			break;
@@ -193,13 +425,26 @@ int main(int argc, char **argv)
 			dev[1] = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-t SEC] [-r ROUNDS] [-a DEV] [-b DEV]\n",
+			fprintf(stderr,
+				"usage: %s [-t SEC] [-r ROUNDS] [-B RX_BATCHES] [-n] [-p] [-a DEV] "
+				"[-b "
+				"DEV]\n",
 				argv[0]);
 			return 2;
 		}
 	}
 	if (rounds < 1 || rounds > 16)
 		rounds = 3;
+	if (!sequential)
+		pin = false; /* both at once: let the scheduler share the CPUs */
+	if (pin && sysconf(_SC_NPROCESSORS_ONLN) >= 2) {
+		/* the driver on CPU 0, the device's worker on CPU 1 */
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	} else {
+		pin = false;
+	}
 	if (system("modprobe tun; modprobe vmon; modprobe vhost_net"))
 		fprintf(stderr, "modprobe failed\n");
 
@@ -208,24 +453,44 @@ int main(int argc, char **argv)
 		for (s = 0; s < 2; s++) {
 			double m[2];
 
-			for (i = 0; i < rounds; i++)
+			for (i = 0; i < rounds && !sequential; i++) {
+				double p[2];
+
+				if (bench_pair(dev, sizes[s], dir, secs, batches, p)) {
+					fprintf(stderr, "run failed\n");
+					return 1;
+				}
+				res[0][i] = p[0];
+				res[1][i] = p[1];
+			}
+			for (i = 0; i < rounds && sequential; i++)
 				for (d = 0; d < 2; d++) {
 					/* alternate which one goes first */
 					int k = (i % 2) ? 1 - d : d;
 
-					res[k][i] = dir ? bench_rx(dev[k], sizes[s], 8)
+					res[k][i] = dir ? bench_rx(dev[k], sizes[s], batches)
 							: bench_tx(dev[k], sizes[s], secs);
+					cres[k][i] = cpu_pps;
 					if (res[k][i] < 0) {
 						fprintf(stderr, "%s failed\n", dev[k]);
 						return 1;
 					}
 				}
-			for (d = 0; d < 2; d++)
+			for (d = 0; d < 2; d++) {
 				m[d] = median(res[d], rounds);
+				cm[d][dir * 2 + s][0] = sequential ? median(cres[d], rounds) : 0;
+			}
 			printf("%-3s %4zu B %14.0f %14.0f %6.2fx\n", dir ? "RX" : "TX", sizes[s],
 			       m[0], m[1], m[0] / m[1]);
 			fflush(stdout);
 		}
 	}
+	if (!sequential)
+		return 0;
+	printf("\npackets per second of worker CPU time (device cost only)\n");
+	printf("%-10s %14s %14s %7s\n", "test", dev[0] + 5, dev[1] + 5, "ratio");
+	for (i = 0; i < 4; i++)
+		printf("%-3s %4zu B %14.0f %14.0f %6.2fx\n", i / 2 ? "RX" : "TX", sizes[i % 2],
+		       cm[0][i][0], cm[1][i][0], cm[0][i][0] / cm[1][i][0]);
 	return 0;
 }
