@@ -73,7 +73,11 @@ struct vmon_net {
 	struct vmon_vq *vqp[VMON_NET_NVQS];
 };
 
-/* Count one handler run's packets into the VM the device is attached to. */
+/*
+ * Count one handler run's packets into the VM the device is attached to:
+ * Ethernet frames and their bytes, without virtio-net headers, as a NIC
+ * counts them; runts and frames the tap refused or had no room for are drops.
+ */
 static void vmon_net_count(struct vmon_net_vq *nvq, bool rx, int pkts,
 			   u64 bytes, int drops)
 {
@@ -192,7 +196,8 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
 	unsigned int out, in, nlog;
 	struct socket *sock;
-	int head, pkts = 0, total = 0, err;
+	int head, pkts = 0, total = 0, frames = 0, drops = 0, err;
+	u64 bytes = 0;
 	size_t len;
 
 	mutex_lock(&vq->mutex);
@@ -224,6 +229,7 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 		if (len < nvq->vhost_hlen + nvq->sock_hlen + ETH_HLEN) {
 			/* a runt: drop it as a NIC would */
 			vmon_vq_push_head(vq, head, 0);
+			drops++;
 			goto next;
 		}
 		iov_iter_init(&msg.msg_iter, ITER_SOURCE, vq->iov, out, len);
@@ -239,6 +245,8 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 			}
 			if (!err) {
 				vmon_vq_push_head(vq, head, 0);
+				frames++;
+				bytes += len - nvq->sock_hlen;
 				if (nvq->batched == VMON_NET_BATCH)
 					vmon_net_tx_flush(nvq, sock);
 				goto next;
@@ -259,6 +267,12 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 		}
 		/* other errors drop the packet, as a NIC would */
 		vmon_vq_push_head(vq, head, 0);
+		if (err < 0) {
+			drops++;
+		} else {
+			frames++;
+			bytes += len - nvq->sock_hlen;
+		}
 next:
 		if (vq->nheads >= VMON_NET_BATCH) {
 			vmon_net_tx_flush(nvq, sock);
@@ -273,7 +287,7 @@ next:
 	vmon_net_tx_flush(nvq, sock);
 	if (vq->nheads && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
-	vmon_net_count(nvq, false, pkts, total, 0);
+	vmon_net_count(nvq, false, frames, bytes, drops);
 out:
 	mutex_unlock(&vq->mutex);
 }
@@ -384,6 +398,7 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 	struct iov_iter fixup;
 	struct socket *sock;
 	int pkts = 0, total = 0, drops = 0, count, len, err;
+	u64 bytes = 0;
 	bool mergeable;
 	size_t datalen, need, got;
 	__virtio16 nbuf;
@@ -456,12 +471,13 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 			vmon_vq_signal(vq);
 		}
 		total += need;
+		bytes += len;
 		if (vmon_vdev_weight_exceeded(vq, ++pkts, total))
 			break;
 	}
 	if (vq->nheads && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
-	vmon_net_count(nvq, true, pkts, total, drops);
+	vmon_net_count(nvq, true, pkts, bytes, drops);
 out:
 	mutex_unlock(&vq->mutex);
 }
