@@ -5,7 +5,11 @@
  * from userspace on the same device, side by side. One thread per queue
  * (per io_uring instance), each keeping QD requests in flight.
  *
- * usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] DEVICE
+ * usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-1 CELL] DEVICE
+ *   -V       attach every vmon-blk device to a registered KVM VM, so that
+ *            the per-VM accounting counts its I/O
+ *   -1 CELL  only vmon-blk on one cell, "read|write:QUEUES:QD"; the last
+ *            number printed is its IOPS (for tools/bench/acct-ab)
  * Run inside the test VM by tools/bench/vmon-blk.
  */
 #include <errno.h>
@@ -19,7 +23,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <linux/kvm.h>
 #include <linux/vhost.h>
+#include <linux/vmon.h>
 
 #include "../../selftests/blk/blk_env.h"
 
@@ -27,6 +33,27 @@
 
 /* Busy-poll time of the device's rings, microseconds (-p). */
 static unsigned int busyloop_us;
+/* The registered VM the devices attach to (-V), 0 for none. */
+static __u32 vm_id;
+
+/* Create a KVM VM and register it with vmon; its fds stay open. */
+static __u32 register_vm(void)
+{
+	struct vmon_vm_register reg = { 0 };
+	int kvm, ctl;
+
+	if (system("modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null"))
+		fprintf(stderr, "blk_bench: no KVM module loaded\n");
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	ctl = open("/dev/vmon", O_RDWR | O_CLOEXEC);
+	reg.vm_fd = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
+	snprintf(reg.name, sizeof(reg.name), "blk-bench-%d", (int)getpid());
+	if (reg.vm_fd < 0 || ctl < 0 || ioctl(ctl, VMON_VM_REGISTER, &reg)) {
+		perror("blk_bench: -V: cannot register a KVM VM with /dev/vmon");
+		exit(1);
+	}
+	return reg.id;
+}
 
 struct job {
 	bool write;
@@ -191,6 +218,10 @@ static double run(const char *dev, bool uring, bool write, unsigned int nq, unsi
 			fprintf(stderr, "blk_bench: vmon-blk setup failed\n");
 			exit(1);
 		}
+		if (vm_id && ioctl(e.d.fd, VMON_DEV_SET_VM, &vm_id)) {
+			perror("blk_bench: VMON_DEV_SET_VM");
+			exit(1);
+		}
 		for (q = 0; q < nq; q++) {
 			struct vhost_vring_state s = { .index = q, .num = busyloop_us };
 
@@ -232,6 +263,7 @@ static double run(const char *dev, bool uring, bool write, unsigned int nq, unsi
 }
 
 #define MAX_REPS 15
+#define USAGE "usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-1 CELL] DEV\n"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -251,11 +283,14 @@ int main(int argc, char **argv)
 	static const unsigned int qds[] = { 1, 32 }, nqs[] = { 1, 4 };
 	double secs = 3, a, b, va[MAX_REPS], vb[MAX_REPS];
 	unsigned int w, i, k, r, reps = 3;
+	unsigned int one_q = 0, one_qd = 0;
+	bool attach = false;
 	const char *dev;
+	char op[6] = "";
 	uint64_t size;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "t:p:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:p:r:V1:")) != -1) {
 		if (opt == 't') {
 			secs = atof(optarg);
 		} else if (opt == 'r') {
@@ -264,14 +299,23 @@ int main(int argc, char **argv)
 				reps = 3;
 		} else if (opt == 'p') {
 			busyloop_us = atoi(optarg);
+		} else if (opt == 'V') {
+			attach = true;
+		} else if (opt == '1') {
+			if (sscanf(optarg, "%5[a-z]:%u:%u", op, &one_q, &one_qd) != 3 ||
+			    (strcmp(op, "read") && strcmp(op, "write")) || !one_q ||
+			    one_q > VDRV_MAX_RINGS || !one_qd || one_qd > 256) {
+				fprintf(stderr, "blk_bench: -1 '%s': want read|write:QUEUES:QD\n",
+					optarg);
+				return 2;
+			}
 		} else {
-			fprintf(stderr,
-				"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] DEV\n");
+			fprintf(stderr, USAGE);
 			return 2;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] DEV\n");
+		fprintf(stderr, USAGE);
 		return 2;
 	}
 	dev = argv[optind];
@@ -284,6 +328,16 @@ int main(int argc, char **argv)
 	close(fd);
 	if (system("modprobe vmon"))
 		return 1;
+	if (attach)
+		vm_id = register_vm();
+	if (one_q) {
+		for (r = 0; r < reps; r++)
+			va[r] = run(dev, false, !strcmp(op, "write"), one_q, one_qd, secs,
+				    size / BS);
+		printf("vmon-blk %s, %u queues, QD %u, %s: IOPS %.0f\n", op, one_q, one_qd,
+		       vm_id ? "attached to a VM" : "not attached", median(va, reps));
+		return 0;
+	}
 	printf("# 4 KiB random I/O on %s, O_DIRECT, median of %u runs of %.1f s, "
 	       "%ld CPUs, vmon-blk busy-poll %u us\n",
 	       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN), busyloop_us);
