@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "vmm.h"
-#include "config.h"
-int devices_create(struct vm *vm, const struct vmm_config *cfg)
+#include "vdev.h"
+struct virtio_dev *virtio_balloon_create(struct vm *vm)
 {
 	(void)vm;
-	(void)cfg;
-	return 0;
-}
-void devices_stop(struct vm *vm)
-{
-	(void)vm;
+	return NULL;
 }
 int api_init(struct vm *vm, const char *path)
 {
