@@ -6,6 +6,7 @@ VMM_LDLIBS := -luring -ljson-c -lpthread
 BINS += $(B)/vmon-vmm
 
 $(VMM_LIB): $(filter-out $(B)/supervisor/vmm/main.o,$(VMM_OBJS))
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(B)/vmon-vmm: $(B)/supervisor/vmm/main.o $(VMM_LIB) $(LIBVMON)

@@ -63,6 +63,7 @@ void devices_stop(struct vm *vm);
 /* api.c */
 int api_init(struct vm *vm, const char *path);
 void api_exit(void);
+int api_call(const char *path, const char *request);
 
 /* seccomp.c */
 int seccomp_install(void);

@@ -5,10 +5,12 @@
  * host presses ctrl-alt-del on its keyboard for a graceful shutdown. The
  * keyboard speaks translated set 1 and answers every command with an ACK.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "vmm.h"
 #include "devices.h"
+#include "snapshot.h"
 
 #define KBD_IRQ 1
 #define STS_OBF 0x01
@@ -165,4 +167,24 @@ int i8042_init(struct vm *vm)
 	k.ctr = 0x65; /* kbd interrupt, system flag, aux disabled, translation */
 	/* 0x61 (port B) is KVM's in-kernel PIT speaker and never exits. */
 	return io_register_pio(0x60, 5, kbc_io, NULL);
+}
+
+#define KBC_STATE_START offsetof(struct kbc, ctr)
+#define KBC_STATE_LEN (sizeof(struct kbc) - KBC_STATE_START)
+
+size_t i8042_save(void *buf, size_t len)
+{
+	if (len < KBC_STATE_LEN)
+		return 0;
+	memcpy(buf, (char *)&k + KBC_STATE_START, KBC_STATE_LEN);
+	return KBC_STATE_LEN;
+}
+
+void i8042_load(const void *buf, size_t len)
+{
+	if (len != KBC_STATE_LEN)
+		return;
+	memcpy((char *)&k + KBC_STATE_START, buf, KBC_STATE_LEN);
+	if (k.head < 0 || k.head >= QLEN || k.count < 0 || k.count > QLEN)
+		k.head = k.count = 0;
 }

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "devices.h"
 #include "pci.h"
+#include "snapshot.h"
 
 /* Appended before the user's command line: what this machine needs. */
 #define BASE_CMDLINE "console=ttyS0 reboot=k panic=1 i8042.nopnp i8042.noaux i8042.dumbkbd"
@@ -50,10 +51,15 @@ static void usage(FILE *f)
 	      "      --rng              a virtio-rng device fed from /dev/urandom\n"
 	      "      --balloon          a virtio-balloon device\n"
 	      "      --api PATH         serve the JSON control API on this unix socket\n"
+	      "      --restore DIR      resume the VM saved in DIR by the snapshot command;\n"
+	      "                         its saved options apply, later ones add to them\n"
 	      "      --no-merge         do not mark guest RAM MADV_MERGEABLE (KSM)\n"
 	      "      --hugepages        back guest RAM with 2 MiB hugepages\n"
 	      "      --no-seccomp       do not install the seccomp filter\n"
 	      "  -h, --help             this text\n"
+	      "\n"
+	      "       vmon-vmm --call SOCKET REQUEST\n"
+	      "Send one JSON request to a running VMM, print the answer (see vmon-vmm(1)).\n"
 	      "\n"
 	      "Exit status: 0 when the guest reset or powered off or was shut down,\n"
 	      "1 on an error, 2 on a usage error, 3 when the guest kernel panicked.\n",
@@ -142,6 +148,8 @@ static void on_signal(void *opaque, uint32_t events)
 	}
 }
 
+static int vmm_main(int argc, char **argv, const char *restore);
+
 static void on_stop(void *opaque, uint32_t events)
 {
 	(void)opaque;
@@ -149,6 +157,48 @@ static void on_stop(void *opaque, uint32_t events)
 }
 
 int main(int argc, char **argv)
+{
+	const char *restore = NULL;
+	char **merged = NULL;
+
+	if (argc >= 2 && !strcmp(argv[1], "--call")) {
+		if (argc != 4)
+			return usage_error("%s", "--call takes SOCKET and REQUEST");
+		return api_call(argv[2], argv[3]);
+	}
+	/* --restore DIR: the saved command line first, then ours. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--restore") || !strncmp(argv[i], "--restore=", 10)) {
+			int sargc = 0, k = 0;
+			char **sargv;
+
+			restore = argv[i][9] ? argv[i] + 10 : argv[i + 1];
+			if (!restore)
+				return usage_error("%s", "--restore needs a directory");
+			sargv = snapshot_args(restore, &sargc);
+			if (!sargv) {
+				fprintf(stderr, "vmon-vmm: --restore '%s': not a snapshot\n", restore);
+				return 1;
+			}
+			merged = calloc((size_t)(sargc + argc + 1), sizeof(*merged));
+			for (int j = 0; j < sargc; j++)
+				merged[k++] = sargv[j];
+			for (int j = 1; j < argc; j++) {
+				if (j == i) {
+					j += argv[i][9] ? 0 : 1;
+					continue;
+				}
+				merged[k++] = argv[j];
+			}
+			argc = k;
+			argv = merged;
+			break;
+		}
+	}
+	return vmm_main(argc, argv, restore);
+}
+
+static int vmm_main(int argc, char **argv, const char *restore)
 {
 	enum { OPT_CONSOLE = 256, OPT_DISK, OPT_NET, OPT_RNG, OPT_BALLOON, OPT_API,
 	       OPT_NO_MERGE, OPT_HUGE, OPT_NO_SECCOMP };
@@ -289,14 +339,25 @@ int main(int argc, char **argv)
 		return 1;
 	if (devices_create(vm, &cfg) < 0)
 		return 1;
-	if (boot_linux(vm, cfg.kernel, cfg.initrd, cmdline) < 0)
-		return 1;
+	snapshot_set_args(argc, argv);
+	if (restore) {
+		if (snapshot_restore(vm, restore) < 0)
+			return 1;
+	} else {
+		if (vm_save_initial(vm, &cfg, cmdline) < 0)
+			return 1;
+		if (boot_linux(vm, cfg.kernel, cfg.initrd, cmdline) < 0)
+			return 1;
+	}
 	if (cfg.api && api_init(vm, cfg.api) < 0)
-		return 1;
-	if (cfg.seccomp && seccomp_install() < 0)
 		return 1;
 	if (kvm_start_vcpus(vm) < 0)
 		return 1;
+	if (cfg.seccomp && seccomp_install() < 0) {
+		vm_request_exit(vm, VM_EXIT_ERROR);
+		kvm_join_vcpus(vm);
+		return 1;
+	}
 
 	ev_run(vm);
 	pthread_mutex_lock(&vm->lock);

@@ -86,6 +86,14 @@ static void bar_written(struct pci_dev *d, int i)
 	b->addr = v;
 }
 
+void pci_bars_reload(struct pci_dev *d)
+{
+	for (int i = 0; i < 6; i++)
+		bar_written(d, i);
+	if (d->bars_changed)
+		d->bars_changed(d);
+}
+
 void pci_cfg_access(struct pci_dev *d, int off, uint8_t *data, int size, bool write)
 {
 	if (off < 0 || size < 1 || off + size > PCI_CFG_SIZE) {

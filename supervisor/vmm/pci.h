@@ -72,6 +72,9 @@ bool pci_mem_enabled(const struct pci_dev *d);
 /* Configuration space access as the guest makes it (unit tested). */
 void pci_cfg_access(struct pci_dev *d, int off, uint8_t *data, int size, bool write);
 
+/* Configuration space was replaced (restore): take the BARs from it. */
+void pci_bars_reload(struct pci_dev *d);
+
 /* For the tests: the device in @slot, or NULL. */
 struct pci_dev *pci_slot(int slot);
 

@@ -4,12 +4,14 @@
  * is immediate; receive has a 16-byte FIFO fed from the host's input fd.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include "vmm.h"
 #include "devices.h"
+#include "snapshot.h"
 
 #define COM1 0x3f8
 #define COM1_IRQ 4
@@ -253,4 +255,25 @@ int serial_saw_panic(void)
 uint64_t serial_tx_bytes(void)
 {
 	return u.tx_bytes;
+}
+
+/* The registers and FIFO, ier through irq_level, for snapshots. */
+#define UART_STATE_START offsetof(struct uart, ier)
+#define UART_STATE_LEN (offsetof(struct uart, in_paused) - UART_STATE_START)
+
+size_t serial_save(void *buf, size_t len)
+{
+	if (len < UART_STATE_LEN)
+		return 0;
+	memcpy(buf, (char *)&u + UART_STATE_START, UART_STATE_LEN);
+	return UART_STATE_LEN;
+}
+
+void serial_load(const void *buf, size_t len)
+{
+	if (len != UART_STATE_LEN)
+		return;
+	memcpy((char *)&u + UART_STATE_START, buf, UART_STATE_LEN);
+	if (u.head >= FIFO_LEN || u.count > FIFO_LEN || u.head < 0 || u.count < 0)
+		u.head = u.count = 0;
 }

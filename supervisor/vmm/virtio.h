@@ -78,6 +78,8 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *d);
 	/* The driver wrote bytes [off, off + size) of the device config. */
 	void (*config_written)(struct virtio_dev *d, uint32_t off, int size);
+	/* Finish or stop in-flight work (snapshot, reset); start() resumes it. */
+	void (*quiesce)(struct virtio_dev *d);
 };
 
 struct virtio_dev {

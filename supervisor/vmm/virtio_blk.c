@@ -206,6 +206,25 @@ static void blk_complete_event(void *opaque, uint32_t events)
 		blk_kick(&b->dev, q);
 }
 
+/* Complete everything in flight (snapshot). */
+static void blk_quiesce(struct virtio_dev *d)
+{
+	struct blk *b = (struct blk *)d;
+	struct io_uring_cqe *cqe;
+	struct virtq *q = NULL;
+
+	while (b->inflight > 0 && io_uring_wait_cqe(&b->ring, &cqe) == 0) {
+		struct blk_req *r = io_uring_cqe_get_data(cqe);
+		bool ok = cqe->res >= 0 && (uint32_t)cqe->res == r->expect;
+
+		q = r->q;
+		io_uring_cqe_seen(&b->ring, cqe);
+		complete(b, r, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR);
+	}
+	if (q)
+		virtq_notify(q);
+}
+
 static void blk_reset(struct virtio_dev *d)
 {
 	struct blk *b = (struct blk *)d;
@@ -221,6 +240,7 @@ static void blk_reset(struct virtio_dev *d)
 static const struct virtio_dev_ops blk_ops = {
 	.kick = blk_kick,
 	.reset = blk_reset,
+	.quiesce = blk_quiesce,
 };
 
 struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cfg)

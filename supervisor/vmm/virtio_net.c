@@ -111,7 +111,7 @@ static void net_start(struct virtio_dev *d)
 {
 	struct net *n = (struct net *)d;
 
-	if (n->vhost < 0)
+	if (n->vhost < 0 || n->vhost_running)
 		return;
 	if (vhost_start(d, n->vhost, n->tap) < 0)
 		virtio_set_broken(d, "the kernel back end refused the queues");
@@ -133,10 +133,21 @@ static void net_reset(struct virtio_dev *d)
 	}
 }
 
+static void net_quiesce(struct virtio_dev *d)
+{
+	struct net *n = (struct net *)d;
+
+	if (n->vhost_running) {
+		vhost_stop(d, n->vhost);
+		n->vhost_running = false;
+	}
+}
+
 static const struct virtio_dev_ops net_ops = {
 	.kick = net_kick,
 	.start = net_start,
 	.reset = net_reset,
+	.quiesce = net_quiesce,
 };
 
 static int open_tap(const char *name)

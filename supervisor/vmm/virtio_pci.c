@@ -448,3 +448,120 @@ int virtio_pci_create(struct vm *vm, struct virtio_dev *d, uint32_t class_code)
 	reset(d);
 	return pci_register(p);
 }
+
+/* Transport state for snapshots and reset. */
+struct vstate {
+	uint8_t cfg[PCI_CFG_SIZE];
+	uint64_t guest_features;
+	uint32_t dfselect, gfselect;
+	uint8_t status, config_gen, isr, broken;
+	uint16_t queue_sel, config_msix;
+	uint32_t msix_tab[VPCI_MAX_VECTORS][4];
+	uint64_t msix_pba;
+	struct {
+		uint64_t desc, avail, used;
+		uint16_t num, msix, last_avail, used_idx;
+		uint8_t enabled;
+	} q[VIRTIO_MAX_QUEUES];
+	uint32_t config_len;
+	uint8_t config[256];
+};
+
+size_t virtio_save(struct virtio_dev *d, void *buf, size_t len)
+{
+	struct vstate *s = buf;
+
+	if (len < sizeof(*s) || d->config_len > sizeof(s->config))
+		return 0;
+	memset(s, 0, sizeof(*s));
+	memcpy(s->cfg, d->pci.cfg, sizeof(s->cfg));
+	s->guest_features = d->guest_features;
+	s->dfselect = d->dfselect;
+	s->gfselect = d->gfselect;
+	s->status = d->status;
+	s->config_gen = d->config_gen;
+	s->isr = d->isr;
+	s->broken = d->broken;
+	s->queue_sel = d->queue_sel;
+	s->config_msix = d->config_msix;
+	memcpy(s->msix_tab, d->msix_tab, sizeof(s->msix_tab));
+	s->msix_pba = d->msix_pba;
+	for (int i = 0; i < d->nq; i++) {
+		struct virtq *q = &d->q[i];
+
+		s->q[i].desc = q->desc_gpa;
+		s->q[i].avail = q->avail_gpa;
+		s->q[i].used = q->used_gpa;
+		s->q[i].num = q->num;
+		s->q[i].msix = q->msix;
+		s->q[i].last_avail = q->last_avail;
+		/* A kernel back end advanced the used ring behind our back. */
+		s->q[i].used_idx = q->enabled && q->used ? q->used->idx : q->used_idx;
+		s->q[i].enabled = q->enabled;
+	}
+	s->config_len = d->config_len;
+	memcpy(s->config, d->config, d->config_len);
+	return sizeof(*s);
+}
+
+int virtio_load(struct virtio_dev *d, const void *buf, size_t len)
+{
+	const struct vstate *s = buf;
+
+	if (len != sizeof(*s) || s->config_len != d->config_len ||
+	    ld_le(s->cfg, 4) != ld_le(d->pci.cfg, 4))
+		return -1;
+	memcpy(d->pci.cfg, s->cfg, sizeof(s->cfg));
+	d->guest_features = s->guest_features;
+	d->dfselect = s->dfselect;
+	d->gfselect = s->gfselect;
+	d->status = s->status;
+	d->config_gen = s->config_gen;
+	d->isr = s->isr;
+	d->broken = s->broken;
+	d->queue_sel = s->queue_sel;
+	d->config_msix = s->config_msix;
+	memcpy(d->msix_tab, s->msix_tab, sizeof(s->msix_tab));
+	d->msix_pba = s->msix_pba;
+	memcpy(d->config, s->config, d->config_len);
+	for (int i = 0; i < d->nq; i++) {
+		struct virtq *q = &d->q[i];
+
+		q->desc_gpa = s->q[i].desc;
+		q->avail_gpa = s->q[i].avail;
+		q->used_gpa = s->q[i].used;
+		q->num = s->q[i].num;
+		q->msix = s->q[i].msix;
+		q->last_avail = s->q[i].last_avail;
+		q->used_idx = s->q[i].used_idx;
+		q->enabled = s->q[i].enabled;
+		q->desc = NULL;
+		q->avail = NULL;
+		q->used = NULL;
+		if (q->enabled && !virtq_map(d->vm, q)) {
+			q->enabled = false;
+			d->broken = true;
+		}
+	}
+	pci_bars_reload(&d->pci);
+	update_kicks(d);
+	msix_update_routes(d);
+	return 0;
+}
+
+void virtio_quiesce(struct virtio_dev *d)
+{
+	if (d->ops->quiesce)
+		d->ops->quiesce(d);
+}
+
+void virtio_unquiesce(struct virtio_dev *d)
+{
+	if (!(d->status & VIRTIO_CONFIG_S_DRIVER_OK) || d->broken)
+		return;
+	if (d->ops->start)
+		d->ops->start(d);
+	for (int i = 0; i < d->nq; i++)
+		if (d->q[i].enabled && !d->kernel_kicks)
+			d->ops->kick(d, &d->q[i]);
+}
