@@ -426,7 +426,8 @@ int virtio_pci_create(struct vm *vm, struct virtio_dev *d, uint32_t class_code)
 		d->msix_tab[v][3] = 1; /* masked */
 		d->vec_fd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		d->vec_gsi[v] = (uint32_t)kvm_alloc_gsi(vm);
-		if (d->vec_fd[v] < 0 || kvm_irqfd(vm, d->vec_fd[v], d->vec_gsi[v]) < 0) {
+		if (d->vec_fd[v] < 0 ||
+		    (vm->vm_fd >= 0 && kvm_irqfd(vm, d->vec_fd[v], d->vec_gsi[v]) < 0)) {
 			vmm_log("%s: cannot set up MSI-X vector %d: %s", d->name, v,
 				strerror(errno));
 			return -1;
