@@ -12,8 +12,9 @@
 
 TEST(api_parses_every_command)
 {
-	static const char *const cmds[] = { "status", "pause", "resume", "shutdown", "reset",
-					    "quit" };
+	static const char *const cmds[] = {
+		"status", "pause", "resume", "shutdown", "reset", "quit"
+	};
 	struct api_req r;
 	char err[128], line[64];
 
@@ -44,7 +45,8 @@ TEST(api_rejects_bad_requests_with_a_reason)
 	EXPECT_NE(NULL, strstr(err, "explode"));
 	EXPECT_EQ(-1, api_parse("{\"cmd\":\"balloon\"}", &r, err, sizeof(err)));
 	EXPECT_EQ(-1, api_parse("{\"cmd\":\"balloon\",\"target_mib\":-1}", &r, err, sizeof(err)));
-	EXPECT_EQ(-1, api_parse("{\"cmd\":\"balloon\",\"target_mib\":\"x\"}", &r, err, sizeof(err)));
+	EXPECT_EQ(-1,
+		  api_parse("{\"cmd\":\"balloon\",\"target_mib\":\"x\"}", &r, err, sizeof(err)));
 	EXPECT_EQ(-1, api_parse("{\"cmd\":\"snapshot\"}", &r, err, sizeof(err)));
 	EXPECT_EQ(-1, api_parse("{\"cmd\":\"snapshot\",\"path\":\"\"}", &r, err, sizeof(err)));
 }

@@ -60,6 +60,20 @@ json() { # json FIELD-EXTRACTING-SED < answer
 	sed -n "$1"
 }
 diag() { sed 's/^/# /' "$@" | tail -n 40; }
+# reap SECONDS: wait for the VMM to end by itself, else kill it; sets rc.
+reap() {
+	local i
+	for ((i = 0; i < $1 * 2; i++)); do
+		kill -0 "$vmm_pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	kill -0 "$vmm_pid" 2>/dev/null && { kill -9 "$vmm_pid"; echo "# VMM did not end; killed"; }
+	wait "$vmm_pid"
+	rc=$?
+	vmm_pid=
+}
+# keep: copy the run's files out for a post-mortem (make check keeps them).
+keep() { [ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/vmm" && cp "$work"/*.err "$work"/*.console "$VMTEST_OUT/vmm/" 2>/dev/null; }
 
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe tun
@@ -166,8 +180,7 @@ snap=$work/snap
 call "{\"cmd\":\"snapshot\",\"path\":\"$snap\"}" >"$work/snap.out"
 ok $? a.snapshot_saved "$(cat "$work/snap.out")"
 kill -9 "$vmm_pid"
-wait "$vmm_pid" 2>/dev/null
-vmm_pid=
+reap 10
 steps_before=$(grep -c '^step' "$con")
 con2=$work/a2.console
 "$vmm" --restore "$snap" --console "file:$con2" 2>"$work/a2.err" &
@@ -182,16 +195,13 @@ first=$(grep '^step' "$con2" | head -1)
 ok $? a.restore_resumes_mid_workload "first step after restore: '$first'"
 
 call '{"cmd":"shutdown"}' >/dev/null
-for _ in $(seq 60); do kill -0 "$vmm_pid" 2>/dev/null || break; sleep 0.5; done
-wait "$vmm_pid"
-rc=$?
-vmm_pid=
+reap 60
 [ $rc = 0 ] && grep -q "ctrl-alt-del" "$con2"
 ok $? a.graceful_shutdown_exits_0 "exit $rc"
 disk=$(dd if="$work/disk.raw" bs=65536 skip=64 count=24 2>/dev/null | md5sum | cut -d' ' -f1)
 [ "$disk" = "$expect" ]
 ok $? a.disk_intact_on_host
-[ $failed = 0 ] || { diag "$work/a.err"; diag "$work/a2.err"; diag "$con2"; }
+[ $failed = 0 ] || { diag "$work/a.err"; diag "$work/a2.err"; diag "$con2"; keep; }
 
 # ---- guest B ---------------------------------------------------------------
 cat >"$work/b.sh" <<GUEST
@@ -226,14 +236,11 @@ if [ -c /dev/vhost-net ]; then
 	call '{"cmd":"reset"}' >/dev/null
 	wait_for "$con" SECOND-BOOT 180
 	ok $? b.reset_reboots_in_place
-	for _ in $(seq 60); do kill -0 "$vmm_pid" 2>/dev/null || break; sleep 0.5; done
-	wait "$vmm_pid"
-	rc=$?
-	vmm_pid=
+	reap 60
 	[ $rc = 3 ] && grep -q "guest crashed: kernel panic" "$work/b.err" &&
 		grep -q "sysrq" "$work/b.err"
 	ok $? b.panic_reported_as_crash "exit $rc"
-	[ $failed = 0 ] || { diag "$work/b.err"; diag "$con"; }
+	[ $failed = 0 ] || { diag "$work/b.err"; diag "$con"; keep; }
 else
 	for t in vhost_net_ping vhost_net_transfer status_shows_vhost reset_reboots_in_place \
 		panic_reported_as_crash; do

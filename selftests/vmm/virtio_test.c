@@ -192,8 +192,7 @@ static struct virtq *ring(struct vm *vm, struct virtio_dev *d)
 	return q;
 }
 
-static void desc(struct virtq *q, int i, uint64_t addr, uint32_t len, uint16_t flags,
-		 uint16_t next)
+static void desc(struct virtq *q, int i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
 	q->desc[i] = (struct vring_desc){ addr, len, flags, next };
 }

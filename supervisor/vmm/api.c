@@ -81,8 +81,9 @@ static void add_status(struct vm *vm, struct json_object *r)
 		json_object_object_add(o, "type", json_object_new_string(d->name));
 		json_object_object_add(o, "pci", json_object_new_string(pci));
 		json_object_object_add(o, "backend", json_object_new_string(d->backend));
-		json_object_object_add(o, "driver_ok", json_object_new_boolean(
-							       d->status & VIRTIO_CONFIG_S_DRIVER_OK));
+		json_object_object_add(
+			o, "driver_ok",
+			json_object_new_boolean(d->status & VIRTIO_CONFIG_S_DRIVER_OK));
 		json_object_object_add(o, "broken", json_object_new_boolean(d->broken));
 		json_object_object_add(s, "kicks", u64(d->stats.kicks));
 		json_object_object_add(s, "interrupts", u64(d->stats.irqs));
@@ -143,7 +144,8 @@ static char *handle(struct vm *vm, const char *line)
 		break;
 	case API_BALLOON:
 		if (balloon_set_target(req.balloon_mib) < 0) {
-			snprintf(err, sizeof(err), "balloon: no balloon device or target above RAM");
+			snprintf(err, sizeof(err),
+				 "balloon: no balloon device or target above RAM");
 			goto fail;
 		}
 		break;

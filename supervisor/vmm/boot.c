@@ -74,8 +74,16 @@ static int setup_regs(struct vm *vm, uint32_t entry)
 	struct kvm_regs r = { 0 };
 	struct kvm_fpu fpu = { 0 };
 	struct kvm_segment code = {
-		.base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 0xb,
-		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = 0x10,
+		.type = 0xb,
+		.present = 1,
+		.dpl = 0,
+		.db = 1,
+		.s = 1,
+		.l = 0,
+		.g = 1,
 	};
 	struct kvm_segment data = code;
 
@@ -189,8 +197,8 @@ int boot_linux(struct vm *vm, const char *kernel, const char *initrd, const char
 		      vm->low_size);
 	bp[BP_E820_ENTRIES] = (uint8_t)n;
 
-	if (mptable_build(gpa_to_hva(vm, BOOT_MPTABLE, 0x10000), 0x10000, BOOT_MPTABLE,
-			  vm->ncpus) < 0) {
+	if (mptable_build(gpa_to_hva(vm, BOOT_MPTABLE, 0x10000), 0x10000, BOOT_MPTABLE, vm->ncpus) <
+	    0) {
 		vmm_log("cannot build the MP table for %d vCPUs", vm->ncpus);
 		goto out;
 	}

@@ -11,3 +11,4 @@ $(VMM_LIB): $(filter-out $(B)/supervisor/vmm/main.o,$(VMM_OBJS))
 
 $(B)/vmon-vmm: $(B)/supervisor/vmm/main.o $(VMM_LIB) $(LIBVMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(VMM_LDLIBS)
+MAN_PAGES += Documentation/man/vmon-vmm.1

@@ -36,7 +36,8 @@ int config_parse_disk(const char *arg, struct disk_config *d)
 	if (strlen(arg) >= sizeof(buf))
 		return bad("--disk", "...", "option too long:", "");
 	strcpy(buf, arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), first = false) {
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save), first = false) {
 		if (first) {
 			if (strlen(tok) >= sizeof(d->path))
 				return bad("--disk", arg, "path too long:", tok);
@@ -50,8 +51,8 @@ int config_parse_disk(const char *arg, struct disk_config *d)
 				if (!strcmp(tok + 8, blk_names[i]))
 					break;
 			if (i == 3)
-				return bad("--disk", arg, "unknown backend (auto, uring, vmon-blk):",
-					   tok + 8);
+				return bad("--disk", arg,
+					   "unknown backend (auto, uring, vmon-blk):", tok + 8);
 			d->backend = (enum blk_backend)i;
 		} else {
 			return bad("--disk", arg, "unknown setting", tok);
@@ -102,8 +103,9 @@ int config_parse_net(const char *arg, struct net_config *n)
 				if (!strcmp(tok + 8, net_names[i]))
 					break;
 			if (i == 4)
-				return bad("--net", arg,
-					   "unknown backend (auto, user, vhost, vmon-net):", tok + 8);
+				return bad(
+					"--net", arg,
+					"unknown backend (auto, user, vhost, vmon-net):", tok + 8);
 			n->backend = (enum net_backend)i;
 		} else {
 			return bad("--net", arg, "unknown setting", tok);

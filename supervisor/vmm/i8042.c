@@ -24,7 +24,7 @@ static struct kbc {
 	struct vm *vm;
 	uint8_t ctr; /* controller command byte */
 	uint8_t status_cmd;
-	uint8_t pending; /* controller command awaiting its data byte */
+	uint8_t pending;     /* controller command awaiting its data byte */
 	uint8_t kbd_pending; /* keyboard command awaiting its data byte */
 	uint8_t q[QLEN];
 	int head, count;

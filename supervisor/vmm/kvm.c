@@ -37,7 +37,8 @@ static void routes_init(void)
 			e = &routing->entries[routing->nr++];
 			e->gsi = gsi;
 			e->type = KVM_IRQ_ROUTING_IRQCHIP;
-			e->u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+			e->u.irqchip.irqchip =
+				gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
 			e->u.irqchip.pin = gsi % 8;
 		}
 		e = &routing->entries[routing->nr++];
@@ -293,6 +294,13 @@ static bool vcpu_gate(struct vcpu *v)
 	struct vm *vm = v->vm;
 
 	if (vm->state == VM_PAUSED) {
+		/*
+		 * An exit to userspace leaves its instruction half done (RIP
+		 * still at an OUT, say) until the next KVM_RUN: complete it
+		 * now, so that a snapshot taken while parked is consistent.
+		 */
+		v->run->immediate_exit = 1;
+		ioctl(v->fd, KVM_RUN, 0);
 		vm->nparked++;
 		pthread_cond_broadcast(&vm->cond);
 		while (vm->state == VM_PAUSED)
@@ -361,7 +369,8 @@ static void *vcpu_thread(void *arg)
 			break;
 		case KVM_EXIT_FAIL_ENTRY:
 			vmm_log("vcpu %d: entry failed, reason 0x%llx", v->id,
-				(unsigned long long)v->run->fail_entry.hardware_entry_failure_reason);
+				(unsigned long long)
+					v->run->fail_entry.hardware_entry_failure_reason);
 			vm_request_exit(vm, VM_EXIT_ERROR);
 			break;
 		case KVM_EXIT_INTERNAL_ERROR:

@@ -177,7 +177,8 @@ int main(int argc, char **argv)
 				return usage_error("%s", "--restore needs a directory");
 			sargv = snapshot_args(restore, &sargc);
 			if (!sargv) {
-				fprintf(stderr, "vmon-vmm: --restore '%s': not a snapshot\n", restore);
+				fprintf(stderr, "vmon-vmm: --restore '%s': not a snapshot\n",
+					restore);
 				return 1;
 			}
 			merged = calloc((size_t)(sargc + argc + 1), sizeof(*merged));
@@ -200,8 +201,17 @@ int main(int argc, char **argv)
 
 static int vmm_main(int argc, char **argv, const char *restore)
 {
-	enum { OPT_CONSOLE = 256, OPT_DISK, OPT_NET, OPT_RNG, OPT_BALLOON, OPT_API,
-	       OPT_NO_MERGE, OPT_HUGE, OPT_NO_SECCOMP };
+	enum {
+		OPT_CONSOLE = 256,
+		OPT_DISK,
+		OPT_NET,
+		OPT_RNG,
+		OPT_BALLOON,
+		OPT_API,
+		OPT_NO_MERGE,
+		OPT_HUGE,
+		OPT_NO_SECCOMP
+	};
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -220,8 +230,9 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vmm_config cfg = { .cpus = 1, .memory_mib = 256, .console = "stdio", .merge = true,
-				  .seccomp = true };
+	struct vmm_config cfg = {
+		.cpus = 1, .memory_mib = 256, .console = "stdio", .merge = true, .seccomp = true
+	};
 	struct vm *vm = &the_vm;
 	unsigned long n;
 	int c, in_fd, out_fd, ret;

@@ -32,7 +32,7 @@ void pci_dev_init(struct pci_dev *d, uint16_t vendor, uint16_t device, uint32_t 
 	d->cfg[PCI_CLASS_PROG] = (uint8_t)class_code;
 	d->cfg[PCI_CLASS_PROG + 1] = (uint8_t)(class_code >> 8);
 	d->cfg[PCI_CLASS_PROG + 2] = (uint8_t)(class_code >> 16);
-	d->wmask[PCI_COMMAND] = 0x07; /* I/O, memory, bus master */
+	d->wmask[PCI_COMMAND] = 0x07;	  /* I/O, memory, bus master */
 	d->wmask[PCI_COMMAND + 1] = 0x04; /* INTx disable */
 	d->wmask[PCI_INT_LINE] = 0xff;
 }

@@ -54,8 +54,8 @@ static int write_all(int fd, const void *buf, size_t len, off_t off)
 }
 
 /* Write @dir/@name through a temporary file: all or nothing. */
-static int write_file(const char *dir, const char *name, const void *buf, size_t len,
-		      struct vm *vm, char *err, size_t errlen)
+static int write_file(const char *dir, const char *name, const void *buf, size_t len, struct vm *vm,
+		      char *err, size_t errlen)
 {
 	char tmp[4200], dst[4200];
 	int fd;

@@ -120,12 +120,12 @@ static struct kvm_msrs *msr_list(struct vm *vm, int vcpu_fd)
 	return good;
 }
 
-#define GET(fd, req, tag, idx, obj)                                        \
-	do {                                                               \
-		if (ioctl(fd, req, &(obj)) < 0)                            \
-			return -1;                                         \
-		if (blob_put(b, tag, idx, &(obj), sizeof(obj)) < 0)         \
-			return -1;                                         \
+#define GET(fd, req, tag, idx, obj)                                                                \
+	do {                                                                                       \
+		if (ioctl(fd, req, &(obj)) < 0)                                                    \
+			return -1;                                                                 \
+		if (blob_put(b, tag, idx, &(obj), sizeof(obj)) < 0)                                \
+			return -1;                                                                 \
 	} while (0)
 
 static int capture_vcpu(struct vm *vm, struct vcpu *v, struct blob *b)
@@ -196,23 +196,23 @@ int state_capture(struct vm *vm, struct blob *b, int clock)
 }
 
 /* Look up a record of exactly @size bytes, or fail naming it. */
-#define NEED(tag, idx, size, what)                                                   \
-	({                                                                           \
-		uint32_t l_ = 0;                                                     \
-		const void *p_ = blob_get(b, tag, idx, &l_);                         \
-		if (!p_ || (size && l_ != (uint32_t)(size))) {                      \
-			snprintf(err, errlen, "state has no valid %s record", what); \
-			return -1;                                                   \
-		}                                                                    \
-		p_;                                                                  \
+#define NEED(tag, idx, size, what)                                                                 \
+	({                                                                                         \
+		uint32_t l_ = 0;                                                                   \
+		const void *p_ = blob_get(b, tag, idx, &l_);                                       \
+		if (!p_ || (size && l_ != (uint32_t)(size))) {                                     \
+			snprintf(err, errlen, "state has no valid %s record", what);               \
+			return -1;                                                                 \
+		}                                                                                  \
+		p_;                                                                                \
 	})
 
-#define SET(fd, req, ptr, what)                                                       \
-	do {                                                                          \
-		if (ioctl(fd, req, ptr) < 0) {                                        \
-			snprintf(err, errlen, "%s: %s", what, strerror(errno));       \
-			return -1;                                                    \
-		}                                                                     \
+#define SET(fd, req, ptr, what)                                                                    \
+	do {                                                                                       \
+		if (ioctl(fd, req, ptr) < 0) {                                                     \
+			snprintf(err, errlen, "%s: %s", what, strerror(errno));                    \
+			return -1;                                                                 \
+		}                                                                                  \
 	} while (0)
 
 static int apply_vcpu(struct vcpu *v, const struct blob *b, char *err, size_t errlen)
@@ -242,6 +242,11 @@ static int apply_vcpu(struct vcpu *v, const struct blob *b, char *err, size_t er
 	    "KVM_SET_LAPIC");
 	SET(v->fd, KVM_SET_VCPU_EVENTS, NEED(T_EVENTS, i, sizeof(struct kvm_vcpu_events), "events"),
 	    "KVM_SET_VCPU_EVENTS");
+	/* The TSC deadline only arms once the LAPIC is in deadline mode: again. */
+	if (ioctl(v->fd, KVM_SET_MSRS, msrs) != (int)msrs->nmsrs) {
+		snprintf(err, errlen, "KVM_SET_MSRS: not every MSR was accepted");
+		return -1;
+	}
 	return 0;
 }
 
@@ -253,8 +258,9 @@ int state_apply(struct vm *vm, const struct blob *b, char *err, size_t errlen)
 
 	if (m->ram_size != vm->ram_size || m->ncpus != (uint32_t)vm->ncpus ||
 	    m->ndevs != (uint32_t)vmm_ndevs) {
-		snprintf(err, errlen, "state is for %u vCPUs, %llu MiB, %u devices; this VM differs",
-			 m->ncpus, (unsigned long long)(m->ram_size >> 20), m->ndevs);
+		snprintf(err, errlen,
+			 "state is for %u vCPUs, %llu MiB, %u devices; this VM differs", m->ncpus,
+			 (unsigned long long)(m->ram_size >> 20), m->ndevs);
 		return -1;
 	}
 	for (uint32_t chip = 0; chip < 3; chip++)

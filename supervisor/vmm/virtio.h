@@ -52,7 +52,7 @@ struct virtq {
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
-	int kick_fd; /* the ioeventfd of the notify address */
+	int kick_fd;	    /* the ioeventfd of the notify address */
 	uint64_t kick_addr; /* where it is registered, 0: nowhere */
 };
 

@@ -57,7 +57,8 @@ static void balloon_kick(struct virtio_dev *d, struct virtq *q)
 				uint32_t *pfn = c->iov[i].iov_base;
 
 				for (size_t k = 0; k < c->iov[i].iov_len / 4; k++) {
-					void *hva = gpa_to_hva(d->vm, (uint64_t)pfn[k] * PAGE, PAGE);
+					void *hva =
+						gpa_to_hva(d->vm, (uint64_t)pfn[k] * PAGE, PAGE);
 					if (hva)
 						drop(d->vm, hva, PAGE);
 				}
@@ -70,8 +71,8 @@ static void balloon_kick(struct virtio_dev *d, struct virtq *q)
 		} else if (q->index == Q_STATS) {
 			struct virtio_balloon_stat s;
 
-			for (size_t off = 0; iov_to_buf(c->iov, c->nout, off, &s, sizeof(s)) ==
-					     sizeof(s);
+			for (size_t off = 0;
+			     iov_to_buf(c->iov, c->nout, off, &s, sizeof(s)) == sizeof(s);
 			     off += sizeof(s))
 				if (s.tag < NSTATS)
 					b->stats[s.tag] = s.val;
@@ -143,8 +144,8 @@ struct virtio_dev *virtio_balloon_create(struct vm *vm)
 	b->dev.nq = 4;
 	b->dev.config = (uint8_t *)&b->cfg;
 	b->dev.config_len = sizeof(b->cfg);
-	b->dev.host_features = 1ULL << VIRTIO_BALLOON_F_STATS_VQ |
-			       1ULL << VIRTIO_BALLOON_F_REPORTING;
+	b->dev.host_features =
+		1ULL << VIRTIO_BALLOON_F_STATS_VQ | 1ULL << VIRTIO_BALLOON_F_REPORTING;
 	if (virtio_pci_create(vm, &b->dev, 0x050000) < 0)
 		return NULL;
 	the_balloon = b;

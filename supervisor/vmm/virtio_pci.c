@@ -211,8 +211,7 @@ static void queue_enable(struct virtio_dev *d, struct virtq *q)
 }
 
 /* The common configuration structure (virtio 1.x, 4.1.4.3). */
-static void common_access(struct virtio_dev *d, uint32_t off, uint8_t *data, int size,
-			  bool write)
+static void common_access(struct virtio_dev *d, uint32_t off, uint8_t *data, int size, bool write)
 {
 	struct virtq *q = d->queue_sel < d->nq ? &d->q[d->queue_sel] : NULL;
 	uint64_t v = write ? ld_le(data, size) : 0, r = 0;
@@ -284,8 +283,10 @@ static void common_access(struct virtio_dev *d, uint32_t off, uint8_t *data, int
 	case 0x2c:
 	case 0x30:
 	case 0x34: {
-		uint64_t *f = !q ? NULL : off < 0x28 ? &q->desc_gpa : off < 0x30 ? &q->avail_gpa
-										 : &q->used_gpa;
+		uint64_t *f = !q	   ? NULL
+			      : off < 0x28 ? &q->desc_gpa
+			      : off < 0x30 ? &q->avail_gpa
+					   : &q->used_gpa;
 		int sh = (off & 4) ? 32 : 0;
 
 		if (f && write && !live) {
@@ -337,7 +338,8 @@ static void bar_access(void *opaque, uint64_t off, uint8_t *data, int size, bool
 		/* A notify the ioeventfd did not catch (another width). */
 		struct virtq *q = &d->q[(off - VPCI_NOTIFY) / VPCI_NOTIFY_MULT];
 
-		if (is_write && q->enabled && !d->broken && (d->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
+		if (is_write && q->enabled && !d->broken &&
+		    (d->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
 			d->stats.kicks++;
 			if (d->kernel_kicks) {
 				uint64_t one = 1;

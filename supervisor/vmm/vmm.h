@@ -21,7 +21,7 @@
 
 /* Guest physical layout. */
 #define GPA_LOW_LIMIT 0xc0000000ULL /* RAM below 4 GiB ends here at most */
-#define GPA_PCI_MMIO 0xc0000000ULL /* BARs are placed from here up */
+#define GPA_PCI_MMIO 0xc0000000ULL  /* BARs are placed from here up */
 #define GPA_PCI_MMIO_END 0xfec00000ULL
 #define GPA_HIGH 0x100000000ULL /* RAM above GPA_LOW_LIMIT continues here */
 
