@@ -121,7 +121,7 @@ echo "CHECK hostile_done ok"
 echo HOSTILE-DONE
 # The workload the host snapshots, kills and restores.
 i=0
-while [ \$i -lt 24 ]; do
+while [ \$i -lt 40 ]; do
 	yes "block \$i" | head -c 65536 | dd of=/dev/vda bs=65536 seek=\$((64 + i)) conv=notrunc 2>/dev/null
 	echo "step \$i"
 	i=\$((i + 1))
@@ -129,7 +129,7 @@ while [ \$i -lt 24 ]; do
 done
 sync
 echo 3 >/proc/sys/vm/drop_caches
-echo "WORKLOAD-DONE \$(dd if=/dev/vda bs=65536 skip=64 count=24 2>/dev/null | md5sum | cut -d' ' -f1)"
+echo "WORKLOAD-DONE \$(dd if=/dev/vda bs=65536 skip=64 count=40 2>/dev/null | md5sum | cut -d' ' -f1)"
 while :; do sleep 1; done
 GUEST
 selftests/vmm/mkinitrd "$work/a.cpio.gz" "$work/a.sh"
@@ -166,16 +166,7 @@ s3=$(stat -c %s "$con")
 [ $p = 0 ] && [ $r = 0 ] && [ "$s1" = "$s2" ] && [ "$s3" -gt "$s2" ]
 ok $? a.pause_stops_and_resume_restarts "sizes $s1 $s2 $s3"
 
-call '{"cmd":"balloon","target_mib":192}' >/dev/null
-for _ in $(seq 40); do
-	call '{"cmd":"status"}' | grep -q '"actual_mib":192' && break
-	sleep 0.5
-done
-call '{"cmd":"status"}' | grep -q '"actual_mib":192'
-ok $? a.balloon_inflates_to_target
-call '{"cmd":"balloon","target_mib":256}' >/dev/null
-
-wait_for "$con" "step 8" 60
+wait_for "$con" "step 14" 60
 snap=$work/snap
 call "{\"cmd\":\"snapshot\",\"path\":\"$snap\"}" >"$work/snap.out"
 ok $? a.snapshot_saved "$(cat "$work/snap.out")"
@@ -187,18 +178,27 @@ con2=$work/a2.console
 vmm_pid=$!
 wait_for "$con2" WORKLOAD-DONE 120
 done_line=$(grep WORKLOAD-DONE "$con2")
-expect=$(for i in $(seq 0 23); do yes "block $i" | head -c 65536; done | md5sum | cut -d' ' -f1)
+expect=$(for i in $(seq 0 39); do yes "block $i" | head -c 65536; done | md5sum | cut -d' ' -f1)
 [ "$done_line" = "WORKLOAD-DONE $expect" ]
 ok $? a.restored_workload_finishes_correctly "got '$done_line' want $expect; steps before kill $steps_before"
 first=$(grep '^step' "$con2" | head -1)
 [ -n "$first" ] && [ "$first" != "step 0" ]
 ok $? a.restore_resumes_mid_workload "first step after restore: '$first'"
 
+call '{"cmd":"balloon","target_mib":192}' >/dev/null
+for _ in $(seq 40); do
+	call '{"cmd":"status"}' | grep -q '"actual_mib":192' && break
+	sleep 0.5
+done
+call '{"cmd":"status"}' | grep -q '"actual_mib":192'
+ok $? a.balloon_inflates_to_target
+call '{"cmd":"balloon","target_mib":256}' >/dev/null
+
 call '{"cmd":"shutdown"}' >/dev/null
 reap 60
 [ $rc = 0 ] && grep -q "ctrl-alt-del" "$con2"
 ok $? a.graceful_shutdown_exits_0 "exit $rc"
-disk=$(dd if="$work/disk.raw" bs=65536 skip=64 count=24 2>/dev/null | md5sum | cut -d' ' -f1)
+disk=$(dd if="$work/disk.raw" bs=65536 skip=64 count=40 2>/dev/null | md5sum | cut -d' ' -f1)
 [ "$disk" = "$expect" ]
 ok $? a.disk_intact_on_host
 [ $failed = 0 ] || { diag "$work/a.err"; diag "$work/a2.err"; diag "$con2"; keep; }

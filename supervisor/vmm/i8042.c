@@ -125,6 +125,15 @@ static void kbc_io(void *opaque, uint64_t off, uint8_t *data, int size, bool wri
 			if (k.count) {
 				k.head = (k.head + 1) % QLEN;
 				k.count--;
+				/*
+				 * One interrupt per byte, as the real chip: the
+				 * guest reads one byte per IRQ 1 edge, so drop
+				 * the line; the next byte raises it again.
+				 */
+				if (k.level) {
+					k.level = 0;
+					kvm_irq_line(k.vm, KBD_IRQ, 0);
+				}
 			}
 		} else if (k.pending) {
 			uint8_t cmd = k.pending;
