@@ -177,7 +177,7 @@ con2=$work/a2.console
 "$vmm" --restore "$snap" --console "file:$con2" 2>"$work/a2.err" &
 vmm_pid=$!
 wait_for "$con2" WORKLOAD-DONE 120
-done_line=$(grep WORKLOAD-DONE "$con2")
+done_line=$(grep WORKLOAD-DONE "$con2" | tr -d '\r')
 expect=$(for i in $(seq 0 39); do yes "block $i" | head -c 65536; done | md5sum | cut -d' ' -f1)
 [ "$done_line" = "WORKLOAD-DONE $expect" ]
 ok $? a.restored_workload_finishes_correctly "got '$done_line' want $expect; steps before kill $steps_before"

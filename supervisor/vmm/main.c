@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,6 +57,7 @@ static void usage(FILE *f)
 	      "      --no-merge         do not mark guest RAM MADV_MERGEABLE (KSM)\n"
 	      "      --hugepages        back guest RAM with 2 MiB hugepages\n"
 	      "      --no-seccomp       do not install the seccomp filter\n"
+	      "      --user UID:GID     run as this user and group once the VM is built\n"
 	      "  -h, --help             this text\n"
 	      "\n"
 	      "       vmon-vmm --call SOCKET REQUEST\n"
@@ -210,7 +212,8 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		OPT_API,
 		OPT_NO_MERGE,
 		OPT_HUGE,
-		OPT_NO_SECCOMP
+		OPT_NO_SECCOMP,
+		OPT_USER
 	};
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
@@ -227,6 +230,7 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		{ "no-merge", no_argument, NULL, OPT_NO_MERGE },
 		{ "hugepages", no_argument, NULL, OPT_HUGE },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "user", required_argument, NULL, OPT_USER },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -234,6 +238,9 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		.cpus = 1, .memory_mib = 256, .console = "stdio", .merge = true, .seccomp = true
 	};
 	struct vm *vm = &the_vm;
+	bool drop = false;
+	uid_t uid = 0;
+	gid_t gid = 0;
 	unsigned long n;
 	int c, in_fd, out_fd, ret;
 
@@ -295,6 +302,17 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		case OPT_NO_SECCOMP:
 			cfg.seccomp = false;
 			break;
+		case OPT_USER: {
+			unsigned int u, g;
+			char end;
+
+			if (sscanf(optarg, "%u:%u%c", &u, &g, &end) != 2)
+				return usage_error("--user: '%s' is not UID:GID", optarg);
+			uid = (uid_t)u;
+			gid = (gid_t)g;
+			drop = true;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -362,6 +380,11 @@ static int vmm_main(int argc, char **argv, const char *restore)
 	}
 	if (cfg.api && api_init(vm, cfg.api) < 0)
 		return 1;
+	/* Everything privileged is open: become the unprivileged user. */
+	if (drop && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)) {
+		vmm_log("--user %u:%u: %s", (unsigned)uid, (unsigned)gid, strerror(errno));
+		return 1;
+	}
 	if (kvm_start_vcpus(vm) < 0)
 		return 1;
 	if (cfg.seccomp && seccomp_install() < 0) {
