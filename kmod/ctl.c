@@ -39,7 +39,7 @@ static long vmon_ctl_ioctl(struct file *file, unsigned int cmd,
 	case VMON_GET_VERSION:
 		return vmon_ctl_get_version(argp);
 	default:
-		return -ENOTTY;
+		return vmon_acct_ioctl(cmd, argp);
 	}
 }
 

@@ -20,6 +20,9 @@ struct vmon_part {
 };
 
 static const struct vmon_part vmon_parts[] = {
+	{ "netlink family", vmon_genl_init, vmon_genl_exit },
+	{ "accounting", vmon_acct_init, vmon_acct_exit },
+	{ "test hook", vmon_testdev_init, vmon_testdev_exit },
 	{ "control device", vmon_ctl_init, vmon_ctl_exit },
 };
 

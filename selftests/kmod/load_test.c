@@ -83,9 +83,18 @@ TEST(load_unload_cycles_leak_nothing)
 	modfd = open(path, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, modfd) TH_LOG("%s: %s", path, strerror(errno));
 
-	/* One warm-up cycle so that first-use allocations do not count. */
-	ASSERT_EQ(0, load(modfd));
-	ASSERT_EQ(0, unload());
+	/*
+	 * Warm-up cycles so that first-use allocations do not count. One is
+	 * not enough: measured with the accounting parts in, MemAvailable
+	 * fell 4.6 MiB over the first 10 cycles and 1.0 MiB over the next 100
+	 * (slab flat). Likely cause, not proven: each load takes a fresh range
+	 * of the module area until lazy vmap purging recycles ranges, and the
+	 * kernel page tables for those ranges are never freed.
+	 */
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, load(modfd));
+		ASSERT_EQ(0, unload());
+	}
 	settle();
 	slab0 = meminfo_kib("SUnreclaim");
 	free0 = meminfo_kib("MemAvailable");

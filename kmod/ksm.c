@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KSM hints and the dedup estimator.
+ *
+ * Guest RAM is what the VM's memory slots map: ranges of the VMM's address
+ * space (kvm->mm). VMON_VM_KSM_ADVISE marks the mappings that back them as
+ * mergeable or not with ksm_madvise() under the owner's mmap lock, as
+ * madvise() would, except that the module cannot split a mapping (split_vma
+ * is not exported): a mapping partly inside the range is advised whole.
+ *
+ * The estimator samples guest pages evenly (one random page in each of N
+ * equal strides), never faults anything in (FOLL_NOFAULT: a page that is
+ * not resident, never touched or swapped out, counts as zero, which is what
+ * a never touched page is to the guest), hashes the non-zero ones
+ * with xxh64 and counts repeated hashes. It runs one at a time, at most once
+ * a second per VM, and drops the mmap lock every few pages.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/highmem.h>
+#include <linux/kvm_host.h>
+#include <linux/ksm.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/random.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/xxhash.h>
+
+#include "acct.h"
+#include "vmon_core.h"
+
+static DEFINE_MUTEX(vmon_est_mutex);
+
+struct vmon_range {
+	unsigned long hva;
+	unsigned long npages;
+};
+
+/*
+ * The user memory slots of address space 0. Returns the number of ranges
+ * in *out (kvfree it), or -errno.
+ */
+static int vmon_guest_ranges(struct kvm *kvm, struct vmon_range **out)
+{
+	struct kvm_memory_slot *slot;
+	struct kvm_memslots *slots;
+	struct vmon_range *r;
+	int idx, bkt, n = 0, i = 0;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	slots = kvm_memslots(kvm);
+	kvm_for_each_memslot(slot, bkt, slots)
+		if (slot->id < KVM_USER_MEM_SLOTS)
+			n++;
+	r = kvmalloc_array(max(n, 1), sizeof(*r), GFP_KERNEL);
+	if (!r) {
+		srcu_read_unlock(&kvm->srcu, idx);
+		return -ENOMEM;
+	}
+	kvm_for_each_memslot(slot, bkt, slots) {
+		if (slot->id >= KVM_USER_MEM_SLOTS || i >= n)
+			continue;
+		r[i].hva = slot->userspace_addr;
+		r[i].npages = slot->npages;
+		i++;
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	*out = r;
+	return i;
+}
+
+u64 vmon_vm_guest_pages(struct vmon_vm *vm)
+{
+	struct kvm_memory_slot *slot;
+	struct kvm_memslots *slots;
+	int idx, bkt;
+	u64 pages = 0;
+
+	lockdep_assert_held(&vm->lock);
+	idx = srcu_read_lock(&vm->kvm->srcu);
+	slots = kvm_memslots(vm->kvm);
+	kvm_for_each_memslot(slot, bkt, slots)
+		if (slot->id < KVM_USER_MEM_SLOTS)
+			pages += slot->npages;
+	srcu_read_unlock(&vm->kvm->srcu, idx);
+	return pages;
+}
+
+void vmon_ksm_figures(struct vmon_vm *vm, u64 *merging, u64 *rmap_items)
+{
+	struct mm_struct *mm;
+
+	lockdep_assert_held(&vm->lock);
+	/* kvm holds mmgrab() on its mm: the struct outlives the VMM. */
+	mm = vm->kvm->mm;
+	*merging = READ_ONCE(mm->ksm_merging_pages);
+	*rmap_items = READ_ONCE(mm->ksm_rmap_items);
+}
+
+/* The VM's kvm, referenced, or NULL once it is released. */
+static struct kvm *vmon_vm_kvm(struct vmon_vm *vm)
+{
+	struct kvm *kvm;
+
+	mutex_lock(&vm->lock);
+	kvm = vm->kvm;
+	if (kvm)
+		kvm_get_kvm(kvm);
+	mutex_unlock(&vm->lock);
+	return kvm;
+}
+
+static int vmon_advise_range(struct mm_struct *mm, unsigned long start,
+			     unsigned long end, int advice, u32 *count)
+{
+	struct vm_area_struct *vma;
+	unsigned long addr = start, flags;
+	int ret;
+
+	while (addr < end) {
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start >= end)
+			break;
+		flags = vma->vm_flags;
+		ret = ksm_madvise(vma, vma->vm_start, vma->vm_end, advice,
+				  &flags);
+		if (ret)
+			return ret;
+		if (flags != vma->vm_flags) {
+			vma->vm_flags = flags;
+			(*count)++;
+		}
+		addr = vma->vm_end;
+	}
+	return 0;
+}
+
+long vmon_ksm_advise(struct vmon_ksm_advise *arg)
+{
+	struct vmon_range *r = NULL;
+	struct mm_struct *mm;
+	struct vmon_vm *vm;
+	struct kvm *kvm;
+	u64 end = arg->start + arg->len;
+	int advice, n, i;
+	long ret;
+
+	if (arg->pad || arg->vmas)
+		return -EINVAL;
+	if (arg->advice == VMON_KSM_MERGEABLE)
+		advice = MADV_MERGEABLE;
+	else if (arg->advice == VMON_KSM_UNMERGEABLE)
+		advice = MADV_UNMERGEABLE;
+	else
+		return -EINVAL;
+	if (!PAGE_ALIGNED(arg->start) || !PAGE_ALIGNED(arg->len) ||
+	    end < arg->start || (arg->start && !arg->len))
+		return -EINVAL;
+
+	vm = vmon_vm_get_by_id(arg->id);
+	if (!vm)
+		return -ENOENT;
+	ret = -ENOENT;
+	kvm = vmon_vm_kvm(vm);
+	if (!kvm)
+		goto out_vm;
+	n = vmon_guest_ranges(kvm, &r);
+	ret = n;
+	if (n < 0)
+		goto out_kvm;
+
+	/* An explicit range must lie inside one memory slot. */
+	if (arg->len) {
+		ret = -EINVAL;
+		for (i = 0; i < n; i++) {
+			u64 s = r[i].hva, e = s + ((u64)r[i].npages << PAGE_SHIFT);
+
+			if (arg->start >= s && end <= e) {
+				r[0].hva = arg->start;
+				r[0].npages = arg->len >> PAGE_SHIFT;
+				n = 1;
+				ret = 0;
+				break;
+			}
+		}
+		if (ret)
+			goto out_ranges;
+	}
+
+	ret = -ESRCH;
+	mm = kvm->mm;
+	if (!mmget_not_zero(mm))
+		goto out_ranges;
+	ret = mmap_write_lock_killable(mm);
+	if (ret)
+		goto out_mm;
+	for (i = 0; i < n && !ret; i++)
+		ret = vmon_advise_range(mm, r[i].hva,
+					r[i].hva + (r[i].npages << PAGE_SHIFT),
+					advice, &arg->vmas);
+	mmap_write_unlock(mm);
+out_mm:
+	mmput(mm);
+out_ranges:
+	kvfree(r);
+out_kvm:
+	kvm_put_kvm(kvm);
+out_vm:
+	vmon_vm_put(vm);
+	return ret;
+}
+
+static int vmon_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Look at one page: 1 if zero or never touched, else 0 with its hash. */
+static int vmon_sample_page(struct mm_struct *mm, unsigned long hva, u64 *hash)
+{
+	struct page *page;
+	void *p;
+	int zero;
+
+	/* No fault: nothing is allocated, read from swap or page cache. */
+	if (get_user_pages_remote(mm, hva, 1, FOLL_NOFAULT | FOLL_DUMP, &page,
+				  NULL, NULL) != 1)
+		return 1;
+	p = kmap_local_page(page);
+	zero = !memchr_inv(p, 0, PAGE_SIZE);
+	if (!zero)
+		*hash = xxh64(p, PAGE_SIZE, 0);
+	kunmap_local(p);
+	put_page(page);
+	return zero;
+}
+
+int vmon_ksm_estimate(struct vmon_vm *vm, u32 want)
+{
+	struct vmon_range *r = NULL;
+	struct vmon_estimate est = { 0 };
+	struct mm_struct *mm;
+	struct kvm *kvm;
+	u64 total = 0, start, stride, pg, base = 0;
+	u64 *hashes = NULL;
+	u32 nhash = 0, i, run;
+	int n, ri = 0, ret;
+
+	kvm = vmon_vm_kvm(vm);
+	if (!kvm)
+		return -ENOENT;
+	ret = -EINTR;
+	if (mutex_lock_killable(&vmon_est_mutex))
+		goto out_kvm;
+	ret = -EBUSY;
+	mutex_lock(&vm->lock);
+	if (vm->est.when && ktime_get_ns() - vm->est.when < NSEC_PER_SEC) {
+		mutex_unlock(&vm->lock);
+		goto out_unlock;
+	}
+	mutex_unlock(&vm->lock);
+
+	n = vmon_guest_ranges(kvm, &r);
+	ret = n;
+	if (n < 0)
+		goto out_unlock;
+	for (i = 0; i < n; i++)
+		total += r[i].npages;
+	ret = -ENODATA;
+	if (!total)
+		goto out_ranges;
+	est.pages = min_t(u64, want, total);
+	est.guest_pages = total;
+	ret = -ENOMEM;
+	hashes = kvmalloc_array(est.pages, sizeof(*hashes), GFP_KERNEL);
+	if (!hashes)
+		goto out_ranges;
+
+	ret = -ESRCH;
+	mm = kvm->mm;
+	if (!mmget_not_zero(mm))
+		goto out_ranges;
+	start = ktime_get_ns();
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		goto out_mm;
+	stride = div_u64(total, est.pages);
+	for (i = 0; i < est.pages; i++) {
+		pg = div_u64((u64)i * total, est.pages) +
+		     get_random_u32_below(min_t(u64, stride, U32_MAX));
+		while (pg >= base + r[ri].npages) {
+			base += r[ri].npages;
+			ri++;
+		}
+		if (vmon_sample_page(mm, r[ri].hva + ((pg - base) << PAGE_SHIFT),
+				     &hashes[nhash]))
+			est.zero++;
+		else
+			nhash++;
+		if ((i & 63) == 63) {
+			mmap_read_unlock(mm);
+			cond_resched();
+			ret = -EINTR;
+			if (fatal_signal_pending(current))
+				goto out_mm;
+			ret = mmap_read_lock_killable(mm);
+			if (ret)
+				goto out_mm;
+		}
+	}
+	mmap_read_unlock(mm);
+
+	sort(hashes, nhash, sizeof(*hashes), vmon_cmp_u64, NULL);
+	for (i = 0; i < nhash; i += run) {
+		for (run = 1; i + run < nhash && hashes[i + run] == hashes[i];)
+			run++;
+		est.dup += run - 1;
+	}
+	est.pct = div_u64((u64)(est.zero + est.dup) * 10000, est.pages);
+	est.when = ktime_get_ns();
+	est.cost_ns = est.when - start;
+	mutex_lock(&vm->lock);
+	vm->est = est;
+	mutex_unlock(&vm->lock);
+	ret = 0;
+out_mm:
+	mmput(mm);
+out_ranges:
+	kvfree(hashes);
+	kvfree(r);
+out_unlock:
+	mutex_unlock(&vmon_est_mutex);
+out_kvm:
+	kvm_put_kvm(kvm);
+	return ret;
+}

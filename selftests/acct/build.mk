@@ -1,0 +1,23 @@
+# Kselftests of the per-VM accounting, run inside the test VM (nested KVM).
+# (This file is read before supervisor/netlink/build.mk: name the library
+# literally in prerequisites; NL_* are only used in recipes and flags.)
+ACCT_TEST_OBJS := $(B)/selftests/acct/acct_test.o $(B)/selftests/acct/guest.o
+
+$(ACCT_TEST_OBJS): TEST_CFLAGS += $(NL_CFLAGS)
+
+$(B)/selftests/acct/acct_test: $(ACCT_TEST_OBJS) $(TEST_LIB_OBJS) $(B)/libvmon-nl.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LDLIBS) -lpthread -lm
+
+VM_TESTS += $(B)/selftests/acct/acct_test
+
+# A registered spinning guest, for trying vmon top/stats by hand.
+$(B)/selftests/acct/kvm_spin: $(B)/selftests/acct/kvm_spin.o $(B)/selftests/acct/guest.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+
+userspace: $(B)/selftests/acct/kvm_spin
+
+# Host unit test of vmon top/stats argument handling.
+$(B)/selftests/acct/cli_acct_test: $(B)/selftests/acct/cli_acct_test.o $(TEST_LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+UNIT_TESTS += $(B)/selftests/acct/cli_acct_test
