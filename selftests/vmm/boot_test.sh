@@ -23,7 +23,7 @@ guest=$top/build/vmm-guest
 kernel=$guest/vmlinuz
 work=$(mktemp -d /tmp/vmm-test.XXXXXX)
 n=0 failed=0 vmm_pid=
-echo "1..21"
+echo "1..22"
 
 ok() { # ok COND NAME [DIAG]
 	n=$((n + 1))
@@ -78,6 +78,7 @@ keep() { [ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/vmm" && cp "$work"/*.
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe tun
 modprobe vhost_net 2>/dev/null
+modprobe vmon 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$vmm" ] || [ ! -f "$kernel" ]; then
 	echo "Bail out! need /dev/kvm, $vmm and $kernel"
 	exit 1
@@ -231,8 +232,15 @@ if [ -c /dev/vhost-net ]; then
 		grep -q "CHECK $c ok" "$con"
 		ok $? "b.vhost_net_$c" "$(grep "CHECK $c" "$con" | head -1)"
 	done
-	call '{"cmd":"status"}' | grep -q '"backend":"vhost"'
+	st=$(call '{"cmd":"status"}')
+	echo "$st" | grep -q '"backend":"vhost"'
 	ok $? b.status_shows_vhost
+	if [ -c /dev/vmon ]; then
+		echo "$st" | grep -q '"vmon_id":[1-9]' && grep -q "accounting: registered" "$work/b.err"
+		ok $? b.registered_with_vmon "$(grep accounting "$work/b.err")"
+	else
+		skip b.registered_with_vmon "no /dev/vmon"
+	fi
 	call '{"cmd":"reset"}' >/dev/null
 	wait_for "$con" SECOND-BOOT 180
 	ok $? b.reset_reboots_in_place
@@ -242,7 +250,8 @@ if [ -c /dev/vhost-net ]; then
 	ok $? b.panic_reported_as_crash "exit $rc"
 	[ $failed = 0 ] || { diag "$work/b.err"; diag "$con"; keep; }
 else
-	for t in vhost_net_ping vhost_net_transfer status_shows_vhost reset_reboots_in_place \
+	for t in vhost_net_ping vhost_net_transfer status_shows_vhost registered_with_vmon \
+		reset_reboots_in_place \
 		panic_reported_as_crash; do
 		skip "b.$t" "no /dev/vhost-net"
 	done

@@ -169,6 +169,19 @@ TEST(queue_outside_ram_breaks_the_device_not_the_vmm)
 	EXPECT_EQ(1, rd(d, 0x1c, 2));
 	wr(d, 0x20, 8, 0x5000);
 	EXPECT_EQ(0x1000, rd(d, 0x20, 8));
+	/* Device configuration is read-only unless the device says otherwise. */
+	static uint8_t cfgspace[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	d->config = cfgspace;
+	d->config_len = 8;
+	wr(d, VPCI_DEVICE, 4, 0xffffffff);
+	EXPECT_EQ(0x04030201, rd(d, VPCI_DEVICE, 4));
+	d->config_wr_start = 4;
+	d->config_wr_end = 8;
+	wr(d, VPCI_DEVICE + 4, 4, 0xaabbccdd);
+	EXPECT_EQ(0xaabbccdd, rd(d, VPCI_DEVICE + 4, 4));
+	wr(d, VPCI_DEVICE + 2, 4, 0);
+	EXPECT_EQ(0x04030201, rd(d, VPCI_DEVICE, 4));
+	EXPECT_EQ(0, rd(d, VPCI_DEVICE + 6, 4)); /* straddles the end */
 	/* Out-of-range selectors and offsets read as zero, never crash. */
 	wr(d, 0x16, 2, 999);
 	EXPECT_EQ(0, rd(d, 0x18, 2));

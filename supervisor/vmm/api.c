@@ -64,6 +64,7 @@ static void add_status(struct vm *vm, struct json_object *r)
 	json_object_object_add(r, "state", json_object_new_string(state_name(vm)));
 	json_object_object_add(r, "pid", json_object_new_int(getpid()));
 	json_object_object_add(r, "memory_mib", u64(vm->ram_size >> 20));
+	json_object_object_add(r, "vmon_id", u64(accounting_id()));
 	for (int i = 0; i < vm->ncpus; i++) {
 		struct json_object *c = json_object_new_object();
 

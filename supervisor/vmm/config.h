@@ -38,7 +38,7 @@ struct net_config {
 };
 
 struct vmm_config {
-	const char *kernel, *initrd, *append, *console, *api;
+	const char *kernel, *initrd, *append, *console, *api, *name;
 	int cpus;
 	unsigned long memory_mib;
 	bool merge, hugepages, seccomp, rng, balloon;
@@ -64,6 +64,12 @@ void devices_stop(struct vm *vm);
 int api_init(struct vm *vm, const char *path);
 void api_exit(void);
 int api_call(const char *path, const char *request);
+
+/* accounting.c: /dev/vmon registration, when the module is there. */
+int accounting_register(struct vm *vm, const char *name);
+int accounting_attach(int dev_fd, const char *what);
+void accounting_unregister(void);
+uint32_t accounting_id(void);
 
 /* seccomp.c */
 int seccomp_install(void);

@@ -19,6 +19,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <linux/vmon.h>
+
 #include "vmm.h"
 #include "boot.h"
 #include "config.h"
@@ -52,6 +54,7 @@ static void usage(FILE *f)
 	      "      --rng              a virtio-rng device fed from /dev/urandom\n"
 	      "      --balloon          a virtio-balloon device\n"
 	      "      --api PATH         serve the JSON control API on this unix socket\n"
+	      "      --name NAME        the VM's name for vmon accounting (default vmm-PID)\n"
 	      "      --restore DIR      resume the VM saved in DIR by the snapshot command;\n"
 	      "                         its saved options apply, later ones add to them\n"
 	      "      --no-merge         do not mark guest RAM MADV_MERGEABLE (KSM)\n"
@@ -213,7 +216,8 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		OPT_NO_MERGE,
 		OPT_HUGE,
 		OPT_NO_SECCOMP,
-		OPT_USER
+		OPT_USER,
+		OPT_NAME
 	};
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
@@ -231,6 +235,7 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		{ "hugepages", no_argument, NULL, OPT_HUGE },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "name", required_argument, NULL, OPT_NAME },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -292,6 +297,11 @@ static int vmm_main(int argc, char **argv, const char *restore)
 			break;
 		case OPT_API:
 			cfg.api = optarg;
+			break;
+		case OPT_NAME:
+			if (!*optarg || strlen(optarg) >= VMON_VM_NAME_MAX)
+				return usage_error("--name: '%s' must be 1 to 63 bytes", optarg);
+			cfg.name = optarg;
 			break;
 		case OPT_NO_MERGE:
 			cfg.merge = false;
@@ -363,6 +373,8 @@ static int vmm_main(int argc, char **argv, const char *restore)
 	if (kvm_create(vm) < 0 || mem_alloc(vm, (uint64_t)cfg.memory_mib << 20) < 0 ||
 	    kvm_create_vcpus(vm) < 0)
 		return 1;
+	/* Optional: without /dev/vmon the VM just runs unaccounted. */
+	accounting_register(vm, cfg.name);
 	if (serial_init(vm, in_fd, out_fd) < 0 || i8042_init(vm) < 0 || rtc_init(vm) < 0 ||
 	    pci_init(vm) < 0)
 		return 1;
@@ -400,6 +412,7 @@ static int vmm_main(int argc, char **argv, const char *restore)
 	pthread_mutex_unlock(&vm->lock);
 	kvm_join_vcpus(vm);
 	devices_stop(vm);
+	accounting_unregister();
 	if (tio_saved)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 	if (cfg.api)

@@ -99,6 +99,8 @@ struct virtio_dev {
 	struct virtq q[VIRTIO_MAX_QUEUES];
 	uint8_t *config;
 	uint32_t config_len;
+	/* The bytes of config the driver may write (balloon: actual); others are read-only. */
+	uint32_t config_wr_start, config_wr_end;
 	bool broken;
 	/* Kicks go straight to a kernel back end, not to the main loop. */
 	bool kernel_kicks;

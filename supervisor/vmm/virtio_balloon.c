@@ -6,6 +6,7 @@
  * read as zero when the guest touches them again.
  */
 #include <linux/virtio_balloon.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -144,6 +145,8 @@ struct virtio_dev *virtio_balloon_create(struct vm *vm)
 	b->dev.nq = 4;
 	b->dev.config = (uint8_t *)&b->cfg;
 	b->dev.config_len = sizeof(b->cfg);
+	b->dev.config_wr_start = offsetof(struct virtio_balloon_config, actual);
+	b->dev.config_wr_end = b->dev.config_wr_start + sizeof(b->cfg.actual);
 	b->dev.host_features =
 		1ULL << VIRTIO_BALLOON_F_STATS_VQ | 1ULL << VIRTIO_BALLOON_F_REPORTING;
 	if (virtio_pci_create(vm, &b->dev, 0x050000) < 0)

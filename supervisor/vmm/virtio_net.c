@@ -194,6 +194,8 @@ struct virtio_dev *virtio_net_create(struct vm *vm, const struct net_config *cfg
 			return NULL;
 		}
 		n->dev.kernel_kicks = true;
+		if (be == NET_VMON)
+			accounting_attach(n->vhost, "vmon-net");
 	}
 	n->dev.backend = net_backend_name(be);
 	memcpy(n->cfg.mac, cfg->mac, 6);

@@ -328,6 +328,10 @@ static void bar_access(void *opaque, uint64_t off, uint8_t *data, int size, bool
 		if (o + (uint32_t)size > d->config_len)
 			return;
 		if (is_write) {
+			if (o < d->config_wr_start || o + (uint32_t)size > d->config_wr_end) {
+				d->stats.errors++;
+				return;
+			}
 			memcpy(d->config + o, tmp, (size_t)size);
 			if (d->ops->config_written)
 				d->ops->config_written(d, o, size);
