@@ -36,12 +36,17 @@ int mem_alloc(struct vm *vm, uint64_t size)
 {
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 
+	/*
+	 * Hugepages are reserved at mmap time (no MAP_NORESERVE), so that a
+	 * shortage is an error now, not a SIGBUS when the guest touches RAM.
+	 */
 	if (vm->hugepages)
-		flags |= MAP_HUGETLB | MAP_HUGE_2MB;
+		flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB;
 	vm->ram = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (vm->ram == MAP_FAILED) {
 		vmm_log("cannot map %llu MiB of guest RAM%s: %s", (unsigned long long)(size >> 20),
-			vm->hugepages ? " in hugepages" : "", strerror(errno));
+			vm->hugepages ? " in 2 MiB hugepages (see /proc/sys/vm/nr_hugepages)" : "",
+			strerror(errno));
 		return -1;
 	}
 	vm->ram_size = size;
