@@ -17,6 +17,8 @@ struct vm;
  * reports.
  */
 int serial_init(struct vm *vm, int in_fd, int out_fd);
+/* Make @fd (a connected socket) the console's input and output. */
+void serial_attach(int fd);
 /* Copy the tail of the console output into @buf; returns its length. */
 size_t serial_tail(char *buf, size_t len);
 /* True once the guest printed a kernel panic. */

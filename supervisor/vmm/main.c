@@ -16,6 +16,9 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -32,6 +35,8 @@
 #define BASE_CMDLINE "console=ttyS0 reboot=k panic=1 i8042.nopnp i8042.noaux i8042.dumbkbd"
 
 static struct vm the_vm;
+static int console_listen = -1;
+static char console_path[108];
 static struct termios saved_tio;
 static bool tio_saved;
 
@@ -45,7 +50,8 @@ static void usage(FILE *f)
 	      "  -a, --append ARGS      more kernel command line (after: " BASE_CMDLINE ")\n"
 	      "  -c, --cpus N           vCPUs, 1-64 (default 1)\n"
 	      "  -m, --memory MIB       guest RAM in MiB (default 256)\n"
-	      "      --console WHERE    stdio (default), file:PATH, pty, none\n"
+	      "      --console WHERE    stdio (default), file:PATH, pty, unix:PATH (a socket\n"
+	      "                         whose latest client is the console), none\n"
 	      "      --disk PATH[,ro][,backend=uring|vmon-blk]\n"
 	      "                         a virtio-blk disk (raw file or block device;\n"
 	      "                         qcow2 images are detected); repeatable\n"
@@ -136,9 +142,40 @@ static int open_console(const char *spec, int *in_fd, int *out_fd)
 		*in_fd = *out_fd = fd;
 		return 0;
 	}
+	if (!strncmp(spec, "unix:", 5)) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		struct stat st;
+
+		if (strlen(spec + 5) >= sizeof(sa.sun_path) || !spec[5])
+			return -2;
+		strcpy(sa.sun_path, spec + 5);
+		strcpy(console_path, sa.sun_path);
+		if (lstat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(sa.sun_path);
+		console_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (console_listen < 0 ||
+		    bind(console_listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    listen(console_listen, 1) < 0) {
+			vmm_log("console socket '%s': %s", sa.sun_path, strerror(errno));
+			return -1;
+		}
+		chmod(sa.sun_path, 0600);
+		return 0;
+	}
 	if (!strcmp(spec, "none"))
 		return 0;
 	return -2;
+}
+
+/* A client connected to the console socket: it becomes the console. */
+static void on_console_client(void *opaque, uint32_t events)
+{
+	int fd = accept4(console_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	(void)opaque;
+	(void)events;
+	if (fd >= 0)
+		serial_attach(fd);
 }
 
 static void on_signal(void *opaque, uint32_t events)
@@ -365,8 +402,9 @@ static int vmm_main(int argc, char **argv, const char *restore)
 
 	ret = open_console(cfg.console, &in_fd, &out_fd);
 	if (ret == -2)
-		return usage_error("--console: '%s' is not stdio, file:PATH, pty or none",
-				   cfg.console);
+		return usage_error(
+			"--console: '%s' is not stdio, file:PATH, pty, unix:PATH or none",
+			cfg.console);
 	if (ret < 0)
 		return 1;
 
@@ -375,6 +413,8 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		return 1;
 	/* Optional: without /dev/vmon the VM just runs unaccounted. */
 	accounting_register(vm, cfg.name);
+	if (console_listen >= 0)
+		ev_add(vm, console_listen, EPOLLIN, on_console_client, NULL);
 	if (serial_init(vm, in_fd, out_fd) < 0 || i8042_init(vm) < 0 || rtc_init(vm) < 0 ||
 	    pci_init(vm) < 0)
 		return 1;
@@ -417,6 +457,8 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 	if (cfg.api)
 		api_exit();
+	if (console_listen >= 0)
+		unlink(console_path);
 
 	ret = vm->exit_reason;
 	if (serial_saw_panic()) {

@@ -44,6 +44,7 @@ static struct uart {
 	int head, count;
 	int irq_level;
 	bool in_paused;
+	bool sock_client; /* in_fd/out_fd are an accepted unix socket */
 	/* Console tail and panic detection. */
 	char tail[TAIL_LEN];
 	size_t tail_pos;
@@ -204,6 +205,10 @@ static void rx_event(void *opaque, uint32_t events)
 			return;
 		/* End of input: stop listening, the guest keeps running. */
 		ev_del(u.vm, u.in_fd);
+		if (u.in_fd == u.out_fd && u.sock_client) {
+			close(u.in_fd); /* a socket client went away */
+			u.out_fd = -1;
+		}
 		u.in_fd = -1;
 		return;
 	}
@@ -235,6 +240,20 @@ int serial_init(struct vm *vm, int in_fd, int out_fd)
 	if (in_fd >= 0 && ev_add(vm, in_fd, EPOLLIN, rx_event, NULL) < 0)
 		u.in_fd = -1;
 	return io_register_pio(COM1, 8, uart_io, NULL);
+}
+
+void serial_attach(int fd)
+{
+	if (u.sock_client && u.out_fd >= 0) { /* one client at a time: the newest */
+		if (u.in_fd >= 0)
+			ev_del(u.vm, u.in_fd);
+		close(u.out_fd);
+	}
+	u.sock_client = true;
+	u.in_fd = u.out_fd = fd;
+	u.in_paused = false;
+	if (ev_add(u.vm, fd, EPOLLIN, rx_event, NULL) < 0)
+		u.in_fd = -1;
 }
 
 size_t serial_tail(char *buf, size_t len)
