@@ -24,6 +24,8 @@ static const struct vmon_part vmon_parts[] = {
 	{ "accounting", vmon_acct_init, vmon_acct_exit },
 	{ "test hook", vmon_testdev_init, vmon_testdev_exit },
 	{ "control device", vmon_ctl_init, vmon_ctl_exit },
+	{ "net ring device", vmon_net_init, vmon_net_exit },
+	{ "blk ring device", vmon_blk_init, vmon_blk_exit },
 };
 
 static void vmon_exit_parts(size_t count)

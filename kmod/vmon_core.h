@@ -82,4 +82,10 @@ void vmon_stats_blk_io(struct vmon_dev *dev, enum vmon_blk_op op,
 void vmon_stats_throttle_start(struct vmon_dev *dev);
 void vmon_stats_throttled(struct vmon_dev *dev, u64 ns);
 
+int vmon_net_init(void);
+void vmon_net_exit(void);
+
+int vmon_blk_init(void);
+void vmon_blk_exit(void);
+
 #endif /* _VMON_CORE_H */

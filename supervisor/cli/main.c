@@ -9,10 +9,12 @@
 #include <vmon/cli.h>
 
 int vmon_cmd_version(int argc, char **argv);
+int vmon_cmd_img(int argc, char **argv);
 int vmon_cmd_top(int argc, char **argv);
 int vmon_cmd_stats(int argc, char **argv);
 
 const struct vmon_cmd vmon_cmds[] = {
+	{ "img", "qcow2 and raw disk images, qemu-img compatible", vmon_cmd_img },
 	{ "version", "show the vmon release and the module's ABI version", vmon_cmd_version },
 	{ "top", "live per-VM table: steal, CPU, IOPS, MB/s, pps, KSM, dedup", vmon_cmd_top },
 	{ "stats", "accounting figures of VMs (human, json, prometheus)", vmon_cmd_stats },

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/vmon-blk: a virtio-blk back end on the vmon vring engine, serving
+ * requests with asynchronous I/O on a raw file or a block device.
+ *
+ * The vhost ioctls (owner, features, memory table, rings) go to the engine;
+ * the back end, the configuration and the throttle have their own ioctls in
+ * uapi/linux/vmon.h. Every ring is a request queue, up to
+ * VMON_BLK_MAX_QUEUES, all served by the device's one worker.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/nospec.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/clock.h>
+#include <linux/slab.h>
+#include <linux/vhost.h>
+#include <linux/virtio_blk.h>
+
+#include "vmon_core.h"
+#include "blk.h"
+
+/* Requests a queue takes in one run before letting the others go. */
+#define VMON_BLK_WEIGHT		256
+
+#define VMON_BLK_FEATURES \
+	((VMON_VRING_FEATURES & ~(1ULL << VHOST_F_LOG_ALL)) | \
+	 (1ULL << VIRTIO_BLK_F_SEG_MAX) | \
+	 (1ULL << VIRTIO_BLK_F_BLK_SIZE) | \
+	 (1ULL << VIRTIO_BLK_F_FLUSH) | \
+	 (1ULL << VIRTIO_BLK_F_MQ) | \
+	 (1ULL << VIRTIO_BLK_F_DISCARD) | \
+	 (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) | \
+	 (1ULL << VIRTIO_BLK_F_RO))
+
+/* ---- accounting: the one call site per event ------------------------- */
+
+/**
+ * vmon_blk_account() - count one finished request
+ * @blk: the device
+ * @type: its VIRTIO_BLK_T_* type
+ * @status: the VIRTIO_BLK_S_* status it got
+ * @bytes: its data bytes
+ * @start_ns: when it was taken off the ring, by local_clock()
+ */
+void vmon_blk_account(struct vmon_blk *blk, u32 type, u8 status, u64 bytes,
+		      u64 start_ns)
+{
+	u64 now = local_clock(), lat = 0;
+	struct vmon_dev *acct;
+	int op = -1;
+
+	atomic64_inc(&blk->ops);
+	/* local_clock() may step back a little across CPUs */
+	if (now > start_ns)
+		lat = now - start_ns;
+	atomic64_add(lat, &blk->latency_ns);
+	if (status != VIRTIO_BLK_S_OK) {
+		atomic64_inc(&blk->errors);
+		return;
+	}
+	switch (type) {
+	case VIRTIO_BLK_T_IN:
+		atomic64_add(bytes, &blk->read_bytes);
+		op = VMON_BLK_READ;
+		break;
+	case VIRTIO_BLK_T_OUT:
+		atomic64_add(bytes, &blk->write_bytes);
+		op = VMON_BLK_WRITE;
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		op = VMON_BLK_FLUSH;
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		op = VMON_BLK_DISCARD;
+		break;
+	}
+	if (op < 0)
+		return;
+	rcu_read_lock();
+	acct = rcu_dereference(blk->acct);
+	if (acct)
+		vmon_stats_blk_io(acct, op, bytes, lat);
+	rcu_read_unlock();
+}
+
+/**
+ * vmon_blk_account_throttled() - count the wait of one throttled request
+ * @blk: the device
+ * @ns: how long it waited for tokens
+ */
+void vmon_blk_account_throttled(struct vmon_blk *blk, u64 ns)
+{
+	struct vmon_dev *acct;
+
+	atomic64_add(ns, &blk->throttled_ns);
+	rcu_read_lock();
+	acct = rcu_dereference(blk->acct);
+	if (acct)
+		vmon_stats_throttled(acct, ns);
+	rcu_read_unlock();
+}
+
+/**
+ * vmon_blk_account_throttle_start() - a queue starts holding requests back
+ * @blk: the device
+ */
+void vmon_blk_account_throttle_start(struct vmon_blk *blk)
+{
+	struct vmon_dev *acct;
+
+	rcu_read_lock();
+	acct = rcu_dereference(blk->acct);
+	if (acct)
+		vmon_stats_throttle_start(acct);
+	rcu_read_unlock();
+}
+
+/* ---- back end -------------------------------------------------------- */
+
+/*
+ * Detach the back end of @bvq and wait until its requests are posted;
+ * return the file for the caller to put.
+ */
+static struct file *vmon_blk_stop_vq(struct vmon_blk *blk,
+				     struct vmon_blk_vq *bvq)
+{
+	struct vmon_vq *vq = &bvq->vq;
+	struct file *file;
+
+	mutex_lock(&vq->mutex);
+	file = vq->private_data;
+	vq->private_data = NULL;
+	hrtimer_cancel(&bvq->timer);
+	vmon_blk_drop_held(bvq);
+	mutex_unlock(&vq->mutex);
+	/* the worker posts them and drops the count */
+	wait_event(blk->idle, !atomic_read(&bvq->inflight));
+	vmon_vdev_flush(&blk->dev);
+	return file;
+}
+
+static void vmon_blk_stop(struct vmon_blk *blk)
+{
+	struct file *file;
+	unsigned int i;
+
+	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++) {
+		file = vmon_blk_stop_vq(blk, &blk->vqs[i]);
+		if (file)
+			fput(file);
+	}
+}
+
+static struct file *vmon_blk_get_file(int fd)
+{
+	struct file *file = fget(fd);
+	umode_t mode;
+
+	if (!file)
+		return ERR_PTR(-EBADF);
+	mode = file_inode(file)->i_mode;
+	if (!S_ISREG(mode) && !S_ISBLK(mode)) {
+		fput(file);
+		return ERR_PTR(-EINVAL);
+	}
+	if (!(file->f_mode & FMODE_READ) || !file->f_op->read_iter) {
+		fput(file);
+		return ERR_PTR(-EBADF);
+	}
+	return file;
+}
+
+static long vmon_blk_set_backend(struct vmon_blk *blk, void __user *argp)
+{
+	struct vmon_blk_backend b;
+	struct vmon_blk_vq *bvq;
+	struct file *file = NULL, *old;
+	long ret;
+
+	if (copy_from_user(&b, argp, sizeof(b)))
+		return -EFAULT;
+	if (b.index >= VMON_BLK_MAX_QUEUES)
+		return -ENOBUFS;
+	bvq = &blk->vqs[array_index_nospec(b.index, VMON_BLK_MAX_QUEUES)];
+	if (b.fd != VHOST_FILE_UNBIND) {
+		file = vmon_blk_get_file(b.fd);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
+	}
+
+	old = vmon_blk_stop_vq(blk, bvq);
+	if (old)
+		fput(old);
+	if (!file)
+		return 0;
+
+	mutex_lock(&bvq->vq.mutex);
+	ret = vmon_vq_start(&bvq->vq);
+	if (ret) {
+		mutex_unlock(&bvq->vq.mutex);
+		fput(file);
+		return ret;
+	}
+	bvq->capacity = i_size_read(file->f_mapping->host) >> SECTOR_SHIFT;
+	bvq->writable = (file->f_mode & FMODE_WRITE) && file->f_op->write_iter;
+	bvq->is_bdev = S_ISBLK(file_inode(file)->i_mode);
+	bvq->vq.private_data = file;
+	vmon_work_queue(&blk->dev, &bvq->vq.poll.work);
+	mutex_unlock(&bvq->vq.mutex);
+	return 0;
+}
+
+/* ---- configuration --------------------------------------------------- */
+
+static int vmon_blk_check_config(struct vmon_blk_config *c)
+{
+	if (c->flags & ~VMON_BLK_CFG_RO || c->write_zeroes_may_unmap > 1 ||
+	    memchr_inv(c->reserved, 0, sizeof(c->reserved)) || c->reserved2)
+		return -EINVAL;
+	if (!c->blk_size)
+		c->blk_size = SECTOR_SIZE;
+	if (!is_power_of_2(c->blk_size) || c->blk_size < SECTOR_SIZE ||
+	    c->blk_size > PAGE_SIZE)
+		return -EINVAL;
+	if (!c->seg_max)
+		c->seg_max = 126;
+	if (c->seg_max > UIO_MAXIOV - 2)
+		return -EINVAL;
+	if (!c->num_queues)
+		c->num_queues = 1;
+	if (c->num_queues > VMON_BLK_MAX_QUEUES)
+		return -EINVAL;
+	if (!c->max_discard_seg)
+		c->max_discard_seg = 1;
+	if (!c->max_write_zeroes_seg)
+		c->max_write_zeroes_seg = 1;
+	if (c->max_discard_seg > UIO_MAXIOV ||
+	    c->max_write_zeroes_seg > UIO_MAXIOV)
+		return -EINVAL;
+	return 0;
+}
+
+/* Set the configuration; @blk's device mutex is held. */
+static void vmon_blk_apply_config(struct vmon_blk *blk,
+				  const struct vmon_blk_config *c)
+{
+	unsigned int i;
+
+	blk->cfg = *c;
+	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++) {
+		mutex_lock(&blk->vqs[i].vq.mutex);
+		blk->vqs[i].cfg = *c;
+		mutex_unlock(&blk->vqs[i].vq.mutex);
+	}
+}
+
+static long vmon_blk_set_config(struct vmon_blk *blk, void __user *argp)
+{
+	struct vmon_blk_config c;
+	int ret;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	ret = vmon_blk_check_config(&c);
+	if (ret)
+		return ret;
+	vmon_blk_apply_config(blk, &c);
+	return 0;
+}
+
+static long vmon_blk_get_config(struct vmon_blk *blk, void __user *argp)
+{
+	struct vmon_blk_config c = blk->cfg;
+
+	if (!c.capacity) {
+		mutex_lock(&blk->vqs[0].vq.mutex);
+		c.capacity = blk->vqs[0].capacity;
+		mutex_unlock(&blk->vqs[0].vq.mutex);
+	}
+	return copy_to_user(argp, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+static long vmon_blk_set_throttle(struct vmon_blk *blk, void __user *argp)
+{
+	struct vmon_blk_throttle t;
+	unsigned int i;
+
+	if (copy_from_user(&t, argp, sizeof(t)))
+		return -EFAULT;
+	vmon_blk_throttle_set(&blk->tb, &t);
+	/* a held request tries the new buckets now, not at its old timer */
+	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++)
+		vmon_work_queue(&blk->dev, &blk->vqs[i].vq.poll.work);
+	return 0;
+}
+
+static long vmon_blk_get_stats(struct vmon_blk *blk, void __user *argp)
+{
+	struct vmon_blk_stats s = {
+		.ops = atomic64_read(&blk->ops),
+		.read_bytes = atomic64_read(&blk->read_bytes),
+		.write_bytes = atomic64_read(&blk->write_bytes),
+		.errors = atomic64_read(&blk->errors),
+		.throttled_ns = atomic64_read(&blk->throttled_ns),
+		.latency_ns = atomic64_read(&blk->latency_ns),
+	};
+	unsigned int i;
+
+	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++)
+		s.inflight += atomic_read(&blk->vqs[i].inflight);
+	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+/* ---- file operations ------------------------------------------------- */
+
+static int vmon_blk_open(struct inode *inode, struct file *file)
+{
+	struct vmon_blk_config c = {};
+	struct vmon_blk *blk;
+	unsigned int i;
+
+	blk = kvzalloc(sizeof(*blk), GFP_KERNEL_ACCOUNT);
+	if (!blk)
+		return -ENOMEM;
+	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++) {
+		struct vmon_blk_vq *bvq = &blk->vqs[i];
+
+		bvq->vq.handle_kick = vmon_blk_kick;
+		bvq->blk = blk;
+		vmon_work_init(&bvq->done_work, vmon_blk_done_work);
+		init_llist_head(&bvq->done);
+		atomic_set(&bvq->inflight, 0);
+		hrtimer_init(&bvq->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+		bvq->timer.function = vmon_blk_timer_fn;
+		blk->vqp[i] = &bvq->vq;
+	}
+	vmon_vdev_init(&blk->dev, blk->vqp, VMON_BLK_MAX_QUEUES,
+		       VMON_BLK_WEIGHT, INT_MAX);
+	init_waitqueue_head(&blk->idle);
+	vmon_blk_throttle_init(&blk->tb);
+	vmon_blk_check_config(&c);
+	vmon_blk_apply_config(blk, &c);
+	file->private_data = blk;
+	return 0;
+}
+
+static int vmon_blk_release(struct inode *inode, struct file *file)
+{
+	struct vmon_blk *blk = file->private_data;
+	unsigned int i;
+
+	vmon_blk_stop(blk);
+	mutex_lock(&blk->dev.mutex);
+	vmon_vdev_cleanup(&blk->dev);
+	mutex_unlock(&blk->dev.mutex);
+	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++)
+		vmon_blk_free_cache(&blk->vqs[i]);
+	vmon_dev_set_vm(&blk->acct, VMON_DEV_BLK, VMON_BLK_NAME, 0);
+	kvfree(blk);
+	return 0;
+}
+
+static long vmon_blk_ioctl(struct file *file, unsigned int ioctl,
+			   unsigned long arg)
+{
+	struct vmon_blk *blk = file->private_data;
+	void __user *argp = (void __user *)arg;
+	u64 __user *featurep = argp;
+	u64 features;
+	long ret;
+
+	switch (ioctl) {
+	case VHOST_GET_FEATURES:
+		features = VMON_BLK_FEATURES;
+		return copy_to_user(featurep, &features, sizeof(features)) ?
+		       -EFAULT : 0;
+	case VHOST_GET_BACKEND_FEATURES:
+		features = 0;
+		return copy_to_user(featurep, &features, sizeof(features)) ?
+		       -EFAULT : 0;
+	case VHOST_SET_BACKEND_FEATURES:
+		if (copy_from_user(&features, featurep, sizeof(features)))
+			return -EFAULT;
+		return features ? -EOPNOTSUPP : 0;
+	case VMON_BLK_GET_STATS:
+		return vmon_blk_get_stats(blk, argp);
+	}
+
+	mutex_lock(&blk->dev.mutex);
+	switch (ioctl) {
+	case VMON_BLK_SET_CONFIG:
+		ret = vmon_blk_set_config(blk, argp);
+		goto out;
+	case VMON_BLK_GET_CONFIG:
+		ret = vmon_blk_get_config(blk, argp);
+		goto out;
+	case VMON_DEV_SET_VM:
+		ret = vmon_dev_set_vm_ioctl(&blk->acct, VMON_DEV_BLK,
+					    VMON_BLK_NAME, argp);
+		goto out;
+	case VMON_BLK_SET_THROTTLE:
+		/* under the mutex: the worker cannot go away meanwhile */
+		ret = vmon_blk_set_throttle(blk, argp);
+		goto out;
+	case VHOST_SET_OWNER:
+		break;
+	default:
+		ret = vmon_vdev_check_owner(&blk->dev);
+		if (ret)
+			goto out;
+	}
+	switch (ioctl) {
+	case VHOST_SET_FEATURES:
+		if (copy_from_user(&features, featurep, sizeof(features)))
+			ret = -EFAULT;
+		else if (features & ~VMON_BLK_FEATURES)
+			ret = -EOPNOTSUPP;
+		else
+			ret = vmon_vdev_set_features(&blk->dev, features);
+		break;
+	case VMON_BLK_SET_BACKEND:
+		ret = vmon_blk_set_backend(blk, argp);
+		break;
+	case VHOST_RESET_OWNER:
+		vmon_blk_stop(blk);
+		vmon_vdev_reset_owner(&blk->dev);
+		ret = 0;
+		break;
+	default:
+		ret = vmon_vdev_ioctl(&blk->dev, ioctl, argp);
+		if (ret == -ENOIOCTLCMD)
+			ret = -ENOTTY;
+		break;
+	}
+out:
+	mutex_unlock(&blk->dev.mutex);
+	return ret;
+}
+
+static const struct file_operations vmon_blk_fops = {
+	.owner = THIS_MODULE,
+	.open = vmon_blk_open,
+	.release = vmon_blk_release,
+	.unlocked_ioctl = vmon_blk_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice vmon_blk_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = VMON_BLK_NAME,
+	.fops = &vmon_blk_fops,
+	.mode = 0600,
+};
+
+int vmon_blk_init(void)
+{
+	int ret;
+
+	ret = vmon_blk_io_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&vmon_blk_misc);
+	if (ret)
+		vmon_blk_io_exit();
+	return ret;
+}
+
+void vmon_blk_exit(void)
+{
+	misc_deregister(&vmon_blk_misc);
+	vmon_blk_io_exit();
+}

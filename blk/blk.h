@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * /dev/vmon-blk internals: the device, its queues and requests.
+ *
+ * Life of a request: the ring's kick runs vmon_blk_handle() on the device's
+ * worker (owner mm, ring mutex held). It takes the chain off the avail ring,
+ * checks it, asks the token buckets, and submits it: reads and writes as
+ * kiocbs on the back-end file (-EIOCBQUEUED or done at once), flush,
+ * discard and write-zeroes on the system workqueue. Whoever finishes the
+ * I/O calls vmon_blk_req_done(), which puts the request on the queue's
+ * lock-free done list and queues the queue's done work; that work, back on
+ * the worker, writes the status byte and the used entry. So the rings are
+ * only ever touched from the worker, in the owner's mm.
+ */
+#ifndef _VMON_BLK_H
+#define _VMON_BLK_H
+
+#include <linux/blkdev.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/vmon.h>
+
+#include "../vhost/vring.h"
+
+struct vmon_blk;
+
+/* One token bucket; see struct vmon_blk_bucket. */
+struct vmon_blk_tb {
+	u64 rate;		/* tokens per second, 0 = unlimited */
+	u64 size;		/* most tokens held */
+	s64 tokens;		/* may go negative: a debt */
+	u64 last_ns;		/* refilled up to this time */
+};
+
+struct vmon_blk_throttle_state {
+	spinlock_t lock;	/* the buckets */
+	struct vmon_blk_tb ops;
+	struct vmon_blk_tb bytes;
+	bool on;
+};
+
+/* One request in flight. */
+struct vmon_blk_req {
+	struct llist_node node;		/* on the queue's done list */
+	struct kiocb iocb;
+	struct work_struct work;	/* flush, discard, write-zeroes */
+	struct vmon_blk_vq *bvq;
+	struct file *file;
+	struct iov_iter iter;
+	u8 __user *status;
+	u64 start_ns;			/* taken off the ring */
+	u64 sector;
+	u64 len;			/* data bytes */
+	u32 type;
+	u32 nseg;			/* discard / write-zeroes ranges */
+	void *ranges;			/* copied discard / write-zeroes ranges */
+	long ret;			/* result of the I/O */
+	u16 head;
+	unsigned int niov;
+	unsigned int cap;		/* room in @iov */
+	struct vmon_blk_req *next_free;	/* in the queue's cache */
+	struct iovec iov[];
+};
+
+/* Requests with at most this many iovecs are recycled, not freed. */
+#define VMON_BLK_CACHED_IOV	4
+
+struct vmon_blk_vq {
+	struct vmon_vq vq;
+	struct vmon_blk *blk;
+	struct vmon_work done_work;	/* runs vmon_blk_handle() on completion */
+	struct llist_head done;		/* finished requests to post */
+	atomic_t inflight;		/* submitted, not yet posted */
+	u64 capacity;			/* sectors, of this ring's back end */
+	bool writable;			/* back end opened for writing */
+	bool is_bdev;
+	struct vmon_blk_config cfg;	/* the device's, copied under the mutex */
+	struct vmon_blk_req *held;	/* waiting for tokens */
+	struct vmon_blk_req *cache;	/* free requests, under the mutex */
+	unsigned int ncache;
+	u64 held_since;
+	struct hrtimer timer;		/* wakes the held request */
+};
+
+struct vmon_blk {
+	struct vmon_vdev dev;
+	struct vmon_blk_vq vqs[VMON_BLK_MAX_QUEUES];
+	struct vmon_vq *vqp[VMON_BLK_MAX_QUEUES];
+	struct vmon_blk_config cfg;	/* under dev.mutex; copied per use */
+	struct vmon_blk_throttle_state tb;
+	wait_queue_head_t idle;		/* a queue's inflight reached 0 */
+	struct vmon_dev __rcu *acct;	/* per-VM accounting, VMON_DEV_SET_VM */
+	/* counters, see vmon_blk_account() */
+	atomic64_t ops, read_bytes, write_bytes, errors, throttled_ns;
+	atomic64_t latency_ns;
+};
+
+/* io.c */
+int vmon_blk_io_init(void);
+void vmon_blk_io_exit(void);
+enum hrtimer_restart vmon_blk_timer_fn(struct hrtimer *timer);
+void vmon_blk_handle(struct vmon_blk_vq *bvq);
+void vmon_blk_kick(struct vmon_work *work);
+void vmon_blk_done_work(struct vmon_work *work);
+void vmon_blk_drop_held(struct vmon_blk_vq *bvq);
+void vmon_blk_free_cache(struct vmon_blk_vq *bvq);
+
+/* throttle.c */
+void vmon_blk_throttle_init(struct vmon_blk_throttle_state *tb);
+void vmon_blk_throttle_set(struct vmon_blk_throttle_state *tb,
+			   const struct vmon_blk_throttle *t);
+u64 vmon_blk_throttle_take(struct vmon_blk_throttle_state *tb, u64 bytes);
+
+/* blk.c: the one place where an I/O event is counted */
+void vmon_blk_account(struct vmon_blk *blk, u32 type, u8 status, u64 bytes,
+		      u64 start_ns);
+void vmon_blk_account_throttled(struct vmon_blk *blk, u64 ns);
+void vmon_blk_account_throttle_start(struct vmon_blk *blk);
+
+#endif /* _VMON_BLK_H */

@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/vmon-blk requests: parse a chain, check it, throttle it, submit it
+ * as asynchronous I/O and post its completion. See blk.h for the flow.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bvec.h>
+#include <linux/falloc.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/virtio_blk.h>
+
+#include "blk.h"
+
+/* Largest read or write of one request. */
+#define VMON_BLK_MAX_IO		(32U << 20)
+/* Requests served between two postings of the finished ones. */
+#define VMON_BLK_BATCH		16
+/* Used entries written at a time. */
+#define VMON_BLK_POST_BATCH	64
+
+static struct workqueue_struct *vmon_blk_wq;
+
+int vmon_blk_io_init(void)
+{
+	/* no rescuer: guest disk I/O is not in the host's reclaim path */
+	vmon_blk_wq = alloc_workqueue("vmon-blk", WQ_UNBOUND, 0);
+	return vmon_blk_wq ? 0 : -ENOMEM;
+}
+
+void vmon_blk_io_exit(void)
+{
+	destroy_workqueue(vmon_blk_wq);
+}
+
+static u64 vmon_blk_capacity(struct vmon_blk_vq *bvq)
+{
+	return bvq->cfg.capacity ? bvq->cfg.capacity : bvq->capacity;
+}
+
+static bool vmon_blk_read_only(struct vmon_blk_vq *bvq)
+{
+	return (bvq->cfg.flags & VMON_BLK_CFG_RO) || !bvq->writable;
+}
+
+/* Is [sector, sector + nsect) inside the disk? Never overflows. */
+static bool vmon_blk_in_range(struct vmon_blk_vq *bvq, u64 sector, u64 nsect)
+{
+	u64 cap = vmon_blk_capacity(bvq);
+
+	return sector <= cap && nsect <= cap - sector;
+}
+
+/*
+ * Write the status byte and queue the used entry of a finished request;
+ * count it. The one place a request ends, whatever became of it.
+ */
+static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
+			  u8 __user *status_p, u8 status, u32 type, u64 bytes,
+			  u64 start_ns)
+{
+	struct vmon_vq *vq = &bvq->vq;
+	u32 len = 1;
+
+	vmon_blk_account(bvq->blk, type, status, bytes, start_ns);
+	if (vq->failed || !vq->used)
+		return;
+	if (put_user(status, status_p)) {
+		vmon_vq_fail(vq, "cannot write the status of request %u",
+			     head);
+		return;
+	}
+	if (status == VIRTIO_BLK_S_OK && type == VIRTIO_BLK_T_IN)
+		len += bytes;
+	vmon_vq_push_head(vq, head, len);
+	if (vq->nheads >= VMON_BLK_POST_BATCH && !vmon_vq_flush_heads(vq))
+		vmon_vq_signal(vq);
+}
+
+static u8 vmon_blk_req_status(struct vmon_blk_req *req)
+{
+	switch (req->type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		return req->ret == (long)req->len ? VIRTIO_BLK_S_OK :
+						     VIRTIO_BLK_S_IOERR;
+	default:
+		return req->ret ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+	}
+}
+
+/* Free or recycle @req; the ring's mutex is held. */
+static void vmon_blk_req_free(struct vmon_blk_vq *bvq,
+			      struct vmon_blk_req *req)
+{
+	kfree(req->ranges);
+	if (req->cap == VMON_BLK_CACHED_IOV && bvq->ncache < bvq->vq.num) {
+		req->next_free = bvq->cache;
+		bvq->cache = req;
+		bvq->ncache++;
+	} else {
+		kfree(req);
+	}
+	if (atomic_dec_and_test(&bvq->inflight))
+		wake_up(&bvq->blk->idle);
+}
+
+/**
+ * vmon_blk_free_cache() - free the recycled requests of a stopped queue
+ * @bvq: the queue, no longer used
+ */
+void vmon_blk_free_cache(struct vmon_blk_vq *bvq)
+{
+	struct vmon_blk_req *req;
+
+	while ((req = bvq->cache)) {
+		bvq->cache = req->next_free;
+		kfree(req);
+	}
+	bvq->ncache = 0;
+}
+
+/* Post the requests whose I/O finished. */
+static void vmon_blk_reap(struct vmon_blk_vq *bvq)
+{
+	struct vmon_blk_req *req, *next;
+	struct llist_node *node;
+
+	node = llist_del_all(&bvq->done);
+	if (!node)
+		return;
+	node = llist_reverse_order(node);
+	llist_for_each_entry_safe(req, next, node, node) {
+		vmon_blk_post(bvq, req->head, req->status,
+			      vmon_blk_req_status(req), req->type, req->len,
+			      req->start_ns);
+		vmon_blk_req_free(bvq, req);
+	}
+}
+
+/* The I/O of @req finished, in any context: hand it to the worker. */
+static void vmon_blk_req_done(struct vmon_blk_req *req, long ret)
+{
+	struct vmon_blk_vq *bvq = req->bvq;
+
+	req->ret = ret;
+	if (llist_add(&req->node, &bvq->done))
+		vmon_work_queue(&bvq->blk->dev, &bvq->done_work);
+}
+
+static void vmon_blk_rw_complete(struct kiocb *iocb, long ret)
+{
+	vmon_blk_req_done(container_of(iocb, struct vmon_blk_req, iocb), ret);
+}
+
+/* ---- flush, discard, write-zeroes: on the workqueue ------------------ */
+
+/* Write zeroes the slow way, when the file cannot allocate them. */
+static int vmon_blk_zero_out(struct file *file, loff_t pos, u64 len)
+{
+	struct bio_vec bv[16];
+	struct iov_iter it;
+	unsigned int i, n;
+	ssize_t ret;
+
+	for (i = 0; i < ARRAY_SIZE(bv); i++) {
+		bv[i].bv_page = ZERO_PAGE(0);
+		bv[i].bv_offset = 0;
+		bv[i].bv_len = PAGE_SIZE;
+	}
+	while (len) {
+		u64 chunk = min_t(u64, len, ARRAY_SIZE(bv) * PAGE_SIZE);
+
+		n = DIV_ROUND_UP(chunk, PAGE_SIZE);
+		iov_iter_bvec(&it, ITER_SOURCE, bv, n, chunk);
+		ret = vfs_iter_write(file, &it, &pos, 0);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return -EIO;
+		len -= ret;
+	}
+	return 0;
+}
+
+static int vmon_blk_zero_range(struct file *file, loff_t pos, u64 len,
+			       bool unmap)
+{
+	int ret = -EOPNOTSUPP;
+
+	/* a punched hole reads as zeroes, on files and block devices */
+	if (unmap)
+		ret = vfs_fallocate(file, FALLOC_FL_PUNCH_HOLE |
+				    FALLOC_FL_KEEP_SIZE, pos, len);
+	if (ret == -EOPNOTSUPP)
+		ret = vfs_fallocate(file, FALLOC_FL_ZERO_RANGE, pos, len);
+	if (ret == -EOPNOTSUPP)
+		ret = vmon_blk_zero_out(file, pos, len);
+	return ret;
+}
+
+static int vmon_blk_discard(struct vmon_blk_req *req, loff_t pos, u64 len)
+{
+	int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	int ret;
+
+	/* a block device discards rather than zeroes when asked this way */
+	if (req->bvq->is_bdev)
+		mode |= FALLOC_FL_NO_HIDE_STALE;
+	ret = vfs_fallocate(req->file, mode, pos, len);
+	/* discard is a hint: a back end without it ignores it */
+	return ret == -EOPNOTSUPP ? 0 : ret;
+}
+
+static void vmon_blk_sync_work(struct work_struct *work)
+{
+	struct vmon_blk_req *req = container_of(work, struct vmon_blk_req,
+						work);
+	struct virtio_blk_discard_write_zeroes *r = req->ranges;
+	long ret = 0;
+	u32 i;
+
+	switch (req->type) {
+	case VIRTIO_BLK_T_FLUSH:
+		ret = vfs_fsync(req->file, 0);
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		for (i = 0; i < req->nseg && !ret; i++) {
+			loff_t pos = (loff_t)le64_to_cpu(r[i].sector) << 9;
+			u64 len = (u64)le32_to_cpu(r[i].num_sectors) << 9;
+			u32 flags = le32_to_cpu(r[i].flags);
+
+			if (!len)
+				continue;
+			bool unmap = flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
+
+			if (req->type == VIRTIO_BLK_T_DISCARD)
+				ret = vmon_blk_discard(req, pos, len);
+			else
+				ret = vmon_blk_zero_range(req->file, pos, len,
+							  unmap);
+		}
+		break;
+	}
+	vmon_blk_req_done(req, ret);
+}
+
+/* ---- submission ------------------------------------------------------ */
+
+static void vmon_blk_submit(struct vmon_blk_req *req)
+{
+	ssize_t ret;
+
+	switch (req->type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		if (!req->len) {
+			vmon_blk_req_done(req, 0);
+			return;
+		}
+		init_sync_kiocb(&req->iocb, req->file);
+		req->iocb.ki_pos = (loff_t)req->sector << 9;
+		req->iocb.ki_complete = vmon_blk_rw_complete;
+		if (req->type == VIRTIO_BLK_T_IN)
+			ret = vfs_iocb_iter_read(req->file, &req->iocb,
+						 &req->iter);
+		else
+			ret = vfs_iocb_iter_write(req->file, &req->iocb,
+						  &req->iter);
+		/* anything but queued is done, ki_complete will not run */
+		if (ret != -EIOCBQUEUED)
+			vmon_blk_rw_complete(&req->iocb, ret);
+		break;
+	default:
+		INIT_WORK(&req->work, vmon_blk_sync_work);
+		queue_work(vmon_blk_wq, &req->work);
+		break;
+	}
+}
+
+/* Ask the buckets for @req; hold it and arm the timer if they say wait. */
+static bool vmon_blk_throttle(struct vmon_blk_vq *bvq,
+			      struct vmon_blk_req *req)
+{
+	u64 bytes = 0, wait;
+
+	if (req->type == VIRTIO_BLK_T_IN || req->type == VIRTIO_BLK_T_OUT)
+		bytes = req->len;
+	wait = vmon_blk_throttle_take(&bvq->blk->tb, bytes);
+	if (!wait)
+		return false;
+	if (!bvq->held) {
+		bvq->held = req;
+		bvq->held_since = ktime_get_ns();
+		vmon_blk_account_throttle_start(bvq->blk);
+	}
+	hrtimer_start(&bvq->timer, ns_to_ktime(wait), HRTIMER_MODE_REL);
+	return true;
+}
+
+enum hrtimer_restart vmon_blk_timer_fn(struct hrtimer *timer)
+{
+	struct vmon_blk_vq *bvq = container_of(timer, struct vmon_blk_vq,
+					       timer);
+
+	vmon_work_queue(&bvq->blk->dev, &bvq->vq.poll.work);
+	return HRTIMER_NORESTART;
+}
+
+/* Try the held request again; true when it went. */
+static bool vmon_blk_release_held(struct vmon_blk_vq *bvq)
+{
+	struct vmon_blk_req *req = bvq->held;
+
+	if (vmon_blk_throttle(bvq, req))
+		return false;
+	bvq->held = NULL;
+	vmon_blk_account_throttled(bvq->blk,
+				   ktime_get_ns() - bvq->held_since);
+	vmon_blk_submit(req);
+	return true;
+}
+
+/**
+ * vmon_blk_drop_held() - give the request waiting for tokens back to the
+ * ring, on back-end detach
+ * @bvq: the queue, with its ring mutex held, its timer cancelled
+ *
+ * The held request is always the last one taken, so it goes back to the
+ * avail ring and is served again when a back end is attached.
+ */
+void vmon_blk_drop_held(struct vmon_blk_vq *bvq)
+{
+	struct vmon_blk_req *req = bvq->held;
+
+	if (!req)
+		return;
+	bvq->held = NULL;
+	vmon_vq_discard(&bvq->vq, 1);
+	vmon_blk_req_free(bvq, req);
+}
+
+/* ---- parsing --------------------------------------------------------- */
+
+static struct vmon_blk_req *vmon_blk_req_alloc(struct vmon_blk_vq *bvq,
+					       const struct iovec *iov,
+					       unsigned int niov)
+{
+	struct vmon_blk_req *req;
+
+	if (niov <= VMON_BLK_CACHED_IOV && bvq->cache) {
+		req = bvq->cache;
+		bvq->cache = req->next_free;
+		bvq->ncache--;
+	} else {
+		unsigned int cap = max(niov, VMON_BLK_CACHED_IOV);
+
+		req = kmalloc(struct_size(req, iov, cap), GFP_KERNEL_ACCOUNT);
+		if (!req)
+			return NULL;
+		req->cap = cap;
+	}
+	req->bvq = bvq;
+	req->file = bvq->vq.private_data;
+	req->ranges = NULL;
+	req->nseg = 0;
+	req->niov = niov;
+	if (niov)
+		memcpy(req->iov, iov, niov * sizeof(*iov));
+	atomic_inc(&bvq->inflight);
+	return req;
+}
+
+/*
+ * Copy and check the ranges of a discard or write-zeroes request. Return a
+ * VIRTIO_BLK_S_* status.
+ */
+static u8 vmon_blk_get_ranges(struct vmon_blk_vq *bvq,
+			      struct vmon_blk_req *req, struct iov_iter *it,
+			      u64 bytes)
+{
+	const struct vmon_blk_config *cfg = &bvq->cfg;
+	bool discard = req->type == VIRTIO_BLK_T_DISCARD;
+	u32 max_seg = discard ? cfg->max_discard_seg :
+				cfg->max_write_zeroes_seg;
+	u32 max_sect = discard ? cfg->max_discard_sectors :
+				 cfg->max_write_zeroes_sectors;
+	struct virtio_blk_discard_write_zeroes *r;
+	u32 i, n;
+
+	if (!bytes || bytes % sizeof(*r))
+		return VIRTIO_BLK_S_IOERR;
+	n = bytes / sizeof(*r);
+	if (n > max(max_seg, 1U))
+		return VIRTIO_BLK_S_IOERR;
+	r = kmalloc_array(n, sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return VIRTIO_BLK_S_IOERR;
+	req->ranges = r;
+	req->nseg = n;
+	if (copy_from_iter(r, n * sizeof(*r), it) != n * sizeof(*r))
+		return VIRTIO_BLK_S_IOERR;
+	for (i = 0; i < n; i++) {
+		u64 sector = le64_to_cpu(r[i].sector);
+		u32 nsect = le32_to_cpu(r[i].num_sectors);
+		u32 flags = le32_to_cpu(r[i].flags);
+
+		if (discard ? flags :
+		    flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP)
+			return VIRTIO_BLK_S_UNSUPP;
+		if (!cfg->write_zeroes_may_unmap)
+			r[i].flags = 0;
+		if (max_sect && nsect > max_sect)
+			return VIRTIO_BLK_S_IOERR;
+		if (!vmon_blk_in_range(bvq, sector, nsect))
+			return VIRTIO_BLK_S_IOERR;
+	}
+	req->len = 0;
+	return VIRTIO_BLK_S_OK;
+}
+
+/* Answer GET_ID from the configuration; return the status. */
+static u8 vmon_blk_get_id(struct vmon_blk_vq *bvq, struct iovec *iov,
+			  unsigned int in, u64 room, u64 *written)
+{
+	size_t n = min_t(u64, room, VMON_BLK_ID_BYTES);
+	struct iov_iter it;
+
+	iov_iter_init(&it, ITER_DEST, iov, in, room);
+	if (copy_to_iter(bvq->cfg.id, n, &it) != n)
+		return VIRTIO_BLK_S_IOERR;
+	*written = n;
+	return VIRTIO_BLK_S_OK;
+}
+
+/*
+ * Serve the chain @head, mapped in vq->iov: @out readable iovecs, then @in
+ * writable ones. Return false after a guest error stopped the ring.
+ */
+static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
+			     unsigned int out, unsigned int in)
+{
+	struct vmon_vq *vq = &bvq->vq;
+	struct iovec *iov = vq->iov;
+	struct virtio_blk_outhdr hdr;
+	struct vmon_blk_req *req = NULL;
+	u64 out_len, in_len, sector, bytes = 0;
+	u8 __user *status_p = NULL;
+	struct iov_iter it;
+	u64 start;
+	unsigned int last;
+	u8 status;
+	u32 type;
+
+	/*
+	 * local_clock(), not ktime_get(): a TSC read, where the clocksource
+	 * may be an emulated HPET costing microseconds per read.
+	 */
+	start = local_clock();
+	out_len = iov_length(iov, out);
+	in_len = iov_length(iov + out, in);
+	if (out_len < sizeof(hdr)) {
+		vmon_vq_fail(vq, "request %u: header shorter than %zu bytes",
+			     head, sizeof(hdr));
+		return false;
+	}
+	for (last = out + in; last > out; last--) {
+		if (iov[last - 1].iov_len) {
+			status_p = (u8 __user *)iov[last - 1].iov_base +
+				   iov[last - 1].iov_len - 1;
+			break;
+		}
+	}
+	if (!status_p) {
+		vmon_vq_fail(vq, "request %u has no status byte", head);
+		return false;
+	}
+	iov_iter_init(&it, ITER_SOURCE, iov, out, out_len);
+	if (copy_from_iter(&hdr, sizeof(hdr), &it) != sizeof(hdr)) {
+		vmon_vq_fail(vq, "request %u: cannot read the header", head);
+		return false;
+	}
+	type = __virtio32_to_cpu(vmon_vq_le(vq), hdr.type);
+	sector = __virtio64_to_cpu(vmon_vq_le(vq), hdr.sector);
+	out_len -= sizeof(hdr);
+	in_len -= 1;
+
+	switch (type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		bytes = type == VIRTIO_BLK_T_IN ? in_len : out_len;
+		status = VIRTIO_BLK_S_IOERR;
+		/* data in the wrong direction, or of a bad size */
+		if ((type == VIRTIO_BLK_T_IN ? out_len : in_len) ||
+		    bytes % SECTOR_SIZE || bytes > VMON_BLK_MAX_IO ||
+		    (type == VIRTIO_BLK_T_IN ? in : out) >
+		    bvq->cfg.seg_max + 1 ||
+		    !vmon_blk_in_range(bvq, sector, bytes >> SECTOR_SHIFT) ||
+		    (type == VIRTIO_BLK_T_OUT && vmon_blk_read_only(bvq)))
+			break;
+		if (type == VIRTIO_BLK_T_IN) {
+			req = vmon_blk_req_alloc(bvq, iov + out, in);
+			if (req)
+				iov_iter_init(&req->iter, ITER_DEST, req->iov,
+					      in, bytes);
+		} else {
+			req = vmon_blk_req_alloc(bvq, iov, out);
+			if (req) {
+				iov_iter_init(&req->iter, ITER_SOURCE,
+					      req->iov, out,
+					      out_len + sizeof(hdr));
+				iov_iter_advance(&req->iter, sizeof(hdr));
+			}
+		}
+		if (req)
+			status = VIRTIO_BLK_S_OK;
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		req = vmon_blk_req_alloc(bvq, NULL, 0);
+		status = req ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+		break;
+	case VIRTIO_BLK_T_GET_ID:
+		status = vmon_blk_get_id(bvq, iov + out, in, in_len, &bytes);
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		status = VIRTIO_BLK_S_UNSUPP;
+		if (!vmon_vq_has_feature(vq, type == VIRTIO_BLK_T_DISCARD ?
+					 VIRTIO_BLK_F_DISCARD :
+					 VIRTIO_BLK_F_WRITE_ZEROES))
+			break;
+		status = VIRTIO_BLK_S_IOERR;
+		if (in_len || vmon_blk_read_only(bvq))
+			break;
+		req = vmon_blk_req_alloc(bvq, NULL, 0);
+		if (!req)
+			break;
+		req->type = type;
+		status = vmon_blk_get_ranges(bvq, req, &it, out_len);
+		break;
+	default:
+		status = VIRTIO_BLK_S_UNSUPP;
+		break;
+	}
+
+	if (status != VIRTIO_BLK_S_OK || !req) {
+		if (req)
+			vmon_blk_req_free(bvq, req);
+		vmon_blk_post(bvq, head, status_p, status, type, bytes, start);
+		return !vq->failed;
+	}
+	req->head = head;
+	req->type = type;
+	req->sector = sector;
+	req->len = bytes;
+	req->status = status_p;
+	req->start_ns = start;
+	if (!vmon_blk_throttle(bvq, req))
+		vmon_blk_submit(req);
+	return true;
+}
+
+/*
+ * The ring is empty: post what finished, then, when the VMM set a busy-poll
+ * time on the ring, watch the avail ring and the done list that long before
+ * going back to sleep. True when there is something to do again.
+ */
+static bool vmon_blk_busy_poll(struct vmon_blk_vq *bvq)
+{
+	struct vmon_vq *vq = &bvq->vq;
+	u64 end;
+
+	if (!vq->busyloop_timeout)
+		return false;
+	vmon_blk_reap(bvq);
+	if (vq->nheads && !vmon_vq_flush_heads(vq))
+		vmon_vq_signal(vq);
+	end = local_clock() + (u64)vq->busyloop_timeout * NSEC_PER_USEC;
+	while (!need_resched() && !signal_pending(current) &&
+	       local_clock() < end) {
+		if (!llist_empty(&bvq->done)) {
+			vmon_blk_reap(bvq);
+			if (vq->nheads && !vmon_vq_flush_heads(vq))
+				vmon_vq_signal(vq);
+		}
+		if (!vmon_vq_avail_empty(vq))
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
+/**
+ * vmon_blk_handle() - post finished requests and take new ones
+ * @bvq: the queue
+ *
+ * Runs on the device's worker, for kicks, I/O completions and the end of a
+ * throttling wait.
+ */
+void vmon_blk_handle(struct vmon_blk_vq *bvq)
+{
+	struct vmon_vq *vq = &bvq->vq;
+	unsigned int out, in, nlog;
+	int head, n = 0;
+
+	mutex_lock(&vq->mutex);
+	vmon_blk_reap(bvq);
+	if (!vmon_vq_ready(vq))
+		goto flush;
+	if (bvq->held && !vmon_blk_release_held(bvq))
+		goto flush;
+	vmon_vq_disable_notify(vq);
+	for (;;) {
+		head = vmon_vq_get_desc(vq, vq->iov, UIO_MAXIOV, &out, &in,
+					NULL, &nlog);
+		if (head < 0)
+			break;
+		if (head == vq->num) {
+			if (vmon_blk_busy_poll(bvq))
+				continue;
+			if (vmon_vq_enable_notify(vq)) {
+				vmon_vq_disable_notify(vq);
+				continue;
+			}
+			break;
+		}
+		if (!vmon_blk_request(bvq, head, out, in) || bvq->held)
+			break;
+		/* let the guest have completions while we go on */
+		if (!(++n % VMON_BLK_BATCH)) {
+			vmon_blk_reap(bvq);
+			if (vq->nheads && !vmon_vq_flush_heads(vq))
+				vmon_vq_signal(vq);
+		}
+		if (vmon_vdev_weight_exceeded(vq, n, 0))
+			break;
+	}
+	/* synchronous completions are already on the list */
+	vmon_blk_reap(bvq);
+flush:
+	if (vq->nheads && !vmon_vq_flush_heads(vq))
+		vmon_vq_signal(vq);
+	mutex_unlock(&vq->mutex);
+}
+
+void vmon_blk_kick(struct vmon_work *work)
+{
+	vmon_blk_handle(container_of(work, struct vmon_blk_vq, vq.poll.work));
+}
+
+void vmon_blk_done_work(struct vmon_work *work)
+{
+	vmon_blk_handle(container_of(work, struct vmon_blk_vq, done_work));
+}

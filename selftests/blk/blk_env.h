@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A virtio-blk test environment: /dev/vmon-blk driven by the userspace
+ * guest driver (selftests/lib/vring_drv), with helpers to post requests,
+ * reap them and make back ends (files, brd, loop). Shared by the blk
+ * selftests and tools/bench/vmon-blk.
+ */
+#ifndef VMON_SELFTEST_BLK_ENV_H
+#define VMON_SELFTEST_BLK_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/virtio_blk.h>
+#include <linux/vmon.h>
+
+#include "../lib/vring_drv.h"
+
+#define BE_RING 256
+#define BE_ARENA (64 << 20)
+#define BE_MAX_IO (64 << 10)
+
+/* One request's guest memory: header, data, status. */
+struct be_req {
+	struct virtio_blk_outhdr hdr;
+	uint8_t status;
+	uint8_t pad[15];
+	uint8_t *data; /* BE_MAX_IO bytes, page aligned */
+	struct virtio_blk_discard_write_zeroes range;
+	uint32_t type;
+	uint64_t sector;
+	uint32_t len;
+	unsigned int q;
+	bool busy;
+	void *priv;
+};
+
+struct blk_env {
+	struct vdrv d;
+	unsigned int nq;
+	unsigned int depth;  /* requests per queue */
+	struct be_req *reqs; /* nq * depth, in the arena */
+	uint64_t features;
+};
+
+/* The features every test negotiates. */
+#define BE_FEATURES                                                                                \
+	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) |                        \
+	 (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | (1ULL << VIRTIO_BLK_F_FLUSH) |                    \
+	 (1ULL << VIRTIO_BLK_F_MQ) | (1ULL << VIRTIO_BLK_F_DISCARD) |                              \
+	 (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) | (1ULL << VIRTIO_BLK_F_SEG_MAX) |                    \
+	 (1ULL << VIRTIO_BLK_F_BLK_SIZE))
+
+uint64_t be_now_ns(void);
+/* Open the device, negotiate @features, lay out @nq rings, @depth slots. */
+int be_setup(struct blk_env *e, unsigned int nq, unsigned int depth, uint64_t features);
+void be_teardown(struct blk_env *e);
+/* VMON_BLK_SET_BACKEND of every ring (or of ring @q with be_backend_q). */
+int be_backend(struct blk_env *e, int fd);
+int be_backend_q(struct blk_env *e, unsigned int q, int fd);
+int be_config(struct blk_env *e, const struct vmon_blk_config *c);
+
+/* A free slot of queue @q, or NULL. */
+struct be_req *be_get(struct blk_env *e, unsigned int q);
+/*
+ * Post @r: @type at @sector over @len bytes of r->data (for discard and
+ * write-zeroes a single range of @len bytes, @flags in it). No kick.
+ */
+int be_post(struct blk_env *e, struct be_req *r, uint32_t type, uint64_t sector, uint32_t len,
+	    uint32_t flags);
+void be_kick(struct blk_env *e, unsigned int q);
+/* Take one finished request of queue @q, or NULL. */
+struct be_req *be_reap(struct blk_env *e, unsigned int q);
+/* Wait up to @ms for a completion interrupt on any queue; 0 on timeout. */
+int be_wait(struct blk_env *e, int ms);
+/* Post one request on queue 0, wait for it; its status, -1 on timeout. */
+int be_sync(struct blk_env *e, uint32_t type, uint64_t sector, void *buf, uint32_t len,
+	    uint32_t flags);
+
+/* Back ends made inside the test VM. */
+/* Load brd with two ramdisks of @mib MiB; return the first or NULL. */
+const char *be_brd(unsigned int mib);
+/* A loop device over a new file @path of @mib MiB; path in @dev. */
+int be_loop(const char *file, unsigned int mib, char *dev, size_t devlen);
+void be_loop_free(const char *dev);
+
+#endif /* VMON_SELFTEST_BLK_ENV_H */

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hostile guests on /dev/vmon-blk. A chain the device cannot even answer
+ * (no header, no status byte, a status byte it cannot write, or what the
+ * vring engine refuses) stops the ring and signals its err eventfd; a
+ * request that is well formed as a chain but wrong as a block request
+ * (data in the wrong direction, far past the end, too many segments, data
+ * in memory the device cannot write) gets VIRTIO_BLK_S_IOERR and the ring
+ * goes on. Either way the kernel survives (the VM run checks its log) and
+ * a neighbouring device keeps working.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/vhost.h>
+
+#include "kselftest_harness.h"
+#include "blk_env.h"
+
+#define BAD_FILE "/tmp/vmon-blk-bad.img"
+#define GOOD_FILE "/tmp/vmon-blk-good.img"
+#define DISK_MIB 4
+
+FIXTURE(hostile)
+{
+	struct blk_env bad;
+	struct blk_env good;
+	int bad_fd, good_fd;
+	struct vdrv_ring *r;
+	uint8_t *page; /* 4 pages of the hostile guest */
+	struct virtio_blk_outhdr *hdr;
+};
+
+FIXTURE_VARIANT(hostile)
+{
+	uint64_t features;
+};
+
+FIXTURE_VARIANT_ADD(hostile, event_idx){
+	.features = BE_FEATURES,
+};
+
+FIXTURE_VARIANT_ADD(hostile, flags){
+	.features = BE_FEATURES & ~(1ULL << VIRTIO_RING_F_EVENT_IDX),
+};
+
+static int disk(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	if (fd >= 0 && ftruncate(fd, DISK_MIB << 20)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+FIXTURE_SETUP(hostile)
+{
+	if (system("modprobe vmon"))
+		TH_LOG("modprobe failed");
+	self->bad_fd = disk(BAD_FILE);
+	self->good_fd = disk(GOOD_FILE);
+	ASSERT_LE(0, self->bad_fd);
+	ASSERT_LE(0, self->good_fd);
+	ASSERT_EQ(0, be_setup(&self->bad, 1, 4, variant->features));
+	ASSERT_EQ(0, be_setup(&self->good, 1, 4, variant->features));
+	ASSERT_EQ(0, be_backend(&self->bad, self->bad_fd));
+	ASSERT_EQ(0, be_backend(&self->good, self->good_fd));
+	self->r = &self->bad.d.ring[0];
+	self->page = vdrv_alloc(&self->bad.d, 4 * 4096, 4096);
+	ASSERT_NE(NULL, self->page);
+	self->hdr = (struct virtio_blk_outhdr *)self->page;
+}
+
+FIXTURE_TEARDOWN(hostile)
+{
+	if (self->page)
+		mprotect(self->page, 4 * 4096, PROT_READ | PROT_WRITE);
+	be_teardown(&self->bad);
+	be_teardown(&self->good);
+	close(self->bad_fd);
+	close(self->good_fd);
+	unlink(BAD_FILE);
+	unlink(GOOD_FILE);
+}
+
+static void publish(struct vdrv_ring *r, unsigned int head)
+{
+	r->avail->ring[r->avail_idx & (r->num - 1)] = head;
+	r->avail_idx++;
+	__atomic_store_n(&r->avail->idx, r->avail_idx, __ATOMIC_RELEASE);
+	vdrv_kick(r, true);
+}
+
+static void set_desc(struct vring_desc *d, void *addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	d->addr = (uintptr_t)addr;
+	d->len = len;
+	d->flags = flags;
+	d->next = next;
+}
+
+/* A three-descriptor request at descriptors 0-2: header, data, status. */
+static void request3(FIXTURE_DATA(hostile) * self, uint32_t type, uint64_t sector, void *data,
+		     uint32_t len, uint16_t data_flags, uint8_t *status)
+{
+	struct vring_desc *d = self->r->desc;
+
+	self->hdr->type = type;
+	self->hdr->ioprio = 0;
+	self->hdr->sector = sector;
+	*status = 0xff;
+	set_desc(&d[0], self->hdr, sizeof(*self->hdr), VRING_DESC_F_NEXT, 1);
+	set_desc(&d[1], data, len, data_flags | VRING_DESC_F_NEXT, 2);
+	set_desc(&d[2], status, 1, VRING_DESC_F_WRITE, 0);
+	publish(self->r, 0);
+}
+
+/* Wait for the used entry of a raw request; its head, -1 on timeout. */
+static int raw_used(struct vdrv_ring *r, int ms)
+{
+	int id;
+
+	while (__atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE) == r->last_used) {
+		if (ms <= 0)
+			return -1;
+		usleep(10000);
+		ms -= 10;
+	}
+	id = r->used->ring[r->last_used & (r->num - 1)].id;
+	r->last_used++;
+	return id;
+}
+
+/* The ring answered @status and still serves good requests. */
+static void expect_status(struct __test_metadata *_metadata, FIXTURE_DATA(hostile) * self,
+			  uint8_t *status, uint8_t want)
+{
+	uint8_t buf[512];
+
+	ASSERT_EQ(0, raw_used(self->r, 3000)) TH_LOG("no used entry");
+	ASSERT_EQ(want, *status);
+	ASSERT_EQ(VIRTIO_BLK_S_OK, be_sync(&self->bad, VIRTIO_BLK_T_IN, 0, buf, sizeof(buf), 0));
+}
+
+/* The ring stopped and signalled; a neighbour works on. */
+static void expect_stopped(struct __test_metadata *_metadata, FIXTURE_DATA(hostile) * self)
+{
+	uint16_t used = self->r->used->idx;
+	uint8_t buf[4096];
+	unsigned int i;
+
+	ASSERT_EQ(1, vdrv_wait_err(self->r, 3000))
+	TH_LOG("err eventfd not signalled");
+	/* a good request now: still stopped */
+	request3(self, VIRTIO_BLK_T_IN, 0, self->page + 4096, 512, VRING_DESC_F_WRITE,
+		 self->page + 100);
+	usleep(200000);
+	ASSERT_EQ(used, self->r->used->idx);
+	for (i = 0; i < 20; i++) {
+		memset(buf, i, sizeof(buf));
+		ASSERT_EQ(VIRTIO_BLK_S_OK,
+			  be_sync(&self->good, VIRTIO_BLK_T_OUT, i * 8, buf, sizeof(buf), 0));
+		ASSERT_EQ(VIRTIO_BLK_S_OK,
+			  be_sync(&self->good, VIRTIO_BLK_T_IN, i * 8, buf, sizeof(buf), 0));
+		ASSERT_EQ(i, buf[4095]);
+	}
+}
+
+TEST_F(hostile, status_in_read_only_memory)
+{
+	uint8_t *status = self->page + 2 * 4096;
+	struct vring_desc *d = self->r->desc;
+
+	self->hdr->type = VIRTIO_BLK_T_IN;
+	self->hdr->sector = 0;
+	set_desc(&d[0], self->hdr, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(&d[1], self->page + 4096, 4096, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	set_desc(&d[2], status, 1, VRING_DESC_F_WRITE, 0);
+	ASSERT_EQ(0, mprotect(status, 4096, PROT_READ));
+	publish(self->r, 0);
+	ASSERT_EQ(1, vdrv_wait_err(self->r, 3000));
+	ASSERT_EQ(0, mprotect(status, 4096, PROT_READ | PROT_WRITE));
+	/* once more for expect_stopped() */
+	ASSERT_EQ(8, write(self->r->err_fd, &(uint64_t){ 1 }, 8));
+	ASSERT_EQ(0, self->r->used->idx);
+	expect_stopped(_metadata, self);
+}
+
+TEST_F(hostile, header_shorter_than_request_header)
+{
+	struct vring_desc *d = self->r->desc;
+
+	set_desc(&d[0], self->hdr, 8, VRING_DESC_F_NEXT, 1);
+	set_desc(&d[1], self->page + 100, 1, VRING_DESC_F_WRITE, 0);
+	publish(self->r, 0);
+	expect_stopped(_metadata, self);
+}
+
+TEST_F(hostile, no_status_byte)
+{
+	struct vring_desc *d = self->r->desc;
+
+	self->hdr->type = VIRTIO_BLK_T_OUT;
+	set_desc(&d[0], self->hdr, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(&d[1], self->page + 4096, 512, 0, 0);
+	publish(self->r, 0);
+	expect_stopped(_metadata, self);
+}
+
+/* Any layout is fine: a header in two pieces is still a header. */
+TEST_F(hostile, header_split_is_fine)
+{
+	struct vring_desc *d = self->r->desc;
+	uint8_t *status = self->page + 100;
+
+	self->hdr->type = VIRTIO_BLK_T_IN;
+	self->hdr->sector = 8;
+	*status = 0xff;
+	set_desc(&d[0], self->hdr, 8, VRING_DESC_F_NEXT, 1);
+	set_desc(&d[1], (uint8_t *)self->hdr + 8, 8, VRING_DESC_F_NEXT, 2);
+	set_desc(&d[2], self->page + 4096, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 3);
+	set_desc(&d[3], status, 1, VRING_DESC_F_WRITE, 0);
+	publish(self->r, 0);
+	expect_status(_metadata, self, status, VIRTIO_BLK_S_OK);
+}
+
+TEST_F(hostile, read_with_readable_data)
+{
+	request3(self, VIRTIO_BLK_T_IN, 0, self->page + 4096, 4096, 0, self->page + 100);
+	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
+}
+
+TEST_F(hostile, write_with_writable_data)
+{
+	request3(self, VIRTIO_BLK_T_OUT, 0, self->page + 4096, 4096, VRING_DESC_F_WRITE,
+		 self->page + 100);
+	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
+}
+
+TEST_F(hostile, read_far_past_capacity)
+{
+	request3(self, VIRTIO_BLK_T_IN, 1ULL << 60, self->page + 4096, 4096, VRING_DESC_F_WRITE,
+		 self->page + 100);
+	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
+}
+
+TEST_F(hostile, write_far_past_capacity)
+{
+	struct stat st;
+
+	request3(self, VIRTIO_BLK_T_OUT, ~0ULL - 1, self->page + 4096, 4096, 0, self->page + 100);
+	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
+	request3(self, VIRTIO_BLK_T_OUT, (DISK_MIB << 11) + 1000000, self->page + 4096, 4096, 0,
+		 self->page + 100);
+	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
+	ASSERT_EQ(0, fstat(self->bad_fd, &st));
+	ASSERT_EQ(DISK_MIB << 20, st.st_size);
+}
+
+TEST_F(hostile, read_into_read_only_memory)
+{
+	uint8_t *data = self->page + 3 * 4096;
+
+	ASSERT_EQ(0, mprotect(data, 4096, PROT_READ));
+	request3(self, VIRTIO_BLK_T_IN, 0, data, 4096, VRING_DESC_F_WRITE, self->page + 100);
+	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
+}
+
+TEST_F(hostile, too_many_segments)
+{
+	struct vring_desc *t = (struct vring_desc *)(self->page + 2 * 4096);
+	uint8_t *status = self->page + 100;
+	unsigned int i, n = 200;
+
+	self->hdr->type = VIRTIO_BLK_T_IN;
+	self->hdr->sector = 0;
+	*status = 0xff;
+	set_desc(&t[0], self->hdr, 16, VRING_DESC_F_NEXT, 1);
+	for (i = 1; i <= n; i++)
+		set_desc(&t[i], self->page + 4096 + (i % 8) * 512, 512,
+			 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, i + 1);
+	set_desc(&t[n + 1], status, 1, VRING_DESC_F_WRITE, 0);
+	set_desc(&self->r->desc[0], t, (n + 2) * sizeof(*t), VRING_DESC_F_INDIRECT, 0);
+	publish(self->r, 0);
+	expect_status(_metadata, self, status, VIRTIO_BLK_S_IOERR);
+}
+
+/* The engine's own checks, on a blk ring. */
+TEST_F(hostile, addr_outside_memory)
+{
+	request3(self, VIRTIO_BLK_T_IN, 0, (uint8_t *)self->bad.d.mem + BE_ARENA + 8192, 512,
+		 VRING_DESC_F_WRITE, self->page + 100);
+	expect_stopped(_metadata, self);
+}
+
+TEST_F(hostile, chain_loops)
+{
+	struct vring_desc *d = self->r->desc;
+
+	set_desc(&d[0], self->hdr, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(&d[1], self->page + 100, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
+	publish(self->r, 0);
+	expect_stopped(_metadata, self);
+}
+
+TEST_F(hostile, head_beyond_ring)
+{
+	publish(self->r, BE_RING + 3);
+	expect_stopped(_metadata, self);
+}
+
+TEST_F(hostile, avail_index_jumps)
+{
+	self->r->avail_idx += BE_RING + 1;
+	__atomic_store_n(&self->r->avail->idx, self->r->avail_idx, __ATOMIC_RELEASE);
+	vdrv_kick(self->r, true);
+	expect_stopped(_metadata, self);
+}
+
+TEST_F(hostile, indirect_bad_length)
+{
+	set_desc(&self->r->desc[0], self->page + 2 * 4096, 17, VRING_DESC_F_INDIRECT, 0);
+	publish(self->r, 0);
+	expect_stopped(_metadata, self);
+}
+
+TEST_F(hostile, used_ring_read_only)
+{
+	uint8_t buf[512];
+
+	ASSERT_EQ(0, mprotect(self->r->used, 4096, PROT_READ));
+	/* the request cannot complete: the sync helper times out */
+	ASSERT_EQ(-1, be_sync(&self->bad, VIRTIO_BLK_T_IN, 0, buf, 512, 0));
+	ASSERT_EQ(1, vdrv_wait_err(self->r, 3000));
+	ASSERT_EQ(0, mprotect(self->r->used, 4096, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, self->r->used->idx);
+	ASSERT_EQ(8, write(self->r->err_fd, &(uint64_t){ 1 }, 8));
+	expect_stopped(_metadata, self);
+}
+
+TEST_HARNESS_MAIN

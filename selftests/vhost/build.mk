@@ -1,0 +1,9 @@
+# Kselftests of the vring engine and /dev/vmon-net, run inside the test VM.
+VHOST_TEST_OBJS := $(B)/selftests/vhost/net_env.o
+
+$(B)/selftests/vhost/%: $(B)/selftests/vhost/%.o $(VHOST_TEST_OBJS) \
+		$(TEST_LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+
+VM_TESTS += $(B)/selftests/vhost/net_test $(B)/selftests/vhost/hostile_test
+VM_TESTS += selftests/vhost/e2e_qemu.sh

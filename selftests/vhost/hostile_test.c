@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hostile guests: rings whose contents make no sense. Each test ends with
+ * the ring stopped and its err eventfd signalled, no kernel report (the VM
+ * run checks the log), and a second device working on.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/vhost.h>
+
+#include "kselftest_harness.h"
+#include "net_env.h"
+
+FIXTURE(hostile)
+{
+	struct net_env bad;  /* the hostile guest's device */
+	struct net_env good; /* a neighbour that must keep working */
+	struct vdrv_ring *tx;
+	uint8_t *buf; /* a valid buffer of the hostile guest */
+};
+
+FIXTURE_VARIANT(hostile)
+{
+	uint64_t features;
+};
+
+FIXTURE_VARIANT_ADD(hostile, event_idx){
+	.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) |
+		    (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | (1ULL << VIRTIO_NET_F_MRG_RXBUF),
+};
+
+FIXTURE_VARIANT_ADD(hostile, flags){
+	.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC),
+};
+
+FIXTURE_SETUP(hostile)
+{
+	if (system("modprobe tun; modprobe vmon"))
+		TH_LOG("modprobe failed");
+	ASSERT_EQ(0, ne_setup(&self->bad, variant->features, false));
+	ASSERT_EQ(0, ne_setup(&self->good, variant->features, false));
+	self->tx = &self->bad.d.ring[NE_TX];
+	self->buf = vdrv_alloc(&self->bad.d, 8192, 4096);
+	ASSERT_NE(NULL, self->buf);
+	nf_build(self->buf + 12, 100, 1, false, nf_guest_mac, nf_host_mac);
+}
+
+FIXTURE_TEARDOWN(hostile)
+{
+	ne_teardown(&self->bad);
+	ne_teardown(&self->good);
+}
+
+/* Publish head @head on @r's avail ring and kick. */
+static void publish(struct vdrv_ring *r, unsigned int head)
+{
+	r->avail->ring[r->avail_idx & (r->num - 1)] = head;
+	r->avail_idx++;
+	__atomic_store_n(&r->avail->idx, r->avail_idx, __ATOMIC_RELEASE);
+	vdrv_kick(r, true);
+}
+
+static void set_desc(struct vring_desc *d, void *addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	d->addr = (uintptr_t)addr;
+	d->len = len;
+	d->flags = flags;
+	d->next = next;
+}
+
+/*
+ * The end of every test: the err eventfd fired, nothing was completed,
+ * the ring stays stopped when kicked with a good request, and the other
+ * device still moves a frame.
+ */
+static void expect_stopped(struct __test_metadata *_metadata, FIXTURE_DATA(hostile) * self,
+			   struct vdrv_ring *r)
+{
+	struct vhost_vring_state s = { .index = r->index };
+	uint16_t used = r->used->idx;
+	uint8_t *frame;
+	long n;
+
+	ASSERT_EQ(1, vdrv_wait_err(r, 3000)) TH_LOG("err eventfd not signalled");
+	/* a good request now: still stopped */
+	if (r->index == NE_TX) {
+		set_desc(&r->desc[r->num - 1], self->buf, 112, 0, 0);
+		publish(r, r->num - 1);
+	} else {
+		vdrv_kick(r, true);
+	}
+	usleep(200000);
+	ASSERT_EQ(used, r->used->idx);
+	/* the base still points at the bad request */
+	ASSERT_EQ(0, ioctl(self->bad.d.fd, VHOST_GET_VRING_BASE, &s));
+	ASSERT_GE(1U, s.num);
+
+	/* the neighbour works */
+	while (ne_capture(&self->good, 0, &frame) > 0)
+		;
+	ASSERT_EQ(0, ne_tx(&self->good, 1514, 4242, true));
+	n = ne_capture(&self->good, 3000, &frame);
+	ASSERT_EQ(1514, n);
+	ASSERT_EQ(4242, nf_seq(frame, n, nf_guest_mac));
+	ASSERT_EQ(0, ne_tx_reap(&self->good, 3000));
+}
+
+TEST_F(hostile, addr_outside_memory)
+{
+	uint8_t *outside = (uint8_t *)self->bad.d.mem + NE_ARENA + 8192;
+
+	set_desc(&self->tx->desc[0], outside, 100, 0, 0);
+	publish(self->tx, 0);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, addr_straddles_end_of_memory)
+{
+	uint8_t *end = (uint8_t *)self->bad.d.mem + NE_ARENA - 64;
+
+	set_desc(&self->tx->desc[0], end, 128, 0, 0);
+	publish(self->tx, 0);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, chain_loops)
+{
+	set_desc(&self->tx->desc[0], self->buf, 12, VRING_DESC_F_NEXT, 1);
+	set_desc(&self->tx->desc[1], self->buf + 12, 100, VRING_DESC_F_NEXT, 0);
+	publish(self->tx, 0);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, chain_loops_on_itself)
+{
+	set_desc(&self->tx->desc[5], self->buf, 112, VRING_DESC_F_NEXT, 5);
+	publish(self->tx, 5);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, length_beyond_memory)
+{
+	set_desc(&self->tx->desc[0], self->buf, 0xffffffff, 0, 0);
+	publish(self->tx, 0);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, length_wraps_address_space)
+{
+	self->tx->desc[0].addr = 0xfffffffffffff000ULL;
+	self->tx->desc[0].len = 0x2000;
+	self->tx->desc[0].flags = 0;
+	publish(self->tx, 0);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, indirect_inside_indirect)
+{
+	struct vring_desc *t = (struct vring_desc *)(self->buf + 4096);
+
+	set_desc(&t[0], self->buf + 4096 + 512, 32, VRING_DESC_F_INDIRECT, 0);
+	set_desc(&self->tx->desc[0], t, 16, VRING_DESC_F_INDIRECT, 0);
+	publish(self->tx, 0);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, indirect_bad_length)
+{
+	struct vring_desc *t = (struct vring_desc *)(self->buf + 4096);
+
+	set_desc(&t[0], self->buf, 112, 0, 0);
+	set_desc(&self->tx->desc[0], t, 17, VRING_DESC_F_INDIRECT, 0);
+	publish(self->tx, 0);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, indirect_huge)
+{
+	set_desc(&self->tx->desc[0], self->bad.d.mem, 1 << 20, VRING_DESC_F_INDIRECT, 0);
+	publish(self->tx, 0);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, indirect_loops)
+{
+	struct vring_desc *t = (struct vring_desc *)(self->buf + 4096);
+
+	set_desc(&t[0], self->buf, 12, VRING_DESC_F_NEXT, 1);
+	set_desc(&t[1], self->buf + 12, 100, VRING_DESC_F_NEXT, 0);
+	set_desc(&self->tx->desc[0], t, 32, VRING_DESC_F_INDIRECT, 0);
+	publish(self->tx, 0);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, next_beyond_ring)
+{
+	set_desc(&self->tx->desc[0], self->buf, 12, VRING_DESC_F_NEXT, NE_RING + 7);
+	publish(self->tx, 0);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, head_beyond_ring)
+{
+	publish(self->tx, NE_RING + 3);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, avail_index_jumps)
+{
+	struct vdrv_ring *r = self->tx;
+
+	r->avail_idx += NE_RING + 1;
+	__atomic_store_n(&r->avail->idx, r->avail_idx, __ATOMIC_RELEASE);
+	vdrv_kick(r, true);
+	expect_stopped(_metadata, self, r);
+}
+
+TEST_F(hostile, used_ring_read_only)
+{
+	uint64_t one = 1;
+
+	ASSERT_EQ(0, mprotect(self->tx->used, 4096, PROT_READ));
+	ASSERT_EQ(0, ne_tx(&self->bad, 100, 1, true));
+	ASSERT_EQ(1, vdrv_wait_err(self->tx, 3000));
+	/* put it back so the checks below can read it */
+	ASSERT_EQ(0, mprotect(self->tx->used, 4096, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, self->tx->used->idx);
+	/* signal once more for expect_stopped() */
+	ASSERT_EQ(8, write(self->tx->err_fd, &one, 8));
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, tx_with_writable_buffer)
+{
+	set_desc(&self->tx->desc[0], self->buf, 112, VRING_DESC_F_WRITE, 0);
+	publish(self->tx, 0);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, readable_after_writable)
+{
+	set_desc(&self->tx->desc[0], self->buf, 12, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	set_desc(&self->tx->desc[1], self->buf + 12, 100, 0, 0);
+	publish(self->tx, 0);
+	expect_stopped(_metadata, self, self->tx);
+}
+
+TEST_F(hostile, rx_buffer_readable)
+{
+	struct vdrv_ring *rx = &self->bad.d.ring[NE_RX];
+
+	set_desc(&rx->desc[0], self->buf, 4096, 0, 0);
+	publish(rx, 0);
+	ASSERT_EQ(0, ne_inject(&self->bad, 200, 9));
+	expect_stopped(_metadata, self, rx);
+}
+
+TEST_F(hostile, rx_buffer_outside_memory)
+{
+	struct vdrv_ring *rx = &self->bad.d.ring[NE_RX];
+
+	set_desc(&rx->desc[0], (uint8_t *)self->bad.d.mem + NE_ARENA, 4096, VRING_DESC_F_WRITE, 0);
+	publish(rx, 0);
+	ASSERT_EQ(0, ne_inject(&self->bad, 200, 9));
+	expect_stopped(_metadata, self, rx);
+}
+
+/* After a guest error the VMM can reset the ring and carry on. */
+TEST_F(hostile, restart_after_error)
+{
+	struct vhost_vring_state s = { .index = NE_TX, .num = 0 };
+	uint8_t *frame;
+	long n;
+
+	set_desc(&self->tx->desc[0], self->buf, 12, VRING_DESC_F_NEXT, 0);
+	publish(self->tx, 0);
+	ASSERT_EQ(1, vdrv_wait_err(self->tx, 3000));
+
+	/* the guest "reboots": fixed descriptor, ring reset by the VMM */
+	set_desc(&self->tx->desc[0], self->buf, 112, 0, 0);
+	ASSERT_EQ(0, vdrv_set_backend(&self->bad.d, NE_TX, -1));
+	ASSERT_EQ(0, ioctl(self->bad.d.fd, VHOST_SET_VRING_BASE, &s));
+	ASSERT_EQ(0, vdrv_set_backend(&self->bad.d, NE_TX, self->bad.tap));
+	vdrv_kick(self->tx, true);
+	n = ne_capture(&self->bad, 3000, &frame);
+	ASSERT_EQ(100, n);
+	ASSERT_EQ(1, nf_seq(frame, n, nf_guest_mac));
+}
+
+TEST_HARNESS_MAIN

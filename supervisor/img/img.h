@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* vmon img: shared helpers of the subcommands. */
+#ifndef VMON_IMG_H
+#define VMON_IMG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <vmon/cli.h>
+#include <vmon/qcow2.h>
+
+/* Exit codes beyond the vmon ones (check, compare). */
+enum { IMG_EXIT_CORRUPT = 2, IMG_EXIT_LEAKS = 3 };
+
+struct img_sub {
+	const char *name;
+	const char *synopsis;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+int img_create(int argc, char **argv);
+int img_info(int argc, char **argv);
+int img_check(int argc, char **argv);
+int img_map(int argc, char **argv);
+int img_snapshot(int argc, char **argv);
+int img_convert(int argc, char **argv);
+int img_resize(int argc, char **argv);
+int img_commit(int argc, char **argv);
+int img_rebase(int argc, char **argv);
+int img_compare(int argc, char **argv);
+int img_measure(int argc, char **argv);
+int img_amend(int argc, char **argv);
+
+/* Print the usage line of subcommand name to f. */
+void img_usage(FILE *f, const char *name);
+/* Handle -h/--help given as the only option: returns true when printed. */
+bool img_want_help(int argc, char **argv, const char *name);
+
+/*
+ * Parse a -o option string ("k=v,k=v") into o (create options). Known keys
+ * that do not apply are errors naming the key. Returns 0 or -1.
+ */
+int img_parse_create_opts(const char *s, struct vimg_create_opts *o);
+int img_parse_fmt(const char *s, enum vimg_fmt *f);
+/* qemu-img's human sizes: "1 GiB", "324 KiB", "1.5 MiB". */
+void img_human_size(uint64_t v, char *buf, size_t len);
+/* The backing file path as resolved relative to the image. */
+char *img_backing_path(const char *image, const char *backing);
+/* Open with a message on failure (vmon: ...). */
+struct vimg *img_open(const char *path, const char *fmt, int flags);
+
+#endif

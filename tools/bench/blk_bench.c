@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blk_bench: 4 KiB random reads and writes on a block device, through
+ * /dev/vmon-blk driven by the userspace guest driver, and through io_uring
+ * from userspace on the same device, side by side. One thread per queue
+ * (per io_uring instance), each keeping QD requests in flight.
+ *
+ * usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] DEVICE
+ * Run inside the test VM by tools/bench/vmon-blk.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/vhost.h>
+
+#include "../../selftests/blk/blk_env.h"
+
+#define BS 4096
+
+/* Busy-poll time of the device's rings, microseconds (-p). */
+static unsigned int busyloop_us;
+
+struct job {
+	bool write;
+	unsigned int qd;
+	unsigned int q;
+	uint64_t blocks;
+	uint64_t deadline;
+	uint64_t ops;
+	struct blk_env *e;
+	const char *dev;
+	int err;
+	uint64_t rng;
+};
+
+static uint64_t next_block(struct job *j)
+{
+	j->rng ^= j->rng << 13;
+	j->rng ^= j->rng >> 7;
+	j->rng ^= j->rng << 17;
+	return j->rng % j->blocks;
+}
+
+static void *vmon_job(void *arg)
+{
+	struct job *j = arg;
+	struct vdrv_ring *r = &j->e->d.ring[j->q];
+	uint32_t type = j->write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+	struct pollfd p = { .fd = r->call_fd, .events = POLLIN };
+	struct be_req *req;
+	uint64_t v;
+	unsigned int i, got;
+
+	for (i = 0; i < j->qd; i++) {
+		req = be_get(j->e, j->q);
+		if (!req || be_post(j->e, req, type, next_block(j) * 8, BS, 0)) {
+			j->err = -ENOSPC;
+			return NULL;
+		}
+	}
+	vdrv_kick(r, true);
+	while (be_now_ns() < j->deadline) {
+		got = 0;
+		while ((req = be_reap(j->e, j->q))) {
+			if (req->status != VIRTIO_BLK_S_OK) {
+				j->err = -EIO;
+				return NULL;
+			}
+			got++;
+			be_post(j->e, req, type, next_block(j) * 8, BS, 0);
+		}
+		if (got) {
+			j->ops += got;
+			vdrv_kick(r, false);
+			continue;
+		}
+		/* with -p, the guest polls too, as a polling guest driver */
+		for (i = 0; busyloop_us && i < busyloop_us * 100; i++)
+			if (vdrv_pending_used(r))
+				break;
+		if (vdrv_pending_used(r))
+			continue;
+		vdrv_enable_cb(r);
+		if (vdrv_pending_used(r))
+			continue;
+		if (poll(&p, 1, 100) > 0)
+			(void)!read(p.fd, &v, sizeof(v));
+	}
+	/* let the device finish before the caller tears it down */
+	while (r->num_free < r->num) {
+		if (!be_reap(j->e, j->q)) {
+			vdrv_enable_cb(r);
+			if (!vdrv_pending_used(r) && poll(&p, 1, 1000) <= 0)
+				break;
+			if (p.revents)
+				(void)!read(p.fd, &v, sizeof(v));
+		}
+	}
+	return NULL;
+}
+
+static void *uring_job(void *arg)
+{
+	struct job *j = arg;
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	unsigned int i, head, got, inflight = 0;
+	uint8_t *bufs;
+	int fd, ret;
+
+	fd = open(j->dev, O_RDWR | O_DIRECT);
+	if (fd < 0 || posix_memalign((void **)&bufs, 4096, (size_t)j->qd * BS) ||
+	    io_uring_queue_init(j->qd, &ring, 0)) {
+		j->err = -errno;
+		return NULL;
+	}
+	memset(bufs, 0x5a, (size_t)j->qd * BS);
+	for (i = 0; i < j->qd; i++) {
+		sqe = io_uring_get_sqe(&ring);
+		if (j->write)
+			io_uring_prep_write(sqe, fd, bufs + i * BS, BS, next_block(j) * BS);
+		else
+			io_uring_prep_read(sqe, fd, bufs + i * BS, BS, next_block(j) * BS);
+		io_uring_sqe_set_data64(sqe, i);
+	}
+	io_uring_submit(&ring);
+	inflight = j->qd;
+	while (be_now_ns() < j->deadline) {
+		ret = io_uring_wait_cqe(&ring, &cqe);
+		if (ret) {
+			j->err = ret;
+			break;
+		}
+		got = 0;
+		io_uring_for_each_cqe(&ring, head, cqe)
+		{
+			uint64_t k = io_uring_cqe_get_data64(cqe);
+
+			if (cqe->res != BS) {
+				j->err = -EIO;
+				break;
+			}
+			got++;
+			sqe = io_uring_get_sqe(&ring);
+			if (j->write)
+				io_uring_prep_write(sqe, fd, bufs + k * BS, BS, next_block(j) * BS);
+			else
+				io_uring_prep_read(sqe, fd, bufs + k * BS, BS, next_block(j) * BS);
+			io_uring_sqe_set_data64(sqe, k);
+		}
+		io_uring_cq_advance(&ring, got);
+		j->ops += got;
+		if (j->err)
+			break;
+		io_uring_submit(&ring);
+	}
+	while (inflight && !io_uring_wait_cqe(&ring, &cqe)) {
+		io_uring_cqe_seen(&ring, cqe);
+		inflight--;
+	}
+	io_uring_queue_exit(&ring);
+	free(bufs);
+	close(fd);
+	return NULL;
+}
+
+static double run(const char *dev, bool uring, bool write, unsigned int nq, unsigned int qd,
+		  double secs, uint64_t blocks)
+{
+	struct job jobs[VDRV_MAX_RINGS];
+	pthread_t th[VDRV_MAX_RINGS];
+	struct blk_env e;
+	uint64_t t0, ops = 0;
+	unsigned int q;
+	int fd = -1;
+
+	if (!uring) {
+		fd = open(dev, O_RDWR | O_DIRECT);
+		if (fd < 0 ||
+		    be_setup(&e, nq, qd, BE_FEATURES & ~(1ULL << VIRTIO_RING_F_INDIRECT_DESC)) ||
+		    be_backend(&e, fd)) {
+			fprintf(stderr, "blk_bench: vmon-blk setup failed\n");
+			exit(1);
+		}
+		for (q = 0; q < nq; q++) {
+			struct vhost_vring_state s = { .index = q, .num = busyloop_us };
+
+			if (ioctl(e.d.fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &s)) {
+				perror("blk_bench: busyloop timeout");
+				exit(1);
+			}
+		}
+	}
+	t0 = be_now_ns();
+	for (q = 0; q < nq; q++) {
+		jobs[q] = (struct job){
+			.write = write,
+			.qd = qd,
+			.q = q,
+			.blocks = blocks,
+			.deadline = t0 + (uint64_t)(secs * 1e9),
+			.e = &e,
+			.dev = dev,
+			.rng = 0x2545f4914f6cdd1dULL * (q + 1),
+		};
+		pthread_create(&th[q], NULL, uring ? uring_job : vmon_job, &jobs[q]);
+	}
+	for (q = 0; q < nq; q++) {
+		pthread_join(th[q], NULL);
+		if (jobs[q].err) {
+			fprintf(stderr, "blk_bench: %s job failed: %s\n",
+				uring ? "io_uring" : "vmon-blk", strerror(-jobs[q].err));
+			exit(1);
+		}
+		ops += jobs[q].ops;
+	}
+	t0 = be_now_ns() - t0;
+	if (!uring) {
+		be_teardown(&e);
+		close(fd);
+	}
+	return ops / (t0 / 1e9);
+}
+
+#define MAX_REPS 15
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+int main(int argc, char **argv)
+{
+	static const unsigned int qds[] = { 1, 32 }, nqs[] = { 1, 4 };
+	double secs = 3, a, b, va[MAX_REPS], vb[MAX_REPS];
+	unsigned int w, i, k, r, reps = 3;
+	const char *dev;
+	uint64_t size;
+	int opt, fd;
+
+	while ((opt = getopt(argc, argv, "t:p:r:")) != -1) {
+		if (opt == 't') {
+			secs = atof(optarg);
+		} else if (opt == 'r') {
+			reps = atoi(optarg);
+			if (!reps || reps > MAX_REPS)
+				reps = 3;
+		} else if (opt == 'p') {
+			busyloop_us = atoi(optarg);
+		} else {
+			fprintf(stderr,
+				"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] DEV\n");
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] DEV\n");
+		return 2;
+	}
+	dev = argv[optind];
+	fd = open(dev, O_RDONLY);
+	if (fd < 0) {
+		perror(dev);
+		return 1;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	close(fd);
+	if (system("modprobe vmon"))
+		return 1;
+	printf("# 4 KiB random I/O on %s, O_DIRECT, median of %u runs of %.1f s, "
+	       "%ld CPUs, vmon-blk busy-poll %u us\n",
+	       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN), busyloop_us);
+	printf("%-10s %6s %4s %14s %14s %7s\n", "workload", "queues", "QD", "vmon-blk IOPS",
+	       "io_uring IOPS", "ratio");
+	for (w = 0; w < 2; w++) {
+		for (k = 0; k < 2; k++) {
+			for (i = 0; i < 2; i++) {
+				/* interleaved, the median of each: host noise hits both */
+				for (r = 0; r < reps; r++) {
+					va[r] = run(dev, false, w, nqs[k], qds[i], secs, size / BS);
+					vb[r] = run(dev, true, w, nqs[k], qds[i], secs, size / BS);
+				}
+				a = median(va, reps);
+				b = median(vb, reps);
+				printf("%-10s %6u %4u %14.0f %14.0f %7.2f\n",
+				       w ? "randwrite" : "randread", nqs[k], qds[i], a, b, a / b);
+				fflush(stdout);
+			}
+		}
+	}
+	return 0;
+}

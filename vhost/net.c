@@ -1,0 +1,770 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/vmon-net: a virtio-net back end on the vmon vring engine, speaking
+ * the vhost-net ioctl ABI, with a tap (tun or macvtap) file as back end.
+ *
+ * Ring 0 receives (tap to guest), ring 1 transmits (guest to tap).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/etherdevice.h>
+#include <linux/file.h>
+#include <linux/gfp.h>
+#include <linux/if_tap.h>
+#include <linux/if_tun.h>
+#include <linux/if_vlan.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/nospec.h>
+#include <linux/ptr_ring.h>
+#include <linux/rcupdate.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/vhost.h>
+#include <linux/virtio_net.h>
+#include <net/sock.h>
+#include <net/xdp.h>
+
+#include <linux/vmon.h>
+
+#include "vmon_core.h"
+#include "vring.h"
+
+enum {
+	VMON_NET_RX = 0,
+	VMON_NET_TX = 1,
+	VMON_NET_NVQS,
+};
+
+/* Per run of a handler: at most this many packets or bytes. */
+#define VMON_NET_PKT_WEIGHT	256
+#define VMON_NET_BYTE_WEIGHT	0x80000
+/* Used entries written and tap packets taken at a time. */
+#define VMON_NET_BATCH		64
+
+#define VMON_NET_FEATURES \
+	(VMON_VRING_FEATURES | \
+	 (1ULL << VHOST_NET_F_VIRTIO_NET_HDR) | \
+	 (1ULL << VIRTIO_NET_F_MRG_RXBUF))
+
+struct vmon_net_vq {
+	struct vmon_vq vq;
+	struct vmon_dev __rcu **acct;	/* the device's VM accounting */
+	struct vmon_poll sock_poll;
+	size_t vhost_hlen;	/* header we add or strip */
+	size_t sock_hlen;	/* header the tap adds or takes */
+	/* TX: frames copied out of the guest, handed to the tap in one go */
+	struct xdp_buff *xdp;
+	unsigned int batched;
+	struct page_frag_cache frag;
+	/* RX: packets taken from the tap's ring in one batch */
+	struct ptr_ring *rx_ring;
+	void *rxq[VMON_NET_BATCH];
+	unsigned int rxq_head;
+	unsigned int rxq_tail;
+};
+
+struct vmon_net {
+	struct vmon_vdev dev;
+	struct vmon_dev __rcu *acct;	/* VMON_DEV_SET_VM */
+	struct vmon_net_vq vqs[VMON_NET_NVQS];
+	struct vmon_vq *vqp[VMON_NET_NVQS];
+};
+
+/* Count one handler run's packets into the VM the device is attached to. */
+static void vmon_net_count(struct vmon_net_vq *nvq, bool rx, int pkts,
+			   u64 bytes, int drops)
+{
+	struct vmon_dev *acct;
+
+	if (!pkts && !drops)
+		return;
+	rcu_read_lock();
+	acct = rcu_dereference(*nvq->acct);
+	if (rx)
+		vmon_stats_net_rx(acct, pkts, bytes);
+	else
+		vmon_stats_net_tx(acct, pkts, bytes);
+	if (drops)
+		vmon_stats_net_drop(acct, rx, drops);
+	rcu_read_unlock();
+}
+
+/* ---- TX -------------------------------------------------------------- */
+
+/* Room around a batched frame: XDP headroom in front, skb_shared_info after. */
+#define VMON_NET_XDP_HEADROOM	(XDP_PACKET_HEADROOM + NET_IP_ALIGN)
+
+static bool vmon_net_can_batch(struct vmon_net_vq *nvq, struct socket *sock,
+			       size_t len)
+{
+	/* the tap's own send-buffer accounting is off (the default) */
+	if (!nvq->xdp || sock->sk->sk_sndbuf != INT_MAX)
+		return false;
+	return SKB_DATA_ALIGN(VMON_NET_XDP_HEADROOM + len) +
+	       SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) <= PAGE_SIZE;
+}
+
+/* Hand the frames batched so far to the tap in one sendmsg. */
+static void vmon_net_tx_flush(struct vmon_net_vq *nvq, struct socket *sock)
+{
+	struct tun_msg_ctl ctl = {
+		.type = TUN_MSG_PTR,
+		.num = nvq->batched,
+		.ptr = nvq->xdp,
+	};
+	struct msghdr msg = {
+		.msg_control = &ctl,
+		.msg_controllen = sizeof(ctl),
+		.msg_flags = MSG_DONTWAIT,
+	};
+
+	if (!nvq->batched)
+		return;
+	/* the tap owns the buffers now, whatever it makes of them */
+	sock->ops->sendmsg(sock, &msg, 0);
+	nvq->batched = 0;
+}
+
+/* The header must cover the checksum field, as the tap's own path makes it. */
+static void vmon_net_fix_hdr_len(struct vmon_vq *vq, struct virtio_net_hdr *h)
+{
+	bool le = vmon_vq_le(vq);
+	u32 need;
+
+	if (!(h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return;
+	need = __virtio16_to_cpu(le, h->csum_start) +
+	       __virtio16_to_cpu(le, h->csum_offset) + 2;
+	if (need > __virtio16_to_cpu(le, h->hdr_len))
+		h->hdr_len = __cpu_to_virtio16(le, need);
+}
+
+/*
+ * Copy one frame (with the tap's header when it takes one) into a page
+ * fragment laid out as the tap's XDP path expects. Return 0, -ENOMEM, or
+ * -EFAULT when the guest buffer could not be read.
+ */
+static int vmon_net_tx_build(struct vmon_net_vq *nvq, struct iov_iter *from,
+			     size_t len)
+{
+	size_t datalen = len - nvq->sock_hlen;
+	unsigned int buflen = SKB_DATA_ALIGN(VMON_NET_XDP_HEADROOM + datalen) +
+			      SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	struct xdp_buff *xdp = &nvq->xdp[nvq->batched];
+	struct tun_xdp_hdr *hdr;
+	void *buf;
+
+	buf = page_frag_alloc(&nvq->frag, buflen, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	hdr = buf;
+	hdr->buflen = buflen;
+	memset(&hdr->gso, 0, sizeof(hdr->gso));
+	if (nvq->sock_hlen) {
+		if (copy_from_iter(&hdr->gso, sizeof(hdr->gso), from) !=
+		    sizeof(hdr->gso))
+			goto fault;
+		iov_iter_advance(from, nvq->sock_hlen - sizeof(hdr->gso));
+		vmon_net_fix_hdr_len(&nvq->vq, &hdr->gso);
+	}
+	if (copy_from_iter(buf + VMON_NET_XDP_HEADROOM, datalen, from) !=
+	    datalen)
+		goto fault;
+	memset(xdp, 0, sizeof(*xdp));
+	xdp->data_hard_start = buf;
+	xdp->data = buf + VMON_NET_XDP_HEADROOM;
+	xdp->data_end = xdp->data + datalen;
+	xdp->data_meta = xdp->data;
+	xdp->frame_sz = buflen;
+	nvq->batched++;
+	return 0;
+fault:
+	page_frag_free(buf);
+	return -EFAULT;
+}
+
+static void vmon_net_tx(struct vmon_net_vq *nvq)
+{
+	struct vmon_vq *vq = &nvq->vq;
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	unsigned int out, in, nlog;
+	struct socket *sock;
+	int head, pkts = 0, total = 0, err;
+	size_t len;
+
+	mutex_lock(&vq->mutex);
+	if (!vmon_vq_ready(vq))
+		goto out;
+	sock = vq->private_data;
+	vmon_poll_stop(&nvq->sock_poll);
+	vmon_vq_disable_notify(vq);
+
+	for (;;) {
+		head = vmon_vq_get_desc(vq, vq->iov, UIO_MAXIOV, &out, &in,
+					NULL, &nlog);
+		if (head < 0)
+			break;
+		if (head == vq->num) {
+			vmon_net_tx_flush(nvq, sock);
+			if (vmon_vq_enable_notify(vq)) {
+				vmon_vq_disable_notify(vq);
+				continue;
+			}
+			break;
+		}
+		if (in) {
+			vmon_vq_fail(vq, "TX request %d has writable buffers",
+				     head);
+			break;
+		}
+		len = iov_length(vq->iov, out);
+		if (len < nvq->vhost_hlen + nvq->sock_hlen + ETH_HLEN) {
+			/* a runt: drop it as a NIC would */
+			vmon_vq_push_head(vq, head, 0);
+			goto next;
+		}
+		iov_iter_init(&msg.msg_iter, ITER_SOURCE, vq->iov, out, len);
+		iov_iter_advance(&msg.msg_iter, nvq->vhost_hlen);
+		len -= nvq->vhost_hlen;
+
+		if (vmon_net_can_batch(nvq, sock, len)) {
+			err = vmon_net_tx_build(nvq, &msg.msg_iter, len);
+			if (err == -EFAULT) {
+				vmon_vq_fail(vq, "cannot read TX request %d",
+					     head);
+				break;
+			}
+			if (!err) {
+				vmon_vq_push_head(vq, head, 0);
+				if (nvq->batched == VMON_NET_BATCH)
+					vmon_net_tx_flush(nvq, sock);
+				goto next;
+			}
+			/* no memory for the copy: send it the slow way */
+		}
+
+		/* keep the order: what was batched goes first */
+		vmon_net_tx_flush(nvq, sock);
+		msg.msg_control = NULL;
+		msg.msg_controllen = 0;
+		err = sock->ops->sendmsg(sock, &msg, len);
+		if (err == -EAGAIN || err == -ENOMEM || err == -ENOBUFS) {
+			/* the tap is full: retry when it drains */
+			vmon_vq_discard(vq, 1);
+			vmon_poll_start(&nvq->sock_poll, sock->file);
+			break;
+		}
+		/* other errors drop the packet, as a NIC would */
+		vmon_vq_push_head(vq, head, 0);
+next:
+		if (vq->nheads >= VMON_NET_BATCH) {
+			vmon_net_tx_flush(nvq, sock);
+			if (vmon_vq_flush_heads(vq))
+				break;
+			vmon_vq_signal(vq);
+		}
+		total += len;
+		if (vmon_vdev_weight_exceeded(vq, ++pkts, total))
+			break;
+	}
+	vmon_net_tx_flush(nvq, sock);
+	if (vq->nheads && !vmon_vq_flush_heads(vq))
+		vmon_vq_signal(vq);
+	vmon_net_count(nvq, false, pkts, total, 0);
+out:
+	mutex_unlock(&vq->mutex);
+}
+
+/* ---- RX -------------------------------------------------------------- */
+
+static int vmon_net_rx_peek(struct vmon_net_vq *nvq, struct socket *sock)
+{
+	void *ptr;
+
+	if (!nvq->rx_ring)
+		return sock->ops->peek_len ? sock->ops->peek_len(sock) : 0;
+	if (nvq->rxq_head == nvq->rxq_tail) {
+		nvq->rxq_head = 0;
+		nvq->rxq_tail = ptr_ring_consume_batched(nvq->rx_ring,
+							 nvq->rxq,
+							 VMON_NET_BATCH);
+		if (!nvq->rxq_tail)
+			return 0;
+	}
+	ptr = nvq->rxq[nvq->rxq_head];
+	if (tun_is_xdp_frame(ptr))
+		return tun_ptr_to_xdp(ptr)->len;
+	return ((struct sk_buff *)ptr)->len +
+	       (skb_vlan_tag_present((struct sk_buff *)ptr) ? VLAN_HLEN : 0);
+}
+
+/* Give packets taken from the tap but not delivered back to it. */
+static void vmon_net_rx_unconsume(struct vmon_net_vq *nvq)
+{
+	if (nvq->rx_ring && nvq->rxq_head != nvq->rxq_tail)
+		ptr_ring_unconsume(nvq->rx_ring, nvq->rxq + nvq->rxq_head,
+				   nvq->rxq_tail - nvq->rxq_head,
+				   tun_ptr_free);
+	nvq->rxq_head = 0;
+	nvq->rxq_tail = 0;
+}
+
+/*
+ * Take buffers until they hold @need bytes, at most @quota of them, into
+ * vq->heads after the pending ones. Return how many, 0 when the ring ran
+ * out, -ENOSPC when @quota or the segments ran out first (all given back),
+ * another negative error after a guest error stopped the ring.
+ */
+static int vmon_net_get_rx_bufs(struct vmon_vq *vq, size_t need,
+				unsigned int quota, unsigned int *segs,
+				unsigned int *nlog, size_t *got)
+{
+	struct vring_used_elem *heads = vq->heads + vq->nheads;
+	struct vmon_log *log = vmon_vq_logging(vq) ? vq->log : NULL;
+	unsigned int seg = 0, count = 0, out, in, lognum;
+	int head;
+
+	*got = 0;
+	*nlog = 0;
+	while (*got < need) {
+		if (count >= quota || seg >= UIO_MAXIOV) {
+			vmon_vq_discard(vq, count);
+			return -ENOSPC;
+		}
+		head = vmon_vq_get_desc(vq, vq->iov + seg, UIO_MAXIOV - seg,
+					&out, &in, log ? log + *nlog : NULL,
+					&lognum);
+		if (head < 0)
+			return head;
+		if (head == vq->num) {
+			vmon_vq_discard(vq, count);
+			return 0;
+		}
+		if (out) {
+			vmon_vq_fail(vq, "RX buffer %d is readable", head);
+			return -EINVAL;
+		}
+		heads[count].id = (__force __virtio32)head;
+		heads[count].len = (__force __virtio32)iov_length(vq->iov + seg,
+								  in);
+		*got += (__force u32)heads[count].len;
+		*nlog += lognum;
+		seg += in;
+		count++;
+	}
+	/* the last buffer holds only the rest of the packet */
+	heads[count - 1].len = (__force __virtio32)
+		((__force u32)heads[count - 1].len - (u32)(*got - need));
+	*segs = seg;
+	return count;
+}
+
+/* Drop the packet at the head of the tap. */
+static void vmon_net_rx_drop(struct vmon_net_vq *nvq, struct socket *sock)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+
+	iov_iter_kvec(&msg.msg_iter, ITER_DEST, NULL, 0, 0);
+	if (nvq->rx_ring)
+		msg.msg_control = nvq->rxq[nvq->rxq_head++];
+	sock->ops->recvmsg(sock, &msg, 1, MSG_DONTWAIT | MSG_TRUNC);
+}
+
+static void vmon_net_rx(struct vmon_net_vq *nvq)
+{
+	struct vmon_vq *vq = &nvq->vq;
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct virtio_net_hdr_mrg_rxbuf hdr = {
+		.hdr.gso_type = VIRTIO_NET_HDR_GSO_NONE,
+	};
+	unsigned int segs, nlog, quota;
+	struct iov_iter fixup;
+	struct socket *sock;
+	int pkts = 0, total = 0, drops = 0, count, len, err;
+	bool mergeable;
+	size_t datalen, need, got;
+	__virtio16 nbuf;
+
+	mutex_lock(&vq->mutex);
+	if (!vmon_vq_ready(vq))
+		goto out;
+	sock = vq->private_data;
+	mergeable = vmon_vq_has_feature(vq, VIRTIO_NET_F_MRG_RXBUF);
+	vmon_vq_disable_notify(vq);
+
+	while ((len = vmon_net_rx_peek(nvq, sock)) > 0) {
+		datalen = len + nvq->sock_hlen;
+		need = datalen + nvq->vhost_hlen;
+		quota = mergeable ? UIO_MAXIOV - vq->nheads : 1;
+		count = vmon_net_get_rx_bufs(vq, need, quota, &segs, &nlog,
+					     &got);
+		if (count == -ENOSPC) {
+			/* no room for it in the guest's buffers */
+			vmon_net_rx_drop(nvq, sock);
+			drops++;
+			continue;
+		}
+		if (count < 0)
+			break;
+		if (!count) {
+			if (vmon_vq_enable_notify(vq)) {
+				vmon_vq_disable_notify(vq);
+				continue;
+			}
+			break;
+		}
+		iov_iter_init(&msg.msg_iter, ITER_DEST, vq->iov, segs, need);
+		fixup = msg.msg_iter;
+		iov_iter_advance(&msg.msg_iter, nvq->vhost_hlen);
+		msg.msg_control = nvq->rx_ring ? nvq->rxq[nvq->rxq_head++] :
+						 NULL;
+		err = sock->ops->recvmsg(sock, &msg, datalen,
+					 MSG_DONTWAIT | MSG_TRUNC);
+		if (err != (int)datalen) {
+			/* the tap dropped it */
+			vmon_vq_discard(vq, count);
+			continue;
+		}
+		if (nvq->vhost_hlen) {
+			hdr.num_buffers = cpu_to_virtio16_vq(vq, count);
+			if (copy_to_iter(&hdr, nvq->vhost_hlen, &fixup) !=
+			    nvq->vhost_hlen) {
+				vmon_vq_fail(vq, "cannot write the RX header");
+				break;
+			}
+		} else if (mergeable ||
+			   nvq->sock_hlen ==
+			   sizeof(struct virtio_net_hdr_mrg_rxbuf)) {
+			nbuf = cpu_to_virtio16_vq(vq, count);
+			iov_iter_advance(&fixup, offsetof(typeof(hdr),
+							  num_buffers));
+			if (copy_to_iter(&nbuf, sizeof(nbuf), &fixup) !=
+			    sizeof(nbuf)) {
+				vmon_vq_fail(vq, "cannot write the RX header");
+				break;
+			}
+		}
+		if (vmon_vq_logging(vq))
+			vmon_vq_log_write(vq, vq->log, nlog, need);
+		vq->nheads += count;
+		if (vq->nheads >= VMON_NET_BATCH) {
+			if (vmon_vq_flush_heads(vq))
+				break;
+			vmon_vq_signal(vq);
+		}
+		total += need;
+		if (vmon_vdev_weight_exceeded(vq, ++pkts, total))
+			break;
+	}
+	if (vq->nheads && !vmon_vq_flush_heads(vq))
+		vmon_vq_signal(vq);
+	vmon_net_count(nvq, true, pkts, total, drops);
+out:
+	mutex_unlock(&vq->mutex);
+}
+
+/* ---- work entry points ----------------------------------------------- */
+
+static void vmon_net_tx_kick(struct vmon_work *work)
+{
+	struct vmon_vq *vq = container_of(work, struct vmon_vq, poll.work);
+
+	vmon_net_tx(container_of(vq, struct vmon_net_vq, vq));
+}
+
+static void vmon_net_rx_kick(struct vmon_work *work)
+{
+	struct vmon_vq *vq = container_of(work, struct vmon_vq, poll.work);
+
+	vmon_net_rx(container_of(vq, struct vmon_net_vq, vq));
+}
+
+static void vmon_net_tx_sock(struct vmon_work *work)
+{
+	vmon_net_tx(container_of(work, struct vmon_net_vq, sock_poll.work));
+}
+
+static void vmon_net_rx_sock(struct vmon_work *work)
+{
+	vmon_net_rx(container_of(work, struct vmon_net_vq, sock_poll.work));
+}
+
+/* ---- back end ---------------------------------------------------------- */
+
+static struct socket *vmon_net_get_socket(int fd, struct ptr_ring **ring)
+{
+	struct file *file = fget(fd);
+	struct socket *sock;
+
+	if (!file)
+		return ERR_PTR(-EBADF);
+	sock = tun_get_socket(file);
+	if (!IS_ERR(sock)) {
+		*ring = tun_get_tx_ring(file);
+		return sock;
+	}
+	sock = tap_get_socket(file);
+	if (!IS_ERR(sock)) {
+		*ring = tap_get_ptr_ring(file);
+		return sock;
+	}
+	fput(file);
+	return ERR_PTR(-ENOTSOCK);
+}
+
+/* Detach the back end of ring @index; return it for the caller to put. */
+static struct socket *vmon_net_stop_vq(struct vmon_net *n, unsigned int index)
+{
+	struct vmon_net_vq *nvq = &n->vqs[index];
+	struct socket *sock;
+
+	mutex_lock(&nvq->vq.mutex);
+	sock = nvq->vq.private_data;
+	vmon_poll_stop(&nvq->sock_poll);
+	vmon_net_rx_unconsume(nvq);
+	nvq->rx_ring = NULL;
+	nvq->vq.private_data = NULL;
+	mutex_unlock(&nvq->vq.mutex);
+	return sock;
+}
+
+static void vmon_net_stop(struct vmon_net *n)
+{
+	struct socket *sock[VMON_NET_NVQS];
+	unsigned int i;
+
+	for (i = 0; i < VMON_NET_NVQS; i++)
+		sock[i] = vmon_net_stop_vq(n, i);
+	vmon_vdev_flush(&n->dev);
+	for (i = 0; i < VMON_NET_NVQS; i++)
+		if (sock[i])
+			fput(sock[i]->file);
+}
+
+static long vmon_net_set_backend(struct vmon_net *n, void __user *argp)
+{
+	struct vhost_vring_file f;
+	struct vmon_net_vq *nvq;
+	struct socket *sock = NULL, *old;
+	struct ptr_ring *ring = NULL;
+	long ret;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	if (f.index >= VMON_NET_NVQS)
+		return -ENOBUFS;
+	nvq = &n->vqs[array_index_nospec(f.index, VMON_NET_NVQS)];
+	if (f.fd != VHOST_FILE_UNBIND) {
+		sock = vmon_net_get_socket(f.fd, &ring);
+		if (IS_ERR(sock))
+			return PTR_ERR(sock);
+	}
+
+	mutex_lock(&nvq->vq.mutex);
+	old = nvq->vq.private_data;
+	if (sock == old) {
+		mutex_unlock(&nvq->vq.mutex);
+		if (sock)
+			fput(sock->file);
+		return 0;
+	}
+	if (sock) {
+		ret = vmon_vq_start(&nvq->vq);
+		if (ret) {
+			mutex_unlock(&nvq->vq.mutex);
+			fput(sock->file);
+			return ret;
+		}
+	}
+	vmon_poll_stop(&nvq->sock_poll);
+	vmon_net_rx_unconsume(nvq);
+	nvq->vq.private_data = sock;
+	nvq->rx_ring = f.index == VMON_NET_RX && !IS_ERR(ring) ? ring : NULL;
+	if (sock) {
+		if (f.index == VMON_NET_RX)
+			vmon_poll_start(&nvq->sock_poll, sock->file);
+		vmon_work_queue(&n->dev, &nvq->vq.poll.work);
+	}
+	mutex_unlock(&nvq->vq.mutex);
+
+	if (old) {
+		vmon_vdev_flush(&n->dev);
+		fput(old->file);
+	}
+	return 0;
+}
+
+static long vmon_net_set_features(struct vmon_net *n, u64 features)
+{
+	size_t hlen, vhost_hlen, sock_hlen;
+	unsigned int i;
+
+	if (features & ~VMON_NET_FEATURES)
+		return -EOPNOTSUPP;
+	if (features & ((1ULL << VIRTIO_NET_F_MRG_RXBUF) |
+			(1ULL << VIRTIO_F_VERSION_1)))
+		hlen = sizeof(struct virtio_net_hdr_mrg_rxbuf);
+	else
+		hlen = sizeof(struct virtio_net_hdr);
+	if (features & (1ULL << VHOST_NET_F_VIRTIO_NET_HDR)) {
+		vhost_hlen = hlen;
+		sock_hlen = 0;
+	} else {
+		vhost_hlen = 0;
+		sock_hlen = hlen;
+	}
+	if ((features & (1ULL << VHOST_F_LOG_ALL)) && !n->dev.log_base)
+		return -EFAULT;
+	vmon_vdev_set_features(&n->dev, features);
+	for (i = 0; i < VMON_NET_NVQS; i++) {
+		mutex_lock(&n->vqs[i].vq.mutex);
+		n->vqs[i].vhost_hlen = vhost_hlen;
+		n->vqs[i].sock_hlen = sock_hlen;
+		mutex_unlock(&n->vqs[i].vq.mutex);
+	}
+	return 0;
+}
+
+/* ---- file operations ----------------------------------------------------- */
+
+static int vmon_net_open(struct inode *inode, struct file *file)
+{
+	struct vmon_net *n;
+	unsigned int i;
+
+	n = kvzalloc(sizeof(*n), GFP_KERNEL_ACCOUNT);
+	if (!n)
+		return -ENOMEM;
+	n->vqs[VMON_NET_TX].xdp = kmalloc_array(VMON_NET_BATCH,
+						sizeof(struct xdp_buff),
+						GFP_KERNEL_ACCOUNT);
+	if (!n->vqs[VMON_NET_TX].xdp) {
+		kvfree(n);
+		return -ENOMEM;
+	}
+	n->vqs[VMON_NET_RX].vq.handle_kick = vmon_net_rx_kick;
+	n->vqs[VMON_NET_TX].vq.handle_kick = vmon_net_tx_kick;
+	for (i = 0; i < VMON_NET_NVQS; i++) {
+		n->vqp[i] = &n->vqs[i].vq;
+		n->vqs[i].acct = &n->acct;
+	}
+	vmon_vdev_init(&n->dev, n->vqp, VMON_NET_NVQS, VMON_NET_PKT_WEIGHT,
+		       VMON_NET_BYTE_WEIGHT);
+	vmon_poll_init(&n->vqs[VMON_NET_RX].sock_poll, vmon_net_rx_sock,
+		       EPOLLIN, &n->dev);
+	vmon_poll_init(&n->vqs[VMON_NET_TX].sock_poll, vmon_net_tx_sock,
+		       EPOLLOUT, &n->dev);
+	file->private_data = n;
+	return 0;
+}
+
+static int vmon_net_release(struct inode *inode, struct file *file)
+{
+	struct vmon_net *n = file->private_data;
+	struct page_frag_cache *frag;
+
+	vmon_net_stop(n);
+	mutex_lock(&n->dev.mutex);
+	vmon_vdev_cleanup(&n->dev);
+	mutex_unlock(&n->dev.mutex);
+	frag = &n->vqs[VMON_NET_TX].frag;
+	if (frag->va)
+		__page_frag_cache_drain(virt_to_head_page(frag->va),
+					frag->pagecnt_bias);
+	kfree(n->vqs[VMON_NET_TX].xdp);
+	vmon_dev_set_vm(&n->acct, VMON_DEV_NET, "vmon-net", 0);
+	kvfree(n);
+	return 0;
+}
+
+static long vmon_net_ioctl(struct file *file, unsigned int ioctl,
+			   unsigned long arg)
+{
+	struct vmon_net *n = file->private_data;
+	void __user *argp = (void __user *)arg;
+	u64 __user *featurep = argp;
+	u64 features;
+	long ret;
+
+	switch (ioctl) {
+	case VHOST_GET_FEATURES:
+		features = VMON_NET_FEATURES;
+		return copy_to_user(featurep, &features, sizeof(features)) ?
+		       -EFAULT : 0;
+	case VHOST_GET_BACKEND_FEATURES:
+		features = 0;
+		return copy_to_user(featurep, &features, sizeof(features)) ?
+		       -EFAULT : 0;
+	case VHOST_SET_BACKEND_FEATURES:
+		if (copy_from_user(&features, featurep, sizeof(features)))
+			return -EFAULT;
+		return features ? -EOPNOTSUPP : 0;
+	case VMON_DEV_SET_VM:
+		/* the supervisor may do this from another process */
+		mutex_lock(&n->dev.mutex);
+		ret = vmon_dev_set_vm_ioctl(&n->acct, VMON_DEV_NET, "vmon-net",
+					    argp);
+		mutex_unlock(&n->dev.mutex);
+		return ret;
+	}
+
+	mutex_lock(&n->dev.mutex);
+	if (ioctl != VHOST_SET_OWNER) {
+		ret = vmon_vdev_check_owner(&n->dev);
+		if (ret)
+			goto out;
+	}
+	switch (ioctl) {
+	case VHOST_SET_FEATURES:
+		if (copy_from_user(&features, featurep, sizeof(features)))
+			ret = -EFAULT;
+		else
+			ret = vmon_net_set_features(n, features);
+		break;
+	case VHOST_NET_SET_BACKEND:
+		ret = vmon_net_set_backend(n, argp);
+		break;
+	case VHOST_RESET_OWNER:
+		vmon_net_stop(n);
+		vmon_vdev_reset_owner(&n->dev);
+		ret = 0;
+		break;
+	default:
+		ret = vmon_vdev_ioctl(&n->dev, ioctl, argp);
+		if (ret == -ENOIOCTLCMD)
+			ret = -ENOTTY;
+		break;
+	}
+out:
+	mutex_unlock(&n->dev.mutex);
+	return ret;
+}
+
+static const struct file_operations vmon_net_fops = {
+	.owner = THIS_MODULE,
+	.open = vmon_net_open,
+	.release = vmon_net_release,
+	.unlocked_ioctl = vmon_net_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice vmon_net_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "vmon-net",
+	.fops = &vmon_net_fops,
+	.mode = 0600,
+};
+
+int vmon_net_init(void)
+{
+	return misc_register(&vmon_net_misc);
+}
+
+void vmon_net_exit(void)
+{
+	misc_deregister(&vmon_net_misc);
+}
