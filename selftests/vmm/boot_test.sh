@@ -13,6 +13,8 @@
 #   guest B (vhost-net back end): ping and transfer, an in-place reset that
 #     boots the guest a second time, then a kernel panic reported as a
 #     crash (exit 3) with the console tail.
+#   guest C (the default back end, vmon-net when /dev/vmon-net exists):
+#     ping and transfer, the status naming vmon-net.
 #
 # Prints TAP. Run as root from the top of the tree (make check does).
 set -u
@@ -256,9 +258,29 @@ else
 		skip "b.$t" "no /dev/vhost-net"
 	done
 fi
-if [ -c /dev/vmon-net ] || [ -c /dev/vmon-blk ]; then
-	skip vmon_backends "not wired in this test yet"
+# ---- guest C: vmon-net, the vhost-ABI kernel back end of this project ------
+if [ -c /dev/vmon-net ]; then
+	cat >"$work/c.sh" <<GUEST
+#!/bin/sh
+ip link set eth0 up && ip addr add 10.0.2.2/24 dev eth0
+ping -c 2 -W 5 10.0.2.1 >/dev/null && echo "CHECK ping ok" || echo "CHECK ping fail"
+m=\$(wget -q -O - http://10.0.2.1:8080/blob | md5sum | cut -d' ' -f1)
+[ "\$m" = "$blob_md5" ] && echo "CHECK transfer ok" || echo "CHECK transfer fail \$m"
+sleep 5
+GUEST
+	selftests/vmm/mkinitrd "$work/c.cpio.gz" "$work/c.sh"
+	con=$work/c.console
+	"$vmm" -k "$kernel" -i "$work/c.cpio.gz" -m 256 --console "file:$con" \
+		--net tap=vmmtap0 --api "$work/api.sock" 2>"$work/c.err" &
+	vmm_pid=$!
+	wait_for "$con" "CHECK transfer" 180
+	st=$(call '{"cmd":"status"}')
+	reap 60
+	grep -q "CHECK ping ok" "$con" && grep -q "CHECK transfer ok" "$con" &&
+		echo "$st" | grep -q '"backend":"vmon-net"' && [ $rc = 0 ]
+	ok $? c.vmon_net_is_default_and_carries_traffic "exit $rc; $(grep CHECK "$con" | tr -d '\r' | tr '\n' ' ')"
+	[ $failed = 0 ] || { diag "$work/c.err"; keep; }
 else
-	skip vmon_backends "/dev/vmon-net and /dev/vmon-blk not present"
+	skip c.vmon_net_is_default_and_carries_traffic "no /dev/vmon-net"
 fi
 exit $failed
