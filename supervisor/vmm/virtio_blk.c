@@ -250,6 +250,12 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 
 	if (!b)
 		return NULL;
+	if (cfg->backend == BLK_VMON) {
+		vmm_log("--disk '%s': backend=vmon-blk is not supported by this vmon-vmm yet "
+			"(use backend=uring)",
+			cfg->path);
+		return NULL;
+	}
 	b->readonly = cfg->readonly;
 	b->fd = open(cfg->path, (cfg->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (b->fd < 0 || fstat(b->fd, &st) < 0) {
