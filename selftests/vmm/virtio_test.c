@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmon-vmm's virtio without KVM: the capability layout a driver walks, the
+ * common configuration (feature negotiation, queue setup, reset), and the
+ * split virtqueue against well-formed and hostile descriptor chains.
+ */
+#include <linux/virtio_pci.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "kselftest_harness.h"
+#include "../../supervisor/vmm/vdev.h"
+
+#define RAM (1 << 20)
+
+static struct vm *fake_vm(void)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	vm->ram = calloc(1, RAM);
+	vm->ram_size = vm->low_size = RAM;
+	vm->vm_fd = -1;
+	vm->epfd = epoll_create1(0);
+	pthread_mutex_init(&vm->lock, NULL);
+	return vm;
+}
+
+static void kick_nop(struct virtio_dev *d, struct virtq *q)
+{
+	(void)d;
+	(void)q;
+}
+
+static const struct virtio_dev_ops nop_ops = { .kick = kick_nop };
+
+static struct virtio_dev *make_dev(struct vm *vm)
+{
+	static bool bus;
+	struct virtio_dev *d = calloc(1, sizeof(*d));
+
+	if (!bus) {
+		pci_init(vm);
+		bus = true;
+	}
+	d->name = "test";
+	d->backend = "none";
+	d->device_id = 4;
+	d->ops = &nop_ops;
+	d->nq = 2;
+	if (virtio_pci_create(vm, d, 0x00ff00) < 0)
+		return NULL;
+	return d;
+}
+
+static uint64_t rd(struct virtio_dev *d, uint32_t off, int size)
+{
+	uint8_t b[8] = { 0 };
+
+	d->pci.bar[0].fn(d, off, b, size, false);
+	return ld_le(b, size);
+}
+
+static void wr(struct virtio_dev *d, uint32_t off, int size, uint64_t v)
+{
+	uint8_t b[8];
+
+	st_le(b, size, v);
+	d->pci.bar[0].fn(d, off, b, size, true);
+}
+
+TEST(capabilities_point_into_bar0)
+{
+	struct virtio_dev *d = make_dev(fake_vm());
+	bool seen[6] = { false };
+	int at, guard = 0;
+
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(0x1af4, ld_le(d->pci.cfg, 2));
+	EXPECT_EQ(0x1044, ld_le(d->pci.cfg + 2, 2));
+	EXPECT_EQ(1, d->pci.cfg[PCI_REVISION]);
+	EXPECT_TRUE(d->pci.cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST);
+	for (at = d->pci.cfg[PCI_CAP_PTR]; at && guard < 16; at = d->pci.cfg[at + 1], guard++) {
+		uint8_t *c = d->pci.cfg + at;
+
+		ASSERT_LT(at, 256 - 16);
+		if (c[0] == 0x11) { /* MSI-X: one vector per queue plus config */
+			EXPECT_EQ(2, ld_le(c + 2, 2) & 0x7ff);
+			EXPECT_EQ(VPCI_MSIX_TABLE, ld_le(c + 4, 4));
+			continue;
+		}
+		ASSERT_EQ(0x09, c[0]);
+		ASSERT_GE(c[3], 1);
+		ASSERT_LE(c[3], 5);
+		seen[c[3]] = true;
+		EXPECT_EQ(0, c[4]); /* BAR 0 */
+		uint32_t off = (uint32_t)ld_le(c + 8, 4), len = (uint32_t)ld_le(c + 12, 4);
+		if (c[3] != VIRTIO_PCI_CAP_PCI_CFG)
+			EXPECT_LE(off + len, VPCI_BAR_SIZE);
+		if (c[3] == VIRTIO_PCI_CAP_COMMON_CFG)
+			EXPECT_GE(len, 0x38);
+		if (c[3] == VIRTIO_PCI_CAP_NOTIFY_CFG) {
+			EXPECT_EQ(20, c[2]);
+			EXPECT_EQ(VPCI_NOTIFY_MULT, ld_le(c + 16, 4));
+		}
+	}
+	EXPECT_LT(guard, 16);
+	for (int t = 1; t <= 5; t++)
+		EXPECT_TRUE(seen[t]);
+}
+
+TEST(feature_negotiation)
+{
+	struct virtio_dev *d = make_dev(fake_vm());
+
+	ASSERT_NE(NULL, d);
+	wr(d, 0x00, 4, 1);
+	EXPECT_EQ(1, rd(d, 0x04, 4)); /* VERSION_1 is bit 32 */
+	EXPECT_EQ(2, rd(d, 0x12, 2)); /* num_queues */
+	/* A driver that asks for a feature not offered fails FEATURES_OK. */
+	wr(d, 0x14, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	wr(d, 0x08, 4, 0);
+	wr(d, 0x0c, 4, 1u << 3);
+	wr(d, 0x08, 4, 1);
+	wr(d, 0x0c, 4, 1);
+	wr(d, 0x14, 1, 0x0b);
+	EXPECT_EQ(0, rd(d, 0x14, 1) & VIRTIO_CONFIG_S_FEATURES_OK);
+	/* After a reset, the same without the extra bit succeeds. */
+	wr(d, 0x14, 1, 0);
+	EXPECT_EQ(0, rd(d, 0x14, 1));
+	wr(d, 0x08, 4, 1);
+	wr(d, 0x0c, 4, 1);
+	wr(d, 0x14, 1, 0x0b);
+	EXPECT_EQ(0x0b, rd(d, 0x14, 1));
+	/* A legacy driver (no VERSION_1) is refused. */
+	wr(d, 0x14, 1, 0);
+	wr(d, 0x14, 1, 0x0b);
+	EXPECT_EQ(0, rd(d, 0x14, 1) & VIRTIO_CONFIG_S_FEATURES_OK);
+}
+
+TEST(queue_outside_ram_breaks_the_device_not_the_vmm)
+{
+	struct virtio_dev *d = make_dev(fake_vm());
+
+	ASSERT_NE(NULL, d);
+	wr(d, 0x16, 2, 0);
+	EXPECT_EQ(VIRTQ_MAX_SIZE, rd(d, 0x18, 2));
+	wr(d, 0x20, 8, 0xfffff000000ULL);
+	wr(d, 0x28, 8, 0x2000);
+	wr(d, 0x30, 8, 0x3000);
+	wr(d, 0x1c, 2, 1);
+	EXPECT_EQ(0, rd(d, 0x1c, 2));
+	EXPECT_TRUE(rd(d, 0x14, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	EXPECT_EQ(1, d->stats.errors);
+	/* Not a power of two: refused too. */
+	wr(d, 0x14, 1, 0);
+	EXPECT_FALSE(d->broken);
+	wr(d, 0x18, 2, 3);
+	wr(d, 0x20, 8, 0x1000);
+	wr(d, 0x1c, 2, 1);
+	EXPECT_EQ(0, rd(d, 0x1c, 2));
+	/* In RAM and well sized: enabled; its setup is then read-only. */
+	wr(d, 0x14, 1, 0);
+	wr(d, 0x18, 2, 16);
+	wr(d, 0x20, 8, 0x1000);
+	wr(d, 0x28, 8, 0x2000);
+	wr(d, 0x30, 8, 0x3000);
+	wr(d, 0x1c, 2, 1);
+	EXPECT_EQ(1, rd(d, 0x1c, 2));
+	wr(d, 0x20, 8, 0x5000);
+	EXPECT_EQ(0x1000, rd(d, 0x20, 8));
+	/* Device configuration is read-only unless the device says otherwise. */
+	static uint8_t cfgspace[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	d->config = cfgspace;
+	d->config_len = 8;
+	wr(d, VPCI_DEVICE, 4, 0xffffffff);
+	EXPECT_EQ(0x04030201, rd(d, VPCI_DEVICE, 4));
+	d->config_wr_start = 4;
+	d->config_wr_end = 8;
+	wr(d, VPCI_DEVICE + 4, 4, 0xaabbccdd);
+	EXPECT_EQ(0xaabbccdd, rd(d, VPCI_DEVICE + 4, 4));
+	wr(d, VPCI_DEVICE + 2, 4, 0);
+	EXPECT_EQ(0x04030201, rd(d, VPCI_DEVICE, 4));
+	EXPECT_EQ(0, rd(d, VPCI_DEVICE + 6, 4)); /* straddles the end */
+	/* Out-of-range selectors and offsets read as zero, never crash. */
+	wr(d, 0x16, 2, 999);
+	EXPECT_EQ(0, rd(d, 0x18, 2));
+	wr(d, 0x1c, 2, 1);
+	EXPECT_EQ(0, rd(d, 0x39, 1));
+	EXPECT_EQ(0, rd(d, VPCI_MSIX_PBA + 0x100, 4));
+}
+
+/* A queue of 8 entries in the fake RAM: desc 0x1000, avail 0x2000, used 0x3000. */
+static struct virtq *ring(struct vm *vm, struct virtio_dev *d)
+{
+	struct virtq *q = &d->q[0];
+
+	memset(vm->ram, 0, RAM);
+	q->num = 8;
+	q->desc_gpa = 0x1000;
+	q->avail_gpa = 0x2000;
+	q->used_gpa = 0x3000;
+	q->last_avail = q->used_idx = 0;
+	q->enabled = virtq_map(vm, q);
+	return q;
+}
+
+static void desc(struct virtq *q, int i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	q->desc[i] = (struct vring_desc){ addr, len, flags, next };
+}
+
+static void avail(struct virtq *q, uint16_t head)
+{
+	q->avail->ring[q->avail->idx % q->num] = head;
+	q->avail->idx++;
+}
+
+TEST(virtq_well_formed_chains)
+{
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d = make_dev(vm);
+	struct virtq *q = ring(vm, d);
+	static struct vchain c;
+
+	ASSERT_TRUE(q->enabled);
+	EXPECT_EQ(0, virtq_pop(vm, q, &c));
+	desc(q, 0, 0x8000, 16, VRING_DESC_F_NEXT, 1);
+	desc(q, 1, 0x9000, 512, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 2);
+	desc(q, 2, 0xa000, 1, VRING_DESC_F_WRITE, 0);
+	avail(q, 0);
+	ASSERT_EQ(1, virtq_pop(vm, q, &c));
+	EXPECT_EQ(0, c.head);
+	EXPECT_EQ(1, c.nout);
+	EXPECT_EQ(2, c.nin);
+	EXPECT_EQ(513, c.in_len);
+	EXPECT_EQ(vm->ram + 0x9000, c.iov[1].iov_base);
+	virtq_push(q, c.head, 513);
+	EXPECT_EQ(1, q->used->idx);
+	EXPECT_EQ(513, q->used->ring[0].len);
+	EXPECT_EQ(0, virtq_pop(vm, q, &c));
+
+	/* Indirect descriptors, once negotiated. */
+	struct vring_desc *ind = (struct vring_desc *)(vm->ram + 0x4000);
+	ind[0] = (struct vring_desc){ 0x8000, 16, VRING_DESC_F_NEXT, 1 };
+	ind[1] = (struct vring_desc){ 0x9000, 8, VRING_DESC_F_WRITE, 0 };
+	desc(q, 3, 0x4000, 32, VRING_DESC_F_INDIRECT, 0);
+	avail(q, 3);
+	EXPECT_EQ(-1, virtq_pop(vm, q, &c));
+	d->guest_features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	virtq_unpop(q);
+	ASSERT_EQ(1, virtq_pop(vm, q, &c));
+	EXPECT_EQ(1, c.nout);
+	EXPECT_EQ(1, c.nin);
+}
+
+TEST(virtq_hostile_chains_are_refused)
+{
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d = make_dev(vm);
+	static struct vchain c;
+	struct virtq *q;
+
+	/* A loop in the chain. */
+	q = ring(vm, d);
+	desc(q, 0, 0x8000, 16, VRING_DESC_F_NEXT, 1);
+	desc(q, 1, 0x8000, 16, VRING_DESC_F_NEXT, 0);
+	avail(q, 0);
+	EXPECT_EQ(-1, virtq_pop(vm, q, &c));
+	/* A buffer beyond guest RAM, and one that wraps around. */
+	q = ring(vm, d);
+	desc(q, 0, RAM - 8, 16, 0, 0);
+	avail(q, 0);
+	EXPECT_EQ(-1, virtq_pop(vm, q, &c));
+	q = ring(vm, d);
+	desc(q, 0, ~0ULL - 4, 16, 0, 0);
+	avail(q, 0);
+	EXPECT_EQ(-1, virtq_pop(vm, q, &c));
+	/* A head or next index beyond the ring. */
+	q = ring(vm, d);
+	avail(q, 200);
+	EXPECT_EQ(-1, virtq_pop(vm, q, &c));
+	q = ring(vm, d);
+	desc(q, 0, 0x8000, 16, VRING_DESC_F_NEXT, 9);
+	avail(q, 0);
+	EXPECT_EQ(-1, virtq_pop(vm, q, &c));
+	/* Readable after writable. */
+	q = ring(vm, d);
+	desc(q, 0, 0x8000, 16, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
+	desc(q, 1, 0x9000, 16, 0, 0);
+	avail(q, 0);
+	EXPECT_EQ(-1, virtq_pop(vm, q, &c));
+	/* The avail index more than a ring ahead. */
+	q = ring(vm, d);
+	q->avail->idx = 100;
+	EXPECT_EQ(-1, virtq_pop(vm, q, &c));
+	/* Nested indirect tables. */
+	q = ring(vm, d);
+	d->guest_features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	struct vring_desc *ind = (struct vring_desc *)(vm->ram + 0x4000);
+	ind[0] = (struct vring_desc){ 0x4000, 16, VRING_DESC_F_INDIRECT, 0 };
+	desc(q, 0, 0x4000, 16, VRING_DESC_F_INDIRECT, 0);
+	avail(q, 0);
+	EXPECT_EQ(-1, virtq_pop(vm, q, &c));
+	/* Rings outside RAM cannot be mapped at all. */
+	q = &d->q[1];
+	q->num = 8;
+	q->desc_gpa = RAM - 64;
+	q->avail_gpa = 0x2000;
+	q->used_gpa = 0x3000;
+	EXPECT_FALSE(virtq_map(vm, q));
+}
+
+TEST(iov_helpers)
+{
+	char a[8] = "abcdefg", b[8] = "hijklmn", out[16] = { 0 };
+	struct iovec v[2] = { { a, 7 }, { b, 7 } }, s[4];
+
+	EXPECT_EQ(6, iov_to_buf(v, 2, 4, out, 6));
+	EXPECT_STREQ("efghij", out);
+	EXPECT_EQ(2, iov_slice(v, 2, 5, 4, s, 4));
+	EXPECT_EQ(a + 5, s[0].iov_base);
+	EXPECT_EQ(2, s[0].iov_len);
+	EXPECT_EQ(2, s[1].iov_len);
+	EXPECT_EQ(-1, iov_slice(v, 2, 5, 40, s, 4));
+	EXPECT_EQ(-1, iov_slice(v, 2, 0, 14, s, 1));
+}
+
+TEST_HARNESS_MAIN

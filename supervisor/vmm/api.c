@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control socket: a unix stream socket; each line a client sends is one
+ * JSON request, each answer one JSON line: {"ok": true, ...} or
+ * {"ok": false, "error": "..."}. Requests run in the main loop under the
+ * device lock, so they see the machine between two exits.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vmm.h"
+#include "api.h"
+#include "config.h"
+#include "devices.h"
+#include "vdev.h"
+#include "snapshot.h"
+
+#define MAX_CLIENTS 8
+#define LINE_MAX_LEN 8192
+
+struct client {
+	int fd;
+	size_t len;
+	char buf[LINE_MAX_LEN];
+};
+
+static struct vm *api_vm;
+static int listen_fd = -1;
+static char sock_path[108];
+static struct client clients[MAX_CLIENTS];
+
+extern struct virtio_dev *vmm_devs[];
+extern int vmm_ndevs;
+
+static const char *state_name(struct vm *vm)
+{
+	switch (vm->state) {
+	case VM_RUNNING:
+		return "running";
+	case VM_PAUSED:
+		return "paused";
+	default:
+		return "stopping";
+	}
+}
+
+static struct json_object *u64(uint64_t v)
+{
+	return json_object_new_int64((int64_t)v);
+}
+
+static void add_status(struct vm *vm, struct json_object *r)
+{
+	struct json_object *cpus = json_object_new_array(), *devs = json_object_new_array();
+
+	json_object_object_add(r, "state", json_object_new_string(state_name(vm)));
+	json_object_object_add(r, "pid", json_object_new_int(getpid()));
+	json_object_object_add(r, "memory_mib", u64(vm->ram_size >> 20));
+	json_object_object_add(r, "vmon_id", u64(accounting_id()));
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "id", json_object_new_int(i));
+		json_object_object_add(c, "tid", json_object_new_int(vm->vcpus[i].tid));
+		json_object_array_add(cpus, c);
+	}
+	json_object_object_add(r, "vcpus", cpus);
+	for (int i = 0; i < vmm_ndevs; i++) {
+		struct virtio_dev *d = vmm_devs[i];
+		struct json_object *o = json_object_new_object(), *s = json_object_new_object();
+		char pci[16];
+
+		snprintf(pci, sizeof(pci), "00:%02x.0", d->pci.slot);
+		json_object_object_add(o, "type", json_object_new_string(d->name));
+		json_object_object_add(o, "pci", json_object_new_string(pci));
+		json_object_object_add(o, "backend", json_object_new_string(d->backend));
+		json_object_object_add(
+			o, "driver_ok",
+			json_object_new_boolean(d->status & VIRTIO_CONFIG_S_DRIVER_OK));
+		json_object_object_add(o, "broken", json_object_new_boolean(d->broken));
+		json_object_object_add(s, "kicks", u64(d->stats.kicks));
+		json_object_object_add(s, "interrupts", u64(d->stats.irqs));
+		json_object_object_add(s, "requests", u64(d->stats.requests));
+		json_object_object_add(s, "bytes_out", u64(d->stats.bytes_out));
+		json_object_object_add(s, "bytes_in", u64(d->stats.bytes_in));
+		json_object_object_add(s, "errors", u64(d->stats.errors));
+		json_object_object_add(o, "stats", s);
+		json_object_array_add(devs, o);
+	}
+	json_object_object_add(r, "devices", devs);
+	for (int i = 0; i < vmm_ndevs; i++) {
+		uint64_t target = 0, actual = 0, free_mem = 0, reported = 0;
+		struct json_object *bl;
+
+		if (vmm_devs[i]->device_id != 5)
+			continue;
+		balloon_status(&target, &actual, &free_mem, &reported);
+		bl = json_object_new_object();
+		json_object_object_add(bl, "target_mib", u64((vm->ram_size >> 20) - target / 256));
+		json_object_object_add(bl, "actual_mib", u64((vm->ram_size >> 20) - actual / 256));
+		json_object_object_add(bl, "guest_free_bytes", u64(free_mem));
+		json_object_object_add(bl, "reported_free_bytes", u64(reported));
+		json_object_object_add(r, "balloon", bl);
+	}
+	json_object_object_add(r, "bad_io_accesses", u64(io_bad_accesses));
+	json_object_object_add(r, "console_bytes", u64(serial_tx_bytes()));
+}
+
+/* Act on one request line; returns the answer (to be freed). */
+static char *handle(struct vm *vm, const char *line)
+{
+	struct json_object *r = json_object_new_object();
+	struct api_req req;
+	char err[256] = "";
+	char *out;
+
+	if (api_parse(line, &req, err, sizeof(err)) < 0)
+		goto fail;
+	switch (req.cmd) {
+	case API_STATUS:
+		break;
+	case API_PAUSE:
+		vm_pause(vm);
+		break;
+	case API_RESUME:
+		vm_resume(vm);
+		break;
+	case API_SHUTDOWN:
+		i8042_ctrl_alt_del();
+		break;
+	case API_RESET:
+		if (vm_reset(vm, err, sizeof(err)) < 0)
+			goto fail;
+		break;
+	case API_QUIT:
+		vm_request_exit(vm, VM_EXIT_RESET);
+		break;
+	case API_BALLOON:
+		if (balloon_set_target(req.balloon_mib) < 0) {
+			snprintf(err, sizeof(err),
+				 "balloon: no balloon device or target above RAM");
+			goto fail;
+		}
+		break;
+	case API_SNAPSHOT: {
+		bool was_running = vm->state == VM_RUNNING;
+
+		vm_pause(vm);
+		int ret = snapshot_save(vm, req.path, err, sizeof(err));
+		if (was_running)
+			vm_resume(vm);
+		if (ret < 0)
+			goto fail;
+		json_object_object_add(r, "path", json_object_new_string(req.path));
+		break;
+	}
+	default:
+		break;
+	}
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	add_status(vm, r);
+	goto done;
+fail:
+	json_object_put(r);
+	r = json_object_new_object();
+	json_object_object_add(r, "ok", json_object_new_boolean(0));
+	json_object_object_add(r, "error", json_object_new_string(err));
+done:
+	out = strdup(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN));
+	json_object_put(r);
+	return out;
+}
+
+static void drop(struct client *c)
+{
+	ev_del(api_vm, c->fd);
+	close(c->fd);
+	c->fd = -1;
+}
+
+static void client_event(void *opaque, uint32_t events)
+{
+	struct client *c = opaque;
+	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+	char *nl;
+
+	(void)events;
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN)
+			return;
+		drop(c);
+		return;
+	}
+	c->len += (size_t)n;
+	c->buf[c->len] = 0;
+	while ((nl = strchr(c->buf, '\n'))) {
+		*nl = 0;
+		char *ans = handle(api_vm, c->buf);
+		size_t alen = strlen(ans);
+
+		ans[alen] = '\n';
+		if (write(c->fd, ans, alen + 1) < 0) {
+			free(ans);
+			drop(c);
+			return;
+		}
+		free(ans);
+		c->len -= (size_t)(nl + 1 - c->buf);
+		memmove(c->buf, nl + 1, c->len + 1);
+	}
+	if (c->len == sizeof(c->buf) - 1) {
+		static const char msg[] = "{\"ok\":false,\"error\":\"request line too long\"}\n";
+		if (write(c->fd, msg, sizeof(msg) - 1) < 0)
+			vmm_warn("api: write: %s", strerror(errno));
+		drop(c);
+	}
+}
+
+static void accept_event(void *opaque, uint32_t events)
+{
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	(void)opaque;
+	(void)events;
+	if (fd < 0)
+		return;
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		if (clients[i].fd < 0) {
+			clients[i].fd = fd;
+			clients[i].len = 0;
+			ev_add(api_vm, fd, EPOLLIN, client_event, &clients[i]);
+			return;
+		}
+	}
+	close(fd); /* too many clients */
+}
+
+int api_init(struct vm *vm, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	api_vm = vm;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		clients[i].fd = -1;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		vmm_log("--api '%s': path too long for a unix socket", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	strcpy(sock_path, path);
+	/* A stale socket of an earlier run is replaced; anything else is not. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			vmm_log("--api '%s': exists and is not a socket", path);
+			return -1;
+		}
+		unlink(path);
+	}
+	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(listen_fd, 4) < 0) {
+		vmm_log("--api '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	chmod(path, 0600);
+	return ev_add(vm, listen_fd, EPOLLIN, accept_event, NULL);
+}
+
+void api_exit(void)
+{
+	if (listen_fd >= 0) {
+		close(listen_fd);
+		unlink(sock_path);
+	}
+}

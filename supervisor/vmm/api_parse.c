@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Parsing of control API requests with json-c:
+ *   {"cmd": "status" | "pause" | "resume" | "shutdown" | "reset" | "quit"}
+ *   {"cmd": "balloon", "target_mib": N}
+ *   {"cmd": "snapshot", "path": "DIR"}
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+
+static const char *const names[API_NCMDS] = {
+	"status", "pause", "resume", "shutdown", "reset", "quit", "balloon", "snapshot",
+};
+
+const char *api_cmd_name(enum api_cmd cmd)
+{
+	return names[cmd];
+}
+
+int api_parse(const char *line, struct api_req *req, char *err, size_t errlen)
+{
+	struct json_object *o, *v;
+	const char *cmd;
+	int ret = -1, i;
+
+	memset(req, 0, sizeof(*req));
+	o = json_tokener_parse(line);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "request is not a JSON object");
+		goto out;
+	}
+	if (!json_object_object_get_ex(o, "cmd", &v) || !json_object_is_type(v, json_type_string)) {
+		snprintf(err, errlen, "request has no string member \"cmd\"");
+		goto out;
+	}
+	cmd = json_object_get_string(v);
+	for (i = 0; i < API_NCMDS; i++)
+		if (!strcmp(cmd, names[i]))
+			break;
+	if (i == API_NCMDS) {
+		snprintf(err, errlen, "unknown cmd \"%.64s\"", cmd);
+		goto out;
+	}
+	req->cmd = (enum api_cmd)i;
+	if (req->cmd == API_BALLOON) {
+		if (!json_object_object_get_ex(o, "target_mib", &v) ||
+		    !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
+			snprintf(err, errlen, "balloon: \"target_mib\" must be a number >= 0");
+			goto out;
+		}
+		req->balloon_mib = (uint64_t)json_object_get_int64(v);
+	}
+	if (req->cmd == API_SNAPSHOT) {
+		if (!json_object_object_get_ex(o, "path", &v) ||
+		    !json_object_is_type(v, json_type_string) || !json_object_get_string_len(v) ||
+		    json_object_get_string_len(v) >= (int)sizeof(req->path)) {
+			snprintf(err, errlen, "snapshot: \"path\" must be a directory name");
+			goto out;
+		}
+		strcpy(req->path, json_object_get_string(v));
+	}
+	ret = 0;
+out:
+	json_object_put(o);
+	return ret;
+}

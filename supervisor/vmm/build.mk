@@ -1,0 +1,14 @@
+# vmon-vmm: one KVM VMM process per VM.
+VMM_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard supervisor/vmm/*.c))
+# Everything but main.o, for the unit tests.
+VMM_LIB := $(B)/libvmm.a
+VMM_LDLIBS := -luring -ljson-c -lpthread
+BINS += $(B)/vmon-vmm
+
+$(VMM_LIB): $(filter-out $(B)/supervisor/vmm/main.o,$(VMM_OBJS))
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/vmon-vmm: $(B)/supervisor/vmm/main.o $(VMM_LIB) $(LIBVMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(VMM_LDLIBS)
+MAN_PAGES += Documentation/man/vmon-vmm.1

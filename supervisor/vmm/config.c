@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Parsers of the --disk and --net options.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+static const char *const blk_names[] = { "auto", "uring", "vmon-blk" };
+static const char *const net_names[] = { "auto", "user", "vhost", "vmon-net" };
+
+const char *blk_backend_name(enum blk_backend b)
+{
+	return blk_names[b];
+}
+
+const char *net_backend_name(enum net_backend b)
+{
+	return net_names[b];
+}
+
+static int bad(const char *opt, const char *arg, const char *what, const char *item)
+{
+	fprintf(stderr, "vmon-vmm: %s '%s': %s '%s'\n", opt, arg, what, item);
+	return -1;
+}
+
+int config_parse_disk(const char *arg, struct disk_config *d)
+{
+	char buf[4200], *save = NULL, *tok;
+	bool first = true;
+
+	memset(d, 0, sizeof(*d));
+	if (strlen(arg) >= sizeof(buf))
+		return bad("--disk", "...", "option too long:", "");
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save), first = false) {
+		if (first) {
+			if (strlen(tok) >= sizeof(d->path))
+				return bad("--disk", arg, "path too long:", tok);
+			strcpy(d->path, tok);
+		} else if (!strcmp(tok, "ro")) {
+			d->readonly = true;
+		} else if (!strncmp(tok, "backend=", 8)) {
+			int i;
+
+			for (i = 0; i < 3; i++)
+				if (!strcmp(tok + 8, blk_names[i]))
+					break;
+			if (i == 3)
+				return bad("--disk", arg,
+					   "unknown backend (auto, uring, vmon-blk):", tok + 8);
+			d->backend = (enum blk_backend)i;
+		} else {
+			return bad("--disk", arg, "unknown setting", tok);
+		}
+	}
+	if (!d->path[0])
+		return bad("--disk", arg, "no path in", arg);
+	return 0;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &end) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	if (mac[0] & 1)
+		return -1; /* multicast */
+	return 0;
+}
+
+int config_parse_net(const char *arg, struct net_config *n)
+{
+	static const uint8_t default_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	char buf[256], *save = NULL, *tok;
+
+	memset(n, 0, sizeof(*n));
+	memcpy(n->mac, default_mac, 6);
+	if (strlen(arg) >= sizeof(buf))
+		return bad("--net", "...", "option too long:", "");
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "tap=", 4)) {
+			if (!tok[4] || strlen(tok + 4) >= sizeof(n->tap))
+				return bad("--net", arg, "bad interface name", tok + 4);
+			strcpy(n->tap, tok + 4);
+		} else if (!strncmp(tok, "mac=", 4)) {
+			if (parse_mac(tok + 4, n->mac) < 0)
+				return bad("--net", arg, "not a unicast MAC address:", tok + 4);
+		} else if (!strncmp(tok, "backend=", 8)) {
+			int i;
+
+			for (i = 0; i < 4; i++)
+				if (!strcmp(tok + 8, net_names[i]))
+					break;
+			if (i == 4)
+				return bad(
+					"--net", arg,
+					"unknown backend (auto, user, vhost, vmon-net):", tok + 8);
+			n->backend = (enum net_backend)i;
+		} else {
+			return bad("--net", arg, "unknown setting", tok);
+		}
+	}
+	if (!n->tap[0])
+		return bad("--net", arg, "missing", "tap=IF");
+	return 0;
+}

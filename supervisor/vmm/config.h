@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VM's configuration, from the command line, and the parsers of the
+ * device options (unit tested on the host).
+ */
+#ifndef VMON_VMM_CONFIG_H
+#define VMON_VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VMM_MAX_DISKS 4
+#define VMM_MAX_NETS 4
+
+enum blk_backend {
+	BLK_AUTO, /* vmon-blk when /dev/vmon-blk exists and the image is raw */
+	BLK_URING,
+	BLK_VMON,
+};
+
+enum net_backend {
+	NET_AUTO, /* vmon-net, else vhost-net, else userspace */
+	NET_USER,
+	NET_VHOST,
+	NET_VMON,
+};
+
+struct disk_config {
+	char path[4096];
+	bool readonly;
+	enum blk_backend backend;
+};
+
+struct net_config {
+	char tap[16];
+	uint8_t mac[6];
+	enum net_backend backend;
+};
+
+struct vmm_config {
+	const char *kernel, *initrd, *append, *console, *api, *name;
+	int cpus;
+	unsigned long memory_mib;
+	bool merge, hugepages, seccomp, rng, balloon;
+	int ndisks, nnets;
+	struct disk_config disks[VMM_MAX_DISKS];
+	struct net_config nets[VMM_MAX_NETS];
+};
+
+/* Parse "PATH[,ro][,backend=...]"; errors are printed, naming the option. */
+int config_parse_disk(const char *arg, struct disk_config *d);
+/* Parse "tap=IF[,mac=MAC][,backend=...]". */
+int config_parse_net(const char *arg, struct net_config *n);
+
+const char *blk_backend_name(enum blk_backend b);
+const char *net_backend_name(enum net_backend b);
+
+struct vm;
+/* Create the PCI devices the configuration asks for. */
+int devices_create(struct vm *vm, const struct vmm_config *cfg);
+void devices_stop(struct vm *vm);
+
+/* api.c */
+int api_init(struct vm *vm, const char *path);
+void api_exit(void);
+int api_call(const char *path, const char *request);
+
+/* accounting.c: /dev/vmon registration, when the module is there. */
+int accounting_register(struct vm *vm, const char *name);
+int accounting_attach(int dev_fd, const char *what);
+void accounting_unregister(void);
+uint32_t accounting_id(void);
+
+/* seccomp.c */
+int seccomp_install(void);
+
+#endif /* VMON_VMM_CONFIG_H */

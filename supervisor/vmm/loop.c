@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The main loop: epoll over every asynchronous fd of the VMM. Callbacks run
+ * under the big device lock, like vCPU exits do.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+struct handler {
+	int fd;
+	ev_fn fn;
+	void *opaque;
+};
+
+#define MAX_HANDLERS 256
+static struct handler handlers[MAX_HANDLERS];
+
+static struct handler *slot(int fd, bool alloc)
+{
+	for (int i = 0; i < MAX_HANDLERS; i++)
+		if (handlers[i].fn && handlers[i].fd == fd)
+			return &handlers[i];
+	if (!alloc)
+		return NULL;
+	for (int i = 0; i < MAX_HANDLERS; i++)
+		if (!handlers[i].fn)
+			return &handlers[i];
+	return NULL;
+}
+
+static int ctl(struct vm *vm, int op, int fd, uint32_t events, ev_fn fn, void *opaque)
+{
+	struct handler *h = slot(fd, true);
+	struct epoll_event ev = { .events = events };
+
+	if (!h)
+		return -ENOSPC;
+	*h = (struct handler){ fd, fn, opaque };
+	ev.data.ptr = h;
+	if (epoll_ctl(vm->epfd, op, fd, &ev) < 0) {
+		int err = errno;
+		h->fn = NULL;
+		if (err != EPERM)
+			vmm_warn("epoll_ctl fd %d: %s", fd, strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+int ev_add(struct vm *vm, int fd, uint32_t events, ev_fn fn, void *opaque)
+{
+	return ctl(vm, EPOLL_CTL_ADD, fd, events, fn, opaque);
+}
+
+int ev_mod(struct vm *vm, int fd, uint32_t events, ev_fn fn, void *opaque)
+{
+	return ctl(vm, EPOLL_CTL_MOD, fd, events, fn, opaque);
+}
+
+void ev_del(struct vm *vm, int fd)
+{
+	struct handler *h = slot(fd, false);
+
+	epoll_ctl(vm->epfd, EPOLL_CTL_DEL, fd, NULL);
+	if (h)
+		h->fn = NULL;
+}
+
+int ev_run(struct vm *vm)
+{
+	struct epoll_event evs[32];
+
+	for (;;) {
+		int n = epoll_wait(vm->epfd, evs, 32, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			vmm_log("epoll_wait: %s", strerror(errno));
+			return -1;
+		}
+		pthread_mutex_lock(&vm->lock);
+		for (int i = 0; i < n; i++) {
+			struct handler *h = evs[i].data.ptr;
+
+			if (h->fn)
+				h->fn(h->opaque, evs[i].events);
+		}
+		bool stop = vm->state == VM_STOPPING;
+		pthread_mutex_unlock(&vm->lock);
+		if (stop)
+			return 0;
+	}
+}
+
+void vmm_log(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "vmon-vmm: ");
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	strcat(buf, "\n");
+	if (write(STDERR_FILENO, buf, strlen(buf)) < 0)
+		abort();
+}

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmon-vmm: one KVM virtual machine per process. Parses the command line,
+ * builds the machine, boots the kernel and runs until the guest resets or
+ * powers off, a control client stops it, or something fails.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <linux/vmon.h>
+
+#include "vmm.h"
+#include "boot.h"
+#include "config.h"
+#include "devices.h"
+#include "pci.h"
+#include "snapshot.h"
+
+/* Appended before the user's command line: what this machine needs. */
+#define BASE_CMDLINE "console=ttyS0 reboot=k panic=1 i8042.nopnp i8042.noaux i8042.dumbkbd"
+
+static struct vm the_vm;
+static int console_listen = -1;
+static char console_path[108];
+static struct termios saved_tio;
+static bool tio_saved;
+
+static void usage(FILE *f)
+{
+	fputs("usage: vmon-vmm --kernel BZIMAGE [OPTION]...\n"
+	      "Run one KVM virtual machine that boots a Linux bzImage directly.\n"
+	      "\n"
+	      "  -k, --kernel FILE      the bzImage to boot (required)\n"
+	      "  -i, --initrd FILE      the initial ramdisk\n"
+	      "  -a, --append ARGS      more kernel command line (after: " BASE_CMDLINE ")\n"
+	      "  -c, --cpus N           vCPUs, 1-64 (default 1)\n"
+	      "  -m, --memory MIB       guest RAM in MiB (default 256)\n"
+	      "      --console WHERE    stdio (default), file:PATH, pty, unix:PATH (a socket\n"
+	      "                         whose latest client is the console), none\n"
+	      "      --disk PATH[,ro][,backend=uring|vmon-blk]\n"
+	      "                         a virtio-blk disk (raw file or block device;\n"
+	      "                         qcow2 images are detected); repeatable\n"
+	      "      --net tap=IF[,mac=MAC][,backend=user|vhost|vmon-net]\n"
+	      "                         a virtio-net NIC on an existing tap interface\n"
+	      "      --rng              a virtio-rng device fed from /dev/urandom\n"
+	      "      --balloon          a virtio-balloon device\n"
+	      "      --api PATH         serve the JSON control API on this unix socket\n"
+	      "      --name NAME        the VM's name for vmon accounting (default vmm-PID)\n"
+	      "      --restore DIR      resume the VM saved in DIR by the snapshot command;\n"
+	      "                         its saved options apply, later ones add to them\n"
+	      "      --no-merge         do not mark guest RAM MADV_MERGEABLE (KSM)\n"
+	      "      --hugepages        back guest RAM with 2 MiB hugepages\n"
+	      "      --no-seccomp       do not install the seccomp filter\n"
+	      "      --user UID:GID     run as this user and group once the VM is built\n"
+	      "  -h, --help             this text\n"
+	      "\n"
+	      "       vmon-vmm --call SOCKET REQUEST\n"
+	      "Send one JSON request to a running VMM, print the answer (see vmon-vmm(1)).\n"
+	      "\n"
+	      "Exit status: 0 when the guest reset or powered off or was shut down,\n"
+	      "1 on an error, 2 on a usage error, 3 when the guest kernel panicked.\n",
+	      f);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "vmon-vmm: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see --help)\n");
+	return 2;
+}
+
+static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int open_console(const char *spec, int *in_fd, int *out_fd)
+{
+	*in_fd = -1;
+	*out_fd = -1;
+	if (!strcmp(spec, "stdio")) {
+		*in_fd = STDIN_FILENO;
+		*out_fd = STDOUT_FILENO;
+		if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_tio) == 0) {
+			struct termios raw = saved_tio;
+
+			cfmakeraw(&raw);
+			raw.c_oflag |= OPOST;
+			raw.c_lflag |= ISIG; /* ctrl-c still ends the VMM */
+			tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+			tio_saved = true;
+		}
+		fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
+		return 0;
+	}
+	if (!strncmp(spec, "file:", 5)) {
+		*out_fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (*out_fd < 0) {
+			vmm_log("console file '%s': %s", spec + 5, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(spec, "pty")) {
+		int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		struct termios raw;
+
+		if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0) {
+			vmm_log("cannot allocate a pty: %s", strerror(errno));
+			return -1;
+		}
+		if (tcgetattr(fd, &raw) == 0) {
+			cfmakeraw(&raw);
+			tcsetattr(fd, TCSANOW, &raw);
+		}
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		vmm_log("console on %s", ptsname(fd));
+		*in_fd = *out_fd = fd;
+		return 0;
+	}
+	if (!strncmp(spec, "unix:", 5)) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		struct stat st;
+
+		if (strlen(spec + 5) >= sizeof(sa.sun_path) || !spec[5])
+			return -2;
+		strcpy(sa.sun_path, spec + 5);
+		strcpy(console_path, sa.sun_path);
+		if (lstat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(sa.sun_path);
+		console_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (console_listen < 0 ||
+		    bind(console_listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    listen(console_listen, 1) < 0) {
+			vmm_log("console socket '%s': %s", sa.sun_path, strerror(errno));
+			return -1;
+		}
+		chmod(sa.sun_path, 0600);
+		return 0;
+	}
+	if (!strcmp(spec, "none"))
+		return 0;
+	return -2;
+}
+
+/* A client connected to the console socket: it becomes the console. */
+static void on_console_client(void *opaque, uint32_t events)
+{
+	int fd = accept4(console_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	(void)opaque;
+	(void)events;
+	if (fd >= 0)
+		serial_attach(fd);
+}
+
+static void on_signal(void *opaque, uint32_t events)
+{
+	struct signalfd_siginfo si;
+	int fd = (int)(intptr_t)opaque;
+
+	(void)events;
+	if (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		vmm_log("signal %u: stopping the VM", si.ssi_signo);
+		vm_request_exit(&the_vm, VM_EXIT_RESET);
+	}
+}
+
+static int vmm_main(int argc, char **argv, const char *restore);
+
+static void on_stop(void *opaque, uint32_t events)
+{
+	(void)opaque;
+	(void)events;
+}
+
+int main(int argc, char **argv)
+{
+	const char *restore = NULL;
+	char **merged = NULL;
+
+	if (argc >= 2 && !strcmp(argv[1], "--call")) {
+		if (argc != 4)
+			return usage_error("%s", "--call takes SOCKET and REQUEST");
+		return api_call(argv[2], argv[3]);
+	}
+	/* --restore DIR: the saved command line first, then ours. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--restore") || !strncmp(argv[i], "--restore=", 10)) {
+			int sargc = 0, k = 0;
+			char **sargv;
+
+			restore = argv[i][9] ? argv[i] + 10 : argv[i + 1];
+			if (!restore)
+				return usage_error("%s", "--restore needs a directory");
+			sargv = snapshot_args(restore, &sargc);
+			if (!sargv) {
+				fprintf(stderr, "vmon-vmm: --restore '%s': not a snapshot\n",
+					restore);
+				return 1;
+			}
+			merged = calloc((size_t)(sargc + argc + 1), sizeof(*merged));
+			for (int j = 0; j < sargc; j++)
+				merged[k++] = sargv[j];
+			for (int j = 1; j < argc; j++) {
+				if (j == i) {
+					j += argv[i][9] ? 0 : 1;
+					continue;
+				}
+				merged[k++] = argv[j];
+			}
+			argc = k;
+			argv = merged;
+			break;
+		}
+	}
+	return vmm_main(argc, argv, restore);
+}
+
+static int vmm_main(int argc, char **argv, const char *restore)
+{
+	enum {
+		OPT_CONSOLE = 256,
+		OPT_DISK,
+		OPT_NET,
+		OPT_RNG,
+		OPT_BALLOON,
+		OPT_API,
+		OPT_NO_MERGE,
+		OPT_HUGE,
+		OPT_NO_SECCOMP,
+		OPT_USER,
+		OPT_NAME
+	};
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "net", required_argument, NULL, OPT_NET },
+		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "balloon", no_argument, NULL, OPT_BALLOON },
+		{ "api", required_argument, NULL, OPT_API },
+		{ "no-merge", no_argument, NULL, OPT_NO_MERGE },
+		{ "hugepages", no_argument, NULL, OPT_HUGE },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct vmm_config cfg = {
+		.cpus = 1, .memory_mib = 256, .console = "stdio", .merge = true, .seccomp = true
+	};
+	struct vm *vm = &the_vm;
+	bool drop = false;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	unsigned long n;
+	int c, in_fd, out_fd, ret;
+
+	while ((c = getopt_long(argc, argv, "k:i:a:c:m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			cfg.kernel = optarg;
+			break;
+		case 'i':
+			cfg.initrd = optarg;
+			break;
+		case 'a':
+			cfg.append = optarg;
+			break;
+		case 'c':
+			if (!parse_uint(optarg, 1, VMM_MAX_CPUS, &n))
+				return usage_error("--cpus: '%s' is not a number from 1 to 64",
+						   optarg);
+			cfg.cpus = (int)n;
+			break;
+		case 'm':
+			if (!parse_uint(optarg, 32, 1 << 20, &n))
+				return usage_error("--memory: '%s' is not a size in MiB from 32 up",
+						   optarg);
+			cfg.memory_mib = n;
+			break;
+		case OPT_CONSOLE:
+			cfg.console = optarg;
+			break;
+		case OPT_DISK:
+			if (cfg.ndisks >= VMM_MAX_DISKS)
+				return usage_error("--disk '%s': too many disks", optarg);
+			if (config_parse_disk(optarg, &cfg.disks[cfg.ndisks]) < 0)
+				return 2;
+			cfg.ndisks++;
+			break;
+		case OPT_NET:
+			if (cfg.nnets >= VMM_MAX_NETS)
+				return usage_error("--net '%s': too many NICs", optarg);
+			if (config_parse_net(optarg, &cfg.nets[cfg.nnets]) < 0)
+				return 2;
+			cfg.nnets++;
+			break;
+		case OPT_RNG:
+			cfg.rng = true;
+			break;
+		case OPT_BALLOON:
+			cfg.balloon = true;
+			break;
+		case OPT_API:
+			cfg.api = optarg;
+			break;
+		case OPT_NAME:
+			if (!*optarg || strlen(optarg) >= VMON_VM_NAME_MAX)
+				return usage_error("--name: '%s' must be 1 to 63 bytes", optarg);
+			cfg.name = optarg;
+			break;
+		case OPT_NO_MERGE:
+			cfg.merge = false;
+			break;
+		case OPT_HUGE:
+			cfg.hugepages = true;
+			break;
+		case OPT_NO_SECCOMP:
+			cfg.seccomp = false;
+			break;
+		case OPT_USER: {
+			unsigned int u, g;
+			char end;
+
+			if (sscanf(optarg, "%u:%u%c", &u, &g, &end) != 2)
+				return usage_error("--user: '%s' is not UID:GID", optarg);
+			uid = (uid_t)u;
+			gid = (gid_t)g;
+			drop = true;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return usage_error("%s", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!cfg.kernel)
+		return usage_error("%s", "--kernel is required");
+
+	char cmdline[BOOT_CMDLINE_MAX];
+	snprintf(cmdline, sizeof(cmdline), "%s%s%s", BASE_CMDLINE, cfg.append ? " " : "",
+		 cfg.append ? cfg.append : "");
+
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
+	vm->exit_reason = VM_EXIT_NONE;
+	vm->ncpus = cfg.cpus;
+	vm->merge = cfg.merge;
+	vm->hugepages = cfg.hugepages;
+	vm->epfd = epoll_create1(EPOLL_CLOEXEC);
+	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->epfd < 0 || vm->stop_fd < 0) {
+		vmm_log("epoll/eventfd: %s", strerror(errno));
+		return 1;
+	}
+	ev_add(vm, vm->stop_fd, EPOLLIN, on_stop, NULL);
+
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	ev_add(vm, sfd, EPOLLIN, on_signal, (void *)(intptr_t)sfd);
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = open_console(cfg.console, &in_fd, &out_fd);
+	if (ret == -2)
+		return usage_error(
+			"--console: '%s' is not stdio, file:PATH, pty, unix:PATH or none",
+			cfg.console);
+	if (ret < 0)
+		return 1;
+
+	if (kvm_create(vm) < 0 || mem_alloc(vm, (uint64_t)cfg.memory_mib << 20) < 0 ||
+	    kvm_create_vcpus(vm) < 0)
+		return 1;
+	/* Optional: without /dev/vmon the VM just runs unaccounted. */
+	accounting_register(vm, cfg.name);
+	if (console_listen >= 0)
+		ev_add(vm, console_listen, EPOLLIN, on_console_client, NULL);
+	if (serial_init(vm, in_fd, out_fd) < 0 || i8042_init(vm) < 0 || rtc_init(vm) < 0 ||
+	    pci_init(vm) < 0)
+		return 1;
+	if (devices_create(vm, &cfg) < 0)
+		return 1;
+	snapshot_set_args(argc, argv);
+	if (restore) {
+		if (snapshot_restore(vm, restore) < 0)
+			return 1;
+	} else {
+		if (vm_save_initial(vm, &cfg, cmdline) < 0)
+			return 1;
+		if (boot_linux(vm, cfg.kernel, cfg.initrd, cmdline) < 0)
+			return 1;
+	}
+	if (cfg.api && api_init(vm, cfg.api) < 0)
+		return 1;
+	/* Everything privileged is open: become the unprivileged user. */
+	if (drop && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)) {
+		vmm_log("--user %u:%u: %s", (unsigned)uid, (unsigned)gid, strerror(errno));
+		return 1;
+	}
+	if (kvm_start_vcpus(vm) < 0)
+		return 1;
+	if (cfg.seccomp && seccomp_install() < 0) {
+		vm_request_exit(vm, VM_EXIT_ERROR);
+		kvm_join_vcpus(vm);
+		return 1;
+	}
+
+	ev_run(vm);
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state != VM_STOPPING)
+		vm_request_exit(vm, VM_EXIT_ERROR);
+	pthread_mutex_unlock(&vm->lock);
+	kvm_join_vcpus(vm);
+	devices_stop(vm);
+	accounting_unregister();
+	if (tio_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+	if (cfg.api)
+		api_exit();
+	if (console_listen >= 0)
+		unlink(console_path);
+
+	ret = vm->exit_reason;
+	if (serial_saw_panic()) {
+		char tail[2048];
+		size_t len = serial_tail(tail, sizeof(tail) - 1);
+
+		tail[len] = 0;
+		vmm_log("guest crashed: kernel panic; console tail:\n%s", tail);
+		ret = VM_EXIT_CRASH;
+	}
+	vmm_log("exit %d", ret);
+	return ret;
+}

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshots to a directory and the in-place reset.
+ *
+ *   DIR/state   the tagged state records (state.c)
+ *   DIR/memory  guest RAM, a sparse file (zero pages are holes)
+ *   DIR/args    the VMM's command line, NUL-separated: --restore DIR
+ *               rebuilds the same machine from it
+ *
+ * Every file is written to a temporary name, synced and renamed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm.h"
+#include "boot.h"
+#include "config.h"
+#include "snapshot.h"
+#include "vdev.h"
+
+#define PAGE 4096
+
+extern struct virtio_dev *vmm_devs[];
+extern int vmm_ndevs;
+
+static int saved_argc;
+static char **saved_argv;
+static struct blob initial;
+static char *boot_kernel, *boot_initrd, *boot_cmdline;
+
+void snapshot_set_args(int argc, char **argv)
+{
+	saved_argc = argc;
+	saved_argv = argv;
+}
+
+static int write_all(int fd, const void *buf, size_t len, off_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, off);
+		if (n <= 0)
+			return -1;
+		buf = (const char *)buf + n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/* Write @dir/@name through a temporary file: all or nothing. */
+static int write_file(const char *dir, const char *name, const void *buf, size_t len, struct vm *vm,
+		      char *err, size_t errlen)
+{
+	char tmp[4200], dst[4200];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto fail;
+	if (vm) { /* guest RAM: skip zero pages, leaving holes */
+		static const uint8_t zero[PAGE];
+
+		if (ftruncate(fd, (off_t)vm->ram_size) < 0)
+			goto fail;
+		for (uint64_t off = 0; off < vm->ram_size; off += PAGE) {
+			if (!memcmp(vm->ram + off, zero, PAGE))
+				continue;
+			if (write_all(fd, vm->ram + off, PAGE, (off_t)off) < 0)
+				goto fail;
+		}
+	} else if (write_all(fd, buf, len, 0) < 0) {
+		goto fail;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, dst) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot write %s: %s", dst, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+int snapshot_save(struct vm *vm, const char *dir, char *err, size_t errlen)
+{
+	struct blob b = { 0 };
+	size_t alen = 0;
+	char *args;
+	int ret = -1;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < vmm_ndevs; i++)
+		virtio_quiesce(vmm_devs[i]);
+	if (state_capture(vm, &b, 1) < 0) {
+		snprintf(err, errlen, "cannot read the machine state: %s", strerror(errno));
+		goto out;
+	}
+	for (int i = 0; i < saved_argc; i++)
+		alen += strlen(saved_argv[i]) + 1;
+	args = malloc(alen + 1);
+	if (!args)
+		goto out;
+	alen = 0;
+	for (int i = 0; i < saved_argc; i++) {
+		strcpy(args + alen, saved_argv[i]);
+		alen += strlen(saved_argv[i]) + 1;
+	}
+	if (write_file(dir, "memory", NULL, 0, vm, err, errlen) == 0 &&
+	    write_file(dir, "args", args, alen, NULL, err, errlen) == 0 &&
+	    write_file(dir, "state", b.buf, b.len, NULL, err, errlen) == 0)
+		ret = 0;
+	free(args);
+	if (ret == 0)
+		vmm_log("snapshot saved to %s", dir);
+out:
+	for (int i = 0; i < vmm_ndevs; i++)
+		virtio_unquiesce(vmm_devs[i]);
+	blob_free(&b);
+	return ret;
+}
+
+static void *slurp(const char *dir, const char *name, size_t *len)
+{
+	char path[4200];
+	struct stat st;
+	void *buf = NULL;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		vmm_log("snapshot: %s: %s", path, strerror(errno));
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		vmm_log("snapshot: cannot read %s", path);
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	((char *)buf)[st.st_size] = 0;
+	*len = (size_t)st.st_size;
+out:
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+char **snapshot_args(const char *dir, int *argc)
+{
+	size_t len = 0;
+	char *buf = slurp(dir, "args", &len), **argv;
+	int n = 0;
+
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		n += !buf[i];
+	argv = calloc((size_t)n + 1, sizeof(*argv));
+	if (!argv)
+		return NULL;
+	for (size_t i = 0, k = 0; i < len && (int)k < n; i += strlen(buf + i) + 1)
+		argv[k++] = buf + i;
+	*argc = n;
+	return argv;
+}
+
+int snapshot_restore(struct vm *vm, const char *dir)
+{
+	char path[4200], err[256];
+	struct blob b = { 0 };
+	struct stat st;
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/memory", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || (uint64_t)st.st_size != vm->ram_size) {
+		vmm_log("snapshot: %s: missing or not %llu MiB", path,
+			(unsigned long long)(vm->ram_size >> 20));
+		return -1;
+	}
+	for (uint64_t off = 0; off < vm->ram_size;) {
+		ssize_t n = pread(fd, vm->ram + off, vm->ram_size - off, (off_t)off);
+		if (n <= 0) {
+			vmm_log("snapshot: cannot read %s", path);
+			close(fd);
+			return -1;
+		}
+		off += (uint64_t)n;
+	}
+	close(fd);
+	b.buf = slurp(dir, "state", &b.len);
+	if (!b.buf)
+		return -1;
+	ret = state_apply(vm, &b, err, sizeof(err));
+	blob_free(&b);
+	if (ret < 0) {
+		vmm_log("snapshot %s: %s", dir, err);
+		return -1;
+	}
+	for (int i = 0; i < vmm_ndevs; i++)
+		virtio_unquiesce(vmm_devs[i]);
+	vmm_log("restored from %s", dir);
+	return 0;
+}
+
+int vm_save_initial(struct vm *vm, const struct vmm_config *cfg, const char *cmdline)
+{
+	boot_kernel = strdup(cfg->kernel);
+	boot_initrd = cfg->initrd ? strdup(cfg->initrd) : NULL;
+	boot_cmdline = strdup(cmdline);
+	if (state_capture(vm, &initial, 0) < 0) {
+		vmm_log("cannot read the initial machine state: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int vm_reset(struct vm *vm, char *err, size_t errlen)
+{
+	if (!initial.len) {
+		snprintf(err, errlen, "reset: no initial state (restored VMs cannot reset)");
+		return -1;
+	}
+	vm_pause(vm);
+	for (int i = 0; i < vmm_ndevs; i++)
+		if (vmm_devs[i]->ops->reset)
+			vmm_devs[i]->ops->reset(vmm_devs[i]);
+	if (state_apply(vm, &initial, err, errlen) < 0)
+		return -1;
+	madvise(vm->ram, vm->ram_size, MADV_DONTNEED);
+	if (boot_linux(vm, boot_kernel, boot_initrd, boot_cmdline) < 0) {
+		snprintf(err, errlen, "reset: cannot reload the kernel");
+		return -1;
+	}
+	vmm_log("reset");
+	vm_resume(vm);
+	return 0;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmon-vmm: the shared model of one virtual machine.
+ *
+ * One process per VM. vCPU threads run KVM_RUN and dispatch port and MMIO
+ * exits to the device model under the big device lock; the main thread runs
+ * an epoll loop for everything asynchronous (ioeventfds, io_uring
+ * completions, tap, console input, the control socket) under the same lock.
+ */
+#ifndef VMON_VMM_H
+#define VMON_VMM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#define VMM_MAX_CPUS 64
+#define VMM_MAX_DEVS 16
+
+/* Guest physical layout. */
+#define GPA_LOW_LIMIT 0xc0000000ULL /* RAM below 4 GiB ends here at most */
+#define GPA_PCI_MMIO 0xc0000000ULL  /* BARs are placed from here up */
+#define GPA_PCI_MMIO_END 0xfec00000ULL
+#define GPA_HIGH 0x100000000ULL /* RAM above GPA_LOW_LIMIT continues here */
+
+enum vm_state {
+	VM_RUNNING,
+	VM_PAUSED,
+	VM_STOPPING,
+};
+
+/* Why the VMM ends, and its exit status. */
+enum vm_exit {
+	VM_EXIT_NONE = -1,
+	VM_EXIT_RESET = 0, /* reboot, triple fault, i8042 reset: a clean end */
+	VM_EXIT_ERROR = 1, /* internal or KVM error */
+	VM_EXIT_CRASH = 3, /* the guest kernel panicked */
+};
+
+struct vcpu {
+	struct vm *vm;
+	int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	pid_t tid;
+	bool paused; /* parked in the pause wait */
+};
+
+struct vm {
+	int kvm_fd;
+	int vm_fd;
+	int run_size;
+	/* Guest RAM: one host mapping; [0, low) at GPA 0, the rest at 4 GiB. */
+	uint8_t *ram;
+	uint64_t ram_size;
+	uint64_t low_size;
+	bool merge; /* MADV_MERGEABLE */
+	bool hugepages;
+
+	int ncpus;
+	struct vcpu vcpus[VMM_MAX_CPUS];
+
+	/* The big device lock, and the run state it protects. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum vm_state state;
+	int exit_reason; /* enum vm_exit */
+	int nparked;
+
+	int epfd;
+	int stop_fd; /* eventfd: wakes the main loop to end */
+
+	/* Next free GSI for MSI routes; the routing table is in kvm.c. */
+	uint32_t next_gsi;
+};
+
+/* kvm.c */
+int kvm_create(struct vm *vm);
+int kvm_create_vcpus(struct vm *vm);
+int kvm_start_vcpus(struct vm *vm);
+void kvm_join_vcpus(struct vm *vm);
+void vm_request_exit(struct vm *vm, int reason);
+void vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+int kvm_irq_line(struct vm *vm, int irq, int level);
+int kvm_alloc_gsi(struct vm *vm);
+int kvm_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data, bool valid);
+int kvm_irqfd(struct vm *vm, int fd, uint32_t gsi);
+int kvm_ioeventfd(struct vm *vm, int fd, uint64_t addr, int len, bool assign);
+
+/* memory.c */
+int mem_alloc(struct vm *vm, uint64_t size);
+void *gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* io.c: port and MMIO dispatch. */
+typedef void (*io_fn)(void *opaque, uint64_t off, uint8_t *data, int size, bool write);
+int io_register_pio(uint16_t base, uint16_t len, io_fn fn, void *opaque);
+int io_register_mmio(uint64_t base, uint64_t len, io_fn fn, void *opaque);
+void io_dispatch_pio(struct vm *vm, uint16_t port, uint8_t *data, int size, bool write);
+void io_dispatch_mmio(struct vm *vm, uint64_t addr, uint8_t *data, int size, bool write);
+extern uint64_t io_bad_accesses;
+
+/* loop.c: the main epoll loop. */
+typedef void (*ev_fn)(void *opaque, uint32_t events);
+int ev_add(struct vm *vm, int fd, uint32_t events, ev_fn fn, void *opaque);
+int ev_mod(struct vm *vm, int fd, uint32_t events, ev_fn fn, void *opaque);
+void ev_del(struct vm *vm, int fd);
+int ev_run(struct vm *vm);
+
+/* Logging: to stderr, prefixed, never to the guest console. */
+void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define vmm_warn(...) vmm_log(__VA_ARGS__)
+
+/* Little-endian access helpers into byte buffers. */
+static inline uint64_t ld_le(const uint8_t *p, int size)
+{
+	uint64_t v = 0;
+
+	for (int i = size - 1; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static inline void st_le(uint8_t *p, int size, uint64_t v)
+{
+	for (int i = 0; i < size; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+#endif /* VMON_VMM_H */
