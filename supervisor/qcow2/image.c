@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The format-independent image: raw or qcow2, opening, probing, I/O. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -21,46 +22,15 @@ int vimg_parse_size(const char *s, uint64_t *out)
 	d = strtod(s, &end);
 	if (errno || end == s || d < 0)
 		return -1;
-	switch (*end) {
-	case 0:
-		break;
-	case 'b':
-	case 'B':
-		mult = 1;
+	if (*end) {
+		/* b, k, m, g, t, p, e: powers of 1024, either case */
+		static const char units[] = "bkmgtpe";
+		const char *u = strchr(units, tolower((unsigned char)*end));
+
+		if (!u)
+			return -1;
+		mult = 1ull << (10 * (u - units));
 		end++;
-		break;
-	case 'k':
-	case 'K':
-		mult = 1ull << 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		mult = 1ull << 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		mult = 1ull << 30;
-		end++;
-		break;
-	case 't':
-	case 'T':
-		mult = 1ull << 40;
-		end++;
-		break;
-	case 'p':
-	case 'P':
-		mult = 1ull << 50;
-		end++;
-		break;
-	case 'e':
-	case 'E':
-		mult = 1ull << 60;
-		end++;
-		break;
-	default:
-		return -1;
 	}
 	if (*end && strcmp(end, "iB") && strcmp(end, "B"))
 		return -1;
