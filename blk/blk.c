@@ -6,7 +6,8 @@
  * The vhost ioctls (owner, features, memory table, rings) go to the engine;
  * the back end, the configuration and the throttle have their own ioctls in
  * uapi/linux/vmon.h. Every ring is a request queue, up to
- * VMON_BLK_MAX_QUEUES, all served by the device's one worker.
+ * VMON_BLK_MAX_QUEUES, served by one worker unless the VMM gives
+ * rings their own (VHOST_NEW_WORKER, VHOST_ATTACH_VRING_WORKER).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -212,7 +213,7 @@ static long vmon_blk_set_backend(struct vmon_blk *blk, void __user *argp)
 	bvq->writable = (file->f_mode & FMODE_WRITE) && file->f_op->write_iter;
 	bvq->is_bdev = S_ISBLK(file_inode(file)->i_mode);
 	bvq->vq.private_data = file;
-	vmon_work_queue(&blk->dev, &bvq->vq.poll.work);
+	vmon_vq_work_queue(&bvq->vq, &bvq->vq.poll.work);
 	mutex_unlock(&bvq->vq.mutex);
 	return 0;
 }
@@ -297,7 +298,7 @@ static long vmon_blk_set_throttle(struct vmon_blk *blk, void __user *argp)
 	vmon_blk_throttle_set(&blk->tb, &t);
 	/* a held request tries the new buckets now, not at its old timer */
 	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++)
-		vmon_work_queue(&blk->dev, &blk->vqs[i].vq.poll.work);
+		vmon_vq_work_queue(&blk->vqs[i].vq, &blk->vqs[i].vq.poll.work);
 	return 0;
 }
 

@@ -151,7 +151,7 @@ static void vmon_blk_req_done(struct vmon_blk_req *req, long ret)
 
 	req->ret = ret;
 	if (llist_add(&req->node, &bvq->done))
-		vmon_work_queue(&bvq->blk->dev, &bvq->done_work);
+		vmon_vq_work_queue(&bvq->vq, &bvq->done_work);
 }
 
 static void vmon_blk_rw_complete(struct kiocb *iocb, long ret)
@@ -310,7 +310,7 @@ enum hrtimer_restart vmon_blk_timer_fn(struct hrtimer *timer)
 	struct vmon_blk_vq *bvq = container_of(timer, struct vmon_blk_vq,
 					       timer);
 
-	vmon_work_queue(&bvq->blk->dev, &bvq->vq.poll.work);
+	vmon_vq_work_queue(&bvq->vq, &bvq->vq.poll.work);
 	return HRTIMER_NORESTART;
 }
 

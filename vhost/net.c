@@ -602,7 +602,7 @@ static long vmon_net_set_backend(struct vmon_net *n, void __user *argp)
 	if (sock) {
 		if (f.index == VMON_NET_RX)
 			vmon_poll_start(&nvq->sock_poll, sock->file);
-		vmon_work_queue(&n->dev, &nvq->vq.poll.work);
+		vmon_vq_work_queue(&nvq->vq, &nvq->vq.poll.work);
 	}
 	mutex_unlock(&nvq->vq.mutex);
 
@@ -670,9 +670,9 @@ static int vmon_net_open(struct inode *inode, struct file *file)
 	vmon_vdev_init(&n->dev, n->vqp, VMON_NET_NVQS, VMON_NET_PKT_WEIGHT,
 		       VMON_NET_BYTE_WEIGHT);
 	vmon_poll_init(&n->vqs[VMON_NET_RX].sock_poll, vmon_net_rx_sock,
-		       EPOLLIN, &n->dev);
+		       EPOLLIN, &n->vqs[VMON_NET_RX].vq);
 	vmon_poll_init(&n->vqs[VMON_NET_TX].sock_poll, vmon_net_tx_sock,
-		       EPOLLOUT, &n->dev);
+		       EPOLLOUT, &n->vqs[VMON_NET_TX].vq);
 	file->private_data = n;
 	return 0;
 }

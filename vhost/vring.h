@@ -5,7 +5,7 @@
  * A device embeds a struct vmon_vdev and an array of struct vmon_vq, calls
  * vmon_vdev_init() on open and vmon_vdev_cleanup() on release, and routes
  * the generic vhost ioctls to vmon_vdev_ioctl() and vmon_vq_ioctl(). Its
- * ring handlers run on the device's worker thread, in the owner's mm, with
+ * ring handlers run on the ring's worker thread, in the owner's mm, with
  * the ring's mutex held, and use vmon_vq_get_desc(), vmon_vq_add_used*()
  * and vmon_vq_signal() to consume and complete guest buffers.
  *
@@ -26,9 +26,12 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 #include <linux/vhost_types.h>
+#include <linux/xarray.h>
 
 struct vmon_vdev;
+struct vmon_vq;
 struct vmon_work;
+struct vmon_worker;
 
 typedef void (*vmon_work_fn)(struct vmon_work *work);
 
@@ -53,7 +56,7 @@ struct vmon_work {
  * @wait: our wait queue entry
  * @work: the work queued on readiness
  * @mask: events that queue the work
- * @dev: the device whose worker runs the work
+ * @vq: the ring whose worker runs the work
  */
 struct vmon_poll {
 	poll_table table;
@@ -61,7 +64,7 @@ struct vmon_poll {
 	wait_queue_entry_t wait;
 	struct vmon_work work;
 	__poll_t mask;
-	struct vmon_vdev *dev;
+	struct vmon_vq *vq;
 };
 
 /* A guest-physical to host-virtual region of the memory table. */
@@ -103,6 +106,7 @@ struct vmon_vq {
 	struct eventfd_ctx *err_ctx;
 	struct vmon_poll poll;
 	vmon_work_fn handle_kick;
+	struct vmon_worker __rcu *worker;	/* written under dev->mutex */
 
 	u16 last_avail_idx;	/* next avail entry we will read */
 	u16 avail_idx;		/* cached avail->idx */
@@ -127,15 +131,14 @@ struct vmon_vq {
 };
 
 /**
- * struct vmon_vdev - a ring device: owner, memory, worker, rings
+ * struct vmon_vdev - a ring device: owner, memory, workers, rings
  *
  * @mutex protects everything but the rings' own state.
  */
 struct vmon_vdev {
 	struct mutex mutex;	/* owner, memory table, log, features */
 	struct mm_struct *mm;
-	struct task_struct *worker;
-	struct llist_head work_list;
+	struct xarray workers;	/* id -> struct vmon_worker */
 	struct vmon_memtable *mem;
 	struct vmon_vq **vqs;
 	unsigned int nvqs;
@@ -156,11 +159,11 @@ struct vmon_vdev {
 	 (1ULL << VHOST_F_LOG_ALL))
 
 void vmon_work_init(struct vmon_work *work, vmon_work_fn fn);
-void vmon_work_queue(struct vmon_vdev *dev, struct vmon_work *work);
+void vmon_vq_work_queue(struct vmon_vq *vq, struct vmon_work *work);
 void vmon_vdev_flush(struct vmon_vdev *dev);
 
 void vmon_poll_init(struct vmon_poll *poll, vmon_work_fn fn, __poll_t mask,
-		    struct vmon_vdev *dev);
+		    struct vmon_vq *vq);
 int vmon_poll_start(struct vmon_poll *poll, struct file *file);
 void vmon_poll_stop(struct vmon_poll *poll);
 

@@ -322,6 +322,7 @@ FIXTURE_VARIANT(integ)
 	bool direct;
 	unsigned int nq;
 	unsigned int depth;
+	bool worker_per_queue; /* VHOST_NEW_WORKER for queues 1 to nq - 1 */
 };
 
 FIXTURE_VARIANT_ADD(integ, file_buffered){
@@ -350,6 +351,14 @@ FIXTURE_VARIANT_ADD(integ, brd_multiqueue){
 	.direct = true,
 	.nq = 4,
 	.depth = 16,
+};
+
+FIXTURE_VARIANT_ADD(integ, brd_worker_per_queue){
+	.kind = K_BRD,
+	.direct = true,
+	.nq = 4,
+	.depth = 16,
+	.worker_per_queue = true,
 };
 
 FIXTURE_VARIANT_ADD(integ, brd_buffered){
@@ -417,6 +426,8 @@ FIXTURE_SETUP(integ)
 	self->t.rng = 0x9e3779b97f4a7c15ULL ^ variant->nq ^ ((uint64_t)variant->kind << 32);
 	ASSERT_EQ(0, be_setup(&self->e, variant->nq, variant->depth, BE_FEATURES));
 	ASSERT_EQ(0, be_config(&self->e, &c));
+	if (variant->worker_per_queue)
+		ASSERT_EQ(0, vdrv_worker_per_ring(&self->e.d, 1, variant->nq - 1));
 	ASSERT_EQ(0, be_backend(&self->e, self->fd));
 }
 

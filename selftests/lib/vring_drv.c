@@ -21,6 +21,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <linux/vhost.h>
+#include <linux/vmon.h>
 
 #include "vring_drv.h"
 
@@ -182,6 +183,23 @@ int vdrv_set_backend(struct vdrv *d, unsigned int index, int fd)
 	struct vhost_vring_file f = { .index = index, .fd = fd };
 
 	return ioctl(d->fd, VHOST_NET_SET_BACKEND, &f) ? -errno : 0;
+}
+
+int vdrv_worker_per_ring(struct vdrv *d, unsigned int first, unsigned int last)
+{
+	struct vhost_worker_state ws;
+	struct vhost_vring_worker vw;
+	unsigned int i;
+
+	for (i = first; i <= last; i++) {
+		if (ioctl(d->fd, VHOST_NEW_WORKER, &ws))
+			return -errno;
+		vw.index = i;
+		vw.worker_id = ws.worker_id;
+		if (ioctl(d->fd, VHOST_ATTACH_VRING_WORKER, &vw))
+			return -errno;
+	}
+	return 0;
 }
 
 int vdrv_add(struct vdrv_ring *r, const struct iovec *out, unsigned int nout,

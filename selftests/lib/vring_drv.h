@@ -61,6 +61,11 @@ int vdrv_set_features(struct vdrv *d, uint64_t features);
 int vdrv_ring_setup(struct vdrv *d, unsigned int index, unsigned int num);
 /* Set the back end (VHOST_NET_SET_BACKEND) of ring @index; -1 detaches. */
 int vdrv_set_backend(struct vdrv *d, unsigned int index, int fd);
+/*
+ * Give rings @first to @last their own worker thread each
+ * (VHOST_NEW_WORKER, VHOST_ATTACH_VRING_WORKER); before the back ends.
+ */
+int vdrv_worker_per_ring(struct vdrv *d, unsigned int first, unsigned int last);
 
 /*
  * Post a request: @nout readable then @nin writable buffers, through an

@@ -5,7 +5,8 @@ $(B)/selftests/vhost/%: $(B)/selftests/vhost/%.o $(VHOST_TEST_OBJS) \
 		$(TEST_LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
-VM_TESTS += $(B)/selftests/vhost/net_test $(B)/selftests/vhost/hostile_test
+VM_TESTS += $(B)/selftests/vhost/net_test $(B)/selftests/vhost/hostile_test \
+	$(B)/selftests/vhost/worker_test
 VM_TESTS += selftests/vhost/e2e_qemu.sh
 
 # Counting into the per-VM accounting: needs the netlink client.

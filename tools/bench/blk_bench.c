@@ -5,9 +5,13 @@
  * from userspace on the same device, side by side. One thread per queue
  * (per io_uring instance), each keeping QD requests in flight.
  *
- * usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-1 CELL] DEVICE
+ * usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-w|-W] [-1 CELL] DEVICE
  *   -V       attach every vmon-blk device to a registered KVM VM, so that
  *            the per-VM accounting counts its I/O
+ *   -w       give every vmon-blk queue its own worker thread
+ *            (VHOST_NEW_WORKER) instead of one shared by all queues
+ *   -W       instead of the table against io_uring: 4 queues, one shared
+ *            worker against one worker per queue, side by side
  *   -1 CELL  only vmon-blk on one cell, "read|write:QUEUES:QD"; the last
  *            number printed is its IOPS (for tools/bench/acct-ab)
  * Run inside the test VM by tools/bench/vmon-blk.
@@ -35,6 +39,8 @@
 static unsigned int busyloop_us;
 /* The registered VM the devices attach to (-V), 0 for none. */
 static __u32 vm_id;
+/* One worker thread per queue (-w) rather than one for the device. */
+static bool worker_per_queue;
 
 /* Create a KVM VM and register it with vmon; its fds stay open. */
 static __u32 register_vm(void)
@@ -214,6 +220,7 @@ static double run(const char *dev, bool uring, bool write, unsigned int nq, unsi
 		fd = open(dev, O_RDWR | O_DIRECT);
 		if (fd < 0 ||
 		    be_setup(&e, nq, qd, BE_FEATURES & ~(1ULL << VIRTIO_RING_F_INDIRECT_DESC)) ||
+		    (worker_per_queue && nq > 1 && vdrv_worker_per_ring(&e.d, 1, nq - 1)) ||
 		    be_backend(&e, fd)) {
 			fprintf(stderr, "blk_bench: vmon-blk setup failed\n");
 			exit(1);
@@ -263,7 +270,8 @@ static double run(const char *dev, bool uring, bool write, unsigned int nq, unsi
 }
 
 #define MAX_REPS 15
-#define USAGE "usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-1 CELL] DEV\n"
+#define USAGE                                                                                      \
+	"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-w|-W] [-1 CELL] DEV\n"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -278,19 +286,48 @@ static double median(double *v, unsigned int n)
 	return v[n / 2];
 }
 
+/* -W: 4 queues on one shared worker against one worker per queue. */
+static void workers_table(const char *dev, unsigned int reps, double secs, uint64_t blocks)
+{
+	static const unsigned int qds[] = { 1, 32 };
+	double a, b, va[MAX_REPS], vb[MAX_REPS];
+	unsigned int w, i, r;
+
+	printf("# vmon-blk, 4 KiB random I/O on %s, 4 queues, median of %u runs of %.1f s, "
+	       "%ld CPUs\n",
+	       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("%-10s %4s %14s %14s %9s\n", "workload", "QD", "shared IOPS", "per-queue IOPS",
+	       "ratio");
+	for (w = 0; w < 2; w++) {
+		for (i = 0; i < 2; i++) {
+			for (r = 0; r < reps; r++) {
+				worker_per_queue = false;
+				va[r] = run(dev, false, w, 4, qds[i], secs, blocks);
+				worker_per_queue = true;
+				vb[r] = run(dev, false, w, 4, qds[i], secs, blocks);
+			}
+			a = median(va, reps);
+			b = median(vb, reps);
+			printf("%-10s %4u %14.0f %14.0f %9.2f\n", w ? "randwrite" : "randread",
+			       qds[i], a, b, b / a);
+			fflush(stdout);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned int qds[] = { 1, 32 }, nqs[] = { 1, 4 };
 	double secs = 3, a, b, va[MAX_REPS], vb[MAX_REPS];
 	unsigned int w, i, k, r, reps = 3;
 	unsigned int one_q = 0, one_qd = 0;
-	bool attach = false;
+	bool attach = false, workers = false;
 	const char *dev;
 	char op[6] = "";
 	uint64_t size;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "t:p:r:V1:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:p:r:VwW1:")) != -1) {
 		if (opt == 't') {
 			secs = atof(optarg);
 		} else if (opt == 'r') {
@@ -301,6 +338,10 @@ int main(int argc, char **argv)
 			busyloop_us = atoi(optarg);
 		} else if (opt == 'V') {
 			attach = true;
+		} else if (opt == 'w') {
+			worker_per_queue = true;
+		} else if (opt == 'W') {
+			workers = true;
 		} else if (opt == '1') {
 			if (sscanf(optarg, "%5[a-z]:%u:%u", op, &one_q, &one_qd) != 3 ||
 			    (strcmp(op, "read") && strcmp(op, "write")) || !one_q ||
@@ -334,13 +375,19 @@ int main(int argc, char **argv)
 		for (r = 0; r < reps; r++)
 			va[r] = run(dev, false, !strcmp(op, "write"), one_q, one_qd, secs,
 				    size / BS);
-		printf("vmon-blk %s, %u queues, QD %u, %s: IOPS %.0f\n", op, one_q, one_qd,
-		       vm_id ? "attached to a VM" : "not attached", median(va, reps));
+		printf("vmon-blk %s, %u queues, QD %u, %s, %s: IOPS %.0f\n", op, one_q, one_qd,
+		       vm_id ? "attached to a VM" : "not attached",
+		       worker_per_queue ? "a worker per queue" : "one worker", median(va, reps));
+		return 0;
+	}
+	if (workers) {
+		workers_table(dev, reps, secs, size / BS);
 		return 0;
 	}
 	printf("# 4 KiB random I/O on %s, O_DIRECT, median of %u runs of %.1f s, "
-	       "%ld CPUs, vmon-blk busy-poll %u us\n",
-	       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN), busyloop_us);
+	       "%ld CPUs, vmon-blk busy-poll %u us, %s\n",
+	       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN), busyloop_us,
+	       worker_per_queue ? "a worker per queue" : "one worker per device");
 	printf("%-10s %6s %4s %14s %14s %7s\n", "workload", "queues", "QD", "vmon-blk IOPS",
 	       "io_uring IOPS", "ratio");
 	for (w = 0; w < 2; w++) {

@@ -10,6 +10,7 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#include <linux/vhost.h>
 
 /* Name of the control device, /dev/vmon. */
 #define VMON_CTL_NAME		"vmon"
@@ -20,7 +21,37 @@
  * addition.
  */
 #define VMON_VERSION_MAJOR	0
-#define VMON_VERSION_MINOR	1
+#define VMON_VERSION_MINOR	2
+
+/*
+ * Ring workers: /dev/vmon-net and /dev/vmon-blk answer the worker ioctls of
+ * the vhost ABI (Linux 6.5), with its numbers and structures. They are
+ * defined here for older <linux/vhost.h>. Since ABI 0.2.
+ */
+#ifndef VHOST_NEW_WORKER
+struct vhost_worker_state {
+	/* out of NEW_WORKER, in to FREE_WORKER */
+	unsigned int worker_id;
+};
+
+struct vhost_vring_worker {
+	/* the ring */
+	unsigned int index;
+	/* in to ATTACH_VRING_WORKER, out of GET_VRING_WORKER */
+	unsigned int worker_id;
+};
+
+/* Create a worker thread; returns its id. */
+#define VHOST_NEW_WORKER	_IOR(VHOST_VIRTIO, 0x8, struct vhost_worker_state)
+/* Free a worker no ring uses (-EBUSY otherwise). */
+#define VHOST_FREE_WORKER	_IOW(VHOST_VIRTIO, 0x9, struct vhost_worker_state)
+/* Serve a ring on a worker; before the ring's back end is set. */
+#define VHOST_ATTACH_VRING_WORKER \
+	_IOW(VHOST_VIRTIO, 0x15, struct vhost_vring_worker)
+/* The id of the worker serving a ring. */
+#define VHOST_GET_VRING_WORKER \
+	_IOWR(VHOST_VIRTIO, 0x16, struct vhost_vring_worker)
+#endif
 
 /* ioctl magic of /dev/vmon and of the vmon-specific device ioctls. */
 #define VMON_IOCTL_MAGIC	0xB9
