@@ -61,6 +61,8 @@ elif kind == 'huge-rt':
     wr(56, struct.pack('>I', 0x800000))
 elif kind == 'copied-missing': # refcount 1 but COPIED clear
     wr(l2, struct.pack('>Q', d0))
+elif kind == 'rt-past-eof': # the refcount table far past the end (found by the fuzzer)
+    wr(48, struct.pack('>Q', 1 << 48))
 PY
 }
 
@@ -120,6 +122,15 @@ ok "leak: -r leaks fixes leaks, exit 0 after" \
 	bash -c "$V img check -r leaks base.qcow2 | grep -q '2 leaked clusters' && qemu-img check base.qcow2"
 ok "leaks alone: exit code 3 and the text qemu-img prints" \
 	bash -c "corrupt() { :; }; cp leak.qcow2 l2.qcow2; $V img check l2.qcow2 | grep -q 'leaked clusters were found'; [ \${PIPESTATUS[0]} -eq 3 ]"
+# A repair writes refcounts through the refcount table: never to where a
+# broken header puts it. qemu-img rebuilds the refcount structure; we refuse,
+# say why and leave the file as it was.
+base
+corrupt base.qcow2 rt-past-eof
+cp base.qcow2 rt-past-eof.qcow2
+ok "rt-past-eof: same classification and exit code as qemu-img check" same_class rt-past-eof.qcow2
+ok "rt-past-eof: -r all refuses, names the refcount table, writes nothing" \
+	bash -c "$V img check -r all base.qcow2 2>&1 | grep -q 'refcount table.*outside the image'; [ \${PIPESTATUS[0]} -ne 0 ] && cmp base.qcow2 rt-past-eof.qcow2"
 ok "a raw image: check says the format cannot be checked (exit 1)" \
 	bash -c "truncate -s 1M x.raw; $V img check -f raw x.raw; [ \$? -eq 1 ]"
 

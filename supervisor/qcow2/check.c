@@ -324,6 +324,18 @@ static int check_once(struct vimg *q, int repair, struct qcow2_check_result *r, 
 	ret = count_refs(&c);
 	if (ret)
 		goto out;
+	/*
+	 * Repairs write refcounts through the refcount table: one outside the
+	 * file would have them land wherever the header says (qemu-img
+	 * rebuilds the whole refcount structure; we refuse and write nothing).
+	 */
+	if (repair && q->rt_offset + ((uint64_t)q->rt_clusters << q->cluster_bits) > q->file_end) {
+		ret = qerr(EUCLEAN,
+			   "%s: the refcount table (offset 0x%llx, %u clusters) lies outside the "
+			   "image; not repaired, nothing written",
+			   q->path, (unsigned long long)q->rt_offset, q->rt_clusters);
+		goto out;
+	}
 	if (repair) {
 		used = calloc(c.nb ? c.nb : 1, 1);
 		if (!used) {
@@ -335,9 +347,6 @@ static int check_once(struct vimg *q, int repair, struct qcow2_check_result *r, 
 		q->check_used = used;
 		q->check_used_n = c.nb;
 		q->free_hint = 0;
-		if (repair & QCOW2_REPAIR_ERRORS) {
-			/* COPIED flags follow the refcounts once those are right */
-		}
 	}
 	ret = compare(&c, used);
 	if (!ret && repair) {
