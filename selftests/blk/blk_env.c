@@ -272,3 +272,22 @@ void be_loop_free(const char *dev)
 	if (system(cmd))
 		fprintf(stderr, "blk_env: %s failed\n", cmd);
 }
+
+void be_load_module(void)
+{
+	if (system("modprobe vmon"))
+		fprintf(stderr, "# modprobe vmon failed\n");
+}
+
+int be_make_file(const char *path, unsigned int mib, int flags)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0 || ftruncate(fd, (off_t)mib << 20)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return open(path, flags);
+}

@@ -51,7 +51,16 @@ struct blk_env {
 	 (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) | (1ULL << VIRTIO_BLK_F_SEG_MAX) |                    \
 	 (1ULL << VIRTIO_BLK_F_BLK_SIZE))
 
+/* Request status bytes, short. */
+#define S_OK VIRTIO_BLK_S_OK
+#define S_IOERR VIRTIO_BLK_S_IOERR
+#define S_UNSUPP VIRTIO_BLK_S_UNSUPP
+
 uint64_t be_now_ns(void);
+/* modprobe vmon (a failure shows in the tests that follow). */
+void be_load_module(void);
+/* A new zero-filled file of @mib MiB at @path, reopened with @flags. */
+int be_make_file(const char *path, unsigned int mib, int flags);
 /* Open the device, negotiate @features, lay out @nq rings, @depth slots. */
 int be_setup(struct blk_env *e, unsigned int nq, unsigned int depth, uint64_t features);
 void be_teardown(struct blk_env *e);

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/vmon-blk data integrity: random reads, writes, flushes, discards and
+ * write-zeroes checked against a shadow copy, on a buffered file, an O_DIRECT
+ * file on ext4, a loop device and a brd ramdisk, with one queue and many,
+ * one worker and a worker per queue. Runs as root inside the test VM.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/vhost.h>
+
+#include "kselftest_harness.h"
+#include "blk_env.h"
+
+/* ---- integrity against a shadow copy ------------------------------------ */
+
+#define INT_MIB 16
+#define INT_BLK 4096
+#define INT_NBLK (INT_MIB * 1048576ULL / INT_BLK)
+
+enum backend_kind { K_FILE, K_EXT4, K_LOOP, K_BRD };
+
+struct integ {
+	uint8_t *shadow;
+	uint8_t *maybe_zero; /* per block: discarded, old data or zero */
+	int *busy;	     /* per block: readers, or -1 for a writer */
+	uint64_t rng;
+	unsigned long done[16];
+	unsigned long seq;
+};
+
+static uint64_t rnd(struct integ *t)
+{
+	t->rng ^= t->rng << 13;
+	t->rng ^= t->rng >> 7;
+	t->rng ^= t->rng << 17;
+	return t->rng;
+}
+
+/* Compare a read of blocks [b, b + n) against the shadow; adopt zeroes. */
+static int integ_check(struct integ *t, uint64_t b, unsigned int n, const uint8_t *data)
+{
+	static const uint8_t zero[INT_BLK];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *got = data + (size_t)i * INT_BLK;
+		uint8_t *want = t->shadow + (b + i) * INT_BLK;
+
+		if (!memcmp(got, want, INT_BLK))
+			continue;
+		if (t->maybe_zero[b + i] && !memcmp(got, zero, INT_BLK)) {
+			memset(want, 0, INT_BLK);
+			t->maybe_zero[b + i] = 0;
+			continue;
+		}
+		fprintf(stderr, "# block %llu differs from the shadow\n",
+			(unsigned long long)(b + i));
+		return -1;
+	}
+	return 0;
+}
+
+FIXTURE(integ)
+{
+	struct blk_env e;
+	int fd;
+	char path[64];
+	struct integ t;
+};
+
+FIXTURE_VARIANT(integ)
+{
+	enum backend_kind kind;
+	bool direct;
+	unsigned int nq;
+	unsigned int depth;
+	bool worker_per_queue; /* VHOST_NEW_WORKER for queues 1 to nq - 1 */
+};
+
+FIXTURE_VARIANT_ADD(integ, file_buffered){
+	.kind = K_FILE,
+	.direct = false,
+	.nq = 1,
+	.depth = 16,
+};
+
+FIXTURE_VARIANT_ADD(integ, file_direct_ext4){
+	.kind = K_EXT4,
+	.direct = true,
+	.nq = 2,
+	.depth = 16,
+};
+
+FIXTURE_VARIANT_ADD(integ, loop){
+	.kind = K_LOOP,
+	.direct = true,
+	.nq = 1,
+	.depth = 32,
+};
+
+FIXTURE_VARIANT_ADD(integ, brd_multiqueue){
+	.kind = K_BRD,
+	.direct = true,
+	.nq = 4,
+	.depth = 16,
+};
+
+FIXTURE_VARIANT_ADD(integ, brd_worker_per_queue){
+	.kind = K_BRD,
+	.direct = true,
+	.nq = 4,
+	.depth = 16,
+	.worker_per_queue = true,
+};
+
+FIXTURE_VARIANT_ADD(integ, brd_buffered){
+	.kind = K_BRD,
+	.direct = false,
+	.nq = 2,
+	.depth = 16,
+};
+
+FIXTURE_SETUP(integ)
+{
+	struct vmon_blk_config c = { .capacity = INT_MIB << 11,
+				     .max_discard_seg = 1,
+				     .max_write_zeroes_seg = 1,
+				     .write_zeroes_may_unmap = 1 };
+	int flags = O_RDWR | (variant->direct ? O_DIRECT : 0);
+	const char *brd;
+	char cmd[256];
+	int rfd;
+
+	be_load_module();
+	self->fd = -1;
+	self->path[0] = 0;
+	brd = be_brd(64);
+	ASSERT_NE(NULL, brd);
+	switch (variant->kind) {
+	case K_FILE:
+		strcpy(self->path, "/tmp/vmon-blk-integ.img");
+		self->fd = be_make_file(self->path, INT_MIB, flags);
+		break;
+	case K_EXT4:
+		snprintf(cmd, sizeof(cmd),
+			 "mkdir -p /tmp/vmon-ext4 && mkfs.ext4 -q -F /dev/ram1 && mount /dev/ram1 "
+			 "/tmp/vmon-ext4");
+		ASSERT_EQ(0, system(cmd));
+		strcpy(self->path, "/tmp/vmon-ext4/disk.img");
+		self->fd = be_make_file(self->path, INT_MIB, flags);
+		break;
+	case K_LOOP:
+		/* on ext4, which can zero ranges (tmpfs makes loop complain) */
+		snprintf(cmd, sizeof(cmd),
+			 "mkdir -p /tmp/vmon-ext4 && mkfs.ext4 -q -F /dev/ram1 && mount /dev/ram1 "
+			 "/tmp/vmon-ext4");
+		ASSERT_EQ(0, system(cmd));
+		ASSERT_EQ(0, be_loop("/tmp/vmon-ext4/loop.img", INT_MIB, self->path,
+				     sizeof(self->path)));
+		self->fd = open(self->path, flags);
+		break;
+	case K_BRD:
+		strcpy(self->path, brd);
+		self->fd = open(self->path, flags);
+		break;
+	}
+	ASSERT_LE(0, self->fd) TH_LOG("cannot open %s", self->path);
+	self->t.shadow = malloc(INT_MIB << 20);
+	self->t.maybe_zero = calloc(INT_NBLK, 1);
+	self->t.busy = calloc(INT_NBLK, sizeof(int));
+	ASSERT_NE(NULL, self->t.shadow);
+	ASSERT_NE(NULL, self->t.busy);
+	/* the shadow starts as what the back end holds */
+	rfd = open(self->path, O_RDONLY);
+	ASSERT_LE(0, rfd);
+	ASSERT_EQ(INT_MIB << 20, pread(rfd, self->t.shadow, INT_MIB << 20, 0));
+	close(rfd);
+	self->t.rng = 0x9e3779b97f4a7c15ULL ^ variant->nq ^ ((uint64_t)variant->kind << 32);
+	ASSERT_EQ(0, be_setup(&self->e, variant->nq, variant->depth, BE_FEATURES));
+	ASSERT_EQ(0, be_config(&self->e, &c));
+	if (variant->worker_per_queue)
+		ASSERT_EQ(0, vdrv_worker_per_ring(&self->e.d, 1, variant->nq - 1));
+	ASSERT_EQ(0, be_backend(&self->e, self->fd));
+}
+
+FIXTURE_TEARDOWN(integ)
+{
+	be_teardown(&self->e);
+	if (self->fd >= 0)
+		close(self->fd);
+	if (variant->kind == K_LOOP)
+		be_loop_free(self->path);
+	if (variant->kind == K_EXT4 || variant->kind == K_LOOP)
+		(void)!system("umount /tmp/vmon-ext4");
+	if (variant->kind == K_FILE)
+		unlink(self->path);
+	free(self->t.shadow);
+	free(self->t.maybe_zero);
+	free(self->t.busy);
+}
+
+/* Start one random request on queue @q if a free range is found. */
+static int integ_start(struct blk_env *e, struct integ *t, unsigned int q)
+{
+	struct be_req *r = be_get(e, q);
+	unsigned int n, i, kind, type, flags = 0;
+	uint64_t b;
+	bool write;
+
+	if (!r)
+		return 0;
+	kind = rnd(t) % 100;
+	type = kind < 40   ? VIRTIO_BLK_T_OUT
+	       : kind < 80 ? VIRTIO_BLK_T_IN
+	       : kind < 86 ? VIRTIO_BLK_T_FLUSH
+	       : kind < 93 ? VIRTIO_BLK_T_DISCARD
+			   : VIRTIO_BLK_T_WRITE_ZEROES;
+	n = 1 + rnd(t) % (BE_MAX_IO / INT_BLK);
+	b = rnd(t) % (INT_NBLK - n + 1);
+	write = type != VIRTIO_BLK_T_IN;
+	if (type == VIRTIO_BLK_T_FLUSH) {
+		n = 0;
+		b = 0;
+	}
+	for (i = 0; i < n; i++)
+		if (write ? t->busy[b + i] : t->busy[b + i] < 0)
+			return 0;
+	for (i = 0; i < n; i++)
+		t->busy[b + i] = write ? -1 : t->busy[b + i] + 1;
+	if (type == VIRTIO_BLK_T_OUT) {
+		uint64_t *p = (uint64_t *)r->data;
+
+		t->seq++;
+		for (i = 0; i < n * INT_BLK / 8; i++)
+			p[i] = (t->seq << 32) ^ (b * INT_BLK / 8 + i) ^ rnd(t);
+	}
+	if (type == VIRTIO_BLK_T_WRITE_ZEROES && (rnd(t) & 1))
+		flags = VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
+	return be_post(e, r, type, b * (INT_BLK / 512), n * INT_BLK, flags) ? -1 : 1;
+}
+
+/* Apply a finished request to the shadow; -1 when it went wrong. */
+static int integ_finish(struct integ *t, struct be_req *r)
+{
+	uint64_t b = r->sector / (INT_BLK / 512);
+	unsigned int n = r->len / INT_BLK, i;
+	int ret = 0;
+
+	if (r->type == VIRTIO_BLK_T_FLUSH)
+		n = 0;
+	if (r->status != S_OK) {
+		fprintf(stderr, "# request type %u sector %llu: status %u\n", r->type,
+			(unsigned long long)r->sector, r->status);
+		ret = -1;
+	}
+	t->done[r->type & 15]++;
+	switch (r->type) {
+	case VIRTIO_BLK_T_IN:
+		if (!ret)
+			ret = integ_check(t, b, n, r->data);
+		break;
+	case VIRTIO_BLK_T_OUT:
+		memcpy(t->shadow + b * INT_BLK, r->data, (size_t)n * INT_BLK);
+		memset(t->maybe_zero + b, 0, n);
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+		memset(t->maybe_zero + b, 1, n);
+		break;
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		memset(t->shadow + b * INT_BLK, 0, (size_t)n * INT_BLK);
+		memset(t->maybe_zero + b, 0, n);
+		break;
+	}
+	for (i = 0; i < n; i++)
+		t->busy[b + i] = t->busy[b + i] < 0 ? 0 : t->busy[b + i] - 1;
+	return ret;
+}
+
+TEST_F(integ, random_against_shadow)
+{
+	unsigned int q, inflight = 0, posted = 0, total = 3000;
+	struct be_req *r;
+	uint8_t *check;
+	uint64_t b;
+	int ret, rfd;
+
+	while (posted < total || inflight) {
+		for (q = 0; q < variant->nq && posted < total; q++) {
+			while (posted < total) {
+				ret = integ_start(&self->e, &self->t, q);
+				ASSERT_LE(0, ret);
+				if (!ret)
+					break;
+				posted++;
+				inflight++;
+			}
+			be_kick(&self->e, q);
+		}
+		ret = 0;
+		for (q = 0; q < variant->nq; q++) {
+			while ((r = be_reap(&self->e, q))) {
+				ASSERT_EQ(0, integ_finish(&self->t, r));
+				inflight--;
+				ret++;
+			}
+		}
+		if (!ret && inflight) {
+			/* a hang: no completion in 10 s */
+			ASSERT_EQ(1, be_wait(&self->e, 10000));
+		}
+	}
+	TH_LOG("%lu reads, %lu writes, %lu flushes, %lu discards, %lu write-zeroes",
+	       self->t.done[VIRTIO_BLK_T_IN], self->t.done[VIRTIO_BLK_T_OUT],
+	       self->t.done[VIRTIO_BLK_T_FLUSH], self->t.done[VIRTIO_BLK_T_DISCARD],
+	       self->t.done[VIRTIO_BLK_T_WRITE_ZEROES]);
+	/* read everything back through the device */
+	for (b = 0; b < INT_NBLK; b += BE_MAX_IO / INT_BLK) {
+		r = be_get(&self->e, 0);
+		ASSERT_NE(NULL, r);
+		ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, b * (INT_BLK / 512), NULL,
+					BE_MAX_IO, 0));
+		ASSERT_EQ(0, integ_check(&self->t, b, BE_MAX_IO / INT_BLK, r->data));
+	}
+	/* and straight from the back end */
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0));
+	check = malloc(INT_MIB << 20);
+	ASSERT_NE(NULL, check);
+	rfd = open(self->path, O_RDONLY);
+	ASSERT_LE(0, rfd);
+	ASSERT_EQ(INT_MIB << 20, pread(rfd, check, INT_MIB << 20, 0));
+	close(rfd);
+	ASSERT_EQ(0, integ_check(&self->t, 0, INT_NBLK, check));
+	free(check);
+}
+
+TEST_HARNESS_MAIN
