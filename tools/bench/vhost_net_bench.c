@@ -12,6 +12,13 @@
  *     buffers are posted and the time to drain the queue is measured, so
  *     the injector's speed does not enter the figure.
  * Rounds alternate between the two devices; the median of each is shown.
+ *
+ * usage: vhost-net-bench [-t SEC] [-r ROUNDS] [-B RX_BATCHES] [-n] [-p] [-V]
+ *                        [-1 CELL] [-a DEV] [-b DEV]
+ *   -V       attach the -a device (vmon-net) to a registered KVM VM, so that
+ *            the per-VM accounting counts its packets
+ *   -1 CELL  only the -a device on one cell, "tx|rx:BYTES"; the last number
+ *            printed is its packets per second (for tools/bench/acct-ab)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +36,7 @@
 #include <linux/vhost.h>
 
 #include "../../selftests/vhost/net_env.h"
+#include "bench_vm.h"
 
 #define FEATURES                                                                                   \
 	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) |                        \
@@ -37,6 +45,9 @@
 
 static bool pin = true;
 static bool sequential = true;
+/* -V: the registered VM the -a device attaches to, and that device. */
+static __u32 vm_id;
+static const char *attach_dev;
 
 static double now(void)
 {
@@ -106,6 +117,8 @@ static int setup(struct net_env *e, const char *dev)
 	setenv("VMON_NET_DEV", dev, 1);
 	if (ne_setup(e, FEATURES, false))
 		return -1;
+	if (vm_id && !strcmp(dev, attach_dev))
+		bench_attach(e->d.fd, vm_id, "vhost-net-bench");
 	snprintf(cmd, sizeof(cmd), "ip link set %s txqueuelen %d", e->ifname, 12100);
 	if (system(cmd))
 		return -1;
@@ -399,9 +412,12 @@ int main(int argc, char **argv)
 	static const size_t sizes[] = { 64, 1500 };
 	double secs = 2, res[2][16], cres[2][16], cm[2][4][2];
 	int rounds = 3, batches = 8, c, s, d, i;
+	size_t one_len = 0;
+	bool attach = false;
+	char op[3] = "", junk;
 	cpu_set_t set;
 
-	while ((c = getopt(argc, argv, "t:r:a:b:B:nph")) != -1) {
+	while ((c = getopt(argc, argv, "t:r:a:b:B:nphV1:")) != -1) {
 		switch (c) {
 		case 'n':
 			pin = false;
@@ -424,11 +440,24 @@ int main(int argc, char **argv)
 		case 'b':
 			dev[1] = optarg;
 			break;
+		case 'V':
+			attach = true;
+			break;
+		case '1':
+			if (sscanf(optarg, "%2[a-z]:%zu%c", op, &one_len, &junk) != 2 ||
+			    (strcmp(op, "tx") && strcmp(op, "rx")) || one_len < 60 ||
+			    one_len > 1514) {
+				fprintf(stderr,
+					"vhost-net-bench: -1 '%s': want tx|rx:BYTES, 60 to 1514 "
+					"bytes\n",
+					optarg);
+				return 2;
+			}
+			break;
 		default:
 			fprintf(stderr,
-				"usage: %s [-t SEC] [-r ROUNDS] [-B RX_BATCHES] [-n] [-p] [-a DEV] "
-				"[-b "
-				"DEV]\n",
+				"usage: %s [-t SEC] [-r ROUNDS] [-B RX_BATCHES] [-n] [-p] [-V] "
+				"[-1 tx|rx:BYTES] [-a DEV] [-b DEV]\n",
 				argv[0]);
 			return 2;
 		}
@@ -447,6 +476,26 @@ int main(int argc, char **argv)
 	}
 	if (system("modprobe tun; modprobe vmon; modprobe vhost_net"))
 		fprintf(stderr, "modprobe failed\n");
+	if (attach) {
+		vm_id = bench_register_vm("vhost-net-bench");
+		attach_dev = dev[0];
+	}
+	if (one_len) {
+		bool rx = !strcmp(op, "rx");
+
+		for (i = 0; i < rounds; i++) {
+			res[0][i] = rx ? bench_rx(dev[0], one_len, batches)
+				       : bench_tx(dev[0], one_len, secs);
+			if (res[0][i] < 0) {
+				fprintf(stderr, "%s failed\n", dev[0]);
+				return 1;
+			}
+		}
+		printf("%s %s %zu B, %s, median of %d: pps %.0f\n", dev[0] + 5, rx ? "RX" : "TX",
+		       one_len, vm_id ? "attached to a VM" : "not attached", rounds,
+		       median(res[0], rounds));
+		return 0;
+	}
 
 	printf("%-10s %14s %14s %7s\n", "test", dev[0] + 5, dev[1] + 5, "ratio");
 	for (int dir = 0; dir < 2; dir++) {
