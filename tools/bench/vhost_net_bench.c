@@ -14,11 +14,14 @@
  * Rounds alternate between the two devices; the median of each is shown.
  *
  * usage: vhost-net-bench [-t SEC] [-r ROUNDS] [-B RX_BATCHES] [-n] [-p] [-V]
- *                        [-1 CELL] [-a DEV] [-b DEV]
+ *                        [-1 CELL [-C]] [-a DEV] [-b DEV]
  *   -V       attach the -a device (vmon-net) to a registered KVM VM, so that
  *            the per-VM accounting counts its packets
  *   -1 CELL  only the -a device on one cell, "tx|rx:BYTES"; the last number
  *            printed is its packets per second (for tools/bench/acct-ab)
+ *   -C       with -1: the last number is packets per second of the device's
+ *            worker CPU time instead (the device's cost, less sensitive to
+ *            other load on the machine than the rate)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -413,11 +416,11 @@ int main(int argc, char **argv)
 	double secs = 2, res[2][16], cres[2][16], cm[2][4][2];
 	int rounds = 3, batches = 8, c, s, d, i;
 	size_t one_len = 0;
-	bool attach = false;
+	bool attach = false, per_cpu = false;
 	char op[3] = "", junk;
 	cpu_set_t set;
 
-	while ((c = getopt(argc, argv, "t:r:a:b:B:nphV1:")) != -1) {
+	while ((c = getopt(argc, argv, "t:r:a:b:B:nphV1:C")) != -1) {
 		switch (c) {
 		case 'n':
 			pin = false;
@@ -443,6 +446,9 @@ int main(int argc, char **argv)
 		case 'V':
 			attach = true;
 			break;
+		case 'C':
+			per_cpu = true;
+			break;
 		case '1':
 			if (sscanf(optarg, "%2[a-z]:%zu%c", op, &one_len, &junk) != 2 ||
 			    (strcmp(op, "tx") && strcmp(op, "rx")) || one_len < 60 ||
@@ -457,7 +463,7 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr,
 				"usage: %s [-t SEC] [-r ROUNDS] [-B RX_BATCHES] [-n] [-p] [-V] "
-				"[-1 tx|rx:BYTES] [-a DEV] [-b DEV]\n",
+				"[-1 tx|rx:BYTES [-C]] [-a DEV] [-b DEV]\n",
 				argv[0]);
 			return 2;
 		}
@@ -486,6 +492,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < rounds; i++) {
 			res[0][i] = rx ? bench_rx(dev[0], one_len, batches)
 				       : bench_tx(dev[0], one_len, secs);
+			cres[0][i] = cpu_pps;
 			if (res[0][i] < 0) {
 				fprintf(stderr, "%s failed\n", dev[0]);
 				return 1;
@@ -494,6 +501,8 @@ int main(int argc, char **argv)
 		printf("%s %s %zu B, %s, median of %d: pps %.0f\n", dev[0] + 5, rx ? "RX" : "TX",
 		       one_len, vm_id ? "attached to a VM" : "not attached", rounds,
 		       median(res[0], rounds));
+		if (per_cpu)
+			printf("packets per worker CPU-second %.0f\n", median(cres[0], rounds));
 		return 0;
 	}
 
