@@ -14,7 +14,7 @@
  * Rounds alternate between the two devices; the median of each is shown.
  *
  * usage: vhost-net-bench [-t SEC] [-r ROUNDS] [-B RX_BATCHES] [-n] [-p] [-V]
- *                        [-1 CELL [-C]] [-a DEV] [-b DEV]
+ *                        [-1 CELL [-C|-A SLICE]] [-a DEV] [-b DEV]
  *   -V       attach the -a device (vmon-net) to a registered KVM VM, so that
  *            the per-VM accounting counts its packets
  *   -1 CELL  only the -a device on one cell, "tx|rx:BYTES"; the last number
@@ -22,9 +22,15 @@
  *   -C       with -1: the last number is packets per second of the device's
  *            worker CPU time instead (the device's cost, less sensitive to
  *            other load on the machine than the rate)
+ *   -A SLICE with -1: an accounting A/B inside each run, on one device: the
+ *            module parameter "accounting" flips every SLICE seconds (TX)
+ *            or every batch (RX), and the packets and time of each side are
+ *            added up; the last number printed is the on/off ratio. Flipping
+ *            often puts the machine's slower drifts on both sides alike.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <getopt.h>
 #include <poll.h>
@@ -58,6 +64,20 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* -A: flip accounting every ab_slice s; packets and seconds per side, [1] = on. */
+#define ACCT_PARAM "/sys/module/vmon/parameters/accounting"
+static double ab_slice;
+static int ab_fd = -1;
+static double ab_n[2], ab_t[2];
+
+static void ab_set(int on)
+{
+	if (pwrite(ab_fd, on ? "Y" : "N", 1, 0) != 1) {
+		perror("vhost-net-bench: -A: " ACCT_PARAM);
+		exit(1);
+	}
 }
 
 static int worker_tid;
@@ -142,8 +162,9 @@ static double bench_tx(const char *dev, size_t len, double secs)
 {
 	struct net_env e;
 	struct vdrv_ring *r;
-	unsigned long done = 0, i;
-	double t0, t, c0, c1;
+	unsigned long done = 0, ds = 0, i;
+	double t0, t, ts, c0, c1;
+	int side = 1;
 
 	if (setup(&e, dev))
 		return -1;
@@ -157,8 +178,11 @@ static double bench_tx(const char *dev, size_t len, double secs)
 		nf_build(slot + e.hdr_len, len, i, false, nf_guest_mac, nf_host_mac);
 	}
 	i = 0;
+	if (ab_slice)
+		ab_set(side);
 	c0 = worker_cpu();
 	t0 = now();
+	ts = t0;
 	do {
 		while (post_tx(&e, i, len) >= 0)
 			i++;
@@ -168,6 +192,16 @@ static double bench_tx(const char *dev, size_t len, double secs)
 		while (vdrv_get_used(r, NULL))
 			done++;
 		t = now();
+		if (ab_slice && t - ts >= ab_slice) {
+			/* a slice ends: count it to its side, flip (a partial last one is dropped)
+			 */
+			ab_n[side] += done - ds;
+			ab_t[side] += t - ts;
+			side = !side;
+			ab_set(side);
+			ts = t;
+			ds = done;
+		}
 	} while (t - t0 < secs);
 	c1 = worker_cpu();
 	cpu_pps = c1 > c0 ? done / (c1 - c0) : 0;
@@ -203,6 +237,8 @@ static double bench_rx(const char *dev, size_t len, int batches)
 			if (send(e.pkt, frame, len + off, 0) < 0)
 				break;
 		usleep(20000);
+		if (ab_slice)
+			ab_set(!(b % 2));
 		c0 = worker_cpu();
 		t0 = now();
 		ne_rx_fill(&e);
@@ -225,6 +261,10 @@ static double bench_rx(const char *dev, size_t len, int batches)
 		busy += t1 - t0;
 		cpu += worker_cpu() - c0;
 		total += got;
+		if (ab_slice) {
+			ab_n[!(b % 2)] += got;
+			ab_t[!(b % 2)] += t1 - t0;
+		}
 		/* leave the ring without buffers for the next batch */
 		while (r->num_free < r->num) {
 			unsigned int posted = r->num - r->num_free;
@@ -420,7 +460,7 @@ int main(int argc, char **argv)
 	char op[3] = "", junk;
 	cpu_set_t set;
 
-	while ((c = getopt(argc, argv, "t:r:a:b:B:nphV1:C")) != -1) {
+	while ((c = getopt(argc, argv, "t:r:a:b:B:nphV1:CA:")) != -1) {
 		switch (c) {
 		case 'n':
 			pin = false;
@@ -449,6 +489,15 @@ int main(int argc, char **argv)
 		case 'C':
 			per_cpu = true;
 			break;
+		case 'A':
+			ab_slice = atof(optarg);
+			if (ab_slice < 0.01 || ab_slice > 10) {
+				fprintf(stderr,
+					"vhost-net-bench: -A '%s': want a slice of 0.01 to 10 s\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case '1':
 			if (sscanf(optarg, "%2[a-z]:%zu%c", op, &one_len, &junk) != 2 ||
 			    (strcmp(op, "tx") && strcmp(op, "rx")) || one_len < 60 ||
@@ -463,7 +512,7 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr,
 				"usage: %s [-t SEC] [-r ROUNDS] [-B RX_BATCHES] [-n] [-p] [-V] "
-				"[-1 tx|rx:BYTES [-C]] [-a DEV] [-b DEV]\n",
+				"[-1 tx|rx:BYTES [-C|-A SLICE]] [-a DEV] [-b DEV]\n",
 				argv[0]);
 			return 2;
 		}
@@ -486,10 +535,23 @@ int main(int argc, char **argv)
 		vm_id = bench_register_vm("vhost-net-bench");
 		attach_dev = dev[0];
 	}
+	if (ab_slice && (!one_len || !vm_id)) {
+		fprintf(stderr, "vhost-net-bench: -A needs -1 and -V\n");
+		return 2;
+	}
+	if (ab_slice) {
+		ab_fd = open(ACCT_PARAM, O_WRONLY | O_CLOEXEC);
+		if (ab_fd < 0) {
+			perror("vhost-net-bench: -A: " ACCT_PARAM);
+			return 1;
+		}
+	}
 	if (one_len) {
 		bool rx = !strcmp(op, "rx");
+		double sum_n[2] = { 0, 0 }, sum_t[2] = { 0, 0 };
 
 		for (i = 0; i < rounds; i++) {
+			ab_n[0] = ab_n[1] = ab_t[0] = ab_t[1] = 0;
 			res[0][i] = rx ? bench_rx(dev[0], one_len, batches)
 				       : bench_tx(dev[0], one_len, secs);
 			cres[0][i] = cpu_pps;
@@ -497,6 +559,29 @@ int main(int argc, char **argv)
 				fprintf(stderr, "%s failed\n", dev[0]);
 				return 1;
 			}
+			if (!ab_slice || !ab_t[0] || !ab_t[1])
+				continue;
+			printf("round %d: accounting on %.0f pps (%.1f s), off %.0f pps (%.1f s), "
+			       "ratio %.3f\n",
+			       i + 1, ab_n[1] / ab_t[1], ab_t[1], ab_n[0] / ab_t[0], ab_t[0],
+			       (ab_n[1] / ab_t[1]) / (ab_n[0] / ab_t[0]));
+			for (d = 0; d < 2; d++) {
+				sum_n[d] += ab_n[d];
+				sum_t[d] += ab_t[d];
+			}
+		}
+		if (ab_slice) {
+			ab_set(1);
+			if (!sum_t[0] || !sum_t[1]) {
+				fprintf(stderr,
+					"vhost-net-bench: -A: no whole slice; raise -t or -B\n");
+				return 1;
+			}
+			printf("%s %s %zu B, accounting on %.0f pps, off %.0f pps, on/off ratio "
+			       "%.3f\n",
+			       dev[0] + 5, rx ? "RX" : "TX", one_len, sum_n[1] / sum_t[1],
+			       sum_n[0] / sum_t[0], (sum_n[1] / sum_t[1]) / (sum_n[0] / sum_t[0]));
+			return 0;
 		}
 		printf("%s %s %zu B, %s, median of %d: pps %.0f\n", dev[0] + 5, rx ? "RX" : "TX",
 		       one_len, vm_id ? "attached to a VM" : "not attached", rounds,
