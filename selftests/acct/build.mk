@@ -1,7 +1,8 @@
 # Kselftests of the per-VM accounting, run inside the test VM (nested KVM).
 # (This file is read before supervisor/netlink/build.mk: name the library
 # literally in prerequisites; NL_* are only used in recipes and flags.)
-ACCT_TEST_OBJS := $(B)/selftests/acct/acct_test.o $(B)/selftests/acct/guest.o
+ACCT_TEST_OBJS := $(B)/selftests/acct/acct_test.o $(B)/selftests/acct/guest.o \
+	$(B)/selftests/acct/acct_util.o
 
 $(ACCT_TEST_OBJS): TEST_CFLAGS += $(NL_CFLAGS)
 
@@ -9,6 +10,13 @@ $(B)/selftests/acct/acct_test: $(ACCT_TEST_OBJS) $(TEST_LIB_OBJS) $(B)/libvmon-n
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LDLIBS) -lpthread -lm
 
 VM_TESTS += $(B)/selftests/acct/acct_test
+
+# vmon event and vmon steal-threshold against the module (needs build/vmon).
+$(B)/selftests/acct/cli_event_test: $(B)/selftests/acct/cli_event_test.o \
+		$(B)/selftests/acct/guest.o $(B)/selftests/acct/acct_util.o $(TEST_LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ -ljson-c -lpthread
+
+VM_TESTS += $(B)/selftests/acct/cli_event_test
 
 # A registered spinning guest, for trying vmon top/stats by hand.
 $(B)/selftests/acct/kvm_spin: $(B)/selftests/acct/kvm_spin.o $(B)/selftests/acct/guest.o

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmon top and vmon stats without the module (host unit test): help, usage
- * errors naming the bad value, exit codes, and the message when the netlink
- * family is missing.
+ * vmon top, stats, event and steal-threshold without the module (host unit
+ * test): help, usage errors naming the bad value, exit codes, and the
+ * message when the netlink family is missing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +31,79 @@ TEST(help)
 	vmon(_metadata, &r, "stats", "-h", NULL, NULL);
 	EXPECT_EQ(0, r.status);
 	EXPECT_NE(NULL, strstr(r.out, "--prometheus"));
+	vmon(_metadata, &r, "event", "--help", NULL, NULL);
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "usage: vmon event"));
+	EXPECT_NE(NULL, strstr(r.out, "--timeout SECONDS"));
+	vmon(_metadata, &r, "steal-threshold", "-h", NULL, NULL);
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "usage: vmon steal-threshold VM"));
+	EXPECT_NE(NULL, strstr(r.out, "CAP_NET_ADMIN"));
 	vmon(_metadata, &r, "--help", NULL, NULL, NULL);
 	EXPECT_NE(NULL, strstr(r.out, "  top "));
 	EXPECT_NE(NULL, strstr(r.out, "  stats "));
+	EXPECT_NE(NULL, strstr(r.out, "  event "));
+	EXPECT_NE(NULL, strstr(r.out, "  steal-threshold "));
+}
+
+TEST(event_usage_errors)
+{
+	static const char *const bad_timeouts[] = { "0", "-1", "abc", "1s", "nan", "1e9", "" };
+	struct run_result r;
+	char want[32];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad_timeouts) / sizeof(bad_timeouts[0]); i++) {
+		vmon(_metadata, &r, "event", "--timeout", bad_timeouts[i], NULL);
+		EXPECT_EQ(2, r.status) TH_LOG("--timeout '%s'", bad_timeouts[i]);
+		snprintf(want, sizeof(want), "'%s'", bad_timeouts[i]);
+		EXPECT_NE(NULL, strstr(r.err, want)) TH_LOG("%s", r.err);
+	}
+	vmon(_metadata, &r, "event", "--vm", "a/b", NULL);
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "'a/b'"));
+	vmon(_metadata, &r, "event", "--output=yaml", NULL, NULL);
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "'yaml'"));
+	vmon(_metadata, &r, "event", "web", NULL, NULL);
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "'web'"));
+	vmon(_metadata, &r, "event", "--bogus", NULL, NULL);
+	EXPECT_EQ(2, r.status);
+}
+
+TEST(steal_threshold_usage_errors)
+{
+	static const char *const bad_pcts[] = { "101", "100.01", "12.345", "5.",
+						".5",  "abc",	 "1e1",	   "" };
+	static const char *const bad_intervals[] = { "99", "60001", "0", "1x", "-100" };
+	struct run_result r;
+	char want[32];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad_pcts) / sizeof(bad_pcts[0]); i++) {
+		vmon(_metadata, &r, "steal-threshold", "web", bad_pcts[i], NULL);
+		EXPECT_EQ(2, r.status) TH_LOG("PERCENT '%s'", bad_pcts[i]);
+		snprintf(want, sizeof(want), "'%s'", bad_pcts[i]);
+		EXPECT_NE(NULL, strstr(r.err, want)) TH_LOG("%s", r.err);
+	}
+	for (i = 0; i < sizeof(bad_intervals) / sizeof(bad_intervals[0]); i++) {
+		vmon(_metadata, &r, "steal-threshold", "--interval", bad_intervals[i], NULL);
+		EXPECT_EQ(2, r.status) TH_LOG("--interval '%s'", bad_intervals[i]);
+		snprintf(want, sizeof(want), "'%s'", bad_intervals[i]);
+		EXPECT_NE(NULL, strstr(r.err, want)) TH_LOG("%s", r.err);
+	}
+	/* getopt takes "-1" for an option: refused all the same. */
+	vmon(_metadata, &r, "steal-threshold", "web", "-1", NULL);
+	EXPECT_EQ(2, r.status);
+	vmon(_metadata, &r, "steal-threshold", NULL, NULL, NULL);
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "a VM is needed"));
+	vmon(_metadata, &r, "steal-threshold", "web", "10", "extra");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "'extra'"));
+	vmon(_metadata, &r, "steal-threshold", "web", "10", "--output=json");
+	EXPECT_EQ(2, r.status);
 }
 
 TEST(top_usage_errors)
@@ -89,6 +159,12 @@ TEST(no_module)
 	vmon(_metadata, &r, "top", "-b", "-n", "1");
 	EXPECT_EQ(1, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "not loaded"));
+	vmon(_metadata, &r, "event", "--timeout", "1", NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "modprobe vmon"));
+	vmon(_metadata, &r, "steal-threshold", "web", "10", NULL);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "modprobe vmon"));
 }
 
 TEST_HARNESS_MAIN

@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "run.h"
@@ -84,6 +86,109 @@ int run_capture(char *const argv[], char *const env[], struct run_result *res)
 		return -errno;
 	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return 0;
+}
+
+int run_bg_start(char *const argv[], struct run_bg *bg)
+{
+	int po[2], pe[2];
+
+	memset(bg, 0, sizeof(*bg));
+	bg->fd[0] = bg->fd[1] = -1;
+	if (pipe2(po, O_CLOEXEC))
+		return -errno;
+	if (pipe2(pe, O_CLOEXEC)) {
+		close(po[0]);
+		close(po[1]);
+		return -errno;
+	}
+	bg->pid = fork();
+	if (bg->pid < 0)
+		return -errno;
+	if (bg->pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	bg->fd[0] = po[0];
+	bg->fd[1] = pe[0];
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Collect output for up to ms (-1: until both pipes end). */
+static void bg_collect(struct run_bg *bg, const char *needle, int ms)
+{
+	char *bufs[2] = { bg->res.out, bg->res.err };
+	long long end = now_ms() + ms;
+	struct pollfd p[2];
+	int i, left;
+
+	for (;;) {
+		if (needle && strstr(bg->res.out, needle))
+			return;
+		if (bg->fd[0] < 0 && bg->fd[1] < 0)
+			return;
+		left = ms < 0 ? -1 : (int)(end - now_ms());
+		if (ms >= 0 && left <= 0)
+			return;
+		for (i = 0; i < 2; i++)
+			p[i] = (struct pollfd){ .fd = bg->fd[i], .events = POLLIN };
+		if (poll(p, 2, left) < 0 && errno != EINTR)
+			return;
+		for (i = 0; i < 2; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			if (drain(p[i].fd, bufs[i], sizeof(bg->res.out), &bg->len[i]) <= 0) {
+				close(bg->fd[i]);
+				bg->fd[i] = -1;
+			}
+		}
+	}
+}
+
+bool run_bg_wait_for(struct run_bg *bg, const char *needle, int ms)
+{
+	bg_collect(bg, needle, ms);
+	return strstr(bg->res.out, needle) != NULL;
+}
+
+int run_bg_finish(struct run_bg *bg, int sig, int ms)
+{
+	int status, ret = 0, i;
+
+	if (!bg->pid)
+		return 0;
+	if (sig)
+		kill(bg->pid, sig);
+	bg_collect(bg, NULL, ms);
+	if (bg->fd[0] >= 0 || bg->fd[1] >= 0) {
+		kill(bg->pid, SIGKILL);
+		ret = -ETIMEDOUT;
+	}
+	for (i = 0; i < 2; i++)
+		if (bg->fd[i] >= 0) {
+			close(bg->fd[i]);
+			bg->fd[i] = -1;
+		}
+	if (waitpid(bg->pid, &status, 0) < 0)
+		return -errno;
+	bg->pid = 0;
+	bg->res.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return ret;
 }
 
 const char *build_path(const char *name)

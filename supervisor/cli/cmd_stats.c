@@ -37,23 +37,6 @@ static void usage(FILE *f)
 		   "2 bad command line.\n");
 }
 
-/* A VM argument: all digits is an id, anything else a name. */
-static void parse_vm_arg(const char *arg, uint32_t *id, const char **name)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (*arg && !*end && !errno && v && v <= UINT32_MAX) {
-		*id = v;
-		*name = NULL;
-	} else {
-		*id = 0;
-		*name = arg;
-	}
-}
-
 static double pct(uint32_t hundredths)
 {
 	return hundredths / 100.0;
@@ -399,7 +382,7 @@ int vmon_cmd_stats(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		parse_vm_arg(argv[optind++], &id, &name);
+		vmon_parse_vm(argv[optind++], &id, &name);
 	if (optind < argc) {
 		vmon_err("stats: unexpected argument '%s'", argv[optind]);
 		return VMON_EXIT_USAGE;
@@ -413,13 +396,8 @@ int vmon_cmd_stats(int argc, char **argv)
 		return VMON_EXIT_USAGE;
 	}
 
-	ret = vmon_nl_open(&nl);
-	if (ret) {
-		vmon_err("stats: cannot reach the vmon netlink family: %s",
-			 ret == -ENOENT ? "the vmon module is not loaded (run: modprobe vmon)"
-					: strerror(-ret));
+	if (vmon_cli_nl_open("stats", &nl))
 		return VMON_EXIT_FAIL;
-	}
 	if (id || name) {
 		ret = vmon_nl_vm_get(nl, id, name, !estimate, &one);
 		if (!ret && estimate) {

@@ -12,12 +12,17 @@ int vmon_cmd_version(int argc, char **argv);
 int vmon_cmd_img(int argc, char **argv);
 int vmon_cmd_top(int argc, char **argv);
 int vmon_cmd_stats(int argc, char **argv);
+int vmon_cmd_event(int argc, char **argv);
+int vmon_cmd_steal_threshold(int argc, char **argv);
 
 const struct vmon_cmd vmon_cmds[] = {
 	{ "img", "qcow2 and raw disk images, qemu-img compatible", vmon_cmd_img },
 	{ "version", "show the vmon release and the module's ABI version", vmon_cmd_version },
 	{ "top", "live per-VM table: steal, CPU, IOPS, MB/s, pps, KSM, dedup", vmon_cmd_top },
 	{ "stats", "accounting figures of VMs (human, json, prometheus)", vmon_cmd_stats },
+	{ "steal-threshold", "show or set a VM's steal threshold and the sampling interval",
+	  vmon_cmd_steal_threshold },
+	{ "event", "print the module's events as they come (like virsh event)", vmon_cmd_event },
 	{ NULL, NULL, NULL },
 };
 

@@ -2,11 +2,14 @@
 /*
  * Helpers shared by the vmon commands.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <vmon/cli.h>
+#include <vmon/nl.h>
 
 void vmon_err(const char *fmt, ...)
 {
@@ -30,5 +33,33 @@ int vmon_parse_output(const char *arg, enum vmon_output *out)
 		return 0;
 	}
 	vmon_err("--output: '%s' is not one of: human, json", arg);
+	return -1;
+}
+
+void vmon_parse_vm(const char *arg, uint32_t *id, const char **name)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*arg >= '0' && *arg <= '9' && !*end && !errno && v && v <= UINT32_MAX) {
+		*id = v;
+		*name = NULL;
+	} else {
+		*id = 0;
+		*name = arg;
+	}
+}
+
+int vmon_cli_nl_open(const char *cmd, struct vmon_nl **nl)
+{
+	int ret = vmon_nl_open(nl);
+
+	if (!ret)
+		return 0;
+	vmon_err("%s: cannot reach the vmon netlink family: %s", cmd,
+		 ret == -ENOENT ? "the vmon module is not loaded (run: modprobe vmon)"
+				: strerror(-ret));
 	return -1;
 }

@@ -110,6 +110,20 @@ const char *vmon_nl_event_name(uint32_t event)
 	return "unknown";
 }
 
+const char *vmon_nl_reason_name(uint32_t reason)
+{
+	switch (reason) {
+	case VMON_REASON_REQUEST:
+		return "request";
+	case VMON_REASON_VM_GONE:
+		return "vm-gone";
+	case VMON_REASON_UNLOAD:
+		return "unload";
+	default:
+		return "unknown";
+	}
+}
+
 const char *vmon_nl_dev_type_name(uint32_t type)
 {
 	switch (type) {

@@ -28,11 +28,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <linux/kvm.h>
 #include <linux/vhost.h>
 #include <linux/vmon.h>
 
 #include "../../selftests/blk/blk_env.h"
+#include "bench_vm.h"
 
 #define BS 4096
 
@@ -42,25 +42,6 @@ static unsigned int busyloop_us;
 static __u32 vm_id;
 /* One worker thread per queue, unless -s: one for the device. */
 static bool worker_per_queue = true;
-
-/* Create a KVM VM and register it with vmon; its fds stay open. */
-static __u32 register_vm(void)
-{
-	struct vmon_vm_register reg = { 0 };
-	int kvm, ctl;
-
-	if (system("modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null"))
-		fprintf(stderr, "blk_bench: no KVM module loaded\n");
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	ctl = open("/dev/vmon", O_RDWR | O_CLOEXEC);
-	reg.vm_fd = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
-	snprintf(reg.name, sizeof(reg.name), "blk-bench-%d", (int)getpid());
-	if (reg.vm_fd < 0 || ctl < 0 || ioctl(ctl, VMON_VM_REGISTER, &reg)) {
-		perror("blk_bench: -V: cannot register a KVM VM with /dev/vmon");
-		exit(1);
-	}
-	return reg.id;
-}
 
 struct job {
 	bool write;
@@ -226,10 +207,8 @@ static double run(const char *dev, bool uring, bool write, unsigned int nq, unsi
 			fprintf(stderr, "blk_bench: vmon-blk setup failed\n");
 			exit(1);
 		}
-		if (vm_id && ioctl(e.d.fd, VMON_DEV_SET_VM, &vm_id)) {
-			perror("blk_bench: VMON_DEV_SET_VM");
-			exit(1);
-		}
+		if (vm_id)
+			bench_attach(e.d.fd, vm_id, "blk_bench");
 		for (q = 0; q < nq; q++) {
 			struct vhost_vring_state s = { .index = q, .num = busyloop_us };
 
@@ -371,7 +350,7 @@ int main(int argc, char **argv)
 	if (system("modprobe vmon"))
 		return 1;
 	if (attach)
-		vm_id = register_vm();
+		vm_id = bench_register_vm("blk-bench");
 	if (one_q) {
 		for (r = 0; r < reps; r++)
 			va[r] = run(dev, false, !strcmp(op, "write"), one_q, one_qd, secs,

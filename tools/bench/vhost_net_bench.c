@@ -12,9 +12,26 @@
  *     buffers are posted and the time to drain the queue is measured, so
  *     the injector's speed does not enter the figure.
  * Rounds alternate between the two devices; the median of each is shown.
+ *
+ * usage: vhost-net-bench [-t SEC] [-r ROUNDS] [-B RX_BATCHES] [-n] [-p] [-V]
+ *                        [-1 CELL [-C|-A SLICE]] [-a DEV] [-b DEV]
+ *   -V       attach the -a device (vmon-net) to a registered KVM VM, so that
+ *            the per-VM accounting counts its packets
+ *   -1 CELL  only the -a device on one cell, "tx|rx:BYTES"; the last number
+ *            printed is its packets per second (for tools/bench/acct-ab)
+ *   -C       with -1: the last number is packets per second of the device's
+ *            worker CPU time instead (the device's cost, less sensitive to
+ *            other load on the machine than the rate)
+ *   -A SLICE with -1: an accounting A/B inside each run, on one device: the
+ *            module parameter "accounting" flips every SLICE seconds (TX)
+ *            or every batch (RX), in the order on, off, off, on, on, ..., and
+ *            the packets and time of each side are added up; the last number
+ *            printed is the on/off ratio. Flipping often puts the machine's
+ *            slower drifts on both sides alike.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <getopt.h>
 #include <poll.h>
@@ -29,6 +46,7 @@
 #include <linux/vhost.h>
 
 #include "../../selftests/vhost/net_env.h"
+#include "bench_vm.h"
 
 #define FEATURES                                                                                   \
 	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) |                        \
@@ -37,6 +55,9 @@
 
 static bool pin = true;
 static bool sequential = true;
+/* -V: the registered VM the -a device attaches to, and that device. */
+static __u32 vm_id;
+static const char *attach_dev;
 
 static double now(void)
 {
@@ -44,6 +65,30 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* -A: flip accounting every ab_slice s; packets and seconds per side, [1] = on. */
+#define ACCT_PARAM "/sys/module/vmon/parameters/accounting"
+static double ab_slice;
+static int ab_fd = -1;
+static double ab_n[2], ab_t[2];
+
+/*
+ * The side of slice or batch k: on, off, off, on, on, off, ... (ABBA), so
+ * that what a slice leaves to the next (a full tap queue, warm caches) falls
+ * on both sides alike.
+ */
+static int ab_side(unsigned long k)
+{
+	return !((k + 1) / 2 % 2);
+}
+
+static void ab_set(int on)
+{
+	if (pwrite(ab_fd, on ? "Y" : "N", 1, 0) != 1) {
+		perror("vhost-net-bench: -A: " ACCT_PARAM);
+		exit(1);
+	}
 }
 
 static int worker_tid;
@@ -106,6 +151,8 @@ static int setup(struct net_env *e, const char *dev)
 	setenv("VMON_NET_DEV", dev, 1);
 	if (ne_setup(e, FEATURES, false))
 		return -1;
+	if (vm_id && !strcmp(dev, attach_dev))
+		bench_attach(e->d.fd, vm_id, "vhost-net-bench");
 	snprintf(cmd, sizeof(cmd), "ip link set %s txqueuelen %d", e->ifname, 12100);
 	if (system(cmd))
 		return -1;
@@ -126,8 +173,9 @@ static double bench_tx(const char *dev, size_t len, double secs)
 {
 	struct net_env e;
 	struct vdrv_ring *r;
-	unsigned long done = 0, i;
-	double t0, t, c0, c1;
+	unsigned long done = 0, ds = 0, slice = 0, i;
+	double t0, t, ts, c0, c1;
+	int side = ab_side(0);
 
 	if (setup(&e, dev))
 		return -1;
@@ -141,8 +189,11 @@ static double bench_tx(const char *dev, size_t len, double secs)
 		nf_build(slot + e.hdr_len, len, i, false, nf_guest_mac, nf_host_mac);
 	}
 	i = 0;
+	if (ab_slice)
+		ab_set(side);
 	c0 = worker_cpu();
 	t0 = now();
+	ts = t0;
 	do {
 		while (post_tx(&e, i, len) >= 0)
 			i++;
@@ -152,6 +203,16 @@ static double bench_tx(const char *dev, size_t len, double secs)
 		while (vdrv_get_used(r, NULL))
 			done++;
 		t = now();
+		if (ab_slice && t - ts >= ab_slice) {
+			/* a slice ends: count it to its side, flip (a partial last one is dropped)
+			 */
+			ab_n[side] += done - ds;
+			ab_t[side] += t - ts;
+			side = ab_side(++slice);
+			ab_set(side);
+			ts = t;
+			ds = done;
+		}
 	} while (t - t0 < secs);
 	c1 = worker_cpu();
 	cpu_pps = c1 > c0 ? done / (c1 - c0) : 0;
@@ -187,6 +248,8 @@ static double bench_rx(const char *dev, size_t len, int batches)
 			if (send(e.pkt, frame, len + off, 0) < 0)
 				break;
 		usleep(20000);
+		if (ab_slice)
+			ab_set(ab_side(b));
 		c0 = worker_cpu();
 		t0 = now();
 		ne_rx_fill(&e);
@@ -209,6 +272,10 @@ static double bench_rx(const char *dev, size_t len, int batches)
 		busy += t1 - t0;
 		cpu += worker_cpu() - c0;
 		total += got;
+		if (ab_slice) {
+			ab_n[ab_side(b)] += got;
+			ab_t[ab_side(b)] += t1 - t0;
+		}
 		/* leave the ring without buffers for the next batch */
 		while (r->num_free < r->num) {
 			unsigned int posted = r->num - r->num_free;
@@ -399,9 +466,12 @@ int main(int argc, char **argv)
 	static const size_t sizes[] = { 64, 1500 };
 	double secs = 2, res[2][16], cres[2][16], cm[2][4][2];
 	int rounds = 3, batches = 8, c, s, d, i;
+	size_t one_len = 0;
+	bool attach = false, per_cpu = false;
+	char op[3] = "", junk;
 	cpu_set_t set;
 
-	while ((c = getopt(argc, argv, "t:r:a:b:B:nph")) != -1) {
+	while ((c = getopt(argc, argv, "t:r:a:b:B:nphV1:CA:")) != -1) {
 		switch (c) {
 		case 'n':
 			pin = false;
@@ -424,11 +494,36 @@ int main(int argc, char **argv)
 		case 'b':
 			dev[1] = optarg;
 			break;
+		case 'V':
+			attach = true;
+			break;
+		case 'C':
+			per_cpu = true;
+			break;
+		case 'A':
+			ab_slice = atof(optarg);
+			if (ab_slice < 0.01 || ab_slice > 10) {
+				fprintf(stderr,
+					"vhost-net-bench: -A '%s': want a slice of 0.01 to 10 s\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case '1':
+			if (sscanf(optarg, "%2[a-z]:%zu%c", op, &one_len, &junk) != 2 ||
+			    (strcmp(op, "tx") && strcmp(op, "rx")) || one_len < 60 ||
+			    one_len > 1514) {
+				fprintf(stderr,
+					"vhost-net-bench: -1 '%s': want tx|rx:BYTES, 60 to 1514 "
+					"bytes\n",
+					optarg);
+				return 2;
+			}
+			break;
 		default:
 			fprintf(stderr,
-				"usage: %s [-t SEC] [-r ROUNDS] [-B RX_BATCHES] [-n] [-p] [-a DEV] "
-				"[-b "
-				"DEV]\n",
+				"usage: %s [-t SEC] [-r ROUNDS] [-B RX_BATCHES] [-n] [-p] [-V] "
+				"[-1 tx|rx:BYTES [-C|-A SLICE]] [-a DEV] [-b DEV]\n",
 				argv[0]);
 			return 2;
 		}
@@ -447,6 +542,65 @@ int main(int argc, char **argv)
 	}
 	if (system("modprobe tun; modprobe vmon; modprobe vhost_net"))
 		fprintf(stderr, "modprobe failed\n");
+	if (attach) {
+		vm_id = bench_register_vm("vhost-net-bench");
+		attach_dev = dev[0];
+	}
+	if (ab_slice && (!one_len || !vm_id)) {
+		fprintf(stderr, "vhost-net-bench: -A needs -1 and -V\n");
+		return 2;
+	}
+	if (ab_slice) {
+		ab_fd = open(ACCT_PARAM, O_WRONLY | O_CLOEXEC);
+		if (ab_fd < 0) {
+			perror("vhost-net-bench: -A: " ACCT_PARAM);
+			return 1;
+		}
+	}
+	if (one_len) {
+		bool rx = !strcmp(op, "rx");
+		double sum_n[2] = { 0, 0 }, sum_t[2] = { 0, 0 };
+
+		for (i = 0; i < rounds; i++) {
+			ab_n[0] = ab_n[1] = ab_t[0] = ab_t[1] = 0;
+			res[0][i] = rx ? bench_rx(dev[0], one_len, batches)
+				       : bench_tx(dev[0], one_len, secs);
+			cres[0][i] = cpu_pps;
+			if (res[0][i] < 0) {
+				fprintf(stderr, "%s failed\n", dev[0]);
+				return 1;
+			}
+			if (!ab_slice || !ab_t[0] || !ab_t[1])
+				continue;
+			printf("round %d: accounting on %.0f pps (%.1f s), off %.0f pps (%.1f s), "
+			       "ratio %.3f\n",
+			       i + 1, ab_n[1] / ab_t[1], ab_t[1], ab_n[0] / ab_t[0], ab_t[0],
+			       (ab_n[1] / ab_t[1]) / (ab_n[0] / ab_t[0]));
+			for (d = 0; d < 2; d++) {
+				sum_n[d] += ab_n[d];
+				sum_t[d] += ab_t[d];
+			}
+		}
+		if (ab_slice) {
+			ab_set(1);
+			if (!sum_t[0] || !sum_t[1]) {
+				fprintf(stderr,
+					"vhost-net-bench: -A: no whole slice; raise -t or -B\n");
+				return 1;
+			}
+			printf("%s %s %zu B, accounting on %.0f pps, off %.0f pps, on/off ratio "
+			       "%.3f\n",
+			       dev[0] + 5, rx ? "RX" : "TX", one_len, sum_n[1] / sum_t[1],
+			       sum_n[0] / sum_t[0], (sum_n[1] / sum_t[1]) / (sum_n[0] / sum_t[0]));
+			return 0;
+		}
+		printf("%s %s %zu B, %s, median of %d: pps %.0f\n", dev[0] + 5, rx ? "RX" : "TX",
+		       one_len, vm_id ? "attached to a VM" : "not attached", rounds,
+		       median(res[0], rounds));
+		if (per_cpu)
+			printf("packets per worker CPU-second %.0f\n", median(cres[0], rounds));
+		return 0;
+	}
 
 	printf("%-10s %14s %14s %7s\n", "test", dev[0] + 5, dev[1] + 5, "ratio");
 	for (int dir = 0; dir < 2; dir++) {

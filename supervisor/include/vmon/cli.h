@@ -6,6 +6,7 @@
 #define VMON_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Exit codes of every vmon command. */
 enum {
@@ -33,5 +34,18 @@ void vmon_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * error naming the bad value and returns -1.
  */
 int vmon_parse_output(const char *arg, enum vmon_output *out);
+
+/*
+ * A VM argument: all digits (1 to 2^32 - 1) is an id, anything else a name.
+ * Sets *id (0 for a name) and *name (NULL for an id).
+ */
+void vmon_parse_vm(const char *arg, uint32_t *id, const char **name);
+
+struct vmon_nl;
+/*
+ * Open the vmon netlink family for command cmd; on failure print why
+ * (naming "modprobe vmon" when the module is not loaded) and return -1.
+ */
+int vmon_cli_nl_open(const char *cmd, struct vmon_nl **nl);
 
 #endif /* VMON_CLI_H */

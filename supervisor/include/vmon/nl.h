@@ -111,8 +111,9 @@ int vmon_nl_events_join(struct vmon_nl *nl);
  */
 int vmon_nl_event_wait(struct vmon_nl *nl, int timeout_ms, struct vmon_nl_event *ev);
 
-/* Names of enum vmon_event and enum vmon_dev_type values. */
+/* Names of enum vmon_event, enum vmon_reason and enum vmon_dev_type values. */
 const char *vmon_nl_event_name(uint32_t event);
+const char *vmon_nl_reason_name(uint32_t reason);
 const char *vmon_nl_dev_type_name(uint32_t type);
 /* The name of a device counter attribute, e.g. "rx_packets", or NULL. */
 const char *vmon_nl_ctr_name(unsigned int attr);
