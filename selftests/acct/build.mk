@@ -6,10 +6,16 @@ ACCT_TEST_OBJS := $(B)/selftests/acct/acct_test.o $(B)/selftests/acct/guest.o \
 
 $(ACCT_TEST_OBJS): TEST_CFLAGS += $(NL_CFLAGS)
 
+$(B)/selftests/acct/ksm_test.o: TEST_CFLAGS += $(NL_CFLAGS)
+
 $(B)/selftests/acct/acct_test: $(ACCT_TEST_OBJS) $(TEST_LIB_OBJS) $(B)/libvmon-nl.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LDLIBS) -lpthread -lm
 
-VM_TESTS += $(B)/selftests/acct/acct_test
+$(B)/selftests/acct/ksm_test: $(B)/selftests/acct/ksm_test.o $(B)/selftests/acct/guest.o \
+		$(B)/selftests/acct/acct_util.o $(TEST_LIB_OBJS) $(B)/libvmon-nl.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LDLIBS) -lpthread -lm
+
+VM_TESTS += $(B)/selftests/acct/acct_test $(B)/selftests/acct/ksm_test
 
 # vmon event and vmon steal-threshold against the module (needs build/vmon).
 $(B)/selftests/acct/cli_event_test: $(B)/selftests/acct/cli_event_test.o \
