@@ -30,7 +30,7 @@
 #define VMON_BLK_WEIGHT		256
 
 #define VMON_BLK_FEATURES \
-	((VMON_VRING_FEATURES & ~(1ULL << VHOST_F_LOG_ALL)) | \
+	(VMON_VRING_FEATURES | \
 	 (1ULL << VIRTIO_BLK_F_SEG_MAX) | \
 	 (1ULL << VIRTIO_BLK_F_BLK_SIZE) | \
 	 (1ULL << VIRTIO_BLK_F_FLUSH) | \
@@ -423,6 +423,9 @@ static long vmon_blk_ioctl(struct file *file, unsigned int ioctl,
 			ret = -EFAULT;
 		else if (features & ~VMON_BLK_FEATURES)
 			ret = -EOPNOTSUPP;
+		else if ((features & (1ULL << VHOST_F_LOG_ALL)) &&
+			 !blk->dev.log_base)
+			ret = -EFAULT;
 		else
 			ret = vmon_vdev_set_features(&blk->dev, features);
 		break;

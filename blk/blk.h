@@ -57,6 +57,8 @@ struct vmon_blk_req {
 	u32 type;
 	u32 nseg;			/* discard / write-zeroes ranges */
 	void *ranges;			/* copied discard / write-zeroes ranges */
+	struct vmon_log *log;		/* writable ranges, when logging */
+	unsigned int nlog;
 	long ret;			/* result of the I/O */
 	u16 head;
 	unsigned int niov;

@@ -59,11 +59,14 @@ static bool vmon_blk_in_range(struct vmon_blk_vq *bvq, u64 sector, u64 nsect)
 
 /*
  * Write the status byte and queue the used entry of a finished request;
- * count it. The one place a request ends, whatever became of it.
+ * count it. The one place a request ends, whatever became of it. When the
+ * VMM logs dirty pages (VHOST_F_LOG_ALL), every page of the request's
+ * writable buffers, @log, is marked: more than was written at worst, never
+ * less, and only now that the data and the status are in place.
  */
 static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
 			  u8 __user *status_p, u8 status, u32 type, u64 bytes,
-			  u64 start_ns)
+			  u64 start_ns, struct vmon_log *log, unsigned int nlog)
 {
 	struct vmon_vq *vq = &bvq->vq;
 	u32 len = 1;
@@ -78,6 +81,8 @@ static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
 	}
 	if (status == VIRTIO_BLK_S_OK && type == VIRTIO_BLK_T_IN)
 		len += bytes;
+	if (nlog)
+		vmon_vq_log_write(vq, log, nlog, U64_MAX);
 	vmon_vq_push_head(vq, head, len);
 	if (vq->nheads >= VMON_BLK_POST_BATCH && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
@@ -100,6 +105,7 @@ static void vmon_blk_req_free(struct vmon_blk_vq *bvq,
 			      struct vmon_blk_req *req)
 {
 	kfree(req->ranges);
+	kfree(req->log);
 	if (req->cap == VMON_BLK_CACHED_IOV && bvq->ncache < bvq->vq.num) {
 		req->next_free = bvq->cache;
 		bvq->cache = req;
@@ -139,7 +145,7 @@ static void vmon_blk_reap(struct vmon_blk_vq *bvq)
 	llist_for_each_entry_safe(req, next, node, node) {
 		vmon_blk_post(bvq, req->head, req->status,
 			      vmon_blk_req_status(req), req->type, req->len,
-			      req->start_ns);
+			      req->start_ns, req->log, req->nlog);
 		vmon_blk_req_free(bvq, req);
 	}
 }
@@ -371,6 +377,8 @@ static struct vmon_blk_req *vmon_blk_req_alloc(struct vmon_blk_vq *bvq,
 	req->file = bvq->vq.private_data;
 	req->ranges = NULL;
 	req->nseg = 0;
+	req->log = NULL;
+	req->nlog = 0;
 	req->niov = niov;
 	if (niov)
 		memcpy(req->iov, iov, niov * sizeof(*iov));
@@ -442,10 +450,12 @@ static u8 vmon_blk_get_id(struct vmon_blk_vq *bvq, struct iovec *iov,
 
 /*
  * Serve the chain @head, mapped in vq->iov: @out readable iovecs, then @in
- * writable ones. Return false after a guest error stopped the ring.
+ * writable ones, whose guest ranges are in vq->log[0..@nlog) when logging.
+ * Return false after a guest error stopped the ring.
  */
 static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
-			     unsigned int out, unsigned int in)
+			     unsigned int out, unsigned int in,
+			     unsigned int nlog)
 {
 	struct vmon_vq *vq = &bvq->vq;
 	struct iovec *iov = vq->iov;
@@ -550,10 +560,20 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 		break;
 	}
 
+	/* the pages to mark dirty once the I/O has written them */
+	if (req && nlog) {
+		req->log = kmemdup(vq->log, nlog * sizeof(*vq->log),
+				   GFP_KERNEL_ACCOUNT);
+		if (req->log)
+			req->nlog = nlog;
+		else
+			status = VIRTIO_BLK_S_IOERR;
+	}
 	if (status != VIRTIO_BLK_S_OK || !req) {
 		if (req)
 			vmon_blk_req_free(bvq, req);
-		vmon_blk_post(bvq, head, status_p, status, type, bytes, start);
+		vmon_blk_post(bvq, head, status_p, status, type, bytes, start,
+			      vq->log, nlog);
 		return !vq->failed;
 	}
 	req->head = head;
@@ -619,7 +639,8 @@ void vmon_blk_handle(struct vmon_blk_vq *bvq)
 	vmon_vq_disable_notify(vq);
 	for (;;) {
 		head = vmon_vq_get_desc(vq, vq->iov, UIO_MAXIOV, &out, &in,
-					NULL, &nlog);
+					vmon_vq_logging(vq) ? vq->log : NULL,
+					&nlog);
 		if (head < 0)
 			break;
 		if (head == vq->num) {
@@ -631,7 +652,7 @@ void vmon_blk_handle(struct vmon_blk_vq *bvq)
 			}
 			break;
 		}
-		if (!vmon_blk_request(bvq, head, out, in) || bvq->held)
+		if (!vmon_blk_request(bvq, head, out, in, nlog) || bvq->held)
 			break;
 		/* let the guest have completions while we go on */
 		if (!(++n % VMON_BLK_BATCH)) {

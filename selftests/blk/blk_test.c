@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -56,7 +57,8 @@ TEST_F(req, features_offered)
 	ASSERT_EQ(0, ioctl(self->e.d.fd, VHOST_GET_FEATURES, &f));
 	EXPECT_EQ(BE_FEATURES | (1ULL << VIRTIO_BLK_F_RO),
 		  f & (BE_FEATURES | (1ULL << VIRTIO_BLK_F_RO)));
-	EXPECT_EQ(0ULL, f & (1ULL << VHOST_F_LOG_ALL));
+	/* dirty logging for live migration, as vhost devices offer */
+	EXPECT_NE(0ULL, f & (1ULL << VHOST_F_LOG_ALL));
 	f = 1ULL << 40;
 	EXPECT_EQ(-1, ioctl(self->e.d.fd, VHOST_SET_FEATURES, &f));
 }
@@ -237,6 +239,74 @@ TEST_F(req, stats)
 	EXPECT_EQ(1024ULL, s1.read_bytes - s0.read_bytes);
 	EXPECT_EQ(1ULL, s1.errors - s0.errors);
 	EXPECT_EQ(0U, s1.inflight);
+}
+
+/* ---- dirty logging (VHOST_F_LOG_ALL) -------------------------------------- */
+
+static bool dirty(uint64_t base, const void *p)
+{
+	uint64_t pfn = (uintptr_t)p >> 12;
+
+	return ((uint8_t *)(uintptr_t)base)[pfn / 8] & (1 << (pfn % 8));
+}
+
+TEST(dirty_log)
+{
+	uint64_t base, f, len, evs;
+	struct blk_env e;
+	uint8_t *bitmap;
+	size_t size;
+	int fd, logfd;
+
+	be_load_module();
+	fd = be_make_file(SMALL_FILE, SMALL_MIB, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, be_setup(&e, 1, 8, BE_FEATURES));
+	/* logging without a log is refused */
+	f = BE_FEATURES | (1ULL << VHOST_F_LOG_ALL);
+	ASSERT_EQ(-1, ioctl(e.d.fd, VHOST_SET_FEATURES, &f));
+	ASSERT_EQ(EFAULT, errno);
+	/* the arena is identity-mapped: a bitmap covering its guest range */
+	size = (((uintptr_t)e.d.mem + BE_ARENA) >> 12) / 8 + 8 - ((uintptr_t)e.d.mem >> 12) / 8;
+	bitmap = calloc(1, size);
+	ASSERT_NE(NULL, bitmap);
+	base = (uintptr_t)bitmap - ((uintptr_t)e.d.mem >> 12) / 8;
+	logfd = eventfd(0, EFD_NONBLOCK);
+	ASSERT_LE(0, logfd);
+	ASSERT_EQ(0, ioctl(e.d.fd, VHOST_SET_LOG_BASE, &base));
+	ASSERT_EQ(0, ioctl(e.d.fd, VHOST_SET_LOG_FD, &logfd));
+	ASSERT_EQ(0, ioctl(e.d.fd, VHOST_GET_FEATURES, &f));
+	ASSERT_NE(0ULL, f & (1ULL << VHOST_F_LOG_ALL));
+	f = BE_FEATURES | (1ULL << VHOST_F_LOG_ALL);
+	ASSERT_EQ(0, ioctl(e.d.fd, VHOST_SET_FEATURES, &f));
+	ASSERT_EQ(0, be_backend(&e, fd));
+
+	/* a read writes its data and status: both pages dirty */
+	len = 8192;
+	ASSERT_EQ(S_OK, be_sync(&e, VIRTIO_BLK_T_IN, 0, NULL, len, 0));
+	EXPECT_TRUE(dirty(base, e.reqs[0].data));
+	EXPECT_TRUE(dirty(base, e.reqs[0].data + len - 1));
+	EXPECT_TRUE(dirty(base, &e.reqs[0].status));
+	/* a page nobody wrote is clean */
+	EXPECT_FALSE(dirty(base, (uint8_t *)e.d.mem + BE_ARENA - 4096));
+	EXPECT_LT(0, read(logfd, &evs, sizeof(evs)));
+
+	/* a write only reads its data: only the status page turns dirty */
+	memset(bitmap, 0, size);
+	ASSERT_EQ(S_OK, be_sync(&e, VIRTIO_BLK_T_OUT, 0, NULL, len, 0));
+	EXPECT_FALSE(dirty(base, e.reqs[0].data + 4096));
+	EXPECT_TRUE(dirty(base, &e.reqs[0].status));
+
+	/* a failed request still wrote its status */
+	memset(bitmap, 0, size);
+	ASSERT_EQ(S_IOERR, be_sync(&e, VIRTIO_BLK_T_IN, (SMALL_MIB << 11) + 8, NULL, 512, 0));
+	EXPECT_TRUE(dirty(base, &e.reqs[0].status));
+
+	be_teardown(&e);
+	close(logfd);
+	close(fd);
+	unlink(SMALL_FILE);
+	free(bitmap);
 }
 
 /* ---- the owner exits with I/O in flight ---------------------------------- */
