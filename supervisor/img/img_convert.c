@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "img.h"
@@ -39,7 +40,8 @@ static void progress(bool on, uint64_t done, uint64_t total)
 struct job {
 	uint64_t off, n;
 	bool zero; /* skip: reads as zeroes */
-	uint8_t *buf;
+	uint8_t *buf;	     /* owned: the data when read with pread */
+	const uint8_t *data; /* buf, or the mapped source */
 };
 
 struct pipe {
@@ -71,12 +73,12 @@ static int write_job_over_backing(struct pipe *p, struct job *j)
 	}
 	for (i = 0, ret = 0; i < j->n && !ret; i += p->g) {
 		len = j->n - i < p->g ? j->n - i : p->g;
-		if (!memcmp(j->buf + i, p->bkbuf + i, len))
+		if (!memcmp(j->data + i, p->bkbuf + i, len))
 			continue;
 		if (p->compress && len == p->g)
-			ret = vimg_pwrite_compressed(p->dst, j->buf + i, len, j->off + i);
+			ret = vimg_pwrite_compressed(p->dst, j->data + i, len, j->off + i);
 		else
-			ret = vimg_pwrite(p->dst, j->buf + i, len, j->off + i);
+			ret = vimg_pwrite(p->dst, j->data + i, len, j->off + i);
 	}
 	return ret;
 }
@@ -93,21 +95,21 @@ static int write_job(struct pipe *p, struct job *j)
 	for (i = 0; i < j->n && !ret; i += p->g) {
 		len = j->n - i < p->g ? j->n - i : p->g;
 		if (p->compress) {
-			if (!is_zero(j->buf + i, len))
-				ret = vimg_pwrite_compressed(p->dst, j->buf + i, len, j->off + i);
+			if (!is_zero(j->data + i, len))
+				ret = vimg_pwrite_compressed(p->dst, j->data + i, len, j->off + i);
 			continue;
 		}
-		if (p->sparse && is_zero(j->buf + i, len))
+		if (p->sparse && is_zero(j->data + i, len))
 			continue;
 		/* merge following non-zero grains into one write */
 		for (k = i; k + p->g < j->n; k += p->g) {
 			uint64_t l2 = j->n - k - p->g < p->g ? j->n - k - p->g : p->g;
 
-			if (p->sparse && is_zero(j->buf + k + p->g, l2))
+			if (p->sparse && is_zero(j->data + k + p->g, l2))
 				break;
 		}
 		len = (k + p->g > j->n ? j->n : k + p->g) - i;
-		ret = vimg_pwrite(p->dst, j->buf + i, len, j->off + i);
+		ret = vimg_pwrite(p->dst, j->data + i, len, j->off + i);
 		i = k;
 	}
 	return ret;
@@ -142,6 +144,70 @@ static void *writer(void *arg)
 	}
 }
 
+/*
+ * The source's own file is mapped: for data stored plainly in it (all of a
+ * raw file, runs of uncompressed clusters of a qcow2 file) the writer copies
+ * straight from the source's page cache into the destination, one copy
+ * instead of two (pread into a buffer, pwrite out of it). The reader thread
+ * populates each chunk's page tables ahead of the writer, so the writer takes
+ * no page faults; data past the end of the file fails to populate and is
+ * read with pread, which reports the error.
+ */
+struct srcmap {
+	const uint8_t *base; /* NULL: not mapped, pread everything */
+	uint64_t len;
+};
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+static void map_source(struct vimg *src, struct srcmap *m)
+{
+	off_t end = lseek(vimg_fd(src), 0, SEEK_END);
+	void *b;
+
+	m->base = NULL;
+	if (end <= 0 || (uint64_t)end > SIZE_MAX)
+		return;
+	b = mmap(NULL, end, PROT_READ, MAP_SHARED, vimg_fd(src), 0);
+	if (b == MAP_FAILED)
+		return;
+	madvise(b, end, MADV_SEQUENTIAL);
+	m->base = b;
+	m->len = end;
+}
+
+static void unmap_source(struct srcmap *m)
+{
+	if (m->base)
+		munmap((void *)m->base, m->len);
+}
+
+/*
+ * Make j->data the guest bytes [off, off + *n) of src, mapped or read into
+ * j->buf. A mapped run shorter than *n shortens *n (to whole grains g) unless
+ * whole clusters are needed (compress).
+ */
+static int read_chunk(struct vimg *src, const struct srcmap *m, struct job *j, uint64_t off,
+		      uint64_t *n, uint64_t g, bool compress)
+{
+	uint64_t host = 0, run = m->base ? vimg_host_run(src, off, *n, &host) : 0, a;
+	int ret;
+
+	if (run && run < *n && !compress)
+		*n = run > g && run % g ? run - run % g : run;
+	a = host & ~4095ull;
+	if (run >= *n && host + *n <= m->len &&
+	    !madvise((void *)(m->base + a), host + *n - a, MADV_POPULATE_READ)) {
+		j->data = m->base + host;
+		return 0;
+	}
+	ret = vimg_pread(src, j->buf, *n, off);
+	j->data = j->buf;
+	return ret;
+}
+
 int img_convert(int argc, char **argv)
 {
 	struct vimg_create_opts o = { .fmt = VIMG_RAW };
@@ -151,6 +217,7 @@ int img_convert(int argc, char **argv)
 	struct pipe p = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 	struct vimg *src, *dst;
 	struct vimg_extent e;
+	struct srcmap sm = { 0 };
 	pthread_t wt;
 	int c, ret = 0, i;
 
@@ -225,7 +292,7 @@ int img_convert(int argc, char **argv)
 		return VMON_EXIT_FAIL;
 	}
 	for (i = 0; i < RING; i++) {
-		p.ring[i].buf = malloc(CHUNK);
+		p.ring[i].buf = aligned_alloc(4096, CHUNK);
 		if (!p.ring[i].buf) {
 			vmon_err("img convert: out of memory");
 			ret = -1;
@@ -247,6 +314,7 @@ int img_convert(int argc, char **argv)
 	p.compress = compress;
 	p.prog = prog;
 	progress(prog, 0, size);
+	map_source(src, &sm);
 	if (!ret) {
 		started = !pthread_create(&wt, NULL, writer, &p);
 		if (!started) {
@@ -284,7 +352,7 @@ int img_convert(int argc, char **argv)
 				n -= n % g; /* keep chunks aligned to the grain */
 			if (n > size - off)
 				n = size - off;
-			ret = vimg_pread(src, j->buf, n, off);
+			ret = read_chunk(src, &sm, j, off, &n, g, compress);
 			if (ret)
 				break;
 		}
@@ -312,6 +380,7 @@ int img_convert(int argc, char **argv)
 	for (i = 0; i < RING; i++)
 		free(p.ring[i].buf);
 	free(p.bkbuf);
+	unmap_source(&sm);
 	vimg_close(src);
 	if (vimg_close(dst) && !ret) {
 		vmon_err("img convert: %s", vimg_strerror());

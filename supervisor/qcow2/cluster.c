@@ -224,7 +224,7 @@ static int read_in_cluster(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t 
  * Length of the run of plain data clusters from off whose host clusters
  * follow each other (within one L2 table), or 0; *host gets off's host offset.
  */
-static uint64_t data_run(struct vimg *q, uint64_t off, uint64_t len, uint64_t *host)
+uint64_t qcow2_data_run(struct vimg *q, uint64_t off, uint64_t len, uint64_t *host)
 {
 	uint64_t l2i = (off >> q->cluster_bits) & (l2_entries(q) - 1), e, h, n, i;
 	void *l2;
@@ -258,7 +258,7 @@ int qcow2_read(struct vimg *q, void *buf, size_t len, uint64_t off)
 		return qerr(EINVAL, "read of %zu bytes at %llu is past the end of the image", len,
 			    (unsigned long long)off);
 	while (len) {
-		n = data_run(q, off, len, &host);
+		n = qcow2_data_run(q, off, len, &host);
 		if (n > q->cs) { /* one read for contiguous data clusters */
 			ret = pread_full(q->fd, p, n, host);
 			if (ret)

@@ -227,6 +227,18 @@ int vimg_pread(struct vimg *img, void *buf, size_t len, uint64_t off)
 	return pread_full(img->fd, buf, len, off);
 }
 
+uint64_t vimg_host_run(struct vimg *img, uint64_t off, uint64_t len, uint64_t *host)
+{
+	if (off >= img->size)
+		return 0;
+	if (len > img->size - off)
+		len = img->size - off;
+	if (img->fmt == VIMG_QCOW2)
+		return qcow2_data_run(img, off, len, host);
+	*host = off;
+	return len;
+}
+
 int vimg_pwrite(struct vimg *img, const void *buf, size_t len, uint64_t off)
 {
 	if (!img->rw)

@@ -68,6 +68,13 @@ struct vimg *vimg_backing(const struct vimg *img);
 int vimg_fd(const struct vimg *img);
 
 int vimg_pread(struct vimg *img, void *buf, size_t len, uint64_t off);
+/*
+ * Length of the run from guest offset off (at most len) whose data is stored
+ * plainly and contiguously in this image's own file (vimg_fd) from *host on:
+ * all of it for raw, a run of uncompressed data clusters for qcow2. 0 when
+ * off's data is elsewhere (zero, compressed, unallocated, backing file).
+ */
+uint64_t vimg_host_run(struct vimg *img, uint64_t off, uint64_t len, uint64_t *host);
 int vimg_pwrite(struct vimg *img, const void *buf, size_t len, uint64_t off);
 /* Make [off, off+len) read as zeroes (zero clusters where possible). */
 int vimg_pwrite_zeroes(struct vimg *img, uint64_t off, uint64_t len);
