@@ -225,6 +225,16 @@ out:
 	return ret;
 }
 
+const struct option img_help_opt[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+bool img_is_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
+}
+
 void img_human_size(uint64_t v, char *buf, size_t len)
 {
 	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };

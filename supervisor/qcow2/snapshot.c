@@ -518,3 +518,44 @@ int qcow2_snapshot_apply(struct vimg *q, const char *key)
 		ret = qcow2_fix_copied(q);
 	return ret;
 }
+
+int qcow2_snapshot_load_tmp(struct vimg *q, const char *id, const char *name)
+{
+	uint64_t *sl1, i;
+	struct snap *s = NULL;
+	uint32_t k;
+	int ret;
+
+	if (q->fmt != VIMG_QCOW2)
+		return qerr(ENOTSUP, "%s: snapshots need a qcow2 image", q->path);
+	if (q->rw)
+		return qerr(EINVAL, "%s: a snapshot is loaded only into an image opened read-only",
+			    q->path);
+	for (k = 0; k < q->nb_snapshots && !s; k++)
+		if ((!id || !strcmp(q->snaps[k].id, id)) &&
+		    (!name || !strcmp(q->snaps[k].name, name)))
+			s = &q->snaps[k];
+	if (!s && id && name)
+		return qerr(ENOENT, "%s: no snapshot with id '%s' and name '%s'", q->path, id,
+			    name);
+	if (!s)
+		return qerr(ENOENT, "%s: no snapshot with %s '%s'", q->path, id ? "id" : "name",
+			    id ? id : name);
+	sl1 = calloc(s->l1_size ? s->l1_size : 1, 8);
+	if (!sl1)
+		return qerr(ENOMEM, "out of memory");
+	ret = pread_full(q->fd, sl1, (uint64_t)s->l1_size * 8, s->l1_offset);
+	if (ret) {
+		free(sl1);
+		return ret;
+	}
+	for (i = 0; i < s->l1_size; i++)
+		sl1[i] = be64toh(sl1[i]);
+	tcache_clear(&q->l2c);
+	q->comp_valid = false;
+	free(q->l1);
+	q->l1 = sl1;
+	q->l1_size = s->l1_size;
+	q->size = s->extra_size >= 16 ? be64(s->extra + 8) : q->size;
+	return 0;
+}

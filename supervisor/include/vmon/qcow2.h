@@ -124,6 +124,12 @@ int qcow2_snapshot_list(struct vimg *img, const struct qcow2_snapshot_info **lis
 int qcow2_snapshot_create(struct vimg *img, const char *name);
 int qcow2_snapshot_apply(struct vimg *img, const char *name_or_id);
 int qcow2_snapshot_delete(struct vimg *img, const char *name_or_id);
+/*
+ * Make an image opened read-only show a snapshot instead of its active state
+ * (content and virtual size), like qemu-img convert -l. id and/or name must
+ * match (NULL: any). The tables of the image file are not changed.
+ */
+int qcow2_snapshot_load_tmp(struct vimg *img, const char *id, const char *name);
 
 struct qcow2_check_result {
 	uint64_t corruptions, leaks, check_errors;
