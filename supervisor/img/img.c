@@ -13,20 +13,25 @@
 int vmon_cmd_img(int argc, char **argv);
 
 static const struct img_sub subs[] = {
-	{ "amend", "amend [-f FMT] -o OPTIONS FILE", "change qcow2 options of an existing image",
+	{ "amend", "amend [-f FMT] -o OPTIONS FILE",
+	  "change options of a qcow2 image: compat, lazy_refcounts, refcount_bits, size",
 	  img_amend },
 	{ "check", "check [-f FMT] [--output=human|json] [-r leaks|all] FILE",
 	  "check (and repair) the metadata of an image; exit 0 clean, 1 error, 2 corrupt, 3 leaks",
 	  img_check },
-	{ "commit", "commit [-f FMT] [-d] FILE", "write an overlay's data into its backing file",
+	{ "commit", "commit [-f FMT] [-d] [-b BASE] FILE",
+	  "write an overlay's data into its backing file (-b: into BASE further down the chain, "
+	  "implies -d; -d: keep the overlay's data)",
 	  img_commit },
 	{ "compare", "compare [-f FMT] [-F FMT] [-s] FILE1 FILE2",
 	  "compare the guest-visible content of two images; exit 0 same, 1 different, 2 error",
 	  img_compare },
 	{ "convert",
-	  "convert [-f FMT] [-O FMT] [-c] [-o OPTIONS] [-p] [-S SIZE] [-t CACHE] [-B BACKING [-F "
-	  "FMT]] SRC DST",
-	  "copy an image (whole backing chain) into a new image", img_convert },
+	  "convert [-f FMT] [-O FMT] [-c] [-o OPTIONS] [-p] [-S SIZE] [-t CACHE] [-n] "
+	  "[-l SNAPSHOT] [-B BACKING [-F FMT]] SRC DST",
+	  "copy an image (whole backing chain) into a new image (-n: into the existing DST; "
+	  "-l snapshot.id=ID,snapshot.name=NAME: from an internal snapshot)",
+	  img_convert },
 	{ "create", "create [-f FMT] [-o OPTIONS] [-b BACKING [-F BACKING_FMT]] [-u] FILE [SIZE]",
 	  "create a new image", img_create },
 	{ "info", "info [-f FMT] [--output=human|json] [--backing-chain] FILE",

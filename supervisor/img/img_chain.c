@@ -189,7 +189,13 @@ static int commit_spans(struct vimg *top, int depth, struct span **out, size_t *
 	for (off = 0; off < size && !ret; off += e.length) {
 		ret = vimg_block_status(top, off, size - off < CHUNK ? size - off : CHUNK, true,
 					&e);
-		if (ret || !e.present || e.depth >= depth)
+		/*
+		 * Copied: what an image above the base holds, and (as qemu-img)
+		 * zeroes where an intermediate image is shorter than the one
+		 * above it. Past the end of the base itself nothing is copied:
+		 * the base grows to the top's size first.
+		 */
+		if (ret || e.depth >= depth || (!e.present && e.depth + 1 >= depth))
 			continue;
 		if (n && v[n - 1].off + v[n - 1].len == off && v[n - 1].zero == e.zero &&
 		    v[n - 1].len < CHUNK) {

@@ -555,7 +555,6 @@ int qcow2_snapshot_load_tmp(struct vimg *q, const char *id, const char *name)
 	q->comp_valid = false;
 	free(q->l1);
 	q->l1 = sl1;
-	q->l1_size = s->l1_size;
-	q->size = s->extra_size >= 16 ? be64(s->extra + 8) : q->size;
+	q->l1_size = s->l1_size; /* the virtual size stays the image's (as qemu-img) */
 	return 0;
 }

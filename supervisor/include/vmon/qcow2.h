@@ -125,8 +125,8 @@ int qcow2_snapshot_create(struct vimg *img, const char *name);
 int qcow2_snapshot_apply(struct vimg *img, const char *name_or_id);
 int qcow2_snapshot_delete(struct vimg *img, const char *name_or_id);
 /*
- * Make an image opened read-only show a snapshot instead of its active state
- * (content and virtual size), like qemu-img convert -l. id and/or name must
+ * Make an image opened read-only show a snapshot's content instead of its
+ * active state, like qemu-img convert -l (the virtual size stays the image's). id and/or name must
  * match (NULL: any). The tables of the image file are not changed.
  */
 int qcow2_snapshot_load_tmp(struct vimg *img, const char *id, const char *name);
@@ -147,6 +147,8 @@ int vimg_resize(struct vimg *img, uint64_t new_size, bool shrink);
 int vimg_set_backing(struct vimg *img, const char *file, const char *fmt);
 /* amend: change compat / lazy_refcounts / refcount_bits(same only). */
 int qcow2_amend(struct vimg *img, int compat, int lazy_refcounts);
+/* amend -o refcount_bits: rebuild the refcount structures with a new width. */
+int qcow2_set_refcount_bits(struct vimg *img, int bits);
 
 /* Metadata size estimate of qemu-img measure. */
 void qcow2_measure(uint64_t size, uint32_t cluster_size, int refcount_bits, bool extended_l2,
