@@ -253,16 +253,35 @@ void img_human_size(uint64_t v, char *buf, size_t len)
 	snprintf(buf, len, "%0.3g %s", d, u[i]);
 }
 
-char *img_backing_path(const char *image, const char *backing)
+int img_common_opt(int c, const char *arg, const char **fmt, bool *json)
 {
-	const char *slash = strrchr(image, '/');
-	char *p;
+	enum vmon_output o;
 
-	if (backing[0] == '/' || !slash)
-		return strdup(backing);
-	if (asprintf(&p, "%.*s%s", (int)(slash - image + 1), image, backing) < 0)
+	switch (c) {
+	case 'f':
+		*fmt = arg;
+		return 1;
+	case 'j':
+		if (!json)
+			return 0;
+		if (vmon_parse_output(arg, &o))
+			return -1;
+		*json = o == VMON_OUTPUT_JSON;
+		return 1;
+	case 'q':
+	case 'U':
+		return 1;
+	}
+	return 0;
+}
+
+const char *img_one_file(int argc, char **argv, const char *sub)
+{
+	if (optind != argc - 1) {
+		vmon_err("img %s: expecting one file name", sub);
 		return NULL;
-	return p;
+	}
+	return argv[optind];
 }
 
 struct vimg *img_open(const char *path, const char *fmt, int flags)

@@ -53,8 +53,14 @@ int img_parse_create_opts(const char *s, struct vimg_create_opts *o);
 int img_parse_fmt(const char *s, enum vimg_fmt *f);
 /* qemu-img's human sizes: "1 GiB", "324 KiB", "1.5 MiB". */
 void img_human_size(uint64_t v, char *buf, size_t len);
-/* The backing file path as resolved relative to the image. */
-char *img_backing_path(const char *image, const char *backing);
+/*
+ * The options every subcommand takes alike: -f FMT, --output=human|json
+ * (only where json is not NULL), -q and -U (accepted, no effect). Returns 1
+ * when c was one of them, 0 when not, -1 on a bad value (after a message).
+ */
+int img_common_opt(int c, const char *arg, const char **fmt, bool *json);
+/* The single file operand, or NULL after a message when there is not one. */
+const char *img_one_file(int argc, char **argv, const char *sub);
 /* The n bytes at p are all zero. */
 bool img_is_zero(const uint8_t *p, size_t n);
 /* Open with a message on failure (vmon: ...). */

@@ -149,7 +149,7 @@ out:
  */
 static struct vimg *find_in_chain(struct vimg *top, const char *name, int *depth)
 {
-	char *want = realpath(name, NULL), *rel = img_backing_path(vimg_filename(top), name);
+	char *want = realpath(name, NULL), *rel = vimg_backing_path(vimg_filename(top), name);
 	char *rel_real = rel ? realpath(rel, NULL) : NULL, *have;
 	struct vimg *cur;
 	bool hit;
@@ -252,13 +252,16 @@ int img_commit(int argc, char **argv)
 	struct vimg *top, *bk, *base = NULL;
 	struct span *spans = NULL;
 	size_t nspans = 0;
-	int c, depth = 1, ret;
+	const char *file;
+	int c, k, depth = 1, ret;
 
 	while ((c = getopt_long(argc, argv, "f:dqpt:b:r:", img_help_opt, NULL)) != -1) {
+		k = img_common_opt(c, optarg, &fmt, NULL);
+		if (k < 0)
+			return VMON_EXIT_USAGE;
+		if (k)
+			continue;
 		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
 		case 'd':
 			keep = true;
 			break;
@@ -266,7 +269,6 @@ int img_commit(int argc, char **argv)
 			bname = optarg;
 			keep = true;
 			break;
-		case 'q':
 		case 'p':
 		case 't':
 		case 'r':
@@ -276,16 +278,15 @@ int img_commit(int argc, char **argv)
 			return VMON_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		vmon_err("img commit: expecting one file name");
+	file = img_one_file(argc, argv, "commit");
+	if (!file)
 		return VMON_EXIT_USAGE;
-	}
-	top = img_open(argv[optind], fmt, keep ? 0 : VIMG_RDWR);
+	top = img_open(file, fmt, keep ? 0 : VIMG_RDWR);
 	if (!top)
 		return VMON_EXIT_FAIL;
 	bk = vimg_backing(top);
 	if (!bk) {
-		vmon_err("img commit: '%s' has no backing file", argv[optind]);
+		vmon_err("img commit: '%s' has no backing file", file);
 		vimg_close(top);
 		return VMON_EXIT_FAIL;
 	}
@@ -293,7 +294,7 @@ int img_commit(int argc, char **argv)
 		bk = find_in_chain(top, bname, &depth);
 		if (!bk) {
 			vmon_err("img commit: did not find '%s' in the backing chain of '%s'",
-				 bname, argv[optind]);
+				 bname, file);
 			vimg_close(top);
 			return VMON_EXIT_FAIL;
 		}
@@ -369,7 +370,7 @@ int img_rebase(int argc, char **argv)
 		return VMON_EXIT_FAIL;
 	}
 	if (*nb && !nbfmt) {
-		path = img_backing_path(argv[optind], nb);
+		path = vimg_backing_path(argv[optind], nb);
 		newb = path ? img_open(path, NULL, 0) : NULL;
 		free(path);
 		if (!newb) {
@@ -380,7 +381,7 @@ int img_rebase(int argc, char **argv)
 	}
 	if (!unsafe) {
 		if (qi.backing_file) {
-			path = img_backing_path(argv[optind], qi.backing_file);
+			path = vimg_backing_path(argv[optind], qi.backing_file);
 			oldb = path ? img_open(path, qi.backing_fmt, 0) : NULL;
 			free(path);
 			if (!oldb) {
@@ -389,7 +390,7 @@ int img_rebase(int argc, char **argv)
 			}
 		}
 		if (*nb && !newb) {
-			path = img_backing_path(argv[optind], nb);
+			path = vimg_backing_path(argv[optind], nb);
 			newb = path ? img_open(path, nbfmt, 0) : NULL;
 			free(path);
 			if (!newb) {

@@ -77,7 +77,7 @@ int img_create(int argc, char **argv)
 	if (o.backing_file && !no_open_backing) {
 		struct vimg *b;
 
-		bpath = img_backing_path(argv[optind], o.backing_file);
+		bpath = vimg_backing_path(argv[optind], o.backing_file);
 		ret = bpath ? vimg_open(bpath, o.backing_fmt, 0, &b) : -ENOMEM;
 		free(bpath);
 		if (ret) {

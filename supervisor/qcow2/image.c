@@ -75,6 +75,18 @@ int vimg_create(const char *path, const struct vimg_create_opts *o)
 	return vimg_close(img);
 }
 
+/* Everything an image holds, its backing chain included. */
+static void img_free(struct vimg *img)
+{
+	if (img->fmt == VIMG_QCOW2)
+		qcow2_free(img);
+	if (img->backing)
+		vimg_close(img->backing);
+	close(img->fd);
+	free(img->path);
+	free(img);
+}
+
 int vimg_open(const char *path, const char *fmt, int flags, struct vimg **out)
 {
 	struct vimg *img;
@@ -140,13 +152,7 @@ int vimg_open(const char *path, const char *fmt, int flags, struct vimg **out)
 	*out = img;
 	return 0;
 fail:
-	if (img->fmt == VIMG_QCOW2)
-		qcow2_free(img);
-	if (img->backing)
-		vimg_close(img->backing);
-	close(img->fd);
-	free(img->path);
-	free(img);
+	img_free(img);
 	return ret;
 }
 
@@ -183,14 +189,20 @@ int vimg_close(struct vimg *img)
 				ret = qerr(errno, "fdatasync: %s", strerror(errno));
 		}
 	}
-	if (img->fmt == VIMG_QCOW2)
-		qcow2_free(img);
-	if (img->backing)
-		vimg_close(img->backing);
-	close(img->fd);
-	free(img->path);
-	free(img);
+	img_free(img);
 	return ret;
+}
+
+char *vimg_backing_path(const char *image, const char *backing)
+{
+	const char *slash = strrchr(image, '/');
+	char *p;
+
+	if (backing[0] == '/' || !slash)
+		return strdup(backing);
+	if (asprintf(&p, "%.*s%s", (int)(slash - image + 1), image, backing) < 0)
+		return NULL;
+	return p;
 }
 
 enum vimg_fmt vimg_format(const struct vimg *img)

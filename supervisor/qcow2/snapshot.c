@@ -149,7 +149,19 @@ static int find_snap(struct vimg *q, const char *key)
 	return -1;
 }
 
-/* Add delta to the refcount of everything an L1 table reaches. */
+/* The index of the snapshot with that id (first) or name, or -errno with a message. */
+static int snap_lookup(struct vimg *q, const char *key)
+{
+	int idx;
+
+	if (q->fmt != VIMG_QCOW2)
+		return qerr(ENOTSUP, "%s: snapshots need a qcow2 image", q->path);
+	idx = find_snap(q, key);
+	if (idx < 0)
+		return qerr(ENOENT, "no snapshot with id or name '%s'", key);
+	return idx;
+}
+
 /*
  * Add delta to the refcount of everything an L1 table reaches. Works in the
  * caches only: nothing reaches the disk here, so that the refcounts and the
@@ -409,11 +421,9 @@ int qcow2_snapshot_delete(struct vimg *q, const char *key)
 	uint64_t *l1 = NULL, i;
 	int idx, ret;
 
-	if (q->fmt != VIMG_QCOW2)
-		return qerr(ENOTSUP, "%s: snapshots need a qcow2 image", q->path);
-	idx = find_snap(q, key);
+	idx = snap_lookup(q, key);
 	if (idx < 0)
-		return qerr(ENOENT, "no snapshot with id or name '%s'", key);
+		return idx;
 	ret = mark_dirty(q);
 	if (!ret)
 		ret = qcow2_flush_meta(q);
@@ -462,11 +472,9 @@ int qcow2_snapshot_apply(struct vimg *q, const char *key)
 	uint8_t hb[8];
 	int idx, ret;
 
-	if (q->fmt != VIMG_QCOW2)
-		return qerr(ENOTSUP, "%s: snapshots need a qcow2 image", q->path);
-	idx = find_snap(q, key);
+	idx = snap_lookup(q, key);
 	if (idx < 0)
-		return qerr(ENOENT, "no snapshot with id or name '%s'", key);
+		return idx;
 	s = &q->snaps[idx];
 	if (s->l1_size > q->l1_size)
 		return qerr(ENOTSUP, "snapshot '%s' has a larger L1 table than the image", key);

@@ -61,6 +61,11 @@ int vimg_open(const char *path, const char *fmt, int flags, struct vimg **out);
 int vimg_close(struct vimg *img);
 int vimg_flush(struct vimg *img);
 
+/*
+ * The path of a backing file as the image names it: relative names are
+ * relative to the image's directory. NULL when out of memory; free() it.
+ */
+char *vimg_backing_path(const char *image, const char *backing);
 enum vimg_fmt vimg_format(const struct vimg *img);
 const char *vimg_filename(const struct vimg *img);
 uint64_t vimg_size(const struct vimg *img);
