@@ -3,11 +3,15 @@
  * amend: compat and lazy_refcounts in the header, and a new refcount width,
  * for which the refcount table and blocks are rebuilt at the end of the
  * file and the header switched to them in one write (a crash before it
- * leaves the old structures in use, the new ones as unreferenced space).
+ * leaves the old structures in use, the new ones as unreferenced space). The
+ * new structures start past the last cluster the old ones count.
  */
 #include <stdlib.h>
 
 #include "qcow2_int.h"
+
+/* 2^26 clusters (4 TiB of 64 KiB clusters): 512 MiB of refcounts in memory */
+#define MAX_AMEND_CLUSTERS (1ull << 26)
 
 /* 1 when an active L2 entry is a v3 zero cluster, 0 if none, or -errno. */
 static int has_zero_clusters(struct vimg *q)
@@ -108,7 +112,7 @@ static int read_refcounts(struct vimg *q, uint64_t n, uint64_t **out)
 
 int qcow2_set_refcount_bits(struct vimg *q, int bits)
 {
-	uint64_t n, nb = 1, nt = 1, per_blk, total, i, c, max, *rc = NULL, *rt = NULL;
+	uint64_t n, start, nb = 1, nt = 1, per_blk, total, i, c, max, *rc = NULL, *rt = NULL;
 	uint32_t order, old_order = q->refcount_order;
 	uint8_t *blk = NULL;
 	off_t end;
@@ -128,8 +132,31 @@ int qcow2_set_refcount_bits(struct vimg *q, int bits)
 		ret = qerr(errno, "%s: %s", q->path, strerror(errno));
 	if (ret)
 		return ret;
-	n = align_up((uint64_t)end > q->file_end ? (uint64_t)end : q->file_end, q->cs) >>
-	    q->cluster_bits;
+	/*
+	 * Carried over: the refcounts of clusters [0, n), up to the end of the
+	 * file or of the last refcount block (past it everything is free). The
+	 * new structures go at cluster start, past the file and the old
+	 * structures, which stay intact until the header is switched.
+	 */
+	start = align_up((uint64_t)end > q->file_end ? (uint64_t)end : q->file_end, q->cs) >>
+		q->cluster_bits;
+	if (start < (q->rt_offset >> q->cluster_bits) + q->rt_clusters)
+		start = (q->rt_offset >> q->cluster_bits) + q->rt_clusters;
+	for (i = 0, n = 0; i < q->rt_entries; i++) {
+		c = (q->rt[i] & RT_OFFSET_MASK) >> q->cluster_bits;
+		if (!c)
+			continue;
+		n = (i + 1) << q->rb_bits;
+		if (start <= c)
+			start = c + 1;
+	}
+	if (n > start)
+		n = start;
+	if (start > MAX_AMEND_CLUSTERS)
+		return qerr(EFBIG,
+			    "the image spans %llu clusters, more than the %llu whose refcounts "
+			    "amend rewrites (not changed)",
+			    (unsigned long long)start, (unsigned long long)MAX_AMEND_CLUSTERS);
 	ret = read_refcounts(q, n, &rc);
 	if (ret)
 		return ret;
@@ -142,10 +169,10 @@ int qcow2_set_refcount_bits(struct vimg *q, int bits)
 				   (unsigned long long)c, (unsigned long long)rc[c], bits);
 			goto out;
 		}
-	/* new table at cluster n, its blocks after it, all covered by the blocks */
+	/* new table at cluster start, its blocks after it, all covered by the blocks */
 	per_blk = q->cs * 8 >> order;
 	for (;;) {
-		total = n + nt + nb;
+		total = start + nt + nb;
 		if (nb * per_blk >= total && nt * q->cs / 8 >= nb)
 			break;
 		nb = (total + per_blk - 1) / per_blk;
@@ -161,13 +188,13 @@ int qcow2_set_refcount_bits(struct vimg *q, int bits)
 	for (i = 0; i < nb && !ret; i++) {
 		memset(blk, 0, q->cs);
 		for (c = i * per_blk; c < (i + 1) * per_blk && c < total; c++)
-			rb_set(q, blk, c - i * per_blk, c < n ? rc[c] : 1);
-		rt[i] = htobe64((n + nt + i) << q->cluster_bits);
-		ret = pwrite_full(q->fd, blk, q->cs, (n + nt + i) << q->cluster_bits);
+			rb_set(q, blk, c - i * per_blk, c < n ? rc[c] : c >= start);
+		rt[i] = htobe64((start + nt + i) << q->cluster_bits);
+		ret = pwrite_full(q->fd, blk, q->cs, (start + nt + i) << q->cluster_bits);
 	}
 	q->refcount_order = old_order;
 	if (!ret)
-		ret = pwrite_full(q->fd, rt, nt * q->cs, n << q->cluster_bits);
+		ret = pwrite_full(q->fd, rt, nt * q->cs, start << q->cluster_bits);
 	if (!ret && qsync(q))
 		ret = qerr(errno, "fdatasync: %s", strerror(errno));
 	if (ret)
@@ -181,7 +208,7 @@ int qcow2_set_refcount_bits(struct vimg *q, int bits)
 	q->rt = rt;
 	rt = NULL;
 	q->rt_entries = nt * q->cs / 8;
-	q->rt_offset = n << q->cluster_bits;
+	q->rt_offset = start << q->cluster_bits;
 	q->rt_clusters = nt;
 	q->refcount_order = order;
 	q->rb_bits = q->cluster_bits + 3 - order;

@@ -116,7 +116,7 @@ struct vimg {
 	uint64_t file_end;
 	bool dirty_set; /* header dirty bit written this session */
 	bool writes_started;
-	bool punch_freed; /* clusters whose refcount drops to 0 are punched out */
+	bool punch_freed;    /* clusters whose refcount drops to 0 are punched out */
 	uint8_t *check_used; /* during repair: clusters the allocator must skip */
 	uint64_t check_used_n;
 
