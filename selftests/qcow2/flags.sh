@@ -73,6 +73,26 @@ PY
 }
 ok "convert: data past the end of the source file reads as zeroes, as qemu-img (no SIGBUS)" past_eof
 
+bad_comp() { # a compressed cluster whose payload does not inflate: the convert fails
+	rm -f bc.qcow2 bc.raw bq.raw
+	qemu-img create -q -f qcow2 bc.qcow2 4M &&
+		qemu-io -c "write -P 1 0 1M" -c "write -c -P 2 2M 64k" bc.qcow2 >/dev/null &&
+		python3 - bc.qcow2 <<'PY'
+import struct, sys
+f = open(sys.argv[1], 'r+b')
+f.seek(20); cb = struct.unpack('>I', f.read(4))[0]
+f.seek(40); l1 = struct.unpack('>Q', f.read(8))[0]
+f.seek(l1); l2 = struct.unpack('>Q', f.read(8))[0] & 0x00fffffffffffe00
+f.seek(l2 + 8 * (2 * 1048576 >> cb)); e = struct.unpack('>Q', f.read(8))[0]
+assert e & (1 << 62)
+f.seek(e & ((1 << (62 - (cb - 8))) - 1)); f.write(b'\xff' * 64)
+PY
+	! qemu-img convert -q -O raw bc.qcow2 bq.raw 2>/dev/null &&
+		fails_with 1 "compressed cluster at host offset 0x[0-9a-f]+: deflate: corrupt data" $V img convert -O raw bc.qcow2 bc.raw &&
+		[ ! -e bc.raw ]
+}
+ok "convert that fails (bad compressed cluster, as qemu-img): exit 1, no target left" bad_comp
+
 # ---- convert -n: into an existing image
 n_target() { # n_target FILE FMT: 32M image with data everywhere
 	rm -f "$1"

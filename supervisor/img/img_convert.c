@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "img.h"
@@ -462,6 +463,15 @@ static struct vimg *open_target(const struct conv_args *a, uint64_t size)
 	return NULL;
 }
 
+/* A target this convert created and could not finish: a regular file only. */
+static void remove_target(const char *path)
+{
+	struct stat st;
+
+	if (!lstat(path, &st) && S_ISREG(st.st_mode))
+		unlink(path);
+}
+
 int img_convert(int argc, char **argv)
 {
 	struct conv_args a = { .o = { .fmt = VIMG_RAW }, .sparse = 4096 };
@@ -489,7 +499,7 @@ int img_convert(int argc, char **argv)
 	if (!dst) {
 		vimg_close(src);
 		if (!a.no_create)
-			unlink(a.dst);
+			remove_target(a.dst);
 		return VMON_EXIT_FAIL;
 	}
 	p.bk = a.o.backing_file ? vimg_backing(dst) : NULL;
@@ -508,6 +518,6 @@ int img_convert(int argc, char **argv)
 		ret = -1;
 	}
 	if (ret && !a.no_create)
-		unlink(a.dst); /* nothing half-written is left behind */
+		remove_target(a.dst); /* nothing half-written is left behind */
 	return ret ? VMON_EXIT_FAIL : VMON_EXIT_OK;
 }
