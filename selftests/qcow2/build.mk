@@ -8,7 +8,8 @@ $(B)/selftests/qcow2/qcow2-io: $(B)/selftests/qcow2/qcow2_io.o $(B)/libqcow2.a
 $(B)/selftests/qcow2/qcow2_test: $(B)/selftests/qcow2/qcow2_test.o $(B)/libqcow2.a
 	$(CC) $(LDFLAGS) -o $@ $< $(QCOW2_TEST_LIBS)
 
-UNIT_TESTS += $(B)/selftests/qcow2/qcow2_test selftests/qcow2/oracle.sh selftests/qcow2/corrupt.sh
+UNIT_TESTS += $(B)/selftests/qcow2/qcow2_test selftests/qcow2/oracle.sh selftests/qcow2/corrupt.sh \
+	selftests/qcow2/flags.sh
 # the scripts need these built first
 userspace: $(B)/selftests/qcow2/qcow2-io
 

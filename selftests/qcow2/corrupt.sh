@@ -13,18 +13,8 @@ trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
 n=0 fails=0
 
-ok() {
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$T/out" 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/# /' "$T/out" | head -20
-		fails=$((fails + 1))
-	fi
-}
+# shellcheck source=selftests/qcow2/lib.sh
+. "$top/selftests/qcow2/lib.sh"
 
 # corrupt IMG KIND: edit the image in place (16-bit refcounts, 64 KiB clusters)
 corrupt() {
@@ -134,5 +124,4 @@ ok "rt-past-eof: -r all refuses, names the refcount table, writes nothing" \
 ok "a raw image: check says the format cannot be checked (exit 1)" \
 	bash -c "truncate -s 1M x.raw; $V img check -f raw x.raw; [ \$? -eq 1 ]"
 
-echo "1..$n"
-[ $fails -eq 0 ]
+tap_end

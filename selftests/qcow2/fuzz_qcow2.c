@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target: open an untrusted image, read it, map it, check it,
- * then open it read-write (repairing a dirty one) and write to it.
+ * read its first snapshot (convert -l), then open it read-write (repairing
+ * a dirty one), write to it and change its refcount width (amend).
  * Built with clang -fsanitize=fuzzer,address,undefined (selftests/qcow2/fuzz.sh).
  */
 #include <stdint.h>
@@ -51,6 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += e.length;
 	}
 	qcow2_check(img, 0, &r, NULL);
+	/* the runs convert maps straight from the file */
+	for (off = 0, i = 0; off < vs && i < 64; i++, off += 65536)
+		vimg_host_run(img, off, vs - off, &e.offset);
+	/* the first snapshot instead of the active state */
+	if (!qcow2_snapshot_load_tmp(img, "1", NULL) && vs)
+		vimg_pread(img, buf, vs < sizeof(buf) ? vs : sizeof(buf), 0);
 	vimg_close(img);
 
 	/* writes into the same untrusted image: must fail cleanly or work */
@@ -69,6 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (vs > 4096)
 		vimg_pwrite_zeroes(img, 0, 4096);
+	if (lseek(fd, 0, SEEK_END) < (64 << 20)) /* the rebuild walks every cluster */
+		qcow2_set_refcount_bits(img, size & 1 ? 8 : 32);
 	vimg_close(img);
 	return 0;
 }

@@ -19,43 +19,8 @@ trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
 n=0 fails=0
 
-ok() { # ok NAME CMD...: one TAP line for the command's success
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$T/out" 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/# /' "$T/out" | head -20
-		fails=$((fails + 1))
-	fi
-}
-
-jeq() { # jeq A B: the two JSON documents are equal
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
-if a != b:
-    print("ours:  ", json.dumps(a, sort_keys=True)[:1500])
-    print("qemu's:", json.dumps(b, sort_keys=True)[:1500])
-    sys.exit(1)
-PY
-}
-
-same_json() { # same_json SUBCMD ARGS...: vmon img and qemu-img give equal JSON and exit codes
-	local rv rq
-	$V img "$@" --output=json >"$T/ours.json" 2>"$T/ours.err"
-	rv=$?
-	qemu-img "$@" --output=json >"$T/qemu.json" 2>"$T/qemu.err"
-	rq=$?
-	if [ $rv -ne $rq ]; then
-		echo "exit: ours $rv, qemu-img $rq"
-		cat "$T/ours.err" "$T/qemu.err"
-		return 1
-	fi
-	jeq "$T/ours.json" "$T/qemu.json"
-}
+# shellcheck source=selftests/qcow2/lib.sh
+. "$top/selftests/qcow2/lib.sh"
 
 same_text() { # same_text SUBCMD ARGS...: identical human output and exit code
 	local rv rq
@@ -273,5 +238,4 @@ ok "help: vmon img --help and every SUB --help" \
 ok "create refuses an unknown -o option, naming it" \
 	bash -c "! $V img create -f qcow2 -o bogus=1 x.qcow2 1M 2>err && grep -q bogus err"
 
-echo "1..$n"
-[ $fails -eq 0 ]
+tap_end

@@ -13,20 +13,25 @@
 int vmon_cmd_img(int argc, char **argv);
 
 static const struct img_sub subs[] = {
-	{ "amend", "amend [-f FMT] -o OPTIONS FILE", "change qcow2 options of an existing image",
+	{ "amend", "amend [-f FMT] -o OPTIONS FILE",
+	  "change options of a qcow2 image: compat, lazy_refcounts, refcount_bits, size",
 	  img_amend },
 	{ "check", "check [-f FMT] [--output=human|json] [-r leaks|all] FILE",
 	  "check (and repair) the metadata of an image; exit 0 clean, 1 error, 2 corrupt, 3 leaks",
 	  img_check },
-	{ "commit", "commit [-f FMT] [-d] FILE", "write an overlay's data into its backing file",
+	{ "commit", "commit [-f FMT] [-d] [-b BASE] FILE",
+	  "write an overlay's data into its backing file (-b: into BASE further down the chain, "
+	  "implies -d; -d: keep the overlay's data)",
 	  img_commit },
 	{ "compare", "compare [-f FMT] [-F FMT] [-s] FILE1 FILE2",
 	  "compare the guest-visible content of two images; exit 0 same, 1 different, 2 error",
 	  img_compare },
 	{ "convert",
-	  "convert [-f FMT] [-O FMT] [-c] [-o OPTIONS] [-p] [-S SIZE] [-t CACHE] [-B BACKING [-F "
-	  "FMT]] SRC DST",
-	  "copy an image (whole backing chain) into a new image", img_convert },
+	  "convert [-f FMT] [-O FMT] [-c] [-o OPTIONS] [-p] [-S SIZE] [-t CACHE] [-n] "
+	  "[-l SNAPSHOT] [-B BACKING [-F FMT]] SRC DST",
+	  "copy an image (whole backing chain) into a new image (-n: into the existing DST; "
+	  "-l snapshot.id=ID,snapshot.name=NAME: from an internal snapshot)",
+	  img_convert },
 	{ "create", "create [-f FMT] [-o OPTIONS] [-b BACKING [-F BACKING_FMT]] [-u] FILE [SIZE]",
 	  "create a new image", img_create },
 	{ "info", "info [-f FMT] [--output=human|json] [--backing-chain] FILE",
@@ -225,6 +230,16 @@ out:
 	return ret;
 }
 
+const struct option img_help_opt[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+bool img_is_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
+}
+
 void img_human_size(uint64_t v, char *buf, size_t len)
 {
 	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
@@ -238,16 +253,35 @@ void img_human_size(uint64_t v, char *buf, size_t len)
 	snprintf(buf, len, "%0.3g %s", d, u[i]);
 }
 
-char *img_backing_path(const char *image, const char *backing)
+int img_common_opt(int c, const char *arg, const char **fmt, bool *json)
 {
-	const char *slash = strrchr(image, '/');
-	char *p;
+	enum vmon_output o;
 
-	if (backing[0] == '/' || !slash)
-		return strdup(backing);
-	if (asprintf(&p, "%.*s%s", (int)(slash - image + 1), image, backing) < 0)
+	switch (c) {
+	case 'f':
+		*fmt = arg;
+		return 1;
+	case 'j':
+		if (!json)
+			return 0;
+		if (vmon_parse_output(arg, &o))
+			return -1;
+		*json = o == VMON_OUTPUT_JSON;
+		return 1;
+	case 'q':
+	case 'U':
+		return 1;
+	}
+	return 0;
+}
+
+const char *img_one_file(int argc, char **argv, const char *sub)
+{
+	if (optind != argc - 1) {
+		vmon_err("img %s: expecting one file name", sub);
 		return NULL;
-	return p;
+	}
+	return argv[optind];
 }
 
 struct vimg *img_open(const char *path, const char *fmt, int flags)

@@ -1,24 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vmon img convert, compare, commit and rebase: data copied between images. */
+/* vmon img convert: an image (its whole backing chain) copied into another. */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "img.h"
 
-#define CHUNK (2u << 20)
-
-static const struct option opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
-};
-
-static bool is_zero(const uint8_t *p, size_t n)
-{
-	return n == 0 || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
-}
+#define CHUNK IMG_CHUNK
 
 static void progress(bool on, uint64_t done, uint64_t total)
 {
@@ -38,8 +31,9 @@ static void progress(bool on, uint64_t done, uint64_t total)
 
 struct job {
 	uint64_t off, n;
-	bool zero; /* skip: reads as zeroes */
-	uint8_t *buf;
+	bool zero;	     /* skip: reads as zeroes */
+	uint8_t *buf;	     /* owned: the data when read with pread */
+	const uint8_t *data; /* buf, or the mapped source */
 };
 
 struct pipe {
@@ -54,6 +48,7 @@ struct pipe {
 	uint8_t *bkbuf;
 	uint64_t g, sparse, size;
 	bool compress, prog;
+	bool zero_init; /* the target reads as zeroes where not written (not -n) */
 };
 
 /* -B: write only the grains that differ from the backing file. */
@@ -71,44 +66,57 @@ static int write_job_over_backing(struct pipe *p, struct job *j)
 	}
 	for (i = 0, ret = 0; i < j->n && !ret; i += p->g) {
 		len = j->n - i < p->g ? j->n - i : p->g;
-		if (!memcmp(j->buf + i, p->bkbuf + i, len))
+		if (!memcmp(j->data + i, p->bkbuf + i, len))
 			continue;
 		if (p->compress && len == p->g)
-			ret = vimg_pwrite_compressed(p->dst, j->buf + i, len, j->off + i);
+			ret = vimg_pwrite_compressed(p->dst, j->data + i, len, j->off + i);
 		else
-			ret = vimg_pwrite(p->dst, j->buf + i, len, j->off + i);
+			ret = vimg_pwrite(p->dst, j->data + i, len, j->off + i);
 	}
 	return ret;
+}
+
+/* Grain i of job j is zero (and the target may be left sparse there). */
+static bool zero_grain(const struct pipe *p, const struct job *j, uint64_t i)
+{
+	return p->sparse && img_is_zero(j->data + i, j->n - i < p->g ? j->n - i : p->g);
+}
+
+/* Guest range [off, off+n) reads as zeroes in the source. */
+static int write_zeroes(struct pipe *p, uint64_t off, uint64_t n)
+{
+	return p->zero_init ? 0 : vimg_pwrite_zeroes(p->dst, off, n);
 }
 
 static int write_job(struct pipe *p, struct job *j)
 {
 	uint64_t i, k, len;
+	bool z;
 	int ret = 0;
 
 	if (j->zero)
-		return 0;
+		return write_zeroes(p, j->off, j->n);
 	if (p->bk)
 		return write_job_over_backing(p, j);
-	for (i = 0; i < j->n && !ret; i += p->g) {
-		len = j->n - i < p->g ? j->n - i : p->g;
+	for (i = 0; i < j->n && !ret; i = k) {
 		if (p->compress) {
-			if (!is_zero(j->buf + i, len))
-				ret = vimg_pwrite_compressed(p->dst, j->buf + i, len, j->off + i);
+			k = j->n - i < p->g ? j->n : i + p->g;
+			if (img_is_zero(j->data + i, k - i))
+				ret = write_zeroes(p, j->off + i, k - i);
+			else
+				ret = vimg_pwrite_compressed(p->dst, j->data + i, k - i,
+							     j->off + i);
 			continue;
 		}
-		if (p->sparse && is_zero(j->buf + i, len))
-			continue;
-		/* merge following non-zero grains into one write */
-		for (k = i; k + p->g < j->n; k += p->g) {
-			uint64_t l2 = j->n - k - p->g < p->g ? j->n - k - p->g : p->g;
-
-			if (p->sparse && is_zero(j->buf + k + p->g, l2))
-				break;
-		}
-		len = (k + p->g > j->n ? j->n : k + p->g) - i;
-		ret = vimg_pwrite(p->dst, j->buf + i, len, j->off + i);
-		i = k;
+		/* one call for each run of zero or of data grains */
+		z = zero_grain(p, j, i);
+		for (k = i + p->g; k < j->n && zero_grain(p, j, k) == z; k += p->g)
+			;
+		len = (k > j->n ? j->n : k) - i;
+		if (z)
+			ret = write_zeroes(p, j->off + i, len);
+		else
+			ret = vimg_pwrite(p->dst, j->data + i, len, j->off + i);
 	}
 	return ret;
 }
@@ -142,534 +150,374 @@ static void *writer(void *arg)
 	}
 }
 
-int img_convert(int argc, char **argv)
-{
-	struct vimg_create_opts o = { .fmt = VIMG_RAW };
-	const char *sfmt = NULL;
-	bool compress = false, prog = false, safe = false, started = false;
-	uint64_t sparse = 4096, size, off, n, g;
-	struct pipe p = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
-	struct vimg *src, *dst;
-	struct vimg_extent e;
-	pthread_t wt;
-	int c, ret = 0, i;
+/*
+ * The source's own file is mapped: for data stored plainly in it (all of a
+ * raw file, runs of uncompressed clusters of a qcow2 file) the writer copies
+ * straight from the source's page cache into the destination, one copy
+ * instead of two (pread into a buffer, pwrite out of it). The reader thread
+ * populates each chunk's page tables ahead of the writer, so the writer takes
+ * no page faults; data past the end of the file fails to populate and is
+ * read with pread, which reports the error.
+ */
+struct srcmap {
+	const uint8_t *base; /* NULL: not mapped, pread everything */
+	uint64_t len;
+};
 
-	while ((c = getopt_long(argc, argv, "f:O:o:cpS:B:F:qWm:nt:T:", opts, NULL)) != -1) {
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+static void map_source(struct vimg *src, struct srcmap *m)
+{
+	off_t end = lseek(vimg_fd(src), 0, SEEK_END);
+	void *b;
+
+	m->base = NULL;
+	if (end <= 0 || (uint64_t)end > SIZE_MAX)
+		return;
+	b = mmap(NULL, end, PROT_READ, MAP_SHARED, vimg_fd(src), 0);
+	if (b == MAP_FAILED)
+		return;
+	madvise(b, end, MADV_SEQUENTIAL);
+	m->base = b;
+	m->len = end;
+}
+
+static void unmap_source(struct srcmap *m)
+{
+	if (m->base)
+		munmap((void *)m->base, m->len);
+}
+
+/*
+ * Make j->data the guest bytes [off, off + *n) of src, mapped or read into
+ * j->buf. A mapped run shorter than *n shortens *n (to whole grains g) unless
+ * whole clusters are needed (compress).
+ */
+static int read_chunk(struct vimg *src, const struct srcmap *m, struct job *j, uint64_t off,
+		      uint64_t *n, uint64_t g, bool compress)
+{
+	uint64_t host = 0, run = m->base ? vimg_host_run(src, off, *n, &host) : 0, a;
+	int ret;
+
+	if (run && run < *n && !compress)
+		*n = run > g && run % g ? run - run % g : run;
+	a = host & ~4095ull;
+	if (run >= *n && host + *n <= m->len &&
+	    !madvise((void *)(m->base + a), host + *n - a, MADV_POPULATE_READ)) {
+		j->data = m->base + host;
+		return 0;
+	}
+	ret = vimg_pread(src, j->buf, *n, off);
+	j->data = j->buf;
+	return ret;
+}
+
+/* The chunk at off: its extent status, then its data (unless it reads as zeroes). */
+static int read_job(struct vimg *src, const struct srcmap *sm, struct pipe *p, struct job *j,
+		    uint64_t off, uint64_t *np)
+{
+	uint64_t n = p->size - off < CHUNK ? p->size - off : CHUNK, g = p->g;
+	struct vimg_extent e;
+	int ret;
+
+	ret = vimg_block_status(src, off, n, true, &e);
+	if (ret)
+		return ret;
+	j->zero = e.zero && p->sparse && !p->bk;
+	if (p->compress && j->zero && e.length < g) {
+		j->zero = false; /* compression works on whole clusters */
+		e.length = g;
+	}
+	if (j->zero) {
+		n = p->compress ? e.length / g * g : e.length;
+	} else {
+		n = e.length < n ? e.length : n;
+		if (p->compress) /* whole clusters: off stays aligned */
+			n = (n + g - 1) / g * g;
+		else if (n > g && n % g && off + n < p->size)
+			n -= n % g; /* keep chunks aligned to the grain */
+		if (n > p->size - off)
+			n = p->size - off;
+		ret = read_chunk(src, sm, j, off, &n, g, p->compress);
+		if (ret)
+			return ret;
+	}
+	j->off = off;
+	j->n = n;
+	*np = n;
+	return 0;
+}
+
+/* Copy src into p->dst: this thread reads, a writer thread writes. */
+static int copy_image(struct vimg *src, struct pipe *p)
+{
+	struct srcmap sm = { 0 };
+	uint64_t off, n = 0;
+	bool started;
+	pthread_t wt;
+	int ret = 0, i;
+
+	for (i = 0; i < RING; i++) {
+		p->ring[i].buf = aligned_alloc(4096, CHUNK);
+		if (!p->ring[i].buf)
+			ret = -ENOMEM;
+	}
+	if (p->bk) {
+		p->bkbuf = malloc(CHUNK);
+		if (!p->bkbuf)
+			ret = -ENOMEM;
+	}
+	progress(p->prog, 0, p->size);
+	map_source(src, &sm);
+	started = !ret && !pthread_create(&wt, NULL, writer, p);
+	if (!ret && !started) {
+		vmon_err("img convert: cannot start the writer thread");
+		ret = -1;
+	}
+	for (off = 0; off < p->size && !ret; off += n) {
+		struct job *j;
+
+		pthread_mutex_lock(&p->mu);
+		while (p->count == RING)
+			pthread_cond_wait(&p->cv, &p->mu);
+		ret = p->err;
+		j = &p->ring[p->head];
+		pthread_mutex_unlock(&p->mu);
+		if (ret)
+			break;
+		ret = read_job(src, &sm, p, j, off, &n);
+		if (ret)
+			break;
+		pthread_mutex_lock(&p->mu);
+		p->head = (p->head + 1) % RING;
+		p->count++;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	if (started) {
+		pthread_mutex_lock(&p->mu);
+		p->done = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(wt, NULL);
+	}
+	if (!ret)
+		ret = p->err;
+	if (p->prog)
+		printf("    (100.00/100%%)\n");
+	if (ret == -ENOMEM)
+		vmon_err("img convert: out of memory");
+	else if (ret && ret != -1)
+		vmon_err("img convert: %s", vimg_strerror());
+	for (i = 0; i < RING; i++)
+		free(p->ring[i].buf);
+	free(p->bkbuf);
+	unmap_source(&sm);
+	return ret;
+}
+
+/*
+ * -l: "snapshot.id=ID,snapshot.name=NAME" (either or both) or a bare ID or
+ * NAME; the source shows that snapshot instead of its active state.
+ */
+static int load_snapshot(struct vimg *src, const char *arg)
+{
+	char *dup = strdup(arg), *tok, *save = NULL, *id = NULL, *name = NULL;
+	int ret = 0;
+
+	if (!dup)
+		return -1;
+	if (!strchr(arg, '=')) {
+		ret = qcow2_snapshot_load_tmp(src, arg, NULL);
+		if (ret == -ENOENT)
+			ret = qcow2_snapshot_load_tmp(src, NULL, arg);
+		goto out;
+	}
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "snapshot.id=", 12)) {
+			id = tok + 12;
+		} else if (!strncmp(tok, "snapshot.name=", 14)) {
+			name = tok + 14;
+		} else {
+			vmon_err("img convert: -l: unknown option '%s' (known: snapshot.id, "
+				 "snapshot.name)",
+				 tok);
+			free(dup);
+			return -1;
+		}
+	}
+	ret = qcow2_snapshot_load_tmp(src, id, name);
+out:
+	if (ret)
+		vmon_err("img convert: -l %s: %s", arg, vimg_strerror());
+	free(dup);
+	return ret ? -1 : 0;
+}
+
+struct conv_args {
+	struct vimg_create_opts o;
+	const char *sfmt, *snapshot, *src, *dst;
+	bool fmt_given, opts_given, compress, prog, safe, no_create;
+	uint64_t sparse;
+};
+
+static int parse_convert(int argc, char **argv, struct conv_args *a)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:O:o:cpS:B:F:qWm:nt:T:l:", img_help_opt, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 't':
-			safe = strcmp(optarg, "unsafe") != 0;
-			break;
-		case 'T':
+			a->safe = strcmp(optarg, "unsafe") != 0;
 			break;
 		case 'f':
-			sfmt = optarg;
+			a->sfmt = optarg;
 			break;
 		case 'O':
-			if (img_parse_fmt(optarg, &o.fmt))
-				return VMON_EXIT_USAGE;
+			if (img_parse_fmt(optarg, &a->o.fmt))
+				return -1;
+			a->fmt_given = true;
 			break;
 		case 'o':
-			if (img_parse_create_opts(optarg, &o))
-				return VMON_EXIT_USAGE;
+			if (img_parse_create_opts(optarg, &a->o))
+				return -1;
+			a->opts_given = true;
 			break;
 		case 'c':
-			compress = true;
+			a->compress = true;
 			break;
 		case 'p':
-			prog = true;
+			a->prog = true;
 			break;
 		case 'S':
-			if (vimg_parse_size(optarg, &sparse)) {
+			if (vimg_parse_size(optarg, &a->sparse)) {
 				vmon_err("img convert: -S: '%s' is not a size", optarg);
-				return VMON_EXIT_USAGE;
+				return -1;
 			}
 			break;
 		case 'B':
-			o.backing_file = optarg;
+			a->o.backing_file = optarg;
 			break;
 		case 'F':
-			o.backing_fmt = optarg;
+			a->o.backing_fmt = optarg;
 			break;
+		case 'n':
+			a->no_create = true;
+			break;
+		case 'l':
+			a->snapshot = optarg;
+			break;
+		case 'T':
 		case 'q':
 		case 'W':
 		case 'm':
 			break;
 		default:
 			img_usage(stderr, "convert");
-			return VMON_EXIT_USAGE;
+			return -1;
 		}
 	}
 	if (optind != argc - 2) {
 		vmon_err("img convert: expecting a source and a destination file name");
-		return VMON_EXIT_USAGE;
+		return -1;
 	}
-	if (compress && o.fmt != VIMG_QCOW2) {
+	a->src = argv[optind];
+	a->dst = argv[optind + 1];
+	if (a->no_create && a->opts_given) {
+		vmon_err("img convert: -o has no effect with -n (the target is not created)");
+		return -1;
+	}
+	if (a->compress && !a->no_create && a->o.fmt != VIMG_QCOW2) {
 		vmon_err("img convert: -c needs -O qcow2");
-		return VMON_EXIT_USAGE;
+		return -1;
 	}
-	src = img_open(argv[optind], sfmt, 0);
+	if (a->no_create) /* the existing target keeps its own backing file */
+		a->o.backing_file = a->o.backing_fmt = NULL;
+	return 0;
+}
+
+/* -n: the existing target, which must hold the whole source. */
+static struct vimg *open_target(const struct conv_args *a, uint64_t size)
+{
+	const char *fmt = a->o.fmt == VIMG_QCOW2 ? "qcow2" : "raw";
+	struct vimg *dst;
+
+	/* like qemu-img convert's default cache=unsafe; -t writeback|none syncs */
+	dst = img_open(a->dst, a->no_create && !a->fmt_given ? NULL : fmt,
+		       VIMG_RDWR | (a->safe ? 0 : VIMG_UNSAFE));
+	if (!dst || !a->no_create)
+		return dst;
+	if (vimg_size(dst) < size) {
+		vmon_err("img convert: the target '%s' (%llu bytes) is smaller than the source "
+			 "(%llu bytes)",
+			 a->dst, (unsigned long long)vimg_size(dst), (unsigned long long)size);
+	} else if (a->compress && vimg_format(dst) != VIMG_QCOW2) {
+		vmon_err("img convert: -c needs a qcow2 target; '%s' is raw", a->dst);
+	} else {
+		return dst;
+	}
+	vimg_close(dst);
+	return NULL;
+}
+
+/* A target this convert created and could not finish: a regular file only. */
+static void remove_target(const char *path)
+{
+	struct stat st;
+
+	if (!lstat(path, &st) && S_ISREG(st.st_mode))
+		unlink(path);
+}
+
+int img_convert(int argc, char **argv)
+{
+	struct conv_args a = { .o = { .fmt = VIMG_RAW }, .sparse = 4096 };
+	struct pipe p = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	struct vimg *src, *dst;
+	uint64_t g;
+	int ret;
+
+	if (parse_convert(argc, argv, &a))
+		return VMON_EXIT_USAGE;
+	src = img_open(a.src, a.sfmt, 0);
 	if (!src)
 		return VMON_EXIT_FAIL;
-	size = vimg_size(src);
-	o.size = size;
-	if (vimg_create(argv[optind + 1], &o)) {
-		vmon_err("img convert: %s: %s", argv[optind + 1], vimg_strerror());
+	if (a.snapshot && load_snapshot(src, a.snapshot)) {
 		vimg_close(src);
 		return VMON_EXIT_FAIL;
 	}
-	/* like qemu-img convert's default cache=unsafe; -t writeback|none syncs */
-	dst = img_open(argv[optind + 1], o.fmt == VIMG_QCOW2 ? "qcow2" : "raw",
-		       VIMG_RDWR | (safe ? 0 : VIMG_UNSAFE));
+	a.o.size = vimg_size(src);
+	if (!a.no_create && vimg_create(a.dst, &a.o)) {
+		vmon_err("img convert: %s: %s", a.dst, vimg_strerror());
+		vimg_close(src);
+		return VMON_EXIT_FAIL;
+	}
+	dst = open_target(&a, a.o.size);
 	if (!dst) {
 		vimg_close(src);
+		if (!a.no_create)
+			remove_target(a.dst);
 		return VMON_EXIT_FAIL;
 	}
-	for (i = 0; i < RING; i++) {
-		p.ring[i].buf = malloc(CHUNK);
-		if (!p.ring[i].buf) {
-			vmon_err("img convert: out of memory");
-			ret = -1;
-		}
-	}
-	if (o.backing_file) {
-		p.bk = vimg_backing(dst);
-		p.bkbuf = malloc(CHUNK);
-		if (!p.bkbuf)
-			ret = -1;
-	}
-	g = compress || p.bk ? vimg_cluster_size(dst) : (sparse ? sparse : CHUNK);
-	if (g > CHUNK)
-		g = CHUNK;
+	p.bk = a.o.backing_file ? vimg_backing(dst) : NULL;
+	g = a.compress || p.bk ? vimg_cluster_size(dst) : (a.sparse ? a.sparse : CHUNK);
 	p.dst = dst;
-	p.g = g;
-	p.sparse = sparse;
-	p.size = size;
-	p.compress = compress;
-	p.prog = prog;
-	progress(prog, 0, size);
-	if (!ret) {
-		started = !pthread_create(&wt, NULL, writer, &p);
-		if (!started) {
-			vmon_err("img convert: cannot start the writer thread");
-			ret = -1;
-		}
-	}
-	for (off = 0; off < size && !ret; off += n) {
-		struct job *j;
-
-		pthread_mutex_lock(&p.mu);
-		while (p.count == RING)
-			pthread_cond_wait(&p.cv, &p.mu);
-		ret = p.err;
-		j = &p.ring[p.head];
-		pthread_mutex_unlock(&p.mu);
-		if (ret)
-			break;
-		n = size - off < CHUNK ? size - off : CHUNK;
-		ret = vimg_block_status(src, off, n, true, &e);
-		if (ret)
-			break;
-		j->zero = e.zero && sparse && !p.bk;
-		if (compress && j->zero && e.length < g) {
-			j->zero = false; /* compression works on whole clusters */
-			e.length = g;
-		}
-		if (j->zero) {
-			n = compress ? e.length / g * g : e.length;
-		} else {
-			n = e.length < n ? e.length : n;
-			if (compress) /* whole clusters: off stays aligned */
-				n = (n + g - 1) / g * g;
-			else if (n > g && n % g && off + n < size)
-				n -= n % g; /* keep chunks aligned to the grain */
-			if (n > size - off)
-				n = size - off;
-			ret = vimg_pread(src, j->buf, n, off);
-			if (ret)
-				break;
-		}
-		j->off = off;
-		j->n = n;
-		pthread_mutex_lock(&p.mu);
-		p.head = (p.head + 1) % RING;
-		p.count++;
-		pthread_cond_broadcast(&p.cv);
-		pthread_mutex_unlock(&p.mu);
-	}
-	if (started) {
-		pthread_mutex_lock(&p.mu);
-		p.done = true;
-		pthread_cond_broadcast(&p.cv);
-		pthread_mutex_unlock(&p.mu);
-		pthread_join(wt, NULL);
-	}
-	if (!ret)
-		ret = p.err;
-	if (prog)
-		printf("    (100.00/100%%)\n");
-	if (ret && ret != -1)
-		vmon_err("img convert: %s", vimg_strerror());
-	for (i = 0; i < RING; i++)
-		free(p.ring[i].buf);
-	free(p.bkbuf);
+	p.g = g > CHUNK ? CHUNK : g;
+	p.sparse = a.sparse;
+	p.size = a.o.size;
+	p.compress = a.compress;
+	p.prog = a.prog;
+	p.zero_init = !a.no_create;
+	ret = copy_image(src, &p);
 	vimg_close(src);
 	if (vimg_close(dst) && !ret) {
 		vmon_err("img convert: %s", vimg_strerror());
 		ret = -1;
 	}
-	return ret ? VMON_EXIT_FAIL : VMON_EXIT_OK;
-}
-
-/* Compare [off, off+n) of two images; returns 1 and the offset on a mismatch. */
-static int cmp_range(struct vimg *a, struct vimg *b, uint64_t off, uint64_t n, uint8_t *ba,
-		     uint8_t *bb, uint64_t *where)
-{
-	uint64_t i, k;
-
-	if (vimg_pread(a, ba, n, off) || vimg_pread(b, bb, n, off))
-		return -1;
-	if (!memcmp(ba, bb, n))
-		return 0;
-	for (i = 0; i < n; i += 512) {
-		k = n - i < 512 ? n - i : 512;
-		if (memcmp(ba + i, bb + i, k)) {
-			*where = off + i;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-int img_compare(int argc, char **argv)
-{
-	const char *fa = NULL, *fb = NULL;
-	bool strict = false;
-	struct vimg *a, *b, *big;
-	struct vimg_extent ea, eb;
-	uint64_t off, n, common, where = 0;
-	uint8_t *ba, *bb;
-	int c, r = 0;
-
-	while ((c = getopt_long(argc, argv, "f:F:spqU", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			fa = optarg;
-			break;
-		case 'F':
-			fb = optarg;
-			break;
-		case 's':
-			strict = true;
-			break;
-		case 'p':
-		case 'q':
-		case 'U':
-			break;
-		default:
-			img_usage(stderr, "compare");
-			return 2;
-		}
-	}
-	if (optind != argc - 2) {
-		vmon_err("img compare: expecting two file names");
-		return 2;
-	}
-	if (!fb)
-		fb = fa;
-	a = img_open(argv[optind], fa, 0);
-	b = a ? img_open(argv[optind + 1], fb, 0) : NULL;
-	ba = malloc(CHUNK);
-	bb = malloc(CHUNK);
-	if (!a || !b || !ba || !bb) {
-		vimg_close(a);
-		vimg_close(b);
-		free(ba);
-		free(bb);
-		return 2;
-	}
-	if (strict && vimg_size(a) != vimg_size(b)) {
-		printf("Strict mode: Image size mismatch!\n");
-		r = 1;
-		goto out;
-	}
-	common = vimg_size(a) < vimg_size(b) ? vimg_size(a) : vimg_size(b);
-	for (off = 0; off < common; off += n) {
-		n = common - off < CHUNK ? common - off : CHUNK;
-		if (vimg_block_status(a, off, n, true, &ea) ||
-		    vimg_block_status(b, off, n, true, &eb))
-			goto err;
-		n = ea.length < eb.length ? ea.length : eb.length;
-		if (ea.zero && eb.zero)
-			continue;
-		if (strict && ea.present != eb.present) {
-			printf("Strict mode: Offset %llu block status mismatch!\n",
-			       (unsigned long long)off);
-			r = 1;
-			goto out;
-		}
-		r = cmp_range(a, b, off, n, ba, bb, &where);
-		if (r < 0)
-			goto err;
-		if (r) {
-			printf("Content mismatch at offset %llu!\n", (unsigned long long)where);
-			goto out;
-		}
-	}
-	if (vimg_size(a) != vimg_size(b)) {
-		big = vimg_size(a) > vimg_size(b) ? a : b;
-		for (off = common; off < vimg_size(big); off += n) {
-			n = vimg_size(big) - off < CHUNK ? vimg_size(big) - off : CHUNK;
-			if (vimg_block_status(big, off, n, true, &ea))
-				goto err;
-			n = ea.length;
-			if (ea.zero)
-				continue;
-			if (vimg_pread(big, ba, n, off))
-				goto err;
-			if (!is_zero(ba, n)) {
-				uint64_t i;
-
-				for (i = 0; i < n && is_zero(ba + i, 512 < n - i ? 512 : n - i);
-				     i += 512)
-					;
-				printf("Content mismatch at offset %llu!\n",
-				       (unsigned long long)(off + i));
-				r = 1;
-				goto out;
-			}
-		}
-	}
-	printf("Images are identical.\n");
-	r = 0;
-	goto out;
-err:
-	vmon_err("img compare: %s", vimg_strerror());
-	r = 2;
-out:
-	free(ba);
-	free(bb);
-	vimg_close(a);
-	vimg_close(b);
-	return r;
-}
-
-int img_commit(int argc, char **argv)
-{
-	const char *fmt = NULL;
-	bool keep = false;
-	struct vimg *top, *base;
-	struct qcow2_info qi;
-	struct vimg_extent e;
-	uint64_t off, n, size;
-	char *bpath;
-	uint8_t *buf;
-	int c, ret = 0;
-
-	while ((c = getopt_long(argc, argv, "f:dqpt:b:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
-		case 'd':
-			keep = true;
-			break;
-		case 'b':
-			vmon_err("img commit: -b (committing into a deeper base) is not supported");
-			return VMON_EXIT_USAGE;
-		case 'q':
-		case 'p':
-		case 't':
-			break;
-		default:
-			img_usage(stderr, "commit");
-			return VMON_EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		vmon_err("img commit: expecting one file name");
-		return VMON_EXIT_USAGE;
-	}
-	top = img_open(argv[optind], fmt, VIMG_RDWR | VIMG_NO_BACKING);
-	if (!top)
-		return VMON_EXIT_FAIL;
-	if (vimg_format(top) != VIMG_QCOW2 || qcow2_get_info(top, &qi) || !qi.backing_file) {
-		vmon_err("img commit: '%s' has no backing file", argv[optind]);
-		vimg_close(top);
-		return VMON_EXIT_FAIL;
-	}
-	bpath = img_backing_path(argv[optind], qi.backing_file);
-	base = bpath ? img_open(bpath, qi.backing_fmt, VIMG_RDWR) : NULL;
-	free(bpath);
-	buf = malloc(CHUNK);
-	if (!base || !buf) {
-		vimg_close(top);
-		vimg_close(base);
-		free(buf);
-		return VMON_EXIT_FAIL;
-	}
-	size = vimg_size(top);
-	if (vimg_size(base) < size && (ret = vimg_resize(base, size, false)))
-		goto out;
-	for (off = 0; off < size && !ret; off += n) {
-		n = size - off < CHUNK ? size - off : CHUNK;
-		ret = vimg_block_status(top, off, n, false, &e);
-		if (ret)
-			break;
-		n = e.length;
-		if (!e.present)
-			continue;
-		if (e.zero) {
-			ret = vimg_pwrite_zeroes(base, off, n);
-			continue;
-		}
-		ret = vimg_pread(top, buf, n, off);
-		if (!ret)
-			ret = vimg_pwrite(base, buf, n, off);
-	}
-	if (!ret)
-		ret = vimg_flush(base);
-	if (!ret && !keep)
-		ret = vimg_discard(top, 0, size);
-out:
-	if (ret)
-		vmon_err("img commit: %s", vimg_strerror());
-	else
-		printf("Image committed.\n");
-	free(buf);
-	if (vimg_close(base) && !ret)
-		ret = -1;
-	if (vimg_close(top) && !ret)
-		ret = -1;
-	return ret ? VMON_EXIT_FAIL : VMON_EXIT_OK;
-}
-
-int img_rebase(int argc, char **argv)
-{
-	const char *fmt = NULL, *nb = NULL, *nbfmt = NULL;
-	bool unsafe = false;
-	struct vimg *top, *oldb = NULL, *newb = NULL;
-	struct qcow2_info qi;
-	struct vimg_extent e;
-	uint64_t off, n, size;
-	uint8_t *b1 = NULL, *b2 = NULL;
-	char *path;
-	int c, ret = 0;
-
-	while ((c = getopt_long(argc, argv, "f:b:F:uqpt:T:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
-		case 'b':
-			nb = optarg;
-			break;
-		case 'F':
-			nbfmt = optarg;
-			break;
-		case 'u':
-			unsafe = true;
-			break;
-		case 'q':
-		case 'p':
-		case 't':
-		case 'T':
-			break;
-		default:
-			img_usage(stderr, "rebase");
-			return VMON_EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1 || !nb) {
-		vmon_err("img rebase: expecting -b BACKING and one file name");
-		return VMON_EXIT_USAGE;
-	}
-	top = img_open(argv[optind], fmt, VIMG_RDWR | VIMG_NO_BACKING);
-	if (!top)
-		return VMON_EXIT_FAIL;
-	if (qcow2_get_info(top, &qi)) {
-		vmon_err("img rebase: %s", vimg_strerror());
-		vimg_close(top);
-		return VMON_EXIT_FAIL;
-	}
-	if (*nb && !nbfmt) {
-		path = img_backing_path(argv[optind], nb);
-		newb = path ? img_open(path, NULL, 0) : NULL;
-		free(path);
-		if (!newb) {
-			vimg_close(top);
-			return VMON_EXIT_FAIL;
-		}
-		nbfmt = vimg_format(newb) == VIMG_QCOW2 ? "qcow2" : "raw";
-	}
-	if (!unsafe) {
-		if (qi.backing_file) {
-			path = img_backing_path(argv[optind], qi.backing_file);
-			oldb = path ? img_open(path, qi.backing_fmt, 0) : NULL;
-			free(path);
-			if (!oldb) {
-				ret = -1;
-				goto out;
-			}
-		}
-		if (*nb && !newb) {
-			path = img_backing_path(argv[optind], nb);
-			newb = path ? img_open(path, nbfmt, 0) : NULL;
-			free(path);
-			if (!newb) {
-				ret = -1;
-				goto out;
-			}
-		}
-		b1 = malloc(CHUNK);
-		b2 = malloc(CHUNK);
-		if (!b1 || !b2) {
-			ret = -1;
-			goto out;
-		}
-		size = vimg_size(top);
-		for (off = 0; off < size && !ret; off += n) {
-			n = size - off < CHUNK ? size - off : CHUNK;
-			ret = vimg_block_status(top, off, n, false, &e);
-			if (ret)
-				break;
-			n = e.length;
-			if (e.present)
-				continue;
-			/* unallocated here: keep what the old backing file showed */
-			memset(b1, 0, n);
-			memset(b2, 0, n);
-			if (oldb && off < vimg_size(oldb))
-				ret = vimg_pread(
-					oldb, b1,
-					off + n > vimg_size(oldb) ? vimg_size(oldb) - off : n, off);
-			if (!ret && newb && off < vimg_size(newb))
-				ret = vimg_pread(
-					newb, b2,
-					off + n > vimg_size(newb) ? vimg_size(newb) - off : n, off);
-			if (!ret && memcmp(b1, b2, n)) {
-				uint64_t cs = vimg_cluster_size(top), i, k;
-
-				for (i = 0; i < n && !ret; i += k) {
-					k = n - i < cs ? n - i : cs;
-					if (memcmp(b1 + i, b2 + i, k))
-						ret = vimg_pwrite(top, b1 + i, k, off + i);
-				}
-			}
-		}
-		if (ret) {
-			vmon_err("img rebase: %s", vimg_strerror());
-			goto out;
-		}
-	}
-	ret = vimg_set_backing(top, *nb ? nb : NULL, *nb ? nbfmt : NULL);
-	if (ret)
-		vmon_err("img rebase: %s", vimg_strerror());
-out:
-	free(b1);
-	free(b2);
-	vimg_close(oldb);
-	vimg_close(newb);
-	if (vimg_close(top) && !ret)
-		ret = -1;
+	if (ret && !a.no_create)
+		remove_target(a.dst); /* nothing half-written is left behind */
 	return ret ? VMON_EXIT_FAIL : VMON_EXIT_OK;
 }

@@ -77,7 +77,7 @@ int img_create(int argc, char **argv)
 	if (o.backing_file && !no_open_backing) {
 		struct vimg *b;
 
-		bpath = img_backing_path(argv[optind], o.backing_file);
+		bpath = vimg_backing_path(argv[optind], o.backing_file);
 		ret = bpath ? vimg_open(bpath, o.backing_fmt, 0, &b) : -ENOMEM;
 		free(bpath);
 		if (ret) {
@@ -122,13 +122,89 @@ int img_create(int argc, char **argv)
 	return VMON_EXIT_OK;
 }
 
+struct amend_args {
+	int compat, lazy, refcount_bits;
+	uint64_t size;
+	bool have_size;
+};
+
+/* One KEY=VALUE of amend -o; 0, or the exit status of a refusal. */
+static int amend_opt(const char *key, const char *v, struct amend_args *a)
+{
+	static const char *const create_only[] = {
+		"cluster_size",	    "preallocation", "extended_l2",
+		"compression_type", "encryption",    "encrypt.format",
+		"data_file",	    "data_file_raw", NULL
+	};
+	uint64_t n;
+	int i;
+
+	if (!strcmp(key, "compat") && (!strcmp(v, "0.10") || !strcmp(v, "1.1"))) {
+		a->compat = !strcmp(v, "0.10") ? 2 : 3;
+	} else if (!strcmp(key, "lazy_refcounts") && (!strcmp(v, "on") || !strcmp(v, "off"))) {
+		a->lazy = !strcmp(v, "on");
+	} else if (!strcmp(key, "refcount_bits")) {
+		if (vimg_parse_size(v, &n) || !n || n > 64 || (n & (n - 1))) {
+			vmon_err("img amend: -o refcount_bits: '%s' is not a power of two in 1..64",
+				 v);
+			return VMON_EXIT_FAIL;
+		}
+		a->refcount_bits = n;
+	} else if (!strcmp(key, "size")) {
+		if (vimg_parse_size(v, &a->size)) {
+			vmon_err("img amend: -o size: '%s' is not a size", v);
+			return VMON_EXIT_FAIL;
+		}
+		a->have_size = true;
+	} else if (!strcmp(key, "backing_file") || !strcmp(key, "backing_fmt")) {
+		vmon_err("img amend: cannot amend the backing file (use: vmon img rebase)");
+		return VMON_EXIT_FAIL;
+	} else if (!strcmp(key, "compat") || !strcmp(key, "lazy_refcounts")) {
+		vmon_err("img amend: -o %s: '%s' is not %s", key, v,
+			 !strcmp(key, "compat") ? "0.10 or 1.1" : "on or off");
+		return VMON_EXIT_FAIL;
+	} else {
+		for (i = 0; create_only[i]; i++)
+			if (!strcmp(key, create_only[i])) {
+				vmon_err("img amend: -o %s: can only be set when the image is "
+					 "created",
+					 key);
+				return VMON_EXIT_FAIL;
+			}
+		vmon_err("img amend: -o: unknown option '%s' (amend knows compat, "
+			 "lazy_refcounts, refcount_bits, size)",
+			 key);
+		return VMON_EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int amend_parse(const char *opts, struct amend_args *a)
+{
+	char *dup = strdup(opts), *tok, *save = NULL, *v;
+	int ret = 0;
+
+	for (tok = strtok_r(dup, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
+		v = strchr(tok, '=');
+		if (!v) {
+			vmon_err("img amend: '%s' is not KEY=VALUE", tok);
+			ret = VMON_EXIT_USAGE;
+			break;
+		}
+		*v++ = 0;
+		ret = amend_opt(tok, v, a);
+	}
+	free(dup);
+	return ret;
+}
+
 int img_amend(int argc, char **argv)
 {
 	const char *fmt = NULL, *opts = NULL;
-	char *dup, *tok, *save = NULL, *v;
-	int c, compat = 0, lazy = -1, ret;
+	struct amend_args a = { .lazy = -1 };
 	struct vimg *img;
 	struct qcow2_info qi;
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "f:o:q", long_help, NULL)) != -1) {
 		switch (c) {
@@ -149,36 +225,19 @@ int img_amend(int argc, char **argv)
 		vmon_err("img amend: expecting -o OPTIONS and one file name");
 		return VMON_EXIT_USAGE;
 	}
-	dup = strdup(opts);
-	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		v = strchr(tok, '=');
-		if (!v) {
-			vmon_err("img amend: '%s' is not KEY=VALUE", tok);
-			free(dup);
-			return VMON_EXIT_USAGE;
-		}
-		*v++ = 0;
-		if (!strcmp(tok, "compat") && (!strcmp(v, "0.10") || !strcmp(v, "1.1"))) {
-			compat = !strcmp(v, "0.10") ? 2 : 3;
-		} else if (!strcmp(tok, "lazy_refcounts") &&
-			   (!strcmp(v, "on") || !strcmp(v, "off"))) {
-			lazy = !strcmp(v, "on");
-		} else {
-			vmon_err("img amend: changing '%s' to '%s' is not supported", tok, v);
-			free(dup);
-			return VMON_EXIT_FAIL;
-		}
-	}
-	free(dup);
+	ret = amend_parse(opts, &a);
+	if (ret)
+		return ret;
 	img = img_open(argv[optind], fmt, VIMG_RDWR | VIMG_NO_BACKING);
 	if (!img)
 		return VMON_EXIT_FAIL;
-	if (qcow2_get_info(img, &qi)) {
-		vmon_err("img amend: %s", vimg_strerror());
-		vimg_close(img);
-		return VMON_EXIT_FAIL;
-	}
-	ret = qcow2_amend(img, compat, lazy);
+	ret = qcow2_get_info(img, &qi);
+	if (!ret)
+		ret = qcow2_amend(img, a.compat, a.lazy);
+	if (!ret && a.refcount_bits)
+		ret = qcow2_set_refcount_bits(img, a.refcount_bits);
+	if (!ret && a.have_size) /* as qemu-img amend: shrinking needs no --shrink */
+		ret = vimg_resize(img, a.size, true);
 	if (ret)
 		vmon_err("img amend: %s", vimg_strerror());
 	if (vimg_close(img) && !ret) {

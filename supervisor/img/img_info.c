@@ -16,16 +16,6 @@ static const struct option opts[] = {
 	{ "format", required_argument, NULL, 'f' },  { 0 },
 };
 
-static int parse_output(const char *arg, bool *json)
-{
-	enum vmon_output o;
-
-	if (vmon_parse_output(arg, &o))
-		return -1;
-	*json = o == VMON_OUTPUT_JSON;
-	return 0;
-}
-
 /* Pretty JSON indented by 4 like qemu-img (json-c indents by 2). */
 static void print_json(json_object *j)
 {
@@ -127,7 +117,7 @@ static json_object *info_json(struct vimg *img, const char *name)
 		json_object_object_add(fs, "data", d);
 		json_object_object_add(o, "format-specific", fs);
 		if (qi.backing_file) {
-			char *full = img_backing_path(name, qi.backing_file);
+			char *full = vimg_backing_path(name, qi.backing_file);
 
 			json_object_object_add(o, "full-backing-filename",
 					       json_object_new_string(full ? full : ""));
@@ -182,7 +172,7 @@ static void info_human(struct vimg *img, const char *name)
 	qcow2_get_info(img, &qi);
 	printf("cluster_size: %u\n", qi.cluster_size);
 	if (qi.backing_file) {
-		char *full = img_backing_path(name, qi.backing_file);
+		char *full = vimg_backing_path(name, qi.backing_file);
 
 		if (full && strcmp(full, qi.backing_file))
 			printf("backing file: %s (actual path: %s)\n", qi.backing_file, full);
@@ -209,38 +199,34 @@ int img_info(int argc, char **argv)
 	bool json = false, chain = false;
 	struct vimg *img, *cur;
 	json_object *arr = NULL;
-	int c;
+	const char *file;
+	int c, k;
 
 	while ((c = getopt_long(argc, argv, "f:U", opts, NULL)) != -1) {
+		k = img_common_opt(c, optarg, &fmt, &json);
+		if (k < 0)
+			return VMON_EXIT_USAGE;
+		if (k)
+			continue;
 		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
-		case 'j':
-			if (parse_output(optarg, &json))
-				return VMON_EXIT_USAGE;
-			break;
 		case 'B':
 			chain = true;
-			break;
-		case 'U':
 			break;
 		default:
 			img_usage(stderr, "info");
 			return VMON_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		vmon_err("img info: expecting one file name");
+	file = img_one_file(argc, argv, "info");
+	if (!file)
 		return VMON_EXIT_USAGE;
-	}
-	img = img_open(argv[optind], fmt, chain ? 0 : VIMG_NO_BACKING);
+	img = img_open(file, fmt, chain ? 0 : VIMG_NO_BACKING);
 	if (!img)
 		return VMON_EXIT_FAIL;
 	if (json && chain)
 		arr = json_object_new_array();
 	for (cur = img; cur; cur = chain ? vimg_backing(cur) : NULL) {
-		const char *name = cur == img ? argv[optind] : vimg_filename(cur);
+		const char *name = cur == img ? file : vimg_filename(cur);
 
 		if (json) {
 			json_object *o = info_json(cur, name);
@@ -275,19 +261,18 @@ int img_check(int argc, char **argv)
 {
 	const char *fmt = NULL;
 	bool json = false;
-	int c, repair = 0, ret;
+	const char *file;
+	int c, k, repair = 0, ret;
 	struct qcow2_check_result r;
 	struct vimg *img;
 
 	while ((c = getopt_long(argc, argv, "f:r:qU", opts, NULL)) != -1) {
+		k = img_common_opt(c, optarg, &fmt, &json);
+		if (k < 0)
+			return VMON_EXIT_USAGE;
+		if (k)
+			continue;
 		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
-		case 'j':
-			if (parse_output(optarg, &json))
-				return VMON_EXIT_USAGE;
-			break;
 		case 'r':
 			if (!strcmp(optarg, "leaks")) {
 				repair = QCOW2_REPAIR_LEAKS;
@@ -299,19 +284,15 @@ int img_check(int argc, char **argv)
 			}
 			break;
 		case 'q':
-		case 'U':
-			break;
 		default:
 			img_usage(stderr, "check");
 			return VMON_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		vmon_err("img check: expecting one file name");
+	file = img_one_file(argc, argv, "check");
+	if (!file)
 		return VMON_EXIT_USAGE;
-	}
-	img = img_open(argv[optind], fmt,
-		       VIMG_NO_BACKING | VIMG_NO_REPAIR | (repair ? VIMG_RDWR : 0));
+	img = img_open(file, fmt, VIMG_NO_BACKING | VIMG_NO_REPAIR | (repair ? VIMG_RDWR : 0));
 	if (!img)
 		return VMON_EXIT_FAIL;
 	if (vimg_format(img) != VIMG_QCOW2) {
@@ -343,7 +324,7 @@ int img_check(int argc, char **argv)
 		add_nz(o, "leaks-fixed", r.leaks_fixed);
 		add_nz(o, "corruptions-fixed", r.corruptions_fixed);
 		add_nz(o, "allocated-clusters", r.allocated_clusters);
-		json_object_object_add(o, "filename", json_object_new_string(argv[optind]));
+		json_object_object_add(o, "filename", json_object_new_string(file));
 		json_object_object_add(o, "format", json_object_new_string("qcow2"));
 		add_nz(o, "fragmented-clusters", r.fragmented_clusters);
 		add_nz(o, "compressed-clusters", r.compressed_clusters);
@@ -396,29 +377,25 @@ int img_map(int argc, char **argv)
 	struct vimg_extent e, cur;
 	struct vimg *img;
 	uint64_t off, size;
-	int c;
+	const char *file;
+	int c, k;
 
 	while ((c = getopt_long(argc, argv, "f:U", opts, NULL)) != -1) {
+		k = img_common_opt(c, optarg, &fmt, &json);
+		if (k < 0)
+			return VMON_EXIT_USAGE;
+		if (k)
+			continue;
 		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
-		case 'j':
-			if (parse_output(optarg, &json))
-				return VMON_EXIT_USAGE;
-			break;
-		case 'U':
-			break;
 		default:
 			img_usage(stderr, "map");
 			return VMON_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		vmon_err("img map: expecting one file name");
+	file = img_one_file(argc, argv, "map");
+	if (!file)
 		return VMON_EXIT_USAGE;
-	}
-	img = img_open(argv[optind], fmt, 0);
+	img = img_open(file, fmt, 0);
 	if (!img)
 		return VMON_EXIT_FAIL;
 	size = vimg_size(img);

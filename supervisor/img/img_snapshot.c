@@ -17,14 +17,17 @@ static const struct option opts[] = {
 int img_snapshot(int argc, char **argv)
 {
 	const char *fmt = NULL, *name = NULL;
-	int c, op = 0, ret;
+	const char *file;
+	int c, k, op = 0, ret;
 	struct vimg *img;
 
 	while ((c = getopt_long(argc, argv, "f:lc:a:d:qU", opts, NULL)) != -1) {
+		k = img_common_opt(c, optarg, &fmt, NULL);
+		if (k < 0)
+			return VMON_EXIT_USAGE;
+		if (k)
+			continue;
 		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
 		case 'l':
 		case 'c':
 		case 'a':
@@ -37,24 +40,21 @@ int img_snapshot(int argc, char **argv)
 			name = optarg;
 			break;
 		case 'q':
-		case 'U':
-			break;
 		default:
 			img_usage(stderr, "snapshot");
 			return VMON_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		vmon_err("img snapshot: expecting one file name");
+	file = img_one_file(argc, argv, "snapshot");
+	if (!file)
 		return VMON_EXIT_USAGE;
-	}
 	if (!op)
 		op = 'l';
-	img = img_open(argv[optind], fmt, (op == 'l' ? 0 : VIMG_RDWR) | VIMG_NO_BACKING);
+	img = img_open(file, fmt, (op == 'l' ? 0 : VIMG_RDWR) | VIMG_NO_BACKING);
 	if (!img)
 		return VMON_EXIT_FAIL;
 	if (vimg_format(img) != VIMG_QCOW2) {
-		vmon_err("img snapshot: '%s' is not a qcow2 image", argv[optind]);
+		vmon_err("img snapshot: '%s' is not a qcow2 image", file);
 		vimg_close(img);
 		return VMON_EXIT_FAIL;
 	}

@@ -25,11 +25,14 @@ const char *vimg_strerror(void)
 
 int qerr(int err, const char *fmt, ...)
 {
+	char msg[sizeof(errbuf)];
 	va_list ap;
 
+	/* through a copy: the arguments may include the previous message */
 	va_start(ap, fmt);
-	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(errbuf, msg, sizeof(errbuf));
 	return err > 0 ? -err : err;
 }
 

@@ -224,7 +224,7 @@ static int read_in_cluster(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t 
  * Length of the run of plain data clusters from off whose host clusters
  * follow each other (within one L2 table), or 0; *host gets off's host offset.
  */
-static uint64_t data_run(struct vimg *q, uint64_t off, uint64_t len, uint64_t *host)
+uint64_t qcow2_data_run(struct vimg *q, uint64_t off, uint64_t len, uint64_t *host)
 {
 	uint64_t l2i = (off >> q->cluster_bits) & (l2_entries(q) - 1), e, h, n, i;
 	void *l2;
@@ -248,37 +248,56 @@ static uint64_t data_run(struct vimg *q, uint64_t off, uint64_t len, uint64_t *h
 	return n < len ? n : len;
 }
 
-int qcow2_read(struct vimg *q, void *buf, size_t len, uint64_t off)
+/*
+ * Walk [off, off+len) of buf: run() handles a stretch of several clusters at
+ * once and returns its length (0: not applicable here, or -errno); one()
+ * handles what remains of the current cluster. Shared by reads and writes.
+ */
+typedef int64_t (*run_fn)(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t off);
+typedef int (*one_fn)(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t off);
+
+static int walk(struct vimg *q, uint8_t *p, uint64_t len, uint64_t off, run_fn run, one_fn one)
 {
-	uint8_t *p = buf;
-	uint64_t n, host;
+	int64_t n;
 	int ret;
 
-	if (off > q->size || len > q->size - off)
-		return qerr(EINVAL, "read of %zu bytes at %llu is past the end of the image", len,
-			    (unsigned long long)off);
 	while (len) {
-		n = data_run(q, off, len, &host);
-		if (n > q->cs) { /* one read for contiguous data clusters */
-			ret = pread_full(q->fd, p, n, host);
+		n = run(q, p, len, off);
+		if (n < 0)
+			return n;
+		if (!n) {
+			n = q->cs - (off & (q->cs - 1));
+			if ((uint64_t)n > len)
+				n = len;
+			ret = one(q, p, n, off);
 			if (ret)
 				return ret;
-			p += n;
-			off += n;
-			len -= n;
-			continue;
 		}
-		n = q->cs - (off & (q->cs - 1));
-		if (n > len)
-			n = len;
-		ret = read_in_cluster(q, p, n, off);
-		if (ret)
-			return ret;
 		p += n;
 		off += n;
 		len -= n;
 	}
 	return 0;
+}
+
+/* One read for contiguous data clusters. */
+static int64_t read_run(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t off)
+{
+	uint64_t host, n = qcow2_data_run(q, off, len, &host);
+	int ret;
+
+	if (n <= q->cs)
+		return 0;
+	ret = pread_full(q->fd, buf, n, host);
+	return ret ? ret : (int64_t)n;
+}
+
+int qcow2_read(struct vimg *q, void *buf, size_t len, uint64_t off)
+{
+	if (off > q->size || len > q->size - off)
+		return qerr(EINVAL, "read of %zu bytes at %llu is past the end of the image", len,
+			    (unsigned long long)off);
+	return walk(q, buf, len, off, read_run, read_in_cluster);
 }
 
 /* Get (allocating or un-sharing when needed) the L2 table for vaddr. */
@@ -337,6 +356,20 @@ int get_l2_rw(struct vimg *q, uint64_t vaddr, void **l2)
 	return ret;
 }
 
+/* The header is marked dirty (lazy refcounts), then get_l2_rw(). */
+static int l2_for_write(struct vimg *q, uint64_t vaddr, void **l2)
+{
+	int ret = mark_dirty(q);
+
+	return ret ? ret : get_l2_rw(q, vaddr, l2);
+}
+
+/* The cached L2 table that holds vaddr's entry was changed. */
+static void l2_dirty(struct vimg *q, uint64_t vaddr)
+{
+	tcache_dirty(&q->l2c, q->l1[vaddr >> (q->cluster_bits + q->l2_bits)] & L1E_OFFSET_MASK);
+}
+
 /* Release a host cluster no longer referenced by the active L2 entry e. */
 static int release_entry(struct vimg *q, uint64_t e)
 {
@@ -371,10 +404,7 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 	void *l2;
 	int ret;
 
-	ret = mark_dirty(q);
-	if (ret)
-		return ret;
-	ret = get_l2_rw(q, vaddr, &l2);
+	ret = l2_for_write(q, vaddr, &l2);
 	if (ret)
 		return ret;
 	l2i = (vaddr >> q->cluster_bits) & (l2_entries(q) - 1);
@@ -394,9 +424,7 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 			if (inplace) {
 				e |= QCOW_COPIED;
 				l2_set(q, l2, l2i, e, bm);
-				tcache_dirty(&q->l2c,
-					     q->l1[vaddr >> (q->cluster_bits + q->l2_bits)] &
-						     L1E_OFFSET_MASK);
+				l2_dirty(q, vaddr);
 			}
 		}
 	}
@@ -447,8 +475,7 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 				return ret;
 			l2_set(q, l2, l2i, e, (bm | mask) & ~(mask << 32));
 		}
-		tcache_dirty(&q->l2c,
-			     q->l1[vaddr >> (q->cluster_bits + q->l2_bits)] & L1E_OFFSET_MASK);
+		l2_dirty(q, vaddr);
 		return 0;
 	}
 
@@ -497,7 +524,7 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 		nbm = q->ext_l2 ? 0xffffffffull : 0;
 	}
 	l2_set(q, l2, l2i, ne, nbm);
-	tcache_dirty(&q->l2c, q->l1[vaddr >> (q->cluster_bits + q->l2_bits)] & L1E_OFFSET_MASK);
+	l2_dirty(q, vaddr);
 	if (e & QCOW_COMPRESSED)
 		q->comp_valid = false;
 	return release_entry(q, e);
@@ -517,10 +544,7 @@ static int64_t write_run(struct vimg *q, const uint8_t *buf, uint64_t len, uint6
 
 	if (q->backing || (off & (q->cs - 1)) || len < 2 * q->cs)
 		return 0;
-	ret = mark_dirty(q);
-	if (ret)
-		return ret;
-	ret = get_l2_rw(q, off, &l2);
+	ret = l2_for_write(q, off, &l2);
 	if (ret)
 		return ret;
 	for (k = 0; (k + 1) * q->cs <= len && l2i + k < l2_entries(q); k++) {
@@ -545,43 +569,29 @@ static int64_t write_run(struct vimg *q, const uint8_t *buf, uint64_t len, uint6
 	for (i = 0; i < k; i++)
 		l2_set(q, l2, l2i + i, (noff + i * q->cs) | QCOW_COPIED,
 		       q->ext_l2 ? 0xffffffffull : 0);
-	tcache_dirty(&q->l2c, q->l1[off >> (q->cluster_bits + q->l2_bits)] & L1E_OFFSET_MASK);
+	l2_dirty(q, off);
 	return k * q->cs;
+}
+
+/* walk() callbacks for writes: buf is only read. */
+static int64_t write_run_cb(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t off)
+{
+	return write_run(q, buf, len, off);
+}
+
+static int write_one_cb(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t off)
+{
+	return write_in_cluster(q, buf, len, off);
 }
 
 int qcow2_write(struct vimg *q, const void *buf, size_t len, uint64_t off)
 {
-	const uint8_t *p = buf;
-	uint64_t n;
-	int64_t w;
-	int ret;
-
 	if (!q->rw)
 		return qerr(EROFS, "image opened read-only");
 	if (off > q->size || len > q->size - off)
 		return qerr(EINVAL, "write of %zu bytes at %llu is past the end of the image", len,
 			    (unsigned long long)off);
-	while (len) {
-		w = write_run(q, p, len, off);
-		if (w < 0)
-			return w;
-		if (w) {
-			p += w;
-			off += w;
-			len -= w;
-			continue;
-		}
-		n = q->cs - (off & (q->cs - 1));
-		if (n > len)
-			n = len;
-		ret = write_in_cluster(q, p, n, off);
-		if (ret)
-			return ret;
-		p += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return walk(q, (uint8_t *)buf, len, off, write_run_cb, write_one_cb);
 }
 
 /* Turn one whole cluster into a zero cluster (v3). */
@@ -596,10 +606,7 @@ static int zero_cluster(struct vimg *q, uint64_t vaddr, bool discard)
 		return ret;
 	if (!l2 && (discard || reads_zero_below(q, vaddr)))
 		return 0;
-	ret = mark_dirty(q);
-	if (ret)
-		return ret;
-	ret = get_l2_rw(q, vaddr, &l2);
+	ret = l2_for_write(q, vaddr, &l2);
 	if (ret)
 		return ret;
 	e = l2_get(q, l2, l2i, &bm);
@@ -609,7 +616,7 @@ static int zero_cluster(struct vimg *q, uint64_t vaddr, bool discard)
 		l2_set(q, l2, l2i, 0, 0xffffffff00000000ull);
 	else
 		l2_set(q, l2, l2i, QCOW_ZERO, 0);
-	tcache_dirty(&q->l2c, q->l1[vaddr >> (q->cluster_bits + q->l2_bits)] & L1E_OFFSET_MASK);
+	l2_dirty(q, vaddr);
 	if (e & QCOW_COMPRESSED)
 		q->comp_valid = false;
 	return release_entry(q, e);
@@ -674,10 +681,7 @@ int qcow2_write_compressed(struct vimg *q, const void *buf, uint64_t off)
 	}
 	if (ret)
 		goto out;
-	ret = mark_dirty(q);
-	if (ret)
-		goto out;
-	ret = get_l2_rw(q, off, &l2);
+	ret = l2_for_write(q, off, &l2);
 	if (ret)
 		goto out;
 	if (q->comp_next && q->comp_next + clen <= q->comp_end && rc_max(q) > 1) {
@@ -711,7 +715,7 @@ int qcow2_write_compressed(struct vimg *q, const void *buf, uint64_t off)
 	l2i = (off >> q->cluster_bits) & (l2_entries(q) - 1);
 	e = l2_get(q, l2, l2i, NULL);
 	l2_set(q, l2, l2i, QCOW_COMPRESSED | (nsec << x) | host, 0);
-	tcache_dirty(&q->l2c, q->l1[off >> (q->cluster_bits + q->l2_bits)] & L1E_OFFSET_MASK);
+	l2_dirty(q, off);
 	q->comp_valid = false;
 	ret = release_entry(q, e);
 out:

@@ -106,20 +106,9 @@ static uint64_t l1_entries_for(uint64_t size, uint32_t cluster_bits, bool ext_l2
 
 static int open_backing(struct vimg *q, int flags)
 {
-	char *path, *dir, *slash;
+	char *path = vimg_backing_path(q->path, q->backing_file);
 	int ret;
 
-	if (q->backing_file[0] == '/' || !strchr(q->path, '/')) {
-		path = strdup(q->backing_file);
-	} else {
-		dir = strdup(q->path);
-		slash = dir ? strrchr(dir, '/') : NULL;
-		if (slash)
-			slash[1] = 0;
-		if (!dir || asprintf(&path, "%s%s", dir, q->backing_file) < 0)
-			path = NULL;
-		free(dir);
-	}
 	if (!path)
 		return qerr(ENOMEM, "out of memory");
 	ret = vimg_open(path, q->backing_fmt, flags & ~VIMG_RDWR, &q->backing);

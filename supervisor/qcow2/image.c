@@ -75,6 +75,18 @@ int vimg_create(const char *path, const struct vimg_create_opts *o)
 	return vimg_close(img);
 }
 
+/* Everything an image holds, its backing chain included. */
+static void img_free(struct vimg *img)
+{
+	if (img->fmt == VIMG_QCOW2)
+		qcow2_free(img);
+	if (img->backing)
+		vimg_close(img->backing);
+	close(img->fd);
+	free(img->path);
+	free(img);
+}
+
 int vimg_open(const char *path, const char *fmt, int flags, struct vimg **out)
 {
 	struct vimg *img;
@@ -140,13 +152,7 @@ int vimg_open(const char *path, const char *fmt, int flags, struct vimg **out)
 	*out = img;
 	return 0;
 fail:
-	if (img->fmt == VIMG_QCOW2)
-		qcow2_free(img);
-	if (img->backing)
-		vimg_close(img->backing);
-	close(img->fd);
-	free(img->path);
-	free(img);
+	img_free(img);
 	return ret;
 }
 
@@ -183,14 +189,20 @@ int vimg_close(struct vimg *img)
 				ret = qerr(errno, "fdatasync: %s", strerror(errno));
 		}
 	}
-	if (img->fmt == VIMG_QCOW2)
-		qcow2_free(img);
-	if (img->backing)
-		vimg_close(img->backing);
-	close(img->fd);
-	free(img->path);
-	free(img);
+	img_free(img);
 	return ret;
+}
+
+char *vimg_backing_path(const char *image, const char *backing)
+{
+	const char *slash = strrchr(image, '/');
+	char *p;
+
+	if (backing[0] == '/' || !slash)
+		return strdup(backing);
+	if (asprintf(&p, "%.*s%s", (int)(slash - image + 1), image, backing) < 0)
+		return NULL;
+	return p;
 }
 
 enum vimg_fmt vimg_format(const struct vimg *img)
@@ -225,6 +237,18 @@ int vimg_pread(struct vimg *img, void *buf, size_t len, uint64_t off)
 	if (off > img->size || len > img->size - off)
 		return qerr(EINVAL, "%s: read past the end of the image", img->path);
 	return pread_full(img->fd, buf, len, off);
+}
+
+uint64_t vimg_host_run(struct vimg *img, uint64_t off, uint64_t len, uint64_t *host)
+{
+	if (off >= img->size)
+		return 0;
+	if (len > img->size - off)
+		len = img->size - off;
+	if (img->fmt == VIMG_QCOW2)
+		return qcow2_data_run(img, off, len, host);
+	*host = off;
+	return len;
 }
 
 int vimg_pwrite(struct vimg *img, const void *buf, size_t len, uint64_t off)
@@ -338,7 +362,8 @@ int vimg_block_status(struct vimg *img, uint64_t off, uint64_t len, bool whole_c
 		if (ret)
 			return ret;
 		e->depth = depth;
-		if (e->present || !whole_chain || !cur->backing) {
+		/* past the end of a shorter backing file: zero, answered here (as qemu) */
+		if (e->present || !whole_chain || !cur->backing || off >= cur->backing->size) {
 			if (!e->present)
 				e->zero = true;
 			return 0;
@@ -386,77 +411,6 @@ int vimg_set_backing(struct vimg *q, const char *file, const char *fmt)
 	free(q->backing_fmt);
 	q->backing_file = nf;
 	q->backing_fmt = nfmt;
-	ret = qcow2_write_header(q);
-	if (!ret && qsync(q))
-		ret = qerr(errno, "fdatasync: %s", strerror(errno));
-	return ret;
-}
-
-/* 1 when an active L2 entry is a v3 zero cluster, 0 if none, or -errno. */
-static int has_zero_clusters(struct vimg *q)
-{
-	uint64_t i, j, e;
-	void *l2;
-	int ret;
-
-	for (i = 0; i < q->l1_size; i++) {
-		if (!(q->l1[i] & L1E_OFFSET_MASK))
-			continue;
-		ret = tcache_get(&q->l2c, q->l1[i] & L1E_OFFSET_MASK, true, &l2);
-		if (ret)
-			return ret;
-		for (j = 0; j < l2_entries(q); j++) {
-			e = l2_get(q, l2, j, NULL);
-			if (!(e & QCOW_COMPRESSED) && (e & QCOW_ZERO))
-				return 1;
-		}
-	}
-	return 0;
-}
-
-int qcow2_amend(struct vimg *q, int compat, int lazy)
-{
-	int ret;
-
-	if (q->fmt != VIMG_QCOW2)
-		return qerr(ENOTSUP, "%s: amend needs a qcow2 image", q->path);
-	ret = qcow2_flush_meta(q);
-	if (ret)
-		return ret;
-	if (compat == 2 && q->version == 3) {
-		if (q->refcount_order != 4 || q->ext_l2 || q->compression_type)
-			return qerr(EINVAL, "compat=0.10 needs refcount_bits=16, no extended_l2 "
-					    "and zlib compression");
-		if (lazy == 1 || (lazy < 0 && (q->compat & COMPAT_LAZY)))
-			return qerr(EINVAL, "lazy_refcounts need compat=1.1");
-		/* zero clusters do not exist in v2; refuse rather than expand */
-		ret = has_zero_clusters(q);
-		if (ret < 0)
-			return ret;
-		if (ret)
-			return qerr(ENOTSUP, "the image has zero clusters, which compat=0.10 "
-					     "cannot express (not downgraded)");
-		if (q->nb_snapshots)
-			return qerr(
-				ENOTSUP,
-				"downgrading an image with internal snapshots is not supported");
-		q->version = 2;
-		q->compat = q->incompat = q->autoclear = 0;
-		q->header_length = QCOW2_V2_HDR_LEN;
-	} else if (compat == 3 && q->version == 2) {
-		q->version = 3;
-		q->header_length = QCOW2_HDR_LEN_COMP;
-		q->refcount_order = 4;
-	}
-	if (lazy >= 0) {
-		if (lazy && q->version < 3)
-			return qerr(EINVAL, "lazy_refcounts need compat=1.1");
-		if (lazy)
-			q->compat |= COMPAT_LAZY;
-		else
-			q->compat &= ~COMPAT_LAZY;
-		q->l2c.depends = lazy ? NULL : &q->rbc;
-	}
 	ret = qcow2_write_header(q);
 	if (!ret && qsync(q))
 		ret = qerr(errno, "fdatasync: %s", strerror(errno));
@@ -534,8 +488,11 @@ int vimg_resize(struct vimg *q, uint64_t new_size, bool shrink)
 	}
 	if (new_size % 512)
 		return qerr(EINVAL, "qcow2 image size must be a multiple of 512");
-	if (new_size < q->size && q->nb_snapshots)
-		return qerr(ENOTSUP, "cannot shrink an image that has internal snapshots");
+	/*
+	 * With internal snapshots too, as qemu-img 7.2: the clusters past the
+	 * new end leave the active tables only (a snapshot keeps its own
+	 * references and its own size, which applying it restores).
+	 */
 	ret = mark_dirty(q);
 	if (ret)
 		return ret;
@@ -547,7 +504,8 @@ int vimg_resize(struct vimg *q, uint64_t new_size, bool shrink)
 			return ret;
 	}
 	if (new_size < q->size) {
-		/* discard every whole cluster past the new end */
+		/* discard every whole cluster past the new end (and punch it out) */
+		q->punch_freed = true;
 		for (v = align_up(new_size, q->cs); v < q->size; v += q->cs) {
 			uint64_t l1i = v >> (q->cluster_bits + q->l2_bits);
 
@@ -557,9 +515,10 @@ int vimg_resize(struct vimg *q, uint64_t new_size, bool shrink)
 			}
 			ret = qcow2_discard_cluster(q, v);
 			if (ret)
-				return ret;
+				break;
 		}
-		ret = qcow2_flush_meta(q);
+		q->punch_freed = false;
+		ret = ret ? ret : qcow2_flush_meta(q);
 		if (ret)
 			return ret;
 	}

@@ -116,6 +116,7 @@ struct vimg {
 	uint64_t file_end;
 	bool dirty_set; /* header dirty bit written this session */
 	bool writes_started;
+	bool punch_freed;    /* clusters whose refcount drops to 0 are punched out */
 	uint8_t *check_used; /* during repair: clusters the allocator must skip */
 	uint64_t check_used_n;
 
@@ -171,6 +172,7 @@ void qcow2_free(struct vimg *q);
 uint64_t l2_get(const struct vimg *q, const void *l2, uint64_t i, uint64_t *bitmap);
 void l2_set(const struct vimg *q, void *l2, uint64_t i, uint64_t e, uint64_t bitmap);
 int qcow2_read(struct vimg *q, void *buf, size_t len, uint64_t off);
+uint64_t qcow2_data_run(struct vimg *q, uint64_t off, uint64_t len, uint64_t *host);
 int qcow2_write(struct vimg *q, const void *buf, size_t len, uint64_t off);
 int qcow2_write_zeroes(struct vimg *q, uint64_t off, uint64_t len);
 int qcow2_discard_cluster(struct vimg *q, uint64_t vaddr);

@@ -10,6 +10,7 @@
  * table covers, with its own blocks in front of it, before the header is
  * pointed at it. Every step leaves the on-disk state valid or merely leaking.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -283,6 +284,10 @@ int rc_update(struct vimg *q, uint64_t off, uint64_t len, int64_t delta)
 		tcache_dirty(&q->rbc, q->rt[bi] & RT_OFFSET_MASK);
 		if (v == 0 && c < q->free_hint)
 			q->free_hint = c;
+		/* best effort: the space goes back to the file system */
+		if (v == 0 && q->punch_freed)
+			fallocate(q->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  c << q->cluster_bits, q->cs);
 	}
 	return 0;
 }

@@ -149,7 +149,19 @@ static int find_snap(struct vimg *q, const char *key)
 	return -1;
 }
 
-/* Add delta to the refcount of everything an L1 table reaches. */
+/* The index of the snapshot with that id (first) or name, or -errno with a message. */
+static int snap_lookup(struct vimg *q, const char *key)
+{
+	int idx;
+
+	if (q->fmt != VIMG_QCOW2)
+		return qerr(ENOTSUP, "%s: snapshots need a qcow2 image", q->path);
+	idx = find_snap(q, key);
+	if (idx < 0)
+		return qerr(ENOENT, "no snapshot with id or name '%s'", key);
+	return idx;
+}
+
 /*
  * Add delta to the refcount of everything an L1 table reaches. Works in the
  * caches only: nothing reaches the disk here, so that the refcounts and the
@@ -409,11 +421,9 @@ int qcow2_snapshot_delete(struct vimg *q, const char *key)
 	uint64_t *l1 = NULL, i;
 	int idx, ret;
 
-	if (q->fmt != VIMG_QCOW2)
-		return qerr(ENOTSUP, "%s: snapshots need a qcow2 image", q->path);
-	idx = find_snap(q, key);
+	idx = snap_lookup(q, key);
 	if (idx < 0)
-		return qerr(ENOENT, "no snapshot with id or name '%s'", key);
+		return idx;
 	ret = mark_dirty(q);
 	if (!ret)
 		ret = qcow2_flush_meta(q);
@@ -462,11 +472,9 @@ int qcow2_snapshot_apply(struct vimg *q, const char *key)
 	uint8_t hb[8];
 	int idx, ret;
 
-	if (q->fmt != VIMG_QCOW2)
-		return qerr(ENOTSUP, "%s: snapshots need a qcow2 image", q->path);
-	idx = find_snap(q, key);
+	idx = snap_lookup(q, key);
 	if (idx < 0)
-		return qerr(ENOENT, "no snapshot with id or name '%s'", key);
+		return idx;
 	s = &q->snaps[idx];
 	if (s->l1_size > q->l1_size)
 		return qerr(ENOTSUP, "snapshot '%s' has a larger L1 table than the image", key);
@@ -517,4 +525,44 @@ int qcow2_snapshot_apply(struct vimg *q, const char *key)
 	if (!ret)
 		ret = qcow2_fix_copied(q);
 	return ret;
+}
+
+int qcow2_snapshot_load_tmp(struct vimg *q, const char *id, const char *name)
+{
+	uint64_t *sl1, i;
+	struct snap *s = NULL;
+	uint32_t k;
+	int ret;
+
+	if (q->fmt != VIMG_QCOW2)
+		return qerr(ENOTSUP, "%s: snapshots need a qcow2 image", q->path);
+	if (q->rw)
+		return qerr(EINVAL, "%s: a snapshot is loaded only into an image opened read-only",
+			    q->path);
+	for (k = 0; k < q->nb_snapshots && !s; k++)
+		if ((!id || !strcmp(q->snaps[k].id, id)) &&
+		    (!name || !strcmp(q->snaps[k].name, name)))
+			s = &q->snaps[k];
+	if (!s && id && name)
+		return qerr(ENOENT, "%s: no snapshot with id '%s' and name '%s'", q->path, id,
+			    name);
+	if (!s)
+		return qerr(ENOENT, "%s: no snapshot with %s '%s'", q->path, id ? "id" : "name",
+			    id ? id : name);
+	sl1 = calloc(s->l1_size ? s->l1_size : 1, 8);
+	if (!sl1)
+		return qerr(ENOMEM, "out of memory");
+	ret = pread_full(q->fd, sl1, (uint64_t)s->l1_size * 8, s->l1_offset);
+	if (ret) {
+		free(sl1);
+		return ret;
+	}
+	for (i = 0; i < s->l1_size; i++)
+		sl1[i] = be64toh(sl1[i]);
+	tcache_clear(&q->l2c);
+	q->comp_valid = false;
+	free(q->l1);
+	q->l1 = sl1;
+	q->l1_size = s->l1_size; /* the virtual size stays the image's (as qemu-img) */
+	return 0;
 }

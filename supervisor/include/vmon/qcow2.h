@@ -61,6 +61,11 @@ int vimg_open(const char *path, const char *fmt, int flags, struct vimg **out);
 int vimg_close(struct vimg *img);
 int vimg_flush(struct vimg *img);
 
+/*
+ * The path of a backing file as the image names it: relative names are
+ * relative to the image's directory. NULL when out of memory; free() it.
+ */
+char *vimg_backing_path(const char *image, const char *backing);
 enum vimg_fmt vimg_format(const struct vimg *img);
 const char *vimg_filename(const struct vimg *img);
 uint64_t vimg_size(const struct vimg *img);
@@ -68,6 +73,13 @@ struct vimg *vimg_backing(const struct vimg *img);
 int vimg_fd(const struct vimg *img);
 
 int vimg_pread(struct vimg *img, void *buf, size_t len, uint64_t off);
+/*
+ * Length of the run from guest offset off (at most len) whose data is stored
+ * plainly and contiguously in this image's own file (vimg_fd) from *host on:
+ * all of it for raw, a run of uncompressed data clusters for qcow2. 0 when
+ * off's data is elsewhere (zero, compressed, unallocated, backing file).
+ */
+uint64_t vimg_host_run(struct vimg *img, uint64_t off, uint64_t len, uint64_t *host);
 int vimg_pwrite(struct vimg *img, const void *buf, size_t len, uint64_t off);
 /* Make [off, off+len) read as zeroes (zero clusters where possible). */
 int vimg_pwrite_zeroes(struct vimg *img, uint64_t off, uint64_t len);
@@ -117,6 +129,12 @@ int qcow2_snapshot_list(struct vimg *img, const struct qcow2_snapshot_info **lis
 int qcow2_snapshot_create(struct vimg *img, const char *name);
 int qcow2_snapshot_apply(struct vimg *img, const char *name_or_id);
 int qcow2_snapshot_delete(struct vimg *img, const char *name_or_id);
+/*
+ * Make an image opened read-only show a snapshot's content instead of its
+ * active state, like qemu-img convert -l (the virtual size stays the image's). id and/or name must
+ * match (NULL: any). The tables of the image file are not changed.
+ */
+int qcow2_snapshot_load_tmp(struct vimg *img, const char *id, const char *name);
 
 struct qcow2_check_result {
 	uint64_t corruptions, leaks, check_errors;
@@ -134,6 +152,8 @@ int vimg_resize(struct vimg *img, uint64_t new_size, bool shrink);
 int vimg_set_backing(struct vimg *img, const char *file, const char *fmt);
 /* amend: change compat / lazy_refcounts / refcount_bits(same only). */
 int qcow2_amend(struct vimg *img, int compat, int lazy_refcounts);
+/* amend -o refcount_bits: rebuild the refcount structures with a new width. */
+int qcow2_set_refcount_bits(struct vimg *img, int bits);
 
 /* Metadata size estimate of qemu-img measure. */
 void qcow2_measure(uint64_t size, uint32_t cluster_size, int refcount_bits, bool extended_l2,
