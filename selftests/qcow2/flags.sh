@@ -259,6 +259,29 @@ ok "amend -o cluster_size: refused as creation-only" \
 ok "amend -o of an unknown key: refused naming it" \
 	unchanged o.qcow2 fails_with 1 "unknown option 'bogus'" $V img amend -o bogus=1 o.qcow2
 
+# ---- a source that shrinks while it is converted (it is mapped)
+shrinking_source() { # never a crash: exit 0, or 1 with the message; no output left on 1
+	local d rc
+	dd if=/dev/urandom of=big.raw bs=1M count=256 status=none || return 1
+	for d in 0.01 0.03 0.06 0.1 0.2; do
+		cp big.raw shrink.raw && rm -f shrink.qcow2
+		(sleep $d; truncate -s 1M shrink.raw) &
+		$V img convert -O qcow2 shrink.raw shrink.qcow2 2>err
+		rc=$?
+		wait
+		echo "after $d s: exit $rc: $(cat err)"
+		case $rc in
+		0) ;;
+		1) grep -q 'source file shrank while being converted' err || return 1
+		   [ ! -e shrink.qcow2 ] || { echo "output left behind"; return 1; } ;;
+		*) return 1 ;;
+		esac
+	done
+	rm -f big.raw shrink.raw shrink.qcow2
+}
+ok "convert: a source truncated meanwhile ends in an error or a full copy, never a crash" \
+	shrinking_source
+
 # ---- documented
 ok "help and man page: convert -n -l, commit -b, amend size and refcount_bits" \
 	bash -c "$V img convert --help | grep -q -- '-n' && $V img convert --help | grep -q -- '-l SNAPSHOT' && $V img commit --help | grep -q -- '-b BASE' && $V img amend --help | grep -q refcount_bits && for w in 'convert.*-n' 'snapshot.name' 'commit.*-b' 'refcount_bits'; do grep -q \"\$w\" $top/Documentation/man/vmon-img.1 || { echo \"man: no \$w\"; exit 1; }; done"

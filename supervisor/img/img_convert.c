@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -121,6 +123,60 @@ static int write_job(struct pipe *p, struct job *j)
 	return ret;
 }
 
+/*
+ * A mapped source that shrinks under us (someone truncates it while we
+ * convert) turns the writer's next touch of the lost pages into SIGBUS.
+ * The writer catches it and fails the conversion with an error instead of
+ * dying; qemu-img would read zeroes there, we refuse to guess.
+ */
+static __thread sigjmp_buf *bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	if (bus_jmp)
+		siglongjmp(*bus_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int source_shrank(const struct job *j)
+{
+	vmon_err("img convert: the source file shrank while being converted (at guest offset "
+		 "%llu); the output is incomplete",
+		 (unsigned long long)j->off);
+	return -1;
+}
+
+/*
+ * write_job() on the writer thread. Its errors are reported here, where
+ * vimg_strerror() (per thread) holds their message; -1 then tells the
+ * reader thread that the message is out.
+ */
+static int write_job_guarded(struct pipe *p, struct job *j)
+{
+	sigjmp_buf jb;
+	int ret;
+
+	if (sigsetjmp(jb, 1)) {
+		bus_jmp = NULL;
+		return source_shrank(j);
+	}
+	bus_jmp = &jb;
+	ret = write_job(p, j);
+	bus_jmp = NULL;
+	/* the kernel, not us, touched the lost pages (pwrite from the map) */
+	if (ret == -EFAULT && j->data != j->buf)
+		return source_shrank(j);
+	if (ret && ret != -1) {
+		if (ret == -ENOMEM)
+			vmon_err("img convert: out of memory");
+		else
+			vmon_err("img convert: %s", vimg_strerror());
+		ret = -1;
+	}
+	return ret;
+}
+
 static void *writer(void *arg)
 {
 	struct pipe *p = arg;
@@ -137,7 +193,7 @@ static void *writer(void *arg)
 		}
 		j = &p->ring[p->tail];
 		pthread_mutex_unlock(&p->mu);
-		ret = p->err ? 0 : write_job(p, j);
+		ret = p->err ? 0 : write_job_guarded(p, j);
 		if (p->prog)
 			progress(true, j->off + j->n, p->size);
 		pthread_mutex_lock(&p->mu);
@@ -180,6 +236,7 @@ static void map_source(struct vimg *src, struct srcmap *m)
 	if (b == MAP_FAILED)
 		return;
 	madvise(b, end, MADV_SEQUENTIAL);
+	signal(SIGBUS, on_sigbus);
 	m->base = b;
 	m->len = end;
 }
