@@ -2,8 +2,9 @@
 # run nested guests (the Debian test kernel, a busybox initramfs) under it.
 VMM_GUEST := $(B)/vmm-guest
 
-$(B)/selftests/vmm/%_test: $(B)/selftests/vmm/%_test.o $(TEST_LIB_OBJS) $(B)/libvmm.a
-	$(CC) $(LDFLAGS) -o $@ $^ -luring -ljson-c -lpthread
+$(B)/selftests/vmm/%_test: $(B)/selftests/vmm/%_test.o $(TEST_LIB_OBJS) $(B)/libvmm.a \
+		$(B)/libqcow2.a
+	$(CC) $(LDFLAGS) -o $@ $^ -luring -ljson-c -lpthread -lz -lzstd
 
 UNIT_TESTS += $(B)/selftests/vmm/layout_test $(B)/selftests/vmm/virtio_test \
 	$(B)/selftests/vmm/api_test
