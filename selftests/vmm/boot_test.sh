@@ -17,7 +17,8 @@
 #     ping and transfer, the status naming vmon-net.
 #   guest D (virtio-blk on /dev/vmon-blk, the default for raw images when it
 #     exists): write, read back and checksum; the status naming vmon-blk
-#     with the kernel's request counts; a snapshot mid-workload, SIGKILL,
+#     with the kernel's request counts; a second vmon-blk disk driven by hand
+#     with a 4-byte request header breaks alone; a snapshot mid-workload, SIGKILL,
 #     restore and the workload finishing; on the host, the image compared
 #     with the expected content by qemu-img; vmon-blk refusing a qcow2 image.
 #   guest E (a qcow2 overlay over a raw base, userspace back end through
@@ -31,7 +32,7 @@
 #   e.g. tools/vmtest -m 2048 -t 900 -- build/selftests/vmm/boot_test d e
 # Prints TAP. Run as root from the top of the tree (make check does).
 set -u
-declare -A plan=([a]=15 [b]=6 [c]=1 [d]=7 [e]=8)
+declare -A plan=([a]=15 [b]=6 [c]=1 [d]=8 [e]=8)
 guests=${*:-a b c d e}
 total=0
 for g in $guests; do
@@ -328,6 +329,23 @@ if [ "$(dd if=/dev/vda bs=8 count=1 2>/dev/null)" != "vmon-blk" ]; then
 	b=$(dd if=/dev/vda bs=1M count=8 2>/dev/null | md5sum | cut -d' ' -f1)
 	[ "$a" = "$b" ] && echo "CHECK disk_readback ok" || echo "CHECK disk_readback fail $a $b"
 	rm /tmp/pat
+	# Hostile, on the second disk (vdb, also vmon-blk): take it from the
+	# driver and drive it by hand with a request whose header is 4 bytes,
+	# rings at 512 KiB (in the first MiB, which Linux keeps to itself).
+	pci=$(basename "$(dirname "$(readlink -f /sys/block/vdb/device)")")
+	B=$(cut -d' ' -f1 "/sys/bus/pci/devices/$pci/resource" | head -1)
+	echo "$pci" >/sys/bus/pci/drivers/virtio-pci/unbind
+	m() { devmem $(($1)) 32 $(($2)); }
+	m 0x80000 0x80100; m 0x80004 0; m 0x80008 4; m 0x8000c 0 # desc 0: 4 bytes, readable
+	m 0x81000 0x10000; m 0x81004 0                           # avail: idx 1, ring[0] 0
+	m 0x82000 0; m 0x82004 0                                 # used
+	w() { devmem $((B + $1)) $2 $(($3)); }
+	w 0x14 8 0; w 0x14 8 1; w 0x14 8 3; w 0x08 32 1; w 0x0c 32 1; w 0x14 8 11
+	w 0x16 16 0; w 0x18 16 16; w 0x20 32 0x80000; w 0x24 32 0
+	w 0x28 32 0x81000; w 0x2c 32 0; w 0x30 32 0x82000; w 0x34 32 0; w 0x1c 16 1
+	w 0x14 8 15; w 0x3000 16 0
+	sleep 1
+	echo "HOSTILE-DONE status $(devmem $((B + 0x14)) 8)"
 fi
 i=0
 while [ $i -lt 30 ]; do
@@ -342,9 +360,10 @@ echo "WORKLOAD-DONE $(dd if=/dev/vda bs=65536 skip=256 count=30 2>/dev/null | md
 GUEST
 selftests/vmm/mkinitrd "$work/d.cpio.gz" "$work/d.sh"
 truncate -s 64M "$work/d.raw"
+truncate -s 1M "$work/d-hostile.raw"
 con=$work/d.console
 "$vmm" -k "$kernel" -i "$work/d.cpio.gz" -c 2 -m 256 --console "file:$con" \
-	--disk "$work/d.raw" --api "$work/api.sock" 2>"$work/d.err" &
+	--disk "$work/d.raw" --disk "$work/d-hostile.raw" --api "$work/api.sock" 2>"$work/d.err" &
 vmm_pid=$!
 wait_for "$con" "step 3" 180
 grep -q "CHECK disk_readback ok" "$con"
@@ -353,6 +372,11 @@ st=$(call '{"cmd":"status"}')
 echo "$st" | grep -q '"type":"virtio-blk","pci":"[0-9a-f:.]*","backend":"vmon-blk","driver_ok":true,"broken":false' &&
 	echo "$st" | grep -q '"requests":[1-9]'
 ok $? d.status_shows_vmon_blk_and_kernel_counts "$st"
+# The hostile disk is broken (NEEDS_RESET, 0x40, seen by the guest too), the VMM alive.
+echo "$st" | grep -q '"backend":"vmon-blk","driver_ok":true,"broken":true' &&
+	grep -q "vmon-blk stopped the request queue" "$work/d.err" &&
+	grep -q "HOSTILE-DONE status 0x0*4F" "$con" && kill -0 "$vmm_pid"
+ok $? d.hostile_request_breaks_only_its_disk "$(grep HOSTILE-DONE "$con"); $(grep -i stopped "$work/d.err")"
 call "{\"cmd\":\"snapshot\",\"path\":\"$work/dsnap\"}" >"$work/dsnap.out"
 ok $? d.snapshot_saved "$(cat "$work/dsnap.out")"
 kill -9 "$vmm_pid"
@@ -384,7 +408,7 @@ ok $? d.vmon_blk_refuses_qcow2 "exit $r: $(cat "$work/d3.err")"
 [ $failed = 0 ] || { diag "$work/d.err"; diag "$work/d2.err"; diag "$con"; diag "$con2"; keep; }
 elif want d; then
 	for t in vmon_blk_write_readback_checksum status_shows_vmon_blk_and_kernel_counts \
-		snapshot_saved restored_ring_state_workload_finishes guest_exit_ends_vmm_0 \
+		hostile_request_breaks_only_its_disk snapshot_saved restored_ring_state_workload_finishes guest_exit_ends_vmm_0 \
 		data_landed_on_host_image vmon_blk_refuses_qcow2; do
 		skip "d.$t" "no /dev/vmon-blk"
 	done
