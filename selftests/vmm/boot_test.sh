@@ -32,7 +32,7 @@
 #   e.g. tools/vmtest -m 2048 -t 900 -- build/selftests/vmm/boot_test d e
 # Prints TAP. Run as root from the top of the tree (make check does).
 set -u
-declare -A plan=([a]=15 [b]=6 [c]=1 [d]=8 [e]=8)
+declare -A plan=([a]=15 [b]=6 [c]=1 [d]=9 [e]=8)
 guests=${*:-a b c d e}
 total=0
 for g in $guests; do
@@ -363,7 +363,8 @@ truncate -s 64M "$work/d.raw"
 truncate -s 1M "$work/d-hostile.raw"
 con=$work/d.console
 "$vmm" -k "$kernel" -i "$work/d.cpio.gz" -c 2 -m 256 --console "file:$con" \
-	--disk "$work/d.raw" --disk "$work/d-hostile.raw" --api "$work/api.sock" 2>"$work/d.err" &
+	--disk "$work/d.raw" --disk "$work/d-hostile.raw" --api "$work/api.sock" --name vmm-test-d \
+	2>"$work/d.err" &
 vmm_pid=$!
 wait_for "$con" "step 3" 180
 grep -q "CHECK disk_readback ok" "$con"
@@ -372,6 +373,13 @@ st=$(call '{"cmd":"status"}')
 echo "$st" | grep -q '"type":"virtio-blk","pci":"[0-9a-f:.]*","backend":"vmon-blk","driver_ok":true,"broken":false' &&
 	echo "$st" | grep -q '"requests":[1-9]'
 ok $? d.status_shows_vmon_blk_and_kernel_counts "$st"
+if [ -c /dev/vmon ]; then
+	build/vmon stats vmm-test-d --output=json >"$work/d.stats" 2>&1
+	[ "$(grep -cE '"type": ?"blk"' "$work/d.stats")" = 2 ] && ! grep -q "cannot attach" "$work/d.err"
+	ok $? d.disks_attached_to_registered_vm "$(head -c 600 "$work/d.stats")"
+else
+	skip d.disks_attached_to_registered_vm "no /dev/vmon"
+fi
 # The hostile disk is broken (NEEDS_RESET, 0x40, seen by the guest too), the VMM alive.
 echo "$st" | grep -q '"backend":"vmon-blk","driver_ok":true,"broken":true' &&
 	grep -q "vmon-blk stopped the request queue" "$work/d.err" &&
@@ -408,7 +416,7 @@ ok $? d.vmon_blk_refuses_qcow2 "exit $r: $(cat "$work/d3.err")"
 [ $failed = 0 ] || { diag "$work/d.err"; diag "$work/d2.err"; diag "$con"; diag "$con2"; keep; }
 elif want d; then
 	for t in vmon_blk_write_readback_checksum status_shows_vmon_blk_and_kernel_counts \
-		hostile_request_breaks_only_its_disk snapshot_saved restored_ring_state_workload_finishes guest_exit_ends_vmm_0 \
+		disks_attached_to_registered_vm hostile_request_breaks_only_its_disk snapshot_saved restored_ring_state_workload_finishes guest_exit_ends_vmm_0 \
 		data_landed_on_host_image vmon_blk_refuses_qcow2; do
 		skip "d.$t" "no /dev/vmon-blk"
 	done
