@@ -21,7 +21,11 @@ $(B)/selftests/vmm/boot_test: selftests/vmm/boot_test.sh $(VMM_GUEST)/base.cpio.
 	cp $< $@
 	chmod +x $@
 
-VM_TESTS += $(B)/selftests/vmm/boot_test
+$(B)/selftests/vmm/disk_test: selftests/vmm/disk_test.sh $(B)/selftests/vmm/boot_test
+	cp $< $@
+	chmod +x $@
+
+VM_TESTS += $(B)/selftests/vmm/boot_test $(B)/selftests/vmm/disk_test
 
 # The harness compares its literals as int against our unsigned fields.
 $(B)/selftests/vmm/%.o: TEST_CFLAGS += -Wno-sign-compare
