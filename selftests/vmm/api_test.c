@@ -64,6 +64,13 @@ TEST(disk_option)
 	EXPECT_EQ(BLK_URING, d.backend);
 	ASSERT_EQ(0, config_parse_disk("a.raw,backend=vmon-blk", &d));
 	EXPECT_EQ(BLK_VMON, d.backend);
+	EXPECT_EQ(DISK_PROBE, d.format);
+	ASSERT_EQ(0, config_parse_disk("ov.qcow2,format=qcow2,backend=uring", &d));
+	EXPECT_EQ(DISK_QCOW2, d.format);
+	EXPECT_EQ(BLK_URING, d.backend);
+	ASSERT_EQ(0, config_parse_disk("a.img,format=raw", &d));
+	EXPECT_EQ(DISK_RAW, d.format);
+	EXPECT_EQ(-1, config_parse_disk("a.img,format=vmdk", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.raw,backend=floppy", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.raw,rw", &d));
 	EXPECT_EQ(-1, config_parse_disk("", &d));

@@ -2,8 +2,9 @@
 # run nested guests (the Debian test kernel, a busybox initramfs) under it.
 VMM_GUEST := $(B)/vmm-guest
 
-$(B)/selftests/vmm/%_test: $(B)/selftests/vmm/%_test.o $(TEST_LIB_OBJS) $(B)/libvmm.a
-	$(CC) $(LDFLAGS) -o $@ $^ -luring -ljson-c -lpthread
+$(B)/selftests/vmm/%_test: $(B)/selftests/vmm/%_test.o $(TEST_LIB_OBJS) $(B)/libvmm.a \
+		$(B)/libqcow2.a
+	$(CC) $(LDFLAGS) -o $@ $^ -luring -ljson-c -lpthread -lz -lzstd
 
 UNIT_TESTS += $(B)/selftests/vmm/layout_test $(B)/selftests/vmm/virtio_test \
 	$(B)/selftests/vmm/api_test
@@ -20,7 +21,11 @@ $(B)/selftests/vmm/boot_test: selftests/vmm/boot_test.sh $(VMM_GUEST)/base.cpio.
 	cp $< $@
 	chmod +x $@
 
-VM_TESTS += $(B)/selftests/vmm/boot_test
+$(B)/selftests/vmm/disk_test: selftests/vmm/disk_test.sh $(B)/selftests/vmm/boot_test
+	cp $< $@
+	chmod +x $@
+
+VM_TESTS += $(B)/selftests/vmm/boot_test $(B)/selftests/vmm/disk_test
 
 # The harness compares its literals as int against our unsigned fields.
 $(B)/selftests/vmm/%.o: TEST_CFLAGS += -Wno-sign-compare

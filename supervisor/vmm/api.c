@@ -78,6 +78,8 @@ static void add_status(struct vm *vm, struct json_object *r)
 		struct json_object *o = json_object_new_object(), *s = json_object_new_object();
 		char pci[16];
 
+		if (d->ops->update_stats)
+			d->ops->update_stats(d);
 		snprintf(pci, sizeof(pci), "00:%02x.0", d->pci.slot);
 		json_object_object_add(o, "type", json_object_new_string(d->name));
 		json_object_object_add(o, "pci", json_object_new_string(pci));

@@ -2,13 +2,13 @@
 VMM_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard supervisor/vmm/*.c))
 # Everything but main.o, for the unit tests.
 VMM_LIB := $(B)/libvmm.a
-VMM_LDLIBS := -luring -ljson-c -lpthread
+VMM_LDLIBS := -luring -ljson-c -lpthread $(LIBQCOW2_LDLIBS)
 BINS += $(B)/vmon-vmm
 
 $(VMM_LIB): $(filter-out $(B)/supervisor/vmm/main.o,$(VMM_OBJS))
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/vmon-vmm: $(B)/supervisor/vmm/main.o $(VMM_LIB) $(LIBVMON)
+$(B)/vmon-vmm: $(B)/supervisor/vmm/main.o $(VMM_LIB) $(LIBQCOW2) $(LIBVMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(VMM_LDLIBS)
 MAN_PAGES += Documentation/man/vmon-vmm.1

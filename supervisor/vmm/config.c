@@ -10,6 +10,7 @@
 
 static const char *const blk_names[] = { "auto", "uring", "vmon-blk" };
 static const char *const net_names[] = { "auto", "user", "vhost", "vmon-net" };
+static const char *const format_names[] = { "probe", "raw", "qcow2" };
 
 const char *blk_backend_name(enum blk_backend b)
 {
@@ -19,6 +20,11 @@ const char *blk_backend_name(enum blk_backend b)
 const char *net_backend_name(enum net_backend b)
 {
 	return net_names[b];
+}
+
+const char *disk_format_name(enum disk_format f)
+{
+	return format_names[f];
 }
 
 static int bad(const char *opt, const char *arg, const char *what, const char *item)
@@ -54,6 +60,13 @@ int config_parse_disk(const char *arg, struct disk_config *d)
 				return bad("--disk", arg,
 					   "unknown backend (auto, uring, vmon-blk):", tok + 8);
 			d->backend = (enum blk_backend)i;
+		} else if (!strncmp(tok, "format=", 7)) {
+			if (!strcmp(tok + 7, "raw"))
+				d->format = DISK_RAW;
+			else if (!strcmp(tok + 7, "qcow2"))
+				d->format = DISK_QCOW2;
+			else
+				return bad("--disk", arg, "unknown format (raw, qcow2):", tok + 7);
 		} else {
 			return bad("--disk", arg, "unknown setting", tok);
 		}

@@ -25,10 +25,17 @@ enum net_backend {
 	NET_VMON,
 };
 
+enum disk_format {
+	DISK_PROBE, /* qcow2 when the file starts with the qcow2 magic, else raw */
+	DISK_RAW,
+	DISK_QCOW2,
+};
+
 struct disk_config {
 	char path[4096];
 	bool readonly;
 	enum blk_backend backend;
+	enum disk_format format;
 };
 
 struct net_config {
@@ -47,13 +54,14 @@ struct vmm_config {
 	struct net_config nets[VMM_MAX_NETS];
 };
 
-/* Parse "PATH[,ro][,backend=...]"; errors are printed, naming the option. */
+/* Parse "PATH[,ro][,format=...][,backend=...]"; errors are printed, naming the option. */
 int config_parse_disk(const char *arg, struct disk_config *d);
 /* Parse "tap=IF[,mac=MAC][,backend=...]". */
 int config_parse_net(const char *arg, struct net_config *n);
 
 const char *blk_backend_name(enum blk_backend b);
 const char *net_backend_name(enum net_backend b);
+const char *disk_format_name(enum disk_format f);
 
 struct vm;
 /* Create the PCI devices the configuration asks for. */

@@ -40,4 +40,7 @@ void devices_stop(struct vm *vm)
 	for (int i = 0; i < vmm_ndevs; i++)
 		if (vmm_devs[i]->ops->reset)
 			vmm_devs[i]->ops->reset(vmm_devs[i]);
+	for (int i = 0; i < vmm_ndevs; i++)
+		if (vmm_devs[i]->ops->release)
+			vmm_devs[i]->ops->release(vmm_devs[i]);
 }

@@ -55,6 +55,7 @@ static const int allowed[] = {
 	SYS_fsync,
 	SYS_fdatasync,
 	SYS_ftruncate,
+	SYS_fallocate, /* libqcow2: zero clusters, preallocation */
 	SYS_fstat,
 	SYS_newfstatat,
 	SYS_statx,

@@ -13,9 +13,14 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 struct virtio_dev *virtio_net_create(struct vm *vm, const struct net_config *cfg);
 struct virtio_dev *virtio_balloon_create(struct vm *vm);
 
-/* vhost.c: hand the queues of @d to a vhost-ABI device (vhost-net, vmon-net). */
+/*
+ * vhost.c: hand the queues of @d to a vhost-ABI device (vhost-net, vmon-net,
+ * vmon-blk). @set_backend is the device's ioctl that gives ring i the fd
+ * @backend_fd (VHOST_NET_SET_BACKEND, VMON_BLK_SET_BACKEND); stop detaches
+ * the rings and keeps their positions for the next start.
+ */
 int vhost_open(const char *path);
-int vhost_start(struct virtio_dev *d, int vhost_fd, int backend_fd);
-void vhost_stop(struct virtio_dev *d, int vhost_fd);
+int vhost_start(struct virtio_dev *d, int vhost_fd, unsigned long set_backend, int backend_fd);
+void vhost_stop(struct virtio_dev *d, int vhost_fd, unsigned long set_backend);
 
 #endif /* VMON_VMM_VDEV_H */

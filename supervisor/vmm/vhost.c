@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Kernel back ends through the vhost ioctl ABI (linux/vhost.h). The same
- * code drives /dev/vhost-net and /dev/vmon-net: only the path differs. The
- * VMM keeps the transport; the kernel gets the memory table, the rings,
- * the queue's ioeventfd as kick and its MSI-X irqfd as call.
+ * code drives /dev/vhost-net, /dev/vmon-net and /dev/vmon-blk: only the path
+ * and the ioctl that gives a ring its back end differ (VHOST_NET_SET_BACKEND
+ * with a tap, VMON_BLK_SET_BACKEND with an image; both take an index and an
+ * fd laid out as struct vhost_vring_file). The VMM keeps the transport; the
+ * kernel gets the memory table, the rings, the queue's ioeventfd as kick and
+ * its MSI-X irqfd as call.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,7 +59,7 @@ static int set_mem_table(struct vm *vm, int fd)
 	return ret;
 }
 
-int vhost_start(struct virtio_dev *d, int fd, int backend_fd)
+int vhost_start(struct virtio_dev *d, int fd, unsigned long set_backend, int backend_fd)
 {
 	uint64_t features;
 	const char *step;
@@ -103,8 +106,8 @@ int vhost_start(struct virtio_dev *d, int fd, int backend_fd)
 		step = "VHOST_SET_VRING_CALL";
 		if (ioctl(fd, VHOST_SET_VRING_CALL, &call) < 0)
 			goto fail;
-		step = "VHOST_NET_SET_BACKEND";
-		if (ioctl(fd, VHOST_NET_SET_BACKEND, &be) < 0)
+		step = "set back end";
+		if (ioctl(fd, set_backend, &be) < 0)
 			goto fail;
 	}
 	return 0;
@@ -113,7 +116,7 @@ fail:
 	return -1;
 }
 
-void vhost_stop(struct virtio_dev *d, int fd)
+void vhost_stop(struct virtio_dev *d, int fd, unsigned long set_backend)
 {
 	for (int i = 0; i < d->nq; i++) {
 		struct vhost_vring_file be = { .index = (unsigned)i, .fd = -1 };
@@ -121,7 +124,8 @@ void vhost_stop(struct virtio_dev *d, int fd)
 
 		if (!d->q[i].enabled)
 			continue;
-		ioctl(fd, VHOST_NET_SET_BACKEND, &be);
+		/* Detaching waits for the requests in flight (vmon-blk). */
+		ioctl(fd, set_backend, &be);
 		if (ioctl(fd, VHOST_GET_VRING_BASE, &base) == 0)
 			d->q[i].last_avail = (uint16_t)base.num;
 	}

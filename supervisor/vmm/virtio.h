@@ -80,6 +80,10 @@ struct virtio_dev_ops {
 	void (*config_written)(struct virtio_dev *d, uint32_t off, int size);
 	/* Finish or stop in-flight work (snapshot, reset); start() resumes it. */
 	void (*quiesce)(struct virtio_dev *d);
+	/* Refresh stats from a kernel back end (before the status is reported). */
+	void (*update_stats)(struct virtio_dev *d);
+	/* The VMM ends, after reset(): close the back end (write caches back). */
+	void (*release)(struct virtio_dev *d);
 };
 
 struct virtio_dev {

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio-blk (virtio 1.x, 5.2) with its userspace back end: requests become
- * readv/writev/fsync on io_uring against a raw file or block device, run
- * asynchronously; completions come back through an eventfd in the main loop.
+ * virtio-blk (virtio 1.x, 5.2): the device model and its userspace back end.
+ * Requests become readv/writev/fsync on io_uring against a raw file or
+ * block device, or go through libqcow2 on a worker thread (blk_qcow2.c) for
+ * qcow2 images; either way they run asynchronously and their completions
+ * come back through an eventfd in the main loop. Raw images can instead be
+ * served by the kernel (/dev/vmon-blk, blk_vmon.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <liburing.h>
 #include <linux/fs.h>
-#include <linux/virtio_blk.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,41 +20,12 @@
 #include <unistd.h>
 
 #include "vmm.h"
+#include "blk.h"
 #include "vdev.h"
-
-#define BLK_QSIZE 256
-#define SECTOR 512
-
-struct blk_req {
-	struct virtq *q;
-	uint16_t head;
-	uint8_t *status;
-	uint32_t in_len; /* bytes the device writes: data read + status */
-	uint32_t expect; /* bytes the I/O must move */
-	int niov;
-	struct iovec iov[VCHAIN_MAX];
-	struct blk_req *next_free;
-};
-
-struct blk {
-	struct virtio_dev dev;
-	struct virtio_blk_config cfg;
-	int fd;
-	bool readonly;
-	uint64_t size;
-	struct io_uring ring;
-	int efd;
-	struct blk_req reqs[BLK_QSIZE];
-	struct blk_req *free;
-	int inflight;
-	bool completed; /* a request completed without I/O: interrupt */
-	struct vchain chain;
-	char serial[VIRTIO_BLK_ID_BYTES];
-};
 
 static void req_free(struct blk *b, struct blk_req *r)
 {
-	r->next_free = b->free;
+	r->next = b->free;
 	b->free = r;
 	b->inflight--;
 }
@@ -68,16 +40,60 @@ static void complete(struct blk *b, struct blk_req *r, uint8_t status)
 	req_free(b, r);
 }
 
-/* Turn one chain into an SQE, or complete it at once. */
+/* Start a checked read, write or flush on the userspace back end. */
+static void submit(struct blk *b, struct blk_req *r)
+{
+	struct io_uring_sqe *sqe;
+
+	if (b->qcow2) {
+		blk_qcow2_submit(b->qcow2, r);
+		return;
+	}
+	sqe = io_uring_get_sqe(&b->ring);
+	if (r->type == VIRTIO_BLK_T_OUT)
+		io_uring_prep_writev(sqe, b->fd, r->iov, (unsigned)r->niov, r->off);
+	else if (r->type == VIRTIO_BLK_T_IN)
+		io_uring_prep_readv(sqe, b->fd, r->iov, (unsigned)r->niov, r->off);
+	else
+		io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
+	io_uring_sqe_set_data(sqe, r);
+}
+
+/* One finished request with its result in r->res, or NULL; @wait blocks for one. */
+static struct blk_req *next_done(struct blk *b, bool wait)
+{
+	struct io_uring_cqe *cqe;
+	struct blk_req *r;
+
+	if (b->qcow2)
+		return blk_qcow2_done(b->qcow2, wait && b->inflight > 0);
+	if (wait ? b->inflight <= 0 || io_uring_wait_cqe(&b->ring, &cqe) < 0
+		 : io_uring_peek_cqe(&b->ring, &cqe) < 0)
+		return NULL;
+	r = io_uring_cqe_get_data(cqe);
+	r->res = cqe->res;
+	io_uring_cqe_seen(&b->ring, cqe);
+	return r;
+}
+
+static uint8_t result(struct blk *b, struct blk_req *r)
+{
+	if (r->res >= 0 && (uint32_t)r->res == r->expect)
+		return VIRTIO_BLK_S_OK;
+	if (r->res < 0 && !b->qcow2) /* libqcow2's messages are logged by its worker */
+		vmm_warn("%s: I/O error: %s", b->dev.name, strerror(-r->res));
+	return VIRTIO_BLK_S_IOERR;
+}
+
+/* Turn one chain into an I/O request, or complete it at once. */
 static void handle(struct blk *b, struct virtq *q, struct vchain *c)
 {
 	struct virtio_blk_outhdr hdr;
 	struct blk_req *r = b->free;
-	struct io_uring_sqe *sqe;
 	size_t data_len;
 	int n;
 
-	b->free = r->next_free;
+	b->free = r->next;
 	b->inflight++;
 	r->q = q;
 	r->head = c->head;
@@ -125,22 +141,20 @@ static void handle(struct blk *b, struct virtq *q, struct vchain *c)
 		}
 		r->niov = n;
 		r->expect = (uint32_t)data_len;
-		sqe = io_uring_get_sqe(&b->ring);
-		if (out) {
-			io_uring_prep_writev(sqe, b->fd, r->iov, (unsigned)n, hdr.sector * SECTOR);
+		r->type = hdr.type;
+		r->off = hdr.sector * SECTOR;
+		if (out)
 			b->dev.stats.bytes_out += data_len;
-		} else {
-			io_uring_prep_readv(sqe, b->fd, r->iov, (unsigned)n, hdr.sector * SECTOR);
+		else
 			b->dev.stats.bytes_in += data_len;
-		}
-		io_uring_sqe_set_data(sqe, r);
+		submit(b, r);
 		return;
 	}
 	case VIRTIO_BLK_T_FLUSH:
 		r->expect = 0;
-		sqe = io_uring_get_sqe(&b->ring);
-		io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
-		io_uring_sqe_set_data(sqe, r);
+		r->type = hdr.type;
+		r->niov = 0;
+		submit(b, r);
 		return;
 	case VIRTIO_BLK_T_GET_ID: {
 		size_t k = iov_from_buf(c->iov + c->nout, c->nin, 0, b->serial,
@@ -165,7 +179,8 @@ static void blk_kick(struct virtio_dev *d, struct virtq *q)
 		handle(b, q, &b->chain);
 	if (r < 0)
 		virtio_set_broken(d, "bad descriptor chain on the request queue");
-	io_uring_submit(&b->ring);
+	if (!b->qcow2)
+		io_uring_submit(&b->ring);
 	/* Requests completed without I/O (errors, GET_ID) need an interrupt too. */
 	if (b->completed) {
 		b->completed = false;
@@ -176,26 +191,20 @@ static void blk_kick(struct virtio_dev *d, struct virtq *q)
 static void blk_complete_event(void *opaque, uint32_t events)
 {
 	struct blk *b = opaque;
-	struct io_uring_cqe *cqe;
 	struct virtq *q = NULL;
+	struct blk_req *r;
 	uint64_t n;
 
 	(void)events;
 	if (read(b->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
-	while (io_uring_peek_cqe(&b->ring, &cqe) == 0) {
-		struct blk_req *r = io_uring_cqe_get_data(cqe);
-		bool ok = cqe->res >= 0 && (uint32_t)cqe->res == r->expect;
-
-		if (!ok && cqe->res < 0)
-			vmm_warn("%s: I/O error: %s", b->dev.name, strerror(-cqe->res));
+	while ((r = next_done(b, false))) {
 		q = r->q;
-		io_uring_cqe_seen(&b->ring, cqe);
 		if (b->dev.status == 0) { /* reset meanwhile: drop it */
 			req_free(b, r);
 			continue;
 		}
-		complete(b, r, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR);
+		complete(b, r, result(b, r));
 	}
 	if (q) {
 		b->completed = false;
@@ -206,101 +215,189 @@ static void blk_complete_event(void *opaque, uint32_t events)
 		blk_kick(&b->dev, q);
 }
 
-/* Complete everything in flight (snapshot). */
+/* Complete everything in flight (snapshot); a qcow2 image writes its metadata back. */
 static void blk_quiesce(struct virtio_dev *d)
 {
 	struct blk *b = (struct blk *)d;
-	struct io_uring_cqe *cqe;
 	struct virtq *q = NULL;
+	struct blk_req *r;
 
-	while (b->inflight > 0 && io_uring_wait_cqe(&b->ring, &cqe) == 0) {
-		struct blk_req *r = io_uring_cqe_get_data(cqe);
-		bool ok = cqe->res >= 0 && (uint32_t)cqe->res == r->expect;
-
+	if (b->vhost >= 0) {
+		blk_vmon_stop(b);
+		return;
+	}
+	while ((r = next_done(b, true))) {
 		q = r->q;
-		io_uring_cqe_seen(&b->ring, cqe);
-		complete(b, r, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR);
+		complete(b, r, result(b, r));
 	}
 	if (q)
 		virtq_notify(q);
+	if (b->qcow2)
+		blk_qcow2_flush(b->qcow2);
 }
 
 static void blk_reset(struct virtio_dev *d)
 {
 	struct blk *b = (struct blk *)d;
-	struct io_uring_cqe *cqe;
+	struct blk_req *r;
 
-	/* The rings go away: wait for what is in flight. */
-	while (b->inflight > 0 && io_uring_wait_cqe(&b->ring, &cqe) == 0) {
-		req_free(b, io_uring_cqe_get_data(cqe));
-		io_uring_cqe_seen(&b->ring, cqe);
+	if (b->vhost >= 0) {
+		blk_vmon_stop(b);
+		return;
 	}
+	/* The rings go away: wait for what is in flight. */
+	while ((r = next_done(b, true)))
+		req_free(b, r);
+}
+
+static void blk_start(struct virtio_dev *d)
+{
+	struct blk *b = (struct blk *)d;
+
+	if (b->vhost >= 0)
+		blk_vmon_start(b);
+}
+
+static void blk_update_stats(struct virtio_dev *d)
+{
+	struct blk *b = (struct blk *)d;
+
+	if (b->vhost >= 0)
+		blk_vmon_stats(b);
+}
+
+/* The VMM ends: nothing in flight any more (reset ran); write qcow2 metadata back. */
+static void blk_release(struct virtio_dev *d)
+{
+	struct blk *b = (struct blk *)d;
+
+	blk_qcow2_close(b->qcow2);
+	b->qcow2 = NULL;
 }
 
 static const struct virtio_dev_ops blk_ops = {
 	.kick = blk_kick,
+	.start = blk_start,
 	.reset = blk_reset,
 	.quiesce = blk_quiesce,
+	.update_stats = blk_update_stats,
+	.release = blk_release,
 };
+
+/* Open the image and find its size (raw: the file or device; qcow2: later). */
+static int open_image(struct blk *b, struct stat *st)
+{
+	b->fd = open(b->path, (b->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (b->fd < 0 || fstat(b->fd, st) < 0) {
+		vmm_log("--disk '%s': %s", b->path, strerror(errno));
+		return -1;
+	}
+	if (S_ISBLK(st->st_mode)) {
+		if (ioctl(b->fd, BLKGETSIZE64, &b->size) < 0) {
+			vmm_log("--disk '%s': BLKGETSIZE64: %s", b->path, strerror(errno));
+			return -1;
+		}
+	} else if (S_ISREG(st->st_mode)) {
+		b->size = (uint64_t)st->st_size;
+	} else {
+		vmm_log("--disk '%s': not a regular file or block device", b->path);
+		return -1;
+	}
+	return 0;
+}
+
+/* qcow2 when the image starts with the qcow2 magic, else raw. */
+static enum disk_format probe(int fd)
+{
+	static const uint8_t magic[4] = { 'Q', 'F', 'I', 0xfb };
+	uint8_t m[4];
+
+	if (pread(fd, m, sizeof(m), 0) == sizeof(m) && !memcmp(m, magic, sizeof(m)))
+		return DISK_QCOW2;
+	return DISK_RAW;
+}
+
+/* The userspace back end: io_uring on the raw image, or libqcow2's worker. */
+static int setup_user(struct blk *b, enum disk_format fmt)
+{
+	b->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (b->efd < 0) {
+		vmm_log("--disk '%s': eventfd: %s", b->path, strerror(errno));
+		return -1;
+	}
+	if (fmt == DISK_QCOW2) {
+		close(b->fd);
+		b->fd = -1;
+		b->qcow2 = blk_qcow2_open(b->path, b->readonly, b->efd, &b->size);
+		if (!b->qcow2)
+			return -1;
+	} else if (io_uring_queue_init(BLK_QSIZE, &b->ring, 0) < 0 ||
+		   io_uring_register_eventfd(&b->ring, b->efd) < 0) {
+		vmm_log("--disk '%s': cannot set up io_uring", b->path);
+		return -1;
+	}
+	if (ev_add(b->dev.vm, b->efd, EPOLLIN, blk_complete_event, b) < 0)
+		return -1;
+	for (int i = BLK_QSIZE - 1; i >= 0; i--) {
+		b->reqs[i].next = b->free;
+		b->free = &b->reqs[i];
+	}
+	b->inflight = 0;
+	return 0;
+}
 
 struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cfg)
 {
 	struct blk *b = calloc(1, sizeof(*b));
+	enum blk_backend be = cfg->backend;
+	enum disk_format fmt = cfg->format;
 	struct stat st;
 
 	if (!b)
 		return NULL;
-	if (cfg->backend == BLK_VMON) {
-		vmm_log("--disk '%s': backend=vmon-blk is not supported by this vmon-vmm yet "
-			"(use backend=uring)",
+	b->dev.vm = vm;
+	b->path = cfg->path;
+	b->readonly = cfg->readonly;
+	b->fd = b->vhost = b->err_fd = b->efd = -1;
+	if (open_image(b, &st) < 0)
+		return NULL;
+	if (fmt == DISK_PROBE)
+		fmt = probe(b->fd);
+	if (be == BLK_AUTO)
+		be = fmt == DISK_RAW && blk_vmon_available() ? BLK_VMON : BLK_URING;
+	if (be == BLK_VMON && fmt != DISK_RAW) {
+		vmm_log("--disk '%s': backend=vmon-blk serves raw images only and this is a "
+			"qcow2 image (use backend=uring)",
 			cfg->path);
 		return NULL;
 	}
-	b->readonly = cfg->readonly;
-	b->fd = open(cfg->path, (cfg->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (b->fd < 0 || fstat(b->fd, &st) < 0) {
-		vmm_log("--disk '%s': %s", cfg->path, strerror(errno));
-		return NULL;
-	}
-	if (S_ISBLK(st.st_mode)) {
-		if (ioctl(b->fd, BLKGETSIZE64, &b->size) < 0) {
-			vmm_log("--disk '%s': BLKGETSIZE64: %s", cfg->path, strerror(errno));
+	snprintf(b->serial, sizeof(b->serial), "vmon%llx", (unsigned long long)st.st_ino);
+	b->cfg.seg_max = VCHAIN_MAX - 4;
+	b->dev.host_features = 1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_FLUSH |
+			       1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	if (be == BLK_VMON) {
+		b->size &= ~(uint64_t)(SECTOR - 1);
+		if (blk_vmon_setup(b) < 0)
 			return NULL;
-		}
-	} else if (S_ISREG(st.st_mode)) {
-		b->size = (uint64_t)st.st_size;
-	} else {
-		vmm_log("--disk '%s': not a regular file or block device", cfg->path);
+		/* The kernel's ring engine honours used/avail events. */
+		b->dev.host_features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	} else if (setup_user(b, fmt) < 0) {
 		return NULL;
 	}
 	b->size &= ~(uint64_t)(SECTOR - 1);
-	if (io_uring_queue_init(BLK_QSIZE, &b->ring, 0) < 0) {
-		vmm_log("--disk '%s': cannot set up io_uring", cfg->path);
-		return NULL;
-	}
-	b->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (b->efd < 0 || io_uring_register_eventfd(&b->ring, b->efd) < 0 ||
-	    ev_add(vm, b->efd, EPOLLIN, blk_complete_event, b) < 0)
-		return NULL;
-	for (int i = BLK_QSIZE - 1; i >= 0; i--) {
-		b->reqs[i].next_free = b->free;
-		b->free = &b->reqs[i];
-	}
-	b->inflight = 0;
-	snprintf(b->serial, sizeof(b->serial), "vmon%llx", (unsigned long long)st.st_ino);
+	vmm_log("virtio-blk: %s: %s image, %llu MiB, backend %s", cfg->path,
+		fmt == DISK_QCOW2 ? "qcow2" : "raw", (unsigned long long)(b->size >> 20),
+		blk_backend_name(be));
 
 	b->cfg.capacity = b->size / SECTOR;
-	b->cfg.seg_max = VCHAIN_MAX - 4;
 	b->dev.name = "virtio-blk";
-	b->dev.backend = "uring";
+	b->dev.backend = blk_backend_name(be);
 	b->dev.device_id = 2;
 	b->dev.ops = &blk_ops;
 	b->dev.nq = 1;
 	b->dev.q[0].max = BLK_QSIZE;
 	b->dev.config = (uint8_t *)&b->cfg;
 	b->dev.config_len = sizeof(b->cfg);
-	b->dev.host_features = 1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_FLUSH |
-			       1ULL << VIRTIO_RING_F_INDIRECT_DESC;
 	if (cfg->readonly)
 		b->dev.host_features |= 1ULL << VIRTIO_BLK_F_RO;
 	if (virtio_pci_create(vm, &b->dev, 0x018000) < 0)

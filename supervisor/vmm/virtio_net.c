@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/vhost.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -113,7 +114,7 @@ static void net_start(struct virtio_dev *d)
 
 	if (n->vhost < 0 || n->vhost_running)
 		return;
-	if (vhost_start(d, n->vhost, n->tap) < 0)
+	if (vhost_start(d, n->vhost, VHOST_NET_SET_BACKEND, n->tap) < 0)
 		virtio_set_broken(d, "the kernel back end refused the queues");
 	else
 		n->vhost_running = true;
@@ -124,7 +125,7 @@ static void net_reset(struct virtio_dev *d)
 	struct net *n = (struct net *)d;
 
 	if (n->vhost_running) {
-		vhost_stop(d, n->vhost);
+		vhost_stop(d, n->vhost, VHOST_NET_SET_BACKEND);
 		n->vhost_running = false;
 	}
 	if (n->rx_polling) {
@@ -138,7 +139,7 @@ static void net_quiesce(struct virtio_dev *d)
 	struct net *n = (struct net *)d;
 
 	if (n->vhost_running) {
-		vhost_stop(d, n->vhost);
+		vhost_stop(d, n->vhost, VHOST_NET_SET_BACKEND);
 		n->vhost_running = false;
 	}
 }

@@ -515,8 +515,9 @@ int virtio_load(struct virtio_dev *d, const void *buf, size_t len)
 {
 	const struct vstate *s = buf;
 
+	/* Features this back end does not offer (another back end was saved). */
 	if (len != sizeof(*s) || s->config_len != d->config_len ||
-	    ld_le(s->cfg, 4) != ld_le(d->pci.cfg, 4))
+	    ld_le(s->cfg, 4) != ld_le(d->pci.cfg, 4) || s->guest_features & ~d->host_features)
 		return -1;
 	memcpy(d->pci.cfg, s->cfg, sizeof(s->cfg));
 	d->guest_features = s->guest_features;

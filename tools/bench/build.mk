@@ -12,3 +12,9 @@ $(B)/tools/bench/blk_bench: $(B)/tools/bench/blk_bench.o $(B)/tools/bench/bench_
 
 BINS_BENCH += $(B)/tools/bench/blk_bench
 userspace: $(BINS_BENCH)
+
+# tools/bench/vmm-blk: in-guest 4 KiB random reads, static for the busybox guest.
+$(B)/tools/bench/randread: $(B)/tools/bench/randread.o
+	$(CC) $(LDFLAGS) -static -o $@ $^ -lpthread
+
+BINS_BENCH += $(B)/tools/bench/randread

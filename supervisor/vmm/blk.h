@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio-blk and its three data paths: io_uring on a raw file or block
+ * device (virtio_blk.c), libqcow2 on a worker thread for qcow2 images
+ * (blk_qcow2.c), and the kernel's /dev/vmon-blk for raw images
+ * (blk_vmon.c). Private to those files.
+ */
+#ifndef VMON_VMM_BLK_H
+#define VMON_VMM_BLK_H
+
+#include <linux/virtio_blk.h>
+#include <liburing.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "virtio.h"
+
+#define BLK_QSIZE 256
+#define SECTOR 512
+
+struct blk_req {
+	struct virtq *q;
+	uint16_t head;
+	uint8_t *status;
+	uint32_t in_len; /* bytes the device writes: data read + status */
+	uint32_t expect; /* bytes the I/O must move */
+	uint32_t type;	 /* VIRTIO_BLK_T_IN, _OUT or _FLUSH */
+	uint64_t off;	 /* byte offset in the disk */
+	int res;	 /* bytes moved or -errno, once done (qcow2) */
+	int niov;
+	struct iovec iov[VCHAIN_MAX];
+	struct blk_req *next; /* free list; the qcow2 worker's queues */
+};
+
+struct blk_qcow2;
+
+struct blk {
+	struct virtio_dev dev;
+	struct virtio_blk_config cfg;
+	const char *path;
+	bool readonly;
+	uint64_t size;
+	/* Userspace back end: io_uring on fd (raw), or qcow2 through libqcow2. */
+	int fd;
+	struct io_uring ring;
+	struct blk_qcow2 *qcow2;
+	int efd; /* completions (io_uring and the qcow2 worker) */
+	struct blk_req reqs[BLK_QSIZE];
+	struct blk_req *free;
+	int inflight;
+	bool completed; /* a request completed without I/O: interrupt */
+	struct vchain chain;
+	char serial[VIRTIO_BLK_ID_BYTES];
+	/* Kernel back end: /dev/vmon-blk, -1 when not used. */
+	int vhost;
+	int err_fd; /* the kernel stopped a ring: a chain it could not answer */
+	bool vhost_running;
+};
+
+/* blk_vmon.c: hand the disk to /dev/vmon-blk (b->fd is the raw image). */
+bool blk_vmon_available(void);
+int blk_vmon_setup(struct blk *b);
+void blk_vmon_start(struct blk *b);
+void blk_vmon_stop(struct blk *b);
+void blk_vmon_stats(struct blk *b);
+
+/*
+ * blk_qcow2.c: a qcow2 image (and its backing chain) served through
+ * libqcow2 on a worker thread; every finished request is signalled on efd.
+ */
+struct blk_qcow2 *blk_qcow2_open(const char *path, bool readonly, int efd, uint64_t *size);
+/* Queue a read, write or flush (r->type, r->off, r->iov, r->niov). */
+void blk_qcow2_submit(struct blk_qcow2 *w, struct blk_req *r);
+/* One finished request, r->res set; NULL if none (and !wait). */
+struct blk_req *blk_qcow2_done(struct blk_qcow2 *w, bool wait);
+/* Write the image's metadata caches back and sync (no request in flight). */
+int blk_qcow2_flush(struct blk_qcow2 *w);
+void blk_qcow2_close(struct blk_qcow2 *w);
+
+#endif /* VMON_VMM_BLK_H */
