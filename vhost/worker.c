@@ -148,6 +148,8 @@ static struct vmon_worker *vmon_worker_create(struct vmon_vdev *dev)
 		goto err_stop;
 	ret = xa_alloc(&dev->workers, &id, w,
 		       XA_LIMIT(0, VMON_MAX_WORKERS - 1), GFP_KERNEL);
+	if (ret == -EBUSY)
+		ret = -ENOSPC;	/* no free id: the device has its maximum */
 	if (ret)
 		goto err_stop;
 	w->id = id;
@@ -158,7 +160,7 @@ err_stop:
 	kthread_stop(w->task);
 err_free:
 	kfree(w);
-	return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
+	return ERR_PTR(ret);
 }
 
 /*
