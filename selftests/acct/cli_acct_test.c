@@ -20,6 +20,19 @@ static void vmon(struct __test_metadata *_metadata, struct run_result *r, const 
 	ASSERT_EQ(0, run_capture(argv, NULL, r));
 }
 
+/* vmon A1..A4 must be refused as a usage error (exit 2) naming 'bad'. */
+static void usage_error(struct __test_metadata *_metadata, const char *bad, const char *a1,
+			const char *a2, const char *a3, const char *a4)
+{
+	struct run_result r;
+	char want[48];
+
+	vmon(_metadata, &r, a1, a2, a3, a4);
+	EXPECT_EQ(2, r.status) TH_LOG("vmon %s %s %s: '%s'", a1, a2, a3 ? a3 : "", bad);
+	snprintf(want, sizeof(want), "'%s'", bad);
+	EXPECT_NE(NULL, strstr(r.err, want)) TH_LOG("%s", r.err);
+}
+
 TEST(help)
 {
 	struct run_result r;
@@ -50,24 +63,14 @@ TEST(event_usage_errors)
 {
 	static const char *const bad_timeouts[] = { "0", "-1", "abc", "1s", "nan", "1e9", "" };
 	struct run_result r;
-	char want[32];
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad_timeouts) / sizeof(bad_timeouts[0]); i++) {
-		vmon(_metadata, &r, "event", "--timeout", bad_timeouts[i], NULL);
-		EXPECT_EQ(2, r.status) TH_LOG("--timeout '%s'", bad_timeouts[i]);
-		snprintf(want, sizeof(want), "'%s'", bad_timeouts[i]);
-		EXPECT_NE(NULL, strstr(r.err, want)) TH_LOG("%s", r.err);
-	}
-	vmon(_metadata, &r, "event", "--vm", "a/b", NULL);
-	EXPECT_EQ(2, r.status);
-	EXPECT_NE(NULL, strstr(r.err, "'a/b'"));
-	vmon(_metadata, &r, "event", "--output=yaml", NULL, NULL);
-	EXPECT_EQ(2, r.status);
-	EXPECT_NE(NULL, strstr(r.err, "'yaml'"));
-	vmon(_metadata, &r, "event", "web", NULL, NULL);
-	EXPECT_EQ(2, r.status);
-	EXPECT_NE(NULL, strstr(r.err, "'web'"));
+	for (i = 0; i < sizeof(bad_timeouts) / sizeof(bad_timeouts[0]); i++)
+		usage_error(_metadata, bad_timeouts[i], "event", "--timeout", bad_timeouts[i],
+			    NULL);
+	usage_error(_metadata, "a/b", "event", "--vm", "a/b", NULL);
+	usage_error(_metadata, "yaml", "event", "--output=yaml", NULL, NULL);
+	usage_error(_metadata, "web", "event", "web", NULL, NULL);
 	vmon(_metadata, &r, "event", "--bogus", NULL, NULL);
 	EXPECT_EQ(2, r.status);
 }
@@ -78,30 +81,20 @@ TEST(steal_threshold_usage_errors)
 						".5",  "abc",	 "1e1",	   "" };
 	static const char *const bad_intervals[] = { "99", "60001", "0", "1x", "-100" };
 	struct run_result r;
-	char want[32];
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad_pcts) / sizeof(bad_pcts[0]); i++) {
-		vmon(_metadata, &r, "steal-threshold", "web", bad_pcts[i], NULL);
-		EXPECT_EQ(2, r.status) TH_LOG("PERCENT '%s'", bad_pcts[i]);
-		snprintf(want, sizeof(want), "'%s'", bad_pcts[i]);
-		EXPECT_NE(NULL, strstr(r.err, want)) TH_LOG("%s", r.err);
-	}
-	for (i = 0; i < sizeof(bad_intervals) / sizeof(bad_intervals[0]); i++) {
-		vmon(_metadata, &r, "steal-threshold", "--interval", bad_intervals[i], NULL);
-		EXPECT_EQ(2, r.status) TH_LOG("--interval '%s'", bad_intervals[i]);
-		snprintf(want, sizeof(want), "'%s'", bad_intervals[i]);
-		EXPECT_NE(NULL, strstr(r.err, want)) TH_LOG("%s", r.err);
-	}
+	for (i = 0; i < sizeof(bad_pcts) / sizeof(bad_pcts[0]); i++)
+		usage_error(_metadata, bad_pcts[i], "steal-threshold", "web", bad_pcts[i], NULL);
+	for (i = 0; i < sizeof(bad_intervals) / sizeof(bad_intervals[0]); i++)
+		usage_error(_metadata, bad_intervals[i], "steal-threshold", "--interval",
+			    bad_intervals[i], NULL);
 	/* getopt takes "-1" for an option: refused all the same. */
 	vmon(_metadata, &r, "steal-threshold", "web", "-1", NULL);
 	EXPECT_EQ(2, r.status);
 	vmon(_metadata, &r, "steal-threshold", NULL, NULL, NULL);
 	EXPECT_EQ(2, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "a VM is needed"));
-	vmon(_metadata, &r, "steal-threshold", "web", "10", "extra");
-	EXPECT_EQ(2, r.status);
-	EXPECT_NE(NULL, strstr(r.err, "'extra'"));
+	usage_error(_metadata, "extra", "steal-threshold", "web", "10", "extra");
 	vmon(_metadata, &r, "steal-threshold", "web", "10", "--output=json");
 	EXPECT_EQ(2, r.status);
 }
@@ -110,40 +103,26 @@ TEST(top_usage_errors)
 {
 	struct run_result r;
 
-	vmon(_metadata, &r, "top", "-s", "bogus", NULL);
-	EXPECT_EQ(2, r.status);
-	EXPECT_NE(NULL, strstr(r.err, "'bogus'"));
-	vmon(_metadata, &r, "top", "-n", "0", NULL);
-	EXPECT_EQ(2, r.status);
-	EXPECT_NE(NULL, strstr(r.err, "'0'"));
-	vmon(_metadata, &r, "top", "-d", "0.01", NULL);
-	EXPECT_EQ(2, r.status);
-	EXPECT_NE(NULL, strstr(r.err, "'0.01'"));
+	usage_error(_metadata, "bogus", "top", "-s", "bogus", NULL);
+	usage_error(_metadata, "0", "top", "-n", "0", NULL);
+	usage_error(_metadata, "0.01", "top", "-d", "0.01", NULL);
 	vmon(_metadata, &r, "top", "-d", "1x", NULL);
 	EXPECT_EQ(2, r.status);
-	vmon(_metadata, &r, "top", "extra", NULL, NULL);
-	EXPECT_EQ(2, r.status);
-	EXPECT_NE(NULL, strstr(r.err, "'extra'"));
+	usage_error(_metadata, "extra", "top", "extra", NULL, NULL);
 }
 
 TEST(stats_usage_errors)
 {
 	struct run_result r;
 
-	vmon(_metadata, &r, "stats", "--output=xml", NULL, NULL);
-	EXPECT_EQ(2, r.status);
-	EXPECT_NE(NULL, strstr(r.err, "'xml'"));
+	usage_error(_metadata, "xml", "stats", "--output=xml", NULL, NULL);
 	vmon(_metadata, &r, "stats", "--prometheus", "--output=json", NULL);
 	EXPECT_EQ(2, r.status);
 	vmon(_metadata, &r, "stats", "--estimate", NULL, NULL);
 	EXPECT_EQ(2, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "needs a VM"));
-	vmon(_metadata, &r, "stats", "web", "--estimate=0", NULL);
-	EXPECT_EQ(2, r.status);
-	EXPECT_NE(NULL, strstr(r.err, "'0'"));
-	vmon(_metadata, &r, "stats", "a", "b", NULL);
-	EXPECT_EQ(2, r.status);
-	EXPECT_NE(NULL, strstr(r.err, "'b'"));
+	usage_error(_metadata, "0", "stats", "web", "--estimate=0", NULL);
+	usage_error(_metadata, "b", "stats", "a", "b", NULL);
 }
 
 /* On the host no vmon module is loaded: a clear message and exit 1. */
