@@ -23,33 +23,40 @@
 #include "acct_util.h"
 #include "guest.h"
 
+/* argv of build/vmon: argv[0], @first (or nothing), then ap up to NULL. */
+static void vmon_argv(char *argv[16], const char *first, va_list ap)
+{
+	int n = 0;
+
+	argv[n++] = (char *)build_path("vmon");
+	if (first)
+		argv[n++] = (char *)first;
+	while (n < 15 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	argv[n] = NULL;
+}
+
 /* Run build/vmon with the arguments up to NULL. */
 static int vmon(struct run_result *r, ...)
 {
-	char *argv[16] = { (char *)build_path("vmon") };
+	char *argv[16];
 	va_list ap;
-	int n = 1;
 
 	va_start(ap, r);
-	while (n < 15 && (argv[n] = va_arg(ap, char *)))
-		n++;
+	vmon_argv(argv, NULL, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	return run_capture(argv, NULL, r);
 }
 
 /* Start build/vmon event with the arguments up to NULL, in the background. */
 static int vmon_event_bg(struct run_bg *bg, ...)
 {
-	char *argv[16] = { (char *)build_path("vmon"), "event" };
+	char *argv[16];
 	va_list ap;
-	int n = 2;
 
 	va_start(ap, bg);
-	while (n < 15 && (argv[n] = va_arg(ap, char *)))
-		n++;
+	vmon_argv(argv, "event", ap);
 	va_end(ap);
-	argv[n] = NULL;
 	return run_bg_start(argv, bg);
 }
 
