@@ -423,9 +423,6 @@ static long vmon_blk_ioctl(struct file *file, unsigned int ioctl,
 			ret = -EFAULT;
 		else if (features & ~VMON_BLK_FEATURES)
 			ret = -EOPNOTSUPP;
-		else if ((features & (1ULL << VHOST_F_LOG_ALL)) &&
-			 !blk->dev.log_base)
-			ret = -EFAULT;
 		else
 			ret = vmon_vdev_set_features(&blk->dev, features);
 		break;

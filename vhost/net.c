@@ -617,6 +617,7 @@ static long vmon_net_set_features(struct vmon_net *n, u64 features)
 {
 	size_t hlen, vhost_hlen, sock_hlen;
 	unsigned int i;
+	int ret;
 
 	if (features & ~VMON_NET_FEATURES)
 		return -EOPNOTSUPP;
@@ -632,9 +633,9 @@ static long vmon_net_set_features(struct vmon_net *n, u64 features)
 		vhost_hlen = 0;
 		sock_hlen = hlen;
 	}
-	if ((features & (1ULL << VHOST_F_LOG_ALL)) && !n->dev.log_base)
-		return -EFAULT;
-	vmon_vdev_set_features(&n->dev, features);
+	ret = vmon_vdev_set_features(&n->dev, features);
+	if (ret)
+		return ret;
 	for (i = 0; i < VMON_NET_NVQS; i++) {
 		mutex_lock(&n->vqs[i].vq.mutex);
 		n->vqs[i].vhost_hlen = vhost_hlen;

@@ -223,6 +223,8 @@ int vmon_vdev_set_features(struct vmon_vdev *dev, u64 features)
 {
 	unsigned int i;
 
+	if ((features & (1ULL << VHOST_F_LOG_ALL)) && !dev->log_base)
+		return -EFAULT;
 	dev->acked_features = features;
 	for (i = 0; i < dev->nvqs; i++) {
 		mutex_lock(&dev->vqs[i]->mutex);
