@@ -138,6 +138,7 @@ static struct file *vmon_blk_stop_vq(struct vmon_blk *blk,
 	mutex_lock(&vq->mutex);
 	file = vq->private_data;
 	vq->private_data = NULL;
+	WRITE_ONCE(bvq->bdev, NULL);
 	hrtimer_cancel(&bvq->timer);
 	vmon_blk_drop_held(bvq);
 	mutex_unlock(&vq->mutex);
@@ -212,6 +213,7 @@ static long vmon_blk_set_backend(struct vmon_blk *blk, void __user *argp)
 	bvq->capacity = i_size_read(file->f_mapping->host) >> SECTOR_SHIFT;
 	bvq->writable = (file->f_mode & FMODE_WRITE) && file->f_op->write_iter;
 	bvq->is_bdev = S_ISBLK(file_inode(file)->i_mode);
+	WRITE_ONCE(bvq->bdev, vmon_blk_bio_bdev(file));
 	bvq->vq.private_data = file;
 	vmon_vq_work_queue(&bvq->vq, &bvq->vq.poll.work);
 	mutex_unlock(&bvq->vq.mutex);
@@ -314,8 +316,11 @@ static long vmon_blk_get_stats(struct vmon_blk *blk, void __user *argp)
 	};
 	unsigned int i;
 
-	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++)
+	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++) {
 		s.inflight += atomic_read(&blk->vqs[i].inflight);
+		if (READ_ONCE(blk->vqs[i].bdev))
+			s.bio_queues |= BIT(i);
+	}
 	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
 }
 

@@ -5,7 +5,8 @@
  * Life of a request: the ring's kick runs vmon_blk_handle() on the device's
  * worker (owner mm, ring mutex held). It takes the chain off the avail ring,
  * checks it, asks the token buckets, and submits it: reads and writes as
- * kiocbs on the back-end file (-EIOCBQUEUED or done at once), flush,
+ * kiocbs on the back-end file (-EIOCBQUEUED or done at once) or as bios on
+ * an O_DIRECT block device (bio.c), flush,
  * discard and write-zeroes on the system workqueue. Whoever finishes the
  * I/O calls vmon_blk_req_done(), which puts the request on the queue's
  * lock-free done list and queues the queue's done work; that work, back on
@@ -60,6 +61,9 @@ struct vmon_blk_req {
 	struct vmon_log *log;		/* writable ranges, when logging */
 	unsigned int nlog;
 	long ret;			/* result of the I/O */
+	struct llist_head bios;		/* finished bios, see bio.c */
+	atomic_t bios_left;		/* bios not finished, + 1 */
+	int bio_err;			/* an error of one of them */
 	u16 head;
 	unsigned int niov;
 	unsigned int cap;		/* room in @iov */
@@ -79,6 +83,7 @@ struct vmon_blk_vq {
 	u64 capacity;			/* sectors, of this ring's back end */
 	bool writable;			/* back end opened for writing */
 	bool is_bdev;
+	struct block_device *bdev;	/* reads and writes as bios, or NULL */
 	struct vmon_blk_config cfg;	/* the device's, copied under the mutex */
 	struct vmon_blk_req *held;	/* waiting for tokens */
 	struct vmon_blk_req *cache;	/* free requests, under the mutex */
@@ -109,6 +114,14 @@ void vmon_blk_kick(struct vmon_work *work);
 void vmon_blk_done_work(struct vmon_work *work);
 void vmon_blk_drop_held(struct vmon_blk_vq *bvq);
 void vmon_blk_free_cache(struct vmon_blk_vq *bvq);
+void vmon_blk_req_done(struct vmon_blk_req *req, long ret);
+
+/* bio.c */
+int vmon_blk_bio_init(void);
+void vmon_blk_bio_exit(void);
+struct block_device *vmon_blk_bio_bdev(struct file *file);
+void vmon_blk_submit_bio(struct vmon_blk_req *req, struct block_device *bdev);
+void vmon_blk_bio_release(struct vmon_blk_req *req);
 
 /* throttle.c */
 void vmon_blk_throttle_init(struct vmon_blk_throttle_state *tb);

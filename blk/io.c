@@ -29,13 +29,21 @@ static struct workqueue_struct *vmon_blk_wq;
 
 int vmon_blk_io_init(void)
 {
+	int ret;
+
 	/* no rescuer: guest disk I/O is not in the host's reclaim path */
 	vmon_blk_wq = alloc_workqueue("vmon-blk", WQ_UNBOUND, 0);
-	return vmon_blk_wq ? 0 : -ENOMEM;
+	if (!vmon_blk_wq)
+		return -ENOMEM;
+	ret = vmon_blk_bio_init();
+	if (ret)
+		destroy_workqueue(vmon_blk_wq);
+	return ret;
 }
 
 void vmon_blk_io_exit(void)
 {
+	vmon_blk_bio_exit();
 	destroy_workqueue(vmon_blk_wq);
 }
 
@@ -143,6 +151,7 @@ static void vmon_blk_reap(struct vmon_blk_vq *bvq)
 		return;
 	node = llist_reverse_order(node);
 	llist_for_each_entry_safe(req, next, node, node) {
+		vmon_blk_bio_release(req);
 		vmon_blk_post(bvq, req->head, req->status,
 			      vmon_blk_req_status(req), req->type, req->len,
 			      req->start_ns, req->log, req->nlog);
@@ -151,7 +160,7 @@ static void vmon_blk_reap(struct vmon_blk_vq *bvq)
 }
 
 /* The I/O of @req finished, in any context: hand it to the worker. */
-static void vmon_blk_req_done(struct vmon_blk_req *req, long ret)
+void vmon_blk_req_done(struct vmon_blk_req *req, long ret)
 {
 	struct vmon_blk_vq *bvq = req->bvq;
 
@@ -271,6 +280,15 @@ static void vmon_blk_submit(struct vmon_blk_req *req)
 			vmon_blk_req_done(req, 0);
 			return;
 		}
+		/*
+		 * Bios bypass the page cache. While the device has pages
+		 * cached (someone read it buffered), the file layer's
+		 * O_DIRECT keeps them coherent (writes back, invalidates).
+		 */
+		if (req->bvq->bdev && !READ_ONCE(req->file->f_mapping->nrpages)) {
+			vmon_blk_submit_bio(req, req->bvq->bdev);
+			return;
+		}
 		init_sync_kiocb(&req->iocb, req->file);
 		req->iocb.ki_pos = (loff_t)req->sector << 9;
 		req->iocb.ki_complete = vmon_blk_rw_complete;
@@ -379,6 +397,7 @@ static struct vmon_blk_req *vmon_blk_req_alloc(struct vmon_blk_vq *bvq,
 	req->nseg = 0;
 	req->log = NULL;
 	req->nlog = 0;
+	init_llist_head(&req->bios);
 	req->niov = niov;
 	if (niov)
 		memcpy(req->iov, iov, niov * sizeof(*iov));

@@ -291,3 +291,19 @@ int be_make_file(const char *path, unsigned int mib, int flags)
 	close(fd);
 	return open(path, flags);
 }
+
+int be_set_bio(bool on)
+{
+	FILE *f = fopen("/sys/module/vmon/parameters/blk_bio", "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(on ? "Y" : "N", f) == EOF;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+int be_stats(struct blk_env *e, struct vmon_blk_stats *s)
+{
+	return ioctl(e->d.fd, VMON_BLK_GET_STATS, s);
+}

@@ -92,5 +92,9 @@ const char *be_brd(unsigned int mib);
 /* A loop device over a new file @path of @mib MiB; path in @dev. */
 int be_loop(const char *file, unsigned int mib, char *dev, size_t devlen);
 void be_loop_free(const char *dev);
+/* Set vmon's blk_bio parameter: bios (true) or kiocbs on block devices. */
+int be_set_bio(bool on);
+/* VMON_BLK_GET_STATS; 0 or -1. */
+int be_stats(struct blk_env *e, struct vmon_blk_stats *s);
 
 #endif /* VMON_SELFTEST_BLK_ENV_H */

@@ -7,7 +7,8 @@
  * (data in the wrong direction, far past the end, too many segments, data
  * in memory the device cannot write) gets VIRTIO_BLK_S_IOERR and the ring
  * goes on. Either way the kernel survives (the VM run checks its log) and
- * a neighbouring device keeps working.
+ * a neighbouring device keeps working. The hostile guest's disk is a file,
+ * or (variant bio) a brd ramdisk opened O_DIRECT, served as bios.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,7 @@ FIXTURE(hostile)
 FIXTURE_VARIANT(hostile)
 {
 	uint64_t features;
+	bool bdev; /* the hostile guest's disk on brd, O_DIRECT: bios */
 };
 
 FIXTURE_VARIANT_ADD(hostile, event_idx){
@@ -49,6 +51,11 @@ FIXTURE_VARIANT_ADD(hostile, event_idx){
 
 FIXTURE_VARIANT_ADD(hostile, flags){
 	.features = BE_FEATURES & ~(1ULL << VIRTIO_RING_F_EVENT_IDX),
+};
+
+FIXTURE_VARIANT_ADD(hostile, bio){
+	.features = BE_FEATURES,
+	.bdev = true,
 };
 
 static int disk(const char *path)
@@ -64,9 +71,20 @@ static int disk(const char *path)
 
 FIXTURE_SETUP(hostile)
 {
+	struct vmon_blk_stats st;
+	const char *brd;
+
 	if (system("modprobe vmon"))
 		TH_LOG("modprobe failed");
-	self->bad_fd = disk(BAD_FILE);
+	if (variant->bdev) {
+		brd = be_brd(64);
+		ASSERT_NE(NULL, brd);
+		self->bad_fd = open(brd, O_RDWR | O_DIRECT);
+		/* bios only while nothing of the device is cached */
+		ASSERT_EQ(0, posix_fadvise(self->bad_fd, 0, 0, POSIX_FADV_DONTNEED));
+	} else {
+		self->bad_fd = disk(BAD_FILE);
+	}
 	self->good_fd = disk(GOOD_FILE);
 	ASSERT_LE(0, self->bad_fd);
 	ASSERT_LE(0, self->good_fd);
@@ -74,6 +92,8 @@ FIXTURE_SETUP(hostile)
 	ASSERT_EQ(0, be_setup(&self->good, 1, 4, variant->features));
 	ASSERT_EQ(0, be_backend(&self->bad, self->bad_fd));
 	ASSERT_EQ(0, be_backend(&self->good, self->good_fd));
+	ASSERT_EQ(0, be_stats(&self->bad, &st));
+	ASSERT_EQ(variant->bdev, st.bio_queues);
 	self->r = &self->bad.d.ring[0];
 	self->page = vdrv_alloc(&self->bad.d, 4 * 4096, 4096);
 	ASSERT_NE(NULL, self->page);
@@ -262,8 +282,11 @@ TEST_F(hostile, write_far_past_capacity)
 	request3(self, VIRTIO_BLK_T_OUT, (DISK_MIB << 11) + 1000000, self->page + 4096, 4096, 0,
 		 self->page + 100);
 	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
-	ASSERT_EQ(0, fstat(self->bad_fd, &st));
-	ASSERT_EQ(DISK_MIB << 20, st.st_size);
+	/* and did not grow the file */
+	if (!variant->bdev) {
+		ASSERT_EQ(0, fstat(self->bad_fd, &st));
+		ASSERT_EQ(DISK_MIB << 20, st.st_size);
+	}
 }
 
 TEST_F(hostile, read_into_read_only_memory)
@@ -273,6 +296,22 @@ TEST_F(hostile, read_into_read_only_memory)
 	ASSERT_EQ(0, mprotect(data, 4096, PROT_READ));
 	request3(self, VIRTIO_BLK_T_IN, 0, data, 4096, VRING_DESC_F_WRITE, self->page + 100);
 	expect_status(_metadata, self, self->page + 100, VIRTIO_BLK_S_IOERR);
+}
+
+/*
+ * A data buffer that is not sector aligned: direct I/O on a block device
+ * cannot take it and says IOERR; a buffered file can. The ring goes on.
+ */
+TEST_F(hostile, unaligned_data_buffer)
+{
+	uint8_t *data = self->page + 3 * 4096 + 1;
+
+	request3(self, VIRTIO_BLK_T_IN, 0, data, 512, VRING_DESC_F_WRITE, self->page + 100);
+	expect_status(_metadata, self, self->page + 100,
+		      variant->bdev ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
+	request3(self, VIRTIO_BLK_T_OUT, 8, data, 512, 0, self->page + 100);
+	expect_status(_metadata, self, self->page + 100,
+		      variant->bdev ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
 }
 
 TEST_F(hostile, too_many_segments)

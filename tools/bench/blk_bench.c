@@ -5,7 +5,7 @@
  * from userspace on the same device, side by side. One thread per queue
  * (per io_uring instance), each keeping QD requests in flight.
  *
- * usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-s|-W] [-1 CELL] DEVICE
+ * usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-s|-W|-B] [-1 CELL [-U]] DEVICE
  *   -V       attach every vmon-blk device to a registered KVM VM, so that
  *            the per-VM accounting counts its I/O
  *   -s       serve every vmon-blk queue on the device's one worker thread;
@@ -13,8 +13,12 @@
  *            -W measured faster
  *   -W       instead of the table against io_uring: 4 queues, one shared
  *            worker against one worker per queue, side by side
+ *   -B       instead of the table against io_uring: vmon-blk submitting
+ *            kiocbs against bios (the module's blk_bio parameter), side
+ *            by side
  *   -1 CELL  only vmon-blk on one cell, "read|write:QUEUES:QD"; the last
  *            number printed is its IOPS (for tools/bench/acct-ab)
+ *   -U       with -1: that cell on io_uring instead (for perf)
  * Run inside the test VM by tools/bench/vmon-blk.
  */
 #include <errno.h>
@@ -251,7 +255,7 @@ static double run(const char *dev, bool uring, bool write, unsigned int nq, unsi
 
 #define MAX_REPS 15
 #define USAGE                                                                                      \
-	"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-s|-W] [-1 CELL] DEV\n"
+	"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-s|-W|-B] [-1 CELL [-U]] DEV\n"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -295,19 +299,60 @@ static void workers_table(const char *dev, unsigned int reps, double secs, uint6
 	}
 }
 
+/* Read when a back end is attached: every run() sets up a new device. */
+static void set_blk_bio(bool on)
+{
+	if (be_set_bio(on)) {
+		perror("blk_bench: the blk_bio parameter");
+		exit(1);
+	}
+}
+
+/* -B: the same device through kiocbs and through bios. */
+static void bio_table(const char *dev, unsigned int reps, double secs, uint64_t blocks)
+{
+	static const unsigned int qds[] = { 1, 32 }, nqs[] = { 1, 4 };
+	double a, b, va[MAX_REPS], vb[MAX_REPS];
+	unsigned int w, k, i, r;
+
+	printf("# vmon-blk, 4 KiB random I/O on %s, O_DIRECT, median of %u runs of %.1f s, "
+	       "%ld CPUs, %s\n",
+	       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN),
+	       worker_per_queue ? "a worker per queue" : "one worker per device");
+	printf("%-10s %6s %4s %14s %14s %7s\n", "workload", "queues", "QD", "kiocb IOPS",
+	       "bio IOPS", "ratio");
+	for (w = 0; w < 2; w++) {
+		for (k = 0; k < 2; k++) {
+			for (i = 0; i < 2; i++) {
+				for (r = 0; r < reps; r++) {
+					set_blk_bio(false);
+					va[r] = run(dev, false, w, nqs[k], qds[i], secs, blocks);
+					set_blk_bio(true);
+					vb[r] = run(dev, false, w, nqs[k], qds[i], secs, blocks);
+				}
+				a = median(va, reps);
+				b = median(vb, reps);
+				printf("%-10s %6u %4u %14.0f %14.0f %7.2f\n",
+				       w ? "randwrite" : "randread", nqs[k], qds[i], a, b, b / a);
+				fflush(stdout);
+			}
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned int qds[] = { 1, 32 }, nqs[] = { 1, 4 };
 	double secs = 3, a, b, va[MAX_REPS], vb[MAX_REPS];
 	unsigned int w, i, k, r, reps = 3;
 	unsigned int one_q = 0, one_qd = 0;
-	bool attach = false, workers = false;
+	bool attach = false, workers = false, bios = false, one_uring = false;
 	const char *dev;
 	char op[6] = "";
 	uint64_t size;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "t:p:r:VsW1:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:p:r:VsWB1:U")) != -1) {
 		if (opt == 't') {
 			secs = atof(optarg);
 		} else if (opt == 'r') {
@@ -322,6 +367,10 @@ int main(int argc, char **argv)
 			worker_per_queue = false;
 		} else if (opt == 'W') {
 			workers = true;
+		} else if (opt == 'B') {
+			bios = true;
+		} else if (opt == 'U') {
+			one_uring = true;
 		} else if (opt == '1') {
 			if (sscanf(optarg, "%5[a-z]:%u:%u", op, &one_q, &one_qd) != 3 ||
 			    (strcmp(op, "read") && strcmp(op, "write")) || !one_q ||
@@ -353,15 +402,24 @@ int main(int argc, char **argv)
 		vm_id = bench_register_vm("blk-bench");
 	if (one_q) {
 		for (r = 0; r < reps; r++)
-			va[r] = run(dev, false, !strcmp(op, "write"), one_q, one_qd, secs,
+			va[r] = run(dev, one_uring, !strcmp(op, "write"), one_q, one_qd, secs,
 				    size / BS);
-		printf("vmon-blk %s, %u queues, QD %u, %s, %s: IOPS %.0f\n", op, one_q, one_qd,
-		       vm_id ? "attached to a VM" : "not attached",
-		       worker_per_queue ? "a worker per queue" : "one worker", median(va, reps));
+		if (one_uring)
+			printf("io_uring %s, %u queues, QD %u: IOPS %.0f\n", op, one_q, one_qd,
+			       median(va, reps));
+		else
+			printf("vmon-blk %s, %u queues, QD %u, %s, %s: IOPS %.0f\n", op, one_q,
+			       one_qd, vm_id ? "attached to a VM" : "not attached",
+			       worker_per_queue ? "a worker per queue" : "one worker",
+			       median(va, reps));
 		return 0;
 	}
 	if (workers) {
 		workers_table(dev, reps, secs, size / BS);
+		return 0;
+	}
+	if (bios) {
+		bio_table(dev, reps, secs, size / BS);
 		return 0;
 	}
 	printf("# 4 KiB random I/O on %s, O_DIRECT, median of %u runs of %.1f s, "

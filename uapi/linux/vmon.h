@@ -495,7 +495,10 @@ struct vmon_blk_throttle {
  * @latency_ns: sum over completed requests of the time from taking them
  *	off the ring to completing them
  * @inflight: requests submitted and not yet completed, now
- * @reserved: zero
+ * @bio_queues: bit N set when queue N sends its reads and writes straight
+ *	to its block device as bios (a block device opened %O_DIRECT, the
+ *	module's blk_bio parameter on when it was attached); they take the
+ *	file's %O_DIRECT path instead while that device has pages cached
  */
 struct vmon_blk_stats {
 	__u64 ops;
@@ -505,7 +508,7 @@ struct vmon_blk_stats {
 	__u64 throttled_ns;
 	__u64 latency_ns;
 	__u32 inflight;
-	__u32 reserved;
+	__u32 bio_queues;
 };
 
 /* VMON_BLK_SET_BACKEND: attach or detach a ring's back end. */
