@@ -25,6 +25,7 @@ MODULE_PARM_DESC(blk_bio,
 struct vmon_blk_bio {
 	struct llist_node node;		/* on the request's list, once done */
 	struct vmon_blk_req *req;
+	bool cached;			/* goes back to the per-CPU cache */
 	struct bio bio;			/* last: ends in its inline vecs */
 };
 
@@ -100,7 +101,7 @@ void vmon_blk_submit_bio(struct vmon_blk_req *req, struct block_device *bdev)
 		goto out;
 	}
 	while ((nr = bio_iov_vecs_to_alloc(&req->iter, BIO_MAX_VECS))) {
-		/* from the per-CPU cache: freed only on the worker */
+		/* the per-CPU cache keeps small ones (and says so in bi_opf) */
 		bio = bio_alloc_bioset(bdev, nr, opf | REQ_ALLOC_CACHE,
 				       GFP_KERNEL, &vmon_blk_bio_set);
 		if (!bio) {
@@ -109,6 +110,7 @@ void vmon_blk_submit_bio(struct vmon_blk_req *req, struct block_device *bdev)
 		}
 		vb = container_of(bio, struct vmon_blk_bio, bio);
 		vb->req = req;
+		vb->cached = bio->bi_opf & REQ_ALLOC_CACHE;
 		bio->bi_iter.bi_sector = sector;
 		bio->bi_end_io = vmon_blk_bio_end_io;
 		/* pins the pages: fails on memory the guest cannot write */
@@ -157,6 +159,13 @@ void vmon_blk_bio_release(struct vmon_blk_req *req)
 				set_page_dirty_lock(page);
 			put_page(page);
 		}
+		/*
+		 * Linux 6.1's submit_bio() drops REQ_ALLOC_CACHE for queues
+		 * that do not poll, as their owners may put them in interrupt
+		 * context; ours are put here, in process context.
+		 */
+		if (vb->cached)
+			vb->bio.bi_opf |= REQ_ALLOC_CACHE;
 		bio_put(&vb->bio);
 	}
 }

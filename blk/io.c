@@ -13,6 +13,7 @@
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/virtio_blk.h>
 
@@ -121,7 +122,10 @@ static void vmon_blk_req_free(struct vmon_blk_vq *bvq,
 	} else {
 		kfree(req);
 	}
-	if (atomic_dec_and_test(&bvq->inflight))
+	if (!atomic_dec_and_test(&bvq->inflight))
+		return;
+	/* dec_and_test is fully ordered: it sees a waiter added before */
+	if (waitqueue_active(&bvq->blk->idle))
 		wake_up(&bvq->blk->idle);
 }
 
@@ -468,6 +472,35 @@ static u8 vmon_blk_get_id(struct vmon_blk_vq *bvq, struct iovec *iov,
 }
 
 /*
+ * Read the request header at the start of the @out readable iovecs (at
+ * least its size in all): in one user access window when the first holds
+ * it, as it does for every usual driver.
+ */
+static int vmon_blk_get_hdr(const struct iovec *iov, unsigned int out,
+			    u64 out_len, struct virtio_blk_outhdr *hdr)
+{
+	const struct virtio_blk_outhdr __user *p = iov[0].iov_base;
+	struct iov_iter it;
+
+	if (iov[0].iov_len < sizeof(*hdr)) {
+		iov_iter_init(&it, ITER_SOURCE, iov, out, out_len);
+		if (copy_from_iter(hdr, sizeof(*hdr), &it) != sizeof(*hdr))
+			return -EFAULT;
+		return 0;
+	}
+	if (!user_access_begin(p, sizeof(*p)))
+		return -EFAULT;
+	unsafe_get_user(hdr->type, &p->type, efault);
+	unsafe_get_user(hdr->ioprio, &p->ioprio, efault);
+	unsafe_get_user(hdr->sector, &p->sector, efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/*
  * Serve the chain @head, mapped in vq->iov: @out readable iovecs, then @in
  * writable ones, whose guest ranges are in vq->log[0..@nlog) when logging.
  * Return false after a guest error stopped the ring.
@@ -511,8 +544,7 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 		vmon_vq_fail(vq, "request %u has no status byte", head);
 		return false;
 	}
-	iov_iter_init(&it, ITER_SOURCE, iov, out, out_len);
-	if (copy_from_iter(&hdr, sizeof(hdr), &it) != sizeof(hdr)) {
+	if (vmon_blk_get_hdr(iov, out, out_len, &hdr)) {
 		vmon_vq_fail(vq, "request %u: cannot read the header", head);
 		return false;
 	}
@@ -572,6 +604,10 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 		if (!req)
 			break;
 		req->type = type;
+		/* the ranges follow the header */
+		iov_iter_init(&it, ITER_SOURCE, iov, out,
+			      out_len + sizeof(hdr));
+		iov_iter_advance(&it, sizeof(hdr));
 		status = vmon_blk_get_ranges(bvq, req, &it, out_len);
 		break;
 	default:

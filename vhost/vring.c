@@ -130,6 +130,26 @@ bool vmon_vq_avail_empty(struct vmon_vq *vq)
 	return vq->avail_idx == vq->last_avail_idx;
 }
 
+/*
+ * Read one descriptor of the ring's own table: four loads in one user
+ * access window, cheaper than a 16-byte copy_from_user() per descriptor.
+ */
+static int vmon_vq_read_desc(struct vring_desc *d,
+			     const struct vring_desc __user *p)
+{
+	if (!user_access_begin(p, sizeof(*p)))
+		return -EFAULT;
+	unsafe_get_user(d->addr, &p->addr, efault);
+	unsafe_get_user(d->len, &p->len, efault);
+	unsafe_get_user(d->flags, &p->flags, efault);
+	unsafe_get_user(d->next, &p->next, efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
 /* Append the buffer of one descriptor to the request's iovecs. */
 static int vmon_vq_add_buf(struct vmon_vq *vq, u64 addr, u32 len, bool write,
 			   struct iovec *iov, unsigned int iov_size,
@@ -240,8 +260,7 @@ int vmon_vq_get_desc(struct vmon_vq *vq, struct iovec *iov,
 						   table + i * sizeof(desc),
 						   sizeof(desc));
 		else
-			ret = copy_from_user(&desc, vq->desc + i,
-					     sizeof(desc)) ? -EFAULT : 0;
+			ret = vmon_vq_read_desc(&desc, vq->desc + i);
 		if (ret) {
 			vmon_vq_fail(vq, "cannot read descriptor %u", i);
 			return ret;
