@@ -43,35 +43,37 @@
 
 /**
  * vmon_blk_account() - count one finished request
- * @blk: the device
+ * @bvq: its queue, on the queue's worker with the ring mutex held
  * @type: its VIRTIO_BLK_T_* type
  * @status: the VIRTIO_BLK_S_* status it got
  * @bytes: its data bytes
- * @start_ns: when it was taken off the ring, by local_clock()
+ * @lat_ns: how long it took from being taken off the ring
  */
-void vmon_blk_account(struct vmon_blk *blk, u32 type, u8 status, u64 bytes,
-		      u64 start_ns)
+void vmon_blk_account(struct vmon_blk_vq *bvq, u32 type, u8 status,
+		      u64 bytes, u64 lat_ns)
 {
-	u64 now = local_clock(), lat = 0;
+	struct vmon_blk_counters *c = &bvq->cnt;
 	struct vmon_dev *acct;
 	int op = -1;
 
-	atomic64_inc(&blk->ops);
-	/* local_clock() may step back a little across CPUs */
-	if (now > start_ns)
-		lat = now - start_ns;
-	atomic64_add(lat, &blk->latency_ns);
-	if (status != VIRTIO_BLK_S_OK) {
-		atomic64_inc(&blk->errors);
+	/* one writer per queue: no atomics, and no tearing on 32-bit */
+	u64_stats_update_begin(&c->sync);
+	u64_stats_inc(&c->ops);
+	u64_stats_add(&c->latency_ns, lat_ns);
+	if (status != VIRTIO_BLK_S_OK)
+		u64_stats_inc(&c->errors);
+	else if (type == VIRTIO_BLK_T_IN)
+		u64_stats_add(&c->read_bytes, bytes);
+	else if (type == VIRTIO_BLK_T_OUT)
+		u64_stats_add(&c->write_bytes, bytes);
+	u64_stats_update_end(&c->sync);
+	if (status != VIRTIO_BLK_S_OK)
 		return;
-	}
 	switch (type) {
 	case VIRTIO_BLK_T_IN:
-		atomic64_add(bytes, &blk->read_bytes);
 		op = VMON_BLK_READ;
 		break;
 	case VIRTIO_BLK_T_OUT:
-		atomic64_add(bytes, &blk->write_bytes);
 		op = VMON_BLK_WRITE;
 		break;
 	case VIRTIO_BLK_T_FLUSH:
@@ -85,9 +87,9 @@ void vmon_blk_account(struct vmon_blk *blk, u32 type, u8 status, u64 bytes,
 	if (op < 0)
 		return;
 	rcu_read_lock();
-	acct = rcu_dereference(blk->acct);
+	acct = rcu_dereference(bvq->blk->acct);
 	if (acct)
-		vmon_stats_blk_io(acct, op, bytes, lat);
+		vmon_stats_blk_io(acct, op, bytes, lat_ns);
 	rcu_read_unlock();
 }
 
@@ -304,20 +306,39 @@ static long vmon_blk_set_throttle(struct vmon_blk *blk, void __user *argp)
 	return 0;
 }
 
+/* Add the counters of queue @bvq to @s. */
+static void vmon_blk_sum_queue(struct vmon_blk_vq *bvq,
+			       struct vmon_blk_stats *s)
+{
+	struct vmon_blk_counters *c = &bvq->cnt;
+	u64 ops, rd, wr, err, lat;
+	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&c->sync);
+		ops = u64_stats_read(&c->ops);
+		rd = u64_stats_read(&c->read_bytes);
+		wr = u64_stats_read(&c->write_bytes);
+		err = u64_stats_read(&c->errors);
+		lat = u64_stats_read(&c->latency_ns);
+	} while (u64_stats_fetch_retry(&c->sync, start));
+	s->ops += ops;
+	s->read_bytes += rd;
+	s->write_bytes += wr;
+	s->errors += err;
+	s->latency_ns += lat;
+	s->inflight += atomic_read(&bvq->inflight);
+}
+
 static long vmon_blk_get_stats(struct vmon_blk *blk, void __user *argp)
 {
 	struct vmon_blk_stats s = {
-		.ops = atomic64_read(&blk->ops),
-		.read_bytes = atomic64_read(&blk->read_bytes),
-		.write_bytes = atomic64_read(&blk->write_bytes),
-		.errors = atomic64_read(&blk->errors),
 		.throttled_ns = atomic64_read(&blk->throttled_ns),
-		.latency_ns = atomic64_read(&blk->latency_ns),
 	};
 	unsigned int i;
 
 	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++) {
-		s.inflight += atomic_read(&blk->vqs[i].inflight);
+		vmon_blk_sum_queue(&blk->vqs[i], &s);
 		if (READ_ONCE(blk->vqs[i].bdev))
 			s.bio_queues |= BIT(i);
 	}
@@ -343,6 +364,7 @@ static int vmon_blk_open(struct inode *inode, struct file *file)
 		vmon_work_init(&bvq->done_work, vmon_blk_done_work);
 		init_llist_head(&bvq->done);
 		atomic_set(&bvq->inflight, 0);
+		u64_stats_init(&bvq->cnt.sync);
 		hrtimer_init(&bvq->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 		bvq->timer.function = vmon_blk_timer_fn;
 		blk->vqp[i] = &bvq->vq;

@@ -20,6 +20,7 @@
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/spinlock.h>
+#include <linux/u64_stats_sync.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/vmon.h>
@@ -74,6 +75,12 @@ struct vmon_blk_req {
 /* Requests with at most this many iovecs are recycled, not freed. */
 #define VMON_BLK_CACHED_IOV	4
 
+/* Counters of one queue: its worker writes them, GET_STATS sums them. */
+struct vmon_blk_counters {
+	struct u64_stats_sync sync;
+	u64_stats_t ops, read_bytes, write_bytes, errors, latency_ns;
+};
+
 struct vmon_blk_vq {
 	struct vmon_vq vq;
 	struct vmon_blk *blk;
@@ -90,6 +97,7 @@ struct vmon_blk_vq {
 	unsigned int ncache;
 	u64 held_since;
 	struct hrtimer timer;		/* wakes the held request */
+	struct vmon_blk_counters cnt;	/* see vmon_blk_account() */
 };
 
 struct vmon_blk {
@@ -100,9 +108,7 @@ struct vmon_blk {
 	struct vmon_blk_throttle_state tb;
 	wait_queue_head_t idle;		/* a queue's inflight reached 0 */
 	struct vmon_dev __rcu *acct;	/* per-VM accounting, VMON_DEV_SET_VM */
-	/* counters, see vmon_blk_account() */
-	atomic64_t ops, read_bytes, write_bytes, errors, throttled_ns;
-	atomic64_t latency_ns;
+	atomic64_t throttled_ns;	/* the queues count the rest */
 };
 
 /* io.c */
@@ -130,8 +136,8 @@ void vmon_blk_throttle_set(struct vmon_blk_throttle_state *tb,
 u64 vmon_blk_throttle_take(struct vmon_blk_throttle_state *tb, u64 bytes);
 
 /* blk.c: the one place where an I/O event is counted */
-void vmon_blk_account(struct vmon_blk *blk, u32 type, u8 status, u64 bytes,
-		      u64 start_ns);
+void vmon_blk_account(struct vmon_blk_vq *bvq, u32 type, u8 status,
+		      u64 bytes, u64 lat_ns);
 void vmon_blk_account_throttled(struct vmon_blk *blk, u64 ns);
 void vmon_blk_account_throttle_start(struct vmon_blk *blk);
 

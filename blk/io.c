@@ -58,6 +58,15 @@ static bool vmon_blk_read_only(struct vmon_blk_vq *bvq)
 	return (bvq->cfg.flags & VMON_BLK_CFG_RO) || !bvq->writable;
 }
 
+/*
+ * Nanoseconds from @start to @now, both by local_clock(), which may step
+ * back a little across CPUs.
+ */
+static u64 vmon_blk_since(u64 start, u64 now)
+{
+	return now > start ? now - start : 0;
+}
+
 /* Is [sector, sector + nsect) inside the disk? Never overflows. */
 static bool vmon_blk_in_range(struct vmon_blk_vq *bvq, u64 sector, u64 nsect)
 {
@@ -75,12 +84,12 @@ static bool vmon_blk_in_range(struct vmon_blk_vq *bvq, u64 sector, u64 nsect)
  */
 static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
 			  u8 __user *status_p, u8 status, u32 type, u64 bytes,
-			  u64 start_ns, struct vmon_log *log, unsigned int nlog)
+			  u64 lat_ns, struct vmon_log *log, unsigned int nlog)
 {
 	struct vmon_vq *vq = &bvq->vq;
 	u32 len = 1;
 
-	vmon_blk_account(bvq->blk, type, status, bytes, start_ns);
+	vmon_blk_account(bvq, type, status, bytes, lat_ns);
 	if (vq->failed || !vq->used)
 		return;
 	if (put_user(status, status_p)) {
@@ -149,16 +158,20 @@ static void vmon_blk_reap(struct vmon_blk_vq *bvq)
 {
 	struct vmon_blk_req *req, *next;
 	struct llist_node *node;
+	u64 now;
 
 	node = llist_del_all(&bvq->done);
 	if (!node)
 		return;
 	node = llist_reverse_order(node);
+	/* one clock read for the lot */
+	now = local_clock();
 	llist_for_each_entry_safe(req, next, node, node) {
 		vmon_blk_bio_release(req);
 		vmon_blk_post(bvq, req->head, req->status,
 			      vmon_blk_req_status(req), req->type, req->len,
-			      req->start_ns, req->log, req->nlog);
+			      vmon_blk_since(req->start_ns, now), req->log,
+			      req->nlog);
 		vmon_blk_req_free(bvq, req);
 	}
 }
@@ -627,8 +640,9 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 	if (status != VIRTIO_BLK_S_OK || !req) {
 		if (req)
 			vmon_blk_req_free(bvq, req);
-		vmon_blk_post(bvq, head, status_p, status, type, bytes, start,
-			      vq->log, nlog);
+		vmon_blk_post(bvq, head, status_p, status, type, bytes,
+			      vmon_blk_since(start, local_clock()), vq->log,
+			      nlog);
 		return !vq->failed;
 	}
 	req->head = head;
