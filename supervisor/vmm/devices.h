@@ -19,7 +19,11 @@ struct vm;
 int serial_init(struct vm *vm, int in_fd, int out_fd);
 /* Make @fd (a connected socket) the console's input and output. */
 void serial_attach(int fd);
-/* Copy the tail of the console output into @buf; returns its length. */
+/*
+ * Copy the tail of the console output into @buf: from the line of the last
+ * kernel panic message on when @len holds that much, else the last @len
+ * bytes. Returns its length.
+ */
 size_t serial_tail(char *buf, size_t len);
 /* True once the guest printed a kernel panic. */
 int serial_saw_panic(void);

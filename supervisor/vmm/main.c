@@ -465,7 +465,7 @@ static int vmm_main(int argc, char **argv, const char *restore)
 
 	ret = vm->exit_reason;
 	if (serial_saw_panic()) {
-		char tail[2048];
+		char tail[8192];
 		size_t len = serial_tail(tail, sizeof(tail) - 1);
 
 		tail[len] = 0;

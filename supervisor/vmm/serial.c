@@ -16,7 +16,7 @@
 #define COM1 0x3f8
 #define COM1_IRQ 4
 #define FIFO_LEN 16
-#define TAIL_LEN 4096
+#define TAIL_LEN 16384
 
 /* Registers and bits (16550A). */
 #define IER_RDI 0x01
@@ -50,6 +50,7 @@ static struct uart {
 	size_t tail_pos;
 	uint64_t tx_bytes;
 	bool panic;
+	size_t panic_pos; /* tail_pos just after the last panic marker */
 	int match;
 } u;
 
@@ -80,7 +81,7 @@ static void tx(uint8_t c)
 	u.tx_bytes++;
 	if (c == (uint8_t)panic_marker[u.match]) {
 		if (!panic_marker[++u.match])
-			u.panic = true, u.match = 0;
+			u.panic = true, u.match = 0, u.panic_pos = u.tail_pos;
 	} else {
 		u.match = c == (uint8_t)panic_marker[0];
 	}
@@ -260,7 +261,15 @@ size_t serial_tail(char *buf, size_t len)
 {
 	size_t have = u.tail_pos < TAIL_LEN ? u.tail_pos : TAIL_LEN;
 	size_t n = have < len ? have : len;
+	size_t from;
 
+	/* from the line of the last panic message on, when it fits */
+	if (u.panic && u.tail_pos - u.panic_pos + sizeof(panic_marker) - 1 <= n) {
+		from = u.panic_pos - (sizeof(panic_marker) - 1);
+		while (u.tail_pos - from < n && u.tail[(from - 1) % TAIL_LEN] != '\n')
+			from--;
+		n = u.tail_pos - from;
+	}
 	for (size_t i = 0; i < n; i++)
 		buf[i] = u.tail[(u.tail_pos - n + i) % TAIL_LEN];
 	return n;
