@@ -121,13 +121,15 @@ TEST(load_unload_cycles_leak_nothing)
 	 * and of every vmalloc/kvmalloc, counted exactly (freed at vfree even
 	 * though the address range is purged lazily), so a page per cycle
 	 * fails here too. MemAvailable is the coarse backstop for anything
-	 * else (leaking the module image is >100 KiB per cycle): it also
-	 * moves with the kernel page tables of fresh module-area ranges,
-	 * measured up to 3 MiB over 100 cycles with nothing leaked.
+	 * else, of 160 KiB or more per cycle: it also moves with the kernel
+	 * page tables of fresh module-area ranges and the pages the per-CPU
+	 * free lists hold, which no drop_caches empties: with nothing
+	 * leaked, measured -5.8 MiB after 100 cycles and +16.4 MiB after 200
+	 * (the module has a bio set since blk/bio.c).
 	 */
 	EXPECT_LT(slab1 - slab0, 256);
 	EXPECT_LT(vm1 - vm0, 128);
-	EXPECT_LT(free0 - free1, 8192);
+	EXPECT_LT(free0 - free1, 16384);
 }
 
 TEST(unload_while_open_is_refused)
