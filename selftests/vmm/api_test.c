@@ -70,6 +70,12 @@ TEST(disk_option)
 	EXPECT_EQ(BLK_URING, d.backend);
 	ASSERT_EQ(0, config_parse_disk("a.img,format=raw", &d));
 	EXPECT_EQ(DISK_RAW, d.format);
+	EXPECT_FALSE(d.direct);
+	ASSERT_EQ(0, config_parse_disk("/dev/vg/vm,cache=none,backend=vmon-blk", &d));
+	EXPECT_TRUE(d.direct);
+	ASSERT_EQ(0, config_parse_disk("a.img,cache=none,cache=writeback", &d));
+	EXPECT_FALSE(d.direct);
+	EXPECT_EQ(-1, config_parse_disk("a.img,cache=unsafe", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.img,format=vmdk", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.raw,backend=floppy", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.raw,rw", &d));

@@ -40,6 +40,7 @@ struct blk {
 	struct virtio_blk_config cfg;
 	const char *path;
 	bool readonly;
+	bool direct; /* cache=none */
 	uint64_t size;
 	/* Userspace back end: io_uring on fd (raw), or qcow2 through libqcow2. */
 	int fd;

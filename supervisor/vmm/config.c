@@ -60,6 +60,14 @@ int config_parse_disk(const char *arg, struct disk_config *d)
 				return bad("--disk", arg,
 					   "unknown backend (auto, uring, vmon-blk):", tok + 8);
 			d->backend = (enum blk_backend)i;
+		} else if (!strncmp(tok, "cache=", 6)) {
+			if (!strcmp(tok + 6, "none"))
+				d->direct = true;
+			else if (!strcmp(tok + 6, "writeback"))
+				d->direct = false;
+			else
+				return bad("--disk", arg, "unknown cache mode (none, writeback):",
+					   tok + 6);
 		} else if (!strncmp(tok, "format=", 7)) {
 			if (!strcmp(tok + 7, "raw"))
 				d->format = DISK_RAW;

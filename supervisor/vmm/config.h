@@ -36,6 +36,7 @@ struct disk_config {
 	bool readonly;
 	enum blk_backend backend;
 	enum disk_format format;
+	bool direct; /* cache=none: the image opened O_DIRECT, as QEMU does */
 };
 
 struct net_config {

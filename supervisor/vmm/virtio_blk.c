@@ -287,7 +287,13 @@ static const struct virtio_dev_ops blk_ops = {
 /* Open the image and find its size (raw: the file or device; qcow2: later). */
 static int open_image(struct blk *b, struct stat *st)
 {
-	b->fd = open(b->path, (b->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	b->fd = open(b->path,
+		     (b->readonly ? O_RDONLY : O_RDWR) | (b->direct ? O_DIRECT : 0) | O_CLOEXEC);
+	if (b->fd < 0 && b->direct && errno == EINVAL) {
+		vmm_log("--disk '%s': cache=none, but its file system cannot do direct I/O",
+			b->path);
+		return -1;
+	}
 	if (b->fd < 0 || fstat(b->fd, st) < 0) {
 		vmm_log("--disk '%s': %s", b->path, strerror(errno));
 		return -1;
@@ -358,6 +364,7 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 	b->dev.vm = vm;
 	b->path = cfg->path;
 	b->readonly = cfg->readonly;
+	b->direct = cfg->direct;
 	b->fd = b->vhost = b->err_fd = b->efd = -1;
 	if (open_image(b, &st) < 0)
 		return NULL;
@@ -365,6 +372,11 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 		fmt = probe(b->fd);
 	if (be == BLK_AUTO)
 		be = fmt == DISK_RAW && blk_vmon_available() ? BLK_VMON : BLK_URING;
+	if (b->direct && fmt != DISK_RAW) {
+		vmm_log("--disk '%s': cache=none serves raw images only and this is a qcow2 image",
+			cfg->path);
+		return NULL;
+	}
 	if (be == BLK_VMON && fmt != DISK_RAW) {
 		vmm_log("--disk '%s': backend=vmon-blk serves raw images only and this is a "
 			"qcow2 image (use backend=uring)",
@@ -385,9 +397,9 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 		return NULL;
 	}
 	b->size &= ~(uint64_t)(SECTOR - 1);
-	vmm_log("virtio-blk: %s: %s image, %llu MiB, backend %s", cfg->path,
+	vmm_log("virtio-blk: %s: %s image, %llu MiB, backend %s, cache=%s", cfg->path,
 		fmt == DISK_QCOW2 ? "qcow2" : "raw", (unsigned long long)(b->size >> 20),
-		blk_backend_name(be));
+		blk_backend_name(be), b->direct ? "none" : "writeback");
 
 	b->cfg.capacity = b->size / SECTOR;
 	b->dev.name = "virtio-blk";
