@@ -255,7 +255,8 @@ static double run(const char *dev, bool uring, bool write, unsigned int nq, unsi
 
 #define MAX_REPS 15
 #define USAGE                                                                                      \
-	"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-s|-W|-B] [-1 CELL [-U]] DEV\n"
+	"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-s|-W|-B] [-1 CELL [-U]] " \
+	"DEV\n"
 
 static int cmp_double(const void *a, const void *b)
 {
