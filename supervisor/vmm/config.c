@@ -66,8 +66,8 @@ int config_parse_disk(const char *arg, struct disk_config *d)
 			else if (!strcmp(tok + 6, "writeback"))
 				d->direct = false;
 			else
-				return bad("--disk", arg, "unknown cache mode (none, writeback):",
-					   tok + 6);
+				return bad("--disk", arg,
+					   "unknown cache mode (none, writeback):", tok + 6);
 		} else if (!strncmp(tok, "format=", 7)) {
 			if (!strcmp(tok + 7, "raw"))
 				d->format = DISK_RAW;
