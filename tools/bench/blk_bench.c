@@ -271,81 +271,75 @@ static double median(double *v, unsigned int n)
 	return v[n / 2];
 }
 
-/* -W: 4 queues on one shared worker against one worker per queue. */
-static void workers_table(const char *dev, unsigned int reps, double secs, uint64_t blocks)
+/*
+ * A table of two sides measured alternately, the median of each: @side(0)
+ * and @side(1) set one side up and say whether it is io_uring.
+ */
+struct table {
+	const char *a, *b;	 /* the two columns */
+	const unsigned int *nqs; /* queue counts, 0-terminated */
+	bool (*side)(int s);
+	bool b_over_a; /* the ratio b / a, else a / b */
+};
+
+static void pair_table(const struct table *t, const char *dev, unsigned int reps, double secs,
+		       uint64_t blocks)
 {
 	static const unsigned int qds[] = { 1, 32 };
 	double a, b, va[MAX_REPS], vb[MAX_REPS];
-	unsigned int w, i, r;
-
-	printf("# vmon-blk, 4 KiB random I/O on %s, 4 queues, median of %u runs of %.1f s, "
-	       "%ld CPUs\n",
-	       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%-10s %4s %14s %14s %9s\n", "workload", "QD", "shared IOPS", "per-queue IOPS",
-	       "ratio");
-	for (w = 0; w < 2; w++) {
-		for (i = 0; i < 2; i++) {
-			for (r = 0; r < reps; r++) {
-				worker_per_queue = false;
-				va[r] = run(dev, false, w, 4, qds[i], secs, blocks);
-				worker_per_queue = true;
-				vb[r] = run(dev, false, w, 4, qds[i], secs, blocks);
-			}
-			a = median(va, reps);
-			b = median(vb, reps);
-			printf("%-10s %4u %14.0f %14.0f %9.2f\n", w ? "randwrite" : "randread",
-			       qds[i], a, b, b / a);
-			fflush(stdout);
-		}
-	}
-}
-
-/* Read when a back end is attached: every run() sets up a new device. */
-static void set_blk_bio(bool on)
-{
-	if (be_set_bio(on)) {
-		perror("blk_bench: the blk_bio parameter");
-		exit(1);
-	}
-}
-
-/* -B: the same device through kiocbs and through bios. */
-static void bio_table(const char *dev, unsigned int reps, double secs, uint64_t blocks)
-{
-	static const unsigned int qds[] = { 1, 32 }, nqs[] = { 1, 4 };
-	double a, b, va[MAX_REPS], vb[MAX_REPS];
 	unsigned int w, k, i, r;
 
-	printf("# vmon-blk, 4 KiB random I/O on %s, O_DIRECT, median of %u runs of %.1f s, "
-	       "%ld CPUs, %s\n",
-	       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN),
-	       worker_per_queue ? "a worker per queue" : "one worker per device");
-	printf("%-10s %6s %4s %14s %14s %7s\n", "workload", "queues", "QD", "kiocb IOPS",
-	       "bio IOPS", "ratio");
+	printf("%-10s %6s %4s %14s %14s %7s\n", "workload", "queues", "QD", t->a, t->b, "ratio");
 	for (w = 0; w < 2; w++) {
-		for (k = 0; k < 2; k++) {
+		for (k = 0; t->nqs[k]; k++) {
 			for (i = 0; i < 2; i++) {
+				/* interleaved: host noise hits both */
 				for (r = 0; r < reps; r++) {
-					set_blk_bio(false);
-					va[r] = run(dev, false, w, nqs[k], qds[i], secs, blocks);
-					set_blk_bio(true);
-					vb[r] = run(dev, false, w, nqs[k], qds[i], secs, blocks);
+					va[r] = run(dev, t->side(0), w, t->nqs[k], qds[i], secs,
+						    blocks);
+					vb[r] = run(dev, t->side(1), w, t->nqs[k], qds[i], secs,
+						    blocks);
 				}
 				a = median(va, reps);
 				b = median(vb, reps);
 				printf("%-10s %6u %4u %14.0f %14.0f %7.2f\n",
-				       w ? "randwrite" : "randread", nqs[k], qds[i], a, b, b / a);
+				       w ? "randwrite" : "randread", t->nqs[k], qds[i], a, b,
+				       t->b_over_a ? b / a : a / b);
 				fflush(stdout);
 			}
 		}
 	}
 }
 
+/* The default table: vmon-blk against io_uring. */
+static bool side_uring(int s)
+{
+	return s;
+}
+
+/* -W: 4 queues on one shared worker against one worker per queue. */
+static bool side_workers(int s)
+{
+	worker_per_queue = s;
+	return false;
+}
+
+/* -B: the same device through kiocbs and through bios. */
+static bool side_bios(int s)
+{
+	/* read when a back end is attached: every run() sets up a device */
+	if (be_set_bio(s)) {
+		perror("blk_bench: the blk_bio parameter");
+		exit(1);
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
-	static const unsigned int qds[] = { 1, 32 }, nqs[] = { 1, 4 };
-	double secs = 3, a, b, va[MAX_REPS], vb[MAX_REPS];
-	unsigned int w, i, k, r, reps = 3;
+	static const unsigned int nqs[] = { 1, 4, 0 };
+	double secs = 3, va[MAX_REPS];
+	unsigned int r, reps = 3;
 	unsigned int one_q = 0, one_qd = 0;
 	bool attach = false, workers = false, bios = false, one_uring = false;
 	const char *dev;
@@ -416,34 +410,30 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (workers) {
-		workers_table(dev, reps, secs, size / BS);
-		return 0;
-	}
-	if (bios) {
-		bio_table(dev, reps, secs, size / BS);
-		return 0;
-	}
-	printf("# 4 KiB random I/O on %s, O_DIRECT, median of %u runs of %.1f s, "
-	       "%ld CPUs, vmon-blk busy-poll %u us, %s\n",
-	       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN), busyloop_us,
-	       worker_per_queue ? "a worker per queue" : "one worker per device");
-	printf("%-10s %6s %4s %14s %14s %7s\n", "workload", "queues", "QD", "vmon-blk IOPS",
-	       "io_uring IOPS", "ratio");
-	for (w = 0; w < 2; w++) {
-		for (k = 0; k < 2; k++) {
-			for (i = 0; i < 2; i++) {
-				/* interleaved, the median of each: host noise hits both */
-				for (r = 0; r < reps; r++) {
-					va[r] = run(dev, false, w, nqs[k], qds[i], secs, size / BS);
-					vb[r] = run(dev, true, w, nqs[k], qds[i], secs, size / BS);
-				}
-				a = median(va, reps);
-				b = median(vb, reps);
-				printf("%-10s %6u %4u %14.0f %14.0f %7.2f\n",
-				       w ? "randwrite" : "randread", nqs[k], qds[i], a, b, a / b);
-				fflush(stdout);
-			}
-		}
+		static const unsigned int four[] = { 4, 0 };
+		const struct table t = { "shared IOPS", "per-queue IOPS", four, side_workers,
+					 true };
+
+		printf("# vmon-blk, 4 KiB random I/O on %s, median of %u runs of %.1f s, %ld "
+		       "CPUs\n",
+		       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN));
+		pair_table(&t, dev, reps, secs, size / BS);
+	} else if (bios) {
+		const struct table t = { "kiocb IOPS", "bio IOPS", nqs, side_bios, true };
+
+		printf("# vmon-blk, 4 KiB random I/O on %s, O_DIRECT, median of %u runs of %.1f s, "
+		       "%ld CPUs, %s\n",
+		       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN),
+		       worker_per_queue ? "a worker per queue" : "one worker per device");
+		pair_table(&t, dev, reps, secs, size / BS);
+	} else {
+		const struct table t = { "vmon-blk IOPS", "io_uring IOPS", nqs, side_uring, false };
+
+		printf("# 4 KiB random I/O on %s, O_DIRECT, median of %u runs of %.1f s, "
+		       "%ld CPUs, vmon-blk busy-poll %u us, %s\n",
+		       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN), busyloop_us,
+		       worker_per_queue ? "a worker per queue" : "one worker per device");
+		pair_table(&t, dev, reps, secs, size / BS);
 	}
 	return 0;
 }
