@@ -5,13 +5,13 @@
  * Life of a request: the ring's kick runs vmon_blk_handle() on the device's
  * worker (owner mm, ring mutex held). It takes the chain off the avail ring,
  * checks it, asks the token buckets, and submits it: reads and writes as
- * kiocbs on the back-end file (-EIOCBQUEUED or done at once) or as bios on
- * an O_DIRECT block device (bio.c), flush,
- * discard and write-zeroes on the system workqueue. Whoever finishes the
- * I/O calls vmon_blk_req_done(), which puts the request on the queue's
- * lock-free done list and queues the queue's done work; that work, back on
- * the worker, writes the status byte and the used entry. So the rings are
- * only ever touched from the worker, in the owner's mm.
+ * bios on an O_DIRECT block device (bio.c) or as kiocbs on the back-end
+ * file (-EIOCBQUEUED or done at once); flush, discard and write-zeroes on
+ * the module's workqueue. Whoever finishes the I/O calls
+ * vmon_blk_req_done(), which puts the request on the queue's lock-free done
+ * list and queues the queue's done work; that work, back on the worker,
+ * writes the status byte and the used entry. So the rings are only ever
+ * touched from the worker, in the owner's mm.
  */
 #ifndef _VMON_BLK_H
 #define _VMON_BLK_H
