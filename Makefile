@@ -6,7 +6,7 @@
 #   make deps         install the Debian packages needed (idempotent)
 #   make check        unit tests on the host, then the kselftests in the test VM
 #   make demo         set up, build, boot the test VM and show what works
-#   make lint         checkpatch --strict on kernel code, clang-format on userspace
+#   make lint         checkpatch --strict and sparse on kernel code, clang-format on userspace
 #   make install      module, binaries, header and man pages (DESTDIR, PREFIX)
 #
 # KDIR chooses the kernel build tree: the running kernel's when it exists,
@@ -92,7 +92,7 @@ demo: deps
 	$(TOP)/tools/demo
 
 lint: $(KSFT_STAMP)
-	$(TOP)/tools/lint
+	KDIR=$(KDIR) $(TOP)/tools/lint
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
