@@ -78,8 +78,8 @@ static void vmon_blk_bio_end_io(struct bio *bio)
  * @bdev: the back end, from vmon_blk_bio_bdev()
  *
  * Ends, now or later, in vmon_blk_req_done() with the byte count or an
- * error: -EINVAL when the position or a buffer is not aligned as the device
- * wants, as O_DIRECT would say.
+ * error: -EINVAL when the position is not aligned as the device wants, as
+ * O_DIRECT would say. The buffers are (vmon_blk_needs_bounce() said so).
  */
 void vmon_blk_submit_bio(struct vmon_blk_req *req, struct block_device *bdev)
 {
@@ -95,8 +95,7 @@ void vmon_blk_submit_bio(struct vmon_blk_req *req, struct block_device *bdev)
 	req->bio_err = 0;
 	/* the submitter's own count, so that no early end finishes it */
 	atomic_set(&req->bios_left, 1);
-	if ((req->sector << SECTOR_SHIFT) & (bdev_logical_block_size(bdev) - 1) ||
-	    !bdev_iter_is_aligned(bdev, &req->iter)) {
+	if ((req->sector << SECTOR_SHIFT) & (bdev_logical_block_size(bdev) - 1)) {
 		req->bio_err = -EINVAL;
 		goto out;
 	}
@@ -132,14 +131,14 @@ out:
 }
 
 /**
- * vmon_blk_bio_release() - put the pages and bios of a finished request
- * @req: the request, done
+ * __vmon_blk_bio_release() - put the pages and bios of a finished request
+ * @req: the request, done, with bios (see vmon_blk_bio_release())
  *
  * On the worker, in process context: a page a read wrote is marked dirty
  * (taking its lock) before it is put, so that nothing the device wrote is
  * lost if the page was cleaned meanwhile; the bios go back to the cache.
  */
-void vmon_blk_bio_release(struct vmon_blk_req *req)
+void __vmon_blk_bio_release(struct vmon_blk_req *req)
 {
 	bool dirty = req->type == VIRTIO_BLK_T_IN;
 	struct vmon_blk_bio *vb, *next;
@@ -147,9 +146,6 @@ void vmon_blk_bio_release(struct vmon_blk_req *req)
 	struct llist_node *node;
 	struct bio_vec *bv;
 
-	/* a kiocb's request, or none: no atomic exchange */
-	if (llist_empty(&req->bios))
-		return;
 	node = llist_del_all(&req->bios);
 	llist_for_each_entry_safe(vb, next, node, node) {
 		bio_for_each_segment_all(bv, &vb->bio, it) {

@@ -216,6 +216,7 @@ static long vmon_blk_set_backend(struct vmon_blk *blk, void __user *argp)
 	bvq->writable = (file->f_mode & FMODE_WRITE) && file->f_op->write_iter;
 	bvq->is_bdev = S_ISBLK(file_inode(file)->i_mode);
 	WRITE_ONCE(bvq->bdev, vmon_blk_bio_bdev(file));
+	vmon_blk_bounce_setup(bvq, file);
 	bvq->vq.private_data = file;
 	vmon_vq_work_queue(&bvq->vq, &bvq->vq.poll.work);
 	mutex_unlock(&bvq->vq.mutex);

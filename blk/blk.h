@@ -65,6 +65,8 @@ struct vmon_blk_req {
 	struct llist_head bios;		/* finished bios, see bio.c */
 	atomic_t bios_left;		/* bios not finished, + 1 */
 	int bio_err;			/* an error of one of them */
+	struct bio_vec *bounce;		/* our pages, see bounce.c */
+	unsigned int nbounce;
 	u16 head;
 	unsigned int niov;
 	unsigned int cap;		/* room in @iov */
@@ -91,6 +93,9 @@ struct vmon_blk_vq {
 	bool writable;			/* back end opened for writing */
 	bool is_bdev;
 	struct block_device *bdev;	/* reads and writes as bios, or NULL */
+	bool dio_bounce;		/* O_DIRECT: bounce what it cannot take */
+	unsigned int dio_dma_mask;	/* buffer address alignment - 1 */
+	unsigned int dio_len_mask;	/* logical block size - 1 */
 	struct vmon_blk_config cfg;	/* the device's, copied under the mutex */
 	struct vmon_blk_req *held;	/* waiting for tokens */
 	struct vmon_blk_req *cache;	/* free requests, under the mutex */
@@ -127,7 +132,40 @@ int vmon_blk_bio_init(void);
 void vmon_blk_bio_exit(void);
 struct block_device *vmon_blk_bio_bdev(struct file *file);
 void vmon_blk_submit_bio(struct vmon_blk_req *req, struct block_device *bdev);
-void vmon_blk_bio_release(struct vmon_blk_req *req);
+void __vmon_blk_bio_release(struct vmon_blk_req *req);
+
+/* Put the pages and bios of a finished request that went as bios. */
+static inline void vmon_blk_bio_release(struct vmon_blk_req *req)
+{
+	/* a kiocb's request: no call, no atomic exchange */
+	if (!llist_empty(&req->bios))
+		__vmon_blk_bio_release(req);
+}
+
+/* bounce.c */
+void vmon_blk_bounce_setup(struct vmon_blk_vq *bvq, struct file *file);
+int vmon_blk_bounce(struct vmon_blk_req *req);
+void __vmon_blk_bounce_end(struct vmon_blk_req *req);
+
+/*
+ * Can direct I/O not take the guest's buffers of @req (a read or write,
+ * req->iter over them)? Then it must go through vmon_blk_bounce().
+ */
+static inline bool vmon_blk_needs_bounce(struct vmon_blk_req *req)
+{
+	struct vmon_blk_vq *bvq = req->bvq;
+
+	return bvq->dio_bounce &&
+	       !iov_iter_is_aligned(&req->iter, bvq->dio_dma_mask,
+				    bvq->dio_len_mask);
+}
+
+/* Finish a bounced request, if @req was one; see bounce.c. */
+static inline void vmon_blk_bounce_end(struct vmon_blk_req *req)
+{
+	if (unlikely(req->bounce))
+		__vmon_blk_bounce_end(req);
+}
 
 /* throttle.c */
 void vmon_blk_throttle_init(struct vmon_blk_throttle_state *tb);

@@ -168,6 +168,7 @@ static void vmon_blk_reap(struct vmon_blk_vq *bvq)
 	now = local_clock();
 	llist_for_each_entry_safe(req, next, node, node) {
 		vmon_blk_bio_release(req);
+		vmon_blk_bounce_end(req);
 		vmon_blk_post(bvq, req->head, req->status,
 			      vmon_blk_req_status(req), req->type, req->len,
 			      vmon_blk_since(req->start_ns, now), req->log,
@@ -297,12 +298,21 @@ static void vmon_blk_submit(struct vmon_blk_req *req)
 			vmon_blk_req_done(req, 0);
 			return;
 		}
-		/*
-		 * Bios bypass the page cache. While the device has pages
-		 * cached (someone read it buffered), the file layer's
-		 * O_DIRECT keeps them coherent (writes back, invalidates).
-		 */
-		if (req->bvq->bdev && !READ_ONCE(req->file->f_mapping->nrpages)) {
+		if (vmon_blk_needs_bounce(req)) {
+			ret = vmon_blk_bounce(req);
+			if (ret) {
+				vmon_blk_req_done(req, ret);
+				return;
+			}
+		} else if (req->bvq->bdev && req->bvq->dio_bounce &&
+			   !READ_ONCE(req->file->f_mapping->nrpages)) {
+			/*
+			 * Aligned buffers (the device bounces the others), so
+			 * bios. They bypass the page cache: while the device
+			 * has pages cached (someone read it buffered), the
+			 * file layer's O_DIRECT keeps them coherent (writes
+			 * back, invalidates).
+			 */
 			vmon_blk_submit_bio(req, req->bvq->bdev);
 			return;
 		}
@@ -415,6 +425,8 @@ static struct vmon_blk_req *vmon_blk_req_alloc(struct vmon_blk_vq *bvq,
 	req->log = NULL;
 	req->nlog = 0;
 	init_llist_head(&req->bios);
+	req->bounce = NULL;
+	req->nbounce = 0;
 	req->niov = niov;
 	if (niov)
 		memcpy(req->iov, iov, niov * sizeof(*iov));
