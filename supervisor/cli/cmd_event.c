@@ -233,18 +233,12 @@ int vmon_cmd_event(int argc, char **argv)
 			if (vmon_parse_output(optarg, &out))
 				return VMON_EXIT_USAGE;
 			break;
-		case 'h':
-			usage(stdout);
-			return VMON_EXIT_OK;
 		default:
-			usage(stderr);
-			return VMON_EXIT_USAGE;
+			return vmon_usage_exit(c, usage);
 		}
 	}
-	if (optind < argc) {
-		vmon_err("event: unexpected argument '%s' (a VM goes in --vm)", argv[optind]);
+	if (vmon_no_more_args("event", argc, argv, optind, "(a VM goes in --vm)"))
 		return VMON_EXIT_USAGE;
-	}
 
 	if (vmon_cli_nl_open("event", &nl))
 		return VMON_EXIT_FAIL;

@@ -373,20 +373,14 @@ int vmon_cmd_stats(int argc, char **argv)
 				}
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return VMON_EXIT_OK;
 		default:
-			usage(stderr);
-			return VMON_EXIT_USAGE;
+			return vmon_usage_exit(c, usage);
 		}
 	}
 	if (optind < argc)
 		vmon_parse_vm(argv[optind++], &id, &name);
-	if (optind < argc) {
-		vmon_err("stats: unexpected argument '%s'", argv[optind]);
+	if (vmon_no_more_args("stats", argc, argv, optind, NULL))
 		return VMON_EXIT_USAGE;
-	}
 	if (prom && out == VMON_OUTPUT_JSON) {
 		vmon_err("stats: --prometheus and --output=json exclude each other");
 		return VMON_EXIT_USAGE;

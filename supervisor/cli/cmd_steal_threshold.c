@@ -164,22 +164,16 @@ int vmon_cmd_steal_threshold(int argc, char **argv)
 			if (vmon_parse_output(optarg, &out))
 				return VMON_EXIT_USAGE;
 			break;
-		case 'h':
-			usage(stdout);
-			return VMON_EXIT_OK;
 		default:
-			usage(stderr);
-			return VMON_EXIT_USAGE;
+			return vmon_usage_exit(c, usage);
 		}
 	}
 	if (optind < argc)
 		vm_arg = argv[optind++];
 	if (optind < argc)
 		pct_arg = argv[optind++];
-	if (optind < argc) {
-		vmon_err("steal-threshold: unexpected argument '%s'", argv[optind]);
+	if (vmon_no_more_args("steal-threshold", argc, argv, optind, NULL))
 		return VMON_EXIT_USAGE;
-	}
 	if (!vm_arg && !interval) {
 		vmon_err("steal-threshold: a VM is needed (or --interval MS alone)");
 		usage(stderr);

@@ -298,18 +298,12 @@ int vmon_cmd_top(int argc, char **argv)
 			if (parse_key(optarg, &sort_key))
 				return VMON_EXIT_USAGE;
 			break;
-		case 'h':
-			usage(stdout);
-			return VMON_EXIT_OK;
 		default:
-			usage(stderr);
-			return VMON_EXIT_USAGE;
+			return vmon_usage_exit(c, usage);
 		}
 	}
-	if (optind < argc) {
-		vmon_err("top: unexpected argument '%s'", argv[optind]);
+	if (vmon_no_more_args("top", argc, argv, optind, NULL))
 		return VMON_EXIT_USAGE;
-	}
 	if (!batch && !isatty(STDOUT_FILENO))
 		batch = true;
 

@@ -58,18 +58,12 @@ int vmon_cmd_version(int argc, char **argv)
 			if (vmon_parse_output(optarg, &out))
 				return VMON_EXIT_USAGE;
 			break;
-		case 'h':
-			usage(stdout);
-			return VMON_EXIT_OK;
 		default:
-			usage(stderr);
-			return VMON_EXIT_USAGE;
+			return vmon_usage_exit(c, usage);
 		}
 	}
-	if (optind < argc) {
-		vmon_err("version: unexpected argument '%s'", argv[optind]);
+	if (vmon_no_more_args("version", argc, argv, optind, NULL))
 		return VMON_EXIT_USAGE;
-	}
 
 	fd = vmon_ctl_open();
 	if (fd < 0) {

@@ -36,6 +36,21 @@ int vmon_parse_output(const char *arg, enum vmon_output *out)
 	return -1;
 }
 
+int vmon_usage_exit(int opt, void (*usage)(FILE *f))
+{
+	usage(opt == 'h' ? stdout : stderr);
+	return opt == 'h' ? VMON_EXIT_OK : VMON_EXIT_USAGE;
+}
+
+int vmon_no_more_args(const char *cmd, int argc, char **argv, int first, const char *hint)
+{
+	if (first >= argc)
+		return 0;
+	vmon_err("%s: unexpected argument '%s'%s%s", cmd, argv[first], hint ? " " : "",
+		 hint ? hint : "");
+	return -1;
+}
+
 void vmon_parse_vm(const char *arg, uint32_t *id, const char **name)
 {
 	char *end;

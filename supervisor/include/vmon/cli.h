@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit codes of every vmon command. */
 enum {
@@ -34,6 +35,17 @@ void vmon_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * error naming the bad value and returns -1.
  */
 int vmon_parse_output(const char *arg, enum vmon_output *out);
+/*
+ * The last case of a command's getopt switch: -h prints @usage on stdout
+ * (exit 0), an option getopt refused prints it on stderr (exit 2).
+ */
+int vmon_usage_exit(int opt, void (*usage)(FILE *f));
+/*
+ * After a command took its operands from argv[*first ...]: 0 when none is
+ * left, else -1 after naming the first one left ("CMD: unexpected argument
+ * 'X'" and @hint, which may be NULL).
+ */
+int vmon_no_more_args(const char *cmd, int argc, char **argv, int first, const char *hint);
 
 /*
  * A VM argument: all digits (1 to 2^32 - 1) is an id, anything else a name.
