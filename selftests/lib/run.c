@@ -31,6 +31,23 @@ static ssize_t drain(int fd, char *buf, size_t cap, size_t *len)
 	return n < 0 && errno == EINTR ? 1 : n;
 }
 
+/* A pipe for a child's stdout and one for its stderr; -1 with errno. */
+static int two_pipes(int po[2], int pe[2])
+{
+	int err;
+
+	if (pipe2(po, O_CLOEXEC))
+		return -1;
+	if (pipe2(pe, O_CLOEXEC)) {
+		err = errno;
+		close(po[0]);
+		close(po[1]);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
 int run_capture(char *const argv[], char *const env[], struct run_result *res)
 {
 	char *bufs[2] = { res->out, res->err };
@@ -40,13 +57,8 @@ int run_capture(char *const argv[], char *const env[], struct run_result *res)
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
-	if (pipe2(po, O_CLOEXEC))
+	if (two_pipes(po, pe))
 		return -errno;
-	if (pipe2(pe, O_CLOEXEC)) {
-		close(po[0]);
-		close(po[1]);
-		return -errno;
-	}
 	pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -94,13 +106,8 @@ int run_bg_start(char *const argv[], struct run_bg *bg)
 
 	memset(bg, 0, sizeof(*bg));
 	bg->fd[0] = bg->fd[1] = -1;
-	if (pipe2(po, O_CLOEXEC))
+	if (two_pipes(po, pe))
 		return -errno;
-	if (pipe2(pe, O_CLOEXEC)) {
-		close(po[0]);
-		close(po[1]);
-		return -errno;
-	}
 	bg->pid = fork();
 	if (bg->pid < 0)
 		return -errno;
