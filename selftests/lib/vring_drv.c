@@ -307,13 +307,14 @@ void *vdrv_get_used(struct vdrv_ring *r, uint32_t *len)
 	r->chain_len[id] = 0;
 	token = r->token[id];
 	r->last_used++;
-	if (r->event_idx)
+	if (r->event_idx && !r->cb_off)
 		WRITE16(r->avail->ring[r->num], r->last_used);
 	return token;
 }
 
 void vdrv_enable_cb(struct vdrv_ring *r)
 {
+	r->cb_off = false;
 	if (r->event_idx)
 		WRITE16(r->avail->ring[r->num], r->last_used);
 	else
@@ -323,6 +324,7 @@ void vdrv_enable_cb(struct vdrv_ring *r)
 
 void vdrv_disable_cb(struct vdrv_ring *r)
 {
+	r->cb_off = true;
 	if (r->event_idx)
 		WRITE16(r->avail->ring[r->num], (uint16_t)(r->last_used - 1));
 	else

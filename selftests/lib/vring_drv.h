@@ -37,6 +37,7 @@ struct vdrv_ring {
 	unsigned int num_free;
 	int kick_fd, call_fd, err_fd;
 	bool event_idx;
+	bool cb_off;	     /* vdrv_disable_cb() and no enable since */
 	unsigned long kicks; /* kicks actually sent */
 	struct vdrv *drv;
 };
@@ -78,7 +79,11 @@ int vdrv_add(struct vdrv_ring *r, const struct iovec *out, unsigned int nout,
 void vdrv_kick(struct vdrv_ring *r, bool force);
 /* The next completed request's token and written length, or NULL. */
 void *vdrv_get_used(struct vdrv_ring *r, uint32_t *len);
-/* Ask for (or not) an interrupt on the next completion; see EVENT_IDX. */
+/*
+ * Ask for (or not) an interrupt on the next completion; see EVENT_IDX.
+ * While callbacks are off, vdrv_get_used() leaves the used event alone, as
+ * Linux's virtio_ring does, so that the device stops signalling.
+ */
 void vdrv_enable_cb(struct vdrv_ring *r);
 void vdrv_disable_cb(struct vdrv_ring *r);
 /* Wait up to @ms for the call (or err) eventfd; 1 signalled, 0 timeout. */

@@ -5,7 +5,10 @@
  * from userspace on the same device, side by side. One thread per queue
  * (per io_uring instance), each keeping QD requests in flight.
  *
- * usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-s|-W|-B] [-1 CELL [-U]] DEVICE
+ * usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-n] [-s|-W|-B] [-1 CELL [-U]]
+ *                  DEVICE
+ * The device is written in full first, so that reads read data (see fill()).
+ *   -n       do not write the device first: it holds data already
  *   -V       attach every vmon-blk device to a registered KVM VM, so that
  *            the per-VM accounting counts its I/O
  *   -s       serve every vmon-blk queue on the device's one worker thread;
@@ -30,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/vhost.h>
@@ -78,6 +82,11 @@ static void *vmon_job(void *arg)
 	uint64_t v;
 	unsigned int i, got;
 
+	/* the harness made the call eventfd non-blocking; sleep in read() */
+	if (fcntl(p.fd, F_SETFL, fcntl(p.fd, F_GETFL) & ~O_NONBLOCK)) {
+		j->err = -errno;
+		return NULL;
+	}
 	for (i = 0; i < j->qd; i++) {
 		req = be_get(j->e, j->q);
 		if (!req || be_post(j->e, req, type, next_block(j) * 8, BS, 0)) {
@@ -86,6 +95,8 @@ static void *vmon_job(void *arg)
 		}
 	}
 	vdrv_kick(r, true);
+	/* as Linux's virtio-blk: no interrupts while reaping, on before sleeping */
+	vdrv_disable_cb(r);
 	while (be_now_ns() < j->deadline) {
 		got = 0;
 		while ((req = be_reap(j->e, j->q))) {
@@ -107,11 +118,15 @@ static void *vmon_job(void *arg)
 				break;
 		if (vdrv_pending_used(r))
 			continue;
+		/*
+		 * Sleep in read(), one system call where poll() and read()
+		 * were two: the guest's interrupt is not the device's cost.
+		 * run() signals every ring at the deadline, so this returns.
+		 */
 		vdrv_enable_cb(r);
-		if (vdrv_pending_used(r))
-			continue;
-		if (poll(&p, 1, 100) > 0)
+		if (!vdrv_pending_used(r))
 			(void)!read(p.fd, &v, sizeof(v));
+		vdrv_disable_cb(r);
 	}
 	/* let the device finish before the caller tears it down */
 	while (r->num_free < r->num) {
@@ -192,6 +207,20 @@ static void *uring_job(void *arg)
 	return NULL;
 }
 
+/* At @deadline, signal every ring, to wake the guest drivers sleeping in read(). */
+static void wake_at(struct blk_env *e, unsigned int nq, uint64_t deadline)
+{
+	struct timespec dl = { .tv_sec = deadline / 1000000000, .tv_nsec = deadline % 1000000000 };
+	uint64_t one = 1;
+	unsigned int q;
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl, NULL) == EINTR)
+		;
+	for (q = 0; q < nq; q++)
+		if (write(e->d.ring[q].call_fd, &one, sizeof(one)) != sizeof(one))
+			perror("blk_bench: waking a guest driver");
+}
+
 static double run(const char *dev, bool uring, bool write, unsigned int nq, unsigned int qd,
 		  double secs, uint64_t blocks)
 {
@@ -236,6 +265,8 @@ static double run(const char *dev, bool uring, bool write, unsigned int nq, unsi
 		};
 		pthread_create(&th[q], NULL, uring ? uring_job : vmon_job, &jobs[q]);
 	}
+	if (!uring)
+		wake_at(&e, nq, jobs[0].deadline);
 	for (q = 0; q < nq; q++) {
 		pthread_join(th[q], NULL);
 		if (jobs[q].err) {
@@ -253,10 +284,41 @@ static double run(const char *dev, bool uring, bool write, unsigned int nq, unsi
 	return ops / (t0 / 1e9);
 }
 
+/*
+ * Write the whole device once, so that reads read data: a brd ramdisk
+ * reads a block never written as zeroes, without a copy, which would make
+ * the read cells measure less than a disk does.
+ */
+static void fill(const char *dev, uint64_t size)
+{
+	const size_t chunk = 1 << 20;
+	uint64_t off;
+	uint8_t *buf;
+	int fd;
+
+	fd = open(dev, O_WRONLY | O_DIRECT);
+	if (fd < 0 || posix_memalign((void **)&buf, 4096, chunk)) {
+		perror(dev);
+		exit(1);
+	}
+	memset(buf, 0xa5, chunk);
+	for (off = 0; off < size; off += chunk) {
+		size_t n = size - off < chunk ? size - off : chunk;
+
+		if (pwrite(fd, buf, n, off) != (ssize_t)n) {
+			fprintf(stderr, "blk_bench: filling %s at %llu: %s\n", dev,
+				(unsigned long long)off, strerror(errno));
+			exit(1);
+		}
+	}
+	free(buf);
+	close(fd);
+}
+
 #define MAX_REPS 15
 #define USAGE                                                                                      \
-	"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-s|-W|-B] [-1 CELL [-U]] " \
-	"DEV\n"
+	"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-n] [-s|-W|-B] "         \
+	"[-1 CELL [-U]] DEV\n"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -341,13 +403,13 @@ int main(int argc, char **argv)
 	double secs = 3, va[MAX_REPS];
 	unsigned int r, reps = 3;
 	unsigned int one_q = 0, one_qd = 0;
-	bool attach = false, workers = false, bios = false, one_uring = false;
+	bool attach = false, workers = false, bios = false, one_uring = false, filled = false;
 	const char *dev;
 	char op[6] = "";
 	uint64_t size;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "t:p:r:VsWB1:U")) != -1) {
+	while ((opt = getopt(argc, argv, "t:p:r:VnsWB1:U")) != -1) {
 		if (opt == 't') {
 			secs = atof(optarg);
 		} else if (opt == 'r') {
@@ -358,6 +420,8 @@ int main(int argc, char **argv)
 			busyloop_us = atoi(optarg);
 		} else if (opt == 'V') {
 			attach = true;
+		} else if (opt == 'n') {
+			filled = true;
 		} else if (opt == 's') {
 			worker_per_queue = false;
 		} else if (opt == 'W') {
@@ -393,6 +457,8 @@ int main(int argc, char **argv)
 	close(fd);
 	if (system("modprobe vmon"))
 		return 1;
+	if (!filled)
+		fill(dev, size);
 	if (attach)
 		vm_id = bench_register_vm("blk-bench");
 	if (one_q) {
