@@ -317,7 +317,7 @@ static void fill(const char *dev, uint64_t size)
 
 #define MAX_REPS 15
 #define USAGE                                                                                      \
-	"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-n] [-s|-W|-B] "         \
+	"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-n] [-s|-W|-B] "           \
 	"[-1 CELL [-U]] DEV\n"
 
 static int cmp_double(const void *a, const void *b)
