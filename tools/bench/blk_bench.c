@@ -335,7 +335,9 @@ static double median(double *v, unsigned int n)
 
 /*
  * A table of two sides measured alternately, the median of each: @side(0)
- * and @side(1) set one side up and say whether it is io_uring.
+ * and @side(1) set one side up and say whether it is io_uring. The last
+ * column is the range of the ratio over the pairs, run back to back: the
+ * noise a reader should allow the median ratio.
  */
 struct table {
 	const char *a, *b;	 /* the two columns */
@@ -348,25 +350,31 @@ static void pair_table(const struct table *t, const char *dev, unsigned int reps
 		       uint64_t blocks)
 {
 	static const unsigned int qds[] = { 1, 32 };
-	double a, b, va[MAX_REPS], vb[MAX_REPS];
+	double a, b, lo, hi, pr, va[MAX_REPS], vb[MAX_REPS];
 	unsigned int w, k, i, r;
 
-	printf("%-10s %6s %4s %14s %14s %7s\n", "workload", "queues", "QD", t->a, t->b, "ratio");
+	printf("%-10s %6s %4s %14s %14s %7s %11s\n", "workload", "queues", "QD", t->a, t->b,
+	       "ratio", "pairs");
 	for (w = 0; w < 2; w++) {
 		for (k = 0; t->nqs[k]; k++) {
 			for (i = 0; i < 2; i++) {
 				/* interleaved: host noise hits both */
+				lo = 1e9;
+				hi = 0;
 				for (r = 0; r < reps; r++) {
 					va[r] = run(dev, t->side(0), w, t->nqs[k], qds[i], secs,
 						    blocks);
 					vb[r] = run(dev, t->side(1), w, t->nqs[k], qds[i], secs,
 						    blocks);
+					pr = t->b_over_a ? vb[r] / va[r] : va[r] / vb[r];
+					lo = pr < lo ? pr : lo;
+					hi = pr > hi ? pr : hi;
 				}
 				a = median(va, reps);
 				b = median(vb, reps);
-				printf("%-10s %6u %4u %14.0f %14.0f %7.2f\n",
+				printf("%-10s %6u %4u %14.0f %14.0f %7.2f   %4.2f-%4.2f\n",
 				       w ? "randwrite" : "randread", t->nqs[k], qds[i], a, b,
-				       t->b_over_a ? b / a : a / b);
+				       t->b_over_a ? b / a : a / b, lo, hi);
 				fflush(stdout);
 			}
 		}
