@@ -355,22 +355,29 @@ static int vmon_vq_write_used(struct vmon_vq *vq, struct vring_used_elem *h,
 int vmon_vq_add_used_n(struct vmon_vq *vq, struct vring_used_elem *heads,
 		       unsigned int count)
 {
-	unsigned int start = vq->last_used_idx & (vq->num - 1);
-	unsigned int first = min(count, vq->num - start);
 	u16 old = vq->last_used_idx, new;
-	int ret;
+	unsigned int done, n;
+	int ret = 0;
 
 	if (!count)
 		return 0;
 	/* a ring stopped by a guest error is not written any more */
 	if (vq->stopped)
 		return -EIO;
-	ret = vmon_vq_write_used(vq, heads, first);
-	if (!ret && count > first) {
-		vq->last_used_idx += first;
-		ret = vmon_vq_write_used(vq, heads + first, count - first);
-		vq->last_used_idx = old;
+	/*
+	 * Up to the end of the ring, then from its start, as often as it
+	 * takes: a guest that posts a head again before its used entry is
+	 * written gets more completions in one batch than the ring has
+	 * entries, and none may land past the ring.
+	 */
+	for (done = 0; done < count && !ret; done += n) {
+		u16 start = (old + done) & (vq->num - 1);
+
+		n = min(count - done, vq->num - start);
+		vq->last_used_idx = old + done;
+		ret = vmon_vq_write_used(vq, heads + done, n);
 	}
+	vq->last_used_idx = old;
 	if (ret) {
 		vmon_vq_fail(vq, "cannot write the used ring");
 		return ret;

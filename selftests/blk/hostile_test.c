@@ -399,4 +399,57 @@ TEST_F(hostile, used_ring_read_only)
 	expect_stopped(_metadata, self);
 }
 
+/*
+ * A guest that posts a head again as soon as its status byte is written,
+ * before its used entry is: a ring of 4 entries gets more than 4
+ * completions in one batch. The device must wrap them inside the used
+ * ring, never write past its end (the rest of the used ring's page holds a
+ * canary here).
+ */
+TEST_F(hostile, reposted_heads_stay_inside_the_used_ring)
+{
+	const unsigned int num = 4, end = 4 + num * 8 + 2;
+	struct vdrv_ring *r = self->r;
+	uint8_t *status = self->page + 100, *page;
+	unsigned int i, j, most = 0;
+	uint16_t seen = 0, now;
+
+	/* the same queue, on a ring of 4 */
+	ASSERT_EQ(0, be_backend(&self->bad, -1));
+	close(r->kick_fd);
+	close(r->call_fd);
+	close(r->err_fd);
+	ASSERT_EQ(0, vdrv_ring_setup(&self->bad.d, 0, num));
+	ASSERT_EQ(0, be_backend(&self->bad, self->bad_fd));
+	page = (uint8_t *)r->used;
+	memset(page + end, 0xa5, 4096 - end);
+	self->hdr->type = 0x7e57; /* unknown: answered at once */
+	set_desc(&r->desc[0], self->hdr, sizeof(*self->hdr), VRING_DESC_F_NEXT, 1);
+	set_desc(&r->desc[1], status, 1, VRING_DESC_F_WRITE, 0);
+	for (i = 0; i < 20000; i++) {
+		uint64_t t0 = be_now_ns();
+
+		*status = 0xff;
+		r->avail->ring[r->avail_idx & (num - 1)] = 0;
+		r->avail_idx++;
+		__atomic_store_n(&r->avail->idx, r->avail_idx, __ATOMIC_RELEASE);
+		vdrv_kick(r, false);
+		for (j = 0; __atomic_load_n(status, __ATOMIC_ACQUIRE) == 0xff; j++)
+			if (j % 1000 == 999 && be_now_ns() > t0 + 5000000000ULL)
+				break;
+		ASSERT_EQ(VIRTIO_BLK_S_UNSUPP, *status)
+		TH_LOG("request %u unanswered: used %u avail %u flags %u event %u err %d", i,
+		       r->used->idx, r->avail_idx, r->used->flags, r->used->ring[num].id & 0xffff,
+		       vdrv_wait_err(r, 0));
+		now = __atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE);
+		if ((uint16_t)(now - seen) > most)
+			most = (uint16_t)(now - seen);
+		seen = now;
+	}
+	TH_LOG("largest batch of used entries: %u, ring of %u", most, num);
+	for (i = end; i < 4096; i++)
+		ASSERT_EQ(0xa5, page[i]) TH_LOG("byte %u past the used ring written", i);
+	ASSERT_EQ(0, vdrv_wait_err(r, 0));
+}
+
 TEST_HARNESS_MAIN
