@@ -73,6 +73,25 @@ static void vmon_blk_bio_end_io(struct bio *bio)
 }
 
 /**
+ * vmon_blk_bdev_may_write() - may a write go to @bdev now?
+ * @bdev: a block-device back end, opened for writing
+ *
+ * The checks blkdev_write_iter() makes on every write, for the paths that
+ * go around it: the device may have been made read-only (BLKROSET) or
+ * taken for swap since it was opened.
+ *
+ * Return: 0, -EPERM or -ETXTBSY.
+ */
+int vmon_blk_bdev_may_write(struct block_device *bdev)
+{
+	if (bdev_read_only(bdev))
+		return -EPERM;
+	if (IS_SWAPFILE(bdev->bd_inode))
+		return -ETXTBSY;
+	return 0;
+}
+
+/**
  * vmon_blk_submit_bio() - submit a read or write as bios
  * @req: the request, with req->iter over the guest's buffers
  * @bdev: the back end, from vmon_blk_bio_bdev()
@@ -98,6 +117,11 @@ void vmon_blk_submit_bio(struct vmon_blk_req *req, struct block_device *bdev)
 	if ((req->sector << SECTOR_SHIFT) & (bdev_logical_block_size(bdev) - 1)) {
 		req->bio_err = -EINVAL;
 		goto out;
+	}
+	if (!read) {
+		req->bio_err = vmon_blk_bdev_may_write(bdev);
+		if (req->bio_err)
+			goto out;
 	}
 	while ((nr = bio_iov_vecs_to_alloc(&req->iter, BIO_MAX_VECS))) {
 		/* the per-CPU cache keeps small ones (and says so in bi_opf) */

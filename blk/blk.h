@@ -131,6 +131,7 @@ void vmon_blk_req_done(struct vmon_blk_req *req, long ret);
 int vmon_blk_bio_init(void);
 void vmon_blk_bio_exit(void);
 struct block_device *vmon_blk_bio_bdev(struct file *file);
+int vmon_blk_bdev_may_write(struct block_device *bdev);
 void vmon_blk_submit_bio(struct vmon_blk_req *req, struct block_device *bdev);
 void __vmon_blk_bio_release(struct vmon_blk_req *req);
 

@@ -183,13 +183,29 @@ void vmon_blk_req_done(struct vmon_blk_req *req, long ret)
 	struct vmon_blk_vq *bvq = req->bvq;
 
 	req->ret = ret;
+	/*
+	 * Once on the list, @req may be posted and freed and the device
+	 * released at any time, even before the work is queued when this
+	 * runs in process context (a flush, a file system's completion
+	 * work); the RCU read side keeps @bvq until then, as releasing waits
+	 * for it (vmon_vdev_stop_workers()).
+	 */
+	rcu_read_lock();
 	if (llist_add(&req->node, &bvq->done))
 		vmon_vq_work_queue(&bvq->vq, &bvq->done_work);
+	rcu_read_unlock();
 }
 
 static void vmon_blk_rw_complete(struct kiocb *iocb, long ret)
 {
-	vmon_blk_req_done(container_of(iocb, struct vmon_blk_req, iocb), ret);
+	struct vmon_blk_req *req = container_of(iocb, struct vmon_blk_req,
+						iocb);
+
+	/* the freeze protection vmon_blk_submit() took for the write */
+	if (req->type == VIRTIO_BLK_T_OUT &&
+	    S_ISREG(file_inode(iocb->ki_filp)->i_mode))
+		kiocb_end_write(iocb);
+	vmon_blk_req_done(req, ret);
 }
 
 /* ---- flush, discard, write-zeroes: on the workqueue ------------------ */
@@ -207,18 +223,21 @@ static int vmon_blk_zero_out(struct file *file, loff_t pos, u64 len)
 		bv[i].bv_offset = 0;
 		bv[i].bv_len = PAGE_SIZE;
 	}
+	/* vfs_iter_write() leaves the freeze protection to its caller */
+	file_start_write(file);
 	while (len) {
 		u64 chunk = min_t(u64, len, ARRAY_SIZE(bv) * PAGE_SIZE);
 
 		n = DIV_ROUND_UP(chunk, PAGE_SIZE);
 		iov_iter_bvec(&it, ITER_SOURCE, bv, n, chunk);
 		ret = vfs_iter_write(file, &it, &pos, 0);
-		if (ret < 0)
-			return ret;
-		if (!ret)
-			return -EIO;
+		if (ret <= 0)
+			break;
 		len -= ret;
 	}
+	file_end_write(file);
+	if (len)
+		return ret < 0 ? ret : -EIO;
 	return 0;
 }
 
@@ -241,12 +260,24 @@ static int vmon_blk_zero_range(struct file *file, loff_t pos, u64 len,
 static int vmon_blk_discard(struct vmon_blk_req *req, loff_t pos, u64 len)
 {
 	int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	struct file *file = req->file;
 	int ret;
 
-	/* a block device discards rather than zeroes when asked this way */
-	if (req->bvq->is_bdev)
-		mode |= FALLOC_FL_NO_HIDE_STALE;
-	ret = vfs_fallocate(req->file, mode, pos, len);
+	if (req->bvq->is_bdev) {
+		/*
+		 * A block device discards, rather than zeroes, when asked
+		 * with NO_HIDE_STALE, which vfs_fallocate() refuses: ask the
+		 * device's own fallocate, as the loop driver does, after the
+		 * checks blkdev_write_iter() makes.
+		 */
+		ret = vmon_blk_bdev_may_write(I_BDEV(file->f_mapping->host));
+		if (!ret)
+			ret = file->f_op->fallocate(file, mode |
+						    FALLOC_FL_NO_HIDE_STALE,
+						    pos, len);
+	} else {
+		ret = vfs_fallocate(file, mode, pos, len);
+	}
 	/* discard is a hint: a back end without it ignores it */
 	return ret == -EOPNOTSUPP ? 0 : ret;
 }
@@ -319,12 +350,20 @@ static void vmon_blk_submit(struct vmon_blk_req *req)
 		init_sync_kiocb(&req->iocb, req->file);
 		req->iocb.ki_pos = (loff_t)req->sector << 9;
 		req->iocb.ki_complete = vmon_blk_rw_complete;
-		if (req->type == VIRTIO_BLK_T_IN)
+		if (req->type == VIRTIO_BLK_T_IN) {
 			ret = vfs_iocb_iter_read(req->file, &req->iocb,
 						 &req->iter);
-		else
+		} else {
+			/*
+			 * vfs_iocb_iter_write() leaves the file system's
+			 * freeze protection to its caller: a write to a frozen
+			 * file system waits here for the thaw, as fs/aio.c's.
+			 */
+			if (S_ISREG(file_inode(req->file)->i_mode))
+				kiocb_start_write(&req->iocb);
 			ret = vfs_iocb_iter_write(req->file, &req->iocb,
 						  &req->iter);
+		}
 		/* anything but queued is done, ki_complete will not run */
 		if (ret != -EIOCBQUEUED)
 			vmon_blk_rw_complete(&req->iocb, ret);

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/fs.h>
 #include <linux/vhost.h>
 
 #include "kselftest_harness.h"
@@ -499,6 +500,89 @@ TEST_F(integ, unaligned_buffers)
 	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, 4096, check, len, 0));
 	ASSERT_EQ(0, memcmp(src, check, len));
 	free(check);
+}
+
+/*
+ * A discard reaches the back end: a file's range becomes a hole, and so
+ * does a loop device's, through the device's own fallocate (vfs_fallocate()
+ * refuses the mode that makes a block device discard rather than zero).
+ */
+TEST_F(integ, discard_reaches_the_back_end)
+{
+	const uint32_t len = BE_MAX_IO;
+	uint8_t buf[BE_MAX_IO];
+	unsigned int i;
+
+	if (variant->kind == K_BRD)
+		SKIP(return, "brd cannot discard in Linux 6.1: the hint is dropped");
+	memset(buf, 0x3c, len);
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_OUT, 8192, buf, len, 0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_DISCARD, 8192, NULL, len, 0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, 8192, buf, len, 0));
+	for (i = 0; i < len; i++)
+		ASSERT_EQ(0, buf[i]) TH_LOG("byte %u of the discarded range", i);
+}
+
+/*
+ * A block device made read-only after it was opened (BLKROSET) takes no
+ * more writes or discards, on bios as through the file; reads go on.
+ */
+TEST_F(integ, device_made_read_only)
+{
+	uint8_t buf[4096];
+	int ro = 1, out, discard, in;
+
+	if (variant->kind != K_BRD && variant->kind != K_LOOP)
+		SKIP(return, "the back end is a file");
+	memset(buf, 0x4d, sizeof(buf));
+	ASSERT_EQ(0, ioctl(self->fd, BLKROSET, &ro));
+	out = be_sync(&self->e, VIRTIO_BLK_T_OUT, 128, buf, sizeof(buf), 0);
+	discard = be_sync(&self->e, VIRTIO_BLK_T_DISCARD, 128, NULL, sizeof(buf), 0);
+	in = be_sync(&self->e, VIRTIO_BLK_T_IN, 128, buf, sizeof(buf), 0);
+	ro = 0;
+	ASSERT_EQ(0, ioctl(self->fd, BLKROSET, &ro));
+	EXPECT_EQ(S_IOERR, out);
+	EXPECT_EQ(S_IOERR, discard);
+	ASSERT_EQ(S_OK, in);
+	ASSERT_EQ(0, memcmp(buf, self->t.shadow + 128 * 512, sizeof(buf)));
+	/* and writable again */
+	memset(buf, 0x4d, sizeof(buf));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_OUT, 128, buf, sizeof(buf), 0));
+}
+
+/*
+ * A write to a file on a frozen file system waits for the thaw (as
+ * fs/aio.c's does), then lands.
+ */
+TEST_F(integ, write_waits_for_a_frozen_file_system)
+{
+	struct be_req *r, *got = NULL;
+	bool done_frozen;
+	uint8_t buf[4096];
+	int i, rfd;
+
+	if (variant->kind != K_EXT4)
+		SKIP(return, "the back end is not a file on ext4");
+	r = be_get(&self->e, 0);
+	ASSERT_NE(NULL, r);
+	memset(r->data, 0x6b, 4096);
+	ASSERT_EQ(0, system("fsfreeze -f /tmp/vmon-ext4"));
+	ASSERT_EQ(0, be_post(&self->e, r, VIRTIO_BLK_T_OUT, 64, 4096, 0));
+	be_kick(&self->e, 0);
+	usleep(300000);
+	done_frozen = be_reap(&self->e, 0) != NULL;
+	ASSERT_EQ(0, system("fsfreeze -u /tmp/vmon-ext4"));
+	EXPECT_FALSE(done_frozen);
+	for (i = 0; i < 300 && !done_frozen && !(got = be_reap(&self->e, 0)); i++)
+		be_wait(&self->e, 10);
+	ASSERT_EQ(r, got);
+	ASSERT_EQ(S_OK, r->status);
+	rfd = open(self->path, O_RDONLY);
+	ASSERT_LE(0, rfd);
+	ASSERT_EQ((ssize_t)sizeof(buf), pread(rfd, buf, sizeof(buf), 64 * 512));
+	close(rfd);
+	ASSERT_EQ(0x6b, buf[0]);
+	ASSERT_EQ(0x6b, buf[4095]);
 }
 
 TEST_HARNESS_MAIN
