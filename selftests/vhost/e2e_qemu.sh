@@ -34,6 +34,12 @@ bail() {
 		n=$((n + 1))
 	done
 	[ -f "$work/console" ] && sed 's/^/# guest: /' "$work/console" | tail -40
+	# why QEMU is gone, when it is
+	if [ -n "${qpid:-}" ] && ! kill -0 "$qpid" 2>/dev/null; then
+		wait "$qpid"
+		echo "# qemu exited with status $?"
+		[ -f "$work/qemu.log" ] && sed 's/^/# qemu: /' "$work/qemu.log" | tail -20
+	fi
 	exit 1
 }
 
