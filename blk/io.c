@@ -270,7 +270,16 @@ static int vmon_blk_discard(struct vmon_blk_req *req, loff_t pos, u64 len)
 		 * device's own fallocate, as the loop driver does, after the
 		 * checks blkdev_write_iter() makes.
 		 */
-		ret = vmon_blk_bdev_may_write(I_BDEV(file->f_mapping->host));
+		struct block_device *bdev = I_BDEV(file->f_mapping->host);
+
+		ret = vmon_blk_bdev_may_write(bdev);
+		/*
+		 * Not on a device that cannot discard: its fallocate drops
+		 * the range's cached pages, dirty ones too, before it finds
+		 * out, and older data would come back.
+		 */
+		if (!ret && !bdev_max_discard_sectors(bdev))
+			return 0;
 		if (!ret)
 			ret = file->f_op->fallocate(file, mode |
 						    FALLOC_FL_NO_HIDE_STALE,
