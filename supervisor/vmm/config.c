@@ -11,6 +11,10 @@
 static const char *const blk_names[] = { "auto", "uring", "vmon-blk" };
 static const char *const net_names[] = { "auto", "user", "vhost", "vmon-net" };
 static const char *const format_names[] = { "probe", "raw", "qcow2" };
+/* cache=, by the value of disk_config.direct */
+static const char *const cache_names[] = { "writeback", "none" };
+
+#define NAMES(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *blk_backend_name(enum blk_backend b)
 {
@@ -33,6 +37,15 @@ static int bad(const char *opt, const char *arg, const char *what, const char *i
 	return -1;
 }
 
+/* The index of @val among the @n @names, or -1. */
+static int pick(const char *val, const char *const *names, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(val, names[i]))
+			return (int)i;
+	return -1;
+}
+
 int config_parse_disk(const char *arg, struct disk_config *d)
 {
 	char buf[4200], *save = NULL, *tok;
@@ -51,30 +64,26 @@ int config_parse_disk(const char *arg, struct disk_config *d)
 		} else if (!strcmp(tok, "ro")) {
 			d->readonly = true;
 		} else if (!strncmp(tok, "backend=", 8)) {
-			int i;
+			int i = pick(tok + 8, blk_names, NAMES(blk_names));
 
-			for (i = 0; i < 3; i++)
-				if (!strcmp(tok + 8, blk_names[i]))
-					break;
-			if (i == 3)
+			if (i < 0)
 				return bad("--disk", arg,
 					   "unknown backend (auto, uring, vmon-blk):", tok + 8);
 			d->backend = (enum blk_backend)i;
 		} else if (!strncmp(tok, "cache=", 6)) {
-			if (!strcmp(tok + 6, "none"))
-				d->direct = true;
-			else if (!strcmp(tok + 6, "writeback"))
-				d->direct = false;
-			else
+			int i = pick(tok + 6, cache_names, NAMES(cache_names));
+
+			if (i < 0)
 				return bad("--disk", arg,
 					   "unknown cache mode (none, writeback):", tok + 6);
+			d->direct = i;
 		} else if (!strncmp(tok, "format=", 7)) {
-			if (!strcmp(tok + 7, "raw"))
-				d->format = DISK_RAW;
-			else if (!strcmp(tok + 7, "qcow2"))
-				d->format = DISK_QCOW2;
-			else
+			/* "probe" is the default, not a value to give */
+			int i = pick(tok + 7, format_names + 1, NAMES(format_names) - 1);
+
+			if (i < 0)
 				return bad("--disk", arg, "unknown format (raw, qcow2):", tok + 7);
+			d->format = (enum disk_format)(i + 1);
 		} else {
 			return bad("--disk", arg, "unknown setting", tok);
 		}
@@ -118,12 +127,9 @@ int config_parse_net(const char *arg, struct net_config *n)
 			if (parse_mac(tok + 4, n->mac) < 0)
 				return bad("--net", arg, "not a unicast MAC address:", tok + 4);
 		} else if (!strncmp(tok, "backend=", 8)) {
-			int i;
+			int i = pick(tok + 8, net_names, NAMES(net_names));
 
-			for (i = 0; i < 4; i++)
-				if (!strcmp(tok + 8, net_names[i]))
-					break;
-			if (i == 4)
+			if (i < 0)
 				return bad(
 					"--net", arg,
 					"unknown backend (auto, user, vhost, vmon-net):", tok + 8);
