@@ -408,10 +408,10 @@ TEST_F(hostile, used_ring_read_only)
  */
 TEST_F(hostile, reposted_heads_stay_inside_the_used_ring)
 {
-	const unsigned int num = 4, end = 4 + num * 8 + 2;
+	const unsigned int num = 4;
 	struct vdrv_ring *r = self->r;
 	uint8_t *status = self->page + 100, *page;
-	unsigned int i, j, most = 0;
+	unsigned int i, j, end, most = 0;
 	uint16_t seen = 0, now;
 
 	/* the same queue, on a ring of 4 */
@@ -422,6 +422,8 @@ TEST_F(hostile, reposted_heads_stay_inside_the_used_ring)
 	ASSERT_EQ(0, vdrv_ring_setup(&self->bad.d, 0, num));
 	ASSERT_EQ(0, be_backend(&self->bad, self->bad_fd));
 	page = (uint8_t *)r->used;
+	/* the used ring ends with the avail event, after its num entries */
+	end = (uint8_t *)&r->used->ring[num] + sizeof(uint16_t) - page;
 	memset(page + end, 0xa5, 4096 - end);
 	self->hdr->type = 0x7e57; /* unknown: answered at once */
 	set_desc(&r->desc[0], self->hdr, sizeof(*self->hdr), VRING_DESC_F_NEXT, 1);
