@@ -150,6 +150,35 @@ static struct file *vmon_blk_stop_vq(struct vmon_blk *blk,
 	return file;
 }
 
+/*
+ * VHOST_GET_VRING_BASE stops the ring; here, first, the requests it took
+ * are finished and posted, so that the base returned covers only
+ * requests whose used entries are in guest memory: a VMM that saves the
+ * rings then (a snapshot, a migration) loses none. A request held by the
+ * throttle goes back to the avail ring instead.
+ */
+static long vmon_blk_drain_vq(struct vmon_blk *blk, void __user *argp)
+{
+	struct vmon_blk_vq *bvq;
+	u32 idx;
+
+	if (get_user(idx, (u32 __user *)argp))
+		return -EFAULT;
+	if (idx >= VMON_BLK_MAX_QUEUES)
+		return -ENOBUFS;
+	bvq = &blk->vqs[array_index_nospec(idx, VMON_BLK_MAX_QUEUES)];
+	mutex_lock(&bvq->vq.mutex);
+	/* no new requests; vmon_vq_ioctl() leaves it so */
+	bvq->vq.stopped = true;
+	hrtimer_cancel(&bvq->timer);
+	vmon_blk_drop_held(bvq);
+	mutex_unlock(&bvq->vq.mutex);
+	wait_event(blk->idle, !atomic_read(&bvq->inflight));
+	/* the worker's last pass has written the used entries */
+	vmon_vdev_flush(&blk->dev);
+	return 0;
+}
+
 static void vmon_blk_stop(struct vmon_blk *blk)
 {
 	struct file *file;
@@ -456,6 +485,11 @@ static long vmon_blk_ioctl(struct file *file, unsigned int ioctl,
 		break;
 	case VMON_BLK_SET_BACKEND:
 		ret = vmon_blk_set_backend(blk, argp);
+		break;
+	case VHOST_GET_VRING_BASE:
+		ret = vmon_blk_drain_vq(blk, argp);
+		if (!ret)
+			ret = vmon_vdev_ioctl(&blk->dev, ioctl, argp);
 		break;
 	case VHOST_RESET_OWNER:
 		vmon_blk_stop(blk);

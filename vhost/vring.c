@@ -349,8 +349,8 @@ static int vmon_vq_write_used(struct vmon_vq *vq, struct vring_used_elem *h,
  * @heads: their heads and written lengths, in CPU order (consumed)
  * @count: how many
  *
- * Return: 0, -EIO when the ring is stopped, or -EFAULT after it was stopped
- * because the used ring cannot be written.
+ * Return: 0, -EIO when a guest error stopped the ring, or -EFAULT after it
+ * was stopped because the used ring cannot be written.
  */
 int vmon_vq_add_used_n(struct vmon_vq *vq, struct vring_used_elem *heads,
 		       unsigned int count)
@@ -361,8 +361,11 @@ int vmon_vq_add_used_n(struct vmon_vq *vq, struct vring_used_elem *heads,
 
 	if (!count)
 		return 0;
-	/* a ring stopped by a guest error is not written any more */
-	if (vq->stopped)
+	/*
+	 * A ring stopped by a guest error is not written any more; one
+	 * stopped by GET_VRING_BASE still gets the requests it had taken.
+	 */
+	if (vq->failed)
 		return -EIO;
 	/*
 	 * Up to the end of the ring, then from its start, as often as it
@@ -469,7 +472,7 @@ static bool vmon_vq_need_signal(struct vmon_vq *vq)
  */
 void vmon_vq_signal(struct vmon_vq *vq)
 {
-	if (vq->call_ctx && !vq->stopped && vmon_vq_need_signal(vq))
+	if (vq->call_ctx && !vq->failed && vmon_vq_need_signal(vq))
 		eventfd_signal(vq->call_ctx, 1);
 }
 

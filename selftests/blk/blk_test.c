@@ -241,6 +241,81 @@ TEST_F(req, stats)
 	EXPECT_EQ(0U, s1.inflight);
 }
 
+/* ---- GET_VRING_BASE with requests in flight ------------------------------ */
+
+/*
+ * A VMM that stops a ring to save it (VHOST_GET_VRING_BASE) with the back
+ * end still attached must find every request below the base it gets
+ * posted in the used ring, or the guest waits for them forever after a
+ * restore. A slow back end, null_blk completing after 300 ms, has them all
+ * in flight at that moment. The ring restarted at that base serves what
+ * the guest posted meanwhile.
+ */
+TEST(get_vring_base_posts_requests_in_flight)
+{
+	struct vhost_vring_state base = { .index = 0 };
+	struct vmon_blk_stats st = { 0 };
+	struct be_req *r[8], *late;
+	struct vdrv_ring *ring;
+	struct blk_env e;
+	unsigned int i;
+	uint64_t t0;
+	int fd;
+
+	be_load_module();
+	ASSERT_EQ(0, system("modprobe -r null_blk 2>/dev/null; modprobe null_blk nr_devices=1 "
+			    "irqmode=2 completion_nsec=300000000"));
+	fd = open("/dev/nullb0", O_RDWR | O_DIRECT);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, be_setup(&e, 1, 16, BE_FEATURES));
+	ASSERT_EQ(0, be_backend(&e, fd));
+	ring = &e.d.ring[0];
+	for (i = 0; i < 8; i++) {
+		r[i] = be_get(&e, 0);
+		ASSERT_NE(NULL, r[i]);
+		ASSERT_EQ(0, be_post(&e, r[i], i % 2 ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, i * 8,
+				     4096, 0));
+		r[i]->status = 0xff;
+	}
+	be_kick(&e, 0);
+	t0 = be_now_ns();
+	while (!be_stats(&e, &st) && st.inflight < 8 && be_now_ns() < t0 + 2000000000ULL)
+		usleep(1000);
+	ASSERT_EQ(8U, st.inflight) TH_LOG("the device did not take the requests");
+
+	ASSERT_EQ(0, ioctl(e.d.fd, VHOST_GET_VRING_BASE, &base));
+	EXPECT_EQ(8U, base.num);
+	EXPECT_EQ(8, __atomic_load_n(&ring->used->idx, __ATOMIC_ACQUIRE))
+	TH_LOG("GET_VRING_BASE returned with requests not posted");
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(S_OK, r[i]->status) TH_LOG("request %u", i);
+	ASSERT_EQ(0, be_stats(&e, &st));
+	EXPECT_EQ(0U, st.inflight);
+
+	/* stopped: a request posted now waits for the restart */
+	late = be_get(&e, 0);
+	ASSERT_NE(NULL, late);
+	ASSERT_EQ(0, be_post(&e, late, VIRTIO_BLK_T_IN, 0, 4096, 0));
+	vdrv_kick(ring, true);
+	usleep(100000);
+	EXPECT_EQ(8, __atomic_load_n(&ring->used->idx, __ATOMIC_ACQUIRE));
+	ASSERT_EQ(0, be_backend(&e, -1));
+	ASSERT_EQ(0, ioctl(e.d.fd, VHOST_SET_VRING_BASE, &base));
+	ASSERT_EQ(0, be_backend(&e, fd));
+	for (i = 0; i < 9; i++) {
+		struct be_req *done = NULL;
+
+		t0 = be_now_ns();
+		while (!(done = be_reap(&e, 0)) && be_now_ns() < t0 + 3000000000ULL)
+			be_wait(&e, 100);
+		ASSERT_NE(NULL, done) TH_LOG("completion %u of 9 missing", i + 1);
+		EXPECT_EQ(S_OK, done->status);
+	}
+	be_teardown(&e);
+	close(fd);
+	EXPECT_EQ(0, system("modprobe -r null_blk"));
+}
+
 /* ---- dirty logging (VHOST_F_LOG_ALL) -------------------------------------- */
 
 static bool dirty(uint64_t base, const void *p)
