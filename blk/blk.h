@@ -53,7 +53,7 @@ struct vmon_blk_req {
 	struct file *file;
 	struct iov_iter iter;
 	u8 __user *status;
-	u64 start_ns;			/* taken off the ring */
+	u64 start_ns;			/* its pass or batch began, see handle */
 	u64 sector;
 	u64 len;			/* data bytes */
 	u32 type;

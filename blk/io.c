@@ -575,12 +575,13 @@ efault:
 
 /*
  * Serve the chain @head, mapped in vq->iov: @out readable iovecs, then @in
- * writable ones, whose guest ranges are in vq->log[0..@nlog) when logging.
- * Return false after a guest error stopped the ring.
+ * writable ones, whose guest ranges are in vq->log[0..@nlog) when logging;
+ * its latency counts from @start. Return false after a guest error stopped
+ * the ring.
  */
 static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 			     unsigned int out, unsigned int in,
-			     unsigned int nlog)
+			     unsigned int nlog, u64 start)
 {
 	struct vmon_vq *vq = &bvq->vq;
 	struct iovec *iov = vq->iov;
@@ -589,16 +590,10 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 	u64 out_len, in_len, sector, bytes = 0;
 	u8 __user *status_p = NULL;
 	struct iov_iter it;
-	u64 start;
 	unsigned int last;
 	u8 status;
 	u32 type;
 
-	/*
-	 * local_clock(), not ktime_get(): a TSC read, where the clocksource
-	 * may be an emulated HPET costing microseconds per read.
-	 */
-	start = local_clock();
 	out_len = iov_length(iov, out);
 	in_len = iov_length(iov + out, in);
 	if (out_len < sizeof(hdr)) {
@@ -746,6 +741,19 @@ static bool vmon_blk_busy_poll(struct vmon_blk_vq *bvq)
 	return false;
 }
 
+/* Context switches of the worker so far: a stamp taken before is stale. */
+static unsigned long vmon_blk_switches(void)
+{
+	return current->nvcsw + current->nivcsw;
+}
+
+/* The time now, and the worker's switch count with it. */
+static u64 vmon_blk_stamp(unsigned long *switches)
+{
+	*switches = vmon_blk_switches();
+	return local_clock();
+}
+
 /**
  * vmon_blk_handle() - post finished requests and take new ones
  * @bvq: the queue
@@ -757,7 +765,9 @@ void vmon_blk_handle(struct vmon_blk_vq *bvq)
 {
 	struct vmon_vq *vq = &bvq->vq;
 	unsigned int out, in, nlog;
+	unsigned long switches;
 	int head, n = 0;
+	u64 stamp;
 
 	mutex_lock(&vq->mutex);
 	vmon_blk_reap(bvq);
@@ -766,6 +776,17 @@ void vmon_blk_handle(struct vmon_blk_vq *bvq)
 	if (bvq->held && !vmon_blk_release_held(bvq))
 		goto flush;
 	vmon_vq_disable_notify(vq);
+	/*
+	 * A request's latency counts from the start of the pass, or of the
+	 * batch of VMON_BLK_BATCH, that took it off the ring, and again from
+	 * the moment the worker runs after it was switched out: one clock
+	 * read per batch instead of one per request, the requests taken
+	 * while the worker ran without a break sharing it, as the block
+	 * layer's plug shares its cached time. local_clock(), not
+	 * ktime_get(): a TSC read, where the clocksource may be an emulated
+	 * HPET costing microseconds per read.
+	 */
+	stamp = vmon_blk_stamp(&switches);
 	for (;;) {
 		head = vmon_vq_get_desc(vq, vq->iov, UIO_MAXIOV, &out, &in,
 					vmon_vq_logging(vq) ? vq->log : NULL,
@@ -773,21 +794,28 @@ void vmon_blk_handle(struct vmon_blk_vq *bvq)
 		if (head < 0)
 			break;
 		if (head == vq->num) {
-			if (vmon_blk_busy_poll(bvq))
+			if (vmon_blk_busy_poll(bvq)) {
+				stamp = vmon_blk_stamp(&switches);
 				continue;
+			}
 			if (vmon_vq_enable_notify(vq)) {
 				vmon_vq_disable_notify(vq);
+				stamp = vmon_blk_stamp(&switches);
 				continue;
 			}
 			break;
 		}
-		if (!vmon_blk_request(bvq, head, out, in, nlog) || bvq->held)
+		if (unlikely(vmon_blk_switches() != switches))
+			stamp = vmon_blk_stamp(&switches);
+		if (!vmon_blk_request(bvq, head, out, in, nlog, stamp) ||
+		    bvq->held)
 			break;
 		/* let the guest have completions while we go on */
 		if (!(++n % VMON_BLK_BATCH)) {
 			vmon_blk_reap(bvq);
 			if (vq->nheads && !vmon_vq_flush_heads(vq))
 				vmon_vq_signal(vq);
+			stamp = vmon_blk_stamp(&switches);
 		}
 		if (vmon_vdev_weight_exceeded(vq, n, 0))
 			break;

@@ -254,7 +254,7 @@ TEST_F(req, stats)
 TEST(get_vring_base_posts_requests_in_flight)
 {
 	struct vhost_vring_state base = { .index = 0 };
-	struct vmon_blk_stats st = { 0 };
+	struct vmon_blk_stats st = { 0 }, st0;
 	struct be_req *r[8], *late;
 	struct vdrv_ring *ring;
 	struct blk_env e;
@@ -270,6 +270,7 @@ TEST(get_vring_base_posts_requests_in_flight)
 	ASSERT_EQ(0, be_setup(&e, 1, 16, BE_FEATURES));
 	ASSERT_EQ(0, be_backend(&e, fd));
 	ring = &e.d.ring[0];
+	ASSERT_EQ(0, be_stats(&e, &st0));
 	for (i = 0; i < 8; i++) {
 		r[i] = be_get(&e, 0);
 		ASSERT_NE(NULL, r[i]);
@@ -291,6 +292,10 @@ TEST(get_vring_base_posts_requests_in_flight)
 		EXPECT_EQ(S_OK, r[i]->status) TH_LOG("request %u", i);
 	ASSERT_EQ(0, be_stats(&e, &st));
 	EXPECT_EQ(0U, st.inflight);
+	/* each took the back end's 300 ms, counted from before its submission */
+	EXPECT_EQ(8ULL, st.ops - st0.ops);
+	EXPECT_LE(8 * 300000000ULL, st.latency_ns - st0.latency_ns);
+	EXPECT_GT(8 * 2000000000ULL, st.latency_ns - st0.latency_ns);
 
 	/* stopped: a request posted now waits for the restart */
 	late = be_get(&e, 0);
