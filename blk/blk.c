@@ -128,54 +128,49 @@ void vmon_blk_account_throttle_start(struct vmon_blk *blk)
 /* ---- back end -------------------------------------------------------- */
 
 /*
- * Detach the back end of @bvq and wait until its requests are posted;
- * return the file for the caller to put.
+ * Take no new request on @bvq and wait until the ones taken are posted: a
+ * request held by the throttle goes back to the avail ring, the others
+ * finish. With @detach the back end goes, and its file is returned for
+ * the caller to put; without, the ring is stopped as VHOST_GET_VRING_BASE
+ * leaves it, so that the base it returns covers only requests whose used
+ * entries are in guest memory (a VMM that saves the rings then, for a
+ * snapshot or a migration, loses none).
  */
-static struct file *vmon_blk_stop_vq(struct vmon_blk *blk,
-				     struct vmon_blk_vq *bvq)
+static struct file *vmon_blk_quiesce_vq(struct vmon_blk *blk,
+					struct vmon_blk_vq *bvq, bool detach)
 {
 	struct vmon_vq *vq = &bvq->vq;
-	struct file *file;
+	struct file *file = NULL;
 
 	mutex_lock(&vq->mutex);
-	file = vq->private_data;
-	vq->private_data = NULL;
-	WRITE_ONCE(bvq->bdev, NULL);
+	if (detach) {
+		file = vq->private_data;
+		vq->private_data = NULL;
+		WRITE_ONCE(bvq->bdev, NULL);
+	} else {
+		vq->stopped = true;
+	}
 	hrtimer_cancel(&bvq->timer);
 	vmon_blk_drop_held(bvq);
 	mutex_unlock(&vq->mutex);
 	/* the worker posts them and drops the count */
 	wait_event(blk->idle, !atomic_read(&bvq->inflight));
+	/* and its last pass has written the used entries */
 	vmon_vdev_flush(&blk->dev);
 	return file;
 }
 
-/*
- * VHOST_GET_VRING_BASE stops the ring; here, first, the requests it took
- * are finished and posted, so that the base returned covers only
- * requests whose used entries are in guest memory: a VMM that saves the
- * rings then (a snapshot, a migration) loses none. A request held by the
- * throttle goes back to the avail ring instead.
- */
+/* VHOST_GET_VRING_BASE: first the requests in flight are posted. */
 static long vmon_blk_drain_vq(struct vmon_blk *blk, void __user *argp)
 {
-	struct vmon_blk_vq *bvq;
 	u32 idx;
 
 	if (get_user(idx, (u32 __user *)argp))
 		return -EFAULT;
 	if (idx >= VMON_BLK_MAX_QUEUES)
 		return -ENOBUFS;
-	bvq = &blk->vqs[array_index_nospec(idx, VMON_BLK_MAX_QUEUES)];
-	mutex_lock(&bvq->vq.mutex);
-	/* no new requests; vmon_vq_ioctl() leaves it so */
-	bvq->vq.stopped = true;
-	hrtimer_cancel(&bvq->timer);
-	vmon_blk_drop_held(bvq);
-	mutex_unlock(&bvq->vq.mutex);
-	wait_event(blk->idle, !atomic_read(&bvq->inflight));
-	/* the worker's last pass has written the used entries */
-	vmon_vdev_flush(&blk->dev);
+	idx = array_index_nospec(idx, VMON_BLK_MAX_QUEUES);
+	vmon_blk_quiesce_vq(blk, &blk->vqs[idx], false);
 	return 0;
 }
 
@@ -185,7 +180,7 @@ static void vmon_blk_stop(struct vmon_blk *blk)
 	unsigned int i;
 
 	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++) {
-		file = vmon_blk_stop_vq(blk, &blk->vqs[i]);
+		file = vmon_blk_quiesce_vq(blk, &blk->vqs[i], true);
 		if (file)
 			fput(file);
 	}
@@ -228,7 +223,7 @@ static long vmon_blk_set_backend(struct vmon_blk *blk, void __user *argp)
 			return PTR_ERR(file);
 	}
 
-	old = vmon_blk_stop_vq(blk, bvq);
+	old = vmon_blk_quiesce_vq(blk, bvq, true);
 	if (old)
 		fput(old);
 	if (!file)
