@@ -5,10 +5,14 @@
  * from userspace on the same device, side by side. One thread per queue
  * (per io_uring instance), each keeping QD requests in flight.
  *
- * usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-n] [-s|-W|-B] [-1 CELL [-U]]
- *                  DEVICE
+ * usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-q QD] [-v] [-V] [-n] [-s|-W|-B]
+ *                  [-1 CELL [-U]] DEVICE
  * The device is written in full first, so that reads read data (see fill()).
  *   -n       do not write the device first: it holds data already
+ *   -r REPS  pairs of runs per cell (1 to 41, default 3); from 6 pairs on,
+ *            the table gives the ratio's 95% confidence interval
+ *   -q QD    only the cells of queue depth QD, 1 or 32
+ *   -v       print every pair of runs as well
  *   -V       attach every vmon-blk device to a registered KVM VM, so that
  *            the per-VM accounting counts its I/O
  *   -s       serve every vmon-blk queue on the device's one worker thread;
@@ -315,10 +319,16 @@ static void fill(const char *dev, uint64_t size)
 	close(fd);
 }
 
-#define MAX_REPS 15
+#define MAX_REPS 41
 #define USAGE                                                                                      \
-	"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-V] [-n] [-s|-W|-B] "           \
+	"usage: blk_bench [-t SECONDS] [-r REPS] [-p BUSYPOLL_US] [-q QD] [-v] [-V] [-n] "         \
+	"[-s|-W|-B] "                                                                              \
 	"[-1 CELL [-U]] DEV\n"
+
+/* -v: print every pair of runs, not only the table. */
+static bool verbose;
+/* The queue depths of the tables (-q: one of them, the other 0). */
+static unsigned int qds[2] = { 1, 32 };
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -330,14 +340,45 @@ static int cmp_double(const void *a, const void *b)
 static double median(double *v, unsigned int n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /*
- * A table of two sides measured alternately, the median of each: @side(0)
- * and @side(1) set one side up and say whether it is io_uring. The last
- * column is the range of the ratio over the pairs, run back to back: the
- * noise a reader should allow the median ratio.
+ * The distribution-free confidence interval of the median of @n sorted
+ * values: [v[k], v[n - 1 - k]] for the largest k with P(B <= k) <= 2.5%,
+ * B ~ Binomial(n, 1/2), so that the interval holds the true median with
+ * at least 95% probability whatever the noise's distribution. Returns
+ * false when @n is too small for one (fewer than 6 values).
+ */
+static bool median_ci95(const double *v, unsigned int n, double *lo, double *hi)
+{
+	double term = 1, tail = 0, scale = 1;
+	unsigned int i, k = 0;
+
+	for (i = 0; i < n; i++)
+		scale /= 2;
+	for (i = 0; i < n; i++) {
+		tail += term * scale; /* P(B <= i) */
+		if (tail > 0.025)
+			break;
+		k = i + 1;
+		term = term * (n - i) / (i + 1);
+	}
+	if (!k)
+		return false;
+	*lo = v[k - 1];
+	*hi = v[n - k];
+	return true;
+}
+
+/*
+ * A table of two sides measured alternately: @side(0) and @side(1) set one
+ * side up and say whether it is io_uring. The sides run back to back in
+ * pairs, their order swapped every pair (ABBA), so that neither the drift
+ * of the host nor being first favours one. The IOPS columns are each
+ * side's median; the ratio is the median of the pairs' ratios, which
+ * cancels what the host does over seconds, with its 95% confidence
+ * interval (see median_ci95(); the range of the pairs below 6 pairs).
  */
 struct table {
 	const char *a, *b;	 /* the two columns */
@@ -346,39 +387,47 @@ struct table {
 	bool b_over_a; /* the ratio b / a, else a / b */
 };
 
+/* One row of the table: @reps pairs of runs of one cell. */
+static void pair_row(const struct table *t, const char *dev, bool write, unsigned int nq,
+		     unsigned int qd, unsigned int reps, double secs, uint64_t blocks)
+{
+	double lo, hi, v[2][MAX_REPS], pr[MAX_REPS];
+	unsigned int r, s, side;
+
+	for (r = 0; r < reps; r++) {
+		for (s = 0; s < 2; s++) {
+			side = s ^ (r & 1);
+			v[side][r] = run(dev, t->side(side), write, nq, qd, secs, blocks);
+		}
+		pr[r] = t->b_over_a ? v[1][r] / v[0][r] : v[0][r] / v[1][r];
+		if (verbose)
+			printf("#   %s %u queues QD %u pair %u (%s first): %.0f %.0f, ratio %.3f\n",
+			       write ? "write" : "read", nq, qd, r + 1, r & 1 ? t->b : t->a,
+			       v[0][r], v[1][r], pr[r]);
+	}
+	qsort(pr, reps, sizeof(*pr), cmp_double);
+	if (!median_ci95(pr, reps, &lo, &hi)) {
+		lo = pr[0];
+		hi = pr[reps - 1];
+	}
+	printf("%-10s %6u %4u %14.0f %14.0f %7.2f   %4.2f-%4.2f\n",
+	       write ? "randwrite" : "randread", nq, qd, median(v[0], reps), median(v[1], reps),
+	       median(pr, reps), lo, hi);
+	fflush(stdout);
+}
+
 static void pair_table(const struct table *t, const char *dev, unsigned int reps, double secs,
 		       uint64_t blocks)
 {
-	static const unsigned int qds[] = { 1, 32 };
-	double a, b, lo, hi, pr, va[MAX_REPS], vb[MAX_REPS];
-	unsigned int w, k, i, r;
+	unsigned int w, k, i;
 
 	printf("%-10s %6s %4s %14s %14s %7s %11s\n", "workload", "queues", "QD", t->a, t->b,
-	       "ratio", "pairs");
-	for (w = 0; w < 2; w++) {
-		for (k = 0; t->nqs[k]; k++) {
-			for (i = 0; i < 2; i++) {
-				/* interleaved: host noise hits both */
-				lo = 1e9;
-				hi = 0;
-				for (r = 0; r < reps; r++) {
-					va[r] = run(dev, t->side(0), w, t->nqs[k], qds[i], secs,
-						    blocks);
-					vb[r] = run(dev, t->side(1), w, t->nqs[k], qds[i], secs,
-						    blocks);
-					pr = t->b_over_a ? vb[r] / va[r] : va[r] / vb[r];
-					lo = pr < lo ? pr : lo;
-					hi = pr > hi ? pr : hi;
-				}
-				a = median(va, reps);
-				b = median(vb, reps);
-				printf("%-10s %6u %4u %14.0f %14.0f %7.2f   %4.2f-%4.2f\n",
-				       w ? "randwrite" : "randread", t->nqs[k], qds[i], a, b,
-				       t->b_over_a ? b / a : a / b, lo, hi);
-				fflush(stdout);
-			}
-		}
-	}
+	       "ratio", reps < 6 ? "pairs" : "95% CI");
+	for (w = 0; w < 2; w++)
+		for (k = 0; t->nqs[k]; k++)
+			for (i = 0; i < 2; i++)
+				if (qds[i])
+					pair_row(t, dev, w, t->nqs[k], qds[i], reps, secs, blocks);
 }
 
 /* The default table: vmon-blk against io_uring. */
@@ -417,15 +466,33 @@ int main(int argc, char **argv)
 	uint64_t size;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "t:p:r:VnsWB1:U")) != -1) {
+	while ((opt = getopt(argc, argv, "t:p:r:q:vVnsWB1:U")) != -1) {
 		if (opt == 't') {
 			secs = atof(optarg);
+			if (!(secs > 0 && secs <= 3600)) {
+				fprintf(stderr, "blk_bench: -t '%s': want 0 to 3600 seconds\n",
+					optarg);
+				return 2;
+			}
 		} else if (opt == 'r') {
-			reps = atoi(optarg);
-			if (!reps || reps > MAX_REPS)
-				reps = 3;
+			int n = atoi(optarg);
+
+			if (n < 1 || n > MAX_REPS) {
+				fprintf(stderr, "blk_bench: -r '%s': want 1 to %d pairs\n", optarg,
+					MAX_REPS);
+				return 2;
+			}
+			reps = n;
 		} else if (opt == 'p') {
 			busyloop_us = atoi(optarg);
+		} else if (opt == 'q') {
+			if (strcmp(optarg, "1") && strcmp(optarg, "32")) {
+				fprintf(stderr, "blk_bench: -q '%s': want 1 or 32\n", optarg);
+				return 2;
+			}
+			qds[!strcmp(optarg, "1")] = 0;
+		} else if (opt == 'v') {
+			verbose = true;
 		} else if (opt == 'V') {
 			attach = true;
 		} else if (opt == 'n') {
@@ -488,14 +555,14 @@ int main(int argc, char **argv)
 		const struct table t = { "shared IOPS", "per-queue IOPS", four, side_workers,
 					 true };
 
-		printf("# vmon-blk, 4 KiB random I/O on %s, median of %u runs of %.1f s, %ld "
+		printf("# vmon-blk, 4 KiB random I/O on %s, %u pairs of %.1f s runs, %ld "
 		       "CPUs\n",
 		       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN));
 		pair_table(&t, dev, reps, secs, size / BS);
 	} else if (bios) {
 		const struct table t = { "kiocb IOPS", "bio IOPS", nqs, side_bios, true };
 
-		printf("# vmon-blk, 4 KiB random I/O on %s, O_DIRECT, median of %u runs of %.1f s, "
+		printf("# vmon-blk, 4 KiB random I/O on %s, O_DIRECT, %u pairs of %.1f s runs, "
 		       "%ld CPUs, %s\n",
 		       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN),
 		       worker_per_queue ? "a worker per queue" : "one worker per device");
@@ -503,7 +570,7 @@ int main(int argc, char **argv)
 	} else {
 		const struct table t = { "vmon-blk IOPS", "io_uring IOPS", nqs, side_uring, false };
 
-		printf("# 4 KiB random I/O on %s, O_DIRECT, median of %u runs of %.1f s, "
+		printf("# 4 KiB random I/O on %s, O_DIRECT, %u pairs of %.1f s runs, "
 		       "%ld CPUs, vmon-blk busy-poll %u us, %s\n",
 		       dev, reps, secs, sysconf(_SC_NPROCESSORS_ONLN), busyloop_us,
 		       worker_per_queue ? "a worker per queue" : "one worker per device");
