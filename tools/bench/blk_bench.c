@@ -401,7 +401,7 @@ static void pair_row(const struct table *t, const char *dev, bool write, unsigne
 		}
 		pr[r] = t->b_over_a ? v[1][r] / v[0][r] : v[0][r] / v[1][r];
 		if (verbose)
-			printf("#   %s %u queues QD %u pair %u (%s first): %.0f %.0f, ratio %.3f\n",
+			printf("#   %s %u queues QD %u pair %u (%s first): %.0f %.0f, ratio %.4f\n",
 			       write ? "write" : "read", nq, qd, r + 1, r & 1 ? t->b : t->a,
 			       v[0][r], v[1][r], pr[r]);
 	}
