@@ -490,7 +490,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "blk_bench: -q '%s': want 1 or 32\n", optarg);
 				return 2;
 			}
-			qds[!strcmp(optarg, "1")] = 0;
+			qds[0] = strcmp(optarg, "1") ? 0 : 1;
+			qds[1] = strcmp(optarg, "32") ? 0 : 32;
 		} else if (opt == 'v') {
 			verbose = true;
 		} else if (opt == 'V') {
