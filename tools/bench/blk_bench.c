@@ -45,6 +45,7 @@
 
 #include "../../selftests/blk/blk_env.h"
 #include "bench_vm.h"
+#include "stats.h"
 
 #define BS 4096
 
@@ -330,47 +331,6 @@ static bool verbose;
 /* The queue depths of the tables (-q: one of them, the other 0). */
 static unsigned int qds[2] = { 1, 32 };
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/*
- * The distribution-free confidence interval of the median of @n sorted
- * values: [v[k], v[n - 1 - k]] for the largest k with P(B <= k) <= 2.5%,
- * B ~ Binomial(n, 1/2), so that the interval holds the true median with
- * at least 95% probability whatever the noise's distribution. Returns
- * false when @n is too small for one (fewer than 6 values).
- */
-static bool median_ci95(const double *v, unsigned int n, double *lo, double *hi)
-{
-	double term = 1, tail = 0, scale = 1;
-	unsigned int i, k = 0;
-
-	for (i = 0; i < n; i++)
-		scale /= 2;
-	for (i = 0; i < n; i++) {
-		tail += term * scale; /* P(B <= i) */
-		if (tail > 0.025)
-			break;
-		k = i + 1;
-		term = term * (n - i) / (i + 1);
-	}
-	if (!k)
-		return false;
-	*lo = v[k - 1];
-	*hi = v[n - k];
-	return true;
-}
-
 /*
  * A table of two sides measured alternately: @side(0) and @side(1) set one
  * side up and say whether it is io_uring. The sides run back to back in
@@ -378,7 +338,7 @@ static bool median_ci95(const double *v, unsigned int n, double *lo, double *hi)
  * of the host nor being first favours one. The IOPS columns are each
  * side's median; the ratio is the median of the pairs' ratios, which
  * cancels what the host does over seconds, with its 95% confidence
- * interval (see median_ci95(); the range of the pairs below 6 pairs).
+ * interval (bench_median_ci95(); the range of the pairs below 6 pairs).
  */
 struct table {
 	const char *a, *b;	 /* the two columns */
@@ -405,14 +365,10 @@ static void pair_row(const struct table *t, const char *dev, bool write, unsigne
 			       write ? "write" : "read", nq, qd, r + 1, r & 1 ? t->b : t->a,
 			       v[0][r], v[1][r], pr[r]);
 	}
-	qsort(pr, reps, sizeof(*pr), cmp_double);
-	if (!median_ci95(pr, reps, &lo, &hi)) {
-		lo = pr[0];
-		hi = pr[reps - 1];
-	}
+	bench_median_ci95(pr, reps, &lo, &hi);
 	printf("%-10s %6u %4u %14.0f %14.0f %7.2f   %4.2f-%4.2f\n",
-	       write ? "randwrite" : "randread", nq, qd, median(v[0], reps), median(v[1], reps),
-	       median(pr, reps), lo, hi);
+	       write ? "randwrite" : "randread", nq, qd, bench_median(v[0], reps),
+	       bench_median(v[1], reps), bench_median(pr, reps), lo, hi);
 	fflush(stdout);
 }
 
@@ -543,12 +499,12 @@ int main(int argc, char **argv)
 				    size / BS);
 		if (one_uring)
 			printf("io_uring %s, %u queues, QD %u: IOPS %.0f\n", op, one_q, one_qd,
-			       median(va, reps));
+			       bench_median(va, reps));
 		else
 			printf("vmon-blk %s, %u queues, QD %u, %s, %s: IOPS %.0f\n", op, one_q,
 			       one_qd, vm_id ? "attached to a VM" : "not attached",
 			       worker_per_queue ? "a worker per queue" : "one worker",
-			       median(va, reps));
+			       bench_median(va, reps));
 		return 0;
 	}
 	if (workers) {

@@ -1,12 +1,12 @@
 # Benchmarks (not timed tests): run them through their wrappers.
-$(B)/tools/bench/vhost-net-bench: $(B)/tools/bench/vhost_net_bench.o \
+$(B)/tools/bench/vhost-net-bench: $(B)/tools/bench/vhost_net_bench.o $(B)/tools/bench/stats.o \
 		$(B)/tools/bench/bench_vm.o $(B)/selftests/vhost/net_env.o $(TEST_LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
 BINS_BENCH += $(B)/tools/bench/vhost-net-bench
 
 # tools/bench/vmon-blk: /dev/vmon-blk against io_uring on brd.
-$(B)/tools/bench/blk_bench: $(B)/tools/bench/blk_bench.o $(B)/tools/bench/bench_vm.o \
+$(B)/tools/bench/blk_bench: $(B)/tools/bench/blk_bench.o $(B)/tools/bench/bench_vm.o $(B)/tools/bench/stats.o \
 		$(B)/selftests/blk/blk_env.o $(B)/selftests/lib/vring_drv.o
 	$(CC) $(LDFLAGS) -o $@ $^ -luring -lpthread
 

@@ -47,6 +47,7 @@
 
 #include "../../selftests/vhost/net_env.h"
 #include "bench_vm.h"
+#include "stats.h"
 
 #define FEATURES                                                                                   \
 	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) |                        \
@@ -447,24 +448,29 @@ static int bench_pair(const char *dev[2], size_t len, bool rx, double secs, int 
 	return pps[0] > 0 && pps[1] > 0 ? 0 : -1;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
+#define MAX_ROUNDS 41
 
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
+/*
+ * A row of the table: each device's median @m, the median of the rounds'
+ * ratios @pr (sorted here) and its 95% confidence interval, or the range
+ * of the rounds below 6 of them.
+ */
+static void print_row(int rx, size_t bytes, const double *m, double *pr, int rounds)
 {
-	qsort(v, n, sizeof(*v), cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	double lo, hi;
+
+	bench_median_ci95(pr, rounds, &lo, &hi);
+	printf("%-3s %4zu B %14.0f %14.0f %6.2fx   %4.2f-%4.2f\n", rx ? "RX" : "TX", bytes, m[0],
+	       m[1], bench_median(pr, rounds), lo, hi);
+	fflush(stdout);
 }
 
 int main(int argc, char **argv)
 {
 	const char *dev[2] = { "/dev/vmon-net", "/dev/vhost-net" };
 	static const size_t sizes[] = { 64, 1500 };
-	double secs = 2, res[2][16], cres[2][16], cm[2][4][2];
+	double secs = 2, res[2][MAX_ROUNDS], cres[2][MAX_ROUNDS], cm[2][4][2];
+	double pr[MAX_ROUNDS], cpr[4][MAX_ROUNDS];
 	int rounds = 3, batches = 8, c, s, d, i;
 	size_t one_len = 0;
 	bool attach = false, per_cpu = false;
@@ -528,8 +534,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (rounds < 1 || rounds > 16)
-		rounds = 3;
+	if (rounds < 1 || rounds > MAX_ROUNDS) {
+		fprintf(stderr, "vhost-net-bench: -r %d: want 1 to %d rounds\n", rounds,
+			MAX_ROUNDS);
+		return 2;
+	}
+	if (!(secs > 0 && secs <= 3600) || batches < 1) {
+		fprintf(stderr, "vhost-net-bench: want -t of 0 to 3600 s and -B of 1 or more\n");
+		return 2;
+	}
 	if (!sequential)
 		pin = false; /* both at once: let the scheduler share the CPUs */
 	if (pin && sysconf(_SC_NPROCESSORS_ONLN) >= 2) {
@@ -596,13 +609,15 @@ int main(int argc, char **argv)
 		}
 		printf("%s %s %zu B, %s, median of %d: pps %.0f\n", dev[0] + 5, rx ? "RX" : "TX",
 		       one_len, vm_id ? "attached to a VM" : "not attached", rounds,
-		       median(res[0], rounds));
+		       bench_median(res[0], rounds));
 		if (per_cpu)
-			printf("packets per worker CPU-second %.0f\n", median(cres[0], rounds));
+			printf("packets per worker CPU-second %.0f\n",
+			       bench_median(cres[0], rounds));
 		return 0;
 	}
 
-	printf("%-10s %14s %14s %7s\n", "test", dev[0] + 5, dev[1] + 5, "ratio");
+	printf("%-10s %14s %14s %7s %11s\n", "test", dev[0] + 5, dev[1] + 5, "ratio",
+	       rounds < 6 ? "rounds" : "95% CI");
 	for (int dir = 0; dir < 2; dir++) {
 		for (s = 0; s < 2; s++) {
 			double m[2];
@@ -630,21 +645,28 @@ int main(int argc, char **argv)
 						return 1;
 					}
 				}
-			for (d = 0; d < 2; d++) {
-				m[d] = median(res[d], rounds);
-				cm[d][dir * 2 + s][0] = sequential ? median(cres[d], rounds) : 0;
+			/* the ratio of each round, before the medians sort */
+			for (i = 0; i < rounds; i++) {
+				pr[i] = res[0][i] / res[1][i];
+				cpr[dir * 2 + s][i] = sequential ? cres[0][i] / cres[1][i] : 0;
 			}
-			printf("%-3s %4zu B %14.0f %14.0f %6.2fx\n", dir ? "RX" : "TX", sizes[s],
-			       m[0], m[1], m[0] / m[1]);
-			fflush(stdout);
+			for (d = 0; d < 2; d++) {
+				m[d] = bench_median(res[d], rounds);
+				cm[d][dir * 2 + s][0] =
+					sequential ? bench_median(cres[d], rounds) : 0;
+			}
+			print_row(dir, sizes[s], m, pr, rounds);
 		}
 	}
 	if (!sequential)
 		return 0;
 	printf("\npackets per second of worker CPU time (device cost only)\n");
-	printf("%-10s %14s %14s %7s\n", "test", dev[0] + 5, dev[1] + 5, "ratio");
-	for (i = 0; i < 4; i++)
-		printf("%-3s %4zu B %14.0f %14.0f %6.2fx\n", i / 2 ? "RX" : "TX", sizes[i % 2],
-		       cm[0][i][0], cm[1][i][0], cm[0][i][0] / cm[1][i][0]);
+	printf("%-10s %14s %14s %7s %11s\n", "test", dev[0] + 5, dev[1] + 5, "ratio",
+	       rounds < 6 ? "rounds" : "95% CI");
+	for (i = 0; i < 4; i++) {
+		double m[2] = { cm[0][i][0], cm[1][i][0] };
+
+		print_row(i / 2, sizes[i % 2], m, cpr[i], rounds);
+	}
 	return 0;
 }
