@@ -11,7 +11,10 @@
  * RX: frames are queued in the tap while the guest has no RX buffers, then
  *     buffers are posted and the time to drain the queue is measured, so
  *     the injector's speed does not enter the figure.
- * Rounds alternate between the two devices; the median of each is shown.
+ * Each round runs the two devices back to back, which one first
+ * alternating; the table shows each device's median, the median of the
+ * rounds' own ratios and, from 6 rounds on, its 95% confidence interval
+ * (tools/bench/stats.c; the range of the rounds below 6).
  *
  * usage: vhost-net-bench [-t SEC] [-r ROUNDS] [-B RX_BATCHES] [-n] [-p] [-V]
  *                        [-1 CELL [-C|-A SLICE]] [-a DEV] [-b DEV]
