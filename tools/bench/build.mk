@@ -11,6 +11,12 @@ $(B)/tools/bench/blk_bench: $(B)/tools/bench/blk_bench.o $(B)/tools/bench/bench_
 	$(CC) $(LDFLAGS) -o $@ $^ -luring -lpthread
 
 BINS_BENCH += $(B)/tools/bench/blk_bench
+
+# tools/bench/vmon-blk -b: the pairs of several runs pooled.
+$(B)/tools/bench/pool-pairs: $(B)/tools/bench/pool_pairs.o $(B)/tools/bench/stats.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+BINS_BENCH += $(B)/tools/bench/pool-pairs
 userspace: $(BINS_BENCH)
 
 # tools/bench/vmm-blk: in-guest 4 KiB random reads, static for the busybox guest.
