@@ -8,6 +8,9 @@
 #   make demo         set up, build, boot the test VM and show what works
 #   make lint         checkpatch --strict and sparse on kernel code, clang-format on userspace
 #   make install      module, binaries, header and man pages (DESTDIR, PREFIX)
+#   make dkms-install  the module's sources under /usr/src/vmon-VERSION, then
+#                     dkms add, build and install for the running kernel
+#                     (or DKMS_KVER); DKMS rebuilds it on every kernel update
 #
 # KDIR chooses the kernel build tree: the running kernel's when it exists,
 # else the headers of the test kernel that 'make deps' installs.
@@ -47,7 +50,7 @@ LIBVMON := $(B)/libvmon.a
 TEST_LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard selftests/lib/*.c))
 
 .PHONY: all module userspace deps check check-host check-vm demo lint \
-	install clean help
+	install dkms-src dkms-install clean help
 all: module userspace
 
 include $(sort $(wildcard supervisor/*/build.mk selftests/*/build.mk \
@@ -103,6 +106,26 @@ install: all
 	$(if $(MAN_PAGES),install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	install -D -m 0644 tools/vmon.modules-load $(DESTDIR)/etc/modules-load.d/vmon.conf
 
+# DKMS: the sources the module is built from, and dkms.conf, in the place
+# dkms looks for them; dkms then builds for each kernel (the headers of that
+# kernel must be installed, or KSRC names them).
+DKMS_VER := $(shell sed -n 's/^\#define VMON_RELEASE[[:space:]]*"\(.*\)"/\1/p' kmod/vmon_core.h)
+DKMS_SRC := $(DESTDIR)/usr/src/vmon-$(DKMS_VER)
+DKMS_KVER ?= $(shell uname -r)
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)
+	cp -r Kbuild dkms.conf kmod vhost blk uapi $(DKMS_SRC)/
+	find $(DKMS_SRC) \( -name '*.o' -o -name '.*.cmd' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '*.ko' \) -delete
+
+dkms-install: dkms-src
+	@command -v dkms >/dev/null || { echo "make: dkms is not installed (apt-get install dkms)"; exit 1; }
+	dkms remove -m vmon -v $(DKMS_VER) --all >/dev/null 2>&1 || true
+	dkms add -m vmon -v $(DKMS_VER)
+	dkms build -m vmon -v $(DKMS_VER) -k $(DKMS_KVER) $(if $(KSRC),--kernelsourcedir $(KSRC))
+	dkms install -m vmon -v $(DKMS_VER) -k $(DKMS_KVER) $(if $(KSRC),--kernelsourcedir $(KSRC))
+
 # Not Kbuild's clean: it deletes every *.ko and modules.order below M=, and
 # the ignored cache below us holds a whole kernel's modules.
 KBUILD_DIRS := kmod vhost blk
@@ -113,6 +136,6 @@ clean:
 	find $(wildcard $(KBUILD_DIRS)) \( -name '*.o' -o -name '.*.cmd' -o -name '*.mod' \) -delete
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

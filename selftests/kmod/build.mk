@@ -3,3 +3,4 @@ $(B)/selftests/kmod/%: $(B)/selftests/kmod/%.o $(TEST_LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 VM_TESTS += $(B)/selftests/kmod/ctl_test $(B)/selftests/kmod/load_test
+VM_TESTS += selftests/kmod/dkms_test.sh
