@@ -105,6 +105,8 @@ install: all
 	install -m 0644 uapi/linux/vmon.h $(DESTDIR)$(PREFIX)/include/linux/
 	$(if $(MAN_PAGES),install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	install -D -m 0644 tools/vmon.modules-load $(DESTDIR)/etc/modules-load.d/vmon.conf
+	install -D -m 0644 tools/vmon.udev-rules $(DESTDIR)/etc/udev/rules.d/60-vmon.rules
+	$(if $(DESTDIR),,getent group vmon >/dev/null || groupadd --system vmon)
 
 # DKMS: the sources the module is built from, and dkms.conf, in the place
 # dkms looks for them; dkms then builds for each kernel (the headers of that

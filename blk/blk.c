@@ -14,6 +14,7 @@
 #include <linux/compat.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/capability.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/nospec.h>
@@ -317,14 +318,22 @@ static long vmon_blk_get_config(struct vmon_blk *blk, void __user *argp)
 	return copy_to_user(argp, &c, sizeof(c)) ? -EFAULT : 0;
 }
 
+/*
+ * Limits set with CAP_SYS_ADMIN (the supervisor's) are locked: the VMM that
+ * holds the ring cannot lift them (Documentation/security.rst).
+ */
 static long vmon_blk_set_throttle(struct vmon_blk *blk, void __user *argp)
 {
+	bool admin = capable(CAP_SYS_ADMIN);
 	struct vmon_blk_throttle t;
 	unsigned int i;
 
+	if (blk->tb_locked && !admin)
+		return -EPERM;
 	if (copy_from_user(&t, argp, sizeof(t)))
 		return -EFAULT;
 	vmon_blk_throttle_set(&blk->tb, &t);
+	blk->tb_locked = admin;
 	/* a held request tries the new buckets now, not at its old timer */
 	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++)
 		vmon_vq_work_queue(&blk->vqs[i].vq, &blk->vqs[i].vq.poll.work);

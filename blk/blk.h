@@ -111,6 +111,7 @@ struct vmon_blk {
 	struct vmon_vq *vqp[VMON_BLK_MAX_QUEUES];
 	struct vmon_blk_config cfg;	/* under dev.mutex; copied per use */
 	struct vmon_blk_throttle_state tb;
+	bool tb_locked;			/* set by CAP_SYS_ADMIN: admin only */
 	wait_queue_head_t idle;		/* a queue's inflight reached 0 */
 	struct vmon_dev __rcu *acct;	/* per-VM accounting, VMON_DEV_SET_VM */
 	atomic64_t throttled_ns;	/* the queues count the rest */

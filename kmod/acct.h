@@ -8,8 +8,11 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/uidgid.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/xarray.h>
+
+struct sk_buff;
 #include <linux/vmon.h>
 
 struct kvm;
@@ -46,7 +49,8 @@ struct vmon_estimate {
 struct vmon_vm {
 	u32 id;
 	char name[VMON_VM_NAME_MAX];
-	pid_t owner_tgid;
+	pid_t owner_tgid;		/* the process that owns the KVM VM */
+	kuid_t owner_uid;		/* its effective uid at registration */
 	struct kref ref;
 	struct list_head devs;		/* under vmon_dev_mutex */
 	unsigned int nr_devs;		/* under vmon_dev_mutex */
@@ -85,6 +89,9 @@ struct vmon_dev {
 	struct list_head node;		/* in vm->devs */
 	struct vmon_dev_pcpu __percpu *pcpu;
 	unsigned long throttling;	/* bit 0: episode announced */
+	bool locked;			/* attached by an admin: only an admin
+					 * may change it (under the ring's mutex)
+					 */
 };
 
 extern struct mutex vmon_registry_mutex;
@@ -96,6 +103,10 @@ struct vmon_vm *vmon_vm_get_by_name(const char *name);
 /* The first registered VM with an id >= *id, referenced; *id is set to it. */
 struct vmon_vm *vmon_vm_get_next(u32 *id);
 void vmon_vm_put(struct vmon_vm *vm);
+/* May the calling process attach its rings to @vm? (its owner, or admin) */
+bool vmon_vm_owned_by_current(const struct vmon_vm *vm);
+/* May the sender of @skb read @vm over netlink? (same uid, or admin) */
+bool vmon_vm_visible(const struct sk_buff *skb, const struct vmon_vm *vm);
 /* Bring the VM's steal and CPU figures up to date. Under vm->lock. */
 void vmon_vm_sample(struct vmon_vm *vm);
 void vmon_set_interval(unsigned int ms);

@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
@@ -160,16 +161,46 @@ long vmon_dev_set_vm(struct vmon_dev __rcu **slot, unsigned int type,
  * @name: as for vmon_dev_set_vm()
  * @argp: the ioctl argument, a pointer to the __u32 VM id
  *
- * Return: as vmon_dev_set_vm(), or -EFAULT.
+ * Who may do it: %CAP_SYS_ADMIN always; any other holder of the ring only
+ * towards a VM that its own process owns (vmon_vm_owned_by_current()), and
+ * only while the ring is not attached by an admin: an attachment made with
+ * %CAP_SYS_ADMIN (the supervisor's) is locked against everybody else, so a
+ * VMM can neither move its counters to another VM nor detach to escape
+ * accounting. The caller holds the ring's mutex, which orders changes of
+ * @slot.
+ *
+ * Return: as vmon_dev_set_vm(), -EFAULT, or -EPERM for a caller who may
+ * not (nothing changed then).
  */
 long vmon_dev_set_vm_ioctl(struct vmon_dev __rcu **slot, unsigned int type,
 			   const char *name, u32 __user *argp)
 {
+	bool admin = capable(CAP_SYS_ADMIN);
+	struct vmon_dev *cur;
+	struct vmon_vm *vm;
+	bool owner;
+	long ret;
 	u32 vm_id;
 
 	if (get_user(vm_id, argp))
 		return -EFAULT;
-	return vmon_dev_set_vm(slot, type, name, vm_id);
+	cur = rcu_dereference_protected(*slot, true);
+	if (cur && cur->locked && !admin)
+		return -EPERM;
+	if (vm_id && !admin) {
+		vm = vmon_vm_get_by_id(vm_id);
+		if (!vm)
+			return -ENOENT;
+		owner = vmon_vm_owned_by_current(vm);
+		vmon_vm_put(vm);
+		if (!owner)
+			return -EPERM;
+	}
+	ret = vmon_dev_set_vm(slot, type, name, vm_id);
+	cur = rcu_dereference_protected(*slot, true);
+	if (!ret && cur)
+		cur->locked = admin;
+	return ret;
 }
 
 static __always_inline void vmon_ctr_add2(struct vmon_dev *dev,

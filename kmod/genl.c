@@ -4,8 +4,10 @@
  *
  * Every command is validated strictly (resv_start_op is 0): unknown
  * attributes, attributes of the wrong size and trailing data are refused.
- * Reading is open to everybody; commands that change state or cost CPU
- * (SET_THRESHOLD, KSM_ESTIMATE) need CAP_NET_ADMIN.
+ * A reader sees the VMs whose owner has its uid (vmon_vm_visible()), an
+ * admin (CAP_NET_ADMIN, genetlink's GENL_ADMIN_PERM) sees every VM;
+ * commands that change state or cost CPU (SET_THRESHOLD, KSM_ESTIMATE) and
+ * the events group, which names every VM, need CAP_NET_ADMIN.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -194,8 +196,11 @@ static int vmon_fill_vm(struct sk_buff *skb, struct vmon_vm *vm, u8 cmd,
 	return 0;
 }
 
-/* The VM a request names by VMON_A_VM_ID or VMON_A_VM_NAME, referenced. */
-static struct vmon_vm *vmon_req_vm(struct genl_info *info)
+/*
+ * The VM a request names by VMON_A_VM_ID or VMON_A_VM_NAME, referenced.
+ * A VM the sender may not see (vmon_vm_visible()) is answered as absent.
+ */
+static struct vmon_vm *vmon_req_vm(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
 	struct vmon_vm *vm;
@@ -214,6 +219,11 @@ static struct vmon_vm *vmon_req_vm(struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "VMON_A_VM_ID or VMON_A_VM_NAME needed");
 		return ERR_PTR(-EINVAL);
 	}
+	if (vm && !vmon_vm_visible(skb, vm)) {
+		vmon_vm_put(vm);
+		GENL_SET_ERR_MSG(info, "no such VM among the caller's");
+		return ERR_PTR(-ENOENT);
+	}
 	return vm ? vm : ERR_PTR(-ENOENT);
 }
 
@@ -223,7 +233,7 @@ static size_t vmon_msg_size(struct vmon_vm *vm)
 	       vm->nr_devs * (VMON_LAT_BUCKETS * 12 + 256);
 }
 
-static int vmon_reply_vm(struct genl_info *info, u8 cmd)
+static int vmon_reply_vm(struct sk_buff *skb, struct genl_info *info, u8 cmd)
 {
 	unsigned int tries;
 	struct sk_buff *msg;
@@ -231,7 +241,7 @@ static int vmon_reply_vm(struct genl_info *info, u8 cmd)
 	size_t size;
 	int ret;
 
-	vm = vmon_req_vm(info);
+	vm = vmon_req_vm(skb, info);
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
 	/* vCPUs and devices may come while we fill: grow and retry. */
@@ -263,8 +273,11 @@ static int vmon_dump_vms(struct sk_buff *skb, struct netlink_callback *cb,
 	int ret;
 
 	while ((vm = vmon_vm_get_next(&id))) {
-		ret = vmon_fill_vm(skb, vm, cmd, NETLINK_CB(cb->skb).portid,
-				   cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		ret = 0;
+		if (vmon_vm_visible(cb->skb, vm))
+			ret = vmon_fill_vm(skb, vm, cmd,
+					   NETLINK_CB(cb->skb).portid,
+					   cb->nlh->nlmsg_seq, NLM_F_MULTI);
 		vmon_vm_put(vm);
 		if (ret) {
 			/* A message that cannot fit an empty skb is lost. */
@@ -282,7 +295,7 @@ static int vmon_dump_vms(struct sk_buff *skb, struct netlink_callback *cb,
 
 static int vmon_vm_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return vmon_reply_vm(info, VMON_CMD_VM_GET);
+	return vmon_reply_vm(skb, info, VMON_CMD_VM_GET);
 }
 
 static int vmon_vm_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -292,7 +305,7 @@ static int vmon_vm_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 static int vmon_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return vmon_reply_vm(info, VMON_CMD_STATS_GET);
+	return vmon_reply_vm(skb, info, VMON_CMD_STATS_GET);
 }
 
 static int vmon_stats_get_dumpit(struct sk_buff *skb,
@@ -341,7 +354,7 @@ static int vmon_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	mutex_lock(&vmon_dev_mutex);
 	dev = xa_load(&vmon_devs, nla_get_u32(tb[VMON_DEV_A_ID]));
-	if (dev)
+	if (dev && vmon_vm_visible(skb, dev->vm))
 		ret = vmon_fill_dev(msg, dev, info->snd_portid, info->snd_seq,
 				    0);
 	else
@@ -368,7 +381,8 @@ static int vmon_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&vmon_dev_mutex);
 	xa_for_each_start(&vmon_devs, id, dev, id) {
-		if (vm_id && dev->vm->id != vm_id)
+		if ((vm_id && dev->vm->id != vm_id) ||
+		    !vmon_vm_visible(cb->skb, dev->vm))
 			continue;
 		ret = vmon_fill_dev(skb, dev, NETLINK_CB(cb->skb).portid,
 				    cb->nlh->nlmsg_seq, NLM_F_MULTI);
@@ -394,7 +408,7 @@ static int vmon_ksm_estimate_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (info->attrs[VMON_A_EST_PAGES])
 		pages = nla_get_u32(info->attrs[VMON_A_EST_PAGES]);
-	vm = vmon_req_vm(info);
+	vm = vmon_req_vm(skb, info);
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
 	ret = vmon_ksm_estimate(vm, pages);
@@ -449,7 +463,7 @@ static int vmon_set_threshold_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 	if (a[VMON_A_STEAL_THRESHOLD]) {
-		vm = vmon_req_vm(info);
+		vm = vmon_req_vm(skb, info);
 		if (IS_ERR(vm))
 			return PTR_ERR(vm);
 		mutex_lock(&vm->lock);
@@ -492,7 +506,8 @@ static const struct genl_ops vmon_genl_ops[] = {
 };
 
 static const struct genl_multicast_group vmon_genl_mcgrps[] = {
-	{ .name = VMON_GENL_MCGRP_EVENTS },
+	/* events name every VM, its owner and its devices: admin only */
+	{ .name = VMON_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family vmon_genl_family = {

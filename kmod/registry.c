@@ -17,13 +17,17 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/ctype.h>
 #include <linux/file.h>
 #include <linux/kvm_host.h>
 #include <linux/math64.h>
 #include <linux/module.h>
+#include <linux/netlink.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched.h>
+#include <linux/cred.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
@@ -305,6 +309,57 @@ static bool vmon_name_ok(const char *name)
 	return true;
 }
 
+/*
+ * The owner of a VM is the process whose thread created the KVM VM (KVM
+ * records that thread's global pid); its effective uid at registration is
+ * the VM's uid for netlink readers. A VMM that changes uid later keeps the
+ * uid it had here. If that process is already gone, root owns the VM.
+ */
+static void vmon_vm_set_owner(struct vmon_vm *vm, struct kvm *kvm)
+{
+	struct task_struct *task;
+
+	vm->owner_tgid = kvm->userspace_pid;
+	vm->owner_uid = GLOBAL_ROOT_UID;
+	rcu_read_lock();
+	task = pid_task(find_pid_ns(kvm->userspace_pid, &init_pid_ns),
+			PIDTYPE_PID);
+	if (task) {
+		vm->owner_tgid = task_tgid_nr(task);
+		vm->owner_uid = task_euid(task);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * vmon_vm_owned_by_current() - may the caller attach devices to a VM?
+ * @vm: the VM
+ *
+ * Return: true for the process that owns @vm and for %CAP_SYS_ADMIN.
+ */
+bool vmon_vm_owned_by_current(const struct vmon_vm *vm)
+{
+	return task_tgid_nr(current) == vm->owner_tgid ||
+	       capable(CAP_SYS_ADMIN);
+}
+
+/**
+ * vmon_vm_visible() - may a netlink sender read a VM's figures?
+ * @skb: the request
+ * @vm: the VM
+ *
+ * Names, pids, vCPU threads, devices, steal and KSM figures of a VM are
+ * its owner's business: a sender sees the VMs whose owner has its
+ * effective uid, and %CAP_NET_ADMIN (genetlink's admin) sees all.
+ *
+ * Return: true when the sender of @skb may read @vm.
+ */
+bool vmon_vm_visible(const struct sk_buff *skb, const struct vmon_vm *vm)
+{
+	return uid_eq(current_euid(), vm->owner_uid) ||
+	       netlink_capable(skb, CAP_NET_ADMIN);
+}
+
 static long vmon_vm_register(void __user *argp)
 {
 	struct vmon_vm_register req;
@@ -342,7 +397,7 @@ static long vmon_vm_register(void __user *argp)
 	mutex_init(&vm->lock);
 	strscpy(vm->name, req.name, sizeof(vm->name));
 	vm->kvm = kvm;
-	vm->owner_tgid = kvm->userspace_pid;
+	vmon_vm_set_owner(vm, kvm);
 
 	mutex_lock(&vmon_registry_mutex);
 	ret = -EEXIST;

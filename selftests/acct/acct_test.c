@@ -590,7 +590,8 @@ TEST_F(acct, netlink_strict_policy)
 	EXPECT_EQ(0, vm_unregister(self->ctl, id));
 }
 
-TEST_F(acct, unprivileged_reads_but_cannot_change)
+/* Reading another user's VM: perm_test.c. Changing anything: never. */
+TEST_F(acct, unprivileged_cannot_change)
 {
 	struct vmon_nl_event ev;
 	int status;
@@ -612,10 +613,9 @@ TEST_F(acct, unprivileged_reads_but_cannot_change)
 			_exit(10);
 		if (vmon_nl_open(&nl))
 			_exit(11);
-		if (vmon_nl_vm_get(nl, id, NULL, true, &vm) || strcmp(vm.name, "acct-perm"))
+		if (vmon_nl_vm_get(nl, id, NULL, true, &vm) != -ENOENT)
 			_exit(12);
-		vmon_nl_vm_free(&vm);
-		if (vmon_nl_vm_list(nl, true, &vms, &n) || !n)
+		if (vmon_nl_vm_list(nl, true, &vms, &n))
 			_exit(13);
 		vmon_nl_vms_free(vms, n);
 		if (vmon_nl_set_threshold(nl, id, 100, 0) != -EPERM)
@@ -624,7 +624,7 @@ TEST_F(acct, unprivileged_reads_but_cannot_change)
 			_exit(15);
 		if (vmon_nl_ksm_estimate(nl, id, 16, &vm) != -EPERM)
 			_exit(16);
-		if (vmon_nl_events_join(nl))
+		if (vmon_nl_events_join(nl) != -EPERM)
 			_exit(17);
 		vmon_nl_close(nl);
 		_exit(0);

@@ -17,6 +17,14 @@ $(B)/selftests/acct/ksm_test: $(B)/selftests/acct/ksm_test.o $(B)/selftests/acct
 
 VM_TESTS += $(B)/selftests/acct/acct_test $(B)/selftests/acct/ksm_test
 
+# Who may read which VM and attach rings to it (hardening items 10, 11).
+$(B)/selftests/acct/perm_test.o: TEST_CFLAGS += $(NL_CFLAGS)
+$(B)/selftests/acct/perm_test: $(B)/selftests/acct/perm_test.o $(B)/selftests/acct/guest.o \
+		$(B)/selftests/acct/acct_util.o $(TEST_LIB_OBJS) $(B)/libvmon-nl.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LDLIBS) -lpthread -lm
+
+VM_TESTS += $(B)/selftests/acct/perm_test
+
 # vmon event and vmon steal-threshold against the module (needs build/vmon).
 $(B)/selftests/acct/cli_event_test: $(B)/selftests/acct/cli_event_test.o \
 		$(B)/selftests/acct/guest.o $(B)/selftests/acct/acct_util.o $(TEST_LIB_OBJS)

@@ -264,14 +264,19 @@ TEST_F(evt, unprivileged_refused)
 	ASSERT_EQ(0, vmon(&r, "steal-threshold", "evt-perm", "20", NULL));
 	ASSERT_EQ(0, r.status);
 
+	/* root's VM is not among nobody's: it is not found, so not changed */
 	ASSERT_EQ(0, run_capture(set, NULL, &r));
 	EXPECT_EQ(1, r.status) TH_LOG("out: %s err: %s", r.out, r.err);
-	EXPECT_NE(NULL, strstr(r.err, "needs CAP_NET_ADMIN")) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "no registered VM 'evt-perm'")) TH_LOG("%s", r.err);
 	ASSERT_EQ(0, run_capture(interval, NULL, &r));
 	EXPECT_EQ(1, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "needs CAP_NET_ADMIN")) TH_LOG("%s", r.err);
-	/* Reading is for everyone, and nothing changed. */
+	/* Reading is the owner's (root here): nobody is told there is no such VM. */
 	ASSERT_EQ(0, run_capture(show, NULL, &r));
+	EXPECT_EQ(1, r.status) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.err, "no registered VM 'evt-perm'")) TH_LOG("%s", r.err);
+	/* And nothing changed. */
+	ASSERT_EQ(0, vmon(&r, "steal-threshold", "evt-perm", NULL));
 	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
 	EXPECT_NE(NULL, strstr(r.out, "steal threshold: 20.00%")) TH_LOG("%s", r.out);
 	EXPECT_NE(NULL, strstr(r.out, "interval: 1000 ms")) TH_LOG("%s", r.out);
