@@ -6,7 +6,9 @@
  * space (kvm->mm). VMON_VM_KSM_ADVISE marks the mappings that back them as
  * mergeable or not with ksm_madvise() under the owner's mmap lock, as
  * madvise() would, except that the module cannot split a mapping (split_vma
- * is not exported): a mapping partly inside the range is advised whole.
+ * is not exported): a range that a mapping straddles is refused before
+ * anything changes, and a failure half-way (a fatal signal or no memory
+ * while unmerging) puts back the advice of the mappings already changed.
  *
  * The estimator samples guest pages evenly (one random page in each of N
  * equal strides), never faults anything in (FOLL_NOFAULT: a page that is
@@ -113,14 +115,82 @@ static struct kvm *vmon_vm_kvm(struct vmon_vm *vm)
 	return kvm;
 }
 
-static int vmon_advise_range(struct mm_struct *mm, unsigned long start,
-			     unsigned long end, int advice, u32 *count)
+static int vmon_cmp_range(const void *a, const void *b)
+{
+	unsigned long x = ((const struct vmon_range *)a)->hva;
+	unsigned long y = ((const struct vmon_range *)b)->hva;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Sort r[0..n) and merge ranges that touch or overlap (two memory slots
+ * cut from one mapping, or aliases), so that a mapping which backs several
+ * slots lies inside one range. Return the new count.
+ */
+static int vmon_coalesce(struct vmon_range *r, int n)
+{
+	unsigned long end, e;
+	int i, out = 0;
+
+	if (n <= 1)
+		return n;
+	sort(r, n, sizeof(*r), vmon_cmp_range, NULL);
+	for (i = 1; i < n; i++) {
+		end = r[out].hva + (r[out].npages << PAGE_SHIFT);
+		if (r[i].hva <= end) {
+			e = r[i].hva + (r[i].npages << PAGE_SHIFT);
+			if (e > end)
+				r[out].npages = (e - r[out].hva) >> PAGE_SHIFT;
+		} else {
+			r[++out] = r[i];
+		}
+	}
+	return out + 1;
+}
+
+/* A mapping whose advice changed, and its flags before. */
+struct vmon_advised {
+	struct vm_area_struct *vma;
+	unsigned long old_flags;
+};
+
+static void vmon_set_vm_flags(struct vm_area_struct *vma, unsigned long flags)
+{
+	vma->vm_flags = flags;
+}
+
+/*
+ * Count the mappings that [start, end) touches into *nr; -EINVAL when one
+ * of them reaches outside the range (it would have to be split).
+ */
+static int vmon_advise_check(struct mm_struct *mm, unsigned long start,
+			     unsigned long end, unsigned int *nr)
 {
 	struct vm_area_struct *vma;
-	unsigned long addr = start, flags;
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr = vma->vm_end) {
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start >= end)
+			break;
+		if (vma->vm_start < start || vma->vm_end > end)
+			return -EINVAL;
+		(*nr)++;
+	}
+	return 0;
+}
+
+/* Advise every mapping of [start, end), noting each change in done[]. */
+static int vmon_advise_range(struct mm_struct *mm, unsigned long start,
+			     unsigned long end, int advice,
+			     struct vmon_advised *done, unsigned int *nr_done)
+{
+	struct vm_area_struct *vma;
+	unsigned long addr, flags;
 	int ret;
 
-	while (addr < end) {
+	for (addr = start; addr < end; addr = vma->vm_end) {
 		vma = find_vma(mm, addr);
 		if (!vma || vma->vm_start >= end)
 			break;
@@ -130,12 +200,51 @@ static int vmon_advise_range(struct mm_struct *mm, unsigned long start,
 		if (ret)
 			return ret;
 		if (flags != vma->vm_flags) {
-			vma->vm_flags = flags;
-			(*count)++;
+			done[*nr_done].vma = vma;
+			done[*nr_done].old_flags = vma->vm_flags;
+			(*nr_done)++;
+			vmon_set_vm_flags(vma, flags);
 		}
-		addr = vma->vm_end;
 	}
 	return 0;
+}
+
+/*
+ * Advise the ranges r[0..n) of mm, all or nothing: first check that no
+ * mapping straddles a range, then advise, and on a failure put the flags
+ * of the mappings already changed back. (Pages that unmerging already
+ * copied stay copied; their content is the same, and ksmd may merge them
+ * again.) Under the mmap write lock ksmd cannot merge meanwhile.
+ */
+static int vmon_advise_ranges(struct mm_struct *mm, struct vmon_range *r,
+			      int n, int advice, u32 *count)
+{
+	struct vmon_advised *done;
+	unsigned int nr = 0, nr_done = 0;
+	int i, ret = 0;
+
+	for (i = 0; i < n && !ret; i++)
+		ret = vmon_advise_check(mm, r[i].hva,
+					r[i].hva + (r[i].npages << PAGE_SHIFT),
+					&nr);
+	if (ret || !nr)
+		return ret;
+	done = kvmalloc_array(nr, sizeof(*done), GFP_KERNEL_ACCOUNT);
+	if (!done)
+		return -ENOMEM;
+	for (i = 0; i < n && !ret; i++)
+		ret = vmon_advise_range(mm, r[i].hva,
+					r[i].hva + (r[i].npages << PAGE_SHIFT),
+					advice, done, &nr_done);
+	if (ret) {
+		while (nr_done--)
+			vmon_set_vm_flags(done[nr_done].vma,
+					  done[nr_done].old_flags);
+	} else {
+		*count = nr_done;
+	}
+	kvfree(done);
+	return ret;
 }
 
 long vmon_ksm_advise(struct vmon_ksm_advise *arg)
@@ -197,10 +306,8 @@ long vmon_ksm_advise(struct vmon_ksm_advise *arg)
 	ret = mmap_write_lock_killable(mm);
 	if (ret)
 		goto out_mm;
-	for (i = 0; i < n && !ret; i++)
-		ret = vmon_advise_range(mm, r[i].hva,
-					r[i].hva + (r[i].npages << PAGE_SHIFT),
-					advice, &arg->vmas);
+	ret = vmon_advise_ranges(mm, r, vmon_coalesce(r, n), advice,
+				 &arg->vmas);
 	mmap_write_unlock(mm);
 out_mm:
 	mmput(mm);

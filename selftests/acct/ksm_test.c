@@ -186,6 +186,13 @@ TEST_F_TIMEOUT(acct, ksm_advise_and_figures, 180)
 	EXPECT_EQ(-EINVAL, ksm_advise(self->ctl, id, VMON_KSM_MERGEABLE, base, size + PAGE, NULL));
 	EXPECT_EQ(-EINVAL, ksm_advise(self->ctl, id, VMON_KSM_MERGEABLE, PAGE, PAGE, NULL));
 	EXPECT_EQ(-ENOENT, ksm_advise(self->ctl, id + 1000, VMON_KSM_MERGEABLE, 0, 0, NULL));
+	/*
+	 * Hardening item 8: half of the guest RAM mapping is inside the slot
+	 * but the mapping is not; the module cannot split it, so it refuses
+	 * and leaves the whole mapping as it was (it used to advise it all).
+	 */
+	EXPECT_EQ(-EINVAL, ksm_advise(self->ctl, id, VMON_KSM_MERGEABLE, base, size / 2, NULL));
+	EXPECT_EQ(-EINVAL, ksm_advise(self->ctl, id, VMON_KSM_MERGEABLE, base + PAGE, PAGE, NULL));
 	EXPECT_EQ(0, smaps_mergeable(self->g.mem));
 
 	ASSERT_EQ(0, ksm_advise(self->ctl, id, VMON_KSM_MERGEABLE, 0, 0, &vmas));

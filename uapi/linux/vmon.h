@@ -108,9 +108,13 @@ struct vmon_vm_register {
  * @vmas: out: number of mappings whose advice was changed
  * @pad: must be 0
  *
- * The range must be covered by guest memory slots and every mapping it
- * touches must lie completely inside it (the module does not split
- * mappings; %EINVAL otherwise, with nothing changed).
+ * The range must lie inside one guest memory slot (with @start and @len 0:
+ * the slots, where slots that touch count as one range) and every mapping
+ * it touches must lie completely inside it: the module does not split
+ * mappings, and refuses such a range with %EINVAL before changing anything.
+ * An error while advising (%ENOMEM, %EINTR for a fatal signal while
+ * unmerging) puts back the advice of the mappings already changed; pages
+ * already unmerged stay unmerged, with the same content.
  */
 struct vmon_ksm_advise {
 	__u32 id;
