@@ -293,4 +293,33 @@ TEST_F(hostile, restart_after_error)
 	ASSERT_EQ(1, nf_seq(frame, n, nf_guest_mac));
 }
 
+/*
+ * Hardening item 7: a VHOST_SET_VRING_ADDR that is refused changes nothing.
+ * New desc and avail rings that would do, a used ring in kernel space: the
+ * call fails with EINVAL, and the running ring goes on at its old addresses.
+ * Before, the addresses were stored first and checked after, so the ring
+ * read an empty avail ring elsewhere and failed on the used ring.
+ */
+TEST_F(hostile, refused_set_addr_keeps_ring)
+{
+	uint8_t *area = vdrv_alloc(&self->bad.d, 2 * 4096, 4096);
+	struct vhost_vring_addr a = { .index = NE_TX };
+	uint8_t *frame;
+	long n;
+
+	ASSERT_NE(NULL, area);
+	a.desc_user_addr = (uintptr_t)area;
+	a.avail_user_addr = (uintptr_t)area + 4096;
+	a.used_user_addr = 0xffff888000000000ULL;
+	ASSERT_EQ(-1, ioctl(self->bad.d.fd, VHOST_SET_VRING_ADDR, &a));
+	ASSERT_EQ(EINVAL, errno);
+
+	ASSERT_EQ(0, ne_tx(&self->bad, 100, 7, true));
+	n = ne_capture(&self->bad, 3000, &frame);
+	ASSERT_EQ(100, n);
+	ASSERT_EQ(7, nf_seq(frame, n, nf_guest_mac));
+	ASSERT_EQ(0, ne_tx_reap(&self->bad, 3000));
+	ASSERT_EQ(0, vdrv_wait_err(self->tx, 0));
+}
+
 TEST_HARNESS_MAIN
