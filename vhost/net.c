@@ -408,10 +408,10 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 	unsigned int segs, nlog, quota;
 	struct iov_iter fixup;
 	struct socket *sock;
-	int pkts = 0, total = 0, drops = 0, count, len, err;
+	int pkts = 0, drops = 0, count, len, err;
 	u64 bytes = 0;
 	bool mergeable;
-	size_t datalen, need, got;
+	size_t datalen, need, got, total = 0;
 	__virtio16 nbuf;
 
 	mutex_lock(&vq->mutex);
@@ -431,7 +431,7 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 			/* no room for it in the guest's buffers */
 			vmon_net_rx_drop(nvq, sock);
 			drops++;
-			continue;
+			goto next;
 		}
 		if (count < 0)
 			break;
@@ -450,9 +450,10 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 		err = sock->ops->recvmsg(sock, &msg, datalen,
 					 MSG_DONTWAIT | MSG_TRUNC);
 		if (err != (int)datalen) {
-			/* the tap dropped it */
+			/* the tap dropped it (a buffer it could not write) */
 			vmon_vq_discard(vq, count);
-			continue;
+			drops++;
+			goto next;
 		}
 		if (nvq->vhost_hlen) {
 			hdr.num_buffers = cpu_to_virtio16_vq(vq, count);
@@ -483,9 +484,17 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 		}
 		total += need;
 		bytes += len;
-		if (vmon_vdev_weight_exceeded(vq, ++pkts, total))
+		pkts++;
+next:
+		/*
+		 * Every packet counts, dropped or delivered, as in vhost-net:
+		 * a guest whose buffers take no packet must not keep the
+		 * worker from the other rings while the tap has traffic.
+		 */
+		if (vmon_vdev_weight_exceeded(vq, pkts + drops, total))
 			break;
 	}
+
 	if (vq->nheads && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
 	vmon_net_count(nvq, true, pkts, bytes, drops);

@@ -179,7 +179,8 @@ long vmon_vdev_ioctl(struct vmon_vdev *dev, unsigned int ioctl,
 long vmon_vq_ioctl(struct vmon_vdev *dev, unsigned int ioctl,
 		   void __user *argp);
 int vmon_vdev_set_features(struct vmon_vdev *dev, u64 features);
-bool vmon_vdev_weight_exceeded(struct vmon_vq *vq, int pkts, int total_len);
+bool vmon_vdev_weight_exceeded(struct vmon_vq *vq, int pkts,
+			       size_t total_len);
 
 bool vmon_vq_ready(struct vmon_vq *vq);
 int vmon_vq_start(struct vmon_vq *vq);

@@ -5,11 +5,13 @@
  * run checks the log), and a second device working on.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <linux/vhost.h>
@@ -320,6 +322,150 @@ TEST_F(hostile, refused_set_addr_keeps_ring)
 	ASSERT_EQ(7, nf_seq(frame, n, nf_guest_mac));
 	ASSERT_EQ(0, ne_tx_reap(&self->bad, 3000));
 	ASSERT_EQ(0, vdrv_wait_err(self->tx, 0));
+}
+
+/* ---- kprobe hit counts: for loops that leave no other trace ---------- */
+
+#define KP_DIR "/sys/kernel/tracing"
+
+static int kp_write(const char *file, const char *text)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), KP_DIR "/%s", file);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -EIO;
+}
+
+static void kp_del(const char *name)
+{
+	char line[160];
+
+	snprintf(line, sizeof(line), "events/vmon_test/%s/enable", name);
+	kp_write(line, "0");
+	snprintf(line, sizeof(line), "-:vmon_test/%s\n", name);
+	kp_write("kprobe_events", line);
+}
+
+/* Count calls of vmon.ko's @sym as event vmon_test/@name. */
+static int kp_add(const char *name, const char *sym)
+{
+	char line[160];
+	int ret;
+
+	if (access(KP_DIR "/kprobe_events", F_OK) && system("mount -t tracefs nodev " KP_DIR))
+		return -ENOENT;
+	/* left over by a run that was killed */
+	kp_del(name);
+	snprintf(line, sizeof(line), "p:vmon_test/%s vmon:%s\n", name, sym);
+	ret = kp_write("kprobe_events", line);
+	if (ret)
+		return ret;
+	snprintf(line, sizeof(line), "events/vmon_test/%s/enable", name);
+	return kp_write(line, "1");
+}
+
+/* Hits of event @name so far, or -1. */
+static long kp_hits(const char *name)
+{
+	char line[256], ev[128];
+	unsigned long hits, missed;
+	long ret = -1;
+	FILE *f = fopen(KP_DIR "/kprobe_profile", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %lu %lu", ev, &hits, &missed) == 3 && !strcmp(ev, name))
+			ret = hits;
+	fclose(f);
+	return ret;
+}
+
+static int set_txqlen(const char *ifname, int qlen)
+{
+	struct ifreq ifr = { .ifr_qlen = qlen };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (s < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(s, SIOCSIFTXQLEN, &ifr))
+		ret = -errno;
+	close(s);
+	return ret;
+}
+
+#define RX_DROPS 2048
+#define RX_WEIGHT 256
+
+/*
+ * Hardening item 1: packets the RX handler drops count against its weight
+ * like packets it delivers. The tap holds RX_DROPS packets, the guest posts
+ * one RX buffer that no packet can go into (@len bytes, writable or not).
+ * Every packet is dropped, and the handler must give the worker back at
+ * least once per RX_WEIGHT of them, queueing its ring's work again
+ * (vmon_net_rx_kick, counted with a kprobe). Before, the drops did not
+ * count: one run dropped them all while every other ring on the worker
+ * waited, for as long as the tap had traffic.
+ */
+static void rx_drops_yield(struct __test_metadata *_metadata, FIXTURE_DATA(hostile) * self,
+			   size_t len, bool writable)
+{
+	struct net_env *e = &self->bad;
+	struct vdrv_ring *rx = &e->d.ring[NE_RX];
+	uint8_t *buf = vdrv_alloc(&e->d, 4096, 4096);
+	long base, runs = 0;
+	int i;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, set_txqlen(e->ifname, 2 * RX_DROPS));
+	/* no RX buffer yet: the packets wait in the tap */
+	for (i = 0; i < RX_DROPS; i++)
+		ASSERT_EQ(0, ne_inject(e, 1000, i));
+	if (!writable)
+		ASSERT_EQ(0, mprotect(buf, 4096, PROT_READ));
+	ASSERT_EQ(0, kp_add("rx_kick", "vmon_net_rx_kick"));
+	base = kp_hits("rx_kick");
+	ASSERT_LE(0, base);
+
+	set_desc(&rx->desc[0], buf, len, VRING_DESC_F_WRITE, 0);
+	publish(rx, 0);
+	/*
+	 * A run per RX_WEIGHT drops at least, the kick's own among them:
+	 * milliseconds of work, given 10 s.
+	 */
+	for (i = 0; i < 1000; i++) {
+		runs = kp_hits("rx_kick") - base;
+		if (runs >= RX_DROPS / RX_WEIGHT)
+			break;
+		usleep(10000);
+	}
+	kp_del("rx_kick");
+	ASSERT_EQ(0, mprotect(buf, 4096, PROT_READ | PROT_WRITE));
+	TH_LOG("%ld runs of the RX handler for %d drops", runs, RX_DROPS);
+	EXPECT_LE(RX_DROPS / RX_WEIGHT, runs);
+	/* nothing went into the buffer, and the ring is not at fault */
+	EXPECT_EQ(0, rx->used->idx);
+	EXPECT_EQ(0, vdrv_wait_err(rx, 0));
+}
+
+TEST_F(hostile, rx_unwritable_buffer_drops_yield)
+{
+	rx_drops_yield(_metadata, self, 4096, false);
+}
+
+TEST_F(hostile, rx_small_buffer_drops_yield)
+{
+	if (variant->features & (1ULL << VIRTIO_NET_F_MRG_RXBUF))
+		SKIP(return, "mergeable buffers: a small one takes the next, no drop");
+	rx_drops_yield(_metadata, self, 64, true);
 }
 
 TEST_HARNESS_MAIN
