@@ -111,8 +111,14 @@ static bool vmon_net_can_batch(struct vmon_net_vq *nvq, struct socket *sock,
 	       SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) <= PAGE_SIZE;
 }
 
-/* Hand the frames batched so far to the tap in one sendmsg. */
-static void vmon_net_tx_flush(struct vmon_net_vq *nvq, struct socket *sock)
+/*
+ * Hand the frames batched so far to the tap in one sendmsg. When it fails
+ * the tap took none of them (tun fails with EBADFD on a detached queue or a
+ * deleted device before it looks at the batch): free their fragments here
+ * and return how many frames and bytes were dropped that way.
+ */
+static unsigned int vmon_net_tx_flush(struct vmon_net_vq *nvq,
+				      struct socket *sock, u64 *dropped_bytes)
 {
 	struct tun_msg_ctl ctl = {
 		.type = TUN_MSG_PTR,
@@ -124,12 +130,21 @@ static void vmon_net_tx_flush(struct vmon_net_vq *nvq, struct socket *sock)
 		.msg_controllen = sizeof(ctl),
 		.msg_flags = MSG_DONTWAIT,
 	};
+	unsigned int i, n = nvq->batched;
 
-	if (!nvq->batched)
-		return;
-	/* the tap owns the buffers now, whatever it makes of them */
-	sock->ops->sendmsg(sock, &msg, 0);
+	if (!n)
+		return 0;
 	nvq->batched = 0;
+	/* on success the tap owns the buffers, whatever it makes of them */
+	if (likely(sock->ops->sendmsg(sock, &msg, 0) >= 0))
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct xdp_buff *xdp = &nvq->xdp[i];
+
+		*dropped_bytes += xdp->data_end - xdp->data;
+		page_frag_free(xdp->data_hard_start);
+	}
+	return n;
 }
 
 /* The header must cover the checksum field, as the tap's own path makes it. */
@@ -174,7 +189,8 @@ static int vmon_net_tx_build(struct vmon_net_vq *nvq, struct iov_iter *from,
 	struct tun_xdp_hdr *hdr;
 	void *buf;
 
-	buf = page_frag_alloc(&nvq->frag, buflen, GFP_KERNEL);
+	/* charged to the owner's memory cgroup, which the worker is in */
+	buf = page_frag_alloc(&nvq->frag, buflen, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
 	hdr = buf;
@@ -201,15 +217,28 @@ fault:
 	return -EFAULT;
 }
 
+/* Frames of a batch the tap refused were counted as sent: make them drops. */
+static void vmon_net_tx_flush_count(struct vmon_net_vq *nvq,
+				    struct socket *sock, int *frames,
+				    int *drops, u64 *bytes)
+{
+	u64 lost = 0;
+	unsigned int n = vmon_net_tx_flush(nvq, sock, &lost);
+
+	*frames -= n;
+	*drops += n;
+	*bytes -= lost;
+}
+
 static void vmon_net_tx(struct vmon_net_vq *nvq)
 {
 	struct vmon_vq *vq = &nvq->vq;
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
 	unsigned int out, in, nlog;
 	struct socket *sock;
-	int head, pkts = 0, total = 0, frames = 0, drops = 0, err;
+	int head, pkts = 0, frames = 0, drops = 0, err;
 	u64 bytes = 0;
-	size_t len;
+	size_t len, total = 0;
 
 	mutex_lock(&vq->mutex);
 	if (!vmon_vq_ready(vq))
@@ -224,7 +253,8 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 		if (head < 0)
 			break;
 		if (head == vq->num) {
-			vmon_net_tx_flush(nvq, sock);
+			vmon_net_tx_flush_count(nvq, sock, &frames, &drops,
+						&bytes);
 			if (vmon_vq_enable_notify(vq)) {
 				vmon_vq_disable_notify(vq);
 				continue;
@@ -259,14 +289,16 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 				frames++;
 				bytes += len - nvq->sock_hlen;
 				if (nvq->batched == VMON_NET_BATCH)
-					vmon_net_tx_flush(nvq, sock);
+					vmon_net_tx_flush_count(nvq, sock,
+								&frames, &drops,
+								&bytes);
 				goto next;
 			}
 			/* no memory for the copy: send it the slow way */
 		}
 
 		/* keep the order: what was batched goes first */
-		vmon_net_tx_flush(nvq, sock);
+		vmon_net_tx_flush_count(nvq, sock, &frames, &drops, &bytes);
 		msg.msg_control = NULL;
 		msg.msg_controllen = 0;
 		err = sock->ops->sendmsg(sock, &msg, len);
@@ -286,7 +318,8 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 		}
 next:
 		if (vq->nheads >= VMON_NET_BATCH) {
-			vmon_net_tx_flush(nvq, sock);
+			vmon_net_tx_flush_count(nvq, sock, &frames, &drops,
+						&bytes);
 			if (vmon_vq_flush_heads(vq))
 				break;
 			vmon_vq_signal(vq);
@@ -295,7 +328,7 @@ next:
 		if (vmon_vdev_weight_exceeded(vq, ++pkts, total))
 			break;
 	}
-	vmon_net_tx_flush(nvq, sock);
+	vmon_net_tx_flush_count(nvq, sock, &frames, &drops, &bytes);
 	if (vq->nheads && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
 	vmon_net_count(nvq, false, frames, bytes, drops);
@@ -494,7 +527,6 @@ next:
 		if (vmon_vdev_weight_exceeded(vq, pkts + drops, total))
 			break;
 	}
-
 	if (vq->nheads && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
 	vmon_net_count(nvq, true, pkts, bytes, drops);
