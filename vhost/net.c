@@ -383,6 +383,7 @@ static int vmon_net_get_rx_bufs(struct vmon_vq *vq, size_t need,
 	struct vring_used_elem *heads = vq->heads + vq->nheads;
 	struct vmon_log *log = vmon_vq_logging(vq) ? vq->log : NULL;
 	unsigned int seg = 0, count = 0, out, in, lognum;
+	size_t len;
 	int head;
 
 	*got = 0;
@@ -405,17 +406,19 @@ static int vmon_net_get_rx_bufs(struct vmon_vq *vq, size_t need,
 			vmon_vq_fail(vq, "RX buffer %d is readable", head);
 			return -EINVAL;
 		}
+		/*
+		 * A buffer is used up to the rest of the packet: the last
+		 * one holds only that, and a length of 4 GiB or more (a chain
+		 * can hold that much) is neither truncated nor kept.
+		 */
+		len = min(iov_length(vq->iov + seg, in), need - *got);
 		heads[count].id = (__force __virtio32)head;
-		heads[count].len = (__force __virtio32)iov_length(vq->iov + seg,
-								  in);
-		*got += (__force u32)heads[count].len;
+		heads[count].len = (__force __virtio32)(u32)len;
+		*got += len;
 		*nlog += lognum;
 		seg += in;
 		count++;
 	}
-	/* the last buffer holds only the rest of the packet */
-	heads[count - 1].len = (__force __virtio32)
-		((__force u32)heads[count - 1].len - (u32)(*got - need));
 	*segs = seg;
 	return count;
 }

@@ -468,4 +468,55 @@ TEST_F(hostile, rx_small_buffer_drops_yield)
 	rx_drops_yield(_metadata, self, 64, true);
 }
 
+#define BIG_REGION (5ULL << 30)
+
+/*
+ * Hardening item 9 (used lengths): an RX buffer of 4 GiB and more is fine.
+ * A second memory region of 5 GiB, never touched but for the packet; one
+ * chain of two buffers there, 4 GiB - 4 KiB and 4 KiB + 256 bytes. The
+ * packet goes into it and its used length is the packet's. Before, the
+ * chain's length was cut to 32 bits, 256 bytes, too short for the packet:
+ * dropped without mergeable buffers, waiting for another buffer with them.
+ */
+TEST_F(hostile, rx_buffer_over_4gib)
+{
+	struct {
+		struct vhost_memory hdr;
+		struct vhost_memory_region r[2];
+	} t;
+	struct net_env *e = &self->bad;
+	struct vdrv_ring *rx = &e->d.ring[NE_RX];
+	size_t want = e->hdr_len + 1000;
+	uint8_t *big;
+	uint32_t len = 0;
+	int i;
+
+	big = mmap(NULL, BIG_REGION, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, big);
+	memset(&t, 0, sizeof(t));
+	t.hdr.nregions = 2;
+	t.r[0].guest_phys_addr = (uintptr_t)e->d.mem;
+	t.r[0].userspace_addr = (uintptr_t)e->d.mem;
+	t.r[0].memory_size = e->d.mem_size;
+	t.r[1].guest_phys_addr = (uintptr_t)big;
+	t.r[1].userspace_addr = (uintptr_t)big;
+	t.r[1].memory_size = BIG_REGION;
+	ASSERT_EQ(0, ioctl(e->d.fd, VHOST_SET_MEM_TABLE, &t));
+
+	set_desc(&rx->desc[0], big, 0xfffff000U, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	set_desc(&rx->desc[1], big + 0xfffff000ULL, 0x1100, VRING_DESC_F_WRITE, 0);
+	publish(rx, 0);
+	ASSERT_EQ(0, ne_inject(e, 1000, 77));
+	for (i = 0; i < 300 && rx->used->idx == 0; i++)
+		usleep(10000);
+	ASSERT_EQ(1, rx->used->idx);
+	len = rx->used->ring[0].len;
+	EXPECT_EQ(0U, rx->used->ring[0].id);
+	EXPECT_EQ(want, len);
+	EXPECT_TRUE(nf_check(big + e->hdr_len, 1000, 77, false, nf_host_mac, nf_guest_mac));
+	EXPECT_EQ(0, vdrv_wait_err(rx, 0));
+	munmap(big, BIG_REGION);
+}
+
 TEST_HARNESS_MAIN
