@@ -705,8 +705,9 @@ long vmon_vq_ioctl(struct vmon_vdev *dev, unsigned int ioctl,
 	case VHOST_SET_VRING_BUSYLOOP_TIMEOUT:
 		if (copy_from_user(&s, argp, sizeof(s)))
 			ret = -EFAULT;
-		else
-			vq->busyloop_timeout = s.num;
+		else	/* clamped: GET reports what is in force */
+			vq->busyloop_timeout = min_t(u32, s.num,
+						     VMON_BUSYLOOP_MAX_US);
 		break;
 	case VHOST_GET_VRING_BUSYLOOP_TIMEOUT:
 		s.index = idx;

@@ -15,6 +15,7 @@
 #include <linux/cgroup.h>
 #include <linux/kthread.h>
 #include <linux/nospec.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -54,6 +55,32 @@ void vmon_vq_work_queue(struct vmon_vq *vq, struct vmon_work *work)
 	if (w)
 		vmon_worker_queue(w, work);
 	rcu_read_unlock();
+}
+
+/**
+ * vmon_vq_busyloop_over() - must a handler busy-polling @vq stop now?
+ * @vq: the ring, polled by a handler on its worker
+ * @end: the local_clock() time at which the ring's busy-poll time is over
+ *	 (at most VMON_BUSYLOOP_MAX_US after it began)
+ *
+ * A busy poll ends when its time is up, when the scheduler wants the CPU,
+ * and as soon as the worker has other work queued: polling one ring must
+ * not hold up the other rings on its worker.
+ *
+ * Return: true when the handler must stop polling.
+ */
+bool vmon_vq_busyloop_over(struct vmon_vq *vq, u64 end)
+{
+	struct vmon_worker *w;
+	bool queued;
+
+	if (need_resched() || local_clock() >= end)
+		return true;
+	rcu_read_lock();
+	w = rcu_dereference(vq->worker);
+	queued = w && !llist_empty(&w->work_list);
+	rcu_read_unlock();
+	return queued;
 }
 
 struct vmon_flush {
