@@ -444,11 +444,12 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 	unsigned int segs, nlog, quota;
 	struct iov_iter fixup;
 	struct socket *sock;
-	int pkts = 0, drops = 0, count, len, err;
+	int pkts = 0, drops = 0, retries = 0, count, len, err;
 	u64 bytes = 0;
 	bool mergeable;
 	size_t datalen, need, got, total = 0;
 	__virtio16 nbuf;
+	u16 seen;
 
 	mutex_lock(&vq->mutex);
 	if (!vmon_vq_ready(vq))
@@ -472,8 +473,18 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 		if (count < 0)
 			break;
 		if (!count) {
-			if (vmon_vq_enable_notify(vq)) {
+			/*
+			 * Go on only when the guest added buffers since the
+			 * ring ran out: the ones just given back do not hold
+			 * the packet, and taking them again would spin for
+			 * ever. enable_notify() is true for those too.
+			 */
+			seen = vq->avail_idx;
+			if (vmon_vq_enable_notify(vq) && vq->avail_idx != seen) {
 				vmon_vq_disable_notify(vq);
+				if (vmon_vdev_weight_exceeded(vq, pkts + drops +
+							      ++retries, total))
+					break;
 				continue;
 			}
 			break;
@@ -527,7 +538,8 @@ next:
 		 * a guest whose buffers take no packet must not keep the
 		 * worker from the other rings while the tap has traffic.
 		 */
-		if (vmon_vdev_weight_exceeded(vq, pkts + drops, total))
+		if (vmon_vdev_weight_exceeded(vq, pkts + drops + retries,
+					      total))
 			break;
 	}
 	if (vq->nheads && !vmon_vq_flush_heads(vq))
