@@ -646,7 +646,12 @@ static long vmon_net_set_backend(struct vmon_net *n, void __user *argp)
 			return PTR_ERR(sock);
 	}
 
-	mutex_lock(&nvq->vq.mutex);
+	/* a handler stuck on this ring must not hold a dying caller */
+	if (mutex_lock_killable(&nvq->vq.mutex)) {
+		if (sock)
+			fput(sock->file);
+		return -EINTR;
+	}
 	old = nvq->vq.private_data;
 	if (sock == old) {
 		mutex_unlock(&nvq->vq.mutex);
@@ -674,7 +679,14 @@ static long vmon_net_set_backend(struct vmon_net *n, void __user *argp)
 	mutex_unlock(&nvq->vq.mutex);
 
 	if (old) {
-		vmon_vdev_flush(&n->dev);
+		/*
+		 * No handler reaches @old any more: handlers read the back
+		 * end under the ring's mutex, and it changed under it. The
+		 * flush lets the works queued before the change run out
+		 * first; a caller killed meanwhile (a worker stuck on another
+		 * ring) stops waiting, and @old can go all the same.
+		 */
+		vmon_vdev_flush_killable(&n->dev);
 		fput(old->file);
 	}
 	return 0;
@@ -788,14 +800,17 @@ static long vmon_net_ioctl(struct file *file, unsigned int ioctl,
 		return features ? -EOPNOTSUPP : 0;
 	case VMON_DEV_SET_VM:
 		/* the supervisor may do this from another process */
-		mutex_lock(&n->dev.mutex);
+		if (mutex_lock_killable(&n->dev.mutex))
+			return -EINTR;
 		ret = vmon_dev_set_vm_ioctl(&n->acct, VMON_DEV_NET, "vmon-net",
 					    argp);
 		mutex_unlock(&n->dev.mutex);
 		return ret;
 	}
 
-	mutex_lock(&n->dev.mutex);
+	/* another ioctl stuck under it must not hold a dying caller */
+	if (mutex_lock_killable(&n->dev.mutex))
+		return -EINTR;
 	if (ioctl != VHOST_SET_OWNER) {
 		ret = vmon_vdev_check_owner(&n->dev);
 		if (ret)

@@ -167,6 +167,7 @@ struct vmon_vdev {
 void vmon_work_init(struct vmon_work *work, vmon_work_fn fn);
 void vmon_vq_work_queue(struct vmon_vq *vq, struct vmon_work *work);
 void vmon_vdev_flush(struct vmon_vdev *dev);
+int vmon_vdev_flush_killable(struct vmon_vdev *dev);
 bool vmon_vq_busyloop_over(struct vmon_vq *vq, u64 end);
 
 void vmon_poll_init(struct vmon_poll *poll, vmon_work_fn fn, __poll_t mask,
