@@ -111,8 +111,14 @@ static bool vmon_net_can_batch(struct vmon_net_vq *nvq, struct socket *sock,
 	       SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) <= PAGE_SIZE;
 }
 
-/* Hand the frames batched so far to the tap in one sendmsg. */
-static void vmon_net_tx_flush(struct vmon_net_vq *nvq, struct socket *sock)
+/*
+ * Hand the frames batched so far to the tap in one sendmsg. When it fails
+ * the tap took none of them (tun fails with EBADFD on a detached queue or a
+ * deleted device before it looks at the batch): free their fragments here
+ * and return how many frames and bytes were dropped that way.
+ */
+static unsigned int vmon_net_tx_flush(struct vmon_net_vq *nvq,
+				      struct socket *sock, u64 *dropped_bytes)
 {
 	struct tun_msg_ctl ctl = {
 		.type = TUN_MSG_PTR,
@@ -124,12 +130,21 @@ static void vmon_net_tx_flush(struct vmon_net_vq *nvq, struct socket *sock)
 		.msg_controllen = sizeof(ctl),
 		.msg_flags = MSG_DONTWAIT,
 	};
+	unsigned int i, n = nvq->batched;
 
-	if (!nvq->batched)
-		return;
-	/* the tap owns the buffers now, whatever it makes of them */
-	sock->ops->sendmsg(sock, &msg, 0);
+	if (!n)
+		return 0;
 	nvq->batched = 0;
+	/* on success the tap owns the buffers, whatever it makes of them */
+	if (likely(sock->ops->sendmsg(sock, &msg, 0) >= 0))
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct xdp_buff *xdp = &nvq->xdp[i];
+
+		*dropped_bytes += xdp->data_end - xdp->data;
+		page_frag_free(xdp->data_hard_start);
+	}
+	return n;
 }
 
 /* The header must cover the checksum field, as the tap's own path makes it. */
@@ -174,7 +189,8 @@ static int vmon_net_tx_build(struct vmon_net_vq *nvq, struct iov_iter *from,
 	struct tun_xdp_hdr *hdr;
 	void *buf;
 
-	buf = page_frag_alloc(&nvq->frag, buflen, GFP_KERNEL);
+	/* charged to the owner's memory cgroup, which the worker is in */
+	buf = page_frag_alloc(&nvq->frag, buflen, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
 	hdr = buf;
@@ -201,15 +217,28 @@ fault:
 	return -EFAULT;
 }
 
+/* Frames of a batch the tap refused were counted as sent: make them drops. */
+static void vmon_net_tx_flush_count(struct vmon_net_vq *nvq,
+				    struct socket *sock, int *frames,
+				    int *drops, u64 *bytes)
+{
+	u64 lost = 0;
+	unsigned int n = vmon_net_tx_flush(nvq, sock, &lost);
+
+	*frames -= n;
+	*drops += n;
+	*bytes -= lost;
+}
+
 static void vmon_net_tx(struct vmon_net_vq *nvq)
 {
 	struct vmon_vq *vq = &nvq->vq;
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
 	unsigned int out, in, nlog;
 	struct socket *sock;
-	int head, pkts = 0, total = 0, frames = 0, drops = 0, err;
+	int head, pkts = 0, frames = 0, drops = 0, err;
 	u64 bytes = 0;
-	size_t len;
+	size_t len, total = 0;
 
 	mutex_lock(&vq->mutex);
 	if (!vmon_vq_ready(vq))
@@ -224,7 +253,8 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 		if (head < 0)
 			break;
 		if (head == vq->num) {
-			vmon_net_tx_flush(nvq, sock);
+			vmon_net_tx_flush_count(nvq, sock, &frames, &drops,
+						&bytes);
 			if (vmon_vq_enable_notify(vq)) {
 				vmon_vq_disable_notify(vq);
 				continue;
@@ -259,14 +289,16 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 				frames++;
 				bytes += len - nvq->sock_hlen;
 				if (nvq->batched == VMON_NET_BATCH)
-					vmon_net_tx_flush(nvq, sock);
+					vmon_net_tx_flush_count(nvq, sock,
+								&frames, &drops,
+								&bytes);
 				goto next;
 			}
 			/* no memory for the copy: send it the slow way */
 		}
 
 		/* keep the order: what was batched goes first */
-		vmon_net_tx_flush(nvq, sock);
+		vmon_net_tx_flush_count(nvq, sock, &frames, &drops, &bytes);
 		msg.msg_control = NULL;
 		msg.msg_controllen = 0;
 		err = sock->ops->sendmsg(sock, &msg, len);
@@ -286,7 +318,8 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 		}
 next:
 		if (vq->nheads >= VMON_NET_BATCH) {
-			vmon_net_tx_flush(nvq, sock);
+			vmon_net_tx_flush_count(nvq, sock, &frames, &drops,
+						&bytes);
 			if (vmon_vq_flush_heads(vq))
 				break;
 			vmon_vq_signal(vq);
@@ -295,7 +328,7 @@ next:
 		if (vmon_vdev_weight_exceeded(vq, ++pkts, total))
 			break;
 	}
-	vmon_net_tx_flush(nvq, sock);
+	vmon_net_tx_flush_count(nvq, sock, &frames, &drops, &bytes);
 	if (vq->nheads && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
 	vmon_net_count(nvq, false, frames, bytes, drops);
@@ -350,6 +383,7 @@ static int vmon_net_get_rx_bufs(struct vmon_vq *vq, size_t need,
 	struct vring_used_elem *heads = vq->heads + vq->nheads;
 	struct vmon_log *log = vmon_vq_logging(vq) ? vq->log : NULL;
 	unsigned int seg = 0, count = 0, out, in, lognum;
+	size_t len;
 	int head;
 
 	*got = 0;
@@ -372,17 +406,19 @@ static int vmon_net_get_rx_bufs(struct vmon_vq *vq, size_t need,
 			vmon_vq_fail(vq, "RX buffer %d is readable", head);
 			return -EINVAL;
 		}
+		/*
+		 * A buffer is used up to the rest of the packet: the last
+		 * one holds only that, and a length of 4 GiB or more (a chain
+		 * can hold that much) is neither truncated nor kept.
+		 */
+		len = min(iov_length(vq->iov + seg, in), need - *got);
 		heads[count].id = (__force __virtio32)head;
-		heads[count].len = (__force __virtio32)iov_length(vq->iov + seg,
-								  in);
-		*got += (__force u32)heads[count].len;
+		heads[count].len = (__force __virtio32)(u32)len;
+		*got += len;
 		*nlog += lognum;
 		seg += in;
 		count++;
 	}
-	/* the last buffer holds only the rest of the packet */
-	heads[count - 1].len = (__force __virtio32)
-		((__force u32)heads[count - 1].len - (u32)(*got - need));
 	*segs = seg;
 	return count;
 }
@@ -408,11 +444,12 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 	unsigned int segs, nlog, quota;
 	struct iov_iter fixup;
 	struct socket *sock;
-	int pkts = 0, total = 0, drops = 0, count, len, err;
+	int pkts = 0, drops = 0, retries = 0, count, len, err;
 	u64 bytes = 0;
 	bool mergeable;
-	size_t datalen, need, got;
+	size_t datalen, need, got, total = 0;
 	__virtio16 nbuf;
+	u16 seen;
 
 	mutex_lock(&vq->mutex);
 	if (!vmon_vq_ready(vq))
@@ -431,13 +468,23 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 			/* no room for it in the guest's buffers */
 			vmon_net_rx_drop(nvq, sock);
 			drops++;
-			continue;
+			goto next;
 		}
 		if (count < 0)
 			break;
 		if (!count) {
-			if (vmon_vq_enable_notify(vq)) {
+			/*
+			 * Go on only when the guest added buffers since the
+			 * ring ran out: the ones just given back do not hold
+			 * the packet, and taking them again would spin for
+			 * ever. enable_notify() is true for those too.
+			 */
+			seen = vq->avail_idx;
+			if (vmon_vq_enable_notify(vq) && vq->avail_idx != seen) {
 				vmon_vq_disable_notify(vq);
+				if (vmon_vdev_weight_exceeded(vq, pkts + drops +
+							      ++retries, total))
+					break;
 				continue;
 			}
 			break;
@@ -450,9 +497,10 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 		err = sock->ops->recvmsg(sock, &msg, datalen,
 					 MSG_DONTWAIT | MSG_TRUNC);
 		if (err != (int)datalen) {
-			/* the tap dropped it */
+			/* the tap dropped it (a buffer it could not write) */
 			vmon_vq_discard(vq, count);
-			continue;
+			drops++;
+			goto next;
 		}
 		if (nvq->vhost_hlen) {
 			hdr.num_buffers = cpu_to_virtio16_vq(vq, count);
@@ -483,7 +531,15 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 		}
 		total += need;
 		bytes += len;
-		if (vmon_vdev_weight_exceeded(vq, ++pkts, total))
+		pkts++;
+next:
+		/*
+		 * Every packet counts, dropped or delivered, as in vhost-net:
+		 * a guest whose buffers take no packet must not keep the
+		 * worker from the other rings while the tap has traffic.
+		 */
+		if (vmon_vdev_weight_exceeded(vq, pkts + drops + retries,
+					      total))
 			break;
 	}
 	if (vq->nheads && !vmon_vq_flush_heads(vq))
@@ -590,7 +646,12 @@ static long vmon_net_set_backend(struct vmon_net *n, void __user *argp)
 			return PTR_ERR(sock);
 	}
 
-	mutex_lock(&nvq->vq.mutex);
+	/* a handler stuck on this ring must not hold a dying caller */
+	if (mutex_lock_killable(&nvq->vq.mutex)) {
+		if (sock)
+			fput(sock->file);
+		return -EINTR;
+	}
 	old = nvq->vq.private_data;
 	if (sock == old) {
 		mutex_unlock(&nvq->vq.mutex);
@@ -618,7 +679,14 @@ static long vmon_net_set_backend(struct vmon_net *n, void __user *argp)
 	mutex_unlock(&nvq->vq.mutex);
 
 	if (old) {
-		vmon_vdev_flush(&n->dev);
+		/*
+		 * No handler reaches @old any more: handlers read the back
+		 * end under the ring's mutex, and it changed under it. The
+		 * flush lets the works queued before the change run out
+		 * first; a caller killed meanwhile (a worker stuck on another
+		 * ring) stops waiting, and @old can go all the same.
+		 */
+		vmon_vdev_flush_killable(&n->dev);
 		fput(old->file);
 	}
 	return 0;
@@ -732,14 +800,17 @@ static long vmon_net_ioctl(struct file *file, unsigned int ioctl,
 		return features ? -EOPNOTSUPP : 0;
 	case VMON_DEV_SET_VM:
 		/* the supervisor may do this from another process */
-		mutex_lock(&n->dev.mutex);
+		if (mutex_lock_killable(&n->dev.mutex))
+			return -EINTR;
 		ret = vmon_dev_set_vm_ioctl(&n->acct, VMON_DEV_NET, "vmon-net",
 					    argp);
 		mutex_unlock(&n->dev.mutex);
 		return ret;
 	}
 
-	mutex_lock(&n->dev.mutex);
+	/* another ioctl stuck under it must not hold a dying caller */
+	if (mutex_lock_killable(&n->dev.mutex))
+		return -EINTR;
 	if (ioctl != VHOST_SET_OWNER) {
 		ret = vmon_vdev_check_owner(&n->dev);
 		if (ret)

@@ -244,11 +244,13 @@ int vmon_vdev_set_features(struct vmon_vdev *dev, u64 features)
  *
  * Return: true when the handler must return now.
  */
-bool vmon_vdev_weight_exceeded(struct vmon_vq *vq, int pkts, int total_len)
+bool vmon_vdev_weight_exceeded(struct vmon_vq *vq, int pkts,
+			       size_t total_len)
 {
 	struct vmon_vdev *dev = vq->dev;
 
-	if (pkts >= dev->pkt_weight || total_len >= dev->byte_weight) {
+	if (pkts >= dev->pkt_weight ||
+	    total_len >= (size_t)dev->byte_weight) {
 		vmon_vq_work_queue(vq, &vq->poll.work);
 		return true;
 	}

@@ -60,17 +60,25 @@ bool vmon_vq_ready(struct vmon_vq *vq)
 	return vq->private_data && !vq->stopped && vq->num && vq->desc;
 }
 
-static bool vmon_vq_access_ok(struct vmon_vq *vq)
+/* Can rings of @num entries at these addresses be read and written? */
+static bool vmon_vq_addrs_ok(unsigned int num, struct vring_desc __user *desc,
+			     struct vring_avail __user *avail,
+			     struct vring_used __user *used)
 {
-	size_t n = vq->num;
+	size_t n = num;
 
-	return vq->desc && vq->avail && vq->used &&
-	       access_ok(vq->desc, n * sizeof(struct vring_desc)) &&
-	       access_ok(vq->avail, sizeof(struct vring_avail) +
+	return desc && avail && used &&
+	       access_ok(desc, n * sizeof(struct vring_desc)) &&
+	       access_ok(avail, sizeof(struct vring_avail) +
 			 (n + 1) * sizeof(__virtio16)) &&
-	       access_ok(vq->used, sizeof(struct vring_used) +
+	       access_ok(used, sizeof(struct vring_used) +
 			 n * sizeof(struct vring_used_elem) +
 			 sizeof(__virtio16));
+}
+
+static bool vmon_vq_access_ok(struct vmon_vq *vq)
+{
+	return vmon_vq_addrs_ok(vq->num, vq->desc, vq->avail, vq->used);
 }
 
 /**
@@ -532,8 +540,15 @@ bool vmon_vq_enable_notify(struct vmon_vq *vq)
 
 /* ---- ioctls ------------------------------------------------------------ */
 
+/*
+ * VHOST_SET_VRING_ADDR. Everything is checked before anything changes: a
+ * refused call leaves the ring as it was, running at its old addresses.
+ */
 static long vmon_vq_set_addr(struct vmon_vq *vq, void __user *argp)
 {
+	struct vring_avail __user *avail;
+	struct vring_used __user *used;
+	struct vring_desc __user *desc;
 	struct vhost_vring_addr a;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
@@ -547,21 +562,19 @@ static long vmon_vq_set_addr(struct vmon_vq *vq, void __user *argp)
 	if ((a.desc_user_addr & (16 - 1)) || (a.avail_user_addr & (2 - 1)) ||
 	    (a.used_user_addr & (4 - 1)))
 		return -EINVAL;
-	if (vq->private_data) {
-		if (!vq->num ||
-		    !access_ok(u64_to_user_ptr(a.desc_user_addr),
-			       vq->num * sizeof(struct vring_desc)))
-			return -EINVAL;
-	}
-	vq->desc = u64_to_user_ptr(a.desc_user_addr);
-	vq->avail = u64_to_user_ptr(a.avail_user_addr);
-	vq->used = u64_to_user_ptr(a.used_user_addr);
+	desc = u64_to_user_ptr(a.desc_user_addr);
+	avail = u64_to_user_ptr(a.avail_user_addr);
+	used = u64_to_user_ptr(a.used_user_addr);
+	/* a ring without a back end is checked when one is set */
+	if (vq->private_data && !vmon_vq_addrs_ok(vq->num, desc, avail, used))
+		return -EINVAL;
+	vq->desc = desc;
+	vq->avail = avail;
+	vq->used = used;
 	vq->log_used = a.flags & (1U << VHOST_VRING_F_LOG);
 	vq->log_addr = a.log_guest_addr;
 	vq->stopped = false;
 	vq->failed = false;
-	if (vq->private_data && !vmon_vq_access_ok(vq))
-		return -EINVAL;
 	return 0;
 }
 
@@ -692,8 +705,9 @@ long vmon_vq_ioctl(struct vmon_vdev *dev, unsigned int ioctl,
 	case VHOST_SET_VRING_BUSYLOOP_TIMEOUT:
 		if (copy_from_user(&s, argp, sizeof(s)))
 			ret = -EFAULT;
-		else
-			vq->busyloop_timeout = s.num;
+		else	/* clamped: GET reports what is in force */
+			vq->busyloop_timeout = min_t(u32, s.num,
+						     VMON_BUSYLOOP_MAX_US);
 		break;
 	case VHOST_GET_VRING_BUSYLOOP_TIMEOUT:
 		s.index = idx;

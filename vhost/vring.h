@@ -149,6 +149,12 @@ struct vmon_vdev {
 	int pkt_weight;
 };
 
+/*
+ * Longest busy poll of a ring, in microseconds: a larger
+ * VHOST_SET_VRING_BUSYLOOP_TIMEOUT is clamped to it.
+ */
+#define VMON_BUSYLOOP_MAX_US	10000
+
 /* Features every device on the engine offers. */
 #define VMON_VRING_FEATURES \
 	((1ULL << VIRTIO_RING_F_INDIRECT_DESC) | \
@@ -161,6 +167,8 @@ struct vmon_vdev {
 void vmon_work_init(struct vmon_work *work, vmon_work_fn fn);
 void vmon_vq_work_queue(struct vmon_vq *vq, struct vmon_work *work);
 void vmon_vdev_flush(struct vmon_vdev *dev);
+int vmon_vdev_flush_killable(struct vmon_vdev *dev);
+bool vmon_vq_busyloop_over(struct vmon_vq *vq, u64 end);
 
 void vmon_poll_init(struct vmon_poll *poll, vmon_work_fn fn, __poll_t mask,
 		    struct vmon_vq *vq);
@@ -179,7 +187,8 @@ long vmon_vdev_ioctl(struct vmon_vdev *dev, unsigned int ioctl,
 long vmon_vq_ioctl(struct vmon_vdev *dev, unsigned int ioctl,
 		   void __user *argp);
 int vmon_vdev_set_features(struct vmon_vdev *dev, u64 features);
-bool vmon_vdev_weight_exceeded(struct vmon_vq *vq, int pkts, int total_len);
+bool vmon_vdev_weight_exceeded(struct vmon_vq *vq, int pkts,
+			       size_t total_len);
 
 bool vmon_vq_ready(struct vmon_vq *vq);
 int vmon_vq_start(struct vmon_vq *vq);

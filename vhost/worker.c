@@ -15,6 +15,8 @@
 #include <linux/cgroup.h>
 #include <linux/kthread.h>
 #include <linux/nospec.h>
+#include <linux/refcount.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -56,9 +58,36 @@ void vmon_vq_work_queue(struct vmon_vq *vq, struct vmon_work *work)
 	rcu_read_unlock();
 }
 
+/**
+ * vmon_vq_busyloop_over() - must a handler busy-polling @vq stop now?
+ * @vq: the ring, polled by a handler on its worker
+ * @end: the local_clock() time at which the ring's busy-poll time is over
+ *	 (at most VMON_BUSYLOOP_MAX_US after it began)
+ *
+ * A busy poll ends when its time is up, when the scheduler wants the CPU,
+ * and as soon as the worker has other work queued: polling one ring must
+ * not hold up the other rings on its worker.
+ *
+ * Return: true when the handler must stop polling.
+ */
+bool vmon_vq_busyloop_over(struct vmon_vq *vq, u64 end)
+{
+	struct vmon_worker *w;
+	bool queued;
+
+	if (need_resched() || local_clock() >= end)
+		return true;
+	rcu_read_lock();
+	w = rcu_dereference(vq->worker);
+	queued = w && !llist_empty(&w->work_list);
+	rcu_read_unlock();
+	return queued;
+}
+
 struct vmon_flush {
 	struct vmon_work work;
 	struct completion done;
+	refcount_t ref;		/* on the heap: the waiter's and the work's */
 };
 
 static void vmon_flush_fn(struct vmon_work *work)
@@ -68,6 +97,17 @@ static void vmon_flush_fn(struct vmon_work *work)
 	complete(&f->done);
 }
 
+/* A flush on the heap, which its waiter may have left: the last one frees. */
+static void vmon_flush_put_fn(struct vmon_work *work)
+{
+	struct vmon_flush *f = container_of(work, struct vmon_flush, work);
+
+	complete(&f->done);
+	if (refcount_dec_and_test(&f->ref))
+		kfree(f);
+}
+
+/* Wait, whatever happens, until the works queued on @w so far have run. */
 static void vmon_worker_flush(struct vmon_worker *w)
 {
 	struct vmon_flush f;
@@ -78,9 +118,33 @@ static void vmon_worker_flush(struct vmon_worker *w)
 	wait_for_completion(&f.done);
 }
 
+/*
+ * The same, but a fatal signal ends the wait: the flush work, on the heap,
+ * then frees itself when the worker gets to it.
+ */
+static int vmon_worker_flush_killable(struct vmon_worker *w)
+{
+	struct vmon_flush *f = kmalloc(sizeof(*f), GFP_KERNEL);
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	init_completion(&f->done);
+	refcount_set(&f->ref, 2);
+	vmon_work_init(&f->work, vmon_flush_put_fn);
+	vmon_worker_queue(w, &f->work);
+	ret = wait_for_completion_killable(&f->done);
+	if (refcount_dec_and_test(&f->ref))
+		kfree(f);
+	return ret;
+}
+
 /**
  * vmon_vdev_flush() - wait until the works queued so far have run
  * @dev: the device; its mutex held, or no ioctl possible (release)
+ *
+ * Uninterruptible: for release and teardown, which must not go on while a
+ * worker may still use what they free.
  */
 void vmon_vdev_flush(struct vmon_vdev *dev)
 {
@@ -89,6 +153,31 @@ void vmon_vdev_flush(struct vmon_vdev *dev)
 
 	xa_for_each(&dev->workers, id, w)
 		vmon_worker_flush(w);
+}
+
+/**
+ * vmon_vdev_flush_killable() - vmon_vdev_flush() that a fatal signal ends
+ * @dev: the device, with its mutex held
+ *
+ * For ioctls: a worker stuck in a handler (a guest page that does not come
+ * in, a back end that does not answer) must not leave the caller in D state
+ * for ever. The caller must not free anything a worker may still use when
+ * this fails.
+ *
+ * Return: 0, -ERESTARTSYS when the caller was killed meanwhile, -ENOMEM.
+ */
+int vmon_vdev_flush_killable(struct vmon_vdev *dev)
+{
+	struct vmon_worker *w;
+	unsigned long id;
+	int ret;
+
+	xa_for_each(&dev->workers, id, w) {
+		ret = vmon_worker_flush_killable(w);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static int vmon_worker_fn(void *data)

@@ -224,4 +224,31 @@ TEST(blk_ring_not_while_active)
 	vdrv_close(&d);
 }
 
+/*
+ * Hardening item 6: the busy-poll time of a ring is bounded. An absurd
+ * VHOST_SET_VRING_BUSYLOOP_TIMEOUT is clamped to VMON_BUSYLOOP_MAX_US and
+ * VHOST_GET_VRING_BUSYLOOP_TIMEOUT reports what is in force; sane values
+ * are kept as given. Before, any u32 of microseconds (71 minutes) was kept.
+ */
+#define VMON_BUSYLOOP_MAX_US 10000
+
+TEST_F(worker, busyloop_timeout_bounded)
+{
+	struct vhost_vring_state s = { .index = 0, .num = 50 };
+
+	ASSERT_EQ(0, ioctl(self->d.fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &s));
+	s.num = ~0U;
+	ASSERT_EQ(0, ioctl(self->d.fd, VHOST_GET_VRING_BUSYLOOP_TIMEOUT, &s));
+	EXPECT_EQ(50U, s.num);
+	s.num = ~0U;
+	ASSERT_EQ(0, ioctl(self->d.fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &s));
+	s.num = 0;
+	ASSERT_EQ(0, ioctl(self->d.fd, VHOST_GET_VRING_BUSYLOOP_TIMEOUT, &s));
+	EXPECT_EQ(VMON_BUSYLOOP_MAX_US, (int)s.num);
+	s.num = VMON_BUSYLOOP_MAX_US + 1;
+	ASSERT_EQ(0, ioctl(self->d.fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &s));
+	ASSERT_EQ(0, ioctl(self->d.fd, VHOST_GET_VRING_BUSYLOOP_TIMEOUT, &s));
+	EXPECT_EQ(VMON_BUSYLOOP_MAX_US, (int)s.num);
+}
+
 TEST_HARNESS_MAIN
