@@ -126,6 +126,7 @@ int qcow2_open(struct vimg *q, int flags)
 	uint32_t v;
 	int ret;
 
+	q->checking = flags & VIMG_NO_REPAIR;
 	if (fstat(q->fd, &st))
 		return qerr(errno, "stat: %s", strerror(errno));
 	q->file_end = st.st_size;
