@@ -4,10 +4,14 @@
  * common configuration (feature negotiation, queue setup, reset), and the
  * split virtqueue against well-formed and hostile descriptor chains.
  */
+#include <fcntl.h>
+#include <linux/virtio_blk.h>
 #include <linux/virtio_pci.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "../../supervisor/vmm/vdev.h"
@@ -34,15 +38,21 @@ static void kick_nop(struct virtio_dev *d, struct virtq *q)
 
 static const struct virtio_dev_ops nop_ops = { .kick = kick_nop };
 
-static struct virtio_dev *make_dev(struct vm *vm)
+static void bus_init(struct vm *vm)
 {
 	static bool bus;
-	struct virtio_dev *d = calloc(1, sizeof(*d));
 
 	if (!bus) {
 		pci_init(vm);
 		bus = true;
 	}
+}
+
+static struct virtio_dev *make_dev(struct vm *vm)
+{
+	struct virtio_dev *d = calloc(1, sizeof(*d));
+
+	bus_init(vm);
 	d->name = "test";
 	d->backend = "none";
 	d->device_id = 4;
@@ -309,6 +319,84 @@ TEST(virtq_hostile_chains_are_refused)
 	q->avail_gpa = 0x2000;
 	q->used_gpa = 0x3000;
 	EXPECT_FALSE(virtq_map(vm, q));
+}
+
+/* A virtio-blk device over a fresh 1 MiB file of zeroes (cfg lives on: the device keeps its path).
+ */
+static struct virtio_dev *blk_dev(struct vm *vm, struct disk_config *cfg, enum disk_format fmt)
+{
+	int fd;
+
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->path, "/tmp/virtio_test.XXXXXX");
+	fd = mkstemp(cfg->path);
+	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
+		return NULL;
+	close(fd);
+	cfg->format = fmt;
+	cfg->backend = BLK_AUTO;
+	bus_init(vm);
+	return virtio_blk_create(vm, cfg);
+}
+
+/* One request of 512 bytes at sector 0 through the device; its status byte. */
+static int blk_rw0(struct vm *vm, struct virtio_dev *d, uint32_t type, const void *data)
+{
+	struct virtio_blk_outhdr hdr = { .type = type, .sector = 0 };
+	struct virtq *q = ring(vm, d);
+
+	memcpy(vm->ram + 0x8000, &hdr, sizeof(hdr));
+	if (data)
+		memcpy(vm->ram + 0x9000, data, 512);
+	vm->ram[0xa000] = 0xee;
+	desc(q, 0, 0x8000, sizeof(hdr), VRING_DESC_F_NEXT, 1);
+	desc(q, 1, 0x9000, 512, VRING_DESC_F_NEXT | (data ? 0 : VRING_DESC_F_WRITE), 2);
+	desc(q, 2, 0xa000, 1, VRING_DESC_F_WRITE, 0);
+	avail(q, 0);
+	d->ops->kick(d, q);
+	d->ops->quiesce(d); /* waits for the I/O */
+	return vm->ram[0xa000];
+}
+
+static int file_starts_with(const char *path, const void *want, size_t n)
+{
+	char buf[16];
+	int fd = open(path, O_RDONLY), ok;
+
+	ok = fd >= 0 && pread(fd, buf, n, 0) == (ssize_t)n && !memcmp(buf, want, n);
+	close(fd);
+	return ok;
+}
+
+/*
+ * hardening item 16: a raw image whose format was probed must not become a
+ * qcow2 image by a guest write to sector 0 (its header could name any host
+ * file as backing file on the next start): the write fails with IOERR, as
+ * QEMU's raw driver does. Other writes to sector 0 go through, and so does
+ * the qcow2 magic once format=raw is given.
+ */
+TEST(probed_raw_refuses_a_qcow2_header_in_sector_0)
+{
+	static const uint8_t zero[4], other[4] = { 0xeb, 0x63, 0x90, 0x10 };
+	static uint8_t qhdr[512] = { 'Q', 'F', 'I', 0xfb, 0, 0, 0, 3 }, mbr[512];
+	static struct disk_config cfg, cfg2;
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d = blk_dev(vm, &cfg, DISK_PROBE);
+
+	ASSERT_NE(NULL, d);
+	EXPECT_STREQ("uring", d->backend); /* never vmon-blk: it writes without us */
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, blk_rw0(vm, d, VIRTIO_BLK_T_OUT, qhdr));
+	EXPECT_TRUE(file_starts_with(cfg.path, zero, 4));
+	memcpy(mbr, other, sizeof(other));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, blk_rw0(vm, d, VIRTIO_BLK_T_OUT, mbr));
+	EXPECT_TRUE(file_starts_with(cfg.path, other, 4));
+	unlink(cfg.path);
+
+	d = blk_dev(vm, &cfg2, DISK_RAW);
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, blk_rw0(vm, d, VIRTIO_BLK_T_OUT, qhdr));
+	EXPECT_TRUE(file_starts_with(cfg2.path, qhdr, 4));
+	unlink(cfg2.path);
 }
 
 TEST(iov_helpers)

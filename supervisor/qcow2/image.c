@@ -196,6 +196,14 @@ int vimg_close(struct vimg *img)
 	return ret;
 }
 
+const char *vimg_backing_probed(const struct vimg *img)
+{
+	for (; img && img->backing; img = img->backing)
+		if (img->backing_probed)
+			return img->backing->path;
+	return NULL;
+}
+
 char *vimg_backing_path(const char *image, const char *backing)
 {
 	const char *slash = strrchr(image, '/');

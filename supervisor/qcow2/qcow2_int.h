@@ -111,6 +111,7 @@ struct vimg {
 	uint64_t backing_offset;
 	uint32_t backing_len;
 	char *backing_file, *backing_fmt;
+	bool backing_probed;  /* opened without a recorded backing format */
 	struct hdr_ext *exts; /* unknown extensions, preserved */
 	int n_exts;
 	uint8_t *features; /* raw feature name table */

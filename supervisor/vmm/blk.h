@@ -40,7 +40,8 @@ struct blk {
 	struct virtio_blk_config cfg;
 	const char *path;
 	bool readonly;
-	bool direct; /* cache=none */
+	bool direct;	 /* cache=none */
+	bool probed_raw; /* raw by probing: sector 0 must not become a qcow2 header */
 	uint64_t size;
 	/* Userspace back end: io_uring on fd (raw), or qcow2 through libqcow2. */
 	int fd;

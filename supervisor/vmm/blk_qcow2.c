@@ -114,6 +114,10 @@ struct blk_qcow2 *blk_qcow2_open(const char *path, bool readonly, int efd, uint6
 		free(w);
 		return NULL;
 	}
+	if (vimg_backing_probed(w->img))
+		vmm_warn("--disk '%s': the format of backing file '%s' is not recorded: it was "
+			 "probed (record it: vmon img rebase -u -b FILE -F FMT)",
+			 path, vimg_backing_probed(w->img));
 	w->path = path;
 	w->efd = efd;
 	w->todo_tail = &w->todo;

@@ -85,6 +85,22 @@ static uint8_t result(struct blk *b, struct blk_req *r)
 	return VIRTIO_BLK_S_IOERR;
 }
 
+static const uint8_t qcow2_magic[4] = { 'Q', 'F', 'I', 0xfb };
+
+/*
+ * A write to sector 0 of an image probed as raw that would make it probe as
+ * another format (qcow2) next time, as QEMU's raw driver refuses: that header
+ * could name any host file as its backing file.
+ */
+static bool turns_into_image(const struct blk *b, const struct blk_req *r)
+{
+	uint8_t m[sizeof(qcow2_magic)];
+
+	return b->probed_raw && r->type == VIRTIO_BLK_T_OUT && r->off == 0 &&
+	       iov_to_buf(r->iov, r->niov, 0, m, sizeof(m)) == sizeof(m) &&
+	       !memcmp(m, qcow2_magic, sizeof(m));
+}
+
 /* Turn one chain into an I/O request, or complete it at once. */
 static void handle(struct blk *b, struct virtq *q, struct vchain *c)
 {
@@ -143,6 +159,13 @@ static void handle(struct blk *b, struct virtq *q, struct vchain *c)
 		r->expect = (uint32_t)data_len;
 		r->type = hdr.type;
 		r->off = hdr.sector * SECTOR;
+		if (turns_into_image(b, r)) {
+			vmm_warn("%s: %s: refused a guest write of a qcow2 header to sector 0 of "
+				 "an image probed as raw (give format=raw to allow it)",
+				 b->dev.name, b->path);
+			complete(b, r, VIRTIO_BLK_S_IOERR);
+			return;
+		}
 		if (out)
 			b->dev.stats.bytes_out += data_len;
 		else
@@ -315,10 +338,9 @@ static int open_image(struct blk *b, struct stat *st)
 /* qcow2 when the image starts with the qcow2 magic, else raw. */
 static enum disk_format probe(int fd)
 {
-	static const uint8_t magic[4] = { 'Q', 'F', 'I', 0xfb };
-	uint8_t m[4];
+	uint8_t m[sizeof(qcow2_magic)];
 
-	if (pread(fd, m, sizeof(m), 0) == sizeof(m) && !memcmp(m, magic, sizeof(m)))
+	if (pread(fd, m, sizeof(m), 0) == sizeof(m) && !memcmp(m, qcow2_magic, sizeof(m)))
 		return DISK_QCOW2;
 	return DISK_RAW;
 }
@@ -368,10 +390,21 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 	b->fd = b->vhost = b->err_fd = b->efd = -1;
 	if (open_image(b, &st) < 0)
 		return NULL;
-	if (fmt == DISK_PROBE)
+	if (fmt == DISK_PROBE) {
 		fmt = probe(b->fd);
+		b->probed_raw = fmt == DISK_RAW && !b->readonly;
+	}
+	/* vmon-blk writes without us: it cannot apply the sector 0 check */
 	if (be == BLK_AUTO)
-		be = fmt == DISK_RAW && blk_vmon_available() ? BLK_VMON : BLK_URING;
+		be = fmt == DISK_RAW && !b->probed_raw && blk_vmon_available() ? BLK_VMON
+									       : BLK_URING;
+	if (be == BLK_VMON && b->probed_raw) {
+		vmm_log("--disk '%s': backend=vmon-blk needs format=raw (or ro): a probed raw "
+			"image is served in userspace, which refuses guest writes that would "
+			"make it probe as qcow2",
+			cfg->path);
+		return NULL;
+	}
 	if (b->direct && fmt != DISK_RAW) {
 		vmm_log("--disk '%s': cache=none serves raw images only and this is a qcow2 image",
 			cfg->path);
