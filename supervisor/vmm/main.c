@@ -151,23 +151,14 @@ static int open_console(const char *spec, int *in_fd, int *out_fd)
 		return 0;
 	}
 	if (!strncmp(spec, "unix:", 5)) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		struct stat st;
-
-		if (strlen(spec + 5) >= sizeof(sa.sun_path) || !spec[5])
+		if (strlen(spec + 5) >= sizeof(console_path) || !spec[5])
 			return -2;
-		strcpy(sa.sun_path, spec + 5);
-		strcpy(console_path, sa.sun_path);
-		if (lstat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
-			unlink(sa.sun_path);
-		console_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (console_listen < 0 ||
-		    bind(console_listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-		    listen(console_listen, 1) < 0) {
-			vmm_log("console socket '%s': %s", sa.sun_path, strerror(errno));
+		strcpy(console_path, spec + 5);
+		console_listen = unix_listen(console_path, 1);
+		if (console_listen < 0) {
+			vmm_log("console socket '%s': %s", console_path, strerror(errno));
 			return -1;
 		}
-		chmod(sa.sun_path, 0600);
 		return 0;
 	}
 	if (!strcmp(spec, "none"))

@@ -110,6 +110,12 @@ int ev_mod(struct vm *vm, int fd, uint32_t events, ev_fn fn, void *opaque);
 void ev_del(struct vm *vm, int fd);
 int ev_run(struct vm *vm);
 
+/*
+ * unix_sock.c: a listening unix socket at @path, mode 0600 from its creation
+ * (a stale socket there is replaced); the fd (non-blocking), or -1 and errno.
+ */
+int unix_listen(const char *path, int backlog);
+
 /* Logging: to stderr, prefixed, never to the guest console. */
 void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define vmm_warn(...) vmm_log(__VA_ARGS__)
