@@ -9,8 +9,12 @@
 #include <linux/virtio_pci.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/virtio_balloon.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -321,22 +325,27 @@ TEST(virtq_hostile_chains_are_refused)
 	EXPECT_FALSE(virtq_map(vm, q));
 }
 
-/* A virtio-blk device over a fresh 1 MiB file of zeroes (cfg lives on: the device keeps its path).
- */
-static struct virtio_dev *blk_dev(struct vm *vm, struct disk_config *cfg, enum disk_format fmt)
+/* A virtio-blk device over a fresh file of zeroes (cfg lives on: the device keeps its path). */
+static struct virtio_dev *blk_dev_sized(struct vm *vm, struct disk_config *cfg,
+					enum disk_format fmt, off_t size)
 {
 	int fd;
 
 	memset(cfg, 0, sizeof(*cfg));
 	strcpy(cfg->path, "/tmp/virtio_test.XXXXXX");
 	fd = mkstemp(cfg->path);
-	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
+	if (fd < 0 || ftruncate(fd, size) < 0)
 		return NULL;
 	close(fd);
 	cfg->format = fmt;
 	cfg->backend = BLK_AUTO;
 	bus_init(vm);
 	return virtio_blk_create(vm, cfg);
+}
+
+static struct virtio_dev *blk_dev(struct vm *vm, struct disk_config *cfg, enum disk_format fmt)
+{
+	return blk_dev_sized(vm, cfg, fmt, 1 << 20);
 }
 
 /* One request of 512 bytes at sector 0 through the device; its status byte. */
@@ -397,6 +406,171 @@ TEST(probed_raw_refuses_a_qcow2_header_in_sector_0)
 	EXPECT_EQ(VIRTIO_BLK_S_OK, blk_rw0(vm, d, VIRTIO_BLK_T_OUT, qhdr));
 	EXPECT_TRUE(file_starts_with(cfg2.path, qhdr, 4));
 	unlink(cfg2.path);
+}
+
+/* Config space access through the bus's path (what the guest's cf8/cfc reach). */
+static uint64_t cfg_rd(struct virtio_dev *d, int off, int size)
+{
+	uint8_t b[4] = { 0 };
+
+	pci_cfg_access(&d->pci, off, b, size, false);
+	return ld_le(b, size);
+}
+
+static void cfg_wr(struct virtio_dev *d, int off, int size, uint64_t v)
+{
+	uint8_t b[4];
+
+	st_le(b, size, v);
+	pci_cfg_access(&d->pci, off, b, size, true);
+}
+
+/*
+ * hardening item 13: the VIRTIO_PCI_CAP_PCI_CFG window reaches BAR 0: set
+ * bar, offset and length in the capability, then pci_cfg_data reads and
+ * writes the BAR there (virtio 1.x 4.1.4.9). Bad windows move nothing.
+ */
+TEST(pci_cfg_window_reaches_bar0)
+{
+	struct virtio_dev *d = make_dev(fake_vm());
+	int cap = VPCI_CAP_PCICFG;
+
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(VIRTIO_PCI_CAP_PCI_CFG, cfg_rd(d, cap + 3, 1));
+	cfg_wr(d, cap + 4, 1, 0);		   /* BAR 0 */
+	cfg_wr(d, cap + 8, 4, VPCI_COMMON + 0x12); /* num_queues */
+	cfg_wr(d, cap + 12, 4, 2);
+	EXPECT_EQ(2, cfg_rd(d, cap + 16, 4) & 0xffff);
+	/* a write through it: queue_select */
+	cfg_wr(d, cap + 8, 4, VPCI_COMMON + 0x16);
+	cfg_wr(d, cap + 16, 4, 1);
+	EXPECT_EQ(1, rd(d, 0x16, 2));
+	/* a length of 3 or a window past the BAR moves nothing */
+	cfg_wr(d, cap + 12, 4, 3);
+	cfg_wr(d, cap + 16, 4, 0);
+	EXPECT_EQ(1, rd(d, 0x16, 2));
+	EXPECT_EQ(0, cfg_rd(d, cap + 16, 4));
+	cfg_wr(d, cap + 8, 4, VPCI_BAR_SIZE);
+	cfg_wr(d, cap + 12, 4, 4);
+	EXPECT_EQ(0, cfg_rd(d, cap + 16, 4));
+}
+
+/* hardening item 13: queue_msix_vector of an enabled queue does not change (virtio 1.x 4.1.4.3). */
+TEST(msix_vector_of_a_live_queue_is_fixed)
+{
+	struct virtio_dev *d = make_dev(fake_vm());
+
+	ASSERT_NE(NULL, d);
+	wr(d, 0x16, 2, 0);
+	wr(d, 0x1a, 2, 1);
+	EXPECT_EQ(1, rd(d, 0x1a, 2));
+	wr(d, 0x18, 2, 16);
+	wr(d, 0x20, 8, 0x1000);
+	wr(d, 0x28, 8, 0x2000);
+	wr(d, 0x30, 8, 0x3000);
+	wr(d, 0x1c, 2, 1);
+	ASSERT_EQ(1, rd(d, 0x1c, 2));
+	wr(d, 0x1a, 2, 0);
+	EXPECT_EQ(1, rd(d, 0x1a, 2));
+	EXPECT_EQ(1, d->q[0].msix);
+}
+
+/* Queue @idx of @d: 8 entries at desc 0x1000, avail 0x2000, used 0x3000 (RAM cleared). */
+static struct virtq *ring_n(struct vm *vm, struct virtio_dev *d, int idx)
+{
+	struct virtq *q = &d->q[idx];
+
+	memset(vm->ram, 0, RAM);
+	q->num = 8;
+	q->desc_gpa = 0x1000;
+	q->avail_gpa = 0x2000;
+	q->used_gpa = 0x3000;
+	q->last_avail = q->used_idx = 0;
+	q->enabled = virtq_map(vm, q);
+	return q;
+}
+
+/*
+ * hardening item 13: a second statistics buffer while one is held returns
+ * the held one to the used ring instead of leaking it.
+ */
+TEST(balloon_stats_chain_is_not_leaked)
+{
+	struct virtio_balloon_stat st = { VIRTIO_BALLOON_S_MEMFREE, 12345 };
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d;
+	struct virtq *q;
+
+	bus_init(vm);
+	d = virtio_balloon_create(vm);
+	ASSERT_NE(NULL, d);
+	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	q = ring_n(vm, d, 2);
+	ASSERT_TRUE(q->enabled);
+	memcpy(vm->ram + 0x8000, &st, sizeof(st));
+	desc(q, 0, 0x8000, sizeof(st), 0, 0);
+	desc(q, 1, 0x8000, sizeof(st), 0, 0);
+	avail(q, 0);
+	d->ops->kick(d, q);
+	EXPECT_EQ(0, q->used->idx); /* held for the next status request */
+	avail(q, 1);
+	d->ops->kick(d, q);
+	ASSERT_EQ(1, q->used->idx);
+	EXPECT_EQ(0, q->used->ring[0].id);
+}
+
+/* A guest RAM of @size bytes that costs nothing until touched. */
+static struct vm *big_vm(uint64_t size)
+{
+	struct vm *vm = fake_vm();
+
+	vm->ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	vm->ram_size = vm->low_size = size;
+	return vm;
+}
+
+/*
+ * hardening item 13: overlapping descriptors can build a request over
+ * 4 GiB; its length must not be cut to 32 bits (4.5 GiB taken for 512 MiB,
+ * a 2 GiB short write reported OK). It is refused with IOERR before any
+ * I/O. (RLIMIT_FSIZE keeps what a wrongly started write puts on disk to
+ * 4 KiB, which the test then sees.)
+ */
+TEST(blk_request_over_4g_is_refused)
+{
+	struct virtio_blk_outhdr hdr = { .type = VIRTIO_BLK_T_OUT };
+	struct rlimit fs = { 4096, 4096 };
+	struct vm *vm = big_vm(2ULL << 30);
+	static struct disk_config cfg;
+	char first[4] = { 0 };
+	struct virtio_dev *d;
+	struct virtq *q;
+	int fd;
+
+	ASSERT_NE(MAP_FAILED, vm->ram);
+	d = blk_dev_sized(vm, &cfg, DISK_RAW, 8LL << 30);
+	ASSERT_NE(NULL, d);
+	signal(SIGXFSZ, SIG_IGN);
+	ASSERT_EQ(0, setrlimit(RLIMIT_FSIZE, &fs));
+	q = ring(vm, d);
+	memcpy(vm->ram + 0x8000, &hdr, sizeof(hdr));
+	memset(vm->ram + 0x100000, 0xab, 4096);
+	vm->ram[0xa000] = 0xee;
+	desc(q, 0, 0x8000, sizeof(hdr), VRING_DESC_F_NEXT, 1);
+	desc(q, 1, 0x100000, 0x60000000, VRING_DESC_F_NEXT, 2); /* 3 x 1.5 GiB, overlapping */
+	desc(q, 2, 0x100000, 0x60000000, VRING_DESC_F_NEXT, 3);
+	desc(q, 3, 0x100000, 0x60000000, VRING_DESC_F_NEXT, 4);
+	desc(q, 4, 0xa000, 1, VRING_DESC_F_WRITE, 0);
+	avail(q, 0);
+	d->ops->kick(d, q);
+	d->ops->quiesce(d);
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, vm->ram[0xa000]);
+	fd = open(cfg.path, O_RDONLY);
+	EXPECT_EQ(4, pread(fd, first, 4, 0));
+	EXPECT_EQ(0, first[0]); /* nothing was written */
+	close(fd);
+	unlink(cfg.path);
 }
 
 TEST(iov_helpers)

@@ -38,7 +38,7 @@ struct blk_qcow2 {
 	bool stop;
 };
 
-static int run(struct blk_qcow2 *w, struct blk_req *r)
+static int64_t run(struct blk_qcow2 *w, struct blk_req *r)
 {
 	uint64_t off = r->off;
 	size_t moved = 0;
@@ -64,7 +64,7 @@ static int run(struct blk_qcow2 *w, struct blk_req *r)
 			vmm_warn("virtio-blk: %s: %s", w->path, vimg_strerror());
 		return ret;
 	}
-	return (int)moved;
+	return (int64_t)moved;
 }
 
 static void *worker(void *arg)

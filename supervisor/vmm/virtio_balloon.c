@@ -77,7 +77,15 @@ static void balloon_kick(struct virtio_dev *d, struct virtq *q)
 			     off += sizeof(s))
 				if (s.tag < NSTATS)
 					b->stats[s.tag] = s.val;
-			/* Held until the next status request asks for fresh figures. */
+			/*
+			 * Held until the next status request asks for fresh
+			 * figures; one held before goes back first (5.5.6.3: a
+			 * driver only re-adds it once used, but a guest may not).
+			 */
+			if (b->stats_held) {
+				virtq_push(q, b->stats_head, 0);
+				any = true;
+			}
 			b->stats_head = c->head;
 			b->stats_held = true;
 			continue;

@@ -78,10 +78,14 @@ static struct blk_req *next_done(struct blk *b, bool wait)
 
 static uint8_t result(struct blk *b, struct blk_req *r)
 {
-	if (r->res >= 0 && (uint32_t)r->res == r->expect)
+	/* all of it, or an error: a short read or write is never OK */
+	if (r->res >= 0 && (uint64_t)r->res == r->expect)
 		return VIRTIO_BLK_S_OK;
 	if (r->res < 0 && !b->qcow2) /* libqcow2's messages are logged by its worker */
-		vmm_warn("%s: I/O error: %s", b->dev.name, strerror(-r->res));
+		vmm_warn("%s: I/O error: %s", b->dev.name, strerror((int)-r->res));
+	else if (r->res >= 0)
+		vmm_warn("%s: short I/O: %lld of %llu bytes", b->dev.name, (long long)r->res,
+			 (unsigned long long)r->expect);
 	return VIRTIO_BLK_S_IOERR;
 }
 
@@ -106,7 +110,7 @@ static void handle(struct blk *b, struct virtq *q, struct vchain *c)
 {
 	struct virtio_blk_outhdr hdr;
 	struct blk_req *r = b->free;
-	size_t data_len;
+	uint64_t data_len;
 	int n;
 
 	b->free = r->next;
@@ -143,20 +147,23 @@ static void handle(struct blk *b, struct virtq *q, struct vchain *c)
 		} else {
 			data_len = c->in_len - 1;
 			n = iov_slice(c->iov + c->nout, c->nin, 0, data_len, r->iov, VCHAIN_MAX);
-			r->in_len += (uint32_t)data_len;
 		}
-		if (n < 0 || data_len % SECTOR || hdr.sector > b->size / SECTOR ||
-		    data_len > b->size - hdr.sector * SECTOR) {
-			r->in_len = 1;
+		if (n < 0 || data_len % SECTOR || data_len > BLK_MAX_DATA ||
+		    hdr.sector > b->size / SECTOR || data_len > b->size - hdr.sector * SECTOR) {
+			if (data_len > BLK_MAX_DATA)
+				vmm_warn("%s: refused a request of %llu bytes (at most %llu)",
+					 b->dev.name, (unsigned long long)data_len, BLK_MAX_DATA);
 			complete(b, r, VIRTIO_BLK_S_IOERR);
 			return;
 		}
+		if (!out)
+			r->in_len += (uint32_t)data_len;
 		if (out && b->readonly) {
 			complete(b, r, VIRTIO_BLK_S_IOERR);
 			return;
 		}
 		r->niov = n;
-		r->expect = (uint32_t)data_len;
+		r->expect = data_len;
 		r->type = hdr.type;
 		r->off = hdr.sector * SECTOR;
 		if (turns_into_image(b, r)) {
