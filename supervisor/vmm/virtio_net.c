@@ -173,14 +173,19 @@ static int open_tap(const char *name)
 
 struct virtio_dev *virtio_net_create(struct vm *vm, const struct net_config *cfg)
 {
+	int tap = open_tap(cfg->tap);
+
+	return tap < 0 ? NULL : virtio_net_create_on(vm, cfg, tap);
+}
+
+struct virtio_dev *virtio_net_create_on(struct vm *vm, const struct net_config *cfg, int tap)
+{
 	struct net *n = calloc(1, sizeof(*n));
 	enum net_backend be = cfg->backend;
 
 	if (!n)
 		return NULL;
-	n->tap = open_tap(cfg->tap);
-	if (n->tap < 0)
-		return NULL;
+	n->tap = tap;
 	n->vhost = -1;
 	if (be == NET_AUTO)
 		be = !access("/dev/vmon-net", F_OK)    ? NET_VMON
