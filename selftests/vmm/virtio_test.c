@@ -15,10 +15,12 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "../../supervisor/vmm/vdev.h"
+#include "../../supervisor/vmm/snapshot.h"
 
 #define RAM (1 << 20)
 
@@ -571,6 +573,136 @@ TEST(blk_request_over_4g_is_refused)
 	EXPECT_EQ(0, first[0]); /* nothing was written */
 	close(fd);
 	unlink(cfg.path);
+}
+
+/* A virtio-net device whose "tap" is one end of a datagram socket pair, queue 0 mapped. */
+static struct virtio_dev *net_dev(struct vm *vm, int sv[2])
+{
+	static const struct net_config cfg = { .backend = NET_USER };
+	struct virtio_dev *d;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+		return NULL;
+	bus_init(vm);
+	d = virtio_net_create_on(vm, &cfg, sv[0]);
+	if (d)
+		d->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	return d;
+}
+
+/*
+ * A packet waits on the tap, the driver kicks the receive queue, and the
+ * main loop runs a few rounds: the device must end broken, with one config
+ * interrupt, and nothing left ready in the loop (the tap no longer polled).
+ */
+static void rx_breaks_once(struct __test_metadata *_metadata, struct vm *vm, struct virtio_dev *d,
+			   int peer)
+{
+	uint8_t gen = d->config_gen;
+
+	ASSERT_EQ(6, write(peer, "packet", 6));
+	d->ops->kick(d, &d->q[0]);
+	for (int i = 0; i < 5; i++)
+		ev_run_once(vm, 0);
+	EXPECT_TRUE(d->broken);
+	EXPECT_EQ((uint8_t)(gen + 1), d->config_gen);
+	EXPECT_EQ(0, ev_run_once(vm, 0));
+}
+
+/*
+ * hardening item 12: a receive chain with no writable buffer breaks the
+ * device once; the tap leaves the main loop instead of spinning it with a
+ * config interrupt per pass.
+ */
+TEST(rx_chain_without_writable_buffer_stops_the_tap)
+{
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d;
+	struct virtq *q;
+	int sv[2];
+
+	d = net_dev(vm, sv);
+	ASSERT_NE(NULL, d);
+	q = ring_n(vm, d, 0);
+	desc(q, 0, 0x8000, 64, 0, 0); /* readable only */
+	avail(q, 0);
+	rx_breaks_once(_metadata, vm, d, sv[1]);
+}
+
+/* hardening item 12: the same for an avail index run more than a ring ahead. */
+TEST(rx_runaway_avail_index_stops_the_tap)
+{
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d;
+	struct virtq *q;
+	int sv[2];
+
+	d = net_dev(vm, sv);
+	ASSERT_NE(NULL, d);
+	q = ring_n(vm, d, 0);
+	q->avail->idx = 100;
+	rx_breaks_once(_metadata, vm, d, sv[1]);
+}
+
+/* One 512-byte read of sector 0 at descriptors head..head+2 (buffers at @at). */
+static void blk_read_chain(struct virtq *q, struct vm *vm, int head, uint64_t at)
+{
+	struct virtio_blk_outhdr hdr = { .type = VIRTIO_BLK_T_IN };
+
+	memcpy(vm->ram + at, &hdr, sizeof(hdr));
+	desc(q, head, at, sizeof(hdr), VRING_DESC_F_NEXT, head + 1);
+	desc(q, head + 1, at + 0x1000, 512, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, head + 2);
+	desc(q, head + 2, at + 0x2000, 1, VRING_DESC_F_WRITE, 0);
+	avail(q, head);
+}
+
+/*
+ * hardening item 12: the completion path of virtio-blk takes no new request
+ * from a device that broke meanwhile (it used to pop the next chain after
+ * each completion).
+ */
+TEST(blk_completion_takes_nothing_from_a_broken_device)
+{
+	static struct disk_config cfg;
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d = blk_dev(vm, &cfg, DISK_RAW);
+	struct virtq *q;
+
+	ASSERT_NE(NULL, d);
+	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	q = ring(vm, d);
+	blk_read_chain(q, vm, 0, 0x8000);
+	d->ops->kick(d, q);
+	virtio_set_broken(d, "test");
+	blk_read_chain(q, vm, 3, 0x10000);
+	for (int i = 0; i < 100 && q->used->idx < 1; i++)
+		ev_run_once(vm, 100); /* the completion of the first */
+	d->ops->quiesce(d);
+	EXPECT_EQ(1, q->used->idx);
+	unlink(cfg.path);
+}
+
+/* hardening item 12: a status request hands no stats buffer back to a broken balloon. */
+TEST(balloon_stats_not_pushed_to_a_broken_device)
+{
+	struct virtio_balloon_stat st = { VIRTIO_BALLOON_S_MEMFREE, 1 };
+	uint64_t t, a, f, r;
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d;
+	struct virtq *q;
+
+	bus_init(vm);
+	d = virtio_balloon_create(vm);
+	ASSERT_NE(NULL, d);
+	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	q = ring_n(vm, d, 2);
+	memcpy(vm->ram + 0x8000, &st, sizeof(st));
+	desc(q, 0, 0x8000, sizeof(st), 0, 0);
+	avail(q, 0);
+	d->ops->kick(d, q);
+	virtio_set_broken(d, "test");
+	balloon_status(&t, &a, &f, &r);
+	EXPECT_EQ(0, q->used->idx);
 }
 
 TEST(iov_helpers)

@@ -132,8 +132,8 @@ void balloon_status(uint64_t *target_pages, uint64_t *actual_pages, uint64_t *fr
 	*actual_pages = b->cfg.actual;
 	*free_mem = b->stats[VIRTIO_BALLOON_S_MEMFREE];
 	*reported = b->reported_bytes;
-	/* Hand the stats buffer back: the driver refills it. */
-	if (b->stats_held) {
+	/* Hand the stats buffer back: the driver refills it (not to a broken device). */
+	if (b->stats_held && !b->dev.broken) {
 		b->stats_held = false;
 		virtq_push(&b->dev.q[Q_STATS], b->stats_head, 0);
 		virtq_notify(&b->dev.q[Q_STATS]);

@@ -72,8 +72,9 @@ int virtq_call_fd(struct virtq *q)
 
 void virtio_set_broken(struct virtio_dev *d, const char *why)
 {
-	if (!d->broken)
-		vmm_log("%s: %s; device stopped until the driver resets it", d->name, why);
+	if (d->broken) /* said once, signalled once */
+		return;
+	vmm_log("%s: %s; device stopped until the driver resets it", d->name, why);
 	d->broken = true;
 	d->stats.errors++;
 	d->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
