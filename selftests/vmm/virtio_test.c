@@ -5,11 +5,11 @@
  * split virtqueue against well-formed and hostile descriptor chains.
  */
 #include <fcntl.h>
+#include <linux/virtio_balloon.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_pci.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <linux/virtio_balloon.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -17,6 +17,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <vmon/qcow2.h>
 
 #include "kselftest_harness.h"
 #include "../../supervisor/vmm/vdev.h"
@@ -408,6 +410,65 @@ TEST(probed_raw_refuses_a_qcow2_header_in_sector_0)
 	EXPECT_EQ(VIRTIO_BLK_S_OK, blk_rw0(vm, d, VIRTIO_BLK_T_OUT, qhdr));
 	EXPECT_TRUE(file_starts_with(cfg2.path, qhdr, 4));
 	unlink(cfg2.path);
+}
+
+/* What vmm_log() says while fn(arg) runs. */
+static void capture_log(char *out, size_t len, struct virtio_dev *(*fn)(struct vm *, void *),
+			struct vm *vm, void *arg, struct virtio_dev **d)
+{
+	char path[] = "/tmp/virtio_test.log.XXXXXX";
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	ssize_t n;
+
+	dup2(fd, STDERR_FILENO);
+	*d = fn(vm, arg);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, out, len - 1, 0);
+	out[n > 0 ? n : 0] = 0;
+	close(fd);
+	unlink(path);
+}
+
+static struct virtio_dev *blk_create_cfg(struct vm *vm, void *cfg)
+{
+	return virtio_blk_create(vm, cfg);
+}
+
+/*
+ * hardening item 16: a qcow2 disk whose backing file's format is not
+ * recorded (so it is probed) opens with a warning naming the backing file;
+ * with the format recorded, no warning.
+ */
+TEST(probed_backing_file_is_named)
+{
+	static struct disk_config cfg;
+	struct vimg_create_opts o = { .fmt = VIMG_QCOW2, .size = 1 << 20 };
+	char base[] = "/tmp/virtio_test.base.XXXXXX", log[2048];
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d;
+	int fd = mkstemp(base);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 1 << 20));
+	close(fd);
+	strcpy(cfg.path, "/tmp/virtio_test.XXXXXX");
+	close(mkstemp(cfg.path));
+	o.backing_file = base;
+	ASSERT_EQ(0, vimg_create(cfg.path, &o));
+	bus_init(vm);
+	capture_log(log, sizeof(log), blk_create_cfg, vm, &cfg, &d);
+	ASSERT_NE(NULL, d);
+	EXPECT_NE(NULL, strstr(log, base)) TH_LOG("log: %s", log);
+	EXPECT_NE(NULL, strstr(log, "probed")) TH_LOG("log: %s", log);
+
+	o.backing_fmt = "raw";
+	ASSERT_EQ(0, vimg_create(cfg.path, &o));
+	capture_log(log, sizeof(log), blk_create_cfg, vm, &cfg, &d);
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(NULL, strstr(log, "probed")) TH_LOG("log: %s", log);
+	unlink(cfg.path);
+	unlink(base);
 }
 
 /* Config space access through the bus's path (what the guest's cf8/cfc reach). */
