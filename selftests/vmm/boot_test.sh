@@ -15,8 +15,8 @@
 #     crash (exit 3) with the console tail.
 #   guest C (the default back end, vmon-net when /dev/vmon-net exists):
 #     ping and transfer, the status naming vmon-net.
-#   guest D (virtio-blk on /dev/vmon-blk, the default for raw images when it
-#     exists): write, read back and checksum; the status naming vmon-blk
+#   guest D (virtio-blk on /dev/vmon-blk, the default for format=raw images
+#     when it exists): write, read back and checksum; the status naming vmon-blk
 #     with the kernel's request counts; a second vmon-blk disk driven by hand
 #     with a 4-byte request header breaks alone; a snapshot mid-workload, SIGKILL,
 #     restore and the workload finishing; on the host, the image compared
