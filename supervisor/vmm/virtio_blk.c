@@ -105,13 +105,57 @@ static bool turns_into_image(const struct blk *b, const struct blk_req *r)
 	       !memcmp(m, qcow2_magic, sizeof(m));
 }
 
+/* A read or write: checked (bounds, size, sector 0 of a probed raw image), then submitted. */
+static void handle_rw(struct blk *b, struct blk_req *r, const struct vchain *c,
+		      const struct virtio_blk_outhdr *hdr)
+{
+	bool out = hdr->type == VIRTIO_BLK_T_OUT;
+	uint64_t data_len = 0;
+	int n;
+
+	if (out) {
+		for (int i = 0; i < c->nout; i++)
+			data_len += c->iov[i].iov_len;
+		data_len -= sizeof(*hdr);
+		n = iov_slice(c->iov, c->nout, sizeof(*hdr), data_len, r->iov, VCHAIN_MAX);
+	} else {
+		data_len = c->in_len - 1;
+		n = iov_slice(c->iov + c->nout, c->nin, 0, data_len, r->iov, VCHAIN_MAX);
+	}
+	if (data_len > BLK_MAX_DATA)
+		vmm_warn("%s: refused a request of %llu bytes (at most %llu)", b->dev.name,
+			 (unsigned long long)data_len, BLK_MAX_DATA);
+	if (n < 0 || data_len % SECTOR || data_len > BLK_MAX_DATA ||
+	    hdr->sector > b->size / SECTOR || data_len > b->size - hdr->sector * SECTOR ||
+	    (out && b->readonly)) {
+		complete(b, r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	if (!out)
+		r->in_len += (uint32_t)data_len;
+	r->niov = n;
+	r->expect = data_len;
+	r->type = hdr->type;
+	r->off = hdr->sector * SECTOR;
+	if (turns_into_image(b, r)) {
+		vmm_warn("%s: %s: refused a guest write of a qcow2 header to sector 0 of an "
+			 "image probed as raw (give format=raw to allow it)",
+			 b->dev.name, b->path);
+		complete(b, r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	if (out)
+		b->dev.stats.bytes_out += data_len;
+	else
+		b->dev.stats.bytes_in += data_len;
+	submit(b, r);
+}
+
 /* Turn one chain into an I/O request, or complete it at once. */
 static void handle(struct blk *b, struct virtq *q, struct vchain *c)
 {
 	struct virtio_blk_outhdr hdr;
 	struct blk_req *r = b->free;
-	uint64_t data_len;
-	int n;
 
 	b->free = r->next;
 	b->inflight++;
@@ -135,51 +179,9 @@ static void handle(struct blk *b, struct virtq *q, struct vchain *c)
 
 	switch (hdr.type) {
 	case VIRTIO_BLK_T_IN:
-	case VIRTIO_BLK_T_OUT: {
-		bool out = hdr.type == VIRTIO_BLK_T_OUT;
-
-		if (out) {
-			data_len = 0;
-			for (int i = 0; i < c->nout; i++)
-				data_len += c->iov[i].iov_len;
-			data_len -= sizeof(hdr);
-			n = iov_slice(c->iov, c->nout, sizeof(hdr), data_len, r->iov, VCHAIN_MAX);
-		} else {
-			data_len = c->in_len - 1;
-			n = iov_slice(c->iov + c->nout, c->nin, 0, data_len, r->iov, VCHAIN_MAX);
-		}
-		if (n < 0 || data_len % SECTOR || data_len > BLK_MAX_DATA ||
-		    hdr.sector > b->size / SECTOR || data_len > b->size - hdr.sector * SECTOR) {
-			if (data_len > BLK_MAX_DATA)
-				vmm_warn("%s: refused a request of %llu bytes (at most %llu)",
-					 b->dev.name, (unsigned long long)data_len, BLK_MAX_DATA);
-			complete(b, r, VIRTIO_BLK_S_IOERR);
-			return;
-		}
-		if (!out)
-			r->in_len += (uint32_t)data_len;
-		if (out && b->readonly) {
-			complete(b, r, VIRTIO_BLK_S_IOERR);
-			return;
-		}
-		r->niov = n;
-		r->expect = data_len;
-		r->type = hdr.type;
-		r->off = hdr.sector * SECTOR;
-		if (turns_into_image(b, r)) {
-			vmm_warn("%s: %s: refused a guest write of a qcow2 header to sector 0 of "
-				 "an image probed as raw (give format=raw to allow it)",
-				 b->dev.name, b->path);
-			complete(b, r, VIRTIO_BLK_S_IOERR);
-			return;
-		}
-		if (out)
-			b->dev.stats.bytes_out += data_len;
-		else
-			b->dev.stats.bytes_in += data_len;
-		submit(b, r);
+	case VIRTIO_BLK_T_OUT:
+		handle_rw(b, r, c, &hdr);
 		return;
-	}
 	case VIRTIO_BLK_T_FLUSH:
 		r->expect = 0;
 		r->type = hdr.type;
