@@ -159,8 +159,11 @@ write_over_backing() {
 		qemu-img compare top2.qcow2 ref.raw
 }
 ok "our writes over a backing chain (COW of partial subclusters) are right" write_over_backing
-ok "create -b takes the size and format from the backing file" \
-	bash -c "$V img create -f qcow2 -b top.qcow2 new.qcow2 >/dev/null && qemu-img info --output=json new.qcow2 | grep -q '\"virtual-size\": 8388608' && qemu-img info new.qcow2 | grep -q 'backing file format: qcow2'"
+ok "create -b -F takes the size from the backing file" \
+	bash -c "$V img create -f qcow2 -b top.qcow2 -F qcow2 new.qcow2 >/dev/null && qemu-img info --output=json new.qcow2 | grep -q '\"virtual-size\": 8388608' && qemu-img info new.qcow2 | grep -q 'backing file format: qcow2'"
+# hardening item 16: a backing file without its format fails, as qemu-img >= 6.1 does
+ok "create -b without -F fails with exit 1 and qemu-img's message, creating nothing" \
+	bash -c "rm -f nofmt.qcow2; $V img create -f qcow2 -b top.qcow2 nofmt.qcow2 2>err; rc=\$?; qemu-img create -q -f qcow2 -b top.qcow2 nofmt-q.qcow2 2>/dev/null; qrc=\$?; cat err; [ \$rc = 1 ] && [ \$qrc = 1 ] && grep -q 'Backing file specified without backing format' err && [ ! -e nofmt.qcow2 ] && [ ! -e nofmt-q.qcow2 ]"
 commit_ok() {
 	chain && qemu-img convert -O raw top.qcow2 want.raw &&
 		$V img commit top.qcow2 >/dev/null && qemu-img check mid.qcow2 &&

@@ -6,6 +6,7 @@
  */
 #include <endian.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -64,6 +65,18 @@ static void poke64(const char *path, off_t off, uint64_t v)
 {
 	v = htobe64(v);
 	poke(path, off, &v, 8);
+}
+
+/* Opening for writing fails and the message contains want. */
+static int open_fails_with_rw(const char *path, const char *want)
+{
+	struct vimg *img;
+
+	if (!vimg_open(path, NULL, VIMG_RDWR, &img)) {
+		vimg_close(img);
+		return 0;
+	}
+	return strstr(vimg_strerror(), want) != NULL;
 }
 
 /* Opening fails and the message contains want. */
@@ -255,6 +268,111 @@ TEST_F(img, read_past_end_refused)
 	ASSERT_EQ(0, vimg_open(self->path, NULL, 0, &img));
 	EXPECT_NE(0, vimg_pread(img, b, sizeof(b), (8 << 20) - 8));
 	vimg_close(img);
+}
+
+/* The first cluster (header) of the image, for comparison after a refused write. */
+static void read_header(const char *path, uint8_t *h)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || pread(fd, h, 65536, 0) != 65536)
+		abort();
+	close(fd);
+}
+
+/* qemu-img, the oracle, reports the image as corrupt. */
+static int qemu_img_says_corrupt(const char *path)
+{
+	char cmd[200], line[256];
+	int found = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "qemu-img info --output=json '%s' 2>&1", path);
+	f = popen(cmd, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "\"corrupt\": true"))
+			found = 1;
+	pclose(f);
+	return found;
+}
+
+/* A refused write: EIO, the message names want, the header is untouched but the corrupt bit. */
+static void expect_refused_and_corrupt(struct __test_metadata *_metadata, const char *path,
+				       uint64_t l1e, const char *want)
+{
+	static uint8_t before[65536], after[65536];
+	struct vimg *img;
+	char w[4096];
+
+	poke64(path, 0x30000, l1e);
+	read_header(path, before);
+	memset(w, 0x5a, sizeof(w));
+	ASSERT_EQ(0, vimg_open(path, NULL, VIMG_RDWR, &img));
+	EXPECT_EQ(-EIO, vimg_pwrite(img, w, sizeof(w), 0));
+	EXPECT_NE(NULL, strstr(vimg_strerror(), want)) TH_LOG("error: %s", vimg_strerror());
+	EXPECT_EQ(-EIO, vimg_pread(img, w, sizeof(w), 0)); /* no further I/O */
+	vimg_close(img);
+	read_header(path, after);
+	EXPECT_EQ(0, memcmp(before, after, 72));
+	EXPECT_EQ(be64toh(*(uint64_t *)(before + 72)) | 2, be64toh(*(uint64_t *)(after + 72)));
+	EXPECT_EQ(0, memcmp(before + 80, after + 80, sizeof(before) - 80));
+	EXPECT_TRUE(open_fails_with_rw(path, "marked corrupt"));
+	EXPECT_TRUE(qemu_img_says_corrupt(path));
+}
+
+/*
+ * hardening item 17: an L1 entry naming an L2 table inside the header
+ * cluster (offset 512, COPIED) must not let a guest write land on the
+ * header: the write is refused and the image marked corrupt.
+ */
+TEST_F(img, l1_entry_into_header_refused_and_marked_corrupt)
+{
+	expect_refused_and_corrupt(_metadata, self->path, (1ull << 63) | 0x200, "L1 entry 0");
+}
+
+/* hardening item 17: reserved bits of an L1 entry are refused on the write path. */
+TEST_F(img, l1_entry_reserved_bits_refused)
+{
+	expect_refused_and_corrupt(_metadata, self->path, (1ull << 63) | 0x40000 | 0x4,
+				   "reserved bits");
+}
+
+/*
+ * hardening item 17: an L2 entry naming the L1 table's cluster as guest data
+ * (COPIED: written in place) fails the metadata overlap check; the L1 table
+ * is not overwritten.
+ */
+TEST_F(img, l2_entry_onto_l1_table_refused_by_overlap_check)
+{
+	struct vimg *img;
+	uint64_t l2off, l1e;
+	char w[4096];
+
+	memset(w, 0x11, sizeof(w));
+	ASSERT_EQ(0, vimg_open(self->path, NULL, VIMG_RDWR, &img));
+	ASSERT_EQ(0, vimg_pwrite(img, w, sizeof(w), 0));
+	ASSERT_EQ(0, vimg_close(img));
+	l1e = peek64(self->path, 0x30000);
+	l2off = l1e & 0x00fffffffffffe00ull;
+	ASSERT_NE(0ull, l2off);
+	poke64(self->path, l2off, (1ull << 63) | 0x30000);
+	expect_refused_and_corrupt(_metadata, self->path, l1e, "would overwrite the active L1");
+	EXPECT_EQ(l1e, peek64(self->path, 0x30000));
+}
+
+/* hardening item 17: the snapshot path validates L1 entries too. */
+TEST_F(img, snapshot_with_bad_l1_entry_refused)
+{
+	struct vimg *img;
+
+	poke64(self->path, 0x30000, (1ull << 63) | 0x200);
+	ASSERT_EQ(0, vimg_open(self->path, NULL, VIMG_RDWR, &img));
+	EXPECT_NE(0, qcow2_snapshot_create(img, "s1"));
+	EXPECT_NE(NULL, strstr(vimg_strerror(), "L1 entry 0")) TH_LOG("error: %s", vimg_strerror());
+	vimg_close(img);
+	EXPECT_TRUE(qemu_img_says_corrupt(self->path));
 }
 
 TEST(lazy_refcounts_dirty_image_repaired_on_open)

@@ -1,14 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vmon-vmm without KVM: control API request parsing, the --disk and --net
- * option parsers, and the command line's usage errors.
+ * option parsers, and the command line's usage errors; the modes of the
+ * files the VMM makes (sockets, snapshots).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "../lib/run.h"
 #include "../../supervisor/vmm/api.h"
 #include "../../supervisor/vmm/config.h"
+#include "../../supervisor/vmm/snapshot.h"
+#include "../../supervisor/vmm/vmm.h"
+
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2 452
+#endif
 
 TEST(api_parses_every_command)
 {
@@ -133,6 +151,124 @@ TEST(command_line_errors_name_the_option)
 	vmm(_metadata, &r, "--call", "/nonexistent.sock", "{\"cmd\":\"status\"}");
 	EXPECT_EQ(1, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "/nonexistent.sock"));
+}
+
+static struct vm *fake_vm(void)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	vm->vm_fd = -1;
+	vm->epfd = epoll_create1(0);
+	return vm;
+}
+
+/* chmod() and fchmodat() fail from now on in this (forked) test: only a mode set at creation
+ * counts. */
+static int no_chmod_after_the_fact(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_chmod, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fchmodat, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fchmodat2, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/*
+ * hardening item 15: the API socket is owner-only from its creation, not
+ * chmod()ed after bind() (a window with the umask's mode). With chmod made
+ * to fail and umask 0, only a mode set before bind() gives 0600.
+ */
+TEST(api_socket_is_owner_only_from_creation)
+{
+	char dir[] = "/tmp/api_test.XXXXXX", path[64];
+	struct stat st;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/api.sock", dir);
+	ASSERT_EQ(0, no_chmod_after_the_fact());
+	umask(0);
+	ASSERT_EQ(0, api_init(fake_vm(), path));
+	ASSERT_EQ(0, lstat(path, &st));
+	EXPECT_TRUE(S_ISSOCK(st.st_mode));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	api_exit();
+	rmdir(dir);
+}
+
+/* The same for the helper the console socket (--console unix:PATH) is made with. */
+TEST(unix_listen_is_owner_only_from_creation)
+{
+	char dir[] = "/tmp/api_test.XXXXXX", path[64];
+	struct stat st;
+	int fd;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/console.sock", dir);
+	ASSERT_EQ(0, no_chmod_after_the_fact());
+	umask(0);
+	fd = unix_listen(path, 1);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, lstat(path, &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * hardening item 15: a snapshot goes only into a directory that is ours: a
+ * symlink in its place, or a directory others can write, is refused before
+ * anything is written, with a message naming why; a file planted in it
+ * (a symlink at a temporary name) is never followed.
+ */
+TEST(snapshot_dir_must_be_ours)
+{
+	char base[] = "/tmp/api_test.XXXXXX", p[128], q[128], err[512];
+	struct vm *vm = fake_vm();
+	char buf[8] = { 0 };
+	int fd;
+
+	ASSERT_NE(NULL, mkdtemp(base));
+	snprintf(p, sizeof(p), "%s/real", base);
+	ASSERT_EQ(0, mkdir(p, 0700));
+	snprintf(q, sizeof(q), "%s/link", base);
+	ASSERT_EQ(0, symlink(p, q));
+	err[0] = 0;
+	EXPECT_EQ(-1, snapshot_save(vm, q, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "symbolic link")) TH_LOG("error: %s", err);
+
+	snprintf(p, sizeof(p), "%s/shared", base);
+	ASSERT_EQ(0, mkdir(p, 0700));
+	ASSERT_EQ(0, chmod(p, 0777));
+	err[0] = 0;
+	EXPECT_EQ(-1, snapshot_save(vm, p, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "not writable by group or others")) TH_LOG("error: %s", err);
+
+	/* a planted symlink at the temporary name is not followed */
+	snprintf(p, sizeof(p), "%s/victim", base);
+	fd = open(p, O_WRONLY | O_CREAT, 0600);
+	ASSERT_EQ(6, write(fd, "victim", 6));
+	close(fd);
+	snprintf(q, sizeof(q), "%s/ours", base);
+	ASSERT_EQ(0, mkdir(q, 0700));
+	snprintf(q, sizeof(q), "%s/ours/.memory.tmp", base);
+	ASSERT_EQ(0, symlink(p, q));
+	snprintf(q, sizeof(q), "%s/ours", base);
+	EXPECT_EQ(-1, snapshot_save(vm, q, err, sizeof(err))); /* no KVM here */
+	fd = open(p, O_RDONLY);
+	EXPECT_EQ(6, read(fd, buf, sizeof(buf)));
+	EXPECT_STREQ("victim", buf);
+	close(fd);
+	snprintf(q, sizeof(q), "rm -rf '%s'", base);
+	EXPECT_EQ(0, system(q));
 }
 
 TEST_HARNESS_MAIN

@@ -15,8 +15,8 @@
 #     crash (exit 3) with the console tail.
 #   guest C (the default back end, vmon-net when /dev/vmon-net exists):
 #     ping and transfer, the status naming vmon-net.
-#   guest D (virtio-blk on /dev/vmon-blk, the default for raw images when it
-#     exists): write, read back and checksum; the status naming vmon-blk
+#   guest D (virtio-blk on /dev/vmon-blk, the default for format=raw images
+#     when it exists): write, read back and checksum; the status naming vmon-blk
 #     with the kernel's request counts; a second vmon-blk disk driven by hand
 #     with a 4-byte request header breaks alone; a snapshot mid-workload, SIGKILL,
 #     restore and the workload finishing; on the host, the image compared
@@ -254,7 +254,7 @@ truncate -s 16M "$work/disk2.raw"
 con=$work/b.console
 if [ -c /dev/vhost-net ]; then
 	"$vmm" -k "$kernel" -i "$work/b.cpio.gz" -m 256 --console "file:$con" \
-		--disk "$work/disk2.raw" --net tap=vmmtap0,backend=vhost \
+		--disk "$work/disk2.raw,format=raw" --net tap=vmmtap0,backend=vhost \
 		--api "$work/api.sock" 2>"$work/b.err" &
 	vmm_pid=$!
 	wait_for "$con" READY-FOR-RESET 180
@@ -367,7 +367,7 @@ truncate -s 64M "$work/d.raw"
 truncate -s 1M "$work/d-hostile.raw"
 con=$work/d.console
 "$vmm" -k "$kernel" -i "$work/d.cpio.gz" -c 2 -m 256 --console "file:$con" \
-	--disk "$work/d.raw" --disk "$work/d-hostile.raw" --api "$work/api.sock" --name vmm-test-d \
+	--disk "$work/d.raw,format=raw" --disk "$work/d-hostile.raw,format=raw" --api "$work/api.sock" --name vmm-test-d \
 	2>"$work/d.err" &
 vmm_pid=$!
 wait_for "$con" "step 3" 180
@@ -434,7 +434,7 @@ truncate -s 16M "$work/df.raw"
 modprobe loop
 if loopdev=$(losetup -f --show "$work/df.raw"); then
 	"$vmm" -k "$kernel" -i "$work/df.cpio.gz" --console "file:$work/df.console" \
-		--disk "$loopdev,cache=none" 2>"$work/df.err" </dev/null
+		--disk "$loopdev,format=raw,cache=none" 2>"$work/df.err" </dev/null
 	r=$?
 	losetup -d "$loopdev"
 else

@@ -3,7 +3,7 @@
 VMM_GUEST := $(B)/vmm-guest
 
 $(B)/selftests/vmm/%_test: $(B)/selftests/vmm/%_test.o $(TEST_LIB_OBJS) $(B)/libvmm.a \
-		$(B)/libqcow2.a
+		$(B)/libqcow2.a $(LIBVMON)
 	$(CC) $(LDFLAGS) -o $@ $^ -luring -ljson-c -lpthread -lz -lzstd
 
 UNIT_TESTS += $(B)/selftests/vmm/layout_test $(B)/selftests/vmm/virtio_test \

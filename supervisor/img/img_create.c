@@ -74,6 +74,13 @@ int img_create(int argc, char **argv)
 		vmon_err("img create: format '%s' does not support backing files", fmt);
 		return VMON_EXIT_USAGE;
 	}
+	/* as qemu-img >= 6.1: a probed backing format is a hole (security.rst) */
+	if (o.backing_file && !o.backing_fmt) {
+		vmon_err("img create: %s: Backing file specified without backing format (give -F "
+			 "raw or -F qcow2)",
+			 argv[optind]);
+		return VMON_EXIT_FAIL;
+	}
 	if (o.backing_file && !no_open_backing) {
 		struct vimg *b;
 
@@ -87,8 +94,6 @@ int img_create(int argc, char **argv)
 		}
 		if (!have_size)
 			o.size = vimg_size(b);
-		if (!o.backing_fmt)
-			o.backing_fmt = vimg_format(b) == VIMG_QCOW2 ? "qcow2" : "raw";
 		vimg_close(b);
 		have_size = true;
 	}

@@ -16,14 +16,17 @@
 /* 1 when an active L2 entry is a v3 zero cluster, 0 if none, or -errno. */
 static int has_zero_clusters(struct vimg *q)
 {
-	uint64_t i, j, e;
+	uint64_t i, j, e, off;
 	void *l2;
 	int ret;
 
 	for (i = 0; i < q->l1_size; i++) {
-		if (!(q->l1[i] & L1E_OFFSET_MASK))
+		ret = l1_entry_l2(q, q->l1[i], i, &off);
+		if (ret)
+			return ret;
+		if (!off)
 			continue;
-		ret = tcache_get(&q->l2c, q->l1[i] & L1E_OFFSET_MASK, true, &l2);
+		ret = tcache_get(&q->l2c, off, true, &l2);
 		if (ret)
 			return ret;
 		for (j = 0; j < l2_entries(q); j++) {

@@ -144,6 +144,15 @@ static void unhash(struct tcache *c, int idx)
 	c->e[idx].off = 0;
 }
 
+/* A table goes back to the file only where no other metadata lives. */
+static int table_write(struct tcache *c, int i)
+{
+	unsigned int ign = c == &c->img->l2c ? OL_ACTIVE_L2 : OL_REFCOUNT_BLOCK;
+	int ret = qcow2_check_write(c->img, ign, c->e[i].off, c->tsize);
+
+	return ret ? ret : pwrite_full(c->img->fd, c->e[i].buf, c->tsize, c->e[i].off);
+}
+
 static int write_one(struct tcache *c, int i)
 {
 	int ret;
@@ -153,7 +162,7 @@ static int write_one(struct tcache *c, int i)
 		if (ret)
 			return ret;
 	}
-	ret = pwrite_full(c->img->fd, c->e[i].buf, c->tsize, c->e[i].off);
+	ret = table_write(c, i);
 	if (ret)
 		return ret;
 	c->e[i].dirty = false;
@@ -177,7 +186,7 @@ int tcache_flush(struct tcache *c)
 	}
 	for (i = 0; i < c->n; i++) {
 		if (c->e[i].off && c->e[i].dirty) {
-			ret = pwrite_full(c->img->fd, c->e[i].buf, c->tsize, c->e[i].off);
+			ret = table_write(c, i);
 			if (ret)
 				return ret;
 			c->e[i].dirty = false;
@@ -191,8 +200,12 @@ int tcache_flush(struct tcache *c)
 /* Get the table at off; read from disk when read, else zero-filled. */
 int tcache_get(struct tcache *c, uint64_t off, bool read, void **buf)
 {
-	int i = find(c, off), ret, tries;
+	int i, ret, tries;
 
+	if (!off || off & (c->tsize - 1))
+		return qerr(EIO, "metadata table offset 0x%llx is not a valid cluster offset",
+			    (unsigned long long)off);
+	i = find(c, off);
 	if (i >= 0) {
 		c->e[i].ref = true;
 		*buf = c->e[i].buf;

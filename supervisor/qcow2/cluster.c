@@ -120,30 +120,18 @@ static int read_backing(struct vimg *q, void *buf, uint64_t len, uint64_t off)
 	return 0;
 }
 
-static int check_host(struct vimg *q, uint64_t host, uint64_t vaddr)
-{
-	if (host & (q->cs - 1) || host >> 56)
-		return qerr(EIO,
-			    "L2 entry for guest offset 0x%llx: host offset 0x%llx is not cluster "
-			    "aligned",
-			    (unsigned long long)vaddr, (unsigned long long)host);
-	return 0;
-}
-
 /* The L2 table for guest offset vaddr, or NULL (unallocated). */
 int find_l2(struct vimg *q, uint64_t vaddr, void **l2)
 {
 	uint64_t l1i = vaddr >> (q->cluster_bits + q->l2_bits), off;
+	int ret;
 
 	*l2 = NULL;
 	if (l1i >= q->l1_size)
 		return 0;
-	off = q->l1[l1i] & L1E_OFFSET_MASK;
-	if (!off)
-		return 0;
-	if (off & (q->cs - 1))
-		return qerr(EIO, "L1 entry %llu: L2 table offset 0x%llx is not cluster aligned",
-			    (unsigned long long)l1i, (unsigned long long)off);
+	ret = l1_entry_l2(q, q->l1[l1i], l1i, &off);
+	if (ret || !off)
+		return ret;
 	return tcache_get(&q->l2c, off, true, l2);
 }
 
@@ -167,12 +155,9 @@ static int read_in_cluster(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t 
 			memcpy(buf, q->comp_buf + co, len);
 		return ret;
 	}
-	host = e & L2E_OFFSET_MASK;
-	if (host) {
-		ret = check_host(q, host, vaddr);
-		if (ret)
-			return ret;
-	}
+	ret = l2_entry_host(q, e, vaddr, &host);
+	if (ret)
+		return ret;
 	if (!q->ext_l2) {
 		if ((e & QCOW_ZERO) && q->version >= 3) {
 			memset(buf, 0, len);
@@ -233,14 +218,15 @@ uint64_t qcow2_data_run(struct vimg *q, uint64_t off, uint64_t len, uint64_t *ho
 		return 0;
 	e = l2_get(q, l2, l2i, NULL);
 	h = e & L2E_OFFSET_MASK;
-	if ((e & QCOW_COMPRESSED) || !h || (h & (q->cs - 1)) ||
+	if ((e & (QCOW_COMPRESSED | L2E_STD_RESERVED_MASK)) || !h || (h & (q->cs - 1)) ||
 	    ((e & QCOW_ZERO) && q->version >= 3))
 		return 0;
 	*host = h + (off & (q->cs - 1));
 	n = q->cs - (off & (q->cs - 1));
 	for (i = l2i + 1; n < len && i < l2_entries(q); i++) {
 		e = l2_get(q, l2, i, NULL);
-		if ((e & QCOW_COMPRESSED) || ((e & QCOW_ZERO) && q->version >= 3) ||
+		if ((e & (QCOW_COMPRESSED | L2E_STD_RESERVED_MASK)) ||
+		    ((e & QCOW_ZERO) && q->version >= 3) ||
 		    (e & L2E_OFFSET_MASK) != h + (i - l2i) * q->cs)
 			break;
 		n += q->cs;
@@ -294,6 +280,8 @@ static int64_t read_run(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t off
 
 int qcow2_read(struct vimg *q, void *buf, size_t len, uint64_t off)
 {
+	if (q->broken)
+		return qerr(EIO, "%s: the image is marked corrupt: no further I/O", q->path);
 	if (off > q->size || len > q->size - off)
 		return qerr(EINVAL, "read of %zu bytes at %llu is past the end of the image", len,
 			    (unsigned long long)off);
@@ -311,7 +299,13 @@ int get_l2_rw(struct vimg *q, uint64_t vaddr, void **l2)
 	if (l1i >= q->l1_size)
 		return qerr(EINVAL, "guest offset 0x%llx is beyond the L1 table",
 			    (unsigned long long)vaddr);
-	off = q->l1[l1i] & L1E_OFFSET_MASK;
+	ret = l1_entry_l2(q, q->l1[l1i], l1i, &off);
+	if (ret)
+		return ret;
+	/* the table is written in place: it must not be any other metadata */
+	ret = off ? qcow2_check_write(q, OL_ACTIVE_L2, off, q->cs) : 0;
+	if (ret)
+		return ret;
 	if (off && (q->l1[l1i] & QCOW_COPIED))
 		return tcache_get(&q->l2c, off, true, l2);
 	if (off) {
@@ -338,7 +332,9 @@ int get_l2_rw(struct vimg *q, uint64_t vaddr, void **l2)
 	} else {
 		memset(q->zbuf, 0, q->cs);
 	}
-	ret = pwrite_full(q->fd, q->zbuf, q->cs, noff);
+	ret = qcow2_check_write(q, 0, noff, q->cs);
+	if (!ret)
+		ret = pwrite_full(q->fd, q->zbuf, q->cs, noff);
 	if (ret)
 		return ret;
 	ret = tcache_get(&q->l2c, noff, false, l2);
@@ -371,12 +367,15 @@ static void l2_dirty(struct vimg *q, uint64_t vaddr)
 }
 
 /* Release a host cluster no longer referenced by the active L2 entry e. */
-static int release_entry(struct vimg *q, uint64_t e)
+static int release_entry(struct vimg *q, uint64_t e, uint64_t vaddr)
 {
-	uint64_t off, len;
+	uint64_t off, len, host;
 	int ret;
 
-	if (!(e & QCOW_COMPRESSED) && !(e & L2E_OFFSET_MASK))
+	ret = l2_entry_host(q, e, vaddr, &host);
+	if (ret)
+		return ret;
+	if (!(e & QCOW_COMPRESSED) && !host)
 		return 0;
 	ret = tcache_flush(&q->l2c); /* the entry naming it is gone from disk */
 	if (ret)
@@ -386,7 +385,7 @@ static int release_entry(struct vimg *q, uint64_t e)
 		return rc_update(q, off & ~(q->cs - 1),
 				 align_up(off + len, q->cs) - (off & ~(q->cs - 1)), -1);
 	}
-	return rc_update(q, e & L2E_OFFSET_MASK, q->cs, -1);
+	return rc_update(q, host, q->cs, -1);
 }
 
 static bool reads_zero_below(struct vimg *q, uint64_t vaddr)
@@ -409,11 +408,10 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 		return ret;
 	l2i = (vaddr >> q->cluster_bits) & (l2_entries(q) - 1);
 	e = l2_get(q, l2, l2i, &bm);
-	host = e & L2E_OFFSET_MASK;
+	ret = l2_entry_host(q, e, vaddr, &host);
+	if (ret)
+		return ret;
 	if (!(e & QCOW_COMPRESSED) && host) {
-		ret = check_host(q, host, vaddr);
-		if (ret)
-			return ret;
 		if (e & QCOW_COPIED) {
 			inplace = true;
 		} else {
@@ -438,16 +436,16 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 	if (inplace) {
 		if (!q->ext_l2) {
 			if (!((e & QCOW_ZERO) && q->version >= 3))
-				return pwrite_full(q->fd, buf, len, host + co);
+				return data_write(q, buf, len, host + co);
 			memset(q->zbuf, 0, q->cs);
 			memcpy(q->zbuf + co, buf, len);
-			ret = pwrite_full(q->fd, q->zbuf, q->cs, host);
+			ret = data_write(q, q->zbuf, q->cs, host);
 			if (ret)
 				return ret;
 			l2_set(q, l2, l2i, e & ~QCOW_ZERO, 0);
 		} else {
 			if ((bm & mask) == mask && !(bm & (mask << 32)))
-				return pwrite_full(q->fd, buf, len, host + co);
+				return data_write(q, buf, len, host + co);
 			/* edges of partly written, not yet allocated subclusters */
 			if (co != a && !(bm & (1ull << s0))) {
 				ret = read_in_cluster(q, q->zbuf + a, scs, vc + a);
@@ -470,7 +468,7 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 					return ret;
 			}
 			memcpy(q->zbuf + co, buf, len);
-			ret = pwrite_full(q->fd, q->zbuf + a, b - a, host + a);
+			ret = data_write(q, q->zbuf + a, b - a, host + a);
 			if (ret)
 				return ret;
 			l2_set(q, l2, l2i, e, (bm | mask) & ~(mask << 32));
@@ -499,7 +497,7 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 				return ret;
 		}
 		memcpy(q->zbuf + co, buf, len);
-		ret = pwrite_full(q->fd, q->zbuf + a, b - a, noff + a);
+		ret = data_write(q, q->zbuf + a, b - a, noff + a);
 		if (ret)
 			return ret;
 		nbm = ((bm & 0xffffffff00000000ull) & ~(mask << 32)) | mask;
@@ -510,13 +508,13 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 				  reads_zero_below(q, vc)));
 
 		if (fresh && zero_old) {
-			ret = pwrite_full(q->fd, buf, len, noff + co);
+			ret = data_write(q, buf, len, noff + co);
 		} else {
 			ret = read_in_cluster(q, q->zbuf, q->cs, vc);
 			if (ret)
 				return ret;
 			memcpy(q->zbuf + co, buf, len);
-			ret = pwrite_full(q->fd, q->zbuf, q->cs, noff);
+			ret = data_write(q, q->zbuf, q->cs, noff);
 		}
 		if (ret)
 			return ret;
@@ -527,7 +525,7 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 	l2_dirty(q, vaddr);
 	if (e & QCOW_COMPRESSED)
 		q->comp_valid = false;
-	return release_entry(q, e);
+	return release_entry(q, e, vaddr);
 }
 
 /*
@@ -559,7 +557,7 @@ static int64_t write_run(struct vimg *q, const uint8_t *buf, uint64_t len, uint6
 		return noff;
 	if ((uint64_t)noff >= q->fresh_off)
 		q->fresh_off = noff + k * q->cs;
-	ret = pwrite_full(q->fd, buf, k * q->cs, noff);
+	ret = data_write(q, buf, k * q->cs, noff);
 	if (ret)
 		return ret;
 	/* the table may have left the cache while allocating */
@@ -588,6 +586,8 @@ int qcow2_write(struct vimg *q, const void *buf, size_t len, uint64_t off)
 {
 	if (!q->rw)
 		return qerr(EROFS, "image opened read-only");
+	if (q->broken)
+		return qerr(EIO, "%s: the image is marked corrupt: no further I/O", q->path);
 	if (off > q->size || len > q->size - off)
 		return qerr(EINVAL, "write of %zu bytes at %llu is past the end of the image", len,
 			    (unsigned long long)off);
@@ -619,7 +619,7 @@ static int zero_cluster(struct vimg *q, uint64_t vaddr, bool discard)
 	l2_dirty(q, vaddr);
 	if (e & QCOW_COMPRESSED)
 		q->comp_valid = false;
-	return release_entry(q, e);
+	return release_entry(q, e, vaddr);
 }
 
 int qcow2_write_zeroes(struct vimg *q, uint64_t off, uint64_t len)
@@ -629,6 +629,8 @@ int qcow2_write_zeroes(struct vimg *q, uint64_t off, uint64_t len)
 
 	if (!q->rw)
 		return qerr(EROFS, "image opened read-only");
+	if (q->broken)
+		return qerr(EIO, "%s: the image is marked corrupt: no further I/O", q->path);
 	if (off > q->size || len > q->size - off)
 		return qerr(EINVAL, "zero write past the end of the image");
 	memset(q->zbuf, 0, q->cs);
@@ -705,7 +707,7 @@ int qcow2_write_compressed(struct vimg *q, const void *buf, uint64_t off)
 	q->comp_next = align_up(host + clen, 512);
 	if (q->comp_next >= q->comp_end)
 		q->comp_next = 0;
-	ret = pwrite_full(q->fd, out, clen, host);
+	ret = data_write(q, out, clen, host);
 	if (ret)
 		goto out;
 	if (host + clen > q->file_end)
@@ -717,7 +719,7 @@ int qcow2_write_compressed(struct vimg *q, const void *buf, uint64_t off)
 	l2_set(q, l2, l2i, QCOW_COMPRESSED | (nsec << x) | host, 0);
 	l2_dirty(q, off);
 	q->comp_valid = false;
-	ret = release_entry(q, e);
+	ret = release_entry(q, e, off);
 out:
 	free(out);
 	return ret;

@@ -112,6 +112,7 @@ static int open_backing(struct vimg *q, int flags)
 	if (!path)
 		return qerr(ENOMEM, "out of memory");
 	ret = vimg_open(path, q->backing_fmt, flags & ~VIMG_RDWR, &q->backing);
+	q->backing_probed = !q->backing_fmt;
 	free(path);
 	if (ret)
 		return qerr(ret, "backing file '%s': %s", q->backing_file, vimg_strerror());
@@ -126,6 +127,7 @@ int qcow2_open(struct vimg *q, int flags)
 	uint32_t v;
 	int ret;
 
+	q->checking = flags & VIMG_NO_REPAIR;
 	if (fstat(q->fd, &st))
 		return qerr(errno, "stat: %s", strerror(errno));
 	q->file_end = st.st_size;

@@ -163,6 +163,9 @@ int vimg_flush(struct vimg *img)
 	if (!img->rw)
 		return 0;
 	if (img->fmt == VIMG_QCOW2) {
+		if (img->broken) /* nothing more reaches a corrupt image */
+			return qerr(EIO, "%s: the image is marked corrupt: no further I/O",
+				    img->path);
 		ret = qcow2_flush_meta(img);
 		if (ret)
 			return ret;
@@ -191,6 +194,14 @@ int vimg_close(struct vimg *img)
 	}
 	img_free(img);
 	return ret;
+}
+
+const char *vimg_backing_probed(const struct vimg *img)
+{
+	for (; img && img->backing; img = img->backing)
+		if (img->backing_probed)
+			return img->backing->path;
+	return NULL;
 }
 
 char *vimg_backing_path(const char *image, const char *backing)

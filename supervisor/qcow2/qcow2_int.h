@@ -34,6 +34,12 @@
 #define QCOW_COMPRESSED (1ull << 62)
 #define QCOW_ZERO 1ull
 #define RT_OFFSET_MASK 0xfffffffffffffe00ull
+#define L1E_RESERVED_MASK 0x7f000000000001ffull	    /* bits 0-8 and 56-62 */
+#define L2E_STD_RESERVED_MASK 0x3f000000000001feull /* bits 1-8 and 56-61 */
+
+/* what qcow2_meta_overlap() may ignore: the kind of table being written */
+#define OL_ACTIVE_L2 (1u << 0)
+#define OL_REFCOUNT_BLOCK (1u << 1)
 
 #define MAX_L1_BYTES (32ull << 20)
 #define MAX_RT_BYTES (8ull << 20)
@@ -105,6 +111,7 @@ struct vimg {
 	uint64_t backing_offset;
 	uint32_t backing_len;
 	char *backing_file, *backing_fmt;
+	bool backing_probed;  /* opened without a recorded backing format */
 	struct hdr_ext *exts; /* unknown extensions, preserved */
 	int n_exts;
 	uint8_t *features; /* raw feature name table */
@@ -126,6 +133,8 @@ struct vimg {
 	int meta_prealloc;	      /* -1 unknown, see map.c */
 	uint64_t comp_next, comp_end; /* packing of compressed clusters */
 	uint8_t *zbuf;		      /* scratch of one cluster */
+	bool broken;		      /* a corruption was found: no further I/O (overlap.c) */
+	bool checking;		      /* opened by check: corruptions are reported, not marked */
 };
 
 static inline int qsync(const struct vimg *q)
@@ -184,8 +193,18 @@ int get_l2_rw(struct vimg *q, uint64_t vaddr, void **l2);
 int write_l1_entry(struct vimg *q, uint64_t idx);
 int qcow2_preallocate(struct vimg *q, enum qcow2_prealloc mode);
 
+/* overlap.c */
+int qcow2_corrupt(struct vimg *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *qcow2_meta_overlap(struct vimg *q, unsigned int ign, uint64_t off, uint64_t len);
+int qcow2_check_write(struct vimg *q, unsigned int ign, uint64_t off, uint64_t len);
+int data_write(struct vimg *q, const void *buf, uint64_t len, uint64_t off);
+int l1_entry_l2(struct vimg *q, uint64_t e, uint64_t idx, uint64_t *off);
+int l2_entry_host(struct vimg *q, uint64_t e, uint64_t vaddr, uint64_t *host);
+int rt_entry_block(struct vimg *q, uint64_t bi, uint64_t *off);
+
 /* snapshot.c */
 int snap_load(struct vimg *q);
+uint64_t snap_table_size(const struct vimg *q);
 void snap_free(struct vimg *q);
 
 static inline uint64_t be64(const void *p)

@@ -75,11 +75,9 @@ int rc_get(struct vimg *q, uint64_t cluster, uint64_t *rc)
 	int ret;
 
 	*rc = 0;
-	if (bi >= q->rt_entries)
-		return 0;
-	off = q->rt[bi] & RT_OFFSET_MASK;
-	if (!off)
-		return 0;
+	ret = rt_entry_block(q, bi, &off);
+	if (ret || !off)
+		return ret;
 	ret = tcache_get(&q->rbc, off, true, &blk);
 	if (ret)
 		return ret;
@@ -235,7 +233,9 @@ static int ensure_block(struct vimg *q, uint64_t bi)
 		return ret;
 	rb_set(q, blk, c & (E - 1), 1);
 	/* The block reaches the disk before the table entry naming it. */
-	ret = pwrite_full(q->fd, blk, q->cs, off);
+	ret = qcow2_check_write(q, 0, off, q->cs);
+	if (!ret)
+		ret = pwrite_full(q->fd, blk, q->cs, off);
 	if (ret)
 		return ret;
 	if (!(q->compat & COMPAT_LAZY) && qsync(q))
@@ -252,7 +252,7 @@ static int ensure_block(struct vimg *q, uint64_t bi)
 
 int rc_update(struct vimg *q, uint64_t off, uint64_t len, int64_t delta)
 {
-	uint64_t c, end, bi, v;
+	uint64_t c, end, bi, v, boff;
 	void *blk;
 	int ret;
 
@@ -269,7 +269,9 @@ int rc_update(struct vimg *q, uint64_t off, uint64_t len, int64_t delta)
 			return qerr(EIO, "refcount of cluster %llu would drop below 0",
 				    (unsigned long long)c);
 		}
-		ret = tcache_get(&q->rbc, q->rt[bi] & RT_OFFSET_MASK, true, &blk);
+		ret = rt_entry_block(q, bi, &boff);
+		if (!ret)
+			ret = tcache_get(&q->rbc, boff, true, &blk);
 		if (ret)
 			return ret;
 		v = rb_get(q, blk, c & ((1ull << q->rb_bits) - 1));
@@ -281,7 +283,7 @@ int rc_update(struct vimg *q, uint64_t off, uint64_t len, int64_t delta)
 					      : "would overflow refcount_bits");
 		v += delta;
 		rb_set(q, blk, c & ((1ull << q->rb_bits) - 1), v);
-		tcache_dirty(&q->rbc, q->rt[bi] & RT_OFFSET_MASK);
+		tcache_dirty(&q->rbc, boff);
 		if (v == 0 && c < q->free_hint)
 			q->free_hint = c;
 		/* best effort: the space goes back to the file system */
@@ -294,18 +296,19 @@ int rc_update(struct vimg *q, uint64_t off, uint64_t len, int64_t delta)
 
 int rc_set(struct vimg *q, uint64_t c, uint64_t v)
 {
-	uint64_t bi = c >> q->rb_bits;
+	uint64_t bi = c >> q->rb_bits, boff;
 	void *blk;
 	int ret;
 
 	ret = ensure_block(q, bi);
-	if (ret)
-		return ret;
-	ret = tcache_get(&q->rbc, q->rt[bi] & RT_OFFSET_MASK, true, &blk);
+	if (!ret)
+		ret = rt_entry_block(q, bi, &boff);
+	if (!ret)
+		ret = tcache_get(&q->rbc, boff, true, &blk);
 	if (ret)
 		return ret;
 	rb_set(q, blk, c & ((1ull << q->rb_bits) - 1), v);
-	tcache_dirty(&q->rbc, q->rt[bi] & RT_OFFSET_MASK);
+	tcache_dirty(&q->rbc, boff);
 	if (v == 0 && c < q->free_hint)
 		q->free_hint = c;
 	return 0;

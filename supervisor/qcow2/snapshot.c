@@ -29,7 +29,7 @@ void snap_free(struct vimg *q)
 	q->snap_info = NULL;
 }
 
-static uint64_t snap_table_size(const struct vimg *q)
+uint64_t snap_table_size(const struct vimg *q)
 {
 	uint64_t n = 0;
 	uint32_t i;
@@ -174,20 +174,25 @@ static int tree_refcounts(struct vimg *q, const uint64_t *l1, uint32_t l1_size, 
 	int ret = 0;
 
 	for (i = 0; i < l1_size && !ret; i++) {
-		off = l1[i] & L1E_OFFSET_MASK;
+		ret = l1_entry_l2(q, l1[i], i, &off);
+		if (ret)
+			break;
 		if (!off)
 			continue;
 		ret = tcache_get(&q->l2c, off, true, &l2);
 		for (j = 0; j < l2_entries(q) && !ret; j++) {
 			e = l2_get(q, l2, j, NULL);
+			ret = l2_entry_host(q, e, ((i << q->l2_bits) + j) << q->cluster_bits, &h);
+			if (ret)
+				break;
 			if (e & QCOW_COMPRESSED) {
 				h = e & ((1ull << x) - 1);
 				nsec = (e >> x) & ((1ull << (q->cluster_bits - 8)) - 1);
 				cl = (h | 511) + nsec * 512 + 1;
 				ret = rc_update(q, h & ~(q->cs - 1),
 						align_up(cl, q->cs) - (h & ~(q->cs - 1)), delta);
-			} else if (e & L2E_OFFSET_MASK) {
-				ret = rc_update(q, e & L2E_OFFSET_MASK, q->cs, delta);
+			} else if (h) {
+				ret = rc_update(q, h, q->cs, delta);
 			}
 		}
 		if (!ret)
@@ -210,13 +215,15 @@ static int tree_refcounts(struct vimg *q, const uint64_t *l1, uint32_t l1_size, 
 int qcow2_fix_copied(struct vimg *q);
 int qcow2_fix_copied(struct vimg *q)
 {
-	uint64_t i, j, off, e, bm, rc, *be = NULL;
+	uint64_t i, j, off, e, bm, rc, h, *be = NULL;
 	bool l1_changed = false, saved = q->nosync;
 	void *l2;
 	int ret;
 
 	for (i = 0; i < q->l1_size; i++) {
-		off = q->l1[i] & L1E_OFFSET_MASK;
+		ret = l1_entry_l2(q, q->l1[i], i, &off);
+		if (ret)
+			return ret;
 		if (!off)
 			continue;
 		ret = rc_get(q, off >> q->cluster_bits, &rc);
@@ -231,9 +238,12 @@ int qcow2_fix_copied(struct vimg *q)
 			if (ret)
 				return ret;
 			e = l2_get(q, l2, j, &bm);
-			if ((e & QCOW_COMPRESSED) || !(e & L2E_OFFSET_MASK))
+			ret = l2_entry_host(q, e, ((i << q->l2_bits) + j) << q->cluster_bits, &h);
+			if (ret)
+				return ret;
+			if ((e & QCOW_COMPRESSED) || !h)
 				continue;
-			ret = rc_get(q, (e & L2E_OFFSET_MASK) >> q->cluster_bits, &rc);
+			ret = rc_get(q, h >> q->cluster_bits, &rc);
 			if (ret)
 				return ret;
 			if ((rc == 1) != !!(e & QCOW_COPIED)) {

@@ -257,23 +257,17 @@ int api_init(struct vm *vm, const char *path)
 		vmm_log("--api '%s': path too long for a unix socket", path);
 		return -1;
 	}
-	strcpy(sa.sun_path, path);
 	strcpy(sock_path, path);
 	/* A stale socket of an earlier run is replaced; anything else is not. */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			vmm_log("--api '%s': exists and is not a socket", path);
-			return -1;
-		}
-		unlink(path);
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		vmm_log("--api '%s': exists and is not a socket", path);
+		return -1;
 	}
-	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(listen_fd, 4) < 0) {
+	listen_fd = unix_listen(path, 4);
+	if (listen_fd < 0) {
 		vmm_log("--api '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	chmod(path, 0600);
 	return ev_add(vm, listen_fd, EPOLLIN, accept_event, NULL);
 }
 

@@ -18,16 +18,22 @@
 
 #define BLK_QSIZE 256
 #define SECTOR 512
+/*
+ * The most one request may move: what one readv/writev moves on Linux
+ * (MAX_RW_COUNT), far above what a driver sends. Bigger requests (which
+ * overlapping descriptors can build) are refused with IOERR.
+ */
+#define BLK_MAX_DATA 0x7ffff000ULL
 
 struct blk_req {
 	struct virtq *q;
 	uint16_t head;
 	uint8_t *status;
 	uint32_t in_len; /* bytes the device writes: data read + status */
-	uint32_t expect; /* bytes the I/O must move */
+	uint64_t expect; /* bytes the I/O must move */
 	uint32_t type;	 /* VIRTIO_BLK_T_IN, _OUT or _FLUSH */
 	uint64_t off;	 /* byte offset in the disk */
-	int res;	 /* bytes moved or -errno, once done (qcow2) */
+	int64_t res;	 /* bytes moved or -errno, once done */
 	int niov;
 	struct iovec iov[VCHAIN_MAX];
 	struct blk_req *next; /* free list; the qcow2 worker's queues */
@@ -40,7 +46,8 @@ struct blk {
 	struct virtio_blk_config cfg;
 	const char *path;
 	bool readonly;
-	bool direct; /* cache=none */
+	bool direct;	 /* cache=none */
+	bool probed_raw; /* raw by probing: sector 0 must not become a qcow2 header */
 	uint64_t size;
 	/* Userspace back end: io_uring on fd (raw), or qcow2 through libqcow2. */
 	int fd;

@@ -38,7 +38,7 @@ struct blk_qcow2 {
 	bool stop;
 };
 
-static int run(struct blk_qcow2 *w, struct blk_req *r)
+static int64_t run(struct blk_qcow2 *w, struct blk_req *r)
 {
 	uint64_t off = r->off;
 	size_t moved = 0;
@@ -64,7 +64,7 @@ static int run(struct blk_qcow2 *w, struct blk_req *r)
 			vmm_warn("virtio-blk: %s: %s", w->path, vimg_strerror());
 		return ret;
 	}
-	return (int)moved;
+	return (int64_t)moved;
 }
 
 static void *worker(void *arg)
@@ -114,6 +114,10 @@ struct blk_qcow2 *blk_qcow2_open(const char *path, bool readonly, int efd, uint6
 		free(w);
 		return NULL;
 	}
+	if (vimg_backing_probed(w->img))
+		vmm_warn("--disk '%s': the format of backing file '%s' is not recorded: it was "
+			 "probed (record it: vmon img rebase -u -b FILE -F FMT)",
+			 path, vimg_backing_probed(w->img));
 	w->path = path;
 	w->efd = efd;
 	w->todo_tail = &w->todo;

@@ -73,26 +73,32 @@ void ev_del(struct vm *vm, int fd)
 		h->fn = NULL;
 }
 
-int ev_run(struct vm *vm)
+int ev_run_once(struct vm *vm, int timeout_ms)
 {
 	struct epoll_event evs[32];
+	int n = epoll_wait(vm->epfd, evs, 32, timeout_ms);
 
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	pthread_mutex_lock(&vm->lock);
+	for (int i = 0; i < n; i++) {
+		struct handler *h = evs[i].data.ptr;
+
+		if (h->fn)
+			h->fn(h->opaque, evs[i].events);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return n;
+}
+
+int ev_run(struct vm *vm)
+{
 	for (;;) {
-		int n = epoll_wait(vm->epfd, evs, 32, -1);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (ev_run_once(vm, -1) < 0) {
 			vmm_log("epoll_wait: %s", strerror(errno));
 			return -1;
 		}
 		pthread_mutex_lock(&vm->lock);
-		for (int i = 0; i < n; i++) {
-			struct handler *h = evs[i].data.ptr;
-
-			if (h->fn)
-				h->fn(h->opaque, evs[i].events);
-		}
 		bool stop = vm->state == VM_STOPPING;
 		pthread_mutex_unlock(&vm->lock);
 		if (stop)

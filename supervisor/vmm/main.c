@@ -56,9 +56,11 @@ static void usage(FILE *f)
 	      "                 [,cache=writeback|none]\n"
 	      "                         a virtio-blk disk on an image or block device;\n"
 	      "                         the format is probed unless given (qcow2 with\n"
-	      "                         backing chains through libqcow2); auto: vmon-blk\n"
-	      "                         for raw images when /dev/vmon-blk exists, else\n"
-	      "                         uring (userspace); cache=none opens a raw image\n"
+	      "                         backing chains through libqcow2); a probed raw\n"
+	      "                         image refuses guest writes of a qcow2 header to\n"
+	      "                         sector 0; auto: vmon-blk for raw images when\n"
+	      "                         /dev/vmon-blk exists and format=raw is given,\n"
+	      "                         else uring (userspace); cache=none opens a raw image\n"
 	      "                         O_DIRECT (vmon-blk then sends bios to a block\n"
 	      "                         device); repeatable\n"
 	      "      --net tap=IF[,mac=MAC][,backend=user|vhost|vmon-net]\n"
@@ -149,23 +151,14 @@ static int open_console(const char *spec, int *in_fd, int *out_fd)
 		return 0;
 	}
 	if (!strncmp(spec, "unix:", 5)) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		struct stat st;
-
-		if (strlen(spec + 5) >= sizeof(sa.sun_path) || !spec[5])
+		if (strlen(spec + 5) >= sizeof(console_path) || !spec[5])
 			return -2;
-		strcpy(sa.sun_path, spec + 5);
-		strcpy(console_path, sa.sun_path);
-		if (lstat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
-			unlink(sa.sun_path);
-		console_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (console_listen < 0 ||
-		    bind(console_listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-		    listen(console_listen, 1) < 0) {
-			vmm_log("console socket '%s': %s", sa.sun_path, strerror(errno));
+		strcpy(console_path, spec + 5);
+		console_listen = unix_listen(console_path, 1);
+		if (console_listen < 0) {
+			vmm_log("console socket '%s': %s", console_path, strerror(errno));
 			return -1;
 		}
-		chmod(sa.sun_path, 0600);
 		return 0;
 	}
 	if (!strcmp(spec, "none"))

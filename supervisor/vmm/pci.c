@@ -102,6 +102,8 @@ void pci_cfg_access(struct pci_dev *d, int off, uint8_t *data, int size, bool wr
 		return;
 	}
 	if (!write) {
+		if (d->cfg_read)
+			d->cfg_read(d, off, size);
 		memcpy(data, d->cfg + off, (size_t)size);
 		return;
 	}

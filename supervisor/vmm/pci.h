@@ -48,6 +48,8 @@ struct pci_dev {
 	int slot;
 	/* Called after a config write to [off, off + size), under the lock. */
 	void (*cfg_written)(struct pci_dev *d, int off, int size);
+	/* Called before a config read of [off, off + size), under the lock. */
+	void (*cfg_read)(struct pci_dev *d, int off, int size);
 	/* Called when a BAR moved or memory decoding was switched. */
 	void (*bars_changed)(struct pci_dev *d);
 };

@@ -7,7 +7,11 @@
  *   DIR/args    the VMM's command line, NUL-separated: --restore DIR
  *               rebuilds the same machine from it
  *
- * Every file is written to a temporary name, synced and renamed.
+ * Every file is written to a temporary name, synced and renamed, and the
+ * directory synced. DIR is created 0700, or must already be a directory (not
+ * a symlink) of our user that group and others cannot write; every file is
+ * made relative to its fd with O_EXCL | O_NOFOLLOW, so nothing planted in
+ * it is followed or truncated.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,16 +57,52 @@ static int write_all(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
-/* Write @dir/@name through a temporary file: all or nothing. */
-static int write_file(const char *dir, const char *name, const void *buf, size_t len, struct vm *vm,
-		      char *err, size_t errlen)
+/*
+ * The snapshot directory, created 0700 or checked: a directory, not a
+ * symlink, owned by our user and not writable by group or others (so that no
+ * one else can plant or swap files in it). Its fd, or -1 with @err set.
+ */
+static int open_dir(const char *dir, char *err, size_t errlen)
 {
-	char tmp[4200], dst[4200];
-	int fd;
+	struct stat st;
+	int dfd;
 
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		snprintf(err, errlen, "%s: %s", dir,
+			 errno == ELOOP || errno == ENOTDIR ? "a symbolic link or not a directory"
+							    : strerror(errno));
+		return -1;
+	}
+	if (fstat(dfd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		snprintf(err, errlen,
+			 "%s: owned by uid %u with mode %04o: a snapshot directory must be owned "
+			 "by uid %u and not writable by group or others",
+			 dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+			 (unsigned)geteuid());
+		close(dfd);
+		return -1;
+	}
+	return dfd;
+}
+
+/* Write @dir/@name (dfd: @dir) through a temporary file: all or nothing. */
+static int write_file(int dfd, const char *dir, const char *name, const void *buf, size_t len,
+		      struct vm *vm, char *err, size_t errlen)
+{
+	char tmp[300], dst[4200];
+	int fd = -1;
+
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
 	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* a leftover of an interrupted save (ours: the directory is) goes first */
+	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT)
+		goto fail;
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto fail;
 	if (vm) { /* guest RAM: skip zero pages, leaving holes */
@@ -79,7 +119,7 @@ static int write_file(const char *dir, const char *name, const void *buf, size_t
 	} else if (write_all(fd, buf, len, 0) < 0) {
 		goto fail;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, dst) < 0) {
+	if (fsync(fd) < 0 || close(fd) < 0 || renameat(dfd, tmp, dfd, name) < 0) {
 		fd = -1;
 		goto fail;
 	}
@@ -88,7 +128,7 @@ fail:
 	snprintf(err, errlen, "cannot write %s: %s", dst, strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dfd, tmp, 0);
 	return -1;
 }
 
@@ -97,12 +137,11 @@ int snapshot_save(struct vm *vm, const char *dir, char *err, size_t errlen)
 	struct blob b = { 0 };
 	size_t alen = 0;
 	char *args;
-	int ret = -1;
+	int ret = -1, dfd;
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+	dfd = open_dir(dir, err, errlen);
+	if (dfd < 0)
 		return -1;
-	}
 	for (int i = 0; i < vmm_ndevs; i++)
 		virtio_quiesce(vmm_devs[i]);
 	if (state_capture(vm, &b, 1) < 0) {
@@ -119,10 +158,14 @@ int snapshot_save(struct vm *vm, const char *dir, char *err, size_t errlen)
 		strcpy(args + alen, saved_argv[i]);
 		alen += strlen(saved_argv[i]) + 1;
 	}
-	if (write_file(dir, "memory", NULL, 0, vm, err, errlen) == 0 &&
-	    write_file(dir, "args", args, alen, NULL, err, errlen) == 0 &&
-	    write_file(dir, "state", b.buf, b.len, NULL, err, errlen) == 0)
+	if (write_file(dfd, dir, "memory", NULL, 0, vm, err, errlen) == 0 &&
+	    write_file(dfd, dir, "args", args, alen, NULL, err, errlen) == 0 &&
+	    write_file(dfd, dir, "state", b.buf, b.len, NULL, err, errlen) == 0)
 		ret = 0;
+	if (ret == 0 && fsync(dfd) < 0) {
+		snprintf(err, errlen, "cannot sync %s: %s", dir, strerror(errno));
+		ret = -1;
+	}
 	free(args);
 	if (ret == 0)
 		vmm_log("snapshot saved to %s", dir);
@@ -130,6 +173,7 @@ out:
 	for (int i = 0; i < vmm_ndevs; i++)
 		virtio_unquiesce(vmm_devs[i]);
 	blob_free(&b);
+	close(dfd);
 	return ret;
 }
 

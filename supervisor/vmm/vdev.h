@@ -11,6 +11,8 @@
 struct virtio_dev *virtio_rng_create(struct vm *vm);
 struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cfg);
 struct virtio_dev *virtio_net_create(struct vm *vm, const struct net_config *cfg);
+/* The same on a tap (or, for tests, any packet fd) already open: non-blocking. */
+struct virtio_dev *virtio_net_create_on(struct vm *vm, const struct net_config *cfg, int tap);
 struct virtio_dev *virtio_balloon_create(struct vm *vm);
 
 /*

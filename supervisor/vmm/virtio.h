@@ -125,7 +125,11 @@ struct virtio_dev {
  */
 int virtio_pci_create(struct vm *vm, struct virtio_dev *d, uint32_t class_code);
 
-/* The device failed in a way the driver must see: flag NEEDS_RESET. */
+/*
+ * The device failed in a way the driver must see: flag NEEDS_RESET and raise
+ * one config interrupt (later calls do nothing until the reset). From then
+ * on virtq_pop() takes nothing from any of its queues.
+ */
 void virtio_set_broken(struct virtio_dev *d, const char *why);
 /* Interrupt the driver for queue @q (unless it asked not to be). */
 void virtq_notify(struct virtq *q);
@@ -137,7 +141,10 @@ int virtq_call_fd(struct virtq *q);
 /* virtq.c */
 /* Validate and map the rings of @q; false when they are out of RAM. */
 bool virtq_map(struct vm *vm, struct virtq *q);
-/* Take the next chain: 1 when one was taken, 0 when empty, -1 when broken. */
+/*
+ * Take the next chain: 1 when one was taken, 0 when empty, -1 when the chain
+ * is bad or the device is broken (callers stop, and stop polling their back end).
+ */
 int virtq_pop(struct vm *vm, struct virtq *q, struct vchain *c);
 /* Give back the last chain taken, unused. */
 void virtq_unpop(struct virtq *q);

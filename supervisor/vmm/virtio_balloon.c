@@ -77,7 +77,15 @@ static void balloon_kick(struct virtio_dev *d, struct virtq *q)
 			     off += sizeof(s))
 				if (s.tag < NSTATS)
 					b->stats[s.tag] = s.val;
-			/* Held until the next status request asks for fresh figures. */
+			/*
+			 * Held until the next status request asks for fresh
+			 * figures; one held before goes back first (5.5.6.3: a
+			 * driver only re-adds it once used, but a guest may not).
+			 */
+			if (b->stats_held) {
+				virtq_push(q, b->stats_head, 0);
+				any = true;
+			}
 			b->stats_head = c->head;
 			b->stats_held = true;
 			continue;
@@ -124,8 +132,8 @@ void balloon_status(uint64_t *target_pages, uint64_t *actual_pages, uint64_t *fr
 	*actual_pages = b->cfg.actual;
 	*free_mem = b->stats[VIRTIO_BALLOON_S_MEMFREE];
 	*reported = b->reported_bytes;
-	/* Hand the stats buffer back: the driver refills it. */
-	if (b->stats_held) {
+	/* Hand the stats buffer back: the driver refills it (not to a broken device). */
+	if (b->stats_held && !b->dev.broken) {
 		b->stats_held = false;
 		virtq_push(&b->dev.q[Q_STATS], b->stats_head, 0);
 		virtq_notify(&b->dev.q[Q_STATS]);

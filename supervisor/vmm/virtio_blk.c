@@ -78,11 +78,77 @@ static struct blk_req *next_done(struct blk *b, bool wait)
 
 static uint8_t result(struct blk *b, struct blk_req *r)
 {
-	if (r->res >= 0 && (uint32_t)r->res == r->expect)
+	/* all of it, or an error: a short read or write is never OK */
+	if (r->res >= 0 && (uint64_t)r->res == r->expect)
 		return VIRTIO_BLK_S_OK;
 	if (r->res < 0 && !b->qcow2) /* libqcow2's messages are logged by its worker */
-		vmm_warn("%s: I/O error: %s", b->dev.name, strerror(-r->res));
+		vmm_warn("%s: I/O error: %s", b->dev.name, strerror((int)-r->res));
+	else if (r->res >= 0)
+		vmm_warn("%s: short I/O: %lld of %llu bytes", b->dev.name, (long long)r->res,
+			 (unsigned long long)r->expect);
 	return VIRTIO_BLK_S_IOERR;
+}
+
+static const uint8_t qcow2_magic[4] = { 'Q', 'F', 'I', 0xfb };
+
+/*
+ * A write to sector 0 of an image probed as raw that would make it probe as
+ * another format (qcow2) next time, as QEMU's raw driver refuses: that header
+ * could name any host file as its backing file.
+ */
+static bool turns_into_image(const struct blk *b, const struct blk_req *r)
+{
+	uint8_t m[sizeof(qcow2_magic)];
+
+	return b->probed_raw && r->type == VIRTIO_BLK_T_OUT && r->off == 0 &&
+	       iov_to_buf(r->iov, r->niov, 0, m, sizeof(m)) == sizeof(m) &&
+	       !memcmp(m, qcow2_magic, sizeof(m));
+}
+
+/* A read or write: checked (bounds, size, sector 0 of a probed raw image), then submitted. */
+static void handle_rw(struct blk *b, struct blk_req *r, const struct vchain *c,
+		      const struct virtio_blk_outhdr *hdr)
+{
+	bool out = hdr->type == VIRTIO_BLK_T_OUT;
+	uint64_t data_len = 0;
+	int n;
+
+	if (out) {
+		for (int i = 0; i < c->nout; i++)
+			data_len += c->iov[i].iov_len;
+		data_len -= sizeof(*hdr);
+		n = iov_slice(c->iov, c->nout, sizeof(*hdr), data_len, r->iov, VCHAIN_MAX);
+	} else {
+		data_len = c->in_len - 1;
+		n = iov_slice(c->iov + c->nout, c->nin, 0, data_len, r->iov, VCHAIN_MAX);
+	}
+	if (data_len > BLK_MAX_DATA)
+		vmm_warn("%s: refused a request of %llu bytes (at most %llu)", b->dev.name,
+			 (unsigned long long)data_len, BLK_MAX_DATA);
+	if (n < 0 || data_len % SECTOR || data_len > BLK_MAX_DATA ||
+	    hdr->sector > b->size / SECTOR || data_len > b->size - hdr->sector * SECTOR ||
+	    (out && b->readonly)) {
+		complete(b, r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	if (!out)
+		r->in_len += (uint32_t)data_len;
+	r->niov = n;
+	r->expect = data_len;
+	r->type = hdr->type;
+	r->off = hdr->sector * SECTOR;
+	if (turns_into_image(b, r)) {
+		vmm_warn("%s: %s: refused a guest write of a qcow2 header to sector 0 of an "
+			 "image probed as raw (give format=raw to allow it)",
+			 b->dev.name, b->path);
+		complete(b, r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	if (out)
+		b->dev.stats.bytes_out += data_len;
+	else
+		b->dev.stats.bytes_in += data_len;
+	submit(b, r);
 }
 
 /* Turn one chain into an I/O request, or complete it at once. */
@@ -90,8 +156,6 @@ static void handle(struct blk *b, struct virtq *q, struct vchain *c)
 {
 	struct virtio_blk_outhdr hdr;
 	struct blk_req *r = b->free;
-	size_t data_len;
-	int n;
 
 	b->free = r->next;
 	b->inflight++;
@@ -115,41 +179,9 @@ static void handle(struct blk *b, struct virtq *q, struct vchain *c)
 
 	switch (hdr.type) {
 	case VIRTIO_BLK_T_IN:
-	case VIRTIO_BLK_T_OUT: {
-		bool out = hdr.type == VIRTIO_BLK_T_OUT;
-
-		if (out) {
-			data_len = 0;
-			for (int i = 0; i < c->nout; i++)
-				data_len += c->iov[i].iov_len;
-			data_len -= sizeof(hdr);
-			n = iov_slice(c->iov, c->nout, sizeof(hdr), data_len, r->iov, VCHAIN_MAX);
-		} else {
-			data_len = c->in_len - 1;
-			n = iov_slice(c->iov + c->nout, c->nin, 0, data_len, r->iov, VCHAIN_MAX);
-			r->in_len += (uint32_t)data_len;
-		}
-		if (n < 0 || data_len % SECTOR || hdr.sector > b->size / SECTOR ||
-		    data_len > b->size - hdr.sector * SECTOR) {
-			r->in_len = 1;
-			complete(b, r, VIRTIO_BLK_S_IOERR);
-			return;
-		}
-		if (out && b->readonly) {
-			complete(b, r, VIRTIO_BLK_S_IOERR);
-			return;
-		}
-		r->niov = n;
-		r->expect = (uint32_t)data_len;
-		r->type = hdr.type;
-		r->off = hdr.sector * SECTOR;
-		if (out)
-			b->dev.stats.bytes_out += data_len;
-		else
-			b->dev.stats.bytes_in += data_len;
-		submit(b, r);
+	case VIRTIO_BLK_T_OUT:
+		handle_rw(b, r, c, &hdr);
 		return;
-	}
 	case VIRTIO_BLK_T_FLUSH:
 		r->expect = 0;
 		r->type = hdr.type;
@@ -315,10 +347,9 @@ static int open_image(struct blk *b, struct stat *st)
 /* qcow2 when the image starts with the qcow2 magic, else raw. */
 static enum disk_format probe(int fd)
 {
-	static const uint8_t magic[4] = { 'Q', 'F', 'I', 0xfb };
-	uint8_t m[4];
+	uint8_t m[sizeof(qcow2_magic)];
 
-	if (pread(fd, m, sizeof(m), 0) == sizeof(m) && !memcmp(m, magic, sizeof(m)))
+	if (pread(fd, m, sizeof(m), 0) == sizeof(m) && !memcmp(m, qcow2_magic, sizeof(m)))
 		return DISK_QCOW2;
 	return DISK_RAW;
 }
@@ -368,10 +399,21 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 	b->fd = b->vhost = b->err_fd = b->efd = -1;
 	if (open_image(b, &st) < 0)
 		return NULL;
-	if (fmt == DISK_PROBE)
+	if (fmt == DISK_PROBE) {
 		fmt = probe(b->fd);
+		b->probed_raw = fmt == DISK_RAW && !b->readonly;
+	}
+	/* vmon-blk writes without us: it cannot apply the sector 0 check */
 	if (be == BLK_AUTO)
-		be = fmt == DISK_RAW && blk_vmon_available() ? BLK_VMON : BLK_URING;
+		be = fmt == DISK_RAW && !b->probed_raw && blk_vmon_available() ? BLK_VMON
+									       : BLK_URING;
+	if (be == BLK_VMON && b->probed_raw) {
+		vmm_log("--disk '%s': backend=vmon-blk needs format=raw (or ro): a probed raw "
+			"image is served in userspace, which refuses guest writes that would "
+			"make it probe as qcow2",
+			cfg->path);
+		return NULL;
+	}
 	if (b->direct && fmt != DISK_RAW) {
 		vmm_log("--disk '%s': cache=none serves raw images only and this is a qcow2 image",
 			cfg->path);

@@ -35,19 +35,38 @@ struct net {
 	struct vchain chain;
 };
 
+static void stop_rx_polling(struct net *n)
+{
+	if (n->rx_polling) {
+		ev_del(n->dev.vm, n->tap);
+		n->rx_polling = false;
+	}
+}
+
 static void net_rx(struct net *n)
 {
 	struct virtq *q = &n->dev.q[0];
 	struct vchain *c = &n->chain;
+	bool tap_failed = false;
 	int got = 0, r;
 
 	while ((r = virtq_pop(n->dev.vm, q, c)) > 0) {
-		ssize_t len = c->nin ? readv(n->tap, c->iov + c->nout, c->nin) : -1;
+		ssize_t len;
 
+		if (!c->nin) {
+			virtq_unpop(q);
+			virtio_set_broken(&n->dev, "receive buffer with nothing writable");
+			r = -1;
+			break;
+		}
+		len = readv(n->tap, c->iov + c->nout, c->nin);
 		if (len < 0) {
 			virtq_unpop(q);
-			if (!c->nin)
-				virtio_set_broken(&n->dev, "receive buffer with nothing writable");
+			if (errno != EAGAIN && errno != EINTR) {
+				vmm_warn("%s: tap: %s; receive stopped until the next kick",
+					 n->dev.name, strerror(errno));
+				tap_failed = true;
+			}
 			break;
 		}
 		virtq_push(q, c->head, (uint32_t)len);
@@ -56,19 +75,27 @@ static void net_rx(struct net *n)
 	}
 	if (r < 0)
 		virtio_set_broken(&n->dev, "bad descriptor chain on the receive queue");
-	/* No buffers: stop listening to the tap until the driver adds some. */
-	if (r == 0) {
-		ev_del(n->dev.vm, n->tap);
-		n->rx_polling = false;
-	}
+	/*
+	 * No buffers: stop listening to the tap until the driver adds some
+	 * (a kick); broken or failing: stop, or the tap's readiness spins us.
+	 */
+	if (r <= 0 || tap_failed)
+		stop_rx_polling(n);
 	if (got)
 		virtq_notify(q);
 }
 
 static void tap_event(void *opaque, uint32_t events)
 {
-	(void)events;
-	net_rx(opaque);
+	struct net *n = opaque;
+
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		vmm_warn("%s: tap: error or hang-up; receive stopped until the next kick",
+			 n->dev.name);
+		stop_rx_polling(n);
+		return;
+	}
+	net_rx(n);
 }
 
 static void net_tx(struct net *n, struct virtq *q)
@@ -102,8 +129,7 @@ static void net_kick(struct virtio_dev *d, struct virtq *q)
 	if (q->index == 1) {
 		net_tx(n, q);
 	} else if (!n->rx_polling) {
-		ev_add(d->vm, n->tap, EPOLLIN, tap_event, n);
-		n->rx_polling = true;
+		n->rx_polling = ev_add(d->vm, n->tap, EPOLLIN, tap_event, n) == 0;
 		net_rx(n);
 	}
 }
@@ -128,10 +154,7 @@ static void net_reset(struct virtio_dev *d)
 		vhost_stop(d, n->vhost, VHOST_NET_SET_BACKEND);
 		n->vhost_running = false;
 	}
-	if (n->rx_polling) {
-		ev_del(d->vm, n->tap);
-		n->rx_polling = false;
-	}
+	stop_rx_polling(n);
 }
 
 static void net_quiesce(struct virtio_dev *d)
@@ -173,14 +196,19 @@ static int open_tap(const char *name)
 
 struct virtio_dev *virtio_net_create(struct vm *vm, const struct net_config *cfg)
 {
+	int tap = open_tap(cfg->tap);
+
+	return tap < 0 ? NULL : virtio_net_create_on(vm, cfg, tap);
+}
+
+struct virtio_dev *virtio_net_create_on(struct vm *vm, const struct net_config *cfg, int tap)
+{
 	struct net *n = calloc(1, sizeof(*n));
 	enum net_backend be = cfg->backend;
 
 	if (!n)
 		return NULL;
-	n->tap = open_tap(cfg->tap);
-	if (n->tap < 0)
-		return NULL;
+	n->tap = tap;
 	n->vhost = -1;
 	if (be == NET_AUTO)
 		be = !access("/dev/vmon-net", F_OK)    ? NET_VMON

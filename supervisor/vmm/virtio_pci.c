@@ -72,8 +72,9 @@ int virtq_call_fd(struct virtq *q)
 
 void virtio_set_broken(struct virtio_dev *d, const char *why)
 {
-	if (!d->broken)
-		vmm_log("%s: %s; device stopped until the driver resets it", d->name, why);
+	if (d->broken) /* said once, signalled once */
+		return;
+	vmm_log("%s: %s; device stopped until the driver resets it", d->name, why);
 	d->broken = true;
 	d->stats.errors++;
 	d->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
@@ -137,10 +138,47 @@ static void bars_changed(struct pci_dev *p)
 	update_kicks((struct virtio_dev *)p);
 }
 
+static void bar_access(void *opaque, uint64_t off, uint8_t *data, int size, bool is_write);
+
+/*
+ * The VIRTIO_PCI_CAP_PCI_CFG window (4.1.4.9): an access to pci_cfg_data
+ * goes to BAR cap.bar at cap.offset for cap.length bytes (1, 2 or 4,
+ * aligned, inside the BAR). Anything else moves no data: reads give zero.
+ */
+#define PCICFG_DATA (VPCI_CAP_PCICFG + 16)
+
+static bool pcicfg_hit(int off, int size)
+{
+	return off < PCICFG_DATA + 4 && off + size > PCICFG_DATA;
+}
+
+static void pcicfg_access(struct virtio_dev *d, bool write)
+{
+	const uint8_t *cap = d->pci.cfg + VPCI_CAP_PCICFG;
+	uint32_t boff = (uint32_t)ld_le(cap + 8, 4), len = (uint32_t)ld_le(cap + 12, 4);
+	uint8_t *data = d->pci.cfg + PCICFG_DATA;
+
+	if (cap[4] != 0 || (len != 1 && len != 2 && len != 4) || boff % len ||
+	    boff > VPCI_BAR_SIZE - len) {
+		if (!write)
+			memset(data, 0, 4);
+		return;
+	}
+	bar_access(d, boff, data, (int)len, write);
+}
+
+static void cfg_read(struct pci_dev *p, int off, int size)
+{
+	if (pcicfg_hit(off, size))
+		pcicfg_access((struct virtio_dev *)p, false);
+}
+
 static void cfg_written(struct pci_dev *p, int off, int size)
 {
 	if (off < VPCI_CAP_MSIX + 4 && off + size > VPCI_CAP_MSIX + 2)
 		msix_update_routes((struct virtio_dev *)p);
+	if (pcicfg_hit(off, size))
+		pcicfg_access((struct virtio_dev *)p, true);
 }
 
 static void reset(struct virtio_dev *d)
@@ -265,7 +303,7 @@ static void common_access(struct virtio_dev *d, uint32_t off, uint8_t *data, int
 		r = q ? q->num : 0;
 		break;
 	case 0x1a:
-		if (q && write)
+		if (q && write && !live) /* the vector of a live queue is fixed (4.1.4.3) */
 			q->msix = (uint16_t)v < d->nvec ? (uint16_t)v : VIRTIO_NO_VECTOR;
 		r = q ? q->msix : VIRTIO_NO_VECTOR;
 		break;
@@ -427,6 +465,7 @@ int virtio_pci_create(struct vm *vm, struct virtio_dev *d, uint32_t class_code)
 	pci_set_bar(p, 0, VPCI_BAR_SIZE, bar_access, d);
 	p->bars_changed = bars_changed;
 	p->cfg_written = cfg_written;
+	p->cfg_read = cfg_read;
 
 	for (int v = 0; v < d->nvec; v++) {
 		d->msix_tab[v][3] = 1; /* masked */

@@ -71,6 +71,9 @@ int virtq_pop(struct vm *vm, struct virtq *q, struct vchain *c)
 	uint16_t avail_idx, i;
 	uint32_t seen = 0;
 
+	/* the one place "broken" is enforced: a broken device takes nothing */
+	if (q->dev && q->dev->broken)
+		return -1;
 	if (!q->enabled || !q->avail)
 		return 0;
 	avail_idx = __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);

@@ -109,6 +109,14 @@ int ev_add(struct vm *vm, int fd, uint32_t events, ev_fn fn, void *opaque);
 int ev_mod(struct vm *vm, int fd, uint32_t events, ev_fn fn, void *opaque);
 void ev_del(struct vm *vm, int fd);
 int ev_run(struct vm *vm);
+/* One epoll_wait (up to @timeout_ms) and its callbacks: events handled, or -1. */
+int ev_run_once(struct vm *vm, int timeout_ms);
+
+/*
+ * unix_sock.c: a listening unix socket at @path, mode 0600 from its creation
+ * (a stale socket there is replaced); the fd (non-blocking), or -1 and errno.
+ */
+int unix_listen(const char *path, int backlog);
 
 /* Logging: to stderr, prefixed, never to the guest console. */
 void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

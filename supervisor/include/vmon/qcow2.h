@@ -70,6 +70,12 @@ enum vimg_fmt vimg_format(const struct vimg *img);
 const char *vimg_filename(const struct vimg *img);
 uint64_t vimg_size(const struct vimg *img);
 struct vimg *vimg_backing(const struct vimg *img);
+/*
+ * The first backing file in img's chain whose format was probed (its
+ * overlay records no backing format), or NULL. A probed backing file could
+ * have been turned into a qcow2 image that names another file: callers say so.
+ */
+const char *vimg_backing_probed(const struct vimg *img);
 int vimg_fd(const struct vimg *img);
 
 int vimg_pread(struct vimg *img, void *buf, size_t len, uint64_t off);
