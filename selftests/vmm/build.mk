@@ -7,6 +7,7 @@ $(B)/selftests/vmm/%_test: $(B)/selftests/vmm/%_test.o $(TEST_LIB_OBJS) $(B)/lib
 	$(CC) $(LDFLAGS) -o $@ $^ -luring -ljson-c -lpthread -lz -lzstd
 
 UNIT_TESTS += $(B)/selftests/vmm/layout_test $(B)/selftests/vmm/virtio_test \
+	$(B)/selftests/vmm/state_test \
 	$(B)/selftests/vmm/api_test
 
 # The guest's base initramfs and kernel, made on the host where the kernel

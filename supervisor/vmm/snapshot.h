@@ -26,6 +26,12 @@ void blob_free(struct blob *b);
 /* All machine state but RAM, with vCPUs parked. @clock: include kvmclock. */
 int state_capture(struct vm *vm, struct blob *b, int clock);
 int state_apply(struct vm *vm, const struct blob *b, char *err, size_t errlen);
+/*
+ * The format record every state starts with, and its check: a state of
+ * another format version, or of none, is refused with a message in err.
+ */
+int state_put_format(struct blob *b);
+int state_check_format(const struct blob *b, char *err, size_t errlen);
 
 /* The state right after creation, for reset; and the reset itself. */
 int vm_save_initial(struct vm *vm, const struct vmm_config *cfg, const char *cmdline);

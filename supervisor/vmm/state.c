@@ -16,7 +16,23 @@
 #include "snapshot.h"
 #include "vdev.h"
 
+/*
+ * The state file's format. Records hold raw copies of KVM's and our own
+ * structs, so any change to one of them (a field, a record's meaning)
+ * needs a new version: a state of another version is refused, never read
+ * into structs it was not written from.
+ */
+#define STATE_MAGIC "vmon-vmm-state"
+#define STATE_VERSION 1
+
+struct format {
+	char magic[16];
+	uint32_t version;
+	uint32_t pad;
+};
+
 enum tag {
+	T_FORMAT = 0x464d5456, /* its own value: found in any state */
 	T_META = 1,
 	T_REGS,
 	T_XSAVE,
@@ -160,6 +176,35 @@ static int capture_vcpu(struct vm *vm, struct vcpu *v, struct blob *b)
 	return ret;
 }
 
+int state_put_format(struct blob *b)
+{
+	struct format f = { .version = STATE_VERSION };
+
+	memcpy(f.magic, STATE_MAGIC, sizeof(STATE_MAGIC));
+	return blob_put(b, T_FORMAT, 0, &f, sizeof(f));
+}
+
+int state_check_format(const struct blob *b, char *err, size_t errlen)
+{
+	const struct format *f;
+	uint32_t len = 0;
+
+	f = blob_get(b, T_FORMAT, 0, &len);
+	if (!f || len < sizeof(*f) || memcmp(f->magic, STATE_MAGIC, sizeof(STATE_MAGIC))) {
+		snprintf(err, errlen,
+			 "not a vmon-vmm state of a known format (no format record: made by a "
+			 "vmon-vmm older than format %d?); this vmon-vmm reads format %d",
+			 STATE_VERSION, STATE_VERSION);
+		return -1;
+	}
+	if (f->version != STATE_VERSION) {
+		snprintf(err, errlen, "state format %u; this vmon-vmm reads format %d only",
+			 f->version, STATE_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
 int state_capture(struct vm *vm, struct blob *b, int clock)
 {
 	struct meta m = { vm->ram_size, (uint32_t)vm->ncpus, (uint32_t)vmm_ndevs };
@@ -168,7 +213,7 @@ int state_capture(struct vm *vm, struct blob *b, int clock)
 	uint8_t buf[4096];
 	size_t n;
 
-	if (blob_put(b, T_META, 0, &m, sizeof(m)) < 0)
+	if (state_put_format(b) < 0 || blob_put(b, T_META, 0, &m, sizeof(m)) < 0)
 		return -1;
 	for (uint32_t chip = 0; chip < 3; chip++) {
 		struct kvm_irqchip c = { .chip_id = chip };
@@ -252,9 +297,13 @@ static int apply_vcpu(struct vcpu *v, const struct blob *b, char *err, size_t er
 
 int state_apply(struct vm *vm, const struct blob *b, char *err, size_t errlen)
 {
-	const struct meta *m = NEED(T_META, 0, sizeof(struct meta), "meta");
+	const struct meta *m;
 	uint32_t len;
 	const void *p;
+
+	if (state_check_format(b, err, errlen) < 0)
+		return -1;
+	m = NEED(T_META, 0, sizeof(struct meta), "meta");
 
 	if (m->ram_size != vm->ram_size || m->ncpus != (uint32_t)vm->ncpus ||
 	    m->ndevs != (uint32_t)vmm_ndevs) {
