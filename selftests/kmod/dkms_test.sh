@@ -28,6 +28,8 @@ log=$(mktemp)
 cleanup() {
 	modprobe -r vmon 2>/dev/null
 	dkms remove -m vmon -v "$ver" --all >/dev/null 2>&1
+	rm -f /etc/depmod.d/zz-vmon-dkms-test.conf
+	depmod "$kver" 2>/dev/null
 	rm -f "$log"
 }
 trap cleanup EXIT
@@ -36,6 +38,12 @@ modprobe -r vmon 2>/dev/null
 grep -q "^PACKAGE_VERSION=\"$ver\"$" dkms.conf
 ok $? conf_version_is_the_module_release "dkms.conf: $(grep PACKAGE_VERSION dkms.conf), kmod/vmon_core.h: $ver"
 
+# The test VM's module tree also holds the tree's build under extra/, which
+# depmod ranks above updates/ here; a distribution has only the DKMS one.
+# Make depmod prefer DKMS's, as it would a lone module (overlay root: the
+# file goes with the VM).
+mkdir -p /etc/depmod.d
+echo "override vmon $kver updates/dkms" >/etc/depmod.d/zz-vmon-dkms-test.conf
 make -s dkms-install DKMS_KVER="$kver" KSRC="$ksrc" >"$log" 2>&1
 rc=$?
 ok $rc build_and_install_for_$kver "$(tail -n 5 "$log" | tr '\n' ' ')"
@@ -53,5 +61,6 @@ modprobe vmon && [ -c /dev/vmon ] &&
 ok $? loads_in_the_running_kernel
 
 modprobe -r vmon && dkms remove -m vmon -v "$ver" --all >"$log" 2>&1 &&
+	rm -f /etc/depmod.d/zz-vmon-dkms-test.conf && depmod "$kver" &&
 	[[ "$(modinfo -n vmon 2>/dev/null)" != */updates/dkms/* ]]
 ok $? remove_restores_the_tree_module "$(tail -n 3 "$log" | tr '\n' ' ')"

@@ -264,11 +264,15 @@ static int apply_vcpu(struct vcpu *v, const struct blob *b, char *err, size_t er
 {
 	uint32_t i = (uint32_t)v->id, mlen = 0;
 	const struct kvm_msrs *msrs;
+	const struct kvm_xcrs *xcrs;
 
 	SET(v->fd, KVM_SET_REGS, NEED(T_REGS, i, sizeof(struct kvm_regs), "regs"), "KVM_SET_REGS");
 	SET(v->fd, KVM_SET_XSAVE, NEED(T_XSAVE, i, sizeof(struct kvm_xsave), "xsave"),
 	    "KVM_SET_XSAVE");
-	SET(v->fd, KVM_SET_XCRS, NEED(T_XCRS, i, sizeof(struct kvm_xcrs), "xcrs"), "KVM_SET_XCRS");
+	xcrs = NEED(T_XCRS, i, sizeof(struct kvm_xcrs), "xcrs");
+	/* a host without XSAVE reports no XCR, and refuses to set any */
+	if (xcrs->nr_xcrs)
+		SET(v->fd, KVM_SET_XCRS, xcrs, "KVM_SET_XCRS");
 	SET(v->fd, KVM_SET_SREGS, NEED(T_SREGS, i, sizeof(struct kvm_sregs), "sregs"),
 	    "KVM_SET_SREGS");
 	msrs = blob_get(b, T_MSRS, i, &mlen);
