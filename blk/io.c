@@ -76,19 +76,41 @@ static bool vmon_blk_in_range(struct vmon_blk_vq *bvq, u64 sector, u64 nsect)
 }
 
 /*
+ * Mark in the dirty log what a request wrote into guest memory: the first
+ * @written bytes of its writable ranges @log (its data), and its status
+ * byte, the last byte of the last range. Nothing else: a failed read
+ * wrote no data the guest will use.
+ */
+static void vmon_blk_log(struct vmon_vq *vq, struct vmon_log *log,
+			 unsigned int nlog, u64 written)
+{
+	struct vmon_log status = {
+		.gpa = log[nlog - 1].gpa + log[nlog - 1].len - 1,
+		.len = 1,
+	};
+
+	if (written)
+		vmon_vq_log_write(vq, log, nlog, written);
+	if (!vq->failed)
+		vmon_vq_log_write(vq, &status, 1, 1);
+}
+
+/*
  * Write the status byte and queue the used entry of a finished request;
  * count it. The one place a request ends, whatever became of it. When the
- * VMM logs dirty pages (VHOST_F_LOG_ALL), every page of the request's
- * writable buffers, @log, is marked: more than was written at worst, never
- * less, and only now that the data and the status are in place.
+ * VMM logs dirty pages (VHOST_F_LOG_ALL), what the request wrote of its
+ * writable buffers @log (see vmon_blk_log()) is marked, only now that the
+ * data and the status are in place.
  */
 static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
 			  u8 __user *status_p, u8 status, u32 type, u64 bytes,
 			  u64 lat_ns, struct vmon_log *log, unsigned int nlog)
 {
 	struct vmon_vq *vq = &bvq->vq;
-	u32 len = 1;
+	u32 written = 0;
 
+	/* the used length, 1 + written, cannot wrap */
+	BUILD_BUG_ON(VMON_BLK_MAX_IO >= U32_MAX);
 	vmon_blk_account(bvq, type, status, bytes, lat_ns);
 	if (vq->failed || !vq->used)
 		return;
@@ -97,11 +119,13 @@ static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
 			     head);
 		return;
 	}
-	if (status == VIRTIO_BLK_S_OK && type == VIRTIO_BLK_T_IN)
-		len += bytes;
+	/* a read's data or GET_ID's string, at most VMON_BLK_MAX_IO bytes */
+	if (status == VIRTIO_BLK_S_OK &&
+	    (type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID))
+		written = min_t(u64, bytes, VMON_BLK_MAX_IO);
 	if (nlog)
-		vmon_vq_log_write(vq, log, nlog, U64_MAX);
-	vmon_vq_push_head(vq, head, len);
+		vmon_blk_log(vq, log, nlog, written);
+	vmon_vq_push_head(vq, head, written + 1);
 	if (vq->nheads >= VMON_BLK_POST_BATCH && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
 }

@@ -382,6 +382,30 @@ TEST(dirty_log)
 	ASSERT_EQ(S_IOERR, be_sync(&e, VIRTIO_BLK_T_IN, (SMALL_MIB << 11) + 8, NULL, 512, 0));
 	EXPECT_TRUE(dirty(base, &e.reqs[0].status));
 
+	/*
+	 * Hardening item 5: only what the device wrote is marked. A read that
+	 * failed wrote none of its 64 KiB of data, GET_ID only its first 20
+	 * bytes; a read of 64 KiB all 16 of its pages, and not the pages
+	 * around them.
+	 */
+	memset(bitmap, 0, size);
+	ASSERT_EQ(S_IOERR, be_sync(&e, VIRTIO_BLK_T_IN, (SMALL_MIB << 11) + 8, NULL, BE_MAX_IO, 0));
+	EXPECT_TRUE(dirty(base, &e.reqs[0].status));
+	for (f = 0; f < BE_MAX_IO; f += 4096) {
+		EXPECT_FALSE(dirty(base, e.reqs[0].data + f));
+	}
+	memset(bitmap, 0, size);
+	ASSERT_EQ(S_OK, be_sync(&e, VIRTIO_BLK_T_GET_ID, 0, NULL, 8192, 0));
+	EXPECT_TRUE(dirty(base, e.reqs[0].data));
+	EXPECT_FALSE(dirty(base, e.reqs[0].data + 4096));
+	memset(bitmap, 0, size);
+	ASSERT_EQ(S_OK, be_sync(&e, VIRTIO_BLK_T_IN, 0, NULL, BE_MAX_IO, 0));
+	for (f = 0; f < BE_MAX_IO; f += 4096) {
+		EXPECT_TRUE(dirty(base, e.reqs[0].data + f));
+	}
+	/* the next request's data, that nobody wrote */
+	EXPECT_FALSE(dirty(base, e.reqs[0].data + BE_MAX_IO));
+
 	be_teardown(&e);
 	close(logfd);
 	close(fd);
