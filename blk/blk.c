@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/compat.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -131,23 +132,33 @@ void vmon_blk_account_throttle_start(struct vmon_blk *blk)
 /*
  * Take no new request on @bvq and wait until the ones taken are posted: a
  * request held by the throttle goes back to the avail ring, the others
- * finish. With @detach the back end goes, and its file is returned for
- * the caller to put; without, the ring is stopped as VHOST_GET_VRING_BASE
- * leaves it, so that the base it returns covers only requests whose used
- * entries are in guest memory (a VMM that saves the rings then, for a
- * snapshot or a migration, loses none).
+ * finish. With @detach the back end goes, and the slow work of the queue
+ * (flush, discard, write-zeroes) gives up at its next piece with an error;
+ * without, the ring is stopped as VHOST_GET_VRING_BASE leaves it and its
+ * requests all run to their end, so that the base it returns covers only
+ * requests whose used entries are in guest memory (a VMM that saves the
+ * rings then, for a snapshot or a migration, loses none).
+ *
+ * With @killable a fatal signal ends the wait with -EINTR: the ring stays
+ * stopped or detached, and a detached file stays in bvq->gone until a
+ * later call finds the queue idle. Otherwise (release) the wait is
+ * uninterruptible, as closing a file with AIO in flight is. On success
+ * *@filep is the detached file, if any, for the caller to put.
  */
-static struct file *vmon_blk_quiesce_vq(struct vmon_blk *blk,
-					struct vmon_blk_vq *bvq, bool detach)
+static int vmon_blk_quiesce_vq(struct vmon_blk *blk, struct vmon_blk_vq *bvq,
+			       bool detach, bool killable, struct file **filep)
 {
 	struct vmon_vq *vq = &bvq->vq;
-	struct file *file = NULL;
 
+	*filep = NULL;
 	mutex_lock(&vq->mutex);
 	if (detach) {
-		file = vq->private_data;
+		/* only a detached queue can have a file in @gone */
+		if (vq->private_data)
+			bvq->gone = vq->private_data;
 		vq->private_data = NULL;
 		WRITE_ONCE(bvq->bdev, NULL);
+		WRITE_ONCE(bvq->abort, true);
 	} else {
 		vq->stopped = true;
 	}
@@ -155,36 +166,54 @@ static struct file *vmon_blk_quiesce_vq(struct vmon_blk *blk,
 	vmon_blk_drop_held(bvq);
 	mutex_unlock(&vq->mutex);
 	/* the worker posts them and drops the count */
-	wait_event(blk->idle, !atomic_read(&bvq->inflight));
+	if (!killable)
+		wait_event(blk->idle, !atomic_read(&bvq->inflight));
+	else if (wait_event_killable(blk->idle, !atomic_read(&bvq->inflight)))
+		return -EINTR;
 	/* and its last pass has written the used entries */
 	vmon_vdev_flush(&blk->dev);
-	return file;
+	mutex_lock(&vq->mutex);
+	*filep = bvq->gone;
+	bvq->gone = NULL;
+	WRITE_ONCE(bvq->abort, false);
+	mutex_unlock(&vq->mutex);
+	return 0;
 }
 
 /* VHOST_GET_VRING_BASE: first the requests in flight are posted. */
 static long vmon_blk_drain_vq(struct vmon_blk *blk, void __user *argp)
 {
+	struct file *file;
 	u32 idx;
+	int ret;
 
 	if (get_user(idx, (u32 __user *)argp))
 		return -EFAULT;
 	if (idx >= VMON_BLK_MAX_QUEUES)
 		return -ENOBUFS;
 	idx = array_index_nospec(idx, VMON_BLK_MAX_QUEUES);
-	vmon_blk_quiesce_vq(blk, &blk->vqs[idx], false);
-	return 0;
+	ret = vmon_blk_quiesce_vq(blk, &blk->vqs[idx], false, true, &file);
+	if (file)
+		fput(file);
+	return ret;
 }
 
-static void vmon_blk_stop(struct vmon_blk *blk)
+/* Detach every queue; -EINTR from a @killable wait cut short. */
+static int vmon_blk_stop(struct vmon_blk *blk, bool killable)
 {
 	struct file *file;
 	unsigned int i;
+	int ret;
 
 	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++) {
-		file = vmon_blk_quiesce_vq(blk, &blk->vqs[i], true);
+		ret = vmon_blk_quiesce_vq(blk, &blk->vqs[i], true, killable,
+					  &file);
 		if (file)
 			fput(file);
+		if (ret)
+			return ret;
 	}
+	return 0;
 }
 
 static struct file *vmon_blk_get_file(int fd)
@@ -206,6 +235,25 @@ static struct file *vmon_blk_get_file(int fd)
 	return file;
 }
 
+/*
+ * Room for a bit per head of the ring, which cannot change while a back
+ * end is set; the queue is idle, so every bit is clear.
+ */
+static int vmon_blk_busy_alloc(struct vmon_blk_vq *bvq)
+{
+	unsigned long *busy;
+
+	if (bvq->nbusy >= bvq->vq.num)
+		return 0;
+	busy = bitmap_zalloc(bvq->vq.num, GFP_KERNEL_ACCOUNT);
+	if (!busy)
+		return -ENOMEM;
+	bitmap_free(bvq->busy);
+	bvq->busy = busy;
+	bvq->nbusy = bvq->vq.num;
+	return 0;
+}
+
 static long vmon_blk_set_backend(struct vmon_blk *blk, void __user *argp)
 {
 	struct vmon_blk_backend b;
@@ -224,18 +272,19 @@ static long vmon_blk_set_backend(struct vmon_blk *blk, void __user *argp)
 			return PTR_ERR(file);
 	}
 
-	old = vmon_blk_quiesce_vq(blk, bvq, true);
+	ret = vmon_blk_quiesce_vq(blk, bvq, true, true, &old);
 	if (old)
 		fput(old);
-	if (!file)
-		return 0;
+	if (ret || !file)
+		goto out;
 
 	mutex_lock(&bvq->vq.mutex);
 	ret = vmon_vq_start(&bvq->vq);
+	if (!ret)
+		ret = vmon_blk_busy_alloc(bvq);
 	if (ret) {
 		mutex_unlock(&bvq->vq.mutex);
-		fput(file);
-		return ret;
+		goto out;
 	}
 	bvq->capacity = i_size_read(file->f_mapping->host) >> SECTOR_SHIFT;
 	bvq->writable = (file->f_mode & FMODE_WRITE) && file->f_op->write_iter;
@@ -246,6 +295,10 @@ static long vmon_blk_set_backend(struct vmon_blk *blk, void __user *argp)
 	vmon_vq_work_queue(&bvq->vq, &bvq->vq.poll.work);
 	mutex_unlock(&bvq->vq.mutex);
 	return 0;
+out:
+	if (file)
+		fput(file);
+	return ret;
 }
 
 /* ---- configuration --------------------------------------------------- */
@@ -390,6 +443,11 @@ static int vmon_blk_open(struct inode *inode, struct file *file)
 	blk = kvzalloc(sizeof(*blk), GFP_KERNEL_ACCOUNT);
 	if (!blk)
 		return -ENOMEM;
+	blk->slow_wq = vmon_blk_slow_wq_alloc();
+	if (!blk->slow_wq) {
+		kvfree(blk);
+		return -ENOMEM;
+	}
 	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++) {
 		struct vmon_blk_vq *bvq = &blk->vqs[i];
 
@@ -418,12 +476,16 @@ static int vmon_blk_release(struct inode *inode, struct file *file)
 	struct vmon_blk *blk = file->private_data;
 	unsigned int i;
 
-	vmon_blk_stop(blk);
+	vmon_blk_stop(blk, false);
 	mutex_lock(&blk->dev.mutex);
 	vmon_vdev_cleanup(&blk->dev);
 	mutex_unlock(&blk->dev.mutex);
-	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++)
+	/* every slow work finished with its request */
+	destroy_workqueue(blk->slow_wq);
+	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++) {
 		vmon_blk_free_cache(&blk->vqs[i]);
+		bitmap_free(blk->vqs[i].busy);
+	}
 	vmon_dev_set_vm(&blk->acct, VMON_DEV_BLK, VMON_BLK_NAME, 0);
 	kvfree(blk);
 	return 0;
@@ -496,9 +558,9 @@ static long vmon_blk_ioctl(struct file *file, unsigned int ioctl,
 			ret = vmon_vdev_ioctl(&blk->dev, ioctl, argp);
 		break;
 	case VHOST_RESET_OWNER:
-		vmon_blk_stop(blk);
-		vmon_vdev_reset_owner(&blk->dev);
-		ret = 0;
+		ret = vmon_blk_stop(blk, true);
+		if (!ret)
+			vmon_vdev_reset_owner(&blk->dev);
 		break;
 	default:
 		ret = vmon_vdev_ioctl(&blk->dev, ioctl, argp);

@@ -7,7 +7,7 @@
  * checks it, asks the token buckets, and submits it: reads and writes as
  * bios on an O_DIRECT block device (bio.c) or as kiocbs on the back-end
  * file (-EIOCBQUEUED or done at once); flush, discard and write-zeroes on
- * the module's workqueue. Whoever finishes the I/O calls
+ * the device's own workqueue, in pieces. Whoever finishes the I/O calls
  * vmon_blk_req_done(), which puts the request on the queue's lock-free done
  * list and queues the queue's done work; that work, back on the worker,
  * writes the status byte and the used entry. So the rings are only ever
@@ -89,6 +89,10 @@ struct vmon_blk_vq {
 	struct vmon_work done_work;	/* runs vmon_blk_handle() on completion */
 	struct llist_head done;		/* finished requests to post */
 	atomic_t inflight;		/* submitted, not yet posted */
+	unsigned long *busy;		/* heads in flight, under the mutex */
+	unsigned int nbusy;		/* bits in @busy */
+	bool abort;			/* back end going: slow work gives up */
+	struct file *gone;		/* detached, requests maybe in flight */
 	u64 capacity;			/* sectors, of this ring's back end */
 	bool writable;			/* back end opened for writing */
 	bool is_bdev;
@@ -112,6 +116,7 @@ struct vmon_blk {
 	struct vmon_blk_config cfg;	/* under dev.mutex; copied per use */
 	struct vmon_blk_throttle_state tb;
 	bool tb_locked;			/* set by CAP_SYS_ADMIN: admin only */
+	struct workqueue_struct *slow_wq; /* its flush, discard, zeroes */
 	wait_queue_head_t idle;		/* a queue's inflight reached 0 */
 	struct vmon_dev __rcu *acct;	/* per-VM accounting, VMON_DEV_SET_VM */
 	atomic64_t throttled_ns;	/* the queues count the rest */
@@ -120,6 +125,7 @@ struct vmon_blk {
 /* io.c */
 int vmon_blk_io_init(void);
 void vmon_blk_io_exit(void);
+struct workqueue_struct *vmon_blk_slow_wq_alloc(void);
 enum hrtimer_restart vmon_blk_timer_fn(struct hrtimer *timer);
 void vmon_blk_handle(struct vmon_blk_vq *bvq);
 void vmon_blk_kick(struct vmon_work *work);

@@ -26,26 +26,37 @@
 /* Used entries written at a time. */
 #define VMON_BLK_POST_BATCH	64
 
-static struct workqueue_struct *vmon_blk_wq;
+/*
+ * Flush, discard and write-zeroes run on the device's own workqueue, at most
+ * this many at a time; longer ranges in pieces of VMON_BLK_SLOW_CHUNK.
+ */
+#define VMON_BLK_SLOW_ACTIVE	4
+#define VMON_BLK_SLOW_CHUNK	(64ULL << 20)
 
 int vmon_blk_io_init(void)
 {
-	int ret;
-
-	/* no rescuer: guest disk I/O is not in the host's reclaim path */
-	vmon_blk_wq = alloc_workqueue("vmon-blk", WQ_UNBOUND, 0);
-	if (!vmon_blk_wq)
-		return -ENOMEM;
-	ret = vmon_blk_bio_init();
-	if (ret)
-		destroy_workqueue(vmon_blk_wq);
-	return ret;
+	return vmon_blk_bio_init();
 }
 
 void vmon_blk_io_exit(void)
 {
 	vmon_blk_bio_exit();
-	destroy_workqueue(vmon_blk_wq);
+}
+
+/**
+ * vmon_blk_slow_wq_alloc() - the workqueue of one device's slow requests
+ *
+ * Unbound, its workers shared with every other unbound workqueue, but at
+ * most VMON_BLK_SLOW_ACTIVE of its works run at once and the others wait
+ * in its own queue: a device flooding discards holds up only itself. No
+ * rescuer: guest disk I/O is not in the host's reclaim path.
+ *
+ * Return: the workqueue, or NULL.
+ */
+struct workqueue_struct *vmon_blk_slow_wq_alloc(void)
+{
+	return alloc_workqueue("vmon-blk-slow", WQ_UNBOUND,
+			       VMON_BLK_SLOW_ACTIVE);
 }
 
 static u64 vmon_blk_capacity(struct vmon_blk_vq *bvq)
@@ -76,19 +87,41 @@ static bool vmon_blk_in_range(struct vmon_blk_vq *bvq, u64 sector, u64 nsect)
 }
 
 /*
+ * Mark in the dirty log what a request wrote into guest memory: the first
+ * @written bytes of its writable ranges @log (its data), and its status
+ * byte, the last byte of the last range. Nothing else: a failed read
+ * wrote no data the guest will use.
+ */
+static void vmon_blk_log(struct vmon_vq *vq, struct vmon_log *log,
+			 unsigned int nlog, u64 written)
+{
+	struct vmon_log status = {
+		.gpa = log[nlog - 1].gpa + log[nlog - 1].len - 1,
+		.len = 1,
+	};
+
+	if (written)
+		vmon_vq_log_write(vq, log, nlog, written);
+	if (!vq->failed)
+		vmon_vq_log_write(vq, &status, 1, 1);
+}
+
+/*
  * Write the status byte and queue the used entry of a finished request;
  * count it. The one place a request ends, whatever became of it. When the
- * VMM logs dirty pages (VHOST_F_LOG_ALL), every page of the request's
- * writable buffers, @log, is marked: more than was written at worst, never
- * less, and only now that the data and the status are in place.
+ * VMM logs dirty pages (VHOST_F_LOG_ALL), what the request wrote of its
+ * writable buffers @log (see vmon_blk_log()) is marked, only now that the
+ * data and the status are in place.
  */
 static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
 			  u8 __user *status_p, u8 status, u32 type, u64 bytes,
 			  u64 lat_ns, struct vmon_log *log, unsigned int nlog)
 {
 	struct vmon_vq *vq = &bvq->vq;
-	u32 len = 1;
+	u32 written = 0;
 
+	/* the used length, 1 + written, cannot wrap */
+	BUILD_BUG_ON(VMON_BLK_MAX_IO >= U32_MAX);
 	vmon_blk_account(bvq, type, status, bytes, lat_ns);
 	if (vq->failed || !vq->used)
 		return;
@@ -97,11 +130,13 @@ static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
 			     head);
 		return;
 	}
-	if (status == VIRTIO_BLK_S_OK && type == VIRTIO_BLK_T_IN)
-		len += bytes;
+	/* a read's data or GET_ID's string, at most VMON_BLK_MAX_IO bytes */
+	if (status == VIRTIO_BLK_S_OK &&
+	    (type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID))
+		written = min_t(u64, bytes, VMON_BLK_MAX_IO);
 	if (nlog)
-		vmon_vq_log_write(vq, log, nlog, U64_MAX);
-	vmon_vq_push_head(vq, head, len);
+		vmon_blk_log(vq, log, nlog, written);
+	vmon_vq_push_head(vq, head, written + 1);
 	if (vq->nheads >= VMON_BLK_POST_BATCH && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
 }
@@ -173,6 +208,7 @@ static void vmon_blk_reap(struct vmon_blk_vq *bvq)
 			      vmon_blk_req_status(req), req->type, req->len,
 			      vmon_blk_since(req->start_ns, now), req->log,
 			      req->nlog);
+		__clear_bit(req->head, bvq->busy);
 		vmon_blk_req_free(bvq, req);
 	}
 }
@@ -208,7 +244,7 @@ static void vmon_blk_rw_complete(struct kiocb *iocb, long ret)
 	vmon_blk_req_done(req, ret);
 }
 
-/* ---- flush, discard, write-zeroes: on the workqueue ------------------ */
+/* ---- flush, discard, write-zeroes: on the device's workqueue ---------- */
 
 /* Write zeroes the slow way, when the file cannot allocate them. */
 static int vmon_blk_zero_out(struct file *file, loff_t pos, u64 len)
@@ -291,6 +327,32 @@ static int vmon_blk_discard(struct vmon_blk_req *req, loff_t pos, u64 len)
 	return ret == -EOPNOTSUPP ? 0 : ret;
 }
 
+/*
+ * Discard or zero [@pos, @pos + @len) of @req's back end, in pieces of
+ * VMON_BLK_SLOW_CHUNK: between two, give up when the queue's back end is
+ * being detached (or the device closed), and let others run.
+ */
+static int vmon_blk_slow_range(struct vmon_blk_req *req, loff_t pos,
+			       u64 len, bool unmap)
+{
+	int ret = 0;
+
+	while (len && !ret) {
+		u64 n = min_t(u64, len, VMON_BLK_SLOW_CHUNK);
+
+		if (READ_ONCE(req->bvq->abort))
+			return -EINTR;
+		if (req->type == VIRTIO_BLK_T_DISCARD)
+			ret = vmon_blk_discard(req, pos, n);
+		else
+			ret = vmon_blk_zero_range(req->file, pos, n, unmap);
+		pos += n;
+		len -= n;
+		cond_resched();
+	}
+	return ret;
+}
+
 static void vmon_blk_sync_work(struct work_struct *work)
 {
 	struct vmon_blk_req *req = container_of(work, struct vmon_blk_req,
@@ -299,6 +361,11 @@ static void vmon_blk_sync_work(struct work_struct *work)
 	long ret = 0;
 	u32 i;
 
+	/* queued before a detach: the back end is going, do nothing */
+	if (READ_ONCE(req->bvq->abort)) {
+		vmon_blk_req_done(req, -EINTR);
+		return;
+	}
 	switch (req->type) {
 	case VIRTIO_BLK_T_FLUSH:
 		ret = vfs_fsync(req->file, 0);
@@ -310,15 +377,8 @@ static void vmon_blk_sync_work(struct work_struct *work)
 			u64 len = (u64)le32_to_cpu(r[i].num_sectors) << 9;
 			u32 flags = le32_to_cpu(r[i].flags);
 
-			if (!len)
-				continue;
-			bool unmap = flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
-
-			if (req->type == VIRTIO_BLK_T_DISCARD)
-				ret = vmon_blk_discard(req, pos, len);
-			else
-				ret = vmon_blk_zero_range(req->file, pos, len,
-							  unmap);
+			ret = vmon_blk_slow_range(req, pos, len, flags &
+					VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
 		}
 		break;
 	}
@@ -379,7 +439,7 @@ static void vmon_blk_submit(struct vmon_blk_req *req)
 		break;
 	default:
 		INIT_WORK(&req->work, vmon_blk_sync_work);
-		queue_work(vmon_blk_wq, &req->work);
+		queue_work(req->bvq->blk->slow_wq, &req->work);
 		break;
 	}
 }
@@ -443,6 +503,7 @@ void vmon_blk_drop_held(struct vmon_blk_vq *bvq)
 		return;
 	bvq->held = NULL;
 	vmon_vq_discard(&bvq->vq, 1);
+	__clear_bit(req->head, bvq->busy);
 	vmon_blk_req_free(bvq, req);
 }
 
@@ -594,6 +655,13 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 	u8 status;
 	u32 type;
 
+	/* its buffers are the device's until the used entry says otherwise */
+	if (test_bit(head, bvq->busy)) {
+		vmon_vq_fail(vq, "request %u posted again while in flight",
+			     head);
+		return false;
+	}
+	/* 64-bit sums of at most UIO_MAXIOV u32 lengths: no wrap */
 	out_len = iov_length(iov, out);
 	in_len = iov_length(iov + out, in);
 	if (out_len < sizeof(hdr)) {
@@ -706,6 +774,7 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 	req->len = bytes;
 	req->status = status_p;
 	req->start_ns = start;
+	__set_bit(head, bvq->busy);
 	if (!vmon_blk_throttle(bvq, req))
 		vmon_blk_submit(req);
 	return true;
@@ -788,6 +857,12 @@ void vmon_blk_handle(struct vmon_blk_vq *bvq)
 	 */
 	stamp = vmon_blk_stamp(&switches);
 	for (;;) {
+		/*
+		 * Every head in flight: a completion runs this again. (The
+		 * guest has no other head to post; see vmon_blk_request().)
+		 */
+		if (atomic_read(&bvq->inflight) >= vq->num)
+			break;
 		head = vmon_vq_get_desc(vq, vq->iov, UIO_MAXIOV, &out, &in,
 					vmon_vq_logging(vq) ? vq->log : NULL,
 					&nlog);

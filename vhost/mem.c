@@ -166,35 +166,51 @@ int vmon_copy_from_guest(struct vmon_vq *vq, void *dst, u64 gpa,
 
 /* ---- dirty log --------------------------------------------------------- */
 
-static int vmon_log_page(void __user *log_base, u64 pfn)
+/*
+ * Set the log bits of at most @count pages from @pfn, as many as one page
+ * of the bitmap holds: one page pinned for them all, one atomic OR per
+ * word. *@done says how many.
+ */
+static int vmon_log_bits(void __user *log_base, u64 pfn, u64 count,
+			 u64 *done)
 {
 	unsigned long addr = (unsigned long)log_base + pfn / 8;
 	unsigned long page_addr = addr & PAGE_MASK;
 	unsigned long bit = (addr - page_addr) * 8 + pfn % 8;
+	unsigned long end, mask, *base;
 	struct page *page;
-	void *base;
 
+	count = min_t(u64, count, PAGE_SIZE * BITS_PER_BYTE - bit);
+	end = bit + count;
 	if (get_user_pages_fast(page_addr, 1, FOLL_WRITE, &page) != 1)
 		return -EFAULT;
 	base = kmap_local_page(page);
-	set_bit(bit, base);
+	while (bit < end) {
+		mask = BITMAP_FIRST_WORD_MASK(bit);
+		if (BIT_WORD(bit) == BIT_WORD(end - 1))
+			mask &= BITMAP_LAST_WORD_MASK(end);
+		/* what set_bit() does, for a word of bits at once */
+		atomic_long_or(mask, (atomic_long_t *)&base[BIT_WORD(bit)]);
+		bit = (BIT_WORD(bit) + 1) * BITS_PER_LONG;
+	}
 	kunmap_local(base);
 	set_page_dirty_lock(page);
 	put_page(page);
+	*done = count;
 	return 0;
 }
 
 static int vmon_log_range(struct vmon_vq *vq, u64 gpa, u64 len)
 {
 	void __user *log_base = READ_ONCE(vq->dev->log_base);
-	u64 pfn, last;
+	u64 pfn, last, done;
 	int ret;
 
 	if (!len || !log_base)
 		return 0;
 	last = (gpa + len - 1) / VHOST_PAGE_SIZE;
-	for (pfn = gpa / VHOST_PAGE_SIZE; pfn <= last; pfn++) {
-		ret = vmon_log_page(log_base, pfn);
+	for (pfn = gpa / VHOST_PAGE_SIZE; pfn <= last; pfn += done) {
+		ret = vmon_log_bits(log_base, pfn, last - pfn + 1, &done);
 		if (ret)
 			return ret;
 	}

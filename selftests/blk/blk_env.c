@@ -273,6 +273,26 @@ void be_loop_free(const char *dev)
 		fprintf(stderr, "blk_env: %s failed\n", cmd);
 }
 
+int be_slow_disk(unsigned int delay_ms)
+{
+	char cmd[512];
+
+	be_slow_disk_free();
+	snprintf(cmd, sizeof(cmd),
+		 "modprobe dm-zero && modprobe dm-delay && export DM_DISABLE_UDEV=1 && "
+		 "dmsetup create vmon-zero --table '0 %llu zero' && "
+		 "dmsetup create vmon-slow --table '0 %llu delay /dev/mapper/vmon-zero 0 %u'",
+		 BE_SLOW_SECTORS, BE_SLOW_SECTORS, delay_ms);
+	return system(cmd) ? -1 : 0;
+}
+
+void be_slow_disk_free(void)
+{
+	if (system("export DM_DISABLE_UDEV=1; for d in vmon-slow vmon-zero; do "
+		   "! [ -e /dev/mapper/$d ] || dmsetup remove $d; done"))
+		fprintf(stderr, "blk_env: dmsetup remove failed\n");
+}
+
 void be_load_module(void)
 {
 	if (system("modprobe vmon"))

@@ -92,6 +92,15 @@ const char *be_brd(unsigned int mib);
 /* A loop device over a new file @path of @mib MiB; path in @dev. */
 int be_loop(const char *file, unsigned int mib, char *dev, size_t devlen);
 void be_loop_free(const char *dev);
+/*
+ * A slow, large disk: /dev/mapper/vmon-slow, 4 TiB that read as zeroes and
+ * drop writes (dm-zero), every bio held @delay_ms first (dm-delay). No
+ * partition scan, so it is made at once whatever the delay. 0 or -1.
+ */
+#define BE_SLOW_DISK "/dev/mapper/vmon-slow"
+#define BE_SLOW_SECTORS (8ULL << 30)
+int be_slow_disk(unsigned int delay_ms);
+void be_slow_disk_free(void);
 /* Set vmon's blk_bio parameter: bios (true) or kiocbs on block devices. */
 int be_set_bio(bool on);
 /* VMON_BLK_GET_STATS; 0 or -1. */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,6 +322,91 @@ TEST(get_vring_base_posts_requests_in_flight)
 	EXPECT_EQ(0, system("modprobe -r null_blk"));
 }
 
+/* ---- a stuck back end (hardening item 9) --------------------------------- */
+
+static int detach_fn(void *arg)
+{
+	struct vmon_blk_backend b = { .index = 0, .fd = -1 };
+
+	_exit(ioctl(*(int *)arg, VMON_BLK_SET_BACKEND, &b) ? 1 : 0);
+}
+
+/* The state letter of process @pid, from /proc/PID/stat; 0 when gone. */
+static char proc_state(pid_t pid)
+{
+	char path[64], comm[64], st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%*d (%63[^)]) %c", comm, &st) != 2)
+		st = 0;
+	fclose(f);
+	return st;
+}
+
+static int wait_child(pid_t pid, int secs);
+
+/*
+ * Hardening item 9: a process detaching a back end waits for the request in
+ * flight, 10 s on this dm-delay disk; SIGKILL ends that wait at once instead of
+ * leaving it in D state until the request ends. The detacher shares the
+ * owner's mm (it must, to drive the device) but not its fd, so the device
+ * lives on: the request still completes and is posted, and the next
+ * SET_BACKEND finds the queue idle.
+ */
+TEST(detach_waiting_for_a_stuck_request_is_killable)
+{
+	const size_t stack_size = 1 << 16;
+	struct be_req *r, *done = NULL;
+	struct vmon_blk_stats st = { 0 };
+	struct blk_env e;
+	char *stack;
+	uint64_t t0;
+	pid_t pid;
+	int fd;
+
+	be_load_module();
+	ASSERT_EQ(0, be_slow_disk(10000));
+	fd = open(BE_SLOW_DISK, O_RDWR | O_DIRECT);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, be_setup(&e, 1, 4, BE_FEATURES));
+	ASSERT_EQ(0, be_backend(&e, fd));
+	r = be_get(&e, 0);
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, be_post(&e, r, VIRTIO_BLK_T_IN, 0, 4096, 0));
+	be_kick(&e, 0);
+	t0 = be_now_ns();
+	while ((be_stats(&e, &st) || !st.inflight) && be_now_ns() < t0 + 2000000000ULL)
+		usleep(10000);
+	ASSERT_EQ(1U, st.inflight);
+	stack = malloc(stack_size);
+	ASSERT_NE(NULL, stack);
+	pid = clone(detach_fn, stack + stack_size, CLONE_VM | SIGCHLD, &e.d.fd);
+	ASSERT_LE(0, pid);
+	t0 = be_now_ns();
+	while (proc_state(pid) != 'D' && be_now_ns() < t0 + 3000000000ULL)
+		usleep(10000);
+	ASSERT_EQ('D', proc_state(pid)) TH_LOG("the detacher is not waiting");
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	EXPECT_NE(-2, wait_child(pid, 3)) TH_LOG("the detacher did not die on SIGKILL");
+	/* the request ends in its time and is posted all the same */
+	t0 = be_now_ns();
+	while (!(done = be_reap(&e, 0)) && be_now_ns() < t0 + 15000000000ULL)
+		be_wait(&e, 100);
+	ASSERT_EQ(r, done);
+	EXPECT_EQ(S_OK, r->status);
+	t0 = be_now_ns();
+	ASSERT_EQ(0, be_backend(&e, fd));
+	EXPECT_GT(t0 + 2000000000ULL, be_now_ns());
+	be_teardown(&e);
+	close(fd);
+	free(stack);
+	be_slow_disk_free();
+}
+
 /* ---- dirty logging (VHOST_F_LOG_ALL) -------------------------------------- */
 
 static bool dirty(uint64_t base, const void *p)
@@ -381,6 +467,30 @@ TEST(dirty_log)
 	memset(bitmap, 0, size);
 	ASSERT_EQ(S_IOERR, be_sync(&e, VIRTIO_BLK_T_IN, (SMALL_MIB << 11) + 8, NULL, 512, 0));
 	EXPECT_TRUE(dirty(base, &e.reqs[0].status));
+
+	/*
+	 * Hardening item 5: only what the device wrote is marked. A read that
+	 * failed wrote none of its 64 KiB of data, GET_ID only its first 20
+	 * bytes; a read of 64 KiB all 16 of its pages, and not the pages
+	 * around them.
+	 */
+	memset(bitmap, 0, size);
+	ASSERT_EQ(S_IOERR, be_sync(&e, VIRTIO_BLK_T_IN, (SMALL_MIB << 11) + 8, NULL, BE_MAX_IO, 0));
+	EXPECT_TRUE(dirty(base, &e.reqs[0].status));
+	for (f = 0; f < BE_MAX_IO; f += 4096) {
+		EXPECT_FALSE(dirty(base, e.reqs[0].data + f));
+	}
+	memset(bitmap, 0, size);
+	ASSERT_EQ(S_OK, be_sync(&e, VIRTIO_BLK_T_GET_ID, 0, NULL, 8192, 0));
+	EXPECT_TRUE(dirty(base, e.reqs[0].data));
+	EXPECT_FALSE(dirty(base, e.reqs[0].data + 4096));
+	memset(bitmap, 0, size);
+	ASSERT_EQ(S_OK, be_sync(&e, VIRTIO_BLK_T_IN, 0, NULL, BE_MAX_IO, 0));
+	for (f = 0; f < BE_MAX_IO; f += 4096) {
+		EXPECT_TRUE(dirty(base, e.reqs[0].data + f));
+	}
+	/* the next request's data, that nobody wrote */
+	EXPECT_FALSE(dirty(base, e.reqs[0].data + BE_MAX_IO));
 
 	be_teardown(&e);
 	close(logfd);

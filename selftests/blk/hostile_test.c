@@ -454,4 +454,129 @@ TEST_F(hostile, reposted_heads_stay_inside_the_used_ring)
 	ASSERT_EQ(0, vdrv_wait_err(r, 0));
 }
 
+/* ---- heads in flight (hardening item 3) ----------------------------------- */
+
+/* A device over a disk that takes 2 s per request, its ring of @num. */
+struct slow {
+	struct blk_env e;
+	struct vdrv_ring *r;
+	uint8_t *mem; /* a page per head */
+	int fd;
+};
+
+static int slow_setup(struct slow *s, unsigned int num)
+{
+	struct vdrv_ring *r;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	be_load_module();
+	if (be_slow_disk(2000))
+		return -1;
+	s->fd = open(BE_SLOW_DISK, O_RDWR | O_DIRECT);
+	if (s->fd < 0 || be_setup(&s->e, 1, 4, BE_FEATURES))
+		return -1;
+	r = &s->e.d.ring[0];
+	close(r->kick_fd);
+	close(r->call_fd);
+	close(r->err_fd);
+	if (vdrv_ring_setup(&s->e.d, 0, num) || be_backend(&s->e, s->fd))
+		return -1;
+	s->r = r;
+	s->mem = vdrv_alloc(&s->e.d, num * 4096, 4096);
+	return s->mem ? 0 : -1;
+}
+
+static void slow_teardown(struct slow *s)
+{
+	be_teardown(&s->e);
+	close(s->fd);
+	be_slow_disk_free();
+}
+
+/* A read of 512 bytes at head @head, through an indirect table in its page. */
+static void slow_read(struct slow *s, unsigned int head)
+{
+	uint8_t *page = s->mem + head * 4096;
+	struct virtio_blk_outhdr *hdr = (struct virtio_blk_outhdr *)page;
+	struct vring_desc *t = (struct vring_desc *)(page + 256);
+
+	hdr->type = VIRTIO_BLK_T_IN;
+	hdr->ioprio = 0;
+	hdr->sector = head * 8;
+	page[100] = 0xff;
+	set_desc(&t[0], hdr, sizeof(*hdr), VRING_DESC_F_NEXT, 1);
+	set_desc(&t[1], page + 1024, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	set_desc(&t[2], page + 100, 1, VRING_DESC_F_WRITE, 0);
+	set_desc(&s->r->desc[head], t, 3 * sizeof(*t), VRING_DESC_F_INDIRECT, 0);
+	publish(s->r, head);
+}
+
+static unsigned int inflight(struct blk_env *e)
+{
+	struct vmon_blk_stats st;
+
+	return be_stats(e, &st) ? ~0U : st.inflight;
+}
+
+/* Wait up to 2 s for @n requests in flight; the number seen. */
+static unsigned int wait_inflight(struct blk_env *e, unsigned int n)
+{
+	uint64_t t0 = be_now_ns();
+
+	while (inflight(e) < n && be_now_ns() < t0 + 2000000000ULL)
+		usleep(1000);
+	return inflight(e);
+}
+
+/*
+ * Hardening item 3: a head posted again while its request is in flight is
+ * a protocol violation: with 3 reads in flight on a ring of 4, head 0
+ * posted again stops the ring and signals its err eventfd, and is not
+ * taken as a fourth request.
+ */
+TEST(head_posted_again_while_in_flight)
+{
+	struct slow s;
+	unsigned int i;
+
+	ASSERT_EQ(0, slow_setup(&s, 4));
+	for (i = 0; i < 3; i++)
+		slow_read(&s, i);
+	ASSERT_EQ(3U, wait_inflight(&s.e, 3));
+	publish(s.r, 0);
+	EXPECT_EQ(1, vdrv_wait_err(s.r, 3000)) TH_LOG("err eventfd not signalled");
+	EXPECT_EQ(3U, inflight(&s.e));
+	slow_teardown(&s);
+}
+
+/*
+ * Hardening item 3: the device takes no more requests than the ring has
+ * heads. With the 4 heads of a ring of 4 in flight (2 s each), the guest
+ * posts all 4 again: for the next second the device still has 4 in
+ * flight, not 8. (It takes them once the first ones are posted.)
+ */
+TEST(in_flight_never_exceeds_the_ring)
+{
+	unsigned int i, n, most = 0;
+	struct slow s;
+	uint64_t t0;
+
+	ASSERT_EQ(0, slow_setup(&s, 4));
+	for (i = 0; i < 4; i++)
+		slow_read(&s, i);
+	ASSERT_EQ(4U, wait_inflight(&s.e, 4));
+	for (i = 0; i < 4; i++)
+		publish(s.r, i);
+	t0 = be_now_ns();
+	while (be_now_ns() < t0 + 1000000000ULL) {
+		n = inflight(&s.e);
+		if (n > most)
+			most = n;
+		usleep(5000);
+	}
+	EXPECT_EQ(4U, most) TH_LOG("%u requests in flight on a ring of 4", most);
+	slow_teardown(&s);
+}
+
 TEST_HARNESS_MAIN

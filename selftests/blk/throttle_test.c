@@ -2,10 +2,13 @@
 /*
  * /dev/vmon-blk throttling: the ops and bytes token buckets hold the rate
  * within 10% of the configured one, and a throttled device does not hold up
- * another. Runs as root inside the test VM.
+ * another; nor does one flooding flushes, discards and write-zeroes, which
+ * stop between pieces when the back end goes. Runs as root inside the test
+ * VM.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +236,154 @@ TEST_F(thr, does_not_block_others)
 	for (i = 0; i < 4 && (r = be_get(&self->e, 1)); i++)
 		ASSERT_EQ(0, be_post(&self->e, r, VIRTIO_BLK_T_IN, i, 512, 0));
 	vdrv_kick(&self->e.d.ring[1], true);
+}
+
+/* ---- slow work: flush, discard, write-zeroes (hardening item 4) ----------- */
+
+#define FLUSH_FILE "/tmp/vmon-blk-flush.img"
+
+/*
+ * Hardening item 4: every device's flushes, discards and write-zeroes wait
+ * in its own queue. Device A floods 512 write-zeroes of 1 MiB onto a disk
+ * that holds every bio 500 ms (zeroing a block device takes its
+ * invalidate lock, so they go one at a time); device B's flush, on a file,
+ * still answers within 2 s. On one workqueue for the module it waited for
+ * 256 of A's, over two minutes. Closing A then gives up its queued ones.
+ */
+TEST(write_zeroes_flood_does_not_delay_another_flush)
+{
+	struct vmon_blk_stats st = { 0 };
+	unsigned int q, n = 0;
+	struct blk_env a, b;
+	uint64_t t0, lat;
+	struct be_req *r;
+	int afd, bfd, status;
+
+	be_load_module();
+	ASSERT_EQ(0, be_slow_disk(500));
+	afd = open(BE_SLOW_DISK, O_RDWR);
+	ASSERT_LE(0, afd);
+	bfd = be_make_file(FLUSH_FILE, 4, O_RDWR);
+	ASSERT_LE(0, bfd);
+	ASSERT_EQ(0, be_setup(&a, 2, 256, BE_FEATURES));
+	ASSERT_EQ(0, be_backend(&a, afd));
+	ASSERT_EQ(0, be_setup(&b, 1, 4, BE_FEATURES));
+	ASSERT_EQ(0, be_backend(&b, bfd));
+	for (q = 0; q < 2; q++) {
+		while ((r = be_get(&a, q))) {
+			ASSERT_EQ(0, be_post(&a, r, VIRTIO_BLK_T_WRITE_ZEROES, n * 2048ULL, 1 << 20,
+					     0));
+			n++;
+		}
+		be_kick(&a, q);
+	}
+	t0 = be_now_ns();
+	while ((be_stats(&a, &st) || st.inflight < n) && be_now_ns() < t0 + 5000000000ULL)
+		usleep(10000);
+	ASSERT_EQ(n, st.inflight);
+
+	t0 = be_now_ns();
+	status = be_sync(&b, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0);
+	lat = be_now_ns() - t0;
+	EXPECT_EQ(S_OK, status);
+	EXPECT_GT(2000000000ULL, lat)
+	TH_LOG("B's flush took %llu ms", (unsigned long long)lat / 1000000);
+
+	be_teardown(&a);
+	be_teardown(&b);
+	close(afd);
+	close(bfd);
+	unlink(FLUSH_FILE);
+	be_slow_disk_free();
+}
+
+/*
+ * The owner: a write-zeroes of 2 TiB on a disk holding every bio 100 ms,
+ * then a detach in the middle of it; again, then a close. Writes the two
+ * times taken and the request's status to @wfd.
+ */
+static void huge_zeroes_child(int wfd)
+{
+	struct vmon_blk_stats st = { 0 };
+	uint64_t t[2], t0;
+	struct blk_env e;
+	struct be_req *r;
+	uint8_t status = 0;
+	int fd, i;
+
+	fd = open(BE_SLOW_DISK, O_RDWR);
+	if (fd < 0 || be_setup(&e, 1, 4, BE_FEATURES))
+		_exit(2);
+	for (i = 0; i < 2; i++) {
+		r = be_get(&e, 0);
+		if (!r || be_backend(&e, fd) ||
+		    be_post(&e, r, VIRTIO_BLK_T_WRITE_ZEROES, 0, 512, 0))
+			_exit(3);
+		r->range.num_sectors = 0xffffffff;
+		be_kick(&e, 0);
+		t0 = be_now_ns();
+		while ((be_stats(&e, &st) || !st.inflight) && be_now_ns() < t0 + 2000000000ULL)
+			usleep(10000);
+		if (st.inflight != 1)
+			_exit(4);
+		/* well into it */
+		usleep(500000);
+		t0 = be_now_ns();
+		if (i)
+			be_teardown(&e);
+		else if (be_backend(&e, -1))
+			_exit(5);
+		t[i] = be_now_ns() - t0;
+		/* the detach posted it */
+		if (!i && be_reap(&e, 0) == r)
+			status = r->status;
+	}
+	close(fd);
+	if (write(wfd, t, sizeof(t)) != sizeof(t) || write(wfd, &status, 1) != 1)
+		_exit(6);
+	_exit(0);
+}
+
+/*
+ * Hardening item 4: a write-zeroes of 2 TiB goes in pieces, and detaching
+ * the back end or closing the device in the middle of it returns after the
+ * piece, not after the 2 TiB; the request gets IOERR.
+ */
+TEST(huge_write_zeroes_stops_at_detach_and_close)
+{
+	struct pollfd p = { .events = POLLIN };
+	uint64_t t[2] = { ~0ULL, ~0ULL };
+	uint8_t status = 0xff;
+	int pfd[2], ret;
+	pid_t pid;
+
+	be_load_module();
+	ASSERT_EQ(0, be_slow_disk(100));
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(pfd[0]);
+		huge_zeroes_child(pfd[1]);
+	}
+	close(pfd[1]);
+	p.fd = pfd[0];
+	ret = poll(&p, 1, 25000);
+	EXPECT_EQ(1, ret) TH_LOG("detach or close did not return in 25 s");
+	if (ret == 1) {
+		EXPECT_EQ((ssize_t)sizeof(t), read(pfd[0], t, sizeof(t)));
+		EXPECT_EQ(1, read(pfd[0], &status, 1));
+		EXPECT_EQ(0, waitpid(pid, &ret, 0) == pid ? ret : -1);
+		EXPECT_GT(10000000000ULL, t[0])
+		TH_LOG("detach: %llu ms", (unsigned long long)t[0] / 1000000);
+		EXPECT_GT(10000000000ULL, t[1])
+		TH_LOG("close: %llu ms", (unsigned long long)t[1] / 1000000);
+		EXPECT_EQ(S_IOERR, status);
+		be_slow_disk_free();
+	} else {
+		kill(pid, SIGKILL);
+	}
+	close(pfd[0]);
 }
 
 TEST_HARNESS_MAIN
