@@ -130,7 +130,7 @@ static int vmon_advise_range(struct mm_struct *mm, unsigned long start,
 		if (ret)
 			return ret;
 		if (flags != vma->vm_flags) {
-			vma->vm_flags = flags;
+			vmon_vm_flags_reset(vma, flags);
 			(*count)++;
 		}
 		addr = vma->vm_end;
@@ -228,8 +228,8 @@ static int vmon_sample_page(struct mm_struct *mm, unsigned long hva, u64 *hash)
 	int zero;
 
 	/* No fault: nothing is allocated, read from swap or page cache. */
-	if (get_user_pages_remote(mm, hva, 1, FOLL_NOFAULT | FOLL_DUMP, &page,
-				  NULL, NULL) != 1)
+	if (vmon_get_user_pages_remote(mm, hva, 1, FOLL_NOFAULT | FOLL_DUMP,
+				       &page, NULL) != 1)
 		return 1;
 	p = kmap_local_page(page);
 	zero = !memchr_inv(p, 0, PAGE_SIZE);
