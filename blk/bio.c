@@ -86,7 +86,7 @@ int vmon_blk_bdev_may_write(struct block_device *bdev)
 {
 	if (bdev_read_only(bdev))
 		return -EPERM;
-	if (IS_SWAPFILE(bdev->bd_inode))
+	if (IS_SWAPFILE(vmon_bdev_inode(bdev)))
 		return -ETXTBSY;
 	return 0;
 }
