@@ -99,8 +99,10 @@ check: deps
 check-host: userspace
 	$(TEST_ENV) $(TOP)/tools/check --host-only
 
-check-vm: all
-	$(TEST_ENV) $(TOP)/tools/check --vm-only
+# VMTEST_KVER=6.12 make check-vm: the VM stage on another kernel, with the
+# module built for it (see module-%).
+check-vm: all $(if $(VMTEST_KVER),module-$(VMTEST_KVER))
+	$(TEST_ENV) VMTEST_KVER='$(VMTEST_KVER)' $(TOP)/tools/check --vm-only
 
 demo: deps
 	$(MAKE) all
