@@ -6,7 +6,8 @@
  *
  * Where a feature can be seen in the target kernel's headers, compat/probe.mk
  * greps for it at build time and passes a VMON_HAVE_* flag; otherwise the
- * test is on LINUX_VERSION_CODE. Each helper takes the newer kernel's form.
+ * test would be on LINUX_VERSION_CODE (none is, so far). Each helper takes
+ * the newer kernel's form.
  * Bios need no helper: bio_release_pages() puts (6.1) or unpins (6.5 on)
  * the pages bio_iov_iter_get_pages() took, on both.
  * See Documentation/compat.rst.
@@ -44,12 +45,12 @@
  * Linux 6.5 dropped the vmas argument of get_user_pages_remote();
  * vmon_get_user_pages_remote() has the new signature.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-#define vmon_get_user_pages_remote(mm, start, nr, flags, pages, locked) \
-	get_user_pages_remote(mm, start, nr, flags, pages, locked)
-#else
+#ifdef VMON_HAVE_GUP_VMAS
 #define vmon_get_user_pages_remote(mm, start, nr, flags, pages, locked) \
 	get_user_pages_remote(mm, start, nr, flags, pages, NULL, locked)
+#else
+#define vmon_get_user_pages_remote(mm, start, nr, flags, pages, locked) \
+	get_user_pages_remote(mm, start, nr, flags, pages, locked)
 #endif
 
 /*
@@ -58,10 +59,12 @@
  * The caller holds the mmap lock for writing, on every kernel.
  */
 #ifdef VMON_HAVE_VM_FLAGS_RESET
-#define vmon_vm_flags_reset(vma, flags)		\
-	do {					\
-		vma_start_write(vma);		\
-		vm_flags_reset(vma, flags);	\
+#define vmon_vm_flags_reset(vma, flags)			\
+	do {						\
+		struct vm_area_struct *__vma = (vma);	\
+							\
+		vma_start_write(__vma);			\
+		vm_flags_reset(__vma, flags);		\
 	} while (0)
 #else
 #define vmon_vm_flags_reset(vma, flags) ((vma)->vm_flags = (flags))

@@ -12,6 +12,8 @@ vmon-probe = $(if $(shell grep -qsE '$(2)' $(srctree)/include/$(1) && echo y),-D
 ccflags-y += $(call vmon-probe,linux/eventfd.h,void eventfd_signal.struct eventfd_ctx \*ctx.,VMON_HAVE_EVENTFD_SIGNAL_NOCOUNT)
 # 6.11: struct fd is opaque, read through fd_file()
 ccflags-y += $(call vmon-probe,linux/file.h,define fd_file.,VMON_HAVE_FD_FILE)
+# 6.5: get_user_pages() and friends lost their vmas argument
+ccflags-y += $(call vmon-probe,linux/mm.h,struct vm_area_struct \*\*vmas,VMON_HAVE_GUP_VMAS)
 # 6.3: vma->vm_flags is read-only, written through vm_flags_*()
 ccflags-y += $(call vmon-probe,linux/mm.h,void vm_flags_reset.,VMON_HAVE_VM_FLAGS_RESET)
 # 6.10: struct block_device lost bd_inode (the inode is bd_mapping->host)
