@@ -3,6 +3,8 @@
 # vmon: build the module and all userspace, run the tests, lint, install.
 #
 #   make              vmon.ko and every userspace binary
+#   make module-6.12  vmon.ko for another kernel series (or a full version),
+#                     against headers tools/kcache unpacks, in build/kmod-VER/
 #   make deps         install the Debian packages needed (idempotent)
 #   make check        unit tests on the host, then the kselftests in the test VM
 #   make demo         set up, build, boot the test VM and show what works
@@ -64,6 +66,19 @@ module:
 	@test -d $(KDIR) || { echo "make: no kernel build tree at $(KDIR) (run: make deps)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(TOP) W=1 KCFLAGS=-Werror modules
 
+# Another kernel: Kbuild's M= builds in place, so the module's sources are
+# copied (mtimes kept, so rebuilds stay incremental) into build/kmod-VER/ and
+# built there; the tree's own vmon.ko is untouched. SERIES may be a series
+# (6.12, pinned by tools/kcache) or a full version (6.12.118+deb12-amd64).
+MODULE_SRCS = Kbuild compat/probe.mk $(shell find compat kmod vhost blk uapi -name '*.[ch]')
+module-%:
+	@ver=$$($(TOP)/tools/kcache version $*) && \
+	kdir=$$($(TOP)/tools/kcache headers $$ver) && \
+	out=$(TOP)/$(B)/kmod-$$ver && mkdir -p $$out && \
+	cp -p --parents $(MODULE_SRCS) $$out/ && \
+	echo "module: $$out/vmon.ko against $$kdir" && \
+	$(MAKE) -C $$kdir M=$$out W=1 KCFLAGS=-Werror modules
+
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
@@ -87,8 +102,10 @@ check: deps
 check-host: userspace
 	$(TEST_ENV) $(TOP)/tools/check --host-only
 
-check-vm: all
-	$(TEST_ENV) $(TOP)/tools/check --vm-only
+# VMTEST_KVER=6.12 make check-vm: the VM stage on another kernel, with the
+# module built for it (see module-%).
+check-vm: all $(if $(VMTEST_KVER),module-$(VMTEST_KVER))
+	$(TEST_ENV) VMTEST_KVER='$(VMTEST_KVER)' $(TOP)/tools/check --vm-only
 
 demo: deps
 	$(MAKE) all

@@ -86,7 +86,7 @@ int vmon_blk_bdev_may_write(struct block_device *bdev)
 {
 	if (bdev_read_only(bdev))
 		return -EPERM;
-	if (IS_SWAPFILE(bdev->bd_inode))
+	if (IS_SWAPFILE(vmon_bdev_inode(bdev)))
 		return -ETXTBSY;
 	return 0;
 }
@@ -159,26 +159,20 @@ out:
  * @req: the request, done, with bios (see vmon_blk_bio_release())
  *
  * On the worker, in process context: a page a read wrote is marked dirty
- * (taking its lock) before it is put, so that nothing the device wrote is
+ * (taking its lock) before it is released (put on 6.1, unpinned since 6.5:
+ * bio_release_pages() knows which), so that nothing the device wrote is
  * lost if the page was cleaned meanwhile; the bios go back to the cache.
  */
 void __vmon_blk_bio_release(struct vmon_blk_req *req)
 {
 	bool dirty = req->type == VIRTIO_BLK_T_IN;
 	struct vmon_blk_bio *vb, *next;
-	struct bvec_iter_all it;
 	struct llist_node *node;
-	struct bio_vec *bv;
 
 	node = llist_del_all(&req->bios);
 	llist_for_each_entry_safe(vb, next, node, node) {
-		bio_for_each_segment_all(bv, &vb->bio, it) {
-			struct page *page = bv->bv_page;
-
-			if (dirty && !PageCompound(page) && !PageDirty(page))
-				set_page_dirty_lock(page);
-			put_page(page);
-		}
+		/* 6.1: the pages hold references; since 6.5 they are pinned */
+		bio_release_pages(&vb->bio, dirty);
 		/*
 		 * Linux 6.1's submit_bio() drops REQ_ALLOC_CACHE for queues
 		 * that do not poll, as their owners may put them in interrupt

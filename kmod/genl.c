@@ -372,9 +372,8 @@ static int vmon_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 static int vmon_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	unsigned long id = cb->args[0] ? cb->args[0] : 1;
-	struct nlattr *vm_attr = info->attrs[VMON_A_VM_ID];
+	struct nlattr *vm_attr = vmon_genl_dump_attrs(cb)[VMON_A_VM_ID];
 	u32 vm_id = vm_attr ? nla_get_u32(vm_attr) : 0;
 	struct vmon_dev *dev;
 	int ret = 0;

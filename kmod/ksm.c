@@ -155,11 +155,6 @@ struct vmon_advised {
 	unsigned long old_flags;
 };
 
-static void vmon_set_vm_flags(struct vm_area_struct *vma, unsigned long flags)
-{
-	vma->vm_flags = flags;
-}
-
 /*
  * Count the mappings that [start, end) touches into *nr; -EINVAL when one
  * of them reaches outside the range (it would have to be split).
@@ -203,7 +198,7 @@ static int vmon_advise_range(struct mm_struct *mm, unsigned long start,
 			done[*nr_done].vma = vma;
 			done[*nr_done].old_flags = vma->vm_flags;
 			(*nr_done)++;
-			vmon_set_vm_flags(vma, flags);
+			vmon_vm_flags_reset(vma, flags);
 		}
 	}
 	return 0;
@@ -238,7 +233,7 @@ static int vmon_advise_ranges(struct mm_struct *mm, struct vmon_range *r,
 					advice, done, &nr_done);
 	if (ret) {
 		while (nr_done--)
-			vmon_set_vm_flags(done[nr_done].vma,
+			vmon_vm_flags_reset(done[nr_done].vma,
 					  done[nr_done].old_flags);
 	} else {
 		*count = nr_done;
@@ -335,8 +330,8 @@ static int vmon_sample_page(struct mm_struct *mm, unsigned long hva, u64 *hash)
 	int zero;
 
 	/* No fault: nothing is allocated, read from swap or page cache. */
-	if (get_user_pages_remote(mm, hva, 1, FOLL_NOFAULT | FOLL_DUMP, &page,
-				  NULL, NULL) != 1)
+	if (vmon_get_user_pages_remote(mm, hva, 1, FOLL_NOFAULT | FOLL_DUMP,
+				       &page, NULL) != 1)
 		return 1;
 	p = kmap_local_page(page);
 	zero = !memchr_inv(p, 0, PAGE_SIZE);

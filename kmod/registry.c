@@ -378,13 +378,13 @@ static long vmon_vm_register(void __user *argp)
 		return -EINVAL;
 
 	f = fdget(req.vm_fd);
-	if (!f.file)
+	if (!fd_file(f))
 		return -EBADF;
-	if (!file_is_kvm(f.file)) {
+	if (!file_is_kvm(fd_file(f))) {
 		fdput(f);
 		return -EINVAL;
 	}
-	kvm = f.file->private_data;
+	kvm = fd_file(f)->private_data;
 	kvm_get_kvm(kvm);
 	fdput(f);
 

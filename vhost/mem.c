@@ -222,7 +222,7 @@ void vmon_log_kick(struct vmon_vq *vq)
 	struct eventfd_ctx *ctx = READ_ONCE(vq->dev->log_ctx);
 
 	if (ctx)
-		eventfd_signal(ctx, 1);
+		vmon_eventfd_signal(ctx);
 }
 
 /**

@@ -46,7 +46,7 @@ void vmon_vq_fail(struct vmon_vq *vq, const char *fmt, ...)
 	vq->stopped = true;
 	vq->failed = true;
 	if (vq->err_ctx)
-		eventfd_signal(vq->err_ctx, 1);
+		vmon_eventfd_signal(vq->err_ctx);
 }
 
 /**
@@ -481,7 +481,7 @@ static bool vmon_vq_need_signal(struct vmon_vq *vq)
 void vmon_vq_signal(struct vmon_vq *vq)
 {
 	if (vq->call_ctx && !vq->failed && vmon_vq_need_signal(vq))
-		eventfd_signal(vq->call_ctx, 1);
+		vmon_eventfd_signal(vq->call_ctx);
 }
 
 /**
