@@ -30,3 +30,25 @@ VM_TESTS += $(B)/selftests/vmm/boot_test $(B)/selftests/vmm/disk_test
 
 # The harness compares its literals as int against our unsigned fields.
 $(B)/selftests/vmm/%.o: TEST_CFLAGS += -Wno-sign-compare
+
+# The fuzzer of the device model: clang with libFuzzer, ASan and UBSan, built
+# from the sources (not libvmm.a); virtq_pop/unpop/push wrapped for its checks.
+FUZZ_CC ?= clang
+FUZZ_VIRTIO_SRCS := $(filter-out supervisor/vmm/main.c,$(wildcard supervisor/vmm/*.c)) \
+	$(wildcard supervisor/qcow2/*.c supervisor/lib/*.c)
+$(B)/fuzz/fuzz_virtio: selftests/vmm/fuzz_virtio.c $(FUZZ_VIRTIO_SRCS) \
+		$(wildcard supervisor/vmm/*.h supervisor/qcow2/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iuapi -Isupervisor/include \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Wl,--wrap=virtq_pop,--wrap=virtq_unpop,--wrap=virtq_push \
+		-o $@ selftests/vmm/fuzz_virtio.c $(FUZZ_VIRTIO_SRCS) \
+		-luring -ljson-c -lpthread -lz -lzstd
+
+UNIT_TESTS += selftests/vmm/fuzz.sh
+userspace: $(B)/fuzz/fuzz_virtio
+
+.PHONY: fuzz-virtio
+# A longer fuzz run: make fuzz-virtio [FUZZ_SECONDS=3600]
+fuzz-virtio: $(B)/fuzz/fuzz_virtio
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-1800} selftests/vmm/fuzz.sh

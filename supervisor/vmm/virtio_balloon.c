@@ -55,11 +55,14 @@ static void balloon_kick(struct virtio_dev *d, struct virtq *q)
 		d->stats.requests++;
 		if (q->index == Q_INFLATE) {
 			for (int i = 0; i < c->nout; i++) {
-				uint32_t *pfn = c->iov[i].iov_base;
+				const uint8_t *pfns = c->iov[i].iov_base;
 
 				for (size_t k = 0; k < c->iov[i].iov_len / 4; k++) {
-					void *hva =
-						gpa_to_hva(d->vm, (uint64_t)pfn[k] * PAGE, PAGE);
+					uint32_t pfn; /* the guest's buffer need not be aligned */
+					void *hva;
+
+					memcpy(&pfn, pfns + 4 * k, sizeof(pfn));
+					hva = gpa_to_hva(d->vm, (uint64_t)pfn * PAGE, PAGE);
 					if (hva)
 						drop(d->vm, hva, PAGE);
 				}

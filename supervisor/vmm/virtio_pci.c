@@ -546,7 +546,8 @@ size_t virtio_save(struct virtio_dev *d, void *buf, size_t len)
 		s->q[i].enabled = q->enabled;
 	}
 	s->config_len = d->config_len;
-	memcpy(s->config, d->config, d->config_len);
+	if (d->config_len) /* virtio-rng has none: config is NULL */
+		memcpy(s->config, d->config, d->config_len);
 	return sizeof(*s);
 }
 
@@ -570,7 +571,8 @@ int virtio_load(struct virtio_dev *d, const void *buf, size_t len)
 	d->config_msix = s->config_msix;
 	memcpy(d->msix_tab, s->msix_tab, sizeof(s->msix_tab));
 	d->msix_pba = s->msix_pba;
-	memcpy(d->config, s->config, d->config_len);
+	if (d->config_len)
+		memcpy(d->config, s->config, d->config_len);
 	for (int i = 0; i < d->nq; i++) {
 		struct virtq *q = &d->q[i];
 
