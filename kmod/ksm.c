@@ -234,7 +234,7 @@ static int vmon_advise_ranges(struct mm_struct *mm, struct vmon_range *r,
 	if (ret) {
 		while (nr_done--)
 			vmon_vm_flags_reset(done[nr_done].vma,
-					  done[nr_done].old_flags);
+					    done[nr_done].old_flags);
 	} else {
 		*count = nr_done;
 	}
