@@ -134,7 +134,7 @@ DKMS_KVER ?= $(shell uname -r)
 dkms-src:
 	rm -rf $(DKMS_SRC)
 	install -d $(DKMS_SRC)
-	cp -r Kbuild dkms.conf kmod vhost blk uapi $(DKMS_SRC)/
+	cp -r Kbuild dkms.conf compat kmod vhost blk uapi $(DKMS_SRC)/
 	find $(DKMS_SRC) \( -name '*.o' -o -name '.*.cmd' -o -name '*.mod' \
 		-o -name '*.mod.c' -o -name '*.ko' \) -delete
 
