@@ -125,11 +125,15 @@ TEST(load_unload_cycles_leak_nothing)
 	 * page tables of fresh module-area ranges and the pages the per-CPU
 	 * free lists hold, which no drop_caches empties: with nothing
 	 * leaked, measured -5.8 MiB after 100 cycles and +16.4 MiB after 200
-	 * (the module has a bio set since blk/bio.c).
+	 * (the module has a bio set since blk/bio.c), and -17.1 MiB after 100
+	 * in a clean-clone make check of 2026-12-04 with slab -40 KiB and
+	 * vmalloc +0 KiB, where 16 MiB failed: the backstop sits at twice the
+	 * noise, 320 KiB or more per cycle. Replacing it with page counts that
+	 * page cache and per-CPU lists do not move is an open item.
 	 */
 	EXPECT_LT(slab1 - slab0, 256);
 	EXPECT_LT(vm1 - vm0, 128);
-	EXPECT_LT(free0 - free1, 16384);
+	EXPECT_LT(free0 - free1, 32768);
 }
 
 TEST(unload_while_open_is_refused)
