@@ -782,8 +782,10 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 
 /*
  * The ring is empty: post what finished, then, when the VMM set a busy-poll
- * time on the ring, watch the avail ring and the done list that long before
- * going back to sleep. True when there is something to do again.
+ * time on the ring, watch the avail ring and the done list that long, or
+ * until the worker has other work or the scheduler wants the CPU
+ * (vmon_vq_busyloop_over()), before going back to sleep. True when there
+ * is something to do again.
  */
 static bool vmon_blk_busy_poll(struct vmon_blk_vq *bvq)
 {
@@ -796,8 +798,12 @@ static bool vmon_blk_busy_poll(struct vmon_blk_vq *bvq)
 	if (vq->nheads && !vmon_vq_flush_heads(vq))
 		vmon_vq_signal(vq);
 	end = local_clock() + (u64)vq->busyloop_timeout * NSEC_PER_USEC;
-	while (!need_resched() && !signal_pending(current) &&
-	       local_clock() < end) {
+	/*
+	 * A completion is posted here, before the check that ends the poll
+	 * because the worker has work queued (its own done work among it):
+	 * the guest gets it without a trip through the worker.
+	 */
+	do {
 		if (!llist_empty(&bvq->done)) {
 			vmon_blk_reap(bvq);
 			if (vq->nheads && !vmon_vq_flush_heads(vq))
@@ -806,7 +812,7 @@ static bool vmon_blk_busy_poll(struct vmon_blk_vq *bvq)
 		if (!vmon_vq_avail_empty(vq))
 			return true;
 		cpu_relax();
-	}
+	} while (!vmon_vq_busyloop_over(vq, end));
 	return false;
 }
 
