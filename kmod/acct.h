@@ -103,7 +103,7 @@ struct vmon_vm *vmon_vm_get_by_name(const char *name);
 /* The first registered VM with an id >= *id, referenced; *id is set to it. */
 struct vmon_vm *vmon_vm_get_next(u32 *id);
 void vmon_vm_put(struct vmon_vm *vm);
-/* May the calling process attach its rings to @vm? (its owner, or admin) */
+/* Is the calling process the one that owns @vm? */
 bool vmon_vm_owned_by_current(const struct vmon_vm *vm);
 /* May the sender of @skb read @vm over netlink? (same uid, or admin) */
 bool vmon_vm_visible(const struct sk_buff *skb, const struct vmon_vm *vm);

@@ -203,28 +203,31 @@ static int vmon_fill_vm(struct sk_buff *skb, struct vmon_vm *vm, u8 cmd,
 static struct vmon_vm *vmon_req_vm(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
+	struct nlattr *key;
 	struct vmon_vm *vm;
 
 	if (a[VMON_A_VM_ID]) {
-		vm = vmon_vm_get_by_id(nla_get_u32(a[VMON_A_VM_ID]));
-		if (!vm)
-			NL_SET_ERR_MSG_ATTR(info->extack, a[VMON_A_VM_ID],
-					    "no VM with this id");
+		key = a[VMON_A_VM_ID];
+		vm = vmon_vm_get_by_id(nla_get_u32(key));
 	} else if (a[VMON_A_VM_NAME]) {
-		vm = vmon_vm_get_by_name(nla_data(a[VMON_A_VM_NAME]));
-		if (!vm)
-			NL_SET_ERR_MSG_ATTR(info->extack, a[VMON_A_VM_NAME],
-					    "no VM with this name");
+		key = a[VMON_A_VM_NAME];
+		vm = vmon_vm_get_by_name(nla_data(key));
 	} else {
 		GENL_SET_ERR_MSG(info, "VMON_A_VM_ID or VMON_A_VM_NAME needed");
 		return ERR_PTR(-EINVAL);
 	}
+	/* the same answer as for no VM at all: existence is not told */
 	if (vm && !vmon_vm_visible(skb, vm)) {
 		vmon_vm_put(vm);
-		GENL_SET_ERR_MSG(info, "no such VM among the caller's");
-		return ERR_PTR(-ENOENT);
+		vm = NULL;
 	}
-	return vm ? vm : ERR_PTR(-ENOENT);
+	if (vm)
+		return vm;
+	if (key == a[VMON_A_VM_ID])
+		NL_SET_ERR_MSG_ATTR(info->extack, key, "no VM with this id");
+	else
+		NL_SET_ERR_MSG_ATTR(info->extack, key, "no VM with this name");
+	return ERR_PTR(-ENOENT);
 }
 
 static size_t vmon_msg_size(struct vmon_vm *vm)

@@ -332,15 +332,15 @@ static void vmon_vm_set_owner(struct vmon_vm *vm, struct kvm *kvm)
 }
 
 /**
- * vmon_vm_owned_by_current() - may the caller attach devices to a VM?
+ * vmon_vm_owned_by_current() - is the caller the process that owns a VM?
  * @vm: the VM
  *
- * Return: true for the process that owns @vm and for %CAP_SYS_ADMIN.
+ * Return: true when the calling process owns @vm (admins are the caller's
+ * business: vmon_dev_set_vm_ioctl()).
  */
 bool vmon_vm_owned_by_current(const struct vmon_vm *vm)
 {
-	return task_tgid_nr(current) == vm->owner_tgid ||
-	       capable(CAP_SYS_ADMIN);
+	return task_tgid_nr(current) == vm->owner_tgid;
 }
 
 /**

@@ -126,6 +126,9 @@ static int unprivileged(int sock, int ring, int blk, uint32_t root_id)
 	/* root's VM: absent by id and by name, not listed */
 	if (vmon_nl_vm_get(nl, root_id, NULL, true, &vm) != -ENOENT)
 		return 16;
+	/* in the same words as for an id nobody has: existence is not told */
+	if (strcmp(vmon_nl_errmsg(nl), "no VM with this id"))
+		return 26;
 	if (vmon_nl_vm_get(nl, 0, "perm-root", false, &vm) != -ENOENT)
 		return 17;
 	if (listed(nl, root_id) != 0)
