@@ -435,6 +435,38 @@ static struct virtio_dev *blk_create_cfg(struct vm *vm, void *cfg)
 	return virtio_blk_create(vm, cfg);
 }
 
+/* 50 guest writes of a qcow2 header to sector 0 of the probed raw disk arg. */
+static struct virtio_dev *refused_writes(struct vm *vm, void *arg)
+{
+	static uint8_t qhdr[512] = { 'Q', 'F', 'I', 0xfb, 0, 0, 0, 3 };
+
+	for (int i = 0; i < 50; i++)
+		blk_rw0(vm, arg, VIRTIO_BLK_T_OUT, qhdr);
+	return arg;
+}
+
+/*
+ * What a guest can make the VMM log is rate-limited: 50 refused requests
+ * give at most VMM_WARN_BURST lines, not 50 (a guest must not fill the
+ * host's disk through the VMM's stderr).
+ */
+TEST(guest_caused_warnings_are_rate_limited)
+{
+	static struct disk_config cfg;
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d = blk_dev(vm, &cfg, DISK_PROBE), *same;
+	char log[16384];
+	int lines = 0;
+
+	ASSERT_NE(NULL, d);
+	capture_log(log, sizeof(log), refused_writes, vm, d, &same);
+	for (char *p = log; (p = strstr(p, "refused a guest write")); p++)
+		lines++;
+	EXPECT_LE(1, lines) TH_LOG("%s", log);
+	EXPECT_GE(VMM_WARN_BURST, lines) TH_LOG("%d lines", lines);
+	unlink(cfg.path);
+}
+
 /*
  * hardening item 16: a qcow2 disk whose backing file's format is not
  * recorded (so it is probed) opens with a warning naming the backing file;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -104,6 +105,34 @@ int ev_run(struct vm *vm)
 		if (stop)
 			return 0;
 	}
+}
+
+bool vmm_ratelimit(struct vmm_ratelimit *rl)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct timespec ts;
+	unsigned int left_out = 0;
+	uint64_t now;
+	bool ok;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	pthread_mutex_lock(&lock);
+	if (!rl->start_ns || now - rl->start_ns >= VMM_WARN_WINDOW_S * 1000000000ULL) {
+		left_out = rl->suppressed;
+		rl->start_ns = now;
+		rl->printed = rl->suppressed = 0;
+	}
+	ok = rl->printed < VMM_WARN_BURST;
+	if (ok)
+		rl->printed++;
+	else
+		rl->suppressed++;
+	pthread_mutex_unlock(&lock);
+	if (left_out)
+		vmm_log("(%u more warnings like the next were left out in %d s)", left_out,
+			VMM_WARN_WINDOW_S);
+	return ok;
 }
 
 void vmm_log(const char *fmt, ...)

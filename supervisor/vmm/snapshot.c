@@ -78,7 +78,12 @@ static int open_dir(const char *dir, char *err, size_t errlen)
 							    : strerror(errno));
 		return -1;
 	}
-	if (fstat(dfd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+	if (fstat(dfd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		close(dfd);
+		return -1;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
 		snprintf(err, errlen,
 			 "%s: owned by uid %u with mode %04o: a snapshot directory must be owned "
 			 "by uid %u and not writable by group or others",

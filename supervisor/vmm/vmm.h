@@ -120,7 +120,26 @@ int unix_listen(const char *path, int backlog);
 
 /* Logging: to stderr, prefixed, never to the guest console. */
 void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-#define vmm_warn(...) vmm_log(__VA_ARGS__)
+
+/*
+ * vmm_warn(): what a guest can cause (a refused request, a failing back
+ * end), so rate-limited per call site: at most VMM_WARN_BURST lines in
+ * VMM_WARN_WINDOW_S seconds, then one line saying how many were left out.
+ * A guest cannot fill the host's disk through our stderr.
+ */
+#define VMM_WARN_BURST 10
+#define VMM_WARN_WINDOW_S 5
+struct vmm_ratelimit {
+	uint64_t start_ns;
+	unsigned int printed, suppressed;
+};
+bool vmm_ratelimit(struct vmm_ratelimit *rl);
+#define vmm_warn(...)                                                                              \
+	do {                                                                                       \
+		static struct vmm_ratelimit rl_;                                                   \
+		if (vmm_ratelimit(&rl_))                                                           \
+			vmm_log(__VA_ARGS__);                                                      \
+	} while (0)
 
 /* Little-endian access helpers into byte buffers. */
 static inline uint64_t ld_le(const uint8_t *p, int size)
