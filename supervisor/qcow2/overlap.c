@@ -38,10 +38,17 @@ int qcow2_corrupt(struct vimg *q, const char *fmt, ...)
 		    q->path ? q->path : "qcow2", msg);
 }
 
-/* A cluster that refcount table entries can describe at all. */
-static bool in_bound(const struct vimg *q, uint64_t off)
+/*
+ * What is wrong with a host cluster offset a table entry gives, or NULL: it
+ * must be cluster aligned and a cluster the refcount table can describe.
+ */
+static const char *bad_cluster(const struct vimg *q, uint64_t off)
 {
-	return (off >> q->cluster_bits) < q->rt_entries << q->rb_bits;
+	if (off & (q->cs - 1))
+		return "is not cluster aligned";
+	if ((off >> q->cluster_bits) >= q->rt_entries << q->rb_bits)
+		return "is beyond what the refcount table covers";
+	return NULL;
 }
 
 static bool ovl(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
@@ -117,16 +124,10 @@ int l1_entry_l2(struct vimg *q, uint64_t e, uint64_t idx, uint64_t *off)
 	if (e & L1E_RESERVED_MASK)
 		return qcow2_corrupt(q, "L1 entry %llu (0x%llx): reserved bits are set",
 				     (unsigned long long)idx, (unsigned long long)e);
-	if (*off & (q->cs - 1))
-		return qcow2_corrupt(q,
-				     "L1 entry %llu: L2 table offset 0x%llx is not cluster "
-				     "aligned",
-				     (unsigned long long)idx, (unsigned long long)*off);
-	if (!in_bound(q, *off))
-		return qcow2_corrupt(q,
-				     "L1 entry %llu: L2 table offset 0x%llx is beyond what the "
-				     "refcount table covers",
-				     (unsigned long long)idx, (unsigned long long)*off);
+	what = bad_cluster(q, *off);
+	if (what)
+		return qcow2_corrupt(q, "L1 entry %llu: L2 table offset 0x%llx %s",
+				     (unsigned long long)idx, (unsigned long long)*off, what);
 	what = fixed_overlap(q, *off, q->cs);
 	if (what)
 		return qcow2_corrupt(q, "L1 entry %llu: L2 table offset 0x%llx is in the %s",
@@ -136,6 +137,8 @@ int l1_entry_l2(struct vimg *q, uint64_t e, uint64_t idx, uint64_t *off)
 
 int l2_entry_host(struct vimg *q, uint64_t e, uint64_t vaddr, uint64_t *host)
 {
+	const char *what;
+
 	*host = 0;
 	if (e & QCOW_COMPRESSED)
 		return 0;
@@ -147,16 +150,10 @@ int l2_entry_host(struct vimg *q, uint64_t e, uint64_t vaddr, uint64_t *host)
 				     (unsigned long long)vaddr, (unsigned long long)e);
 	if (!*host)
 		return 0;
-	if (*host & (q->cs - 1))
-		return qcow2_corrupt(q,
-				     "L2 entry for guest offset 0x%llx: host offset 0x%llx is not "
-				     "cluster aligned",
-				     (unsigned long long)vaddr, (unsigned long long)*host);
-	if (!in_bound(q, *host))
-		return qcow2_corrupt(q,
-				     "L2 entry for guest offset 0x%llx: host offset 0x%llx is "
-				     "beyond what the refcount table covers",
-				     (unsigned long long)vaddr, (unsigned long long)*host);
+	what = bad_cluster(q, *host);
+	if (what)
+		return qcow2_corrupt(q, "L2 entry for guest offset 0x%llx: host offset 0x%llx %s",
+				     (unsigned long long)vaddr, (unsigned long long)*host, what);
 	return 0;
 }
 
