@@ -87,6 +87,17 @@ static void wr(struct virtio_dev *d, uint32_t off, int size, uint64_t v)
 	d->pci.bar[0].fn(d, off, b, size, true);
 }
 
+/* Through the common config, as a driver does: the selected queue gets @size
+ * entries at desc 0x1000, avail 0x2000, used 0x3000, then queue_enable. */
+static void queue_setup(struct virtio_dev *d, int size)
+{
+	wr(d, 0x18, 2, (uint64_t)size);
+	wr(d, 0x20, 8, 0x1000);
+	wr(d, 0x28, 8, 0x2000);
+	wr(d, 0x30, 8, 0x3000);
+	wr(d, 0x1c, 2, 1);
+}
+
 TEST(capabilities_point_into_bar0)
 {
 	struct virtio_dev *d = make_dev(fake_vm());
@@ -179,11 +190,7 @@ TEST(queue_outside_ram_breaks_the_device_not_the_vmm)
 	EXPECT_EQ(0, rd(d, 0x1c, 2));
 	/* In RAM and well sized: enabled; its setup is then read-only. */
 	wr(d, 0x14, 1, 0);
-	wr(d, 0x18, 2, 16);
-	wr(d, 0x20, 8, 0x1000);
-	wr(d, 0x28, 8, 0x2000);
-	wr(d, 0x30, 8, 0x3000);
-	wr(d, 0x1c, 2, 1);
+	queue_setup(d, 16);
 	EXPECT_EQ(1, rd(d, 0x1c, 2));
 	wr(d, 0x20, 8, 0x5000);
 	EXPECT_EQ(0x1000, rd(d, 0x20, 8));
@@ -559,11 +566,7 @@ TEST(msix_vector_of_a_live_queue_is_fixed)
 	wr(d, 0x16, 2, 0);
 	wr(d, 0x1a, 2, 1);
 	EXPECT_EQ(1, rd(d, 0x1a, 2));
-	wr(d, 0x18, 2, 16);
-	wr(d, 0x20, 8, 0x1000);
-	wr(d, 0x28, 8, 0x2000);
-	wr(d, 0x30, 8, 0x3000);
-	wr(d, 0x1c, 2, 1);
+	queue_setup(d, 16);
 	ASSERT_EQ(1, rd(d, 0x1c, 2));
 	wr(d, 0x1a, 2, 0);
 	EXPECT_EQ(1, rd(d, 0x1a, 2));
