@@ -58,7 +58,7 @@ static struct {
 	uint8_t *arena;
 	uint32_t vm_ids[4];
 	uint64_t seed;
-	unsigned long ops[NOPS], ioctls, ok;
+	unsigned long ioctls, ok, lost_writes;
 } f;
 
 /* xorshift64*: the whole run follows from the seed. */
@@ -349,12 +349,12 @@ static void kick(void)
 	char frame[128];
 
 	if (write(f.ev[below(2) ? 2 * below(2) : below(EVFDS)], &one, sizeof(one)) < 0)
-		f.ops[15]++;
+		f.lost_writes++;
 	if (f.tap >= 0 && below(2)) {
 		memset(frame, 0, sizeof(frame));
 		memset(frame + 10, 0xff, 6); /* after the vnet header: broadcast */
 		if (write(f.tap, frame, 10 + 64) < 0)
-			f.ops[15]++;
+			f.lost_writes++;
 	}
 }
 
@@ -442,7 +442,6 @@ static void step(void)
 	unsigned int s = below(SLOTS), op = below(NOPS);
 	int fd;
 
-	f.ops[op]++;
 	switch (op) {
 	case 0:
 		slot_open(s);
@@ -533,19 +532,24 @@ int main(int argc, char **argv)
 	time_t end;
 	int i, ctl;
 
-	for (i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--seed"))
-			seed = strtoul(argv[i + 1], NULL, 0);
-		else if (!strcmp(argv[i], "--ops"))
-			n = strtoul(argv[i + 1], NULL, 0);
-		else if (!strcmp(argv[i], "--seconds"))
-			seconds = strtoul(argv[i + 1], NULL, 0);
-		else
-			break;
-	}
-	if (i != argc) {
-		fprintf(stderr, "usage: ioctl_fuzz [--seed N] [--ops N] [--seconds S]\n");
-		return 2;
+	for (i = 1; i < argc; i += 2) {
+		unsigned long *to = !strcmp(argv[i], "--seed")	    ? &seed
+				    : !strcmp(argv[i], "--ops")	    ? &n
+				    : !strcmp(argv[i], "--seconds") ? &seconds
+								    : NULL;
+		char *endp;
+
+		if (!to || i + 1 == argc) {
+			fprintf(stderr, "usage: ioctl_fuzz [--seed N] [--ops N] [--seconds S]\n");
+			return !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ? 0 : 2;
+		}
+		errno = 0;
+		*to = strtoul(argv[i + 1], &endp, 0);
+		if (errno || endp == argv[i + 1] || *endp || argv[i + 1][0] == '-') {
+			fprintf(stderr, "ioctl_fuzz: %s: '%s' is not a number\n", argv[i],
+				argv[i + 1]);
+			return 2;
+		}
 	}
 	printf("1..1\n");
 	if (system("modprobe vmon") || setup()) {
@@ -573,8 +577,9 @@ int main(int argc, char **argv)
 		if (f.vm_ids[i])
 			ioctl(ctl, VMON_VM_UNREGISTER, (unsigned long)f.vm_ids[i]);
 	close(ctl);
-	printf("# seed %lu: %lu operations, %lu ioctls (%lu succeeded)\n", seed, done, f.ioctls,
-	       f.ok);
+	printf("# seed %lu: %lu operations, %lu ioctls (%lu succeeded), %lu kicks or frames "
+	       "not written\n",
+	       seed, done, f.ioctls, f.ok, f.lost_writes);
 	printf("ok 1 fuzz.ioctl_sequences\n");
 	return 0;
 }
