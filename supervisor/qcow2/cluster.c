@@ -280,8 +280,11 @@ static int64_t read_run(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t off
 
 int qcow2_read(struct vimg *q, void *buf, size_t len, uint64_t off)
 {
-	if (q->broken)
-		return qerr(EIO, "%s: the image is marked corrupt: no further I/O", q->path);
+	int ret;
+
+	ret = qcow2_refuse_if_broken(q);
+	if (ret)
+		return ret;
 	if (off > q->size || len > q->size - off)
 		return qerr(EINVAL, "read of %zu bytes at %llu is past the end of the image", len,
 			    (unsigned long long)off);
@@ -332,9 +335,7 @@ int get_l2_rw(struct vimg *q, uint64_t vaddr, void **l2)
 	} else {
 		memset(q->zbuf, 0, q->cs);
 	}
-	ret = qcow2_check_write(q, 0, noff, q->cs);
-	if (!ret)
-		ret = pwrite_full(q->fd, q->zbuf, q->cs, noff);
+	ret = checked_write(q, q->zbuf, q->cs, noff);
 	if (ret)
 		return ret;
 	ret = tcache_get(&q->l2c, noff, false, l2);
@@ -436,16 +437,16 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 	if (inplace) {
 		if (!q->ext_l2) {
 			if (!((e & QCOW_ZERO) && q->version >= 3))
-				return data_write(q, buf, len, host + co);
+				return checked_write(q, buf, len, host + co);
 			memset(q->zbuf, 0, q->cs);
 			memcpy(q->zbuf + co, buf, len);
-			ret = data_write(q, q->zbuf, q->cs, host);
+			ret = checked_write(q, q->zbuf, q->cs, host);
 			if (ret)
 				return ret;
 			l2_set(q, l2, l2i, e & ~QCOW_ZERO, 0);
 		} else {
 			if ((bm & mask) == mask && !(bm & (mask << 32)))
-				return data_write(q, buf, len, host + co);
+				return checked_write(q, buf, len, host + co);
 			/* edges of partly written, not yet allocated subclusters */
 			if (co != a && !(bm & (1ull << s0))) {
 				ret = read_in_cluster(q, q->zbuf + a, scs, vc + a);
@@ -468,7 +469,7 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 					return ret;
 			}
 			memcpy(q->zbuf + co, buf, len);
-			ret = data_write(q, q->zbuf + a, b - a, host + a);
+			ret = checked_write(q, q->zbuf + a, b - a, host + a);
 			if (ret)
 				return ret;
 			l2_set(q, l2, l2i, e, (bm | mask) & ~(mask << 32));
@@ -497,7 +498,7 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 				return ret;
 		}
 		memcpy(q->zbuf + co, buf, len);
-		ret = data_write(q, q->zbuf + a, b - a, noff + a);
+		ret = checked_write(q, q->zbuf + a, b - a, noff + a);
 		if (ret)
 			return ret;
 		nbm = ((bm & 0xffffffff00000000ull) & ~(mask << 32)) | mask;
@@ -508,13 +509,13 @@ static int write_in_cluster(struct vimg *q, const uint8_t *buf, uint64_t len, ui
 				  reads_zero_below(q, vc)));
 
 		if (fresh && zero_old) {
-			ret = data_write(q, buf, len, noff + co);
+			ret = checked_write(q, buf, len, noff + co);
 		} else {
 			ret = read_in_cluster(q, q->zbuf, q->cs, vc);
 			if (ret)
 				return ret;
 			memcpy(q->zbuf + co, buf, len);
-			ret = data_write(q, q->zbuf, q->cs, noff);
+			ret = checked_write(q, q->zbuf, q->cs, noff);
 		}
 		if (ret)
 			return ret;
@@ -557,7 +558,7 @@ static int64_t write_run(struct vimg *q, const uint8_t *buf, uint64_t len, uint6
 		return noff;
 	if ((uint64_t)noff >= q->fresh_off)
 		q->fresh_off = noff + k * q->cs;
-	ret = data_write(q, buf, k * q->cs, noff);
+	ret = checked_write(q, buf, k * q->cs, noff);
 	if (ret)
 		return ret;
 	/* the table may have left the cache while allocating */
@@ -584,10 +585,13 @@ static int write_one_cb(struct vimg *q, uint8_t *buf, uint64_t len, uint64_t off
 
 int qcow2_write(struct vimg *q, const void *buf, size_t len, uint64_t off)
 {
+	int ret;
+
 	if (!q->rw)
 		return qerr(EROFS, "image opened read-only");
-	if (q->broken)
-		return qerr(EIO, "%s: the image is marked corrupt: no further I/O", q->path);
+	ret = qcow2_refuse_if_broken(q);
+	if (ret)
+		return ret;
 	if (off > q->size || len > q->size - off)
 		return qerr(EINVAL, "write of %zu bytes at %llu is past the end of the image", len,
 			    (unsigned long long)off);
@@ -629,8 +633,9 @@ int qcow2_write_zeroes(struct vimg *q, uint64_t off, uint64_t len)
 
 	if (!q->rw)
 		return qerr(EROFS, "image opened read-only");
-	if (q->broken)
-		return qerr(EIO, "%s: the image is marked corrupt: no further I/O", q->path);
+	ret = qcow2_refuse_if_broken(q);
+	if (ret)
+		return ret;
 	if (off > q->size || len > q->size - off)
 		return qerr(EINVAL, "zero write past the end of the image");
 	memset(q->zbuf, 0, q->cs);
@@ -707,7 +712,7 @@ int qcow2_write_compressed(struct vimg *q, const void *buf, uint64_t off)
 	q->comp_next = align_up(host + clen, 512);
 	if (q->comp_next >= q->comp_end)
 		q->comp_next = 0;
-	ret = data_write(q, out, clen, host);
+	ret = checked_write(q, out, clen, host);
 	if (ret)
 		goto out;
 	if (host + clen > q->file_end)

@@ -163,9 +163,9 @@ int vimg_flush(struct vimg *img)
 	if (!img->rw)
 		return 0;
 	if (img->fmt == VIMG_QCOW2) {
-		if (img->broken) /* nothing more reaches a corrupt image */
-			return qerr(EIO, "%s: the image is marked corrupt: no further I/O",
-				    img->path);
+		ret = qcow2_refuse_if_broken(img); /* nothing more reaches it */
+		if (ret)
+			return ret;
 		ret = qcow2_flush_meta(img);
 		if (ret)
 			return ret;

@@ -160,7 +160,7 @@ int qcow2_preallocate(struct vimg *q, enum qcow2_prealloc mode)
 			return noff;
 		if (mode == QCOW2_PREALLOC_FULL) {
 			memset(q->zbuf, 0, q->cs);
-			ret = data_write(q, q->zbuf, q->cs, noff);
+			ret = checked_write(q, q->zbuf, q->cs, noff);
 			if (ret)
 				return ret;
 		}

@@ -91,13 +91,21 @@ const char *qcow2_meta_overlap(struct vimg *q, unsigned int ign, uint64_t off, u
 	return NULL;
 }
 
+int qcow2_refuse_if_broken(struct vimg *q)
+{
+	if (!q->broken)
+		return 0;
+	return qerr(EIO, "%s: the image is marked corrupt: no further I/O",
+		    q->path ? q->path : "qcow2");
+}
+
 int qcow2_check_write(struct vimg *q, unsigned int ign, uint64_t off, uint64_t len)
 {
 	const char *what;
+	int ret = qcow2_refuse_if_broken(q);
 
-	if (q->broken)
-		return qerr(EIO, "%s: the image is marked corrupt: no further I/O",
-			    q->path ? q->path : "qcow2");
+	if (ret)
+		return ret;
 	what = qcow2_meta_overlap(q, ign, off, len);
 	if (what)
 		return qcow2_corrupt(q,
@@ -107,7 +115,7 @@ int qcow2_check_write(struct vimg *q, unsigned int ign, uint64_t off, uint64_t l
 	return 0;
 }
 
-int data_write(struct vimg *q, const void *buf, uint64_t len, uint64_t off)
+int checked_write(struct vimg *q, const void *buf, uint64_t len, uint64_t off)
 {
 	int ret = qcow2_check_write(q, 0, off, len);
 

@@ -197,7 +197,10 @@ int qcow2_preallocate(struct vimg *q, enum qcow2_prealloc mode);
 int qcow2_corrupt(struct vimg *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *qcow2_meta_overlap(struct vimg *q, unsigned int ign, uint64_t off, uint64_t len);
 int qcow2_check_write(struct vimg *q, unsigned int ign, uint64_t off, uint64_t len);
-int data_write(struct vimg *q, const void *buf, uint64_t len, uint64_t off);
+/* 0, or EIO (said once) when a corruption stopped the image's I/O. */
+int qcow2_refuse_if_broken(struct vimg *q);
+/* pwrite after qcow2_check_write() against all metadata. */
+int checked_write(struct vimg *q, const void *buf, uint64_t len, uint64_t off);
 int l1_entry_l2(struct vimg *q, uint64_t e, uint64_t idx, uint64_t *off);
 int l2_entry_host(struct vimg *q, uint64_t e, uint64_t vaddr, uint64_t *host);
 int rt_entry_block(struct vimg *q, uint64_t bi, uint64_t *off);

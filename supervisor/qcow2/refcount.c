@@ -233,9 +233,7 @@ static int ensure_block(struct vimg *q, uint64_t bi)
 		return ret;
 	rb_set(q, blk, c & (E - 1), 1);
 	/* The block reaches the disk before the table entry naming it. */
-	ret = qcow2_check_write(q, 0, off, q->cs);
-	if (!ret)
-		ret = pwrite_full(q->fd, blk, q->cs, off);
+	ret = checked_write(q, blk, q->cs, off);
 	if (ret)
 		return ret;
 	if (!(q->compat & COMPAT_LAZY) && qsync(q))
