@@ -70,7 +70,8 @@ module:
 # copied (mtimes kept, so rebuilds stay incremental) into build/kmod-VER/ and
 # built there; the tree's own vmon.ko is untouched. SERIES may be a series
 # (6.12, pinned by tools/kcache) or a full version (6.12.118+deb12-amd64).
-MODULE_SRCS = Kbuild compat/probe.mk $(shell find compat kmod vhost blk uapi -name '*.[ch]')
+# The module's sources, for module-% and dkms-src alike.
+MODULE_SRCS = Kbuild $(shell find compat kmod vhost blk uapi -name '*.[ch]' -o -name '*.mk')
 module-%:
 	@ver=$$($(TOP)/tools/kcache version $*) && \
 	kdir=$$($(TOP)/tools/kcache headers $$ver) && \
@@ -134,9 +135,7 @@ DKMS_KVER ?= $(shell uname -r)
 dkms-src:
 	rm -rf $(DKMS_SRC)
 	install -d $(DKMS_SRC)
-	cp -r Kbuild dkms.conf compat kmod vhost blk uapi $(DKMS_SRC)/
-	find $(DKMS_SRC) \( -name '*.o' -o -name '.*.cmd' -o -name '*.mod' \
-		-o -name '*.mod.c' -o -name '*.ko' \) -delete
+	cp --parents dkms.conf $(MODULE_SRCS) $(DKMS_SRC)/
 
 dkms-install: dkms-src
 	@command -v dkms >/dev/null || { echo "make: dkms is not installed (apt-get install dkms)"; exit 1; }

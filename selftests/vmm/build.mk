@@ -41,6 +41,7 @@ $(B)/fuzz/fuzz_virtio: selftests/vmm/fuzz_virtio.c $(FUZZ_VIRTIO_SRCS) \
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iuapi -Isupervisor/include \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Wno-gnu-variable-sized-type-not-at-end \
 		-Wl,--wrap=virtq_pop,--wrap=virtq_unpop,--wrap=virtq_push \
 		-o $@ selftests/vmm/fuzz_virtio.c $(FUZZ_VIRTIO_SRCS) \
 		-luring -ljson-c -lpthread -lz -lzstd
