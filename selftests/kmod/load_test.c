@@ -15,28 +15,9 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "../lib/meminfo.h"
 
 #define CYCLES 100
-
-static long meminfo_kib(const char *key)
-{
-	char line[256];
-	long val = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		size_t n = strlen(key);
-
-		if (!strncmp(line, key, n) && line[n] == ':') {
-			val = strtol(line + n + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
 
 static void settle(void)
 {

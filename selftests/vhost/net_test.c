@@ -27,6 +27,7 @@
 #include <linux/vmon.h>
 
 #include "kselftest_harness.h"
+#include "../lib/meminfo.h"
 #include "net_env.h"
 
 static const size_t sizes[] = { 64, 128, 1514, 4096, 16384, 32768, 65535 };
@@ -571,22 +572,6 @@ TEST(owner_exit_mid_traffic)
 	close(ready[0]);
 }
 
-/* MemFree of /proc/meminfo in KiB, or -1. */
-static long mem_free_kib(void)
-{
-	char line[128];
-	long kib = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
 #define GONE_ROUNDS 400
 #define GONE_LEAK_MAX_KIB (24 << 10)
 
@@ -615,13 +600,13 @@ TEST(tx_to_deleted_tap)
 	/* round 0 warms up: the fragment cache, the harness's own memory */
 	for (round = 0; round <= GONE_ROUNDS; round++) {
 		if (round == 1)
-			before = mem_free_kib();
+			before = meminfo_kib("MemFree");
 		while (!ne_tx(&e, 1514, seq, false))
 			seq++;
 		vdrv_kick(r, true);
 		ASSERT_EQ(0, ne_tx_reap(&e, 5000)) TH_LOG("round %d", round);
 	}
-	after = mem_free_kib();
+	after = meminfo_kib("MemFree");
 	ASSERT_LT(0, before);
 	ASSERT_LT(0, after);
 	TH_LOG("%u frames, MemFree %ld -> %ld KiB", seq, before, after);
