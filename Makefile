@@ -128,7 +128,9 @@ install: all
 
 # DKMS: the sources the module is built from, and dkms.conf, in the place
 # dkms looks for them; dkms then builds for each kernel (the headers of that
-# kernel must be installed, or KSRC names them).
+# kernel must be installed, or KSRC names them). --force: a vmon.ko of the
+# same version that 'make install' put under extra/ would otherwise make
+# dkms keep that one; asking for dkms-install is asking DKMS to own it.
 DKMS_VER := $(shell sed -n 's/^\#define VMON_RELEASE[[:space:]]*"\(.*\)"/\1/p' kmod/vmon_core.h)
 DKMS_SRC := $(DESTDIR)/usr/src/vmon-$(DKMS_VER)
 DKMS_KVER ?= $(shell uname -r)
@@ -142,7 +144,7 @@ dkms-install: dkms-src
 	dkms remove -m vmon -v $(DKMS_VER) --all >/dev/null 2>&1 || true
 	dkms add -m vmon -v $(DKMS_VER)
 	dkms build -m vmon -v $(DKMS_VER) -k $(DKMS_KVER) $(if $(KSRC),--kernelsourcedir $(KSRC))
-	dkms install -m vmon -v $(DKMS_VER) -k $(DKMS_KVER) $(if $(KSRC),--kernelsourcedir $(KSRC))
+	dkms install --force -m vmon -v $(DKMS_VER) -k $(DKMS_KVER) $(if $(KSRC),--kernelsourcedir $(KSRC))
 
 # Not Kbuild's clean: it deletes every *.ko and modules.order below M=, and
 # the ignored cache below us holds a whole kernel's modules.

@@ -3,8 +3,7 @@ $(B)/selftests/kmod/%: $(B)/selftests/kmod/%.o $(TEST_LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 VM_TESTS += $(B)/selftests/kmod/ctl_test $(B)/selftests/kmod/load_test
-# selftests/kmod/dkms_test.sh: not in make check yet: where Debian's dkms
-# installs the module in the test VM is still to be found (see the issue note).
+VM_TESTS += selftests/kmod/dkms_test.sh
 
 # Random ioctl sequences and a hostile ring driver (hardening item 21): a
 # short fixed-seed run here; ioctl_fuzz --seconds N for long runs.

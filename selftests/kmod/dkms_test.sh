@@ -51,6 +51,10 @@ path=/lib/modules/$kver/updates/dkms/vmon.ko
 ok $? installed_and_indexed_under_updates_dkms "$(ls /lib/modules/$kver/updates/dkms 2>&1 | tr '\n' ' ')"
 
 modprobe -r vmon 2>/dev/null
+# insmod loads no dependency (tun, tap, kvm): those first, as modprobe would
+for dep in $(modinfo -F depends "$path" | tr ',' ' '); do
+	modprobe "$dep"
+done
 insmod "$path" && [ -c /dev/vmon ] &&
 	[ "$(cat /sys/module/vmon/srcversion)" = "$(modinfo -F srcversion "$path")" ] &&
 	[ "$(cat /sys/module/vmon/version)" = "$ver" ]
