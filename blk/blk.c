@@ -500,24 +500,17 @@ static long vmon_blk_ioctl(struct file *file, unsigned int ioctl,
 	u64 features;
 	long ret;
 
+	ret = vmon_vdev_features_ioctl(ioctl, featurep, VMON_BLK_FEATURES);
+	if (ret != -ENOIOCTLCMD)
+		return ret;
 	switch (ioctl) {
-	case VHOST_GET_FEATURES:
-		features = VMON_BLK_FEATURES;
-		return copy_to_user(featurep, &features, sizeof(features)) ?
-		       -EFAULT : 0;
-	case VHOST_GET_BACKEND_FEATURES:
-		features = 0;
-		return copy_to_user(featurep, &features, sizeof(features)) ?
-		       -EFAULT : 0;
-	case VHOST_SET_BACKEND_FEATURES:
-		if (copy_from_user(&features, featurep, sizeof(features)))
-			return -EFAULT;
-		return features ? -EOPNOTSUPP : 0;
 	case VMON_BLK_GET_STATS:
 		return vmon_blk_get_stats(blk, argp);
 	}
 
-	mutex_lock(&blk->dev.mutex);
+	/* another ioctl stuck under it must not hold a dying caller */
+	if (mutex_lock_killable(&blk->dev.mutex))
+		return -EINTR;
 	switch (ioctl) {
 	case VMON_BLK_SET_CONFIG:
 		ret = vmon_blk_set_config(blk, argp);

@@ -137,8 +137,8 @@ static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
 	if (nlog)
 		vmon_blk_log(vq, log, nlog, written);
 	vmon_vq_push_head(vq, head, written + 1);
-	if (vq->nheads >= VMON_BLK_POST_BATCH && !vmon_vq_flush_heads(vq))
-		vmon_vq_signal(vq);
+	if (vq->nheads >= VMON_BLK_POST_BATCH)
+		vmon_vq_flush_signal(vq);
 }
 
 static u8 vmon_blk_req_status(struct vmon_blk_req *req)
@@ -320,6 +320,17 @@ static int vmon_blk_discard(struct vmon_blk_req *req, loff_t pos, u64 len)
 			ret = file->f_op->fallocate(file, mode |
 						    FALLOC_FL_NO_HIDE_STALE,
 						    pos, len);
+		/*
+		 * Newer kernels (6.12 among them) dropped NO_HIDE_STALE
+		 * from the block device's fallocate. A hole punched there
+		 * is a write-zeroes that may unmap and never falls back to
+		 * writing zeroes, so it costs no more than the discard; but
+		 * only on a device that takes write-zeroes, for the same
+		 * reason as above (a device without them, brd, would lose
+		 * the range's dirty pages and fail).
+		 */
+		if (ret == -EOPNOTSUPP && bdev_write_zeroes_sectors(bdev))
+			ret = file->f_op->fallocate(file, mode, pos, len);
 	} else {
 		ret = vfs_fallocate(file, mode, pos, len);
 	}
@@ -795,8 +806,7 @@ static bool vmon_blk_busy_poll(struct vmon_blk_vq *bvq)
 	if (!vq->busyloop_timeout)
 		return false;
 	vmon_blk_reap(bvq);
-	if (vq->nheads && !vmon_vq_flush_heads(vq))
-		vmon_vq_signal(vq);
+	vmon_vq_flush_signal(vq);
 	end = local_clock() + (u64)vq->busyloop_timeout * NSEC_PER_USEC;
 	/*
 	 * A completion is posted here, before the check that ends the poll
@@ -806,8 +816,7 @@ static bool vmon_blk_busy_poll(struct vmon_blk_vq *bvq)
 	do {
 		if (!llist_empty(&bvq->done)) {
 			vmon_blk_reap(bvq);
-			if (vq->nheads && !vmon_vq_flush_heads(vq))
-				vmon_vq_signal(vq);
+			vmon_vq_flush_signal(vq);
 		}
 		if (!vmon_vq_avail_empty(vq))
 			return true;
@@ -894,8 +903,7 @@ void vmon_blk_handle(struct vmon_blk_vq *bvq)
 		/* let the guest have completions while we go on */
 		if (!(++n % VMON_BLK_BATCH)) {
 			vmon_blk_reap(bvq);
-			if (vq->nheads && !vmon_vq_flush_heads(vq))
-				vmon_vq_signal(vq);
+			vmon_vq_flush_signal(vq);
 			stamp = vmon_blk_stamp(&switches);
 		}
 		if (vmon_vdev_weight_exceeded(vq, n, 0))
@@ -904,8 +912,7 @@ void vmon_blk_handle(struct vmon_blk_vq *bvq)
 	/* synchronous completions are already on the list */
 	vmon_blk_reap(bvq);
 flush:
-	if (vq->nheads && !vmon_vq_flush_heads(vq))
-		vmon_vq_signal(vq);
+	vmon_vq_flush_signal(vq);
 	mutex_unlock(&vq->mutex);
 }
 

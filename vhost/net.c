@@ -320,17 +320,15 @@ next:
 		if (vq->nheads >= VMON_NET_BATCH) {
 			vmon_net_tx_flush_count(nvq, sock, &frames, &drops,
 						&bytes);
-			if (vmon_vq_flush_heads(vq))
+			if (vmon_vq_flush_signal(vq))
 				break;
-			vmon_vq_signal(vq);
 		}
 		total += len;
 		if (vmon_vdev_weight_exceeded(vq, ++pkts, total))
 			break;
 	}
 	vmon_net_tx_flush_count(nvq, sock, &frames, &drops, &bytes);
-	if (vq->nheads && !vmon_vq_flush_heads(vq))
-		vmon_vq_signal(vq);
+	vmon_vq_flush_signal(vq);
 	vmon_net_count(nvq, false, frames, bytes, drops);
 out:
 	mutex_unlock(&vq->mutex);
@@ -525,9 +523,8 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 			vmon_vq_log_write(vq, vq->log, nlog, need);
 		vq->nheads += count;
 		if (vq->nheads >= VMON_NET_BATCH) {
-			if (vmon_vq_flush_heads(vq))
+			if (vmon_vq_flush_signal(vq))
 				break;
-			vmon_vq_signal(vq);
 		}
 		total += need;
 		bytes += len;
@@ -542,8 +539,7 @@ next:
 					      total))
 			break;
 	}
-	if (vq->nheads && !vmon_vq_flush_heads(vq))
-		vmon_vq_signal(vq);
+	vmon_vq_flush_signal(vq);
 	vmon_net_count(nvq, true, pkts, bytes, drops);
 out:
 	mutex_unlock(&vq->mutex);
@@ -785,19 +781,10 @@ static long vmon_net_ioctl(struct file *file, unsigned int ioctl,
 	u64 features;
 	long ret;
 
+	ret = vmon_vdev_features_ioctl(ioctl, featurep, VMON_NET_FEATURES);
+	if (ret != -ENOIOCTLCMD)
+		return ret;
 	switch (ioctl) {
-	case VHOST_GET_FEATURES:
-		features = VMON_NET_FEATURES;
-		return copy_to_user(featurep, &features, sizeof(features)) ?
-		       -EFAULT : 0;
-	case VHOST_GET_BACKEND_FEATURES:
-		features = 0;
-		return copy_to_user(featurep, &features, sizeof(features)) ?
-		       -EFAULT : 0;
-	case VHOST_SET_BACKEND_FEATURES:
-		if (copy_from_user(&features, featurep, sizeof(features)))
-			return -EFAULT;
-		return features ? -EOPNOTSUPP : 0;
 	case VMON_DEV_SET_VM:
 		/* the supervisor may do this from another process */
 		if (mutex_lock_killable(&n->dev.mutex))

@@ -258,6 +258,35 @@ bool vmon_vdev_weight_exceeded(struct vmon_vq *vq, int pkts,
 }
 
 /**
+ * vmon_vdev_features_ioctl() - the feature ioctls every device answers alike
+ * @ioctl: the command
+ * @featurep: its argument
+ * @offered: the virtio and vhost features the device offers
+ *
+ * No device has backend features: only an empty set is taken.
+ *
+ * Return: 0 or a negative error; -ENOIOCTLCMD for other commands.
+ */
+long vmon_vdev_features_ioctl(unsigned int ioctl, u64 __user *featurep,
+			      u64 offered)
+{
+	u64 features;
+
+	switch (ioctl) {
+	case VHOST_GET_FEATURES:
+		return put_user(offered, featurep);
+	case VHOST_GET_BACKEND_FEATURES:
+		return put_user(0ULL, featurep);
+	case VHOST_SET_BACKEND_FEATURES:
+		if (get_user(features, featurep))
+			return -EFAULT;
+		return features ? -EOPNOTSUPP : 0;
+	default:
+		return -ENOIOCTLCMD;
+	}
+}
+
+/**
  * vmon_vdev_ioctl() - the owner, memory, log and ring ioctls of every device
  * @dev: the device, with its mutex held
  * @ioctl: the command

@@ -485,6 +485,26 @@ void vmon_vq_signal(struct vmon_vq *vq)
 }
 
 /**
+ * vmon_vq_flush_signal() - complete the collected requests and interrupt the
+ * guest if it wants to hear of them
+ * @vq: the ring, with its mutex held
+ *
+ * Return: 0 (also when nothing was collected), or -EFAULT after the ring was
+ * stopped.
+ */
+int vmon_vq_flush_signal(struct vmon_vq *vq)
+{
+	int ret;
+
+	if (!vq->nheads)
+		return 0;
+	ret = vmon_vq_flush_heads(vq);
+	if (!ret)
+		vmon_vq_signal(vq);
+	return ret;
+}
+
+/**
  * vmon_vq_disable_notify() - ask the guest not to kick
  * @vq: the ring, with its mutex held
  */

@@ -182,6 +182,8 @@ bool vmon_vdev_has_owner(struct vmon_vdev *dev);
 long vmon_vdev_set_owner(struct vmon_vdev *dev);
 void vmon_vdev_reset_owner(struct vmon_vdev *dev);
 void vmon_vdev_cleanup(struct vmon_vdev *dev);
+long vmon_vdev_features_ioctl(unsigned int ioctl, u64 __user *featurep,
+			      u64 offered);
 long vmon_vdev_ioctl(struct vmon_vdev *dev, unsigned int ioctl,
 		     void __user *argp);
 long vmon_vq_ioctl(struct vmon_vdev *dev, unsigned int ioctl,
@@ -202,6 +204,7 @@ int vmon_vq_add_used_n(struct vmon_vq *vq, struct vring_used_elem *heads,
 		       unsigned int count);
 int vmon_vq_flush_heads(struct vmon_vq *vq);
 void vmon_vq_signal(struct vmon_vq *vq);
+int vmon_vq_flush_signal(struct vmon_vq *vq);
 bool vmon_vq_enable_notify(struct vmon_vq *vq);
 void vmon_vq_disable_notify(struct vmon_vq *vq);
 bool vmon_vq_avail_empty(struct vmon_vq *vq);

@@ -264,13 +264,32 @@ int be_loop(const char *file, unsigned int mib, char *dev, size_t devlen)
 	return 0;
 }
 
-void be_loop_free(const char *dev)
+/*
+ * Detach a loop device and wait until it has let go of its backing file:
+ * a device still open (vmon-blk drops its file reference after the
+ * ioctl that closed the back end returns) is only marked for auto-clear,
+ * and the file system under the backing file stays busy until then.
+ * Return 0 once released, -1 (after saying why) otherwise.
+ */
+int be_loop_free(const char *dev)
 {
-	char cmd[128];
+	const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
+	char cmd[128], sys[128];
+	int i;
 
 	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
-	if (system(cmd))
+	if (system(cmd)) {
 		fprintf(stderr, "blk_env: %s failed\n", cmd);
+		return -1;
+	}
+	snprintf(sys, sizeof(sys), "/sys/block/%s/loop/backing_file", name);
+	for (i = 0; i < 100 && access(sys, F_OK) == 0; i++)
+		usleep(50 * 1000);
+	if (access(sys, F_OK) == 0) {
+		fprintf(stderr, "blk_env: %s still holds its file after 5 s\n", dev);
+		return -1;
+	}
+	return 0;
 }
 
 int be_slow_disk(unsigned int delay_ms)

@@ -91,7 +91,7 @@ int be_sync(struct blk_env *e, uint32_t type, uint64_t sector, void *buf, uint32
 const char *be_brd(unsigned int mib);
 /* A loop device over a new file @path of @mib MiB; path in @dev. */
 int be_loop(const char *file, unsigned int mib, char *dev, size_t devlen);
-void be_loop_free(const char *dev);
+int be_loop_free(const char *dev);
 /*
  * A slow, large disk: /dev/mapper/vmon-slow, 4 TiB that read as zeroes and
  * drop writes (dm-zero), every bio held @delay_ms first (dm-delay). No

@@ -331,6 +331,13 @@ static int detach_fn(void *arg)
 	_exit(ioctl(*(int *)arg, VMON_BLK_SET_BACKEND, &b) ? 1 : 0);
 }
 
+static int get_config_fn(void *arg)
+{
+	struct vmon_blk_config c;
+
+	_exit(ioctl(*(int *)arg, VMON_BLK_GET_CONFIG, &c) ? 1 : 0);
+}
+
 /* The state letter of process @pid, from /proc/PID/stat; 0 when gone. */
 static char proc_state(pid_t pid)
 {
@@ -350,6 +357,26 @@ static char proc_state(pid_t pid)
 static int wait_child(pid_t pid, int secs);
 
 /*
+ * Start @fn(&fd) in a child that shares our mm, and wait up to 3 s for it to
+ * sleep in the kernel ('D'). Return its pid, or -1 if it did not.
+ */
+static pid_t clone_until_asleep(int (*fn)(void *), char *stack, size_t size, int *fd)
+{
+	uint64_t t0 = be_now_ns();
+	pid_t pid = clone(fn, stack + size, CLONE_VM | SIGCHLD, fd);
+
+	if (pid < 0)
+		return -1;
+	while (proc_state(pid) != 'D' && be_now_ns() < t0 + 3000000000ULL)
+		usleep(10000);
+	if (proc_state(pid) == 'D')
+		return pid;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/*
  * Hardening item 9: a process detaching a back end waits for the request in
  * flight, 10 s on this dm-delay disk; SIGKILL ends that wait at once instead of
  * leaving it in D state until the request ends. The detacher shares the
@@ -363,9 +390,9 @@ TEST(detach_waiting_for_a_stuck_request_is_killable)
 	struct be_req *r, *done = NULL;
 	struct vmon_blk_stats st = { 0 };
 	struct blk_env e;
-	char *stack;
+	char *stack, *stack2;
 	uint64_t t0;
-	pid_t pid;
+	pid_t pid, pid2;
 	int fd;
 
 	be_load_module();
@@ -384,12 +411,21 @@ TEST(detach_waiting_for_a_stuck_request_is_killable)
 	ASSERT_EQ(1U, st.inflight);
 	stack = malloc(stack_size);
 	ASSERT_NE(NULL, stack);
-	pid = clone(detach_fn, stack + stack_size, CLONE_VM | SIGCHLD, &e.d.fd);
-	ASSERT_LE(0, pid);
-	t0 = be_now_ns();
-	while (proc_state(pid) != 'D' && be_now_ns() < t0 + 3000000000ULL)
-		usleep(10000);
-	ASSERT_EQ('D', proc_state(pid)) TH_LOG("the detacher is not waiting");
+	pid = clone_until_asleep(detach_fn, stack, stack_size, &e.d.fd);
+	ASSERT_LE(0, pid) TH_LOG("the detacher is not waiting");
+	/*
+	 * A second caller waits for the device mutex the detacher holds: that
+	 * wait ends on SIGKILL too (it was mutex_lock(), which held the caller
+	 * until the request ended).
+	 */
+	stack2 = malloc(stack_size);
+	ASSERT_NE(NULL, stack2);
+	pid2 = clone_until_asleep(get_config_fn, stack2, stack_size, &e.d.fd);
+	ASSERT_LE(0, pid2) TH_LOG("the second caller is not waiting");
+	ASSERT_EQ(0, kill(pid2, SIGKILL));
+	EXPECT_NE(-2, wait_child(pid2, 3))
+	TH_LOG("a caller waiting for the mutex did not die on SIGKILL");
+	free(stack2);
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	EXPECT_NE(-2, wait_child(pid, 3)) TH_LOG("the detacher did not die on SIGKILL");
 	/* the request ends in its time and is posted all the same */

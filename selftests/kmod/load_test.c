@@ -4,6 +4,7 @@
  * device comes and goes with the module, and the kernel's unreclaimable
  * slab and free memory are where they were.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,17 +20,47 @@
 
 #define CYCLES 100
 
+static void write_one(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		perror(path);
+	close(fd);
+}
+
+/*
+ * Shrink every slab cache: it gives back empty slabs, and on a KASAN kernel
+ * it also frees what KASAN's quarantine holds of that cache (kmem_cache_shrink
+ * calls kasan_cache_shrink), which otherwise shows as hundreds of KiB of
+ * SUnreclaim that nothing leaked (measured: +380 KiB after 100 cycles on the
+ * sanitizer kernel without this).
+ */
+static void shrink_slabs(void)
+{
+	char path[300];
+	struct dirent *d;
+	DIR *dir = opendir("/sys/kernel/slab");
+
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", d->d_name);
+		write_one(path, "1");
+	}
+	closedir(dir);
+}
+
 static void settle(void)
 {
-	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
-
 	sync();
-	if (fd >= 0) {
-		if (write(fd, "3", 1) != 1)
-			perror("drop_caches");
-		close(fd);
-	}
+	write_one("/proc/sys/vm/drop_caches", "3");
 	usleep(200 * 1000);
+	shrink_slabs();
 }
 
 static int load(int modfd)
