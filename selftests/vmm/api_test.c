@@ -30,9 +30,8 @@
 
 TEST(api_parses_every_command)
 {
-	static const char *const cmds[] = {
-		"status", "pause", "resume", "shutdown", "reset", "quit"
-	};
+	static const char *const cmds[] = { "status", "pause", "resume",       "shutdown",
+					    "reset",  "quit",  "ctrl-alt-del", "wakeup" };
 	struct api_req r;
 	char err[128], line[64];
 
@@ -41,6 +40,12 @@ TEST(api_parses_every_command)
 		ASSERT_EQ(0, api_parse(line, &r, err, sizeof(err)));
 		EXPECT_STREQ(cmds[i], api_cmd_name(r.cmd));
 	}
+	ASSERT_EQ(0, api_parse("{\"cmd\":\"shutdown\"}", &r, err, sizeof(err)));
+	EXPECT_EQ(API_SHUTDOWN, r.cmd);
+	ASSERT_EQ(0, api_parse("{\"cmd\":\"ctrl-alt-del\"}", &r, err, sizeof(err)));
+	EXPECT_EQ(API_CTRL_ALT_DEL, r.cmd);
+	ASSERT_EQ(0, api_parse("{\"cmd\":\"wakeup\"}", &r, err, sizeof(err)));
+	EXPECT_EQ(API_WAKEUP, r.cmd);
 	ASSERT_EQ(0, api_parse("{\"cmd\":\"balloon\",\"target_mib\":128}", &r, err, sizeof(err)));
 	EXPECT_EQ(API_BALLOON, r.cmd);
 	EXPECT_EQ(128, r.balloon_mib);
@@ -145,6 +150,14 @@ TEST(command_line_errors_name_the_option)
 	vmm(_metadata, &r, "-k", "x", "--console=tty9");
 	EXPECT_EQ(2, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "--console: 'tty9'"));
+	vmm(_metadata, &r, "-k", "x", "--on-reboot=reset");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "--on-reboot: 'reset' is not restart or destroy"));
+	vmm(_metadata, &r, "-k", "x", "--user=no-such-vmon-user");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "--user 'no-such-vmon-user': no such user"));
+	vmm(_metadata, &r, "--help", NULL, NULL);
+	EXPECT_NE(NULL, strstr(r.out, "4 when the guest rebooted"));
 	vmm(_metadata, &r, "--restore", "/nonexistent", NULL);
 	EXPECT_EQ(1, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "not a snapshot"));

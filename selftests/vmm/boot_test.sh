@@ -9,7 +9,9 @@
 #     MMIO/PIO/virtio-config writes that must leave the VMM alive, pause and
 #     resume, balloon, a snapshot mid-workload, SIGKILL, restore, the
 #     workload finishing with the right checksum on disk, and a graceful
-#     shutdown (ctrl-alt-del) ending the VMM with status 0.
+#     shutdown (ctrl-alt-del) ending the VMM with status 0. Started by root,
+#     the VMM runs as the vmon-vmm user with no supplementary group (the
+#     sandbox, hardening item 14), as every VMM here does.
 #   guest B (vhost-net back end): ping and transfer, an in-place reset that
 #     boots the guest a second time, then a kernel panic reported as a
 #     crash (exit 3) with the console tail.
@@ -35,7 +37,7 @@
 #   so that each stays within the per-test timeout (VM_TEST_TIMEOUT, 600 s).
 # Prints TAP. Run as root from the top of the tree (make check does).
 set -u
-declare -A plan=([a]=15 [b]=6 [c]=1 [d]=10 [e]=8)
+declare -A plan=([a]=16 [b]=6 [c]=1 [d]=10 [e]=8)
 guests=${*:-a b c}
 total=0
 for g in $guests; do
@@ -99,6 +101,8 @@ reap() {
 	rc=$?
 	vmm_pid=
 }
+# vmmdir DIR: a directory the VMM (the vmon-vmm user) can save a snapshot in.
+vmmdir() { install -d -m 0700 -o vmon-vmm -g vmon-vmm "$1"; }
 # keep: copy the run's files out for a post-mortem (make check keeps them).
 keep() { [ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/vmm" && cp "$work"/*.err "$work"/*.console "$VMTEST_OUT/vmm/" 2>/dev/null; }
 
@@ -111,6 +115,13 @@ if [ ! -c /dev/kvm ] || [ ! -x "$vmm" ] || [ ! -f "$kernel" ]; then
 	exit 1
 fi
 qimg=$(command -v qemu-img)
+# Started as root, the VMM becomes vmon-vmm (make install creates the user,
+# and tools/vmtest in its guest). It reaches snapshot dirs through $work.
+if ! getent passwd vmon-vmm >/dev/null; then
+	echo "Bail out! no vmon-vmm user for the VMM to run as (make install creates it)"
+	exit 1
+fi
+chmod 0711 "$work"
 ip tuntap add vmmtap0 mode tap && ip addr add 10.0.2.1/24 dev vmmtap0 && ip link set vmmtap0 up
 mkdir -p "$work/www"
 head -c 1048576 /dev/urandom >"$work/www/blob"
@@ -135,7 +146,7 @@ ping -c 2 -W 5 10.0.2.1 >/dev/null && echo "CHECK ping ok" || echo "CHECK ping f
 m=\$(wget -q -O - http://10.0.2.1:8080/blob | md5sum | cut -d' ' -f1)
 [ "\$m" = "$blob_md5" ] && echo "CHECK transfer ok" || echo "CHECK transfer fail \$m"
 # Hostile: unclaimed ports and MMIO, then garbage into the rng's transport.
-for p in 1296 1297 1298 1536 2560; do
+for p in 1296 1297 1298 1792 2560; do
 	dd if=/dev/urandom of=/dev/port bs=1 count=1 seek=\$p 2>/dev/null
 	dd if=/dev/port bs=1 count=1 skip=\$p 2>/dev/null >/dev/null
 done
@@ -182,6 +193,12 @@ echo "$st" | grep -q '"state":"running"' && echo "$st" | grep -q '"tid":[1-9]' &
 ok $? a.status_reports_vcpus_and_backends "$st"
 echo "$st" | grep -q '"bad_io_accesses":[1-9]' && echo "$st" | grep -q '"broken":true'
 ok $? a.hostile_accesses_counted
+# The sandbox: root started it, the VMM runs as vmon-vmm, no supplementary group.
+ids=$(awk '/^Uid:|^Gid:/ { print $2, $3, $4, $5 } /^Groups:/ { print "groups", $2 }' \
+	"/proc/$vmm_pid/status" | tr '\n' ' ')
+u=$(id -u vmon-vmm) g=$(id -g vmon-vmm)
+[ "$ids" = "$u $u $u $u $g $g $g $g groups  " ]
+ok $? a.runs_as_vmon_vmm_user "status: $ids; vmon-vmm is $u:$g"
 
 wait_for "$con" "step 2" 60
 call '{"cmd":"pause"}' | grep -q '"state":"paused"'
@@ -198,6 +215,7 @@ ok $? a.pause_stops_and_resume_restarts "sizes $s1 $s2 $s3"
 
 wait_for "$con" "step 14" 60
 snap=$work/snap
+vmmdir "$snap"
 call "{\"cmd\":\"snapshot\",\"path\":\"$snap\"}" >"$work/snap.out"
 ok $? a.snapshot_saved "$(cat "$work/snap.out")"
 kill -9 "$vmm_pid"
@@ -224,7 +242,7 @@ call '{"cmd":"status"}' | grep -q '"actual_mib":192'
 ok $? a.balloon_inflates_to_target
 call '{"cmd":"balloon","target_mib":256}' >/dev/null
 
-call '{"cmd":"shutdown"}' >/dev/null
+call '{"cmd":"ctrl-alt-del"}' >/dev/null
 reap 60
 [ $rc = 0 ] && grep -q "ctrl-alt-del" "$con2"
 ok $? a.graceful_shutdown_exits_0 "exit $rc"
@@ -389,6 +407,7 @@ echo "$st" | grep -q '"backend":"vmon-blk","driver_ok":true,"broken":true' &&
 	grep -q "vmon-blk stopped the request queue" "$work/d.err" &&
 	grep -q "HOSTILE-DONE status 0x0*4F" "$con" && kill -0 "$vmm_pid"
 ok $? d.hostile_request_breaks_only_its_disk "$(grep HOSTILE-DONE "$con"); $(grep -i stopped "$work/d.err")"
+vmmdir "$work/dsnap"
 call "{\"cmd\":\"snapshot\",\"path\":\"$work/dsnap\"}" >"$work/dsnap.out"
 ok $? d.snapshot_saved "$(cat "$work/dsnap.out")"
 kill -9 "$vmm_pid"

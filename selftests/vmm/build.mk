@@ -4,11 +4,12 @@ VMM_GUEST := $(B)/vmm-guest
 
 $(B)/selftests/vmm/%_test: $(B)/selftests/vmm/%_test.o $(TEST_LIB_OBJS) $(B)/libvmm.a \
 		$(B)/libqcow2.a $(LIBVMON)
-	$(CC) $(LDFLAGS) -o $@ $^ -luring -ljson-c -lpthread -lz -lzstd
+	$(CC) $(LDFLAGS) -o $@ $^ -luring -lseccomp -ljson-c -lpthread -lz -lzstd
 
 UNIT_TESTS += $(B)/selftests/vmm/layout_test $(B)/selftests/vmm/virtio_test \
 	$(B)/selftests/vmm/state_test \
-	$(B)/selftests/vmm/api_test
+	$(B)/selftests/vmm/api_test $(B)/selftests/vmm/acpi_test \
+	$(B)/selftests/vmm/sandbox_test
 
 # The guest's base initramfs and kernel, made on the host where the kernel
 # cache is; the VM-side tests find them in $(VMM_GUEST).
@@ -16,6 +17,8 @@ $(VMM_GUEST)/base.cpio.gz: selftests/vmm/guest-init selftests/vmm/mkinitrd
 	selftests/vmm/mkinitrd $@
 	ln -sf $$($(TOP)/tools/kcache image)/boot/vmlinuz-$$($(TOP)/tools/kcache version) \
 		$(VMM_GUEST)/vmlinuz
+	ln -sf $$($(TOP)/tools/kcache image cloud)/boot/vmlinuz-$$($(TOP)/tools/kcache version cloud) \
+		$(VMM_GUEST)/vmlinuz-cloud
 
 $(B)/selftests/vmm/boot_test: selftests/vmm/boot_test.sh $(VMM_GUEST)/base.cpio.gz
 	@mkdir -p $(@D)
@@ -26,7 +29,12 @@ $(B)/selftests/vmm/disk_test: selftests/vmm/disk_test.sh $(B)/selftests/vmm/boot
 	cp $< $@
 	chmod +x $@
 
-VM_TESTS += $(B)/selftests/vmm/boot_test $(B)/selftests/vmm/disk_test
+$(B)/selftests/vmm/power_test: selftests/vmm/power_test.sh $(B)/selftests/vmm/boot_test
+	cp $< $@
+	chmod +x $@
+
+VM_TESTS += $(B)/selftests/vmm/boot_test $(B)/selftests/vmm/disk_test \
+	$(B)/selftests/vmm/power_test
 
 # The harness compares its literals as int against our unsigned fields.
 $(B)/selftests/vmm/%.o: TEST_CFLAGS += -Wno-sign-compare
@@ -44,7 +52,7 @@ $(B)/fuzz/fuzz_virtio: selftests/vmm/fuzz_virtio.c $(FUZZ_VIRTIO_SRCS) \
 		-Wno-gnu-variable-sized-type-not-at-end \
 		-Wl,--wrap=virtq_pop,--wrap=virtq_unpop,--wrap=virtq_push \
 		-o $@ selftests/vmm/fuzz_virtio.c $(FUZZ_VIRTIO_SRCS) \
-		-luring -ljson-c -lpthread -lz -lzstd
+		-luring -lseccomp -ljson-c -lpthread -lz -lzstd
 
 UNIT_TESTS += selftests/vmm/fuzz.sh
 userspace: $(B)/fuzz/fuzz_virtio

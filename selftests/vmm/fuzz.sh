@@ -5,7 +5,14 @@
 # split rings and the virtio-blk, -net, -balloon and -rng handlers driven by
 # a hostile driver (selftests/vmm/fuzz_virtio.c), seeded with a few
 # well-formed programs made here. FUZZ_SECONDS (default 30).
-# TAP: one test, ok when the fuzzer found nothing.
+# First the regression inputs of selftests/vmm/fuzz-corpus/ are replayed, each
+# once: inputs that made the fuzzer fail before a fix, named after the fix:
+#   balloon-unaligned-pfns-993f532  virtio-balloon inflate PFNs at an odd guest
+#       address: a misaligned uint32_t load (UBSan) before 993f532
+#   rng-save-no-config-351a55c      virtio_save/virtio_load of virtio-rng,
+#       which has no config space: memcpy from NULL (UBSan) before 351a55c
+#       (every input reaches it: the target saves each device when it starts)
+# TAP: two tests, the replay and the fuzzing, ok when nothing was found.
 set -u
 top=$(pwd)
 F=$top/build/fuzz/fuzz_virtio
@@ -53,12 +60,20 @@ seed balloon 02 $feat $q0 $q2 $ok 00 00 80 00 08 02 00 00 00 03 00 00 00 \
 # rng: one writable buffer.
 seed rng 03 $feat $q0 $ok 07 00 00 00 00 80 13 02 00 09 00 00 0c 00 0d
 
+# The regression inputs, replayed (libFuzzer runs files given by name once).
+if (cd "$T" && "$F" -close_fd_mask=2 "$top"/selftests/vmm/fuzz-corpus/*) >"$T/replay" 2>&1; then
+	echo "ok 1 - libFuzzer virtio: regression inputs of selftests/vmm/fuzz-corpus replay clean"
+else
+	grep -vE '^#[0-9]' "$T/replay" | tail -30 | sed 's/^/# /'
+	echo "not ok 1 - libFuzzer virtio: a regression input of selftests/vmm/fuzz-corpus fails"
+fi
+
 echo "# fuzzing for $secs s from $(ls "$T/corpus" | wc -l) seeds"
 # -close_fd_mask=2: the device model's log lines go nowhere, libFuzzer's and ASan's do not.
 if (cd "$T" && "$F" -max_total_time="$secs" -max_len=4096 -rss_limit_mb=2048 -timeout=20 \
 	-close_fd_mask=2 -print_final_stats=1 corpus) >"$T/log" 2>&1; then
 	grep -E 'stat::number_of_executed_units|cov:' "$T/log" | tail -2 | sed 's/^/# /'
-	echo "ok 1 - libFuzzer virtio split ring + blk/net/balloon/rng: no finding in $secs s"
+	echo "ok 2 - libFuzzer virtio split ring + blk/net/balloon/rng: no finding in $secs s"
 else
 	grep -vE '^#[0-9]' "$T/log" | tail -40 | sed 's/^/# /'
 	mkdir -p "$top/build/fuzz/crashes"
@@ -67,6 +82,6 @@ else
 		cp "$f" "$top/build/fuzz/crashes/virtio-${f##*/}"
 		echo "# reproducer: build/fuzz/crashes/virtio-${f##*/} (run: $F <file>)"
 	done
-	echo "not ok 1 - libFuzzer virtio split ring + blk/net/balloon/rng found a problem"
+	echo "not ok 2 - libFuzzer virtio split ring + blk/net/balloon/rng found a problem"
 fi
-echo "1..1"
+echo "1..2"

@@ -6,3 +6,10 @@ BINS += $(B)/vmon
 $(B)/vmon: $(VMON_CLI_OBJS) $(LIBVMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(VMON_CLI_LDLIBS)
 MAN_PAGES += Documentation/man/vmon.1
+
+# make install: the bash completion.
+.PHONY: install-vmon-completion
+install: install-vmon-completion
+install-vmon-completion: all
+	install -D -m 0644 supervisor/cli/vmon.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vmon

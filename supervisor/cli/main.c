@@ -14,6 +14,49 @@ int vmon_cmd_top(int argc, char **argv);
 int vmon_cmd_stats(int argc, char **argv);
 int vmon_cmd_event(int argc, char **argv);
 int vmon_cmd_steal_threshold(int argc, char **argv);
+/* Domains, through vmond (cmd_domain.c, cmd_list.c). */
+int vmon_cmd_list(int argc, char **argv);
+int vmon_cmd_define(int argc, char **argv);
+int vmon_cmd_undefine(int argc, char **argv);
+int vmon_cmd_create(int argc, char **argv);
+int vmon_cmd_start(int argc, char **argv);
+int vmon_cmd_shutdown(int argc, char **argv);
+int vmon_cmd_reboot(int argc, char **argv);
+int vmon_cmd_destroy(int argc, char **argv);
+int vmon_cmd_suspend(int argc, char **argv);
+int vmon_cmd_resume(int argc, char **argv);
+int vmon_cmd_autostart(int argc, char **argv);
+int vmon_cmd_dompmsuspend(int argc, char **argv);
+int vmon_cmd_dompmwakeup(int argc, char **argv);
+int vmon_cmd_domstate(int argc, char **argv);
+int vmon_cmd_dominfo(int argc, char **argv);
+int vmon_cmd_domid(int argc, char **argv);
+int vmon_cmd_domname(int argc, char **argv);
+int vmon_cmd_domuuid(int argc, char **argv);
+int vmon_cmd_dumpxml(int argc, char **argv);
+int vmon_cmd_domstats(int argc, char **argv);
+int vmon_cmd_console(int argc, char **argv);
+int vmon_cmd_domblkstat(int argc, char **argv);
+int vmon_cmd_domifstat(int argc, char **argv);
+int vmon_cmd_edit(int argc, char **argv);
+int vmon_cmd_setmem(int argc, char **argv);
+/* The host, through vmond (cmd_host.c). */
+int vmon_cmd_nodeinfo(int argc, char **argv);
+int vmon_cmd_capabilities(int argc, char **argv);
+/* Storage pools and volumes, through vmond (cmd_pool.c): argv[0] is the verb. */
+int vmon_cmd_storage(int argc, char **argv);
+/* Virtual networks, through vmond (cmd_net.c, cmd_net_list.c). */
+int vmon_cmd_net_list(int argc, char **argv);
+int vmon_cmd_net_define(int argc, char **argv);
+int vmon_cmd_net_create(int argc, char **argv);
+int vmon_cmd_net_undefine(int argc, char **argv);
+int vmon_cmd_net_start(int argc, char **argv);
+int vmon_cmd_net_destroy(int argc, char **argv);
+int vmon_cmd_net_autostart(int argc, char **argv);
+int vmon_cmd_net_info(int argc, char **argv);
+int vmon_cmd_net_dumpxml(int argc, char **argv);
+int vmon_cmd_net_dhcp_leases(int argc, char **argv);
+int vmon_cmd_net_update(int argc, char **argv);
 
 const struct vmon_cmd vmon_cmds[] = {
 	{ "img", "qcow2 and raw disk images, qemu-img compatible", vmon_cmd_img },
@@ -23,6 +66,76 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "steal-threshold", "show or set a VM's steal threshold and the sampling interval",
 	  vmon_cmd_steal_threshold },
 	{ "event", "print the module's events as they come (like virsh event)", vmon_cmd_event },
+	{ "list", "list domains (virsh list's layout)", vmon_cmd_list },
+	{ "define", "define a domain from libvirt XML", vmon_cmd_define },
+	{ "undefine", "undefine a domain", vmon_cmd_undefine },
+	{ "create", "create and start a transient domain from XML", vmon_cmd_create },
+	{ "start", "start a defined domain", vmon_cmd_start },
+	{ "shutdown", "ask a domain's guest to shut down", vmon_cmd_shutdown },
+	{ "reboot", "reboot a domain", vmon_cmd_reboot },
+	{ "destroy", "stop a domain at once", vmon_cmd_destroy },
+	{ "suspend", "pause a domain", vmon_cmd_suspend },
+	{ "resume", "resume a paused domain", vmon_cmd_resume },
+	{ "autostart", "start a domain with vmond (--disable: not)", vmon_cmd_autostart },
+	{ "dompmsuspend", "suspend a guest to memory (needs the agent: planned)",
+	  vmon_cmd_dompmsuspend },
+	{ "dompmwakeup", "wake a pmsuspended guest", vmon_cmd_dompmwakeup },
+	{ "domstate", "a domain's state [--reason]", vmon_cmd_domstate },
+	{ "dominfo", "basic facts of a domain", vmon_cmd_dominfo },
+	{ "domid", "a domain's id", vmon_cmd_domid },
+	{ "domname", "a domain's name", vmon_cmd_domname },
+	{ "domuuid", "a domain's UUID", vmon_cmd_domuuid },
+	{ "dumpxml", "a domain's XML [--inactive]", vmon_cmd_dumpxml },
+	{ "domstats", "a domain's statistics (libvirt's field names)", vmon_cmd_domstats },
+	{ "console", "attach to a domain's serial console (ctrl-] leaves)", vmon_cmd_console },
+	{ "domblkstat", "a domain's disk counters (virsh's layout)", vmon_cmd_domblkstat },
+	{ "domifstat", "a domain's interface counters (virsh's layout)", vmon_cmd_domifstat },
+	{ "edit", "edit a domain's XML in $VISUAL/$EDITOR, checked before saved", vmon_cmd_edit },
+	{ "setmem", "a domain's current memory (live: its balloon)", vmon_cmd_setmem },
+	{ "nodeinfo", "the host's CPUs, memory, NUMA cells, KVM and module", vmon_cmd_nodeinfo },
+	{ "capabilities", "the host's capabilities as libvirt's XML", vmon_cmd_capabilities },
+	{ "pool-list", "list storage pools [--all] [--details]", vmon_cmd_storage },
+	{ "pool-info", "a pool's state and sizes", vmon_cmd_storage },
+	{ "pool-dumpxml", "a pool's XML", vmon_cmd_storage },
+	{ "pool-define", "define a pool from an XML file", vmon_cmd_storage },
+	{ "pool-define-as", "define a pool from its parts", vmon_cmd_storage },
+	{ "pool-create", "create and start a transient pool from XML", vmon_cmd_storage },
+	{ "pool-create-as", "create and start a transient pool from its parts", vmon_cmd_storage },
+	{ "pool-build", "build a pool's storage", vmon_cmd_storage },
+	{ "pool-start", "start a pool", vmon_cmd_storage },
+	{ "pool-destroy", "stop a pool", vmon_cmd_storage },
+	{ "pool-delete", "delete an inactive pool's storage", vmon_cmd_storage },
+	{ "pool-undefine", "remove a pool's definition", vmon_cmd_storage },
+	{ "pool-autostart", "start a pool with vmond (--disable: not)", vmon_cmd_storage },
+	{ "pool-refresh", "rescan a pool's volumes", vmon_cmd_storage },
+	{ "vol-list", "list a pool's volumes [--details]", vmon_cmd_storage },
+	{ "vol-info", "a volume's type and sizes", vmon_cmd_storage },
+	{ "vol-dumpxml", "a volume's XML", vmon_cmd_storage },
+	{ "vol-path", "a volume's path", vmon_cmd_storage },
+	{ "vol-key", "a volume's key", vmon_cmd_storage },
+	{ "vol-name", "a volume's name (from key or path)", vmon_cmd_storage },
+	{ "vol-pool", "a volume's pool (from key or path)", vmon_cmd_storage },
+	{ "vol-create", "create a volume from XML", vmon_cmd_storage },
+	{ "vol-create-as", "create a volume (raw, qcow2, --backing-vol)", vmon_cmd_storage },
+	{ "vol-create-from", "create a volume from XML with another's data", vmon_cmd_storage },
+	{ "vol-clone", "copy a volume", vmon_cmd_storage },
+	{ "vol-delete", "delete a volume", vmon_cmd_storage },
+	{ "vol-wipe", "overwrite a volume's data", vmon_cmd_storage },
+	{ "vol-resize", "change a volume's capacity", vmon_cmd_storage },
+	{ "vol-upload", "write a file into a volume", vmon_cmd_storage },
+	{ "vol-download", "copy a volume into a file", vmon_cmd_storage },
+	{ "net-list", "list virtual networks (virsh net-list's layout)", vmon_cmd_net_list },
+	{ "net-define", "define a virtual network from libvirt XML", vmon_cmd_net_define },
+	{ "net-create", "create and start a transient network from XML", vmon_cmd_net_create },
+	{ "net-undefine", "undefine a network", vmon_cmd_net_undefine },
+	{ "net-start", "start a network (bridge, NAT, DHCP)", vmon_cmd_net_start },
+	{ "net-destroy", "stop a network and remove what it made", vmon_cmd_net_destroy },
+	{ "net-autostart", "start a network with vmond (--disable: not)", vmon_cmd_net_autostart },
+	{ "net-info", "basic facts of a network", vmon_cmd_net_info },
+	{ "net-dumpxml", "a network's XML [--inactive]", vmon_cmd_net_dumpxml },
+	{ "net-dhcp-leases", "the DHCP leases of a network", vmon_cmd_net_dhcp_leases },
+	{ "net-update", "add or delete a network's DHCP host (live and/or config)",
+	  vmon_cmd_net_update },
 	{ NULL, NULL, NULL },
 };
 

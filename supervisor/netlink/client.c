@@ -674,6 +674,11 @@ int vmon_nl_events_join(struct vmon_nl *nl)
 	return 0;
 }
 
+int vmon_nl_event_fd(struct vmon_nl *nl)
+{
+	return nl->ev_sk ? nl_socket_get_fd(nl->ev_sk) : -1;
+}
+
 int vmon_nl_event_wait(struct vmon_nl *nl, int timeout_ms, struct vmon_nl_event *ev)
 {
 	struct pollfd p;

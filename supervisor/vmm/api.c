@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "vmm.h"
+#include "acpi.h"
 #include "api.h"
 #include "config.h"
 #include "devices.h"
@@ -42,6 +43,8 @@ extern int vmm_ndevs;
 
 static const char *state_name(struct vm *vm)
 {
+	if (vm->pmsuspended)
+		return "pmsuspended";
 	switch (vm->state) {
 	case VM_RUNNING:
 		return "running";
@@ -112,6 +115,10 @@ static void add_status(struct vm *vm, struct json_object *r)
 		json_object_object_add(bl, "reported_free_bytes", u64(reported));
 		json_object_object_add(r, "balloon", bl);
 	}
+	json_object_object_add(r, "reboots", u64(vm->reboots));
+	json_object_object_add(r, "power_button_enabled",
+			       json_object_new_boolean(pm_button_enabled()));
+	json_object_object_add(r, "panicked", json_object_new_boolean(serial_saw_panic()));
 	json_object_object_add(r, "bad_io_accesses", u64(io_bad_accesses));
 	json_object_object_add(r, "console_bytes", u64(serial_tx_bytes()));
 }
@@ -133,17 +140,30 @@ static char *handle(struct vm *vm, const char *line)
 		vm_pause(vm);
 		break;
 	case API_RESUME:
+		if (vm->pmsuspended) {
+			snprintf(err, sizeof(err),
+				 "resume: the guest is suspended to RAM (pmsuspended): use wakeup");
+			goto fail;
+		}
 		vm_resume(vm);
 		break;
 	case API_SHUTDOWN:
+		/* The ACPI power button; the answer says whether the guest listens. */
+		pm_power_button();
+		break;
+	case API_CTRL_ALT_DEL:
 		i8042_ctrl_alt_del();
+		break;
+	case API_WAKEUP:
+		if (pm_wakeup(vm, err, sizeof(err)) < 0)
+			goto fail;
 		break;
 	case API_RESET:
 		if (vm_reset(vm, err, sizeof(err)) < 0)
 			goto fail;
 		break;
 	case API_QUIT:
-		vm_request_exit(vm, VM_EXIT_RESET);
+		vm_request_exit(vm, VM_EXIT_STOP);
 		break;
 	case API_BALLOON:
 		if (balloon_set_target(req.balloon_mib) < 0) {
@@ -156,6 +176,8 @@ static char *handle(struct vm *vm, const char *line)
 		bool was_running = vm->state == VM_RUNNING;
 
 		vm_pause(vm);
+		if (vm->pmsuspended)
+			vm_wait_parked(vm);
 		int ret = snapshot_save(vm, req.path, err, sizeof(err));
 		if (was_running)
 			vm_resume(vm);
@@ -275,6 +297,6 @@ void api_exit(void)
 {
 	if (listen_fd >= 0) {
 		close(listen_fd);
-		unlink(sock_path);
+		unix_unlink(sock_path);
 	}
 }

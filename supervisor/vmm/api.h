@@ -17,6 +17,8 @@ enum api_cmd {
 	API_QUIT,
 	API_BALLOON,
 	API_SNAPSHOT,
+	API_CTRL_ALT_DEL,
+	API_WAKEUP,
 	API_NCMDS,
 };
 

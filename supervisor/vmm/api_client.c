@@ -8,31 +8,30 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
+
+#include <vmon/unix.h>
 
 #include "config.h"
 
 int api_call(const char *path, const char *request)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char buf[65536];
 	size_t len = 0;
 	int fd, ok = 0;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	fd = vmon_unix_connect(path);
+	if (fd == -ENAMETOOLONG) {
 		fprintf(stderr, "vmon-vmm: --call '%s': path too long\n", path);
 		return 2;
 	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "vmon-vmm: --call '%s': %s\n", path, strerror(errno));
+	if (fd < 0) {
+		fprintf(stderr, "vmon-vmm: --call '%s': %s\n", path, strerror(-fd));
 		return 1;
 	}
 	if (write(fd, request, strlen(request)) < 0 || write(fd, "\n", 1) < 0) {
 		fprintf(stderr, "vmon-vmm: --call '%s': %s\n", path, strerror(errno));
+		close(fd);
 		return 1;
 	}
 	while (len < sizeof(buf) - 1) {
@@ -41,6 +40,7 @@ int api_call(const char *path, const char *request)
 
 		if (poll(&p, 1, 60000) <= 0) {
 			fprintf(stderr, "vmon-vmm: --call '%s': no answer\n", path);
+			close(fd);
 			return 1;
 		}
 		n = read(fd, buf + len, sizeof(buf) - 1 - len);

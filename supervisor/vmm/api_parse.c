@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Parsing of control API requests with json-c:
- *   {"cmd": "status" | "pause" | "resume" | "shutdown" | "reset" | "quit"}
+ *   {"cmd": "status" | "pause" | "resume" | "shutdown" | "reset" | "quit" |
+ *           "ctrl-alt-del" | "wakeup"}
  *   {"cmd": "balloon", "target_mib": N}
  *   {"cmd": "snapshot", "path": "DIR"}
  */
@@ -12,7 +13,8 @@
 #include "api.h"
 
 static const char *const names[API_NCMDS] = {
-	"status", "pause", "resume", "shutdown", "reset", "quit", "balloon", "snapshot",
+	"status", "pause",   "resume",	 "shutdown",	 "reset",
+	"quit",	  "balloon", "snapshot", "ctrl-alt-del", "wakeup",
 };
 
 const char *api_cmd_name(enum api_cmd cmd)

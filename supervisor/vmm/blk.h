@@ -66,6 +66,12 @@ struct blk {
 	bool vhost_running;
 };
 
+/*
+ * uring.c: @ring set up for @entries with completions signalled on @efd,
+ * restricted to READV, WRITEV and FSYNC without SQE flags; 0 or -errno.
+ */
+int blk_uring_init(struct io_uring *ring, unsigned int entries, int efd);
+
 /* blk_vmon.c: hand the disk to /dev/vmon-blk (b->fd is the raw image). */
 bool blk_vmon_available(void);
 int blk_vmon_setup(struct blk *b);

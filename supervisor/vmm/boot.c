@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "vmm.h"
+#include "acpi.h"
 #include "boot.h"
 
 int boot_e820(struct e820_entry *tab, int max, uint64_t ram, uint64_t low)
@@ -26,7 +27,8 @@ int boot_e820(struct e820_entry *tab, int max, uint64_t ram, uint64_t low)
 		return -1;
 	tab[n++] = (struct e820_entry){ 0, BOOT_EBDA, E820_RAM };
 	tab[n++] = (struct e820_entry){ BOOT_EBDA, 0xa0000 - BOOT_EBDA, E820_RESERVED };
-	tab[n++] = (struct e820_entry){ BOOT_MPTABLE, 0x100000 - BOOT_MPTABLE, E820_RESERVED };
+	/* The BIOS area: ACPI tables, then the MP table. */
+	tab[n++] = (struct e820_entry){ BOOT_ACPI, 0x100000 - BOOT_ACPI, E820_RESERVED };
 	tab[n++] = (struct e820_entry){ BOOT_KERNEL, low - BOOT_KERNEL, E820_RAM };
 	if (ram > low)
 		tab[n++] = (struct e820_entry){ GPA_HIGH, ram - low, E820_RAM };
@@ -37,7 +39,7 @@ static void *read_file(const char *what, const char *path, size_t *len)
 {
 	struct stat st;
 	void *buf = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = boot_open(path);
 
 	if (fd < 0) {
 		vmm_log("%s '%s': %s", what, path, strerror(errno));
@@ -202,6 +204,18 @@ int boot_linux(struct vm *vm, const char *kernel, const char *initrd, const char
 		vmm_log("cannot build the MP table for %d vCPUs", vm->ncpus);
 		goto out;
 	}
+	struct acpi_config acfg = {
+		.ncpus = vm->ncpus,
+		.pci_mmio_base = (uint32_t)GPA_PCI_MMIO,
+		.pci_mmio_end = (uint32_t)GPA_PCI_MMIO_END,
+	};
+	if (acpi_build(gpa_to_hva(vm, BOOT_ACPI, ACPI_SIZE), ACPI_SIZE, BOOT_ACPI, &acfg, NULL) <
+	    0) {
+		vmm_log("cannot build the ACPI tables for %d vCPUs", vm->ncpus);
+		goto out;
+	}
+	/* Boot protocol 2.14 reads this; older kernels find RSDP by its scan. */
+	st_le(bp + BP_ACPI_RSDP_ADDR, 8, BOOT_ACPI);
 	if (setup_regs(vm, (uint32_t)ld_le(k + HDR_CODE32_START, 4)) < 0) {
 		vmm_log("cannot set up the boot vCPU: %s", strerror(errno));
 		goto out;

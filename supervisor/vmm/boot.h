@@ -18,10 +18,12 @@ struct vm;
 #define BOOT_CMDLINE 0x20000
 #define BOOT_CMDLINE_MAX 0x10000
 #define BOOT_EBDA 0x9fc00
+#define BOOT_ACPI 0xe0000 /* ACPI tables (acpi.h), RSDP first */
 #define BOOT_MPTABLE 0xf0000
 #define BOOT_KERNEL 0x100000
 
 /* struct boot_params offsets (Documentation/arch/x86/zero-page.rst). */
+#define BP_ACPI_RSDP_ADDR 0x070
 #define BP_E820_ENTRIES 0x1e8
 #define BP_SETUP_HDR 0x1f1
 #define BP_E820_TABLE 0x2d0
@@ -68,5 +70,12 @@ int mptable_build(uint8_t *buf, size_t len, uint32_t gpa, int ncpus);
 
 /* Load @kernel, @initrd (may be NULL) and @cmdline, and set up vCPU 0. */
 int boot_linux(struct vm *vm, const char *kernel, const char *initrd, const char *cmdline);
+
+/*
+ * keep.c: keep @path open for later boots (a reset under the sandbox); open
+ * a file to boot from, the kept fd (rewound) when there is one.
+ */
+int boot_keep(const char *path);
+int boot_open(const char *path);
 
 #endif /* VMON_VMM_BOOT_H */

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define VMM_MAX_DISKS 4
 #define VMM_MAX_NETS 4
@@ -80,7 +81,23 @@ int accounting_attach(int dev_fd, const char *what);
 void accounting_unregister(void);
 uint32_t accounting_id(void);
 
-/* seccomp.c */
+/* seccomp.c: the allow-list filter, for every thread; violations end the VMM. */
 int seccomp_install(void);
+/* Before any thread starts: what glibc would otherwise do lazily under the filter. */
+void seccomp_prepare(void);
+
+/* user.c: the user the VMM becomes once the VM is built. */
+#define VMM_DEFAULT_USER "vmon-vmm"
+struct vmm_user {
+	uid_t uid;
+	gid_t gid;
+	bool keep; /* stay who we are: not root, or --user root */
+};
+/* --user ARG: root, a user name or UID:GID; -1 with a message on stderr. */
+int vmm_user_parse(const char *arg, struct vmm_user *u);
+/* ARG, or without one: VMM_DEFAULT_USER when root (which must exist). */
+int vmm_user_default(const char *arg, struct vmm_user *u);
+/* Become that user, supplementary groups cleared; 0 or -1 (logged). */
+int vmm_user_drop(const struct vmm_user *u);
 
 #endif /* VMON_VMM_CONFIG_H */

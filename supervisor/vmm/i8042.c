@@ -104,7 +104,7 @@ static void ctl_command(uint8_t v)
 		break;
 	case 0xfe: /* pulse the reset line */
 		vmm_log("guest reset through the i8042");
-		vm_request_exit(k.vm, VM_EXIT_RESET);
+		vm_request_reboot(k.vm);
 		break;
 	default: /* no aux port: everything else is ignored */
 		break;
@@ -144,7 +144,7 @@ static void kbc_io(void *opaque, uint64_t off, uint8_t *data, int size, bool wri
 			else if (cmd == 0xd2)
 				push(data[0]);
 			else if (cmd == 0xd1 && !(data[0] & 1))
-				vm_request_exit(k.vm, VM_EXIT_RESET);
+				vm_request_reboot(k.vm);
 		} else {
 			kbd_write(data[0]);
 		}

@@ -269,6 +269,36 @@ void vm_request_exit(struct vm *vm, int reason)
 		vmm_warn("stop eventfd: %s", strerror(errno));
 }
 
+void vm_park(struct vm *vm, bool pmsuspend)
+{
+	uint64_t one = 1;
+
+	if (vm->state != VM_RUNNING)
+		return;
+	vm->state = VM_PAUSED;
+	if (pmsuspend)
+		vm->pmsuspended = true;
+	kick_all(vm);
+	if (write(vm->stop_fd, &one, sizeof(one)) < 0)
+		vmm_warn("stop eventfd: %s", strerror(errno));
+}
+
+void vm_wait_parked(struct vm *vm)
+{
+	while (vm->nparked < vm->ncpus && vm->state == VM_PAUSED)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+}
+
+void vm_request_reboot(struct vm *vm)
+{
+	if (!vm->on_reboot_restart || vm->state == VM_STOPPING) {
+		vm_request_exit(vm, VM_EXIT_REBOOT);
+		return;
+	}
+	vm->reboot_pending = true;
+	vm_park(vm, false);
+}
+
 /* Called with vm->lock held: returns once every vCPU is parked. */
 void vm_pause(struct vm *vm)
 {
@@ -360,10 +390,13 @@ static void *vcpu_thread(void *arg)
 			break;
 		case KVM_EXIT_SHUTDOWN:
 			vmm_log("vcpu %d: shutdown (triple fault or reset)", v->id);
-			vm_request_exit(vm, VM_EXIT_RESET);
+			vm_request_reboot(vm);
 			break;
 		case KVM_EXIT_SYSTEM_EVENT:
-			vm_request_exit(vm, VM_EXIT_RESET);
+			if (v->run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)
+				vm_request_exit(vm, VM_EXIT_POWEROFF);
+			else
+				vm_request_reboot(vm);
 			break;
 		case KVM_EXIT_INTR:
 			break;

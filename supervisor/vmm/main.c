@@ -25,6 +25,7 @@
 #include <linux/vmon.h>
 
 #include "vmm.h"
+#include "acpi.h"
 #include "boot.h"
 #include "config.h"
 #include "devices.h"
@@ -74,14 +75,20 @@ static void usage(FILE *f)
 	      "      --no-merge         do not mark guest RAM MADV_MERGEABLE (KSM)\n"
 	      "      --hugepages        back guest RAM with 2 MiB hugepages\n"
 	      "      --no-seccomp       do not install the seccomp filter\n"
-	      "      --user UID:GID     run as this user and group once the VM is built\n"
+	      "      --user USER        run as USER (a name or UID:GID) once the VM is built;\n"
+	      "                         started as root the default is " VMM_DEFAULT_USER ",\n"
+	      "                         --user root stays root\n"
+	      "      --on-reboot WHAT   when the guest resets: destroy (default: end with\n"
+	      "                         status 4) or restart (boot again in place)\n"
 	      "  -h, --help             this text\n"
 	      "\n"
 	      "       vmon-vmm --call SOCKET REQUEST\n"
 	      "Send one JSON request to a running VMM, print the answer (see vmon-vmm(1)).\n"
 	      "\n"
-	      "Exit status: 0 when the guest reset or powered off or was shut down,\n"
-	      "1 on an error, 2 on a usage error, 3 when the guest kernel panicked.\n",
+	      "Exit status: 0 when the guest powered off (ACPI S5) or the VMM was told\n"
+	      "to stop (quit, SIGINT/SIGTERM/SIGHUP), 1 on an error, 2 on a usage error,\n"
+	      "3 when the guest kernel panicked, 4 when the guest rebooted (reset) and\n"
+	      "--on-reboot is destroy.\n",
 	      f);
 }
 
@@ -106,6 +113,16 @@ static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsi
 	return true;
 }
 
+/* --console: stdio, file:PATH, pty, unix:PATH or none (checked before anything opens). */
+static bool console_spec_ok(const char *spec)
+{
+	if (!strcmp(spec, "stdio") || !strcmp(spec, "pty") || !strcmp(spec, "none") ||
+	    !strncmp(spec, "file:", 5))
+		return true;
+	return !strncmp(spec, "unix:", 5) && spec[5] && strlen(spec + 5) < sizeof(console_path);
+}
+
+/* The console of a spec console_spec_ok() accepted; 0 or -1 (logged). */
 static int open_console(const char *spec, int *in_fd, int *out_fd)
 {
 	*in_fd = -1;
@@ -151,8 +168,6 @@ static int open_console(const char *spec, int *in_fd, int *out_fd)
 		return 0;
 	}
 	if (!strncmp(spec, "unix:", 5)) {
-		if (strlen(spec + 5) >= sizeof(console_path) || !spec[5])
-			return -2;
 		strcpy(console_path, spec + 5);
 		console_listen = unix_listen(console_path, 1);
 		if (console_listen < 0) {
@@ -161,9 +176,7 @@ static int open_console(const char *spec, int *in_fd, int *out_fd)
 		}
 		return 0;
 	}
-	if (!strcmp(spec, "none"))
-		return 0;
-	return -2;
+	return 0; /* none */
 }
 
 /* A client connected to the console socket: it becomes the console. */
@@ -185,16 +198,31 @@ static void on_signal(void *opaque, uint32_t events)
 	(void)events;
 	if (read(fd, &si, sizeof(si)) == sizeof(si)) {
 		vmm_log("signal %u: stopping the VM", si.ssi_signo);
-		vm_request_exit(&the_vm, VM_EXIT_RESET);
+		vm_request_exit(&the_vm, VM_EXIT_STOP);
 	}
 }
 
 static int vmm_main(int argc, char **argv, const char *restore);
 
+/* The stop eventfd: the VM ends (ev_run sees it), or a guest reset restarts it. */
 static void on_stop(void *opaque, uint32_t events)
 {
-	(void)opaque;
+	struct vm *vm = opaque;
+	uint64_t n;
+	char err[256];
+
 	(void)events;
+	if (vm->state == VM_STOPPING || read(vm->stop_fd, &n, sizeof(n)) < 0 || !vm->reboot_pending)
+		return;
+	vm->reboot_pending = false;
+	vm_wait_parked(vm);
+	if (vm_reset(vm, err, sizeof(err)) < 0) {
+		vmm_log("guest reboot: %s", err);
+		vm_request_exit(vm, VM_EXIT_REBOOT);
+		return;
+	}
+	vm->reboots++;
+	vmm_log("guest rebooted (--on-reboot restart), %u so far", vm->reboots);
 }
 
 int main(int argc, char **argv)
@@ -253,7 +281,8 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		OPT_HUGE,
 		OPT_NO_SECCOMP,
 		OPT_USER,
-		OPT_NAME
+		OPT_NAME,
+		OPT_ON_REBOOT
 	};
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
@@ -272,6 +301,7 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "name", required_argument, NULL, OPT_NAME },
+		{ "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -279,9 +309,8 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		.cpus = 1, .memory_mib = 256, .console = "stdio", .merge = true, .seccomp = true
 	};
 	struct vm *vm = &the_vm;
-	bool drop = false;
-	uid_t uid = 0;
-	gid_t gid = 0;
+	const char *user_arg = NULL;
+	struct vmm_user user;
 	unsigned long n;
 	int c, in_fd, out_fd, ret;
 
@@ -339,6 +368,12 @@ static int vmm_main(int argc, char **argv, const char *restore)
 				return usage_error("--name: '%s' must be 1 to 63 bytes", optarg);
 			cfg.name = optarg;
 			break;
+		case OPT_ON_REBOOT:
+			if (strcmp(optarg, "restart") && strcmp(optarg, "destroy"))
+				return usage_error("--on-reboot: '%s' is not restart or destroy",
+						   optarg);
+			vm->on_reboot_restart = !strcmp(optarg, "restart");
+			break;
 		case OPT_NO_MERGE:
 			cfg.merge = false;
 			break;
@@ -348,17 +383,9 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		case OPT_NO_SECCOMP:
 			cfg.seccomp = false;
 			break;
-		case OPT_USER: {
-			unsigned int u, g;
-			char end;
-
-			if (sscanf(optarg, "%u:%u%c", &u, &g, &end) != 2)
-				return usage_error("--user: '%s' is not UID:GID", optarg);
-			uid = (uid_t)u;
-			gid = (gid_t)g;
-			drop = true;
+		case OPT_USER:
+			user_arg = optarg;
 			break;
-		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -370,6 +397,14 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!cfg.kernel)
 		return usage_error("%s", "--kernel is required");
+	if (!console_spec_ok(cfg.console))
+		return usage_error(
+			"--console: '%s' is not stdio, file:PATH, pty, unix:PATH or none",
+			cfg.console);
+	if (vmm_user_default(user_arg, &user) < 0)
+		return 2;
+	if (cfg.seccomp)
+		seccomp_prepare();
 
 	char cmdline[BOOT_CMDLINE_MAX];
 	snprintf(cmdline, sizeof(cmdline), "%s%s%s", BASE_CMDLINE, cfg.append ? " " : "",
@@ -387,7 +422,7 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		vmm_log("epoll/eventfd: %s", strerror(errno));
 		return 1;
 	}
-	ev_add(vm, vm->stop_fd, EPOLLIN, on_stop, NULL);
+	ev_add(vm, vm->stop_fd, EPOLLIN, on_stop, vm);
 
 	sigset_t sigs;
 	sigemptyset(&sigs);
@@ -399,12 +434,7 @@ static int vmm_main(int argc, char **argv, const char *restore)
 	ev_add(vm, sfd, EPOLLIN, on_signal, (void *)(intptr_t)sfd);
 	signal(SIGPIPE, SIG_IGN);
 
-	ret = open_console(cfg.console, &in_fd, &out_fd);
-	if (ret == -2)
-		return usage_error(
-			"--console: '%s' is not stdio, file:PATH, pty, unix:PATH or none",
-			cfg.console);
-	if (ret < 0)
+	if (open_console(cfg.console, &in_fd, &out_fd) < 0)
 		return 1;
 
 	if (kvm_create(vm) < 0 || mem_alloc(vm, (uint64_t)cfg.memory_mib << 20) < 0 ||
@@ -415,7 +445,7 @@ static int vmm_main(int argc, char **argv, const char *restore)
 	if (console_listen >= 0)
 		ev_add(vm, console_listen, EPOLLIN, on_console_client, NULL);
 	if (serial_init(vm, in_fd, out_fd) < 0 || i8042_init(vm) < 0 || rtc_init(vm) < 0 ||
-	    pci_init(vm) < 0)
+	    pm_init(vm) < 0 || pci_init(vm) < 0)
 		return 1;
 	if (devices_create(vm, &cfg) < 0)
 		return 1;
@@ -423,6 +453,10 @@ static int vmm_main(int argc, char **argv, const char *restore)
 	if (restore) {
 		if (snapshot_restore(vm, restore) < 0)
 			return 1;
+		if (pm_suspended()) { /* saved in S3: stays there until a wakeup */
+			vm->state = VM_PAUSED;
+			vm->pmsuspended = true;
+		}
 	} else {
 		if (vm_save_initial(vm, &cfg, cmdline) < 0)
 			return 1;
@@ -432,10 +466,8 @@ static int vmm_main(int argc, char **argv, const char *restore)
 	if (cfg.api && api_init(vm, cfg.api) < 0)
 		return 1;
 	/* Everything privileged is open: become the unprivileged user. */
-	if (drop && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)) {
-		vmm_log("--user %u:%u: %s", (unsigned)uid, (unsigned)gid, strerror(errno));
+	if (vmm_user_drop(&user) < 0)
 		return 1;
-	}
 	if (kvm_start_vcpus(vm) < 0)
 		return 1;
 	if (cfg.seccomp && seccomp_install() < 0) {
@@ -457,7 +489,7 @@ static int vmm_main(int argc, char **argv, const char *restore)
 	if (cfg.api)
 		api_exit();
 	if (console_listen >= 0)
-		unlink(console_path);
+		unix_unlink(console_path);
 
 	ret = vm->exit_reason;
 	if (serial_saw_panic()) {
@@ -468,6 +500,6 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		vmm_log("guest crashed: kernel panic; console tail:\n%s", tail);
 		ret = VM_EXIT_CRASH;
 	}
-	vmm_log("exit %d", ret);
-	return ret;
+	vmm_log("exit %d: %s", vm_exit_status(ret), vm_exit_name(ret));
+	return vm_exit_status(ret);
 }

@@ -80,6 +80,16 @@ void pci_bars_reload(struct pci_dev *d);
 /* For the tests: the device in @slot, or NULL. */
 struct pci_dev *pci_slot(int slot);
 
+/*
+ * The I/O APIC input of slot @slot's INTx pin @pin (0: INTA .. 3: INTD), as
+ * the DSDT's _PRT announces it: GSIs 16-19, rotated by the slot. Today's
+ * devices use MSI-X only (interrupt pin 0), so no entry is in use yet.
+ */
+static inline uint32_t pci_intx_gsi(int slot, int pin)
+{
+	return 16 + (uint32_t)((slot + pin) & 3);
+}
+
 static inline void pci_set16(struct pci_dev *d, int off, uint16_t v)
 {
 	st_le(d->cfg + off, 2, v);

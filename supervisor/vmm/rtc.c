@@ -80,5 +80,10 @@ static void rtc_io(void *opaque, uint64_t off, uint8_t *data, int size, bool wri
 int rtc_init(struct vm *vm)
 {
 	(void)vm;
+	/*
+	 * glibc's gmtime_r() loads the time zone on its first call, opening
+	 * /etc/localtime: the sandbox refuses that open, so load it now.
+	 */
+	tzset();
 	return io_register_pio(0x70, 2, rtc_io, NULL);
 }

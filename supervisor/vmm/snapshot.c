@@ -273,6 +273,11 @@ int vm_save_initial(struct vm *vm, const struct vmm_config *cfg, const char *cmd
 	boot_kernel = strdup(cfg->kernel);
 	boot_initrd = cfg->initrd ? strdup(cfg->initrd) : NULL;
 	boot_cmdline = strdup(cmdline);
+	/* a reset reloads them under the sandbox, which opens no file by path */
+	if (boot_keep(cfg->kernel) < 0 || (cfg->initrd && boot_keep(cfg->initrd) < 0)) {
+		vmm_log("cannot keep the kernel or initrd open for a reset: %s", strerror(errno));
+		return -1;
+	}
 	if (state_capture(vm, &initial, 0) < 0) {
 		vmm_log("cannot read the initial machine state: %s", strerror(errno));
 		return -1;
@@ -287,11 +292,13 @@ int vm_reset(struct vm *vm, char *err, size_t errlen)
 		return -1;
 	}
 	vm_pause(vm);
+	vm_wait_parked(vm); /* already paused (or pmsuspended): until all are parked */
 	for (int i = 0; i < vmm_ndevs; i++)
 		if (vmm_devs[i]->ops->reset)
 			vmm_devs[i]->ops->reset(vmm_devs[i]);
 	if (state_apply(vm, &initial, err, errlen) < 0)
 		return -1;
+	vm->pmsuspended = false;
 	madvise(vm->ram, vm->ram_size, MADV_DONTNEED);
 	if (boot_linux(vm, boot_kernel, boot_initrd, boot_cmdline) < 0) {
 		snprintf(err, errlen, "reset: cannot reload the kernel");

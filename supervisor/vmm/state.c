@@ -3,7 +3,7 @@
  * Capture and apply of the machine state as tagged records: per vCPU the
  * registers, XSAVE (FPU/SSE/AVX), XCRs, special registers, MSRs, MP state,
  * LAPIC and pending events; the PIC, I/O APIC and PIT; kvmclock; the UART,
- * the i8042 and every virtio device's transport state.
+ * the i8042, the ACPI PM registers and every virtio device's transport state.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 
 #include "vmm.h"
+#include "acpi.h"
 #include "snapshot.h"
 #include "vdev.h"
 
@@ -23,7 +24,7 @@
  * into structs it was not written from.
  */
 #define STATE_MAGIC "vmon-vmm-state"
-#define STATE_VERSION 1
+#define STATE_VERSION 2 /* 2: the ACPI PM registers (T_PM) */
 
 struct format {
 	char magic[16];
@@ -48,6 +49,7 @@ enum tag {
 	T_SERIAL,
 	T_I8042,
 	T_VIRTIO,
+	T_PM,
 };
 
 struct meta {
@@ -232,6 +234,9 @@ int state_capture(struct vm *vm, struct blob *b, int clock)
 	n = i8042_save(buf, sizeof(buf));
 	if (blob_put(b, T_I8042, 0, buf, (uint32_t)n) < 0)
 		return -1;
+	n = pm_save(buf, sizeof(buf));
+	if (!n || blob_put(b, T_PM, 0, buf, (uint32_t)n) < 0)
+		return -1;
 	for (int i = 0; i < vmm_ndevs; i++) {
 		n = virtio_save(vmm_devs[i], buf, sizeof(buf));
 		if (!n || blob_put(b, T_VIRTIO, (uint32_t)i, buf, (uint32_t)n) < 0)
@@ -339,6 +344,11 @@ int state_apply(struct vm *vm, const struct blob *b, char *err, size_t errlen)
 	p = blob_get(b, T_I8042, 0, &len);
 	if (p)
 		i8042_load(p, len);
+	p = blob_get(b, T_PM, 0, &len);
+	if (!p || pm_load(p, len) < 0) {
+		snprintf(err, errlen, "state of the ACPI PM registers missing or does not fit");
+		return -1;
+	}
 	for (int i = 0; i < vmm_ndevs; i++) {
 		p = blob_get(b, T_VIRTIO, (uint32_t)i, &len);
 		if (!p || virtio_load(vmm_devs[i], p, len) < 0) {

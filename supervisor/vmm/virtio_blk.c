@@ -357,6 +357,8 @@ static enum disk_format probe(int fd)
 /* The userspace back end: io_uring on the raw image, or libqcow2's worker. */
 static int setup_user(struct blk *b, enum disk_format fmt)
 {
+	int ret;
+
 	b->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (b->efd < 0) {
 		vmm_log("--disk '%s': eventfd: %s", b->path, strerror(errno));
@@ -368,9 +370,9 @@ static int setup_user(struct blk *b, enum disk_format fmt)
 		b->qcow2 = blk_qcow2_open(b->path, b->readonly, b->efd, &b->size);
 		if (!b->qcow2)
 			return -1;
-	} else if (io_uring_queue_init(BLK_QSIZE, &b->ring, 0) < 0 ||
-		   io_uring_register_eventfd(&b->ring, b->efd) < 0) {
-		vmm_log("--disk '%s': cannot set up io_uring", b->path);
+	} else if ((ret = blk_uring_init(&b->ring, BLK_QSIZE, b->efd)) < 0) {
+		vmm_log("--disk '%s': cannot set up a restricted io_uring: %s", b->path,
+			strerror(-ret));
 		return -1;
 	}
 	if (ev_add(b->dev.vm, b->efd, EPOLLIN, blk_complete_event, b) < 0)

@@ -31,13 +31,44 @@ enum vm_state {
 	VM_STOPPING,
 };
 
-/* Why the VMM ends, and its exit status. */
+/*
+ * Why the VMM ends; vm_exit_status() maps it to the process's exit status
+ * (documented in --help and vmon-vmm(1)).
+ */
 enum vm_exit {
 	VM_EXIT_NONE = -1,
-	VM_EXIT_RESET = 0, /* reboot, triple fault, i8042 reset: a clean end */
-	VM_EXIT_ERROR = 1, /* internal or KVM error */
-	VM_EXIT_CRASH = 3, /* the guest kernel panicked */
+	VM_EXIT_POWEROFF = 0, /* the guest powered off (ACPI S5): status 0 */
+	VM_EXIT_ERROR = 1,    /* internal or KVM error: status 1 */
+	VM_EXIT_CRASH = 3,    /* the guest kernel panicked: status 3 */
+	VM_EXIT_REBOOT = 4,   /* the guest reset, --on-reboot destroy: status 4 */
+	VM_EXIT_STOP = 16,    /* told to stop (quit, a signal): status 0 */
 };
+/* Older name of the reboot end. */
+#define VM_EXIT_RESET VM_EXIT_REBOOT
+
+static inline int vm_exit_status(int reason)
+{
+	return reason == VM_EXIT_STOP ? 0 : reason;
+}
+
+/* How each end is named in logs and the API. */
+static inline const char *vm_exit_name(int reason)
+{
+	switch (reason) {
+	case VM_EXIT_POWEROFF:
+		return "powered off";
+	case VM_EXIT_REBOOT:
+		return "reboot";
+	case VM_EXIT_CRASH:
+		return "crashed";
+	case VM_EXIT_STOP:
+		return "stopped";
+	case VM_EXIT_ERROR:
+		return "error";
+	default:
+		return "running";
+	}
+}
 
 struct vcpu {
 	struct vm *vm;
@@ -69,6 +100,12 @@ struct vm {
 	enum vm_state state;
 	int exit_reason; /* enum vm_exit */
 	int nparked;
+	/* ACPI S3: parked until a wakeup (pm.c); the API calls it pmsuspended. */
+	bool pmsuspended;
+	/* A guest reset: restart in place (--on-reboot restart) or end. */
+	bool on_reboot_restart;
+	bool reboot_pending; /* the main loop restarts the VM */
+	unsigned int reboots;
 
 	int epfd;
 	int stop_fd; /* eventfd: wakes the main loop to end */
@@ -85,6 +122,15 @@ void kvm_join_vcpus(struct vm *vm);
 void vm_request_exit(struct vm *vm, int reason);
 void vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
+/*
+ * From a vCPU thread (lock held): stop every vCPU at its next exit without
+ * waiting; @pmsuspend marks the VM suspended to RAM. Wakes the main loop.
+ */
+void vm_park(struct vm *vm, bool pmsuspend);
+/* Lock held, not on a vCPU thread: wait until every vCPU is parked. */
+void vm_wait_parked(struct vm *vm);
+/* The guest reset: restart in place or end, as --on-reboot says. */
+void vm_request_reboot(struct vm *vm);
 int kvm_irq_line(struct vm *vm, int irq, int level);
 int kvm_alloc_gsi(struct vm *vm);
 int kvm_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data, bool valid);
@@ -117,6 +163,8 @@ int ev_run_once(struct vm *vm, int timeout_ms);
  * (a stale socket there is replaced); the fd (non-blocking), or -1 and errno.
  */
 int unix_listen(const char *path, int backlog);
+/* Remove the socket unix_listen() made at @path, relative to its directory. */
+void unix_unlink(const char *path);
 
 /* Logging: to stderr, prefixed, never to the guest console. */
 void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

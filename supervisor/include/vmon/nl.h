@@ -111,6 +111,9 @@ int vmon_nl_events_join(struct vmon_nl *nl);
  */
 int vmon_nl_event_wait(struct vmon_nl *nl, int timeout_ms, struct vmon_nl_event *ev);
 
+/* The events socket's descriptor, to poll with others; -1 before the join. */
+int vmon_nl_event_fd(struct vmon_nl *nl);
+
 /* Names of enum vmon_event, enum vmon_reason and enum vmon_dev_type values. */
 const char *vmon_nl_event_name(uint32_t event);
 const char *vmon_nl_reason_name(uint32_t reason);

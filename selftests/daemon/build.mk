@@ -1,0 +1,29 @@
+# vmond tests: the library's pieces on the host, vmond --foreground in a
+# temporary root on the host (no guest started), guests' lives in the test VM.
+$(B)/selftests/daemon/%_test: $(B)/selftests/daemon/%_test.o $(TEST_LIB_OBJS) $(B)/libvmond.a \
+		$(B)/libdomain.a $(B)/libstorage.a $(B)/libqcow2.a $(B)/libvmon.a
+	$(CC) $(LDFLAGS) -o $@ $^ -ljson-c -lsystemd $(LIBDOMAIN_LDLIBS) $(LIBSTORAGE_LDLIBS)
+
+UNIT_TESTS += $(B)/selftests/daemon/atomic_test $(B)/selftests/daemon/status_test
+
+# The harness compares its literals as int against unsigned fields.
+$(B)/selftests/daemon/%.o: TEST_CFLAGS += -Wno-sign-compare
+UNIT_TESTS += selftests/daemon/vmond_test.sh selftests/daemon/cli_test.sh
+
+# In the test VM: a real nested guest through its life (needs the guest's
+# base initramfs, built on the host like boot_test's).
+$(B)/selftests/daemon/life_test: selftests/daemon/life_test.sh $(B)/vmm-guest/base.cpio.gz \
+		$(B)/vmond $(B)/vmon $(B)/vmon-vmm
+	@mkdir -p $(@D)
+	cp $< $@
+	chmod +x $@
+VM_TESTS += $(B)/selftests/daemon/life_test
+
+# In the test VM: S3, dompmwakeup and guest panics under on_crash preserve
+# and destroy, with the lifecycle event stream.
+$(B)/selftests/daemon/crash_test: selftests/daemon/crash_test.sh $(B)/vmm-guest/base.cpio.gz \
+		$(B)/vmond $(B)/vmon $(B)/vmon-vmm
+	@mkdir -p $(@D)
+	cp $< $@
+	chmod +x $@
+VM_TESTS += $(B)/selftests/daemon/crash_test

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libdomain on the host: the live XML (id, tap names, the pty), the live
+ * setters and their refusals, and the vmon-vmm command line of a definition
+ * with what vmon-vmm cannot do yet refused by name.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include <vmon/domain.h>
+
+#define HEAD                                                                                       \
+	"<domain type='kvm'>\n  <name>vm</name>\n"                                                 \
+	"  <uuid>8b2d4c6e-0f1a-4e3b-a5c7-9d8e7f6a5b4c</uuid>\n"                                    \
+	"  <memory unit='MiB'>512</memory>\n"
+#define OS                                                                                         \
+	"  <os><type>hvm</type><kernel>/k</kernel><initrd>/i</initrd>"                             \
+	"<cmdline>console=ttyS0 quiet</cmdline></os>\n"
+
+static const char full[] = HEAD
+	"  <vcpu>2</vcpu>\n" OS "  <memoryBacking><hugepages/><nosharepages/></memoryBacking>\n"
+	"  <devices>\n"
+	"    <disk type='file'><driver type='qcow2' cache='none'/>"
+	"<source file='/img/a.qcow2'/><target dev='vda' bus='virtio'/></disk>\n"
+	"    <disk type='block'><driver type='raw'/>"
+	"<source dev='/dev/sdb'/><target dev='vdb'/><readonly/></disk>\n"
+	"    <interface type='bridge'><mac address='52:54:00:00:00:01'/>"
+	"<source bridge='br0'/><model type='virtio'/><driver name='vhost'/></interface>\n"
+	"    <interface type='ethernet'><mac address='52:54:00:00:00:02'/>"
+	"<target dev='tap7'/><model type='virtio'/></interface>\n"
+	"    <serial type='pty'/>\n"
+	"    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
+	"  </devices>\n</domain>\n";
+
+static struct vmon_domain *parse(struct __test_metadata *_metadata, const char *xml)
+{
+	struct vmon_domain *d = NULL;
+	struct vmon_xml_error err;
+
+	EXPECT_EQ(0, vmon_domain_parse(xml, strlen(xml), &d, &err))
+	TH_LOG("%d:%d: %s", err.line, err.column, err.msg);
+	return d;
+}
+
+static char *join(char **argv)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	for (char **p = argv; *p; p++)
+		fprintf(f, "%s%s", p == argv ? "" : " ", *p);
+	fclose(f);
+	return s;
+}
+
+TEST(argv_of_a_definition)
+{
+	const char *taps[] = { "vmtap0", NULL };
+	struct vmon_vmm_opts o = { .api_socket = "/run/vmon/vm.sock", .taps = taps };
+	struct vmon_domain *d = parse(_metadata, full);
+	struct vmon_xml_error err;
+	char **argv, *s;
+
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err))
+	TH_LOG("%s", err.msg);
+	s = join(argv);
+	EXPECT_STREQ("vmon-vmm --name vm --kernel /k --initrd /i "
+		     "--append console=ttyS0 quiet --cpus 2 --memory 512 "
+		     "--api /run/vmon/vm.sock --console pty "
+		     "--disk /img/a.qcow2,format=qcow2,cache=none "
+		     "--disk /dev/sdb,ro,format=raw "
+		     "--net tap=vmtap0,mac=52:54:00:00:00:01,backend=vhost "
+		     "--net tap=tap7,mac=52:54:00:00:00:02 "
+		     "--rng --balloon --hugepages --no-merge",
+		     s);
+	/* the command line is one argument per word: --append's is one */
+	EXPECT_STREQ("console=ttyS0 quiet", argv[8]);
+	free(s);
+	vmon_domain_argv_free(argv);
+	o.restore_dir = "/var/lib/vmon/save/vm";
+	o.console = "unix:/run/vmon/vm.console";
+	o.vmm_path = "/usr/bin/vmon-vmm";
+	o.no_seccomp = true;
+	ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err));
+	s = join(argv);
+	EXPECT_STREQ("/usr/bin/vmon-vmm --name vm --restore /var/lib/vmon/save/vm "
+		     "--cpus 2 --memory 512 --api /run/vmon/vm.sock "
+		     "--console unix:/run/vmon/vm.console "
+		     "--disk /img/a.qcow2,format=qcow2,cache=none "
+		     "--disk /dev/sdb,ro,format=raw "
+		     "--net tap=vmtap0,mac=52:54:00:00:00:01,backend=vhost "
+		     "--net tap=tap7,mac=52:54:00:00:00:02 "
+		     "--rng --balloon --hugepages --no-merge --no-seccomp",
+		     s);
+	free(s);
+	vmon_domain_argv_free(argv);
+	vmon_domain_free(d);
+}
+
+/* on_crash preserve: the guest must stay in its panic for vmond to see it. */
+TEST(on_crash_preserve_keeps_the_panic)
+{
+	static const char *const xml[] = {
+		HEAD "  <on_crash>preserve</on_crash>\n" OS "</domain>\n",
+		HEAD "  <os><type>hvm</type><kernel>/k</kernel></os>\n"
+		     "  <on_crash>preserve</on_crash>\n</domain>\n",
+		HEAD "  <on_crash>destroy</on_crash>\n" OS "</domain>\n",
+	};
+	static const char *const append[] = { "console=ttyS0 quiet panic=0", "panic=0",
+					      "console=ttyS0 quiet" };
+	struct vmon_vmm_opts o = { .api_socket = "/s" };
+	struct vmon_xml_error err;
+
+	for (size_t i = 0; i < 3; i++) {
+		struct vmon_domain *d = parse(_metadata, xml[i]);
+		char **argv, **p;
+
+		ASSERT_NE(NULL, d);
+		ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err));
+		for (p = argv; *p && strcmp(*p, "--append"); p++)
+			;
+		ASSERT_NE(NULL, *p);
+		EXPECT_STREQ(append[i], p[1]);
+		vmon_domain_argv_free(argv);
+		vmon_domain_free(d);
+	}
+}
+
+static const struct {
+	const char *what, *xml, *msg;
+} cannot[] = {
+	{ "no kernel", HEAD "  <os><type>hvm</type></os>\n</domain>\n",
+	  "unsupported configuration: <os> has no <kernel>: vmon-vmm boots a kernel directly (no "
+	  "firmware, no boot from disk)" },
+	{ "too many vcpus", HEAD "  <vcpu>65</vcpu>\n" OS "</domain>\n",
+	  "unsupported configuration: <vcpu> 65: vmon-vmm runs at most 64 vCPUs" },
+	{ "hot add", HEAD "  <vcpu current='1'>2</vcpu>\n" OS "</domain>\n",
+	  "unsupported configuration: <vcpu current='1'> below the maximum 2: vmon-vmm has no vCPU "
+	  "hot add yet" },
+	{ "not MiB", "<domain type='kvm'><name>vm</name><memory>1000</memory>" OS "</domain>\n",
+	  "unsupported configuration: <memory> 1000 KiB is not a whole number of MiB (vmon-vmm "
+	  "takes MiB)" },
+	{ "no balloon",
+	  HEAD "  <currentMemory unit='MiB'>256</currentMemory>\n" OS
+	       "  <devices><memballoon model='none'/></devices>\n</domain>\n",
+	  "unsupported configuration: <currentMemory> below <memory> needs a <memballoon "
+	  "model='virtio'>" },
+	{ "localtime", HEAD OS "  <clock offset='localtime'/>\n</domain>\n",
+	  "unsupported configuration: <clock offset='localtime'>: the vmon-vmm RTC keeps UTC "
+	  "only" },
+	{ "iotune",
+	  HEAD OS
+	  "  <devices><disk type='file'><source file='/a'/><target dev='vda'/>"
+	  "<iotune><read_iops_sec>100</read_iops_sec></iotune></disk></devices>\n</domain>\n",
+	  "unsupported configuration: disk 'vda': <iotune> limits: vmon-vmm has no disk throttling "
+	  "yet" },
+	{ "serial",
+	  HEAD OS "  <devices><disk type='file'><source file='/a'/><target dev='vda'/>"
+		  "<serial>S1</serial></disk></devices>\n</domain>\n",
+	  "unsupported configuration: disk 'vda': <serial>: vmon-vmm cannot give a disk a serial "
+	  "yet" },
+	{ "writethrough",
+	  HEAD OS "  <devices><disk type='file'><driver cache='writethrough'/><source file='/a'/>"
+		  "<target dev='vda'/></disk></devices>\n</domain>\n",
+	  "unsupported configuration: disk 'vda': this <driver cache=...> mode: vmon-vmm has none "
+	  "and writeback" },
+	{ "comma",
+	  HEAD OS "  <devices><disk type='file'><source file='/a,b'/>"
+		  "<target dev='vda'/></disk></devices>\n</domain>\n",
+	  "unsupported configuration: disk 'vda': source '/a,b' has a comma, which the --disk "
+	  "option cannot carry" },
+	{ "network",
+	  HEAD OS
+	  "  <devices><interface type='network'><mac address='52:54:00:00:00:09'/>"
+	  "<source network='default'/><model type='virtio'/></interface></devices>\n</domain>\n",
+	  "unsupported configuration: interface 52:54:00:00:00:09: type='network' (network "
+	  "'default') needs vmond, which puts a tap on the network's bridge" },
+	{ "no tap",
+	  HEAD OS "  <devices><interface type='bridge'><mac address='52:54:00:00:00:09'/>"
+		  "<source bridge='br0'/><model type='virtio'/></interface></devices>\n</domain>\n",
+	  "unsupported configuration: interface 52:54:00:00:00:09: no tap device (vmond creates "
+	  "one for type='bridge')" },
+};
+
+TEST(argv_refuses_what_vmm_cannot_do)
+{
+	struct vmon_vmm_opts o = { .api_socket = "/run/vmon/vm.sock" };
+
+	for (size_t i = 0; i < sizeof(cannot) / sizeof(cannot[0]); i++) {
+		struct vmon_domain *d = parse(_metadata, cannot[i].xml);
+		struct vmon_xml_error err;
+		char **argv = (char **)1;
+
+		ASSERT_NE(NULL, d) TH_LOG("%s", cannot[i].what);
+		EXPECT_EQ(-1, vmon_domain_vmm_argv(d, &o, &argv, &err))
+		TH_LOG("%s: accepted", cannot[i].what);
+		EXPECT_EQ(NULL, argv);
+		EXPECT_STREQ(cannot[i].msg, err.msg)
+		TH_LOG("%s", cannot[i].what);
+		vmon_domain_free(d);
+	}
+}
+
+TEST(argv_needs_api_socket)
+{
+	struct vmon_vmm_opts o = { 0 };
+	struct vmon_domain *d = parse(_metadata, full);
+	struct vmon_xml_error err;
+	char **argv;
+
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(-1, vmon_domain_vmm_argv(d, &o, &argv, &err));
+	EXPECT_STREQ("unsupported configuration: no API socket given for the VMM", err.msg);
+	vmon_domain_free(d);
+}
+
+TEST(live_xml_and_inactive_xml)
+{
+	struct vmon_domain *d = parse(_metadata, full);
+	struct vmon_xml_error err;
+	char *live, *inactive;
+
+	ASSERT_NE(NULL, d);
+	vmon_domain_set_id(d, 12);
+	ASSERT_EQ(0, vmon_domain_set_if_target(d, 0, "vmtap0"));
+	EXPECT_EQ(-1, vmon_domain_set_if_target(d, 2, "vmtap9"));
+	ASSERT_EQ(0, vmon_domain_set_serial_path(d, "/dev/pts/9"));
+	ASSERT_EQ(0, vmon_domain_set_memory(d, 256 * 1024, &err));
+	live = vmon_domain_format(d, 0);
+	inactive = vmon_domain_format(d, VMON_DOMAIN_XML_INACTIVE);
+	ASSERT_NE(NULL, live);
+	ASSERT_NE(NULL, inactive);
+	EXPECT_EQ(0, strncmp(live, "<domain type=\"kvm\" id=\"12\">\n", 28))
+	TH_LOG("%s", live);
+	EXPECT_NE(NULL, strstr(live, "<target dev=\"vmtap0\"/>"));
+	EXPECT_NE(NULL, strstr(live, "<serial type=\"pty\">\n      <source path=\"/dev/pts/9\"/>"));
+	EXPECT_NE(NULL, strstr(live, "<currentMemory unit=\"KiB\">262144</currentMemory>"));
+	EXPECT_EQ(0, strncmp(inactive, "<domain type=\"kvm\">\n", 20));
+	EXPECT_EQ(NULL, strstr(inactive, "vmtap0"));
+	EXPECT_EQ(NULL, strstr(inactive, "/dev/pts/9"));
+	/* the one runtime tap is added; the defined target stays */
+	EXPECT_NE(NULL, strstr(inactive, "<target dev=\"tap7\"/>"));
+	free(live);
+	free(inactive);
+	/* not running: the plain format is the inactive one */
+	vmon_domain_set_id(d, -1);
+	live = vmon_domain_format(d, 0);
+	EXPECT_EQ(0, strncmp(live, "<domain type=\"kvm\">\n", 20));
+	free(live);
+	vmon_domain_free(d);
+}
+
+TEST(setters_refuse_out_of_range)
+{
+	struct vmon_domain *d =
+		parse(_metadata, HEAD "  <vcpu current='1'>4</vcpu>\n" OS "</domain>\n");
+	struct vmon_xml_error err;
+	char *out;
+
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(-1, vmon_domain_set_vcpus(d, 5, &err));
+	EXPECT_STREQ("invalid argument: vCPU count 5 is not within 1..4 (the <vcpu> maximum)",
+		     err.msg);
+	EXPECT_EQ(-1, vmon_domain_set_vcpus(d, 0, &err));
+	EXPECT_EQ(-1, vmon_domain_set_memory(d, 512 * 1024 + 1, &err));
+	EXPECT_STREQ("invalid argument: memory 524289 KiB is not within 1..524288 KiB (the "
+		     "<memory> maximum)",
+		     err.msg);
+	EXPECT_EQ(0, vmon_domain_set_vcpus(d, 3, &err));
+	out = vmon_domain_format(d, VMON_DOMAIN_XML_INACTIVE);
+	EXPECT_NE(NULL, strstr(out, "<vcpu current=\"3\" placement=\"static\">4</vcpu>"))
+	TH_LOG("%s", out);
+	free(out);
+	EXPECT_EQ(0, vmon_domain_set_vcpus(d, 4, &err));
+	out = vmon_domain_format(d, VMON_DOMAIN_XML_INACTIVE);
+	EXPECT_NE(NULL, strstr(out, "<vcpu placement=\"static\">4</vcpu>"));
+	free(out);
+	vmon_domain_free(d);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,170 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A real nested guest on a NAT network, inside the test VM with nested KVM:
+# vmond puts the domain's <interface type='network'> on the network's bridge
+# as a tap of its own; the guest gets a DHCP lease (listed by
+# net-dhcp-leases with its hostname), pings the host over the bridge and an
+# "outside" namespace through NAT; net-destroy is refused while the guest
+# runs; destroying the domain deletes its tap; then net-destroy succeeds.
+#
+# Usage: tools/vmtest -- build/selftests/network/guest_vm_test (TAP; root).
+set -u
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+cd "$top" || exit 1
+B=$top/build
+V=$B/vmon
+kernel=$B/vmm-guest/vmlinuz
+work=$(mktemp -d /tmp/netguest-test.XXXXXX)
+chmod 0755 "$work" # dnsmasq reads its hosts file as user dnsmasq
+R=$work/root
+S=$R/run/vmon/vmond.sock
+D=$R/run/vmon/domains
+n=0 failed=0 vmond_pid= con_pid=
+
+ok() { # ok COND NAME [DIAG]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n network.$2"
+	else
+		echo "not ok $n network.$2${3:+ # $3}"
+		failed=1
+	fi
+}
+cleanup() {
+	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
+	$V destroy -c "$S" web >/dev/null 2>&1
+	$V net-destroy -c "$S" --force natg >/dev/null 2>&1
+	[ -n "$vmond_pid" ] && { kill "$vmond_pid"; wait "$vmond_pid"; } 2>/dev/null
+	ip netns del out 2>/dev/null
+	[ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/network" &&
+		cp "$work"/*.log "$work"/console "$D"/*.log "$VMTEST_OUT/network/" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+# until SECONDS CMD...: wait for CMD to succeed (the assertion follows).
+until_ok() {
+	local i t=$1
+	shift
+	for ((i = 0; i < t * 2; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+echo "1..10"
+modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
+for m in bridge veth tun nf_tables nft_chain_nat nft_masq nft_ct nft_reject_ipv4 \
+	nft_reject_inet; do
+	modprobe "$m" || { echo "Bail out! modprobe $m"; exit 1; }
+done
+if [ ! -c /dev/kvm ] || [ ! -x "$B/vmon-vmm" ] || [ ! -f "$kernel" ]; then
+	echo "Bail out! need /dev/kvm, vmon-vmm and $kernel"
+	exit 1
+fi
+
+# the outside: 10.200.0.2 in "out", no route back to the guests
+ip netns add out
+ip link add out-h type veth peer name eth0 netns out
+ip addr add 10.200.0.1/24 dev out-h
+ip link set out-h up
+ip -n out addr add 10.200.0.2/24 dev eth0
+ip -n out link set eth0 up
+
+cat >"$work/dhcp-hook" <<'X'
+#!/bin/sh
+case "$1" in
+bound | renew)
+	ip addr add "$ip/$mask" dev "$interface"
+	ip route add default via "${router%% *}" dev "$interface"
+	;;
+esac
+exit 0
+X
+chmod +x "$work/dhcp-hook"
+cat >"$work/test.sh" <<'X'
+#!/bin/sh
+ip link set eth0 up
+udhcpc -i eth0 -f -q -n -t 20 -T 2 -x hostname:webguest -s /bin/dhcp-hook >/dev/null 2>&1
+echo "CHECK lease $(ip -4 addr show dev eth0 | sed -n 's/.*inet \([0-9.]*\).*/\1/p')"
+ping -c 2 -W 5 192.168.160.1 >/dev/null && echo "CHECK ping ok" || echo "CHECK ping fail"
+ping -c 2 -W 5 10.200.0.2 >/dev/null && echo "CHECK nat ok" || echo "CHECK nat fail"
+echo "CHECK done"
+while :; do sleep 10; done
+X
+selftests/vmm/mkinitrd "$work/guest.cpio.gz" "$work/test.sh" "$work/dhcp-hook"
+
+cat >"$work/net.xml" <<'X'
+<network>
+  <name>natg</name>
+  <forward mode='nat'/>
+  <bridge name='vmgbr0' stp='off'/>
+  <ip address='192.168.160.1' prefix='24'>
+    <dhcp><range start='192.168.160.50' end='192.168.160.99'/></dhcp>
+  </ip>
+</network>
+X
+cat >"$work/web.xml" <<XML
+<domain type='kvm'>
+  <name>web</name>
+  <uuid>c0ffee00-1234-4abc-8def-001122334455</uuid>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64'>hvm</type><kernel>$kernel</kernel>
+    <initrd>$work/guest.cpio.gz</initrd><cmdline>quiet</cmdline></os>
+  <devices>
+    <interface type='network'><mac address='52:54:00:c0:ff:01'/>
+      <source network='natg'/><model type='virtio'/></interface>
+    <serial type='pty'><target port='0'/></serial>
+  </devices>
+</domain>
+XML
+
+$B/vmond --foreground --root "$R" --vmm "$B/vmon-vmm" 2>>"$work/vmond.log" &
+vmond_pid=$!
+until_ok 10 $V net-list -c "$S" || { echo "Bail out! vmond did not come up"; exit 1; }
+$V net-define -c "$S" "$work/net.xml" >/dev/null && $V define -c "$S" "$work/web.xml" >/dev/null
+$V start -c "$S" web >"$work/out.log" 2>&1
+[ $? = 1 ]
+ok $? start_fails_network_inactive "$(tr '\n' ' ' <"$work/out.log")"
+grep -q "network 'natg' is not active" "$work/out.log" && ! ls /sys/class/net | grep -q '^vt'
+ok $? start_names_inactive_network_no_tap_left "$(tr '\n' ' ' <"$work/out.log")"
+$V net-start -c "$S" natg >/dev/null
+$V start -c "$S" web >"$work/out.log" 2>&1
+ok $? start_on_network "$(tr '\n' ' ' <"$work/out.log")"
+python3 -c '
+import socket, sys, time
+for _ in range(200):
+    try:
+        s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); break
+    except OSError:
+        time.sleep(0.1)
+out = open(sys.argv[2], "ab")
+while True:
+    b = s.recv(4096)
+    if not b: break
+    out.write(b); out.flush()
+' "$D/web.console" "$work/console" &
+con_pid=$!
+tap=vtc0ffee00.0
+[ "$(basename "$(readlink /sys/class/net/$tap/master)")" = vmgbr0 ]
+ok $? tap_on_bridge "$(ls /sys/class/net | tr '\n' ' ')"
+until_ok 120 grep -q "CHECK done" "$work/console"
+ip=$(sed -n 's/.*CHECK lease \([0-9.]*\).*/\1/p' "$work/console" | head -1)
+case "$ip" in 192.168.160.[5-9][0-9]) true ;; *) false ;; esac
+ok $? guest_dhcp_lease "$(grep CHECK "$work/console" | tr -d '\r' | tr '\n' ' ')"
+$V net-dhcp-leases -c "$S" natg | grep -q "52:54:00:c0:ff:01 *ipv4 *$ip/24 *webguest "
+ok $? net_dhcp_leases_lists_guest "$($V net-dhcp-leases -c "$S" natg 2>&1 | tr '\n' ' ')"
+grep -q "CHECK ping ok" "$work/console" && grep -q "CHECK nat ok" "$work/console"
+ok $? guest_reaches_host_and_outside "$(grep CHECK "$work/console" | tr -d '\r' | tr '\n' ' ')"
+$V net-destroy -c "$S" natg >"$work/out.log" 2>&1
+[ $? = 1 ] && grep -q "in use by 1 running domain ('web' first)" "$work/out.log"
+ok $? net_destroy_refused_while_used "$(tr '\n' ' ' <"$work/out.log")"
+$V destroy -c "$S" web >/dev/null 2>&1
+[ ! -e /sys/class/net/$tap ]
+ok $? tap_deleted_with_domain
+$V net-destroy -c "$S" natg >/dev/null 2>&1 && [ ! -e /sys/class/net/vmgbr0 ]
+ok $? net_destroy_after_domain
+[ $failed = 0 ] || { echo "# vmond's log:"; sed 's/^/# /' "$work/vmond.log" | tail -30; }
+exit $failed

@@ -1,0 +1,250 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmon-vmm's ACPI machine and power model, with nested guests in the test VM:
+#   p  the test kernel with -c 2: 2 CPUs, ACPI tables found, no ACPI errors
+#      or firmware-bug lines in dmesg; the power button ({"cmd":"shutdown"})
+#      reaches busybox acpid, the guest powers off (S5), the VMM says
+#      "powered off" and exits 0.
+#   r  the guest's reboot -f: exit 4, "reboot"; with --on-reboot restart the
+#      guest boots again in place, "reboots":1 in the status.
+#   s  S3: echo mem >/sys/power/state parks the vCPUs, the status says
+#      pmsuspended; a snapshot taken then, SIGKILL, restore: pmsuspended
+#      again; wakeup: the guest's workload continues to its end, both CPUs
+#      online, its virtio disk and rng working.
+#   k  Debian's cloud kernel (no CONFIG_X86_MPPARSE) with -c 2: 2 CPUs.
+#   m  the test kernel with acpi=off and -c 2: 2 CPUs from the MP table.
+# Usage: power_test [GROUP...] (default: p r s k m). Prints TAP; run as root
+# from the top of the tree, in tools/vmtest.
+set -u
+declare -A plan=([p]=5 [r]=3 [s]=5 [k]=2 [m]=1)
+groups=${*:-p r s k m}
+total=0
+for g in $groups; do
+	[ -n "${plan[$g]:-}" ] || { echo "Bail out! unknown group '$g' (p r s k m)"; exit 1; }
+	total=$((total + plan[$g]))
+done
+want() { [[ " $groups " == *" $1 "* ]]; }
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+cd "$top" || exit 1
+vmm=$top/build/vmon-vmm
+guest=$top/build/vmm-guest
+kernel=$guest/vmlinuz
+work=$(mktemp -d /tmp/vmm-power.XXXXXX)
+n=0 failed=0 vmm_pid=
+echo "1..$total"
+
+ok() { # ok COND NAME [DIAG]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n power.$2"
+	else
+		echo "not ok $n power.$2${3:+ # $3}"
+		failed=1
+	fi
+}
+cleanup() {
+	[ -n "$vmm_pid" ] && kill -9 "$vmm_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+wait_for() { # wait_for FILE PATTERN SECONDS
+	local i
+	for ((i = 0; i < $3 * 2; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		[ -n "$vmm_pid" ] && ! kill -0 "$vmm_pid" 2>/dev/null && break
+		sleep 0.5
+	done
+	grep -q -- "$2" "$1" 2>/dev/null
+}
+call() { "$vmm" --call "$work/api.sock" "$1"; }
+# until_status PATTERN SECONDS: until the status answer matches.
+until_status() {
+	local i
+	for ((i = 0; i < $2 * 2; i++)); do
+		call '{"cmd":"status"}' 2>/dev/null | grep -q -- "$1" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+reap() { # reap SECONDS: wait for the VMM to end, else kill it; sets rc
+	local i
+	for ((i = 0; i < $1 * 2; i++)); do
+		kill -0 "$vmm_pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	kill -0 "$vmm_pid" 2>/dev/null && { kill -9 "$vmm_pid"; echo "# VMM did not end; killed"; }
+	wait "$vmm_pid"
+	rc=$?
+	vmm_pid=
+}
+diag() { tr -d '\r' <"$1" | grep -v '^step' | tail -n 15 | tr '\n' '|'; }
+keep() { [ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/power" && cp "$work"/*.err "$work"/*.console "$VMTEST_OUT/power/" 2>/dev/null; }
+
+modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
+if [ ! -c /dev/kvm ] || [ ! -x "$vmm" ] || [ ! -f "$kernel" ]; then
+	echo "Bail out! need /dev/kvm, $vmm and $kernel"
+	exit 1
+fi
+# Started as root, each VMM runs as vmon-vmm (make install creates the user,
+# and tools/vmtest in its guest): it reaches its snapshot dir through $work.
+if ! getent passwd vmon-vmm >/dev/null; then
+	echo "Bail out! no vmon-vmm user for the VMM to run as (make install creates it)"
+	exit 1
+fi
+chmod 0711 "$work"
+
+# The guest's own report: CPUs, ACPI tables, lines of dmesg that complain.
+cat >"$work/report.sh" <<'GUEST'
+echo "CHECK cpus $(nproc)"
+[ -e /sys/firmware/acpi/tables/DSDT ] && [ -e /sys/firmware/acpi/tables/FACP ] &&
+	echo "CHECK acpi_tables ok"
+bad=$(dmesg | grep -iE 'ACPI (BIOS )?(Error|Warning)|\[Firmware Bug\]|ACPI.*(failed|error)' |
+	head -5 | tr '\n' '|')
+[ -z "$bad" ] && echo "CHECK acpi_dmesg_clean ok" || echo "CHECK acpi_dmesg_clean fail $bad"
+GUEST
+
+# ---- p: power button -------------------------------------------------------
+if want p; then
+{ cat "$work/report.sh"; echo 'echo READY; while :; do sleep 1; done'; } >"$work/p.sh"
+selftests/vmm/mkinitrd "$work/p.cpio.gz" "$work/p.sh"
+con=$work/p.console
+"$vmm" -k "$kernel" -i "$work/p.cpio.gz" -c 2 -m 256 --console "file:$con" \
+	--api "$work/api.sock" 2>"$work/p.err" &
+vmm_pid=$!
+wait_for "$con" READY 180
+grep -q "CHECK cpus 2" "$con"
+ok $? p.two_cpus "$(grep "CHECK cpus" "$con" | tr -d '\r')"
+grep -q "CHECK acpi_tables ok" "$con"
+ok $? p.acpi_tables_found
+grep -q "CHECK acpi_dmesg_clean ok" "$con"
+ok $? p.no_acpi_errors_in_dmesg "$(grep "CHECK acpi_dmesg" "$con" | tr -d '\r')"
+# the guest's button driver enables the power button; then press it
+until_status '"power_button_enabled":true' 60
+e=$?
+call '{"cmd":"shutdown"}' >"$work/p.ans"
+reap 90
+[ $e = 0 ] && [ $rc = 0 ] && grep -q "guest-power: power button" "$con" &&
+	grep -q "guest powered off (ACPI S5)" "$work/p.err" && grep -q "exit 0: powered off" "$work/p.err"
+ok $? p.power_button_powers_off "exit $rc; enabled $e; $(cat "$work/p.ans"); $(tail -3 "$work/p.err" | tr '\n' '|')"
+grep -q '"ok":true' "$work/p.ans"
+ok $? p.shutdown_answered "$(cat "$work/p.ans")"
+keep
+fi
+
+# ---- r: reboot -------------------------------------------------------------
+if want r; then
+printf 'echo BOOTED\nsleep 1\nreboot -f\n' >"$work/r.sh"
+selftests/vmm/mkinitrd "$work/r.cpio.gz" "$work/r.sh"
+con=$work/r.console
+"$vmm" -k "$kernel" -i "$work/r.cpio.gz" -c 1 -m 256 --console "file:$con" 2>"$work/r.err" &
+vmm_pid=$!
+reap 180
+[ $rc = 4 ] && grep -q BOOTED "$con" && grep -q "exit 4: reboot" "$work/r.err"
+ok $? r.reboot_exits_4 "exit $rc; $(tail -3 "$work/r.err" | tr '\n' '|')"
+
+con=$work/r2.console
+"$vmm" -k "$kernel" -i "$work/r.cpio.gz" -c 1 -m 256 --console "file:$con" --on-reboot restart \
+	--api "$work/api.sock" 2>"$work/r2.err" &
+vmm_pid=$!
+for _ in $(seq 360); do
+	[ "$(grep -c BOOTED "$con" 2>/dev/null)" -ge 2 ] && break
+	kill -0 "$vmm_pid" 2>/dev/null || break
+	sleep 0.5
+done
+st=$(call '{"cmd":"status"}')
+[ "$(grep -c BOOTED "$con")" -ge 2 ] && echo "$st" | grep -q '"reboots":[1-9]'
+ok $? r.on_reboot_restart_boots_again "boots $(grep -c BOOTED "$con"); $st"
+call '{"cmd":"quit"}' >/dev/null
+reap 30
+[ $rc = 0 ] && grep -q "exit 0: stopped" "$work/r2.err"
+ok $? r.quit_exits_0_stopped "exit $rc; $(tail -2 "$work/r2.err" | tr '\n' '|')"
+keep
+fi
+
+# ---- s: S3 -----------------------------------------------------------------
+if want s; then
+cat >"$work/s.sh" <<'GUEST'
+grep -q mem /sys/power/state && echo "CHECK s3_offered ok"
+yes s3-before | head -c 1048576 >/tmp/a
+dd if=/tmp/a of=/dev/vda bs=1M conv=fsync 2>/dev/null
+echo SUSPENDING
+echo mem >/sys/power/state
+echo "RESUMED rc=$?"
+i=0
+while [ $i -lt 5 ]; do echo "tick $i"; i=$((i + 1)); sleep 1; done
+# the devices work after the resume: the disk reads back, the rng gives bytes
+echo 3 >/proc/sys/vm/drop_caches
+[ "$(dd if=/dev/vda bs=1M count=1 2>/dev/null | md5sum)" = "$(md5sum </tmp/a)" ] &&
+	[ "$(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | wc -c)" = 64 ] && echo "CHECK devices_after_resume ok"
+echo "WORKLOAD-DONE cpus $(grep -c ^processor /proc/cpuinfo) online $(cat /sys/devices/system/cpu/online)"
+GUEST
+selftests/vmm/mkinitrd "$work/s.cpio.gz" "$work/s.sh"
+con=$work/s.console
+truncate -s 16M "$work/s.raw"
+"$vmm" -k "$kernel" -i "$work/s.cpio.gz" -c 2 -m 256 --console "file:$con" \
+	--disk "$work/s.raw,format=raw,backend=uring" --rng \
+	-a no_console_suspend --api "$work/api.sock" 2>"$work/s.err" &
+vmm_pid=$!
+wait_for "$con" SUSPENDING 180
+until_status '"state":"pmsuspended"' 60
+p=$?
+grep -q "CHECK s3_offered ok" "$con" && [ $p = 0 ]
+ok $? s.suspend_is_pmsuspended "$(call '{"cmd":"status"}' | cut -c1-120); $(diag "$con")"
+call '{"cmd":"resume"}' | grep -q '"ok":false'
+ok $? s.resume_refused_while_pmsuspended
+snap=$work/snap
+install -d -m 0700 -o vmon-vmm -g vmon-vmm "$snap"
+call "{\"cmd\":\"snapshot\",\"path\":\"$snap\"}" >"$work/snap.out"
+kill -9 "$vmm_pid"
+reap 10
+con=$work/s2.console
+"$vmm" --restore "$snap" --console "file:$con" 2>"$work/s2.err" &
+vmm_pid=$!
+until_status '"state":"pmsuspended"' 30
+ok $? s.restored_snapshot_is_pmsuspended "$(cat "$work/snap.out" | cut -c1-200); $(tail -3 "$work/s2.err" | tr '\n' '|')"
+call '{"cmd":"wakeup"}' >"$work/w.ans"
+wait_for "$con" WORKLOAD-DONE 120
+grep -q '"ok":true' "$work/w.ans" && grep -q "RESUMED rc=0" "$con" && grep -q "tick 4" "$con"
+ok $? s.wakeup_resumes_the_workload "$(cat "$work/w.ans" | cut -c1-120); $(diag "$con")"
+grep -q "WORKLOAD-DONE cpus 2 online 0-1" "$con" && grep -q "CHECK devices_after_resume ok" "$con"
+ok $? s.cpus_and_devices_work_after_resume "$(grep -E "WORKLOAD-DONE|CHECK dev" "$con" | tr -d '\r')"
+reap 60
+keep
+fi
+
+# ---- k: Debian's cloud kernel ----------------------------------------------
+if want k; then
+ck=$guest/vmlinuz-cloud
+if [ ! -f "$ck" ]; then
+	echo "not ok $((n + 1)) power.k.cloud_kernel_present # missing $ck (make; tools/kcache image cloud)"
+	n=$((n + 1)); failed=1
+else
+	ok 0 k.cloud_kernel_present
+fi
+cp "$work/report.sh" "$work/k.sh"
+selftests/vmm/mkinitrd "$work/k.cpio.gz" "$work/k.sh"
+con=$work/k.console
+"$vmm" -k "$ck" -i "$work/k.cpio.gz" -c 2 -m 256 --console "file:$con" 2>"$work/k.err" &
+vmm_pid=$!
+reap 240
+grep -q "CHECK cpus 2" "$con" && [ $rc = 0 ]
+ok $? k.cloud_kernel_sees_two_cpus "exit $rc; $(grep "CHECK cpus" "$con" | tr -d '\r')"
+keep
+fi
+
+# ---- m: no ACPI, the MP table ----------------------------------------------
+if want m; then
+# without ACPI there is no poweroff: the guest ends with a reset (status 4)
+printf 'echo "CHECK cpus $(nproc) acpi $(ls /sys/firmware/acpi 2>/dev/null | wc -l)"\nreboot -f\n' >"$work/m.sh"
+selftests/vmm/mkinitrd "$work/m.cpio.gz" "$work/m.sh"
+con=$work/m.console
+"$vmm" -k "$kernel" -i "$work/m.cpio.gz" -c 2 -m 256 -a acpi=off --console "file:$con" \
+	2>"$work/m.err" &
+vmm_pid=$!
+reap 180
+grep -q "CHECK cpus 2 acpi 0" "$con" && [ $rc = 4 ]
+ok $? m.mptable_gives_two_cpus_without_acpi "exit $rc; $(grep "CHECK cpus" "$con" | tr -d '\r')"
+keep
+fi
+exit $failed

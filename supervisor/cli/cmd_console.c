@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmon console DOMAIN: the guest's serial console, as virsh console: vmond
+ * names the VMM's console socket, we relay it to the terminal (raw mode)
+ * until ctrl-] or the guest's end.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <vmon/cli.h>
+#include <vmon/unix.h>
+
+#include "vmond_client.h"
+
+#define ESCAPE 0x1d /* ctrl-] */
+
+int vmon_console_attach(const char *name, const char *sock);
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vmon console [-c SOCKET] DOMAIN\n"
+		   "\n"
+		   "Attach to a running domain's serial console; ctrl-] leaves.\n"
+		   "\n"
+		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "  -h, --help            this text\n");
+}
+
+/* Copy both ways until ctrl-] on the terminal or the end of the console. */
+static void relay(int con)
+{
+	struct pollfd p[2] = { { .fd = 0, .events = POLLIN }, { .fd = con, .events = POLLIN } };
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return;
+		if (p[1].revents) {
+			n = read(con, buf, sizeof(buf));
+			if (n <= 0 || write(1, buf, (size_t)n) != n)
+				return;
+		}
+		if (p[0].revents) {
+			char *esc;
+
+			n = read(0, buf, sizeof(buf));
+			if (n <= 0)
+				return;
+			esc = memchr(buf, ESCAPE, (size_t)n);
+			if (esc)
+				n = esc - buf;
+			if (n > 0 && write(con, buf, (size_t)n) != n)
+				return;
+			if (esc)
+				return;
+		}
+	}
+}
+
+int vmon_console_attach(const char *name, const char *sock)
+{
+	struct json_object *req = json_object_new_object(), *a, *c;
+	struct termios old, raw;
+	bool tty = isatty(0);
+	int fd;
+
+	json_object_object_add(req, "cmd", json_object_new_string("dominfo"));
+	json_object_object_add(req, "domain", json_object_new_string(name));
+	if (vmond_request("console", sock, false, req, &a))
+		return VMON_EXIT_FAIL;
+	if (!json_object_object_get_ex(a, "console", &c)) {
+		vmon_err("console: domain '%s' is not running", name);
+		json_object_put(a);
+		return VMON_EXIT_FAIL;
+	}
+	fd = vmon_unix_connect(json_object_get_string(c));
+	if (fd < 0) {
+		vmon_err("console: '%s': %s", json_object_get_string(c), strerror(-fd));
+		json_object_put(a);
+		return VMON_EXIT_FAIL;
+	}
+	printf("Connected to domain '%s'\nEscape character is ^] (Ctrl + ])\n", name);
+	fflush(stdout);
+	json_object_put(a);
+	if (tty && tcgetattr(0, &old) == 0) {
+		raw = old;
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+	}
+	relay(fd);
+	if (tty)
+		tcsetattr(0, TCSANOW, &old);
+	close(fd);
+	printf("\n");
+	return VMON_EXIT_OK;
+}
+
+int vmon_cmd_console(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "connect", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = NULL;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		if (opt == 'c')
+			sock = optarg;
+		else
+			return vmon_usage_exit(opt, usage);
+	}
+	if (optind >= argc) {
+		vmon_err("console: missing DOMAIN (see: vmon console --help)");
+		return VMON_EXIT_USAGE;
+	}
+	if (vmon_no_more_args("console", argc, argv, optind + 1, NULL))
+		return VMON_EXIT_USAGE;
+	return vmon_console_attach(argv[optind], sock);
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmon setmem DOMAIN SIZE: a domain's current memory, as virsh setmem: SIZE
+ * in KiB unless it has a unit (b, k/KiB, M/MiB, G/GiB, T/TiB by 1024; KB,
+ * MB, GB, TB by 1000); live through the balloon, and/or in the definition.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <vmon/cli.h>
+
+#include "vmond_client.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vmon setmem [-c SOCKET] DOMAIN SIZE [--live] [--config] [--current]\n"
+		   "\n"
+		   "Set a domain's current memory: live through its virtio balloon\n"
+		   "(<memballoon model='virtio'>), or in its definition. SIZE is in KiB\n"
+		   "unless it has a unit: b, k or KiB, M or MiB, G or GiB, T or TiB (powers of\n"
+		   "1024); KB, MB, GB, TB (powers of 1000). It may not exceed <memory>.\n"
+		   "\n"
+		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "      --live            the running domain (its balloon)\n"
+		   "      --config          the persistent definition\n"
+		   "      --current         live if running, else the definition (default)\n"
+		   "  -h, --help            this text\n");
+}
+
+/* SIZE in KiB, or 0 after naming what is wrong. */
+static uint64_t parse_size(const char *arg)
+{
+	static const struct {
+		const char *unit;
+		uint64_t mul; /* bytes */
+	} units[] = {
+		{ "", 1024 },
+		{ "b", 1 },
+		{ "bytes", 1 },
+		{ "k", 1024 },
+		{ "kib", 1024 },
+		{ "kb", 1000 },
+		{ "m", 1024ull << 10 },
+		{ "mib", 1024ull << 10 },
+		{ "mb", 1000000 },
+		{ "g", 1024ull << 20 },
+		{ "gib", 1024ull << 20 },
+		{ "gb", 1000000000ull },
+		{ "t", 1024ull << 30 },
+		{ "tib", 1024ull << 30 },
+		{ "tb", 1000000000000ull },
+	};
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (!isdigit((unsigned char)arg[0]) || errno)
+		goto bad;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].unit))
+			continue;
+		if (n > UINT64_MAX / units[i].mul || n * units[i].mul < 1024)
+			goto bad;
+		return n * units[i].mul / 1024;
+	}
+bad:
+	vmon_err("setmem: invalid size '%s' (a number of KiB, or with a unit: 512M, 2G)", arg);
+	return 0;
+}
+
+int vmon_cmd_setmem(int argc, char **argv);
+int vmon_cmd_setmem(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "connect", required_argument, NULL, 'c' }, { "live", no_argument, NULL, 'l' },
+		{ "config", no_argument, NULL, 'C' },	     { "current", no_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
+	};
+	bool live = false, config = false;
+	struct json_object *req, *a;
+	const char *sock = NULL;
+	uint64_t kib;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		if (opt == 'c')
+			sock = optarg;
+		else if (opt == 'l')
+			live = true;
+		else if (opt == 'C')
+			config = true;
+		else if (opt != 'u')
+			return vmon_usage_exit(opt, usage);
+	}
+	if (optind + 1 >= argc) {
+		vmon_err("setmem: missing %s (see: vmon setmem --help)",
+			 optind >= argc ? "DOMAIN" : "SIZE");
+		return VMON_EXIT_USAGE;
+	}
+	if (vmon_no_more_args("setmem", argc, argv, optind + 2, NULL))
+		return VMON_EXIT_USAGE;
+	kib = parse_size(argv[optind + 1]);
+	if (!kib)
+		return VMON_EXIT_USAGE;
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("setmem"));
+	json_object_object_add(req, "domain", json_object_new_string(argv[optind]));
+	json_object_object_add(req, "kib", json_object_new_int64((int64_t)kib));
+	json_object_object_add(req, "live", json_object_new_boolean(live));
+	json_object_object_add(req, "config", json_object_new_boolean(config));
+	if (vmond_request("setmem", sock, false, req, &a))
+		return VMON_EXIT_FAIL;
+	json_object_put(a);
+	putchar('\n');
+	return VMON_EXIT_OK;
+}

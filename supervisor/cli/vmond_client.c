@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Talk to vmond: connect to its unix socket, write one JSON line, read one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <vmon/cli.h>
+#include <vmon/daemon.h>
+#include <vmon/unix.h>
+
+#include "vmond_client.h"
+
+static int open_sock(const char *cmd, const char *sock, bool readonly)
+{
+	const char *path = sock ? sock : VMOND_SOCK;
+	int fd = vmon_unix_connect(path);
+
+	if (fd == -EACCES && !sock && readonly) {
+		path = VMOND_SOCK_RO;
+		fd = vmon_unix_connect(path);
+	}
+	if (fd < 0) {
+		if (fd == -ENOENT || fd == -ECONNREFUSED)
+			vmon_err("%s: cannot connect to vmond at '%s': %s (is vmond running?)", cmd,
+				 path, strerror(-fd));
+		else
+			vmon_err("%s: cannot connect to vmond at '%s': %s", cmd, path,
+				 strerror(-fd));
+	}
+	return fd;
+}
+
+static char *read_line(int fd)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap);
+
+	while (buf) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *nb = cap < VMOND_MSG_MAX * 2 ? realloc(buf, cap * 2) : NULL;
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (buf[len - 1] == '\n') {
+			buf[len] = 0;
+			return buf;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+int vmond_request(const char *cmd, const char *sock, bool readonly, struct json_object *req,
+		  struct json_object **answer)
+{
+	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	struct json_object *a = NULL, *ok, *e;
+	int fd = open_sock(cmd, sock, readonly);
+	char *line = NULL;
+
+	int werr = 0;
+
+	/* vmond may refuse before reading (permission): its answer says why. */
+	if (fd >= 0 &&
+	    (send(fd, text, strlen(text), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0))
+		werr = errno;
+	json_object_put(req);
+	if (fd < 0)
+		return -1;
+	line = read_line(fd);
+	if (!line && werr) {
+		vmon_err("%s: write to vmond: %s", cmd, strerror(werr));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	a = line ? json_tokener_parse(line) : NULL;
+	free(line);
+	if (!a || !json_object_object_get_ex(a, "ok", &ok)) {
+		vmon_err("%s: no answer from vmond", cmd);
+		json_object_put(a);
+		return -1;
+	}
+	if (!json_object_get_boolean(ok)) {
+		json_object_object_get_ex(a, "error", &e);
+		vmon_err("%s: %s", cmd, e ? json_object_get_string(e) : "failed");
+		json_object_put(a);
+		return -1;
+	}
+	*answer = a;
+	return 0;
+}
+
+int vmond_subscribe(const char *cmd, const char *sock)
+{
+	static const char req[] = "{\"cmd\":\"events\"}\n";
+	struct json_object *a, *ok, *e;
+	int fd = open_sock(cmd, sock, true);
+	char line[4096];
+	size_t len = 0;
+
+	if (fd < 0)
+		return -1;
+	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0)
+		goto fail;
+	/* byte by byte: the events that follow the answer stay in the socket */
+	while (len < sizeof(line) - 1 && read(fd, line + len, 1) == 1 && line[len] != '\n')
+		len++;
+	line[len] = 0;
+	a = json_tokener_parse(line);
+	if (a && json_object_object_get_ex(a, "ok", &ok) && json_object_get_boolean(ok)) {
+		json_object_put(a);
+		return fd;
+	}
+	if (a && json_object_object_get_ex(a, "error", &e))
+		vmon_err("%s: %s", cmd, json_object_get_string(e));
+	json_object_put(a);
+fail:
+	if (!len)
+		vmon_err("%s: no answer from vmond", cmd);
+	close(fd);
+	return -1;
+}

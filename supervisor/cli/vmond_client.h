@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The CLI's side of vmond's socket: one JSON request, one JSON answer.
+ */
+#ifndef VMON_CLI_VMOND_CLIENT_H
+#define VMON_CLI_VMOND_CLIENT_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+/*
+ * Send req (consumed) to vmond at sock (NULL: the default socket; for a
+ * read-only request a caller outside the vmon group falls back to the
+ * read-only socket). On success the answer's members in *answer (caller puts
+ * it) and 0; else the error printed ("vmon: CMD: ...") and -1.
+ */
+int vmond_request(const char *cmd, const char *sock, bool readonly, struct json_object *req,
+		  struct json_object **answer);
+
+/*
+ * Ask vmond for its lifecycle events (the "events" request, served on both
+ * sockets): the connected descriptor, whose lines are then one JSON event
+ * each, or -1 after printing why.
+ */
+int vmond_subscribe(const char *cmd, const char *sock);
+
+#endif

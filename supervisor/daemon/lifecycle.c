@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Requests that change a domain's life (start, create, shutdown, reboot,
+ * destroy, suspend, resume) and domstats, mapped onto the VMM's JSON API:
+ * pause, resume, shutdown (the ACPI power button), wakeup, reset, quit,
+ * status.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vmon/domain.h>
+
+#include "vmond.h"
+
+bool vmond_req_flag(struct json_object *req, const char *key);
+struct vdom *vmond_req_domain(struct vmond *d, struct json_object *req, char *err, size_t errlen);
+struct vmon_domain *vmond_req_xml(struct json_object *req, struct json_object *r, char *err,
+				  size_t errlen);
+int vmond_check_clash(struct vmond *d, struct vmon_domain *def, struct vdom **same, char *err,
+		      size_t errlen);
+
+static int create(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
+		  size_t errlen)
+{
+	struct vmon_domain *def = vmond_req_xml(req, r, err, errlen);
+	struct vdom *v;
+
+	if (!def)
+		return -1;
+	if (vmond_check_clash(d, def, &v, err, errlen) || (v && vdom_active(v))) {
+		if (v)
+			snprintf(err, errlen, "domain '%s' is already active", v->name);
+		vmon_domain_free(def);
+		return -1;
+	}
+	if (v) { /* an inactive persistent domain starts with this definition */
+		vmon_domain_free(v->def);
+		v->def = def;
+	} else if (!(v = vmond_add(d, def, false))) {
+		vmon_domain_free(def);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (vmond_vm_start(d, v, vmond_req_flag(req, "paused"), err, errlen)) {
+		if (!v->persistent)
+			vmond_drop(d, v);
+		return -1;
+	}
+	json_object_object_add(r, "name", json_object_new_string(v->name));
+	return 0;
+}
+
+static const struct {
+	const char *cmd;
+	enum vmon_dstate_input in;
+} inputs[] = {
+	{ "shutdown", VMON_IN_SHUTDOWN },    { "reboot", VMON_IN_REBOOT },
+	{ "destroy", VMON_IN_DESTROY },	     { "suspend", VMON_IN_SUSPEND },
+	{ "resume", VMON_IN_RESUME },	     { "dompmsuspend", VMON_IN_PMSUSPEND },
+	{ "dompmwakeup", VMON_IN_PMWAKEUP },
+};
+
+/* What the state machine asks, through the VMM's API. */
+static const char *api_of(enum vmon_dstate_todo todo)
+{
+	switch (todo) {
+	case VMON_TODO_PAUSE:
+		return "pause";
+	case VMON_TODO_RESUME:
+		return "resume";
+	case VMON_TODO_POWER_BUTTON: /* the ACPI power button */
+		return "shutdown";
+	case VMON_TODO_REBOOT:
+	case VMON_TODO_RESET:
+		return "reset";
+	case VMON_TODO_PMWAKEUP:
+		return "wakeup";
+	default:
+		return NULL;
+	}
+}
+
+/* dompmsuspend's target: virsh's words. */
+static int pm_target(struct json_object *req, char *err, size_t errlen)
+{
+	struct json_object *t;
+	const char *s;
+
+	if (!json_object_object_get_ex(req, "target", &t) ||
+	    !json_object_is_type(t, json_type_string)) {
+		snprintf(err, errlen, "request has no string member \"target\"");
+		return -1;
+	}
+	s = json_object_get_string(t);
+	if (strcmp(s, "mem") && strcmp(s, "disk") && strcmp(s, "hybrid")) {
+		snprintf(err, errlen,
+			 "invalid argument: unknown target '%.32s' (mem, disk, hybrid)", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* cmd on domain v; may free a transient v (destroy). */
+static int act(struct vmond *d, struct vdom *v, const char *cmd, struct json_object *req, char *err,
+	       size_t errlen)
+{
+	struct vmon_dstate_result r;
+	enum vmon_dstate_input in = VMON_IN_COUNT;
+	const char *api;
+
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
+		if (!strcmp(inputs[i].cmd, cmd))
+			in = inputs[i].in;
+	if (in == VMON_IN_PMSUSPEND && pm_target(req, err, errlen))
+		return -1;
+	if (vmond_next(v, in, &r, err, errlen))
+		return -1;
+	if (r.todo == VMON_TODO_PMSUSPEND) {
+		snprintf(err, errlen,
+			 "argument unsupported: dompmsuspend needs a guest agent, which vmon-vmm "
+			 "does not have yet (planned); a guest may suspend itself (echo mem "
+			 ">/sys/power/state) and dompmwakeup wakes it");
+		return -1;
+	}
+	if (r.todo == VMON_TODO_KILL_VMM)
+		return vmond_vm_kill(d, v, vmond_req_flag(req, "graceful"), &r, err, errlen);
+	api = api_of(r.todo);
+	if (r.todo != VMON_TODO_NONE && !api) {
+		snprintf(err, errlen, "internal error: %s: nothing to do %d", cmd, (int)r.todo);
+		return -1;
+	}
+	if (api && vmond_vm_call(v, api, NULL, err, errlen))
+		return -1;
+	vmond_commit(d, v, &r);
+	if (r.todo == VMON_TODO_PMWAKEUP) /* the VMM woke it: running (wakeup) */
+		vmond_fact(d, v, VMON_IN_WOKE);
+	return 0;
+}
+
+int vmond_req_lifecycle(struct vmond *d, const char *cmd, struct json_object *req,
+			struct json_object *r, char *err, size_t errlen)
+{
+	struct vdom *v;
+
+	if (!strcmp(cmd, "create"))
+		return create(d, req, r, err, errlen);
+	v = vmond_req_domain(d, req, err, errlen);
+	if (!v)
+		return -1;
+	json_object_object_add(r, "name", json_object_new_string(v->name));
+	if (!strcmp(cmd, "start"))
+		return vmond_vm_start(d, v, vmond_req_flag(req, "paused"), err, errlen);
+	return act(d, v, cmd, req, err, errlen);
+}
+
+static void add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+/* cpu.user/system/time in ns from /proc/PID/stat fields 14 and 15. */
+static void cpu_times(pid_t pid, struct json_object *s)
+{
+	unsigned long long ut, st;
+	char path[64], buf[4096], *p;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2 ||
+	    hz <= 0)
+		return;
+	add_u64(s, "cpu.time", (ut + st) * (1000000000ull / (unsigned long long)hz));
+	add_u64(s, "cpu.user", ut * (1000000000ull / (unsigned long long)hz));
+	add_u64(s, "cpu.system", st * (1000000000ull / (unsigned long long)hz));
+}
+
+static uint64_t dev_stat(struct json_object *dev, const char *key)
+{
+	struct json_object *st, *x;
+
+	if (!json_object_object_get_ex(dev, "stats", &st) ||
+	    !json_object_object_get_ex(st, key, &x))
+		return 0;
+	return json_object_get_uint64(x);
+}
+
+/*
+ * block.N.* and net.N.* in libvirt's names from the VMM's device list:
+ * its virtio-blk devices are the <disk>s in order, its virtio-net ones the
+ * <interface>s. A disk's bytes_in are what the guest read, bytes_out what
+ * it wrote; a NIC's bytes_in what the guest received.
+ */
+static void dev_stats(struct vdom *v, struct json_object *status, struct json_object *s)
+{
+	struct json_object *devs;
+	size_t nb = 0, nn = 0;
+	char k[64];
+
+	if (!json_object_object_get_ex(status, "devices", &devs))
+		return;
+	for (size_t i = 0; i < json_object_array_length(devs); i++) {
+		struct json_object *dv = json_object_array_get_idx(devs, i), *t;
+		const char *type =
+			json_object_object_get_ex(dv, "type", &t) ? json_object_get_string(t) : "";
+
+		if (!strcmp(type, "virtio-blk") && nb < v->def->n_disks) {
+			const struct vmon_disk *dk = &v->def->disks[nb];
+
+#define BK(f) (snprintf(k, sizeof(k), "block.%zu." f, nb), k)
+			json_object_object_add(s, BK("name"), json_object_new_string(dk->target));
+			json_object_object_add(
+				s, BK("path"),
+				json_object_new_string(dk->source ? dk->source : ""));
+			add_u64(s, BK("rd.bytes"), dev_stat(dv, "bytes_in"));
+			add_u64(s, BK("wr.bytes"), dev_stat(dv, "bytes_out"));
+			add_u64(s, BK("errors"), dev_stat(dv, "errors"));
+			nb++;
+		} else if (!strcmp(type, "virtio-net") && nn < v->def->n_ifaces) {
+			const struct vmon_interface *f = &v->def->ifaces[nn];
+
+#define NK(f) (snprintf(k, sizeof(k), "net.%zu." f, nn), k)
+			json_object_object_add(s, NK("name"),
+					       json_object_new_string(f->target ? f->target : ""));
+			add_u64(s, NK("rx.bytes"), dev_stat(dv, "bytes_in"));
+			add_u64(s, NK("tx.bytes"), dev_stat(dv, "bytes_out"));
+			add_u64(s, NK("tx.pkts"), dev_stat(dv, "requests"));
+			add_u64(s, NK("tx.errs"), dev_stat(dv, "errors"));
+			nn++;
+		}
+	}
+	add_u64(s, "block.count", nb);
+	add_u64(s, "net.count", nn);
+}
+
+int vmond_req_domstats(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
+		       size_t errlen)
+{
+	struct vdom *v = vmond_req_domain(d, req, err, errlen);
+	struct json_object *s = json_object_new_object(), *a = NULL, *bl, *x;
+	struct vmon_dstate pub;
+
+	if (!v) {
+		json_object_put(s);
+		return -1;
+	}
+	pub = vmon_dstate_public(v->ds);
+	json_object_object_add(s, "state.state", json_object_new_int(pub.state));
+	json_object_object_add(s, "state.reason", json_object_new_int(pub.reason));
+	add_u64(s, "vcpu.current", v->def->vcpus_current);
+	add_u64(s, "vcpu.maximum", v->def->vcpus_max);
+	add_u64(s, "balloon.maximum", v->def->memory_kib);
+	if (vdom_active(v) && v->pidfd >= 0) {
+		cpu_times(v->st.pid, s);
+		if (!vmond_vm_call(v, "status", &a, err, errlen)) {
+			if (json_object_object_get_ex(a, "balloon", &bl) &&
+			    json_object_object_get_ex(bl, "actual_mib", &x))
+				add_u64(s, "balloon.current", json_object_get_uint64(x) * 1024);
+			dev_stats(v, a, s);
+		}
+		json_object_put(a);
+	}
+	json_object_object_add(r, "name", json_object_new_string(v->name));
+	json_object_object_add(r, "stats", s);
+	return 0;
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * setmem: a domain's current memory. Live, through the VMM's balloon
+ * ({"cmd":"balloon","target_mib":N}); in the definition, saved when the
+ * domain is persistent. As virsh: --current is live for a running domain
+ * and the definition for a shut-off one.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <vmon/domain.h>
+
+#include "vmond.h"
+
+bool vmond_req_flag(struct json_object *req, const char *key);
+struct vdom *vmond_req_domain(struct vmond *d, struct json_object *req, char *err, size_t errlen);
+
+static int live(struct vdom *v, uint64_t kib, char *err, size_t errlen)
+{
+	char cmd[96];
+
+	if (!v->def->balloon) {
+		snprintf(err, errlen,
+			 "Requested operation is not valid: domain '%s' has no balloon "
+			 "(<memballoon model='virtio'>)",
+			 v->name);
+		return -1;
+	}
+	if (kib < 1024) {
+		snprintf(err, errlen, "invalid argument: %llu KiB: the balloon works in MiB",
+			 (unsigned long long)kib);
+		return -1;
+	}
+	snprintf(cmd, sizeof(cmd), "{\"cmd\":\"balloon\",\"target_mib\":%llu}",
+		 (unsigned long long)(kib / 1024));
+	return vmond_vm_call(v, cmd, NULL, err, errlen);
+}
+
+int vmond_req_setmem(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
+		     size_t errlen)
+{
+	struct vdom *v = vmond_req_domain(d, req, err, errlen);
+	struct vmon_xml_error xe = { 0 };
+	bool want_live, want_config;
+	struct json_object *k;
+	uint64_t kib, old;
+
+	if (!v)
+		return -1;
+	if (!json_object_object_get_ex(req, "kib", &k) || !json_object_is_type(k, json_type_int) ||
+	    json_object_get_int64(k) <= 0) {
+		snprintf(err, errlen, "request has no number member \"kib\" above 0");
+		return -1;
+	}
+	kib = (uint64_t)json_object_get_int64(k);
+	want_live = vmond_req_flag(req, "live");
+	want_config = vmond_req_flag(req, "config");
+	if (!want_live && !want_config) /* --current */
+		want_live = vdom_active(v), want_config = !want_live;
+	if (want_live && !vdom_active(v)) {
+		snprintf(err, errlen, "Requested operation is not valid: domain is not running");
+		return -1;
+	}
+	if (want_config && !v->persistent) {
+		snprintf(err, errlen,
+			 "Requested operation is not valid: cannot change persistent "
+			 "config of a transient domain");
+		return -1;
+	}
+	old = v->def->current_memory_kib;
+	if (vmon_domain_set_memory(v->def, kib, &xe)) {
+		snprintf(err, errlen, "%s", xe.msg);
+		return -1;
+	}
+	if ((want_live && live(v, kib, err, errlen)) ||
+	    (want_config && vmond_save_def(d, v, err, errlen))) {
+		v->def->current_memory_kib = old;
+		return -1;
+	}
+	json_object_object_add(r, "name", json_object_new_string(v->name));
+	return 0;
+}

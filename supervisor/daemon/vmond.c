@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmond: the vmon daemon. Owns domain definitions and the lives of their
+ * VMMs; serves the vmon CLI on /run/vmon/vmond.sock and vmond-ro.sock.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmond.h"
+#include "vnet.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmond [OPTIONS]\n"
+		"\n"
+		"The vmon daemon: keeps domain definitions under /etc/vmon, starts each\n"
+		"domain's vmon-vmm (which outlives vmond), and serves the vmon command line.\n"
+		"\n"
+		"  -f, --foreground    stay in the foreground, log to stderr (also what\n"
+		"                      systemd runs; READY=1 is sent when $NOTIFY_SOCKET is set)\n"
+		"  -r, --root DIR      keep every file under DIR (etc/vmon, run/vmon, "
+		"var/lib/vmon)\n"
+		"      --vmm PATH      the VMM binary (default: vmon-vmm in PATH)\n"
+		"      --no-seccomp    start VMMs without their seccomp filter\n"
+		"      --default-network  define the 'default' network on the first start\n"
+		"                      even under --root (without --root it always is)\n"
+		"  -h, --help          this text\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "vmm", required_argument, NULL, 'V' },
+		{ "no-seccomp", no_argument, NULL, 'S' },
+		{ "default-network", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vmond d = { .next_id = 1, .vmm_path = "vmon-vmm", .ep = -1 };
+	const char *root = NULL;
+	bool fg = false;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "fr:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			fg = true;
+			break;
+		case 'r':
+			root = optarg;
+			break;
+		case 'V':
+			d.vmm_path = optarg;
+			break;
+		case 'S':
+			d.no_seccomp = true;
+			break;
+		case 'N':
+			vmond_net_want_default(true);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vmond: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (!fg) {
+		fprintf(stderr, "vmond: only --foreground is supported (systemd runs it so)\n");
+		return 2;
+	}
+	ret = vmond_paths_init(&d.p, root, true);
+	if (ret) {
+		fprintf(stderr, "vmond: cannot create directories under '%s': %s\n",
+			root ? root : "/", strerror(-ret));
+		return 1;
+	}
+	vmond_load(&d);
+	vmond_pools_init(&d);
+	vmond_net_init(&d); /* networks before the domains that use them */
+	return vmond_serve(&d, getenv("NOTIFY_SOCKET") != NULL) ? 1 : 0;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmond's internals: the domains it knows, its sockets, its request table.
+ */
+#ifndef VMOND_INT_H
+#define VMOND_INT_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <vmon/daemon.h>
+#include <vmon/dstate.h>
+
+#define VMOND_MAX_SUBS 64
+
+#include "pool.h"
+
+struct vdom {
+	struct vmon_domain *def; /* the definition (persistent or transient) */
+	char name[65];
+	char uuid[37];
+	bool persistent, autostart;
+	struct vmon_dstate ds;	/* the state machine's state (vmon/dstate.h) */
+	struct vmond_status st; /* when active; st.state/reason mirror ds */
+	int pidfd;		/* when active, else -1 */
+	bool child;		/* the VMM is our child: its exit status is ours */
+};
+
+static inline bool vdom_active(const struct vdom *v)
+{
+	return vmon_dstate_active(v->ds);
+}
+
+struct vmond {
+	struct vmond_paths p;
+	struct vdom **doms;
+	size_t n;
+	uint32_t next_id;
+	const char *vmm_path;
+	bool no_seccomp;
+	int ep, lfd, lfd_ro;
+	bool have_gid; /* a "vmon" group exists: its members manage */
+	gid_t gid;
+	bool quit;
+	int subs[VMOND_MAX_SUBS]; /* clients of "events": lifecycle events */
+	size_t nsubs;
+	bool subscribe;		  /* set by the "events" request for the server loop */
+	struct vmond_pools pools; /* pool.c */
+};
+
+/* A request handler: fill @r (the answer) or return -1 with @err. */
+typedef int (*vmond_handler)(struct vmond *d, struct json_object *req, struct json_object *r,
+			     char *err, size_t errlen);
+
+/* dispatch.c: run one request line; the answer, malloc'd. */
+char *vmond_dispatch(struct vmond *d, const char *line, bool readonly);
+
+/* store.c: definitions and status files on disk. */
+int vmond_load(struct vmond *d);
+int vmond_save_def(struct vmond *d, struct vdom *v, char *err, size_t errlen);
+int vmond_remove_def(struct vmond *d, struct vdom *v, char *err, size_t errlen);
+int vmond_set_autostart(struct vmond *d, struct vdom *v, bool on, char *err, size_t errlen);
+int vmond_save_status(struct vmond *d, struct vdom *v);
+void vmond_remove_status(struct vmond *d, struct vdom *v);
+struct vdom *vmond_find(struct vmond *d, const char *key);
+struct vdom *vmond_add(struct vmond *d, struct vmon_domain *def, bool persistent);
+void vmond_drop(struct vmond *d, struct vdom *v);
+
+/* vm.c: the life of a running domain. */
+int vmond_vm_start(struct vmond *d, struct vdom *v, bool paused, char *err, size_t errlen);
+int vmond_vm_call(struct vdom *v, const char *cmd, struct json_object **answer, char *err,
+		  size_t errlen);
+/* The same with an answer awaited at most @ms (the status watch's). */
+int vmond_vm_call_ms(struct vdom *v, const char *cmd, struct json_object **answer, int ms,
+		     char *err, size_t errlen);
+int vmond_vm_kill(struct vmond *d, struct vdom *v, bool graceful,
+		  const struct vmon_dstate_result *r, char *err, size_t errlen);
+/* The VMM's pidfd is readable: it ended. May free a transient v. */
+void vmond_vm_ended(struct vmond *d, struct vdom *v);
+
+/* state.c: the domain state machine applied to v. */
+/*
+ * The transition of input @in from v's state, not applied yet: 0 and @r,
+ * or -1 and virsh's message in err.
+ */
+int vmond_next(struct vdom *v, enum vmon_dstate_input in, struct vmon_dstate_result *r, char *err,
+	       size_t errlen);
+/* Make r->next v's state; written to the status file while active. */
+void vmond_commit(struct vmond *d, struct vdom *v, const struct vmon_dstate_result *r);
+/* next + commit of a fact (no todo expected); logs a refused one. */
+void vmond_fact(struct vmond *d, struct vdom *v, enum vmon_dstate_input in);
+int vmond_vm_watch(struct vmond *d, struct vdom *v);
+
+/* Log a lifecycle event and send it to every "events" client. */
+void vmond_event(struct vmond *d, const struct vdom *v, int type, int detail);
+/* server.c: one JSON line to every "events" client. */
+void vmond_broadcast(struct vmond *d, const char *line);
+
+/*
+ * watch.c: what the VMM's status says that vmond did not do (a guest panic
+ * held by on_crash preserve, S3 entered or left by the guest, a pause or
+ * resume from elsewhere), fed to the state machine. Every second for every
+ * active domain, and before dominfo answers.
+ */
+void vmond_refresh(struct vmond *d, struct vdom *v);
+void vmond_refresh_all(struct vmond *d);
+
+/* reconnect.c: rebuild the running domains from status files; autostart. */
+void vmond_reconnect(struct vmond *d);
+void vmond_autostart(struct vmond *d);
+
+/* server.c */
+int vmond_serve(struct vmond *d, bool notify);
+
+void vmond_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* VMOND_INT_H */

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a running VMM reports that vmond did not cause: its status
+ * ({"cmd":"status"}) read every second and before dominfo answers, turned
+ * into facts of the state machine:
+ *   "panicked": true     the guest panicked and, booted with panic=0 for
+ *                        on_crash preserve, stays so: crashed (panicked)
+ *   "state":"pmsuspended" the guest entered S3 by itself
+ *   "state":"running"    after pmsuspended: it woke (the power button, or
+ *                        dompmwakeup from another client)
+ *   "state":"paused"/"running" against ours: paused or resumed elsewhere
+ * A guest that powers off, reboots or panics without on_crash preserve
+ * ends its VMM: vm.c reads that from the exit status.
+ */
+#include <string.h>
+
+#include <vmon/domain.h>
+
+#include "vmond.h"
+#include "vnet.h"
+
+#define WATCH_WAIT_MS 2000
+
+/* The on_crash action of a held panic, through the VMM's API. */
+static void panicked(struct vmond *d, struct vdom *v)
+{
+	struct vmon_dstate_result r;
+	const char *api = NULL;
+	char err[256];
+
+	if (vmond_next(v, VMON_IN_PANICKED, &r, err, sizeof(err))) {
+		vmond_log("%s: %s", v->name, err);
+		return;
+	}
+	switch (r.todo) {
+	case VMON_TODO_PAUSE: /* preserve: kept, paused, for a dump */
+		api = "pause";
+		break;
+	case VMON_TODO_STOP_VMM: /* destroy: the pidfd then ends it */
+		api = "quit";
+		break;
+	case VMON_TODO_RESET: /* restart in place */
+		api = "reset";
+		break;
+	default:
+		break;
+	}
+	if (api && vmond_vm_call(v, api, NULL, err, sizeof(err)))
+		vmond_log("%s: on_crash: %s", v->name, err);
+	vmond_commit(d, v, &r);
+}
+
+static bool watched(const struct vdom *v)
+{
+	switch (v->ds.state) {
+	case VMON_DS_RUNNING:
+	case VMON_DS_BLOCKED:
+	case VMON_DS_SHUTDOWN:
+	case VMON_DS_PMSUSPENDED:
+		return true;
+	case VMON_DS_PAUSED:
+		return v->ds.reason != VMON_PAUSED_STARTING_UP && v->ds.reason != VMON_PAUSED_SAVE;
+	default: /* shut off, crashed, dying */
+		return false;
+	}
+}
+
+void vmond_refresh(struct vmond *d, struct vdom *v)
+{
+	struct json_object *a = NULL, *x;
+	const char *state = "";
+	bool panic = false;
+	enum vmon_dstate_state s = v->ds.state;
+	char err[256];
+
+	/* A VMM that does not answer soon is asked again at the next tick. */
+	if (v->pidfd < 0 || !watched(v) ||
+	    vmond_vm_call_ms(v, "status", &a, WATCH_WAIT_MS, err, sizeof(err)))
+		return;
+	if (json_object_object_get_ex(a, "state", &x))
+		state = json_object_get_string(x);
+	panic = json_object_object_get_ex(a, "panicked", &x) && json_object_get_boolean(x);
+	if (panic && s != VMON_DS_PMSUSPENDED)
+		panicked(d, v);
+	else if (!strcmp(state, "pmsuspended") && s != VMON_DS_PMSUSPENDED)
+		vmond_fact(d, v, VMON_IN_GUEST_PMSUSPENDED);
+	else if (!strcmp(state, "running") && s == VMON_DS_PMSUSPENDED)
+		vmond_fact(d, v, VMON_IN_WOKE);
+	else if (!strcmp(state, "paused") && s != VMON_DS_PAUSED && s != VMON_DS_PMSUSPENDED)
+		vmond_fact(d, v, VMON_IN_VMM_PAUSED);
+	else if (!strcmp(state, "running") && s == VMON_DS_PAUSED)
+		vmond_fact(d, v, VMON_IN_VMM_RESUMED);
+	json_object_put(a);
+}
+
+void vmond_refresh_all(struct vmond *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (vdom_active(d->doms[i]))
+			vmond_refresh(d, d->doms[i]);
+	vmond_net_watch(d); /* networks' dnsmasq (net_life.c) */
+}

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/* libdomain: the vmon-vmm command line that runs a definition. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vmon/domain.h>
+
+#define VMM_MAX_CPUS 64
+
+struct argv_buf {
+	char **v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void add(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct argv_buf *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (a->oom)
+		return;
+	if (a->n + 2 > a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 32;
+		char **v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v) {
+			a->oom = true;
+			return;
+		}
+		a->v = v;
+		a->cap = cap;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		a->oom = true;
+	else
+		a->v[a->n++] = s;
+	va_end(ap);
+	a->v[a->n] = NULL;
+}
+
+static int cannot(struct vmon_xml_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int cannot(struct vmon_xml_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	err->line = err->column = 0;
+	n = snprintf(err->msg, sizeof(err->msg), "unsupported configuration: ");
+	va_start(ap, fmt);
+	vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int check_machine(const struct vmon_domain *d, bool restore, struct vmon_xml_error *err)
+{
+	if (!d->kernel && !restore)
+		return cannot(err, "<os> has no <kernel>: vmon-vmm boots a kernel directly (no "
+				   "firmware, no boot from disk)");
+	if (d->vcpus_max > VMM_MAX_CPUS)
+		return cannot(err, "<vcpu> %u: vmon-vmm runs at most %d vCPUs", d->vcpus_max,
+			      VMM_MAX_CPUS);
+	if (d->vcpus_current < d->vcpus_max)
+		return cannot(err,
+			      "<vcpu current='%u'> below the maximum %u: vmon-vmm has no vCPU hot "
+			      "add yet",
+			      d->vcpus_current, d->vcpus_max);
+	if (d->memory_kib % 1024)
+		return cannot(err,
+			      "<memory> %llu KiB is not a whole number of MiB (vmon-vmm takes MiB)",
+			      (unsigned long long)d->memory_kib);
+	if (d->current_memory_kib < d->memory_kib && !d->balloon)
+		return cannot(err,
+			      "<currentMemory> below <memory> needs a <memballoon model='virtio'>");
+	if (d->clock_offset && strcmp(d->clock_offset, "utc"))
+		return cannot(err, "<clock offset='%s'>: the vmon-vmm RTC keeps UTC only",
+			      d->clock_offset);
+	return 0;
+}
+
+static int add_disk(struct argv_buf *a, const struct vmon_disk *k, struct vmon_xml_error *err)
+{
+	const struct vmon_iotune *t = &k->iotune;
+	const char *cache = "";
+
+	if (t->total_bytes_sec || t->read_bytes_sec || t->write_bytes_sec || t->total_iops_sec ||
+	    t->read_iops_sec || t->write_iops_sec)
+		return cannot(err,
+			      "disk '%s': <iotune> limits: vmon-vmm has no disk throttling yet",
+			      k->target);
+	if (k->serial)
+		return cannot(err, "disk '%s': <serial>: vmon-vmm cannot give a disk a serial yet",
+			      k->target);
+	if (k->cache == VMON_CACHE_NONE)
+		cache = ",cache=none";
+	else if (k->cache == VMON_CACHE_WRITEBACK)
+		cache = ",cache=writeback";
+	else if (k->cache != VMON_CACHE_DEFAULT)
+		return cannot(
+			err,
+			"disk '%s': this <driver cache=...> mode: vmon-vmm has none and writeback",
+			k->target);
+	if (!k->source)
+		return cannot(err,
+			      "disk '%s': volume '%s' of pool '%s' has no path yet (vmond finds it "
+			      "at start)",
+			      k->target, k->volume, k->pool);
+	if (strchr(k->source, ','))
+		return cannot(
+			err,
+			"disk '%s': source '%s' has a comma, which the --disk option cannot carry",
+			k->target, k->source);
+	add(a, "--disk");
+	add(a, "%s%s,format=%s%s", k->source, k->readonly ? ",ro" : "",
+	    k->format == VMON_DISK_QCOW2 ? "qcow2" : "raw", cache);
+	return 0;
+}
+
+static int add_iface(struct argv_buf *a, const struct vmon_interface *f, const char *tap,
+		     struct vmon_xml_error *err)
+{
+	if (f->type == VMON_IF_NETWORK && !tap)
+		return cannot(
+			err,
+			"interface %s: type='network' (network '%s') needs vmond, which puts a "
+			"tap on the network's bridge",
+			f->mac_str, f->source);
+	if (!tap)
+		tap = f->target;
+	if (!tap)
+		return cannot(err, "interface %s: no tap device (vmond creates one for type='%s')",
+			      f->mac_str, f->type == VMON_IF_BRIDGE ? "bridge" : "ethernet");
+	add(a, "--net");
+	add(a, "tap=%s,mac=%s%s", tap, f->mac_str, f->vhost ? ",backend=vhost" : "");
+	return 0;
+}
+
+static void add_machine(struct argv_buf *a, const struct vmon_domain *d,
+			const struct vmon_vmm_opts *o)
+{
+	add(a, "%s", o->vmm_path ? o->vmm_path : "vmon-vmm");
+	add(a, "--name");
+	add(a, "%s", d->name);
+	if (o->restore_dir) {
+		add(a, "--restore");
+		add(a, "%s", o->restore_dir);
+	} else {
+		add(a, "--kernel");
+		add(a, "%s", d->kernel);
+		if (d->initrd) {
+			add(a, "--initrd");
+			add(a, "%s", d->initrd);
+		}
+		/*
+		 * on_crash preserve: the guest stays in its panic (no
+		 * reboot), for vmond to see "panicked" in the VMM's status.
+		 */
+		bool keep = d->on_crash == VMON_ACTION_PRESERVE;
+
+		if (d->cmdline || keep) {
+			add(a, "--append");
+			add(a, "%s%s%s", d->cmdline ? d->cmdline : "",
+			    d->cmdline && keep ? " " : "", keep ? "panic=0" : "");
+		}
+	}
+	add(a, "--cpus");
+	add(a, "%u", d->vcpus_max);
+	add(a, "--memory");
+	add(a, "%llu", (unsigned long long)(d->memory_kib / 1024));
+	add(a, "--api");
+	add(a, "%s", o->api_socket);
+	add(a, "--console");
+	add(a, "%s", o->console ? o->console : d->serial_pty || d->console_pty ? "pty" : "none");
+}
+
+int vmon_domain_vmm_argv(const struct vmon_domain *d, const struct vmon_vmm_opts *o, char ***argv,
+			 struct vmon_xml_error *err)
+{
+	struct argv_buf a = { 0 };
+	int rc = 0;
+
+	*argv = NULL;
+	if (!o->api_socket)
+		return cannot(err, "no API socket given for the VMM");
+	if (check_machine(d, o->restore_dir != NULL, err))
+		return -1;
+	add_machine(&a, d, o);
+	for (size_t i = 0; !rc && i < d->n_disks; i++)
+		rc = add_disk(&a, &d->disks[i], err);
+	for (size_t i = 0; !rc && i < d->n_ifaces; i++)
+		rc = add_iface(&a, &d->ifaces[i], o->taps ? o->taps[i] : NULL, err);
+	if (d->rng)
+		add(&a, "--rng");
+	if (d->balloon)
+		add(&a, "--balloon");
+	if (d->hugepages)
+		add(&a, "--hugepages");
+	if (d->nosharepages)
+		add(&a, "--no-merge");
+	if (o->no_seccomp)
+		add(&a, "--no-seccomp");
+	if (!rc && a.oom)
+		rc = cannot(err, "out of memory");
+	if (rc) {
+		vmon_domain_argv_free(a.v);
+		return -1;
+	}
+	*argv = a.v;
+	return 0;
+}
+
+void vmon_domain_argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **p = argv; *p; p++)
+		free(*p);
+	free(argv);
+}
