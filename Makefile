@@ -51,7 +51,7 @@ LIBVMON := $(B)/libvmon.a
 # Helpers every test links (selftests/lib).
 TEST_LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard selftests/lib/*.c))
 
-.PHONY: all module userspace deps check check-host check-vm demo lint \
+.PHONY: all module userspace deps check check-host check-vm debug-kernel demo lint \
 	install dkms-src dkms-install clean help
 all: module userspace
 
@@ -96,9 +96,32 @@ deps:
 
 TEST_ENV = UNIT_TESTS='$(UNIT_TESTS)' VM_TESTS='$(VM_TESTS)' SYSTEM_TESTS='$(SYSTEM_TESTS)'
 
+# The second kernel of 'make check' (CHECK_KVER2= skips it): the module's
+# own suites (kmod/, vhost/, blk/, acct/) run on it too; the suites of the
+# supervisor (vmm/, daemon/, network/, storage/) test userspace and run on
+# the default kernel only.
+CHECK_KVER2 ?= 6.12
+MODULE_SUITES = kmod vhost blk acct
+VM_TESTS_2 = $(filter $(foreach s,$(MODULE_SUITES),$(B)/selftests/$(s)/% selftests/$(s)/%),$(VM_TESTS))
+
+# make check KERNEL=debug: every VM suite on the sanitizer kernel (KASAN,
+# lockdep, UBSAN, kmemleak, ...; tools/kconfig/debug.config), built by
+# 'make debug-kernel' on first use and cached; no second kernel then.
+# KERNEL=6.12 (any series or version tools/kcache knows) works the same way.
+ifneq ($(KERNEL),)
+VMTEST_KVER := $(KERNEL)
+CHECK_KVER2 :=
+endif
+
 check: deps
-	$(MAKE) all
-	$(TEST_ENV) $(TOP)/tools/check
+	$(MAKE) all $(if $(CHECK_KVER2),module-$(CHECK_KVER2)) $(if $(VMTEST_KVER),module-$(VMTEST_KVER))
+	$(TEST_ENV) CHECK_KVER2='$(CHECK_KVER2)' VM_TESTS_2='$(VM_TESTS_2)' \
+		VMTEST_KVER='$(VMTEST_KVER)' $(TOP)/tools/check
+
+# The sanitizer kernel, built from linux-source-6.1 into the kernel cache
+# (tools/kcache image debug; Documentation/testing.rst gives the time).
+debug-kernel: deps
+	$(TOP)/tools/kcache image debug >/dev/null
 
 check-host: userspace
 	$(TEST_ENV) $(TOP)/tools/check --host-only
