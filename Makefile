@@ -55,7 +55,7 @@ TEST_LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard selftests/lib/*.c))
 	install dkms-src dkms-install clean help
 all: module userspace
 
-include $(sort $(wildcard supervisor/*/build.mk selftests/*/build.mk \
+include $(sort $(wildcard bpf/build.mk supervisor/*/build.mk selftests/*/build.mk \
 	tools/*/build.mk))
 
 userspace: $(BINS) $(UNIT_TESTS) $(VM_TESTS)
@@ -97,11 +97,11 @@ deps:
 TEST_ENV = UNIT_TESTS='$(UNIT_TESTS)' VM_TESTS='$(VM_TESTS)' SYSTEM_TESTS='$(SYSTEM_TESTS)'
 
 # The second kernel of 'make check' (CHECK_KVER2= skips it): the module's
-# own suites (kmod/, vhost/, blk/, acct/) run on it too; the suites of the
+# own suites (kmod/, vhost/, blk/, acct/, trace/) run on it too; the suites of the
 # supervisor (vmm/, daemon/, network/, storage/) test userspace and run on
 # the default kernel only.
 CHECK_KVER2 ?= 6.12
-MODULE_SUITES = kmod vhost blk acct
+MODULE_SUITES = kmod vhost blk acct trace
 VM_TESTS_2 = $(filter $(foreach s,$(MODULE_SUITES),$(B)/selftests/$(s)/% selftests/$(s)/%),$(VM_TESTS))
 
 # make check KERNEL=debug: every VM suite on the sanitizer kernel (KASAN,

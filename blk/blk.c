@@ -453,6 +453,7 @@ static int vmon_blk_open(struct inode *inode, struct file *file)
 
 		bvq->vq.handle_kick = vmon_blk_kick;
 		bvq->blk = blk;
+		bvq->vq.acct = &blk->acct;
 		vmon_work_init(&bvq->done_work, vmon_blk_done_work);
 		init_llist_head(&bvq->done);
 		atomic_set(&bvq->inflight, 0);

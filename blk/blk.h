@@ -179,7 +179,11 @@ static inline void vmon_blk_bounce_end(struct vmon_blk_req *req)
 void vmon_blk_throttle_init(struct vmon_blk_throttle_state *tb);
 void vmon_blk_throttle_set(struct vmon_blk_throttle_state *tb,
 			   const struct vmon_blk_throttle *t);
-u64 vmon_blk_throttle_take(struct vmon_blk_throttle_state *tb, u64 bytes);
+/* The buckets vmon_blk_throttle_take() found short (tracepoint field). */
+#define VMON_BLK_TB_OPS		1
+#define VMON_BLK_TB_BYTES	2
+u64 vmon_blk_throttle_take(struct vmon_blk_throttle_state *tb, u64 bytes,
+			   u32 *empty);
 
 /* blk.c: the one place where an I/O event is counted */
 void vmon_blk_account(struct vmon_blk_vq *bvq, u32 type, u8 status,

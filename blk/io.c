@@ -18,6 +18,7 @@
 #include <linux/virtio_blk.h>
 
 #include "blk.h"
+#include "trace.h"
 
 /* Largest read or write of one request. */
 #define VMON_BLK_MAX_IO		(32U << 20)
@@ -114,8 +115,9 @@ static void vmon_blk_log(struct vmon_vq *vq, struct vmon_log *log,
  * data and the status are in place.
  */
 static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
-			  u8 __user *status_p, u8 status, u32 type, u64 bytes,
-			  u64 lat_ns, struct vmon_log *log, unsigned int nlog)
+			  u8 __user *status_p, u8 status, u32 type, u64 sector,
+			  u64 bytes, u64 lat_ns, struct vmon_log *log,
+			  unsigned int nlog)
 {
 	struct vmon_vq *vq = &bvq->vq;
 	u32 written = 0;
@@ -123,6 +125,8 @@ static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
 	/* the used length, 1 + written, cannot wrap */
 	BUILD_BUG_ON(VMON_BLK_MAX_IO >= U32_MAX);
 	vmon_blk_account(bvq, type, status, bytes, lat_ns);
+	trace_blk_complete(vq->acct, vq->index, type, sector, bytes, lat_ns,
+			   status);
 	if (vq->failed || !vq->used)
 		return;
 	if (put_user(status, status_p)) {
@@ -205,7 +209,8 @@ static void vmon_blk_reap(struct vmon_blk_vq *bvq)
 		vmon_blk_bio_release(req);
 		vmon_blk_bounce_end(req);
 		vmon_blk_post(bvq, req->head, req->status,
-			      vmon_blk_req_status(req), req->type, req->len,
+			      vmon_blk_req_status(req), req->type,
+			      req->sector, req->len,
 			      vmon_blk_since(req->start_ns, now), req->log,
 			      req->nlog);
 		__clear_bit(req->head, bvq->busy);
@@ -402,6 +407,8 @@ static void vmon_blk_submit(struct vmon_blk_req *req)
 {
 	ssize_t ret;
 
+	trace_blk_submit(req->bvq->vq.acct, req->bvq->vq.index, req->type,
+			 req->sector, req->len);
 	switch (req->type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
@@ -460,16 +467,19 @@ static bool vmon_blk_throttle(struct vmon_blk_vq *bvq,
 			      struct vmon_blk_req *req)
 {
 	u64 bytes = 0, wait;
+	u32 bucket;
 
 	if (req->type == VIRTIO_BLK_T_IN || req->type == VIRTIO_BLK_T_OUT)
 		bytes = req->len;
-	wait = vmon_blk_throttle_take(&bvq->blk->tb, bytes);
+	wait = vmon_blk_throttle_take(&bvq->blk->tb, bytes, &bucket);
 	if (!wait)
 		return false;
 	if (!bvq->held) {
 		bvq->held = req;
 		bvq->held_since = ktime_get_ns();
 		vmon_blk_account_throttle_start(bvq->blk);
+		trace_blk_throttle_start(bvq->vq.acct, bvq->vq.index, bucket,
+					 wait);
 	}
 	hrtimer_start(&bvq->timer, ns_to_ktime(wait), HRTIMER_MODE_REL);
 	return true;
@@ -488,12 +498,14 @@ enum hrtimer_restart vmon_blk_timer_fn(struct hrtimer *timer)
 static bool vmon_blk_release_held(struct vmon_blk_vq *bvq)
 {
 	struct vmon_blk_req *req = bvq->held;
+	u64 held_ns;
 
 	if (vmon_blk_throttle(bvq, req))
 		return false;
 	bvq->held = NULL;
-	vmon_blk_account_throttled(bvq->blk,
-				   ktime_get_ns() - bvq->held_since);
+	held_ns = ktime_get_ns() - bvq->held_since;
+	vmon_blk_account_throttled(bvq->blk, held_ns);
+	trace_blk_throttle_end(bvq->vq.acct, bvq->vq.index, held_ns);
 	vmon_blk_submit(req);
 	return true;
 }
@@ -774,7 +786,7 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 	if (status != VIRTIO_BLK_S_OK || !req) {
 		if (req)
 			vmon_blk_req_free(bvq, req);
-		vmon_blk_post(bvq, head, status_p, status, type, bytes,
+		vmon_blk_post(bvq, head, status_p, status, type, sector, bytes,
 			      vmon_blk_since(start, local_clock()), vq->log,
 			      nlog);
 		return !vq->failed;

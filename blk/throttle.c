@@ -92,6 +92,8 @@ static u64 vmon_blk_tb_wait(struct vmon_blk_tb *b, u64 cost)
  * vmon_blk_throttle_take() - take the tokens of one request
  * @tb: the device's throttle
  * @bytes: the request's data bytes
+ * @empty: set to the buckets that are short (%VMON_BLK_TB_OPS,
+ *	%VMON_BLK_TB_BYTES), 0 when the tokens were taken
  *
  * A request larger than a bucket goes once the bucket is full and leaves
  * it in debt, so the rate over time holds whatever the request sizes.
@@ -99,18 +101,25 @@ static u64 vmon_blk_tb_wait(struct vmon_blk_tb *b, u64 cost)
  * Return: 0 when the tokens were taken, otherwise the nanoseconds to wait
  * before trying again (nothing taken).
  */
-u64 vmon_blk_throttle_take(struct vmon_blk_throttle_state *tb, u64 bytes)
+u64 vmon_blk_throttle_take(struct vmon_blk_throttle_state *tb, u64 bytes,
+			   u32 *empty)
 {
-	u64 now, wait;
+	u64 now, wait, wait_ops, wait_bytes;
 
+	*empty = 0;
 	if (!READ_ONCE(tb->on))
 		return 0;
 	spin_lock_bh(&tb->lock);
 	now = ktime_get_ns();
 	vmon_blk_tb_refill(&tb->ops, now);
 	vmon_blk_tb_refill(&tb->bytes, now);
-	wait = max(vmon_blk_tb_wait(&tb->ops, 1),
-		   vmon_blk_tb_wait(&tb->bytes, bytes));
+	wait_ops = vmon_blk_tb_wait(&tb->ops, 1);
+	wait_bytes = vmon_blk_tb_wait(&tb->bytes, bytes);
+	wait = max(wait_ops, wait_bytes);
+	if (wait_ops)
+		*empty |= VMON_BLK_TB_OPS;
+	if (wait_bytes)
+		*empty |= VMON_BLK_TB_BYTES;
 	if (!wait) {
 		if (tb->ops.rate)
 			tb->ops.tokens -= 1;

@@ -8,6 +8,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/uidgid.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/xarray.h>
@@ -118,6 +119,30 @@ struct vmon_dev_totals {
 };
 
 void vmon_dev_read(struct vmon_dev *dev, struct vmon_dev_totals *t);
+
+/*
+ * The VM and device ids of a device's accounting slot, 0 and 0 when it is
+ * attached to no VM (or @slot is NULL): the "vm" and "dev" fields of the
+ * tracepoints (trace.h). Any context.
+ */
+static inline void vmon_dev_ids(struct vmon_dev __rcu **slot, u32 *vm,
+				u32 *dev)
+{
+	struct vmon_dev *d;
+
+	*vm = 0;
+	*dev = 0;
+	if (!slot)
+		return;
+	rcu_read_lock();
+	d = rcu_dereference(*slot);
+	if (d) {
+		*vm = d->vm->id;
+		*dev = d->id;
+	}
+	rcu_read_unlock();
+}
+
 /* All attached devices by id, under vmon_dev_mutex. */
 extern struct xarray vmon_devs;
 

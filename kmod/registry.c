@@ -34,6 +34,7 @@
 #include <linux/xarray.h>
 
 #include "acct.h"
+#include "trace.h"
 #include "vmon_core.h"
 
 /* Protects vmon_vms; nests outside vm->lock. */
@@ -150,14 +151,14 @@ static void vmon_vcpu_sample(struct vmon_vm *vm, struct vmon_vcpu_acct *va,
 		old = va->pid;
 		va->pid = get_pid(pid);
 	} else {
-		if (delay > va->last_delay) {
-			va->steal_ns += delay - va->last_delay;
-			vm->steal_ns += delay - va->last_delay;
-		}
-		if (run > va->last_run) {
-			va->cpu_ns += run - va->last_run;
-			vm->cpu_ns += run - va->last_run;
-		}
+		u64 dsteal = delay > va->last_delay ? delay - va->last_delay : 0;
+		u64 drun = run > va->last_run ? run - va->last_run : 0;
+
+		va->steal_ns += dsteal;
+		vm->steal_ns += dsteal;
+		va->cpu_ns += drun;
+		vm->cpu_ns += drun;
+		trace_acct_sample(vm->id, va - vm->vcpus, dsteal, drun);
 	}
 	va->last_delay = delay;
 	va->last_run = run;
@@ -254,6 +255,7 @@ static void vmon_vm_unregister_locked(struct vmon_vm *vm, u32 reason)
 	mutex_unlock(&vm->lock);
 
 	vmon_genl_event_vm(vm, VMON_EVENT_VM_UNREGISTERED, reason);
+	trace_vm_unregister(vm, reason);
 	/* May destroy the VM when its VMM is gone already: can sleep. */
 	kvm_put_kvm(kvm);
 	vmon_vm_put(vm);
@@ -415,6 +417,7 @@ static long vmon_vm_register(void __user *argp)
 	vmon_vm_interval(vm, ktime_get_ns());
 	mutex_unlock(&vm->lock);
 	vmon_genl_event_vm(vm, VMON_EVENT_VM_REGISTERED, 0);
+	trace_vm_register(vm);
 	id = vm->id;
 	mutex_unlock(&vmon_registry_mutex);
 

@@ -30,6 +30,7 @@
 #include <linux/vmon.h>
 
 #include "vmon_core.h"
+#include "trace.h"
 #include "vring.h"
 
 enum {
@@ -51,7 +52,6 @@ enum {
 
 struct vmon_net_vq {
 	struct vmon_vq vq;
-	struct vmon_dev __rcu **acct;	/* the device's VM accounting */
 	struct vmon_poll sock_poll;
 	size_t vhost_hlen;	/* header we add or strip */
 	size_t sock_hlen;	/* header the tap adds or takes */
@@ -85,8 +85,12 @@ static void vmon_net_count(struct vmon_net_vq *nvq, bool rx, int pkts,
 
 	if (!pkts && !drops)
 		return;
+	if (rx)
+		trace_net_rx(nvq->vq.acct, nvq->vq.index, pkts, bytes, drops);
+	else
+		trace_net_tx(nvq->vq.acct, nvq->vq.index, pkts, bytes, drops);
 	rcu_read_lock();
-	acct = rcu_dereference(*nvq->acct);
+	acct = rcu_dereference(*nvq->vq.acct);
 	if (rx)
 		vmon_stats_net_rx(acct, pkts, bytes);
 	else
@@ -741,7 +745,7 @@ static int vmon_net_open(struct inode *inode, struct file *file)
 	n->vqs[VMON_NET_TX].vq.handle_kick = vmon_net_tx_kick;
 	for (i = 0; i < VMON_NET_NVQS; i++) {
 		n->vqp[i] = &n->vqs[i].vq;
-		n->vqs[i].acct = &n->acct;
+		n->vqs[i].vq.acct = &n->acct;
 	}
 	vmon_vdev_init(&n->dev, n->vqp, VMON_NET_NVQS, VMON_NET_PKT_WEIGHT,
 		       VMON_NET_BYTE_WEIGHT);

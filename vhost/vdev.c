@@ -25,6 +25,7 @@ void vmon_vq_reset(struct vmon_vq *vq)
 	vq->last_used_idx = 0;
 	vq->signalled_used = 0;
 	vq->signalled_used_valid = false;
+	vq->traced_used = 0;
 	vq->used_flags = 0;
 	vq->stopped = false;
 	vq->failed = false;

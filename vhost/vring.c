@@ -11,6 +11,7 @@
 #include <linux/nospec.h>
 #include <linux/uaccess.h>
 
+#include "trace.h"
 #include "vring_int.h"
 
 #define VMON_MAX_RING	32768
@@ -97,6 +98,7 @@ int vmon_vq_start(struct vmon_vq *vq)
 	if (get_user(idx, &vq->used->idx))
 		return -EFAULT;
 	vq->last_used_idx = vq16(vq, idx);
+	vq->traced_used = vq->last_used_idx;
 	vq->signalled_used_valid = false;
 	vq->used_flags = 0;
 	vq->nheads = 0;
@@ -480,8 +482,13 @@ static bool vmon_vq_need_signal(struct vmon_vq *vq)
  */
 void vmon_vq_signal(struct vmon_vq *vq)
 {
-	if (vq->call_ctx && !vq->failed && vmon_vq_need_signal(vq))
-		vmon_eventfd_signal(vq->call_ctx);
+	if (!vq->call_ctx || vq->failed || !vmon_vq_need_signal(vq))
+		return;
+	vmon_eventfd_signal(vq->call_ctx);
+	if (trace_vq_signal_enabled())
+		trace_vq_signal(vq->acct, vq->index,
+				vq->last_used_idx - vq->traced_used);
+	vq->traced_used = vq->last_used_idx;
 }
 
 /**

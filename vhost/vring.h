@@ -28,6 +28,7 @@
 #include <linux/vhost_types.h>
 #include <linux/xarray.h>
 
+struct vmon_dev;
 struct vmon_vdev;
 struct vmon_vq;
 struct vmon_work;
@@ -112,6 +113,7 @@ struct vmon_vq {
 	u16 avail_idx;		/* cached avail->idx */
 	u16 last_used_idx;	/* next used entry we will write */
 	u16 signalled_used;	/* used idx at the last interrupt */
+	u16 traced_used;	/* used idx at the last vq_signal event */
 	bool signalled_used_valid;
 	u16 used_flags;
 	bool stopped;		/* GET_VRING_BASE or a guest error */
@@ -123,6 +125,7 @@ struct vmon_vq {
 	u64 acked_features;
 
 	void *private_data;	/* the device's back end, NULL if none */
+	struct vmon_dev __rcu **acct;	/* the device's VM accounting slot */
 
 	struct iovec *iov;
 	struct vmon_log *log;

@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "trace.h"
 #include "vring_int.h"
 
 /* Most workers per device: one per ring is all that can be used. */
@@ -195,11 +196,20 @@ static int vmon_worker_fn(void *data)
 		}
 		node = llist_del_all(&w->work_list);
 		if (!node) {
+			trace_worker_sleep(w->id);
 			schedule();
 			continue;
 		}
 		__set_current_state(TASK_RUNNING);
 		node = llist_reverse_order(node);
+		if (trace_worker_wake_enabled()) {
+			struct llist_node *p;
+			unsigned int works = 0;
+
+			for (p = node; p; p = p->next)
+				works++;
+			trace_worker_wake(w->id, works);
+		}
 		llist_for_each_entry_safe(work, next, node, node) {
 			clear_bit(VMON_WORK_QUEUED, &work->flags);
 			/* the flag is clear before the work reads its state */
@@ -421,6 +431,9 @@ static int vmon_poll_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 
 	if (!(key_to_poll(key) & poll->mask))
 		return 0;
+	/* the ring's own poll is its kick's; the others watch back ends */
+	if (poll == &poll->vq->poll)
+		trace_vq_kick(poll->vq->acct, poll->vq->index);
 	vmon_vq_work_queue(poll->vq, &poll->work);
 	return 0;
 }

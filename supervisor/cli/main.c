@@ -14,6 +14,7 @@ int vmon_cmd_top(int argc, char **argv);
 int vmon_cmd_stats(int argc, char **argv);
 int vmon_cmd_event(int argc, char **argv);
 int vmon_cmd_steal_threshold(int argc, char **argv);
+int vmon_cmd_trace(int argc, char **argv);
 /* Domains, through vmond (cmd_domain.c, cmd_list.c). */
 int vmon_cmd_list(int argc, char **argv);
 int vmon_cmd_define(int argc, char **argv);
@@ -66,6 +67,7 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "steal-threshold", "show or set a VM's steal threshold and the sampling interval",
 	  vmon_cmd_steal_threshold },
 	{ "event", "print the module's events as they come (like virsh event)", vmon_cmd_event },
+	{ "trace", "eBPF views: blk-lat, net, exits (per VM)", vmon_cmd_trace },
 	{ "list", "list domains (virsh list's layout)", vmon_cmd_list },
 	{ "define", "define a domain from libvirt XML", vmon_cmd_define },
 	{ "undefine", "undefine a domain", vmon_cmd_undefine },

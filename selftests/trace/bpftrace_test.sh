@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The bpftrace scripts of tools/bpftrace and 'perf stat' on the module's
+# tracepoints count a workload of known size exactly (trace_load: 4 KiB
+# writes through /dev/vmon-blk, frames through /dev/vmon-net, port writes
+# of a KVM guest). bpftrace prints its maps as JSON (-f json) when it is
+# interrupted; python3 adds up what they hold. Prints TAP; in the test VM.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+load=$top/build/selftests/trace/trace_load
+bt=$top/tools/bpftrace
+out=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$out"' EXIT
+. "$top/selftests/lib/tap.sh"
+
+echo "1..7"
+if [ -z "${VMTEST:-}" ] || ! command -v bpftrace >/dev/null || ! command -v perf >/dev/null; then
+	echo "Bail out! needs the test VM (tools/vmtest), bpftrace and perf"
+	exit 1
+fi
+modprobe vmon && modprobe tun || { echo "Bail out! cannot load vmon"; exit 1; }
+sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
+
+# run_bt SCRIPT LOAD_ARGS...: the script attached while trace_load runs;
+# its JSON output in $out/SCRIPT.json
+run_bt() {
+	local script=$1 json=$out/$1.json pid i
+	shift
+	bpftrace -f json "$bt/$script" >"$json" 2>"$out/$script.err" &
+	pid=$!
+	# LLVM compiles the script first: slow under TCG
+	for i in $(seq 240); do
+		grep -q '"attached_probes"' "$json" 2>/dev/null && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.5
+	done
+	if ! grep -q '"attached_probes"' "$json"; then
+		echo "# $script did not attach: $(tr '\n' ' ' <"$out/$script.err")"
+		kill $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		return 1
+	fi
+	"$load" "$@" | sed 's/^/# load: /'
+	kill -INT $pid
+	wait $pid
+}
+
+# total JSON MAP [KEY]: the sum of the values of map @MAP in bpftrace's
+# JSON output (a count, a sum, or every bucket of a histogram); with KEY,
+# only that key's entry (for keys of two parts, "A,B").
+total() {
+	python3 - "$@" <<'PY'
+import json, sys
+
+def add(v):
+    if isinstance(v, list):  # a histogram's buckets
+        return sum(b["count"] for b in v)
+    if isinstance(v, dict):
+        return sum(add(x) for x in v.values())
+    return v
+
+path, name = sys.argv[1], "@" + sys.argv[2]
+key = sys.argv[3] if len(sys.argv) > 3 else None
+found = None
+for line in open(path):
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        continue
+    data = rec.get("data")
+    if isinstance(data, dict) and name in data:
+        v = data[name]
+        if key is not None:
+            v = v.get(key, 0) if isinstance(v, dict) else 0
+        found = (found or 0) + add(v)
+print(found if found is not None else "none")
+PY
+}
+
+# blk-lat.bt: 40 writes, all in the write histogram, no error
+run_bt blk-lat.bt --blk 40
+got=$(total "$out/blk-lat.bt.json" write_usecs)
+ok "$([ "$got" = 40 ]; echo $?)" bpftrace.blk_lat_counts_every_write "write histogram total $got, want 40"
+got=$(total "$out/blk-lat.bt.json" read_usecs)
+ok "$([ "$got" = none ] || [ "$got" = 0 ]; echo $?)" bpftrace.blk_lat_no_reads "read histogram total $got"
+
+# net.bt: 20 frames of 1000 bytes sent by the guest
+run_bt net.bt --net 20
+pk=$(total "$out/net.bt.json" tx_packets)
+by=$(total "$out/net.bt.json" tx_bytes)
+ok "$([ "$pk" = 20 ] && [ "$by" = 20000 ]; echo $?)" bpftrace.net_counts_packets_and_bytes \
+	"tx packets $pk (want 20), bytes $by (want 20000)"
+ba=$(total "$out/net.bt.json" tx_batch)
+ok "$([ "$ba" -ge 1 ] 2>/dev/null && [ "$ba" -le 20 ]; echo $?)" bpftrace.net_batches_between_1_and_20 \
+	"batch histogram total $ba"
+
+# exits.bt: 100 port writes, each an I/O intercept: SVM exit code 0x7b,
+# VMX basic exit reason 30
+if grep -q AuthenticAMD /proc/cpuinfo; then io=123; else io=30; fi
+run_bt exits.bt --pio 100
+pid=$(python3 - "$out/exits.bt.json" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        continue
+    d = rec.get("data")
+    if isinstance(d, dict) and "@exits" in d:
+        for k in d["@exits"]:
+            print(k.split(",")[0])
+PY
+)
+best=0
+for p in $pid; do
+	c=$(total "$out/exits.bt.json" exits "$p,$io")
+	[ "$c" != none ] && [ "$c" -gt "$best" ] && best=$c
+done
+ok "$([ "$best" = 100 ]; echo $?)" bpftrace.exits_counts_io_exits "I/O exits (reason $io) of the guest: $best, want 100"
+
+# perf stat, system wide (nothing else drives vmon in the test VM)
+perf stat -a -x, -e vmon:blk_submit -e vmon:blk_complete -o "$out/perf-blk" -- "$load" --blk 30 >/dev/null
+sub=$(awk -F, '$3 == "vmon:blk_submit" { print $1 }' "$out/perf-blk")
+com=$(awk -F, '$3 == "vmon:blk_complete" { print $1 }' "$out/perf-blk")
+ok "$([ "$sub" = 30 ] && [ "$com" = 30 ]; echo $?)" perf.stat_counts_blk_requests \
+	"blk_submit $sub, blk_complete $com, want 30 and 30"
+perf stat -a -x, -e vmon:net_tx -o "$out/perf-net" -- "$load" --net 15 >/dev/null
+tx=$(awk -F, '$3 == "vmon:net_tx" { print $1 }' "$out/perf-net")
+# one frame a kick, reaped before the next: one handler run, one batch each
+ok "$([ "$tx" = 15 ]; echo $?)" perf.stat_counts_net_batches "net_tx $tx, want 15"
+tap_status

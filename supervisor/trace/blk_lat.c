@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmon trace blk-lat: the latency of vmon-blk requests as log2 histograms
+ * in microseconds, by VM and op (and queue with --queue), like biolatency.
+ * Program: bpf/blk_lat.bpf.c.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include <linux/types.h>
+
+#include <bpf/libbpf.h>
+
+#include <vmon/trace.h>
+
+#include "vmon_trace.h"
+#include "blk_lat.skel.h"
+
+static int blk_open(void **state, const struct vmon_trace_opts *o)
+{
+	struct vmon_blk_lat *s = vmon_blk_lat__open();
+	int err;
+
+	if (!s)
+		return -errno;
+	s->rodata->target_vm = o->vm;
+	s->rodata->per_queue = o->per_queue;
+	if (!o->vm)
+		bpf_program__set_autoload(s->progs.vmon_vm_gone, false);
+	err = vmon_blk_lat__load(s);
+	if (!err)
+		err = vmon_blk_lat__attach(s);
+	if (err) {
+		vmon_blk_lat__destroy(s);
+		return err;
+	}
+	*state = s;
+	return bpf_map__fd(s->maps.events);
+}
+
+static void blk_collect(const void *key, const void *val, void *arg)
+{
+	const struct vmon_blk_key *k = key;
+	uint32_t gk[4] = { k->vm, k->op, k->queue, 0 };
+	struct vmon_tgroup *g = vmon_tgroup_get(arg, gk);
+
+	if (g && k->slot <= VMON_HIST_SLOTS)
+		g->slots[k->slot] += *(const __u64 *)val;
+}
+
+static void op_name(char *buf, size_t len, uint32_t op)
+{
+	const char *n = vmon_trace_blk_op(op);
+
+	if (n)
+		snprintf(buf, len, "%s", n);
+	else
+		snprintf(buf, len, "op-%u", op);
+}
+
+static int blk_report(void *state, const struct vmon_trace_opts *o,
+		      const struct vmon_trace_vms *vms, double secs, FILE *out, json_object *j)
+{
+	struct vmon_blk_lat *s = state;
+	struct vmon_tgroups t = { 0 };
+	json_object *arr = j ? json_object_new_array() : NULL;
+	int ret;
+	size_t i;
+
+	(void)secs;
+	ret = vmon_trace_drain(bpf_map__fd(s->maps.blk_hist), sizeof(struct vmon_blk_key),
+			       sizeof(__u64), blk_collect, &t);
+	vmon_tgroups_sort(&t);
+	for (i = 0; i < t.n; i++) {
+		const struct vmon_tgroup *g = &t.g[i];
+		const char *name = vmon_trace_vm_name(vms, g->k[0]);
+		uint64_t n = vmon_hist_total(g->slots, VMON_HIST_SLOTS);
+		uint64_t failed = g->slots[VMON_HIST_SLOTS];
+		char op[24];
+
+		op_name(op, sizeof(op), g->k[1]);
+		if (!arr) {
+			fprintf(out, "VM %u%s%s, %s", g->k[0], name ? " " : "", name ? name : "",
+				op);
+			if (o->per_queue)
+				fprintf(out, ", queue %u", g->k[2]);
+			fprintf(out, ": %" PRIu64 " requests, %" PRIu64 " failed\n", n, failed);
+			vmon_hist_print(out, "usecs", g->slots, VMON_HIST_SLOTS);
+			continue;
+		}
+		json_object *r = json_object_new_object();
+
+		json_object_object_add(r, "vm", json_object_new_int64(g->k[0]));
+		if (name)
+			json_object_object_add(r, "name", json_object_new_string(name));
+		json_object_object_add(r, "op", json_object_new_string(op));
+		if (o->per_queue)
+			json_object_object_add(r, "queue", json_object_new_int64(g->k[2]));
+		json_object_object_add(r, "count", json_object_new_uint64(n));
+		json_object_object_add(r, "failed", json_object_new_uint64(failed));
+		json_object_object_add(r, "histogram",
+				       vmon_hist_json("us", g->slots, VMON_HIST_SLOTS));
+		json_object_array_add(arr, r);
+	}
+	if (!t.n && !arr)
+		fprintf(out, "(no vmon-blk request completed)\n");
+	if (arr)
+		json_object_object_add(j, "requests", arr);
+	if (t.enomem)
+		ret = -ENOMEM;
+	vmon_tgroups_free(&t);
+	return ret < 0 ? ret : 0;
+}
+
+static void blk_close(void *state)
+{
+	vmon_blk_lat__destroy(state);
+}
+
+const struct vmon_trace_view vmon_trace_blk_lat = {
+	.name = "blk-lat",
+	.summary = "vmon-blk request latency",
+	.open = blk_open,
+	.report = blk_report,
+	.close = blk_close,
+};

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmon trace exits: KVM exits by VMM process (the registered VM it owns),
+ * vCPU and exit reason, with their count and the time from exit to the
+ * next entry, as 'perf kvm stat' reports them. Program: bpf/exits.bpf.c.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include <linux/types.h>
+
+#include <bpf/libbpf.h>
+
+#include <vmon/trace.h>
+
+#include "vmon_trace.h"
+#include "exits.skel.h"
+
+enum { EXIT_COUNT, EXIT_NS };
+
+static int exits_open(void **state, const struct vmon_trace_opts *o)
+{
+	struct vmon_exits *s = vmon_exits__open();
+	int err;
+
+	if (!s)
+		return -errno;
+	s->rodata->target_vm = o->vm;
+	s->rodata->target_tgid = o->tgid;
+	if (!o->vm)
+		bpf_program__set_autoload(s->progs.vmon_vm_gone, false);
+	err = vmon_exits__load(s);
+	if (!err)
+		err = vmon_exits__attach(s);
+	if (err) {
+		vmon_exits__destroy(s);
+		return err;
+	}
+	*state = s;
+	return bpf_map__fd(s->maps.events);
+}
+
+static void exits_collect(const void *key, const void *val, void *arg)
+{
+	const struct vmon_exit_key *k = key;
+	const struct vmon_exit_val *v = val;
+	uint32_t gk[4] = { k->tgid, k->vcpu, k->reason, k->isa };
+	struct vmon_tgroup *g = vmon_tgroup_get(arg, gk);
+
+	if (!g)
+		return;
+	g->v[EXIT_COUNT] += v->count;
+	g->v[EXIT_NS] += v->ns;
+}
+
+static void reason_name(char *buf, size_t len, uint32_t isa, uint32_t reason)
+{
+	const char *n = vmon_trace_exit_reason(isa, reason);
+
+	if (n)
+		snprintf(buf, len, "%s", n);
+	else
+		snprintf(buf, len, "0x%x", reason);
+}
+
+static json_object *exit_json(const struct vmon_tgroup *g, uint32_t vm, const char *name,
+			      const char *reason)
+{
+	json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "pid", json_object_new_int64(g->k[0]));
+	if (vm)
+		json_object_object_add(r, "vm", json_object_new_int64(vm));
+	if (name)
+		json_object_object_add(r, "name", json_object_new_string(name));
+	json_object_object_add(r, "vcpu", json_object_new_int64(g->k[1]));
+	json_object_object_add(r, "isa",
+			       json_object_new_string(g->k[3] == 1   ? "vmx"
+						      : g->k[3] == 2 ? "svm"
+								     : "unknown"));
+	json_object_object_add(r, "reason", json_object_new_int64(g->k[2]));
+	json_object_object_add(r, "reason-name", json_object_new_string(reason));
+	json_object_object_add(r, "count", json_object_new_uint64(g->v[EXIT_COUNT]));
+	json_object_object_add(r, "time-ns", json_object_new_uint64(g->v[EXIT_NS]));
+	return r;
+}
+
+static int exits_report(void *state, const struct vmon_trace_opts *o,
+			const struct vmon_trace_vms *vms, double secs, FILE *out, json_object *j)
+{
+	struct vmon_exits *s = state;
+	struct vmon_tgroups t = { 0 };
+	json_object *arr = j ? json_object_new_array() : NULL;
+	int ret;
+	size_t i;
+
+	(void)secs;
+	ret = vmon_trace_drain(bpf_map__fd(s->maps.exits), sizeof(struct vmon_exit_key),
+			       sizeof(struct vmon_exit_val), exits_collect, &t);
+	vmon_tgroups_sort(&t);
+	if (!arr && t.n)
+		fprintf(out, "%-8s %-6s %-16s %-5s %-20s %10s %12s %10s\n", "PID", "VM", "NAME",
+			"VCPU", "REASON", "COUNT", "TIME(us)", "AVG(us)");
+	for (i = 0; i < t.n; i++) {
+		const struct vmon_tgroup *g = &t.g[i];
+		uint32_t vm = o->vm && g->k[0] == o->tgid ? o->vm : vmon_trace_vm_of(vms, g->k[0]);
+		const char *name = vm ? vmon_trace_vm_name(vms, vm) : NULL;
+		char reason[24], vmid[12] = "-";
+
+		reason_name(reason, sizeof(reason), g->k[3], g->k[2]);
+		if (vm)
+			snprintf(vmid, sizeof(vmid), "%u", vm);
+		if (arr) {
+			json_object_array_add(arr, exit_json(g, vm, name, reason));
+			continue;
+		}
+		fprintf(out, "%-8u %-6s %-16s %-5u %-20s %10" PRIu64 " %12.1f %10.2f\n", g->k[0],
+			vmid, name ? name : "-", g->k[1], reason, g->v[EXIT_COUNT],
+			g->v[EXIT_NS] / 1e3,
+			g->v[EXIT_COUNT] ? g->v[EXIT_NS] / 1e3 / g->v[EXIT_COUNT] : 0.0);
+	}
+	if (!t.n && !arr)
+		fprintf(out, "(no KVM exit)\n");
+	if (arr)
+		json_object_object_add(j, "exits", arr);
+	if (t.enomem)
+		ret = -ENOMEM;
+	vmon_tgroups_free(&t);
+	return ret < 0 ? ret : 0;
+}
+
+static void exits_close(void *state)
+{
+	vmon_exits__destroy(state);
+}
+
+const struct vmon_trace_view vmon_trace_exits = {
+	.name = "exits",
+	.summary = "KVM exits",
+	.open = exits_open,
+	.report = exits_report,
+	.close = exits_close,
+};
