@@ -52,6 +52,40 @@ struct vmon_exit_val {
 	__u64 ns; /* from the exit to the vCPU's next entry */
 };
 
+/* A vCPU thread: its VMM process and the vCPU's id in the VM. */
+struct vmon_vcpu_id {
+	__u32 tgid;
+	__u32 vcpu;
+};
+
+/* steal: run-queue waits of vCPU threads by log2 slot (us) ... */
+struct vmon_steal_key {
+	__u32 tgid;
+	__u32 vcpu;
+	__u32 slot;
+};
+
+/* ... and their sum. */
+struct vmon_steal_val {
+	__u64 count;
+	__u64 ns;
+};
+
+/* halt: halts of vCPUs, by how they ended and log2 slot of their time (us). */
+struct vmon_halt_key {
+	__u32 tgid;
+	__u32 vcpu;
+	__u32 waited; /* 0: polling saw the wake-up; 1: the thread slept */
+	__u32 slot;   /* VMON_HIST_SLOTS: wake-ups that were not valid */
+};
+
+/* halt_poll_ns changes of a vCPU (kvm:kvm_halt_poll_ns). */
+struct vmon_poll_val {
+	__u64 grow;
+	__u64 shrink;
+	__u64 last_ns; /* the value after the last change */
+};
+
 /* The ring buffer's records. */
 enum vmon_trace_rec {
 	VMON_TRACE_VM_GONE = 1,

@@ -15,7 +15,7 @@ out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$out"' EXIT
 . "$top/selftests/lib/tap.sh"
 
-echo "1..7"
+echo "1..9"
 if [ -z "${VMTEST:-}" ] || ! command -v bpftrace >/dev/null || ! command -v perf >/dev/null; then
 	echo "Bail out! needs the test VM (tools/vmtest), bpftrace and perf"
 	exit 1
@@ -119,6 +119,25 @@ for p in $pid; do
 	[ "$c" != none ] && [ "$c" -gt "$best" ] && best=$c
 done
 ok "$([ "$best" = 100 ]; echo $?)" bpftrace.exits_counts_io_exits "I/O exits (reason $io) of the guest: $best, want 100"
+
+# steal.bt: a spinning vCPU sharing CPU 0 with a hog for 2 s; the sum of
+# its waits is the kernel's own run_delay of that thread, to 10% and 50 ms
+# (trace_load --spin: the waits outside its window are all the difference)
+run_bt steal.bt --spin 2 | tee "$out/spin.load"
+rd=$(sed -n 's/^# load: run_delay_ns=//p' "$out/spin.load")
+ws=$(total "$out/steal.bt.json" wait_ns)
+echo "# steal.bt: run_delay ${rd:-?} ns, the script's sum $ws ns"
+ok "$(python3 -c "import sys; rd, ws = int(sys.argv[1]), int(sys.argv[2]); sys.exit(0 if rd > 3e8 and abs(ws - rd) <= rd / 10 + 5e7 else 1)" "${rd:-0}" "${ws/none/0}"; echo $?)" \
+	bpftrace.steal_matches_schedstat "run_delay ${rd:-?} ns, the script's sum $ws ns"
+
+# halt.bt: a vCPU halted with interrupts off, woken 20 times by signals:
+# the halts that slept are those KVM's own statistics count
+run_bt halt.bt --halt 20 | tee "$out/halt.load"
+kslept=$(sed -n 's/^# load: halts_slept=//p' "$out/halt.load")
+slept=$(total "$out/halt.bt.json" slept_usecs)
+echo "# halt.bt: KVM counted ${kslept:-?} halts that slept, the script $slept"
+ok "$([ -n "$kslept" ] && [ "$kslept" -ge 10 ] && [ "$slept" = "$kslept" ]; echo $?)" \
+	bpftrace.halt_counts_match_kvm_stats "KVM ${kslept:-?}, the script $slept"
 
 # perf stat, system wide (nothing else drives vmon in the test VM)
 perf stat -a -x, -e vmon:blk_submit -e vmon:blk_complete -o "$out/perf-blk" -- "$load" --blk 30 >/dev/null

@@ -16,7 +16,7 @@ out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$out"' EXIT
 . "$top/selftests/lib/tap.sh"
 
-echo "1..12"
+echo "1..16"
 if [ -z "${VMTEST:-}" ]; then
 	echo "Bail out! needs the test VM (tools/vmtest)"
 	exit 1
@@ -140,7 +140,7 @@ for i in $(seq 100); do
 done
 vm=$(sed -n 's/^vm_id=//p' "$out/pio.out")
 if start_trace exits --output=json --vm trace-pio exits; then
-	kill -USR1 $lpid
+	kill -USR2 $lpid
 	wait $lpid
 	lst=$?
 	for i in $(seq 300); do
@@ -155,7 +155,7 @@ if start_trace exits --output=json --vm trace-pio exits; then
 		st=$?
 	fi
 else
-	kill -USR1 $lpid
+	kill -USR2 $lpid
 	wait $lpid
 	lst=$? st=none
 fi
@@ -166,6 +166,67 @@ ok "$([ "$st" = 0 ] && grep -q "VM $vm went away" "$out/exits.err"; echo $?)" \
 	trace.ends_when_the_vm_goes_away "status $st: $(tr '\n' ' ' <"$out/exits.err")"
 others=$(jsum "$out/exits.out" "sum(e['count'] for e in r['exits'] if e.get('vm') != ${vm:-0})")
 ok "$([ "$others" = 0 ]; echo $?)" trace.vm_filter_keeps_other_processes_out "$others exits of others"
+
+# run_vm_view NAME VIEW LOAD_ARGS...: trace_load's guest registered as
+# trace-NAME, 'vmon trace VIEW --vm trace-NAME' attached before the guest's
+# work starts (SIGUSR2); the view ends by itself when the VM goes away.
+# trace_load's output in $out/NAME.load, its status in $lst, the view's in $st.
+run_vm_view() {
+	local name=$1 view=$2 i
+	shift 2
+	"$load" "$@" --register "trace-$name" --wait >"$out/$name.load" &
+	lpid=$!
+	for i in $(seq 100); do
+		grep -q '^vm_id=' "$out/$name.load" && break
+		sleep 0.1
+	done
+	vm=$(sed -n 's/^vm_id=//p' "$out/$name.load")
+	st=none
+	start_trace "$name" --output=json --vm "trace-$name" "$view" || { kill $lpid; wait $lpid; lst=$?; return; }
+	kill -USR2 $lpid
+	wait $lpid
+	lst=$?
+	for i in $(seq 300); do
+		kill -0 $tpid 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 $tpid 2>/dev/null; then
+		stop_trace
+		st="still running"
+	else
+		wait $tpid
+		st=$?
+	fi
+}
+
+# steal: a spinning vCPU that shares CPU 0 with a hog for 2 s waits about
+# 1 s on the run queue; the view's sum is the kernel's own run_delay of
+# that thread, to 10% and 50 ms (the waits outside trace_load's window,
+# when the vCPU has the CPU to itself, are all the difference)
+run_vm_view spin steal --spin 2
+rd=$(sed -n 's/^run_delay_ns=//p' "$out/spin.load")
+ws=$(jsum "$out/spin.out" "sum(c['wait-ns'] for c in r['vcpus'] if c.get('vm') == ${vm:-0})")
+wn=$(jsum "$out/spin.out" "sum(c['waits'] for c in r['vcpus'] if c.get('vm') == ${vm:-0})")
+hn=$(jsum "$out/spin.out" "sum(b['count'] for c in r['vcpus'] if c.get('vm') == ${vm:-0} for b in c['histogram'])")
+echo "# steal: run_delay ${rd:-?} ns, the view's sum $ws ns in $wn waits"
+ok "$(python3 -c "import sys; rd, ws = int(sys.argv[1]), int(sys.argv[2]); sys.exit(0 if rd > 3e8 and abs(ws - rd) <= rd / 10 + 5e7 else 1)" "${rd:-0}" "$ws"; echo $?)" \
+	trace.steal_matches_schedstat "trace_load $lst, view $st: run_delay ${rd:-?} ns, the view's sum $ws ns"
+ok "$([ "$st" = 0 ] && [ "$wn" -ge 1 ] && [ "$hn" = "$wn" ]; echo $?)" trace.steal_histogram_counts_every_wait \
+	"status $st, $wn waits, histogram total $hn"
+
+# halt: a vCPU halted with interrupts off, woken 20 times by signals; the
+# halts the view saw end in sleep are those KVM's own statistics count
+# (halt_wait_hist of the vCPU's binary stats), exactly
+run_vm_view halt halt --halt 20
+kslept=$(sed -n 's/^halts_slept=//p' "$out/halt.load")
+slept=$(jsum "$out/halt.out" "sum(h['count'] for h in r['halts'] if h.get('vm') == ${vm:-0} and h['ended'] == 'slept')")
+hist=$(jsum "$out/halt.out" "sum(b['count'] for h in r['halts'] if h.get('vm') == ${vm:-0} for b in h['histogram'])")
+all=$(jsum "$out/halt.out" "sum(h['count'] for h in r['halts'] if h.get('vm') == ${vm:-0})")
+echo "# halt: $(tr '\n' ' ' <"$out/halt.load"); the view: $slept slept of $all"
+ok "$([ "$lst" = 0 ] && [ -n "$kslept" ] && [ "$kslept" -ge 10 ] && [ "$slept" = "$kslept" ]; echo $?)" \
+	trace.halt_counts_match_kvm_stats "trace_load $lst: KVM counted ${kslept:-?} halts that slept, the view $slept"
+ok "$([ "$st" = 0 ] && [ "$hist" = "$all" ]; echo $?)" trace.halt_histograms_hold_every_halt \
+	"status $st, $all halts, histogram total $hist"
 
 # --duration ends the run by itself
 timeout 60 "$vmon" trace net -d 1 >"$out/dur.out" 2>&1

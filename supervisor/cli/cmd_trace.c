@@ -28,8 +28,7 @@ static void usage(FILE *f)
 		   "they counted at the end, or at every interval. Views:\n");
 	for (v = vmon_trace_views; *v; v++)
 		fprintf(f, "  %-10s %s\n", (*v)->name, (*v)->summary);
-	fprintf(f, "  steal, halt  planned (vCPU run-queue wait, halt polling)\n"
-		   "\n"
+	fprintf(f, "\n"
 		   "  --vm VM            only this registered VM (a name or an id, as vmon\n"
 		   "                     stats shows them); tracing ends, with status 0 and\n"
 		   "                     a message, when the VM is unregistered\n"
@@ -43,9 +42,10 @@ static void usage(FILE *f)
 		   "  -v, --verbose      show libbpf's messages\n"
 		   "  -h, --help         this text\n"
 		   "\n"
-		   "Needs CAP_BPF and CAP_PERFMON (or root). blk-lat and net need vmon.ko,\n"
-		   "exits needs kvm; --vm needs vmon.ko. Documentation/tracing.rst tells how\n"
-		   "to read each view.\n"
+		   "Needs CAP_BPF and CAP_PERFMON (or root). blk-lat and net need vmon.ko;\n"
+		   "exits, steal and halt need kvm and see every KVM VMM, named when it\n"
+		   "registered its VM with vmon; --vm needs vmon.ko. Documentation/tracing.rst\n"
+		   "tells how to read each view.\n"
 		   "\n"
 		   "Exit status: 0 success (the traced VM going away included), 1 failure,\n"
 		   "2 bad command line.\n");
@@ -143,10 +143,7 @@ int vmon_cmd_trace(int argc, char **argv)
 	}
 	view = vmon_trace_view_find(argv[optind]);
 	if (!view) {
-		if (!strcmp(argv[optind], "steal") || !strcmp(argv[optind], "halt"))
-			vmon_err("trace: view '%s' is planned, not there yet", argv[optind]);
-		else
-			vmon_err("trace: unknown view '%s' (see: vmon trace --help)", argv[optind]);
+		vmon_err("trace: unknown view '%s' (see: vmon trace --help)", argv[optind]);
 		return VMON_EXIT_USAGE;
 	}
 	optind++;

@@ -67,7 +67,7 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "steal-threshold", "show or set a VM's steal threshold and the sampling interval",
 	  vmon_cmd_steal_threshold },
 	{ "event", "print the module's events as they come (like virsh event)", vmon_cmd_event },
-	{ "trace", "eBPF views: blk-lat, net, exits (per VM)", vmon_cmd_trace },
+	{ "trace", "eBPF views: blk-lat, net, exits, steal, halt (per VM)", vmon_cmd_trace },
 	{ "list", "list domains (virsh list's layout)", vmon_cmd_list },
 	{ "define", "define a domain from libvirt XML", vmon_cmd_define },
 	{ "undefine", "undefine a domain", vmon_cmd_undefine },

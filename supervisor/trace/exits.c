@@ -64,16 +64,11 @@ static void reason_name(char *buf, size_t len, uint32_t isa, uint32_t reason)
 		snprintf(buf, len, "0x%x", reason);
 }
 
-static json_object *exit_json(const struct vmon_tgroup *g, uint32_t vm, const char *name,
+static json_object *exit_json(const struct vmon_tgroup *g, const struct vmon_trace_owner *w,
 			      const char *reason)
 {
-	json_object *r = json_object_new_object();
+	json_object *r = vmon_trace_owner_json(w);
 
-	json_object_object_add(r, "pid", json_object_new_int64(g->k[0]));
-	if (vm)
-		json_object_object_add(r, "vm", json_object_new_int64(vm));
-	if (name)
-		json_object_object_add(r, "name", json_object_new_string(name));
 	json_object_object_add(r, "vcpu", json_object_new_int64(g->k[1]));
 	json_object_object_add(r, "isa",
 			       json_object_new_string(g->k[3] == 1   ? "vmx"
@@ -104,19 +99,17 @@ static int exits_report(void *state, const struct vmon_trace_opts *o,
 			"VCPU", "REASON", "COUNT", "TIME(us)", "AVG(us)");
 	for (i = 0; i < t.n; i++) {
 		const struct vmon_tgroup *g = &t.g[i];
-		uint32_t vm = o->vm && g->k[0] == o->tgid ? o->vm : vmon_trace_vm_of(vms, g->k[0]);
-		const char *name = vm ? vmon_trace_vm_name(vms, vm) : NULL;
-		char reason[24], vmid[12] = "-";
+		struct vmon_trace_owner w;
+		char reason[24];
 
+		vmon_trace_owner(o, vms, g->k[0], &w);
 		reason_name(reason, sizeof(reason), g->k[3], g->k[2]);
-		if (vm)
-			snprintf(vmid, sizeof(vmid), "%u", vm);
 		if (arr) {
-			json_object_array_add(arr, exit_json(g, vm, name, reason));
+			json_object_array_add(arr, exit_json(g, &w, reason));
 			continue;
 		}
-		fprintf(out, "%-8u %-6s %-16s %-5u %-20s %10" PRIu64 " %12.1f %10.2f\n", g->k[0],
-			vmid, name ? name : "-", g->k[1], reason, g->v[EXIT_COUNT],
+		fprintf(out, "%-8u %-6s %-16s %-5u %-20s %10" PRIu64 " %12.1f %10.2f\n", w.pid,
+			w.vm_col, w.name ? w.name : "-", g->k[1], reason, g->v[EXIT_COUNT],
 			g->v[EXIT_NS] / 1e3,
 			g->v[EXIT_COUNT] ? g->v[EXIT_NS] / 1e3 / g->v[EXIT_COUNT] : 0.0);
 	}

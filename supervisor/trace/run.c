@@ -23,10 +23,8 @@
 #include "vmon_trace.h"
 
 const struct vmon_trace_view *const vmon_trace_views[] = {
-	&vmon_trace_blk_lat,
-	&vmon_trace_net,
-	&vmon_trace_exits,
-	NULL,
+	&vmon_trace_blk_lat, &vmon_trace_net,  &vmon_trace_exits,
+	&vmon_trace_steal,   &vmon_trace_halt, NULL,
 };
 
 const struct vmon_trace_view *vmon_trace_view_find(const char *name)
@@ -97,6 +95,30 @@ uint32_t vmon_trace_vm_of(const struct vmon_trace_vms *r, uint32_t tgid)
 		if (r->vms[i].owner_pid == tgid)
 			return r->vms[i].id;
 	return 0;
+}
+
+void vmon_trace_owner(const struct vmon_trace_opts *o, const struct vmon_trace_vms *vms,
+		      uint32_t tgid, struct vmon_trace_owner *w)
+{
+	w->pid = tgid;
+	w->vm = o->vm && tgid == o->tgid ? o->vm : vmon_trace_vm_of(vms, tgid);
+	w->name = w->vm ? vmon_trace_vm_name(vms, w->vm) : NULL;
+	if (w->vm)
+		snprintf(w->vm_col, sizeof(w->vm_col), "%u", w->vm);
+	else
+		snprintf(w->vm_col, sizeof(w->vm_col), "-");
+}
+
+json_object *vmon_trace_owner_json(const struct vmon_trace_owner *w)
+{
+	json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "pid", json_object_new_int64(w->pid));
+	if (w->vm)
+		json_object_object_add(r, "vm", json_object_new_int64(w->vm));
+	if (w->name)
+		json_object_object_add(r, "name", json_object_new_string(w->name));
+	return r;
 }
 
 int vmon_trace_drain(int fd, size_t key_size, size_t val_size,

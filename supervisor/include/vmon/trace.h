@@ -36,6 +36,22 @@ const char *vmon_trace_vm_name(const struct vmon_trace_vms *r, uint32_t vm);
 /* The id of the registered VM whose VMM is tgid, 0 when none is. */
 uint32_t vmon_trace_vm_of(const struct vmon_trace_vms *r, uint32_t tgid);
 
+/*
+ * A VMM process as the views show it: its registered VM (--vm's when the
+ * process is the one traced) and that VM's name (NULL when unknown).
+ */
+struct vmon_trace_owner {
+	uint32_t pid;
+	uint32_t vm;
+	const char *name;
+	char vm_col[12]; /* the VM id, or "-" */
+};
+
+void vmon_trace_owner(const struct vmon_trace_opts *o, const struct vmon_trace_vms *vms,
+		      uint32_t tgid, struct vmon_trace_owner *w);
+/* A JSON object with "pid", and "vm" and "name" where known. */
+json_object *vmon_trace_owner_json(const struct vmon_trace_owner *w);
+
 struct vmon_trace_view {
 	const char *name;
 	const char *summary;
@@ -54,6 +70,8 @@ struct vmon_trace_view {
 extern const struct vmon_trace_view vmon_trace_blk_lat;
 extern const struct vmon_trace_view vmon_trace_net;
 extern const struct vmon_trace_view vmon_trace_exits;
+extern const struct vmon_trace_view vmon_trace_steal;
+extern const struct vmon_trace_view vmon_trace_halt;
 
 /* The views, NULL-terminated, and one by name. */
 extern const struct vmon_trace_view *const vmon_trace_views[];
