@@ -61,10 +61,14 @@ include $(sort $(wildcard bpf/build.mk supervisor/*/build.mk selftests/*/build.m
 userspace: $(BINS) $(UNIT_TESTS) $(VM_TESTS)
 
 # The module: warnings are errors here, not in Kbuild, so that a user's build
-# against another kernel never breaks on a new warning.
+# against another kernel never breaks on a new warning. Split BTF is added
+# where Kbuild could not (tools/module-btf: headers without vmlinux).
 module:
 	@test -d $(KDIR) || { echo "make: no kernel build tree at $(KDIR) (run: make deps)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(TOP) W=1 KCFLAGS=-Werror modules
+	@$(TOP)/tools/module-btf vmon.ko \
+		$$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h) || \
+		echo "make: vmon.ko has no BTF (tools/module-btf failed; the module works without)"
 
 # Another kernel: Kbuild's M= builds in place, so the module's sources are
 # copied (mtimes kept, so rebuilds stay incremental) into build/kmod-VER/ and

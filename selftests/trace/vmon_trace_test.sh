@@ -16,7 +16,7 @@ out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$out"' EXIT
 . "$top/selftests/lib/tap.sh"
 
-echo "1..16"
+echo "1..17"
 if [ -z "${VMTEST:-}" ]; then
 	echo "Bail out! needs the test VM (tools/vmtest)"
 	exit 1
@@ -87,6 +87,13 @@ print("; ".join(bad) or "same")
 PY
 )
 ok "$([ "$layout" = same ]; echo $?)" trace.record_layout_matches_tracefs "$layout"
+
+# Module BTF (Kbuild's on 6.12, tools/module-btf's on 6.1): the kernel
+# took it, and it holds vmon's own types
+btf=$(bpftool btf dump file /sys/kernel/btf/vmon format raw 2>&1 | grep -c "STRUCT 'vmon_")
+ok "$([ "$btf" -ge 10 ] && bpftool btf dump file /sys/kernel/btf/vmon format raw |
+	grep -q "STRUCT 'vmon_vq' size="; echo $?)" trace.module_btf_has_vmon_types \
+	"$btf vmon structures in /sys/kernel/btf/vmon"
 
 # blk-lat: 40 writes, all in the write histogram, none failed, no read
 start_trace blk --output=json blk-lat
