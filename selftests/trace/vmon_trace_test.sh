@@ -136,44 +136,6 @@ ok "$([ "$pk" = 20 ] && [ "$by" = 20000 ]; echo $?)" trace.net_counts_packets_an
 ok "$([ "$ba" -ge 1 ] && [ "$ba" -le 20 ] && [ "$hb" = "$ba" ]; echo $?)" \
 	trace.net_batches_in_histogram "batches $ba, histogram total $hb"
 
-# exits of one registered VM: 100 port writes, each an I/O intercept (SVM
-# exit code 0x7b, VMX basic exit reason 30); the VM then goes away and the
-# view ends by itself
-"$load" --pio 100 --register trace-pio --wait >"$out/pio.out" &
-lpid=$!
-for i in $(seq 100); do
-	grep -q '^vm_id=' "$out/pio.out" && break
-	sleep 0.1
-done
-vm=$(sed -n 's/^vm_id=//p' "$out/pio.out")
-if start_trace exits --output=json --vm trace-pio exits; then
-	kill -USR2 $lpid
-	wait $lpid
-	lst=$?
-	for i in $(seq 300); do
-		kill -0 $tpid 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 $tpid 2>/dev/null; then
-		stop_trace
-		st="still running"
-	else
-		wait $tpid
-		st=$?
-	fi
-else
-	kill -USR2 $lpid
-	wait $lpid
-	lst=$? st=none
-fi
-io=$(jsum "$out/exits.out" "sum(e['count'] for e in r['exits'] if e['reason-name'] == 'io' and e.get('vm') == ${vm:-0})")
-ok "$([ "$lst" = 0 ] && [ "$io" = 100 ]; echo $?)" trace.exits_counts_io_exits_of_the_vm \
-	"trace_load $lst, I/O exits of VM ${vm:-?}: $io, want 100"
-ok "$([ "$st" = 0 ] && grep -q "VM $vm went away" "$out/exits.err"; echo $?)" \
-	trace.ends_when_the_vm_goes_away "status $st: $(tr '\n' ' ' <"$out/exits.err")"
-others=$(jsum "$out/exits.out" "sum(e['count'] for e in r['exits'] if e.get('vm') != ${vm:-0})")
-ok "$([ "$others" = 0 ]; echo $?)" trace.vm_filter_keeps_other_processes_out "$others exits of others"
-
 # run_vm_view NAME VIEW LOAD_ARGS...: trace_load's guest registered as
 # trace-NAME, 'vmon trace VIEW --vm trace-NAME' attached before the guest's
 # work starts (SIGUSR2); the view ends by itself when the VM goes away.
@@ -205,6 +167,18 @@ run_vm_view() {
 		st=$?
 	fi
 }
+
+# exits of one registered VM: 100 port writes, each an I/O intercept (SVM
+# exit code 0x7b, VMX basic exit reason 30); the VM then goes away and the
+# view ends by itself
+run_vm_view pio exits --pio 100
+io=$(jsum "$out/pio.out" "sum(e['count'] for e in r['exits'] if e['reason-name'] == 'io' and e.get('vm') == ${vm:-0})")
+ok "$([ "$lst" = 0 ] && [ "$io" = 100 ]; echo $?)" trace.exits_counts_io_exits_of_the_vm \
+	"trace_load $lst, I/O exits of VM ${vm:-?}: $io, want 100"
+ok "$([ "$st" = 0 ] && grep -q "VM $vm went away" "$out/pio.err"; echo $?)" \
+	trace.ends_when_the_vm_goes_away "status $st: $(tr '\n' ' ' <"$out/pio.err")"
+others=$(jsum "$out/pio.out" "sum(e['count'] for e in r['exits'] if e.get('vm') != ${vm:-0})")
+ok "$([ "$others" = 0 ]; echo $?)" trace.vm_filter_keeps_other_processes_out "$others exits of others"
 
 # steal: a spinning vCPU that shares CPU 0 with a hog for 2 s waits about
 # 1 s on the run queue; the view's sum is the kernel's own run_delay of

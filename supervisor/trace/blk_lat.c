@@ -15,29 +15,10 @@
 #include <vmon/trace.h>
 
 #include "vmon_trace.h"
+#include "view.h"
 #include "blk_lat.skel.h"
 
-static int blk_open(void **state, const struct vmon_trace_opts *o)
-{
-	struct vmon_blk_lat *s = vmon_blk_lat__open();
-	int err;
-
-	if (!s)
-		return -errno;
-	s->rodata->target_vm = o->vm;
-	s->rodata->per_queue = o->per_queue;
-	if (!o->vm)
-		bpf_program__set_autoload(s->progs.vmon_vm_gone, false);
-	err = vmon_blk_lat__load(s);
-	if (!err)
-		err = vmon_blk_lat__attach(s);
-	if (err) {
-		vmon_blk_lat__destroy(s);
-		return err;
-	}
-	*state = s;
-	return bpf_map__fd(s->maps.events);
-}
+VMON_TRACE_SKELETON(blk, vmon_blk_lat, s->rodata->per_queue = o->per_queue)
 
 static void blk_collect(const void *key, const void *val, void *arg)
 {
@@ -111,11 +92,6 @@ static int blk_report(void *state, const struct vmon_trace_opts *o,
 		ret = -ENOMEM;
 	vmon_tgroups_free(&t);
 	return ret < 0 ? ret : 0;
-}
-
-static void blk_close(void *state)
-{
-	vmon_blk_lat__destroy(state);
 }
 
 const struct vmon_trace_view vmon_trace_blk_lat = {

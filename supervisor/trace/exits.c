@@ -15,31 +15,12 @@
 #include <vmon/trace.h>
 
 #include "vmon_trace.h"
+#include "view.h"
 #include "exits.skel.h"
 
 enum { EXIT_COUNT, EXIT_NS };
 
-static int exits_open(void **state, const struct vmon_trace_opts *o)
-{
-	struct vmon_exits *s = vmon_exits__open();
-	int err;
-
-	if (!s)
-		return -errno;
-	s->rodata->target_vm = o->vm;
-	s->rodata->target_tgid = o->tgid;
-	if (!o->vm)
-		bpf_program__set_autoload(s->progs.vmon_vm_gone, false);
-	err = vmon_exits__load(s);
-	if (!err)
-		err = vmon_exits__attach(s);
-	if (err) {
-		vmon_exits__destroy(s);
-		return err;
-	}
-	*state = s;
-	return bpf_map__fd(s->maps.events);
-}
+VMON_TRACE_SKELETON(exits, vmon_exits, s->rodata->target_tgid = o->tgid)
 
 static void exits_collect(const void *key, const void *val, void *arg)
 {
@@ -121,11 +102,6 @@ static int exits_report(void *state, const struct vmon_trace_opts *o,
 		ret = -ENOMEM;
 	vmon_tgroups_free(&t);
 	return ret < 0 ? ret : 0;
-}
-
-static void exits_close(void *state)
-{
-	vmon_exits__destroy(state);
 }
 
 const struct vmon_trace_view vmon_trace_exits = {

@@ -17,31 +17,12 @@
 #include <vmon/trace.h>
 
 #include "vmon_trace.h"
+#include "view.h"
 #include "halt.skel.h"
 
 enum { POLL_GROW, POLL_SHRINK, POLL_LAST };
 
-static int halt_open(void **state, const struct vmon_trace_opts *o)
-{
-	struct vmon_halt *s = vmon_halt__open();
-	int err;
-
-	if (!s)
-		return -errno;
-	s->rodata->target_vm = o->vm;
-	s->rodata->target_tgid = o->tgid;
-	if (!o->vm)
-		bpf_program__set_autoload(s->progs.vmon_vm_gone, false);
-	err = vmon_halt__load(s);
-	if (!err)
-		err = vmon_halt__attach(s);
-	if (err) {
-		vmon_halt__destroy(s);
-		return err;
-	}
-	*state = s;
-	return bpf_map__fd(s->maps.events);
-}
+VMON_TRACE_SKELETON(halt, vmon_halt, s->rodata->target_tgid = o->tgid)
 
 /* Groups (tgid, vcpu, waited); slot VMON_HIST_SLOTS: the invalid wake-ups. */
 static void halt_collect(const void *key, const void *val, void *arg)
@@ -168,11 +149,6 @@ static int halt_report(void *state, const struct vmon_trace_opts *o,
 	vmon_tgroups_free(&h);
 	vmon_tgroups_free(&p);
 	return ret < 0 ? ret : 0;
-}
-
-static void halt_close(void *state)
-{
-	vmon_halt__destroy(state);
 }
 
 const struct vmon_trace_view vmon_trace_halt = {

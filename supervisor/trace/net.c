@@ -16,30 +16,12 @@
 #include <vmon/trace.h>
 
 #include "vmon_trace.h"
+#include "view.h"
 #include "net.skel.h"
 
 enum { NET_PACKETS, NET_BYTES, NET_DROPS, NET_BATCHES };
 
-static int net_open(void **state, const struct vmon_trace_opts *o)
-{
-	struct vmon_net *s = vmon_net__open();
-	int err;
-
-	if (!s)
-		return -errno;
-	s->rodata->target_vm = o->vm;
-	if (!o->vm)
-		bpf_program__set_autoload(s->progs.vmon_vm_gone, false);
-	err = vmon_net__load(s);
-	if (!err)
-		err = vmon_net__attach(s);
-	if (err) {
-		vmon_net__destroy(s);
-		return err;
-	}
-	*state = s;
-	return bpf_map__fd(s->maps.events);
-}
+VMON_TRACE_SKELETON(net, vmon_net, (void)s)
 
 static void net_collect_totals(const void *key, const void *val, void *arg)
 {
@@ -136,11 +118,6 @@ static int net_report(void *state, const struct vmon_trace_opts *o,
 		ret = -ENOMEM;
 	vmon_tgroups_free(&t);
 	return ret < 0 ? ret : 0;
-}
-
-static void net_close(void *state)
-{
-	vmon_net__destroy(state);
 }
 
 const struct vmon_trace_view vmon_trace_net = {

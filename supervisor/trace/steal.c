@@ -17,31 +17,12 @@
 #include <vmon/trace.h>
 
 #include "vmon_trace.h"
+#include "view.h"
 #include "steal.skel.h"
 
 enum { STEAL_COUNT, STEAL_NS };
 
-static int steal_open(void **state, const struct vmon_trace_opts *o)
-{
-	struct vmon_steal *s = vmon_steal__open();
-	int err;
-
-	if (!s)
-		return -errno;
-	s->rodata->target_vm = o->vm;
-	s->rodata->target_tgid = o->tgid;
-	if (!o->vm)
-		bpf_program__set_autoload(s->progs.vmon_vm_gone, false);
-	err = vmon_steal__load(s);
-	if (!err)
-		err = vmon_steal__attach(s);
-	if (err) {
-		vmon_steal__destroy(s);
-		return err;
-	}
-	*state = s;
-	return bpf_map__fd(s->maps.events);
-}
+VMON_TRACE_SKELETON(steal, vmon_steal, s->rodata->target_tgid = o->tgid)
 
 static void steal_collect_hist(const void *key, const void *val, void *arg)
 {
@@ -114,11 +95,6 @@ static int steal_report(void *state, const struct vmon_trace_opts *o,
 		ret = -ENOMEM;
 	vmon_tgroups_free(&t);
 	return ret < 0 ? ret : 0;
-}
-
-static void steal_close(void *state)
-{
-	vmon_steal__destroy(state);
 }
 
 const struct vmon_trace_view vmon_trace_steal = {
