@@ -128,6 +128,21 @@ static void wait_go(void)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
+/*
+ * A guest of mem bytes with one vCPU (pinned to cpu, -1: any), with KVM's
+ * in-kernel irqchip if asked; nothing left behind when it cannot be made.
+ */
+static int make_guest(struct guest *g, size_t mem, bool irqchip, int cpu)
+{
+	if (!guest_kvm_available() || guest_create(g, mem))
+		return -1;
+	if ((irqchip && ioctl(g->vm_fd, KVM_CREATE_IRQCHIP, 0)) || guest_add_vcpu(g, cpu)) {
+		guest_destroy(g);
+		return -1;
+	}
+	return 0;
+}
+
 /* Real mode at 0x1000: mov cx, N; 1: out 0x80, al; dec cx; jnz 1b; hlt */
 static int pio_load(unsigned long n, const char *name, bool wait)
 {
@@ -138,8 +153,7 @@ static int pio_load(unsigned long n, const char *name, bool wait)
 	struct guest g;
 	long size;
 
-	if (!n || n > 0xffff || !guest_kvm_available() || guest_create(&g, 1 << 20) ||
-	    guest_add_vcpu(&g, -1)) {
+	if (!n || n > 0xffff || make_guest(&g, 1 << 20, false, -1)) {
 		fprintf(stderr, "trace_load: no KVM guest for %lu port writes\n", n);
 		return -1;
 	}
@@ -152,8 +166,10 @@ static int pio_load(unsigned long n, const char *name, bool wait)
 	memcpy((char *)g.mem + 0x1000, code, sizeof(code));
 	size = ioctl(g.kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, g.vcpu_fd[0], 0);
-	if (size <= 0 || run == MAP_FAILED)
+	if (size <= 0 || run == MAP_FAILED) {
+		guest_destroy(&g);
 		return -1;
+	}
 	for (;;) {
 		if (ioctl(g.vcpu_fd[0], KVM_RUN, 0) && errno != EINTR)
 			break;
@@ -198,7 +214,7 @@ static int spin_load(unsigned long secs, const char *name, bool wait)
 	struct guest g;
 	struct hog h;
 
-	if (!guest_kvm_available() || guest_create(&g, 64 * 1024) || guest_add_vcpu(&g, 0)) {
+	if (make_guest(&g, 64 * 1024, false, 0)) {
 		fprintf(stderr, "trace_load: no KVM guest to spin\n");
 		return -1;
 	}
@@ -292,8 +308,7 @@ static int halt_load(unsigned long n, const char *name, bool wait)
 	struct guest g;
 	int stats;
 
-	if (!n || !guest_kvm_available() || guest_create(&g, 64 * 1024) ||
-	    ioctl(g.vm_fd, KVM_CREATE_IRQCHIP, 0) || guest_add_vcpu(&g, -1)) {
+	if (!n || make_guest(&g, 64 * 1024, true, -1)) {
 		fprintf(stderr, "trace_load: no KVM guest with an irqchip: %s\n", strerror(errno));
 		return -1;
 	}

@@ -81,8 +81,10 @@ static int resolve_vm(const char *arg, struct vmon_trace_opts *o)
 		return -1;
 	ret = vmon_nl_vm_get(nl, id, name, false, &vm);
 	if (ret) {
-		vmon_err("trace: no registered VM '%s'%s", arg,
-			 ret == -ENOENT ? " (vmon stats lists them)" : "");
+		if (ret == -ENOENT)
+			vmon_err("trace: no registered VM '%s' (vmon stats lists them)", arg);
+		else
+			vmon_err("trace: cannot look up VM '%s': %s", arg, strerror(-ret));
 		vmon_nl_close(nl);
 		return -1;
 	}

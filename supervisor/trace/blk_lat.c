@@ -84,14 +84,8 @@ static int blk_report(void *state, const struct vmon_trace_opts *o,
 				       vmon_hist_json("us", g->slots, VMON_HIST_SLOTS));
 		json_object_array_add(arr, r);
 	}
-	if (!t.n && !arr)
-		fprintf(out, "(no vmon-blk request completed)\n");
-	if (arr)
-		json_object_object_add(j, "requests", arr);
-	if (t.enomem)
-		ret = -ENOMEM;
-	vmon_tgroups_free(&t);
-	return ret < 0 ? ret : 0;
+	return vmon_tgroups_finish(&t, ret, j, "requests", arr, out,
+				   "(no vmon-blk request completed)");
 }
 
 const struct vmon_trace_view vmon_trace_blk_lat = {

@@ -94,14 +94,7 @@ static int exits_report(void *state, const struct vmon_trace_opts *o,
 			g->v[EXIT_NS] / 1e3,
 			g->v[EXIT_COUNT] ? g->v[EXIT_NS] / 1e3 / g->v[EXIT_COUNT] : 0.0);
 	}
-	if (!t.n && !arr)
-		fprintf(out, "(no KVM exit)\n");
-	if (arr)
-		json_object_object_add(j, "exits", arr);
-	if (t.enomem)
-		ret = -ENOMEM;
-	vmon_tgroups_free(&t);
-	return ret < 0 ? ret : 0;
+	return vmon_tgroups_finish(&t, ret, j, "exits", arr, out, "(no KVM exit)");
 }
 
 const struct vmon_trace_view vmon_trace_exits = {

@@ -64,6 +64,19 @@ void vmon_tgroups_free(struct vmon_tgroups *t)
 	memset(t, 0, sizeof(*t));
 }
 
+int vmon_tgroups_finish(struct vmon_tgroups *t, int ret, json_object *j, const char *key,
+			json_object *arr, FILE *out, const char *none)
+{
+	if (arr)
+		json_object_object_add(j, key, arr);
+	else if (!t->n)
+		fprintf(out, "%s\n", none);
+	if (ret >= 0 && t->enomem)
+		ret = -ENOMEM;
+	vmon_tgroups_free(t);
+	return ret < 0 ? ret : 0;
+}
+
 /* Slot s holds [lo, hi): 0 holds [0, 1), s > 0 holds [2^(s-1), 2^s). */
 static uint64_t slot_lo(unsigned int s)
 {

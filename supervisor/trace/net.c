@@ -110,14 +110,7 @@ static int net_report(void *state, const struct vmon_trace_opts *o,
 		fprintf(out, "VM %u %s batch sizes:\n", t.g[i].k[0], t.g[i].k[1] ? "rx" : "tx");
 		vmon_hist_print(out, "packets", t.g[i].slots, VMON_HIST_SLOTS);
 	}
-	if (!t.n && !arr)
-		fprintf(out, "(no vmon-net traffic)\n");
-	if (arr)
-		json_object_object_add(j, "traffic", arr);
-	if (t.enomem)
-		ret = -ENOMEM;
-	vmon_tgroups_free(&t);
-	return ret < 0 ? ret : 0;
+	return vmon_tgroups_finish(&t, ret, j, "traffic", arr, out, "(no vmon-net traffic)");
 }
 
 const struct vmon_trace_view vmon_trace_net = {

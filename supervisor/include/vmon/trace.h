@@ -112,6 +112,14 @@ struct vmon_tgroups {
 struct vmon_tgroup *vmon_tgroup_get(struct vmon_tgroups *t, const uint32_t k[4]);
 void vmon_tgroups_sort(struct vmon_tgroups *t);
 void vmon_tgroups_free(struct vmon_tgroups *t);
+/*
+ * The end of a view's report: arr added to the JSON report j under key
+ * (json), or none printed on out when there was no group (human); t freed.
+ * Returns ret (the drain's) if it is an error, -ENOMEM if a group was lost,
+ * else 0.
+ */
+int vmon_tgroups_finish(struct vmon_tgroups *t, int ret, json_object *j, const char *key,
+			json_object *arr, FILE *out, const char *none);
 
 /* Log2 histograms (bpf/vmon_trace.h's slots), printed like biolatency. */
 void vmon_hist_print(FILE *out, const char *unit, const uint64_t *slots, unsigned int n);
