@@ -79,7 +79,10 @@ wait_for() {
 	local i
 	for ((i = 0; i < $3 * 2; i++)); do
 		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		[ -n "$vmm_pid" ] && ! kill -0 "$vmm_pid" 2>/dev/null && break
+		if [ -n "$vmm_pid" ] && ! kill -0 "$vmm_pid" 2>/dev/null; then
+			vmm_retry_early || break
+			i=0
+		fi
 		sleep 0.5
 	done
 	grep -q -- "$2" "$1" 2>/dev/null
@@ -93,7 +96,10 @@ diag() { sed 's/^/# /' "$@" | tail -n 40; }
 reap() {
 	local i
 	for ((i = 0; i < $1 * 2; i++)); do
-		kill -0 "$vmm_pid" 2>/dev/null || break
+		if ! kill -0 "$vmm_pid" 2>/dev/null; then
+			vmm_retry_early || break
+			i=0
+		fi
 		sleep 0.5
 	done
 	kill -0 "$vmm_pid" 2>/dev/null && { kill -9 "$vmm_pid"; echo "# VMM did not end; killed"; }
@@ -104,7 +110,8 @@ reap() {
 # vmmdir DIR: a directory the VMM (the vmon-vmm user) can save a snapshot in.
 vmmdir() { install -d -m 0700 -o vmon-vmm -g vmon-vmm "$1"; }
 # keep: copy the run's files out for a post-mortem (make check keeps them).
-keep() { [ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/vmm" && cp "$work"/*.err "$work"/*.console "$VMTEST_OUT/vmm/" 2>/dev/null; }
+keep() { [ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/vmm" && cp "$work"/*.err "$work"/*.console "$work"/*.died "$VMTEST_OUT/vmm/" 2>/dev/null; }
+. "$top/selftests/lib/nested.sh"
 
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe tun
@@ -176,10 +183,9 @@ GUEST
 selftests/vmm/mkinitrd "$work/a.cpio.gz" "$work/a.sh"
 truncate -s 64M "$work/disk.raw"
 con=$work/a.console
-"$vmm" -k "$kernel" -i "$work/a.cpio.gz" -c 2 -m 256 --console "file:$con" \
+vmm_boot "$work/a.err" -k "$kernel" -i "$work/a.cpio.gz" -c 2 -m 256 --console "file:$con" \
 	--disk "$work/disk.raw,backend=uring" --net tap=vmmtap0,backend=user --rng --balloon \
-	--api "$work/api.sock" 2>"$work/a.err" &
-vmm_pid=$!
+	--api "$work/api.sock"
 wait_for "$con" HOSTILE-DONE 180
 for c in disk_readback rng ping transfer hostile_done; do
 	grep -q "CHECK $c ok" "$con"
@@ -222,6 +228,7 @@ kill -9 "$vmm_pid"
 reap 10
 steps_before=$(grep -c '^step' "$con")
 con2=$work/a2.console
+vmm_nested_forget
 "$vmm" --restore "$snap" --console "file:$con2" 2>"$work/a2.err" &
 vmm_pid=$!
 wait_for "$con2" WORKLOAD-DONE 120
@@ -271,10 +278,9 @@ selftests/vmm/mkinitrd "$work/b.cpio.gz" "$work/b.sh"
 truncate -s 16M "$work/disk2.raw"
 con=$work/b.console
 if [ -c /dev/vhost-net ]; then
-	"$vmm" -k "$kernel" -i "$work/b.cpio.gz" -m 256 --console "file:$con" \
+	vmm_boot "$work/b.err" -k "$kernel" -i "$work/b.cpio.gz" -m 256 --console "file:$con" \
 		--disk "$work/disk2.raw,format=raw" --net tap=vmmtap0,backend=vhost \
-		--api "$work/api.sock" 2>"$work/b.err" &
-	vmm_pid=$!
+		--api "$work/api.sock"
 	wait_for "$con" READY-FOR-RESET 180
 	for c in ping transfer; do
 		grep -q "CHECK $c ok" "$con"
@@ -319,9 +325,8 @@ sleep 5
 GUEST
 	selftests/vmm/mkinitrd "$work/c.cpio.gz" "$work/c.sh"
 	con=$work/c.console
-	"$vmm" -k "$kernel" -i "$work/c.cpio.gz" -m 256 --console "file:$con" \
-		--net tap=vmmtap0 --api "$work/api.sock" 2>"$work/c.err" &
-	vmm_pid=$!
+	vmm_boot "$work/c.err" -k "$kernel" -i "$work/c.cpio.gz" -m 256 --console "file:$con" \
+		--net tap=vmmtap0 --api "$work/api.sock"
 	wait_for "$con" "CHECK transfer" 180
 	st=$(call '{"cmd":"status"}')
 	reap 60
@@ -384,10 +389,8 @@ selftests/vmm/mkinitrd "$work/d.cpio.gz" "$work/d.sh"
 truncate -s 64M "$work/d.raw"
 truncate -s 1M "$work/d-hostile.raw"
 con=$work/d.console
-"$vmm" -k "$kernel" -i "$work/d.cpio.gz" -c 2 -m 256 --console "file:$con" \
-	--disk "$work/d.raw,format=raw" --disk "$work/d-hostile.raw,format=raw" --api "$work/api.sock" --name vmm-test-d \
-	2>"$work/d.err" &
-vmm_pid=$!
+vmm_boot "$work/d.err" -k "$kernel" -i "$work/d.cpio.gz" -c 2 -m 256 --console "file:$con" \
+	--disk "$work/d.raw,format=raw" --disk "$work/d-hostile.raw,format=raw" --api "$work/api.sock" --name vmm-test-d
 wait_for "$con" "step 3" 180
 grep -q "CHECK disk_readback ok" "$con"
 ok $? d.vmon_blk_write_readback_checksum "$(grep "CHECK disk_readback" "$con" | head -1)"
@@ -413,6 +416,7 @@ ok $? d.snapshot_saved "$(cat "$work/dsnap.out")"
 kill -9 "$vmm_pid"
 reap 10
 con2=$work/d2.console
+vmm_nested_forget
 "$vmm" --restore "$work/dsnap" --console "file:$con2" 2>"$work/d2.err" &
 vmm_pid=$!
 wait_for "$con2" WORKLOAD-DONE 120
@@ -452,8 +456,8 @@ selftests/vmm/mkinitrd "$work/df.cpio.gz" "$work/df.sh"
 truncate -s 16M "$work/df.raw"
 modprobe loop
 if loopdev=$(losetup -f --show "$work/df.raw"); then
-	"$vmm" -k "$kernel" -i "$work/df.cpio.gz" --console "file:$work/df.console" \
-		--disk "$loopdev,format=raw,cache=none" 2>"$work/df.err" </dev/null
+	vmm_run "$work/df.err" -k "$kernel" -i "$work/df.cpio.gz" --console "file:$work/df.console" \
+		--disk "$loopdev,format=raw,cache=none"
 	r=$?
 	losetup -d "$loopdev"
 else
@@ -507,9 +511,8 @@ truncate -s 32M "$work/e-base.raw"
 base_md5=$(md5sum <"$work/e-base.raw" | cut -d' ' -f1)
 build/vmon img create -f qcow2 -b e-base.raw -F raw "$work/e-ov.qcow2" >/dev/null
 con=$work/e.console
-"$vmm" -k "$kernel" -i "$work/e.cpio.gz" -m 256 --console "file:$con" \
-	--disk "$work/e-ov.qcow2" --api "$work/api.sock" 2>"$work/e.err" &
-vmm_pid=$!
+vmm_boot "$work/e.err" -k "$kernel" -i "$work/e.cpio.gz" -m 256 --console "file:$con" \
+	--disk "$work/e-ov.qcow2" --api "$work/api.sock"
 wait_for "$con" SYNCED 180
 st=$(call '{"cmd":"status"}')
 kill -9 "$vmm_pid"
@@ -526,9 +529,8 @@ pattern 5 overlay | head -c 307200 | dd of="$work/e.expect" bs=4096 seek=300 con
 	"$qimg" compare "$work/e-ov.qcow2" "$work/e.expect" >>"$work/e.chk" 2>&1
 ok $? e.synced_writes_survive_sigkill "$(cat "$work/e.chk")"
 con=$work/e2.console
-"$vmm" -k "$kernel" -i "$work/e.cpio.gz" -m 256 --console "file:$con" \
-	--disk "$work/e-ov.qcow2,format=qcow2,backend=uring" 2>"$work/e2.err" &
-vmm_pid=$!
+vmm_boot "$work/e2.err" -k "$kernel" -i "$work/e.cpio.gz" -m 256 --console "file:$con" \
+	--disk "$work/e-ov.qcow2,format=qcow2,backend=uring"
 reap 180
 grep -q "CHECK second_boot_reads ok" "$con" && [ $rc = 0 ]
 ok $? e.second_boot_reads_and_exits_0 "exit $rc; $(grep "CHECK second" "$con" | head -1)"

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# nested.sh: boot a nested guest under vmon-vmm, and boot it once more if
+# its kernel died before its init ran. Sourced by the VMM suites, which set
+# $vmm and $vmm_pid.
+#
+# Why (Documentation/testing.rst, "Crashes of nested guests"): under the
+# test VM's TCG, nested SVM now and then kills a nested guest's kernel
+# (triple faults, double faults) with no vmon code in it, most often in its
+# boot. The causes found so far are worked around in the test VM
+# (tools/vmtest.d/stage2); the rest are not found. Issue 15 allows one
+# retry, as the last resort, only for a guest that dies before its init
+# prints, with every retry printed in the summary: this is that retry. A
+# guest whose init printed its first line ("guest-init: start") is never
+# booted again, whatever happens to it, nor is one that died twice. Each
+# retry is a TAP comment "# nested-retry: ...", which tools/check lists
+# above the final summary line; the dead boot's console and VMM log are
+# kept as FILE.died.
+
+nested_marker="guest-init: start"
+nested_args=()
+nested_err=
+nested_con=
+nested_retried=
+
+# vmm_boot ERRFILE VMM-ARGS...: start "$vmm" VMM-ARGS in the background,
+# its stderr in ERRFILE, its console the file of "--console file:PATH";
+# sets vmm_pid. Only for boots of a kernel: a --restore is started as
+# before (vmm_nested_forget), its guest's init having run long ago.
+vmm_boot() {
+	local a
+	nested_err=$1
+	shift
+	nested_args=("$@")
+	nested_con=
+	nested_retried=
+	for a in "$@"; do
+		case $a in file:*) nested_con=${a#file:} ;; esac
+	done
+	"$vmm" "$@" 2>"$nested_err" &
+	vmm_pid=$!
+}
+
+# vmm_nested_forget: the VMM started next is no boot vmm_retry_early may
+# repeat.
+vmm_nested_forget() {
+	nested_args=()
+}
+
+# nested_died_early: the VMM of the last vmm_boot, which has ended, ended on
+# its guest kernel's death (exit 3, crashed, or exit 4, reset: a triple
+# fault, or panic=1 rebooting) before the console showed the init's first
+# line, and that boot was not repeated already.
+nested_died_early() {
+	[ ${#nested_args[@]} -gt 0 ] && [ -z "$nested_retried" ] && [ -n "$nested_con" ] &&
+		! grep -q -- "$nested_marker" "$nested_con" 2>/dev/null &&
+		grep -q -E '^vmon-vmm: exit [34]: ' "$nested_err"
+}
+
+# nested_again: say so, keep the dead boot's console and log, and start the
+# same command again.
+nested_again() {
+	local why
+	nested_retried=1
+	cp "$nested_con" "$nested_con.died"
+	cp "$nested_err" "$nested_err.died"
+	why="$(grep -m1 -o 'vcpu [0-9]*: shutdown[^;]*' "$nested_err")"
+	why="${why:+$why, }$(grep -m1 -o -E 'exit [34]: .*' "$nested_err")"
+	echo "# nested-retry: $(basename "$0") $(basename "$nested_con"): the guest's kernel" \
+		"died before its init ran ($why); booting it once more. Its console's tail:"
+	tr -d '\r' <"$nested_con" | grep -v '^$' | tail -n 6 | sed 's/^/#   /'
+	"$vmm" "${nested_args[@]}" 2>"$nested_err" &
+	vmm_pid=$!
+}
+
+# vmm_retry_early: for the suites' wait loops: when the VMM of the last
+# vmm_boot has ended as nested_died_early says, reap it and boot again.
+# True if it did.
+vmm_retry_early() {
+	kill -0 "$vmm_pid" 2>/dev/null && return 1
+	nested_died_early || return 1
+	wait "$vmm_pid"
+	nested_again
+}
+
+# vmm_run ERRFILE VMM-ARGS...: vmm_boot, and wait for the VMM to end, with
+# the one retry; returns its exit status.
+vmm_run() {
+	local rc
+	vmm_boot "$@"
+	while :; do
+		wait "$vmm_pid"
+		rc=$?
+		nested_died_early || break
+		nested_again
+	done
+	vmm_pid=
+	return $rc
+}
