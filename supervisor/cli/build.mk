@@ -1,9 +1,13 @@
 # vmon: the command line.
 VMON_CLI_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard supervisor/cli/*.c))
-VMON_CLI_LDLIBS := -ljson-c
+VMON_CLI_LDLIBS = -ljson-c $(LIBDOMAIN_LDLIBS)
 BINS += $(B)/vmon
 
-$(B)/vmon: $(VMON_CLI_OBJS) $(LIBVMON)
+# vmon install builds its domain XML with libxml2 and has libdomain parse
+# and format it.
+$(B)/supervisor/cli/install_xml.o: USER_CFLAGS += $(DOMAIN_XML_CFLAGS)
+
+$(B)/vmon: $(VMON_CLI_OBJS) $(B)/libdomain.a $(LIBVMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(VMON_CLI_LDLIBS)
 MAN_PAGES += Documentation/man/vmon.1
 

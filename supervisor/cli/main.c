@@ -58,6 +58,7 @@ int vmon_cmd_net_info(int argc, char **argv);
 int vmon_cmd_net_dumpxml(int argc, char **argv);
 int vmon_cmd_net_dhcp_leases(int argc, char **argv);
 int vmon_cmd_net_update(int argc, char **argv);
+int vmon_cmd_install(int argc, char **argv);
 
 const struct vmon_cmd vmon_cmds[] = {
 	{ "img", "qcow2 and raw disk images, qemu-img compatible", vmon_cmd_img },
@@ -69,6 +70,7 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "event", "print the module's events as they come (like virsh event)", vmon_cmd_event },
 	{ "trace", "eBPF views: blk-lat, net, exits, steal, halt (per VM)", vmon_cmd_trace },
 	{ "list", "list domains (virsh list's layout)", vmon_cmd_list },
+	{ "install", "create a guest in one command (virt-install's options)", vmon_cmd_install },
 	{ "define", "define a domain from libvirt XML", vmon_cmd_define },
 	{ "undefine", "undefine a domain", vmon_cmd_undefine },
 	{ "create", "create and start a transient domain from XML", vmon_cmd_create },
