@@ -27,3 +27,12 @@ $(B)/selftests/daemon/crash_test: selftests/daemon/crash_test.sh $(B)/vmm-guest/
 	cp $< $@
 	chmod +x $@
 VM_TESTS += $(B)/selftests/daemon/crash_test
+
+# In the test VM: vmon install of real nested guests (a new pool volume,
+# --import, --transient --wait on an overlay).
+$(B)/selftests/daemon/install_vm_test: selftests/daemon/install_vm_test.sh \
+		$(B)/vmm-guest/base.cpio.gz $(B)/vmond $(B)/vmon $(B)/vmon-vmm
+	@mkdir -p $(@D)
+	cp $< $@
+	chmod +x $@
+VM_TESTS += $(B)/selftests/daemon/install_vm_test

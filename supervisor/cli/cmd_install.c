@@ -270,26 +270,49 @@ static void dry_run(const struct inst *in)
 	printf("Dry run completed successfully\n");
 }
 
-/* --wait: until the domain is shut off, or the minutes pass. */
+/*
+ * The domain's state from vmond's list, "" when it is not there (a
+ * transient domain is gone once its guest powered off); NULL when vmond
+ * does not answer.
+ */
+static const char *list_state(const struct inst *in, char *buf, size_t len)
+{
+	struct json_object *r = json_object_new_object(), *a, *doms, *v;
+
+	json_object_object_add(r, "cmd", json_object_new_string("list"));
+	if (vmond_request("install", in->sock, true, r, &a))
+		return NULL;
+	*buf = 0;
+	if (json_object_object_get_ex(a, "domains", &doms))
+		for (size_t i = 0; i < json_object_array_length(doms); i++) {
+			struct json_object *o = json_object_array_get_idx(doms, i);
+
+			if (json_object_object_get_ex(o, "name", &v) &&
+			    !strcmp(json_object_get_string(v), in->name) &&
+			    json_object_object_get_ex(o, "state", &v))
+				snprintf(buf, len, "%s", json_object_get_string(v));
+		}
+	json_object_put(a);
+	return buf;
+}
+
+/* --wait: until the domain is shut off (or gone), or the minutes pass. */
 static int wait_off(const struct inst *in)
 {
 	long limit = in->wait_minutes < 0 ? -1 : in->wait_minutes * 60L;
+	char state[64];
 
-	printf("Waiting %s for the domain to shut off.\n",
-	       limit < 0 ? "without limit" : "up to the given minutes");
+	if (limit < 0)
+		printf("Waiting for the domain to shut off.\n");
+	else
+		printf("Waiting %d minutes for the domain to shut off.\n", in->wait_minutes);
 	fflush(stdout);
 	for (long t = 0; limit < 0 || t < limit; t++) {
-		struct json_object *a, *r = json_object_new_object(), *v;
-		bool off;
+		const char *s = list_state(in, state, sizeof(state));
 
-		json_object_object_add(r, "domain", json_object_new_string(in->name));
-		json_object_object_add(r, "cmd", json_object_new_string("domstate"));
-		if (vmond_request("install", in->sock, true, r, &a))
-			return in->transient ? 0 : VMON_EXIT_FAIL; /* a transient one is gone */
-		off = json_object_object_get_ex(a, "state", &v) &&
-		      !strcmp(json_object_get_string(v), "shut off");
-		json_object_put(a);
-		if (off) {
+		if (!s)
+			return VMON_EXIT_FAIL;
+		if (!*s || !strcmp(s, "shut off")) {
 			printf("Domain has shutdown. Continuing.\n");
 			return VMON_EXIT_OK;
 		}

@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmon install with real nested guests, inside the test VM (issue 24):
+#   web  a direct-kernel-boot guest on a new 1 GiB qcow2 volume of a dir
+#        pool: vmon list shows it running, the guest sees its 1 GiB vda,
+#        the volume is a clean qcow2 (qemu-img check);
+#   imp  --import of an existing raw image: booted as it is, the guest reads
+#        the marker the host wrote into it;
+#   tmp  --transient --wait on an overlay (backing_store=) of that image: the
+#        command returns once the guest powered off, and no definition is
+#        left (vmon list --all, dominfo), the base image untouched.
+# Usage: tools/vmtest -- build/selftests/daemon/install_vm_test (TAP; root).
+set -u
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+cd "$top" || exit 1
+B=$top/build
+V=$B/vmon
+kernel=$B/vmm-guest/vmlinuz
+work=$(mktemp -d /tmp/install-vm.XXXXXX)
+R=$work/root
+S=$R/run/vmon/vmond.sock
+D=$R/run/vmon/domains
+n=0 failed=0 vmond_pid= con_pid=
+
+ok() { # ok COND NAME [DIAG]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n install.$2"
+	else
+		echo "not ok $n install.$2${3:+ # $3}"
+		[ $failed = 0 ] && for f in "$work"/*.console "$D"/*.log; do
+			[ -f "$f" ] && tail -n 15 "$f" | tr -d '\r' | sed "s|^|# $(basename "$f"): |"
+		done
+		failed=1
+	fi
+}
+cleanup() {
+	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
+	for d in web imp tmp; do $V destroy -c "$S" "$d" >/dev/null 2>&1; done
+	[ -n "$vmond_pid" ] && { kill -9 "$vmond_pid"; wait "$vmond_pid"; } 2>/dev/null
+	[ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/install" &&
+		cp "$work"/*.log "$work"/*.console "$D"/*.log "$VMTEST_OUT/install/" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+until_ok() { # until_ok SECONDS CMD...
+	local i t=$1
+	shift
+	for ((i = 0; i < t * 2; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	return 1
+}
+# console NAME: copy the domain's console socket (vmond's --console unix:)
+# to $work/NAME.console in the background.
+console() {
+	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
+	python3 -c '
+import socket, sys, time
+for _ in range(300):
+    try:
+        s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); break
+    except OSError:
+        time.sleep(0.1)
+out = open(sys.argv[2], "ab")
+while True:
+    b = s.recv(4096)
+    if not b: break
+    out.write(b); out.flush()
+' "$D/$1.console" "$work/$1.console" &
+	con_pid=$!
+}
+on_console() { grep -q -- "$2" "$work/$1.console" 2>/dev/null; }
+listed_running() { $V list -c "$S" | grep -Eq "^ *[0-9]+ +$1 +running"; }
+
+echo "1..8"
+modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
+if [ ! -c /dev/kvm ] || [ ! -x "$B/vmon-vmm" ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
+	echo "Bail out! need /dev/kvm, vmon-vmm, vmond and $kernel"
+	exit 1
+fi
+cat >"$work/web.sh" <<'GUEST'
+echo "DISK vda $(cat /sys/block/vda/size)"
+while :; do sleep 1; done
+GUEST
+cat >"$work/imp.sh" <<'GUEST'
+echo "MARK $(dd if=/dev/vda bs=16 count=1 2>/dev/null)"
+while :; do sleep 1; done
+GUEST
+cat >"$work/tmp.sh" <<'GUEST'
+echo "MARK $(dd if=/dev/vda bs=16 count=1 2>/dev/null)"
+printf 'overlay-written!' | dd of=/dev/vda conv=fsync 2>/dev/null
+echo TMP-DONE
+GUEST
+for g in web imp tmp; do selftests/vmm/mkinitrd "$work/$g.cpio.gz" "$work/$g.sh"; done
+mkdir -p "$work/pool"
+printf 'imported-image!!' >"$work/imp.img"
+truncate -s 16M "$work/imp.img"
+md5=$(md5sum <"$work/imp.img")
+
+$B/vmond --foreground --root "$R" --vmm "$B/vmon-vmm" 2>>"$work/vmond.log" &
+vmond_pid=$!
+until_ok 10 $V list -c "$S"
+$V pool-define-as -c "$S" default dir --target "$work/pool" >"$work/pool.log" 2>&1 &&
+	$V pool-start -c "$S" default >>"$work/pool.log" 2>&1
+ok $? vmond_and_pool_ready "$(tr '\n' ' ' <"$work/pool.log")"
+
+# ---- web: a new qcow2 volume in the pool -------------------------------------
+$V install -c "$S" --name web --memory 256 --network none --noautoconsole \
+	--boot kernel="$kernel",initrd="$work/web.cpio.gz",kernel_args=quiet \
+	--disk pool=default,size=1 >"$work/web.log" 2>&1
+st=$?
+console web
+[ $st = 0 ] && grep -q "^Created volume default/web.qcow2" "$work/web.log" &&
+	grep -q "^Domain 'web' started" "$work/web.log" && listed_running web
+ok $? web_installed_and_running "exit $st; $(tr '\n' ' ' <"$work/web.log")"
+until_ok 180 on_console web "DISK vda"
+on_console web "DISK vda 2097152"
+ok $? web_guest_sees_its_1GiB_volume "$(grep DISK "$work/web.console" | tr -d '\r')"
+$V destroy -c "$S" web >/dev/null 2>&1
+qemu-img check -q "$work/pool/web.qcow2" && $V dumpxml -c "$S" web |
+	grep -q "<source pool=\"default\" volume=\"web.qcow2\"/>"
+ok $? web_volume_is_clean_qcow2_in_the_definition
+
+# ---- imp: --import of an existing image ----------------------------------------
+$V install -c "$S" --name imp --memory 256 --network none --noautoconsole --import \
+	--boot kernel="$kernel",initrd="$work/imp.cpio.gz" --disk "$work/imp.img" \
+	>"$work/imp.log" 2>&1
+st=$?
+console imp
+until_ok 180 on_console imp "MARK"
+[ $st = 0 ] && on_console imp "MARK imported-image!!" && listed_running imp &&
+	! grep -q "^Created" "$work/imp.log"
+ok $? import_boots_the_image_as_it_is "exit $st; $(grep MARK "$work/imp.console" | tr -d '\r')"
+$V destroy -c "$S" imp >/dev/null 2>&1
+
+# ---- tmp: --transient --wait on an overlay --------------------------------------
+rm -f "$D/tmp.console"
+(until_ok 60 test -S "$D/tmp.console" && console tmp && wait) &
+timeout 300 $V install -c "$S" --name tmp --memory 256 --network none --noautoconsole \
+	--transient --wait 4 --boot kernel="$kernel",initrd="$work/tmp.cpio.gz" \
+	--disk path="$work/tmp.qcow2",backing_store="$work/imp.img",backing_format=raw \
+	>"$work/tmp.log" 2>&1
+st=$?
+[ $st = 0 ] && grep -q "^Domain has shutdown. Continuing." "$work/tmp.log"
+ok $? transient_wait_returns_at_poweroff "exit $st; $(tr '\n' ' ' <"$work/tmp.log")"
+! $V list -c "$S" --all --name | grep -qx tmp && ! $V dominfo -c "$S" tmp >/dev/null 2>&1
+ok $? transient_leaves_no_definition "$($V list -c "$S" --all --name | tr '\n' ' ')"
+qemu-img convert -O raw "$work/tmp.qcow2" "$work/tmp.raw" 2>/dev/null
+[ "$(md5sum <"$work/imp.img")" = "$md5" ] && qemu-img check -q "$work/tmp.qcow2" &&
+	[ "$(head -c 16 "$work/tmp.raw")" = "overlay-written!" ] &&
+	grep -q "MARK imported-image!!" "$work/tmp.console" 2>/dev/null
+ok $? overlay_took_the_write_base_untouched
+exit $failed
