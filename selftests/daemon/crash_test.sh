@@ -70,19 +70,7 @@ is_state() { [ "$(state "$1")" = "$2" ]; }
 ticks() { grep -o 'tick [0-9]*' "$L/$1.console" | tail -1 | cut -d' ' -f2; }
 tick_past() { [ "$(ticks "$1")" -gt "$2" ] 2>/dev/null; }
 attach_console() { # attach_console DOMAIN: its console into DOMAIN.console
-	python3 -c '
-import socket, sys, time
-for _ in range(300):
-    try:
-        s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); break
-    except OSError:
-        time.sleep(0.1)
-out = open(sys.argv[2], "ab")
-while True:
-    b = s.recv(4096)
-    if not b: break
-    out.write(b); out.flush()
-' "$D/$1.console" "$L/$1.console" &
+	"$top/selftests/lib/console-copy" "$D/$1.console" "$L/$1.console" &
 	con_pids="$con_pids $!"
 }
 balloon_is() { $V domstats -c "$S" "$1" | grep -q "^  balloon.current=$2\$"; }

@@ -57,19 +57,7 @@ until_ok() { # until_ok SECONDS CMD...
 # to $work/NAME.console in the background.
 console() {
 	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
-	python3 -c '
-import socket, sys, time
-for _ in range(300):
-    try:
-        s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); break
-    except OSError:
-        time.sleep(0.1)
-out = open(sys.argv[2], "ab")
-while True:
-    b = s.recv(4096)
-    if not b: break
-    out.write(b); out.flush()
-' "$D/$1.console" "$work/$1.console" &
+	"$top/selftests/lib/console-copy" "$D/$1.console" "$work/$1.console" &
 	con_pid=$!
 }
 on_console() { grep -q -- "$2" "$work/$1.console" 2>/dev/null; }

@@ -77,19 +77,7 @@ tick_past() { [ "$(ticks)" -gt "$1" ] 2>/dev/null; }
 # The console: vmond starts the VMM with --console unix:...; read it to a file.
 attach_console() {
 	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
-	python3 -c '
-import socket, sys, time
-for _ in range(200):
-    try:
-        s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); break
-    except OSError:
-        time.sleep(0.1)
-out = open(sys.argv[2], "ab")
-while True:
-    b = s.recv(4096)
-    if not b: break
-    out.write(b); out.flush()
-' "$D/web.console" "$work/console" &
+	"$top/selftests/lib/console-copy" "$D/web.console" "$work/console" &
 	con_pid=$!
 }
 

@@ -133,19 +133,7 @@ ok $? start_names_inactive_network_no_tap_left "$(tr '\n' ' ' <"$work/out.log")"
 $V net-start -c "$S" natg >/dev/null
 $V start -c "$S" web >"$work/out.log" 2>&1
 ok $? start_on_network "$(tr '\n' ' ' <"$work/out.log")"
-python3 -c '
-import socket, sys, time
-for _ in range(200):
-    try:
-        s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); break
-    except OSError:
-        time.sleep(0.1)
-out = open(sys.argv[2], "ab")
-while True:
-    b = s.recv(4096)
-    if not b: break
-    out.write(b); out.flush()
-' "$D/web.console" "$work/console" &
+"$top/selftests/lib/console-copy" "$D/web.console" "$work/console" &
 con_pid=$!
 tap=vtc0ffee00.0
 [ "$(basename "$(readlink /sys/class/net/$tap/master)")" = vmgbr0 ]

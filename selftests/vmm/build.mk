@@ -33,8 +33,12 @@ $(B)/selftests/vmm/power_test: selftests/vmm/power_test.sh $(B)/selftests/vmm/bo
 	cp $< $@
 	chmod +x $@
 
+$(B)/selftests/vmm/steal_test: selftests/vmm/steal_test.sh $(B)/selftests/vmm/boot_test
+	cp $< $@
+	chmod +x $@
+
 VM_TESTS += $(B)/selftests/vmm/boot_test $(B)/selftests/vmm/disk_test \
-	$(B)/selftests/vmm/power_test
+	$(B)/selftests/vmm/power_test $(B)/selftests/vmm/steal_test
 
 # The harness compares its literals as int against our unsigned fields.
 $(B)/selftests/vmm/%.o: TEST_CFLAGS += -Wno-sign-compare

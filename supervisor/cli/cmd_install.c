@@ -19,7 +19,6 @@
 #include "vmond_client.h"
 
 int vmon_console_attach(const char *name, const char *sock);
-void install_usage(FILE *f);
 
 void install_usage(FILE *f)
 {

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define INST_MAX_DISKS 16
 #define INST_MAX_NETS 8
@@ -63,6 +64,7 @@ struct inst {
 #define INSTALL_STOP 0x100
 int install_parse(int argc, char **argv, struct inst *in);
 void install_free(struct inst *in);
+void install_usage(FILE *f);
 
 /*
  * The domain XML for @in, as vmon define accepts it and dumpxml prints it

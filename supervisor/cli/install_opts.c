@@ -530,8 +530,6 @@ static const struct option base_opts[] = {
 #define N_BASE (sizeof(base_opts) / sizeof(base_opts[0]))
 #define N_UNSUP (sizeof(unsupported) / sizeof(unsupported[0]))
 
-void install_usage(FILE *f);
-
 static int opt_one(int opt, const char *arg, struct inst *in)
 {
 	unsigned long long v;
