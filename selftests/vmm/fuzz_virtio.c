@@ -32,6 +32,10 @@
 
 #include "../../supervisor/vmm/snapshot.h"
 #include "../../supervisor/vmm/vdev.h"
+#include "../../supervisor/vmm/virtio_pci.h"
+
+/* The PCI side of a device (the transport these tests drive). */
+#define VP(d) virtio_pci_of(d)
 
 #define RAM_SIZE (128u << 10)
 #define LOW_SIZE (RAM_SIZE / 2)
@@ -199,7 +203,7 @@ static uint32_t get_bar_off(struct in *in, struct virtio_dev *d)
 	case 3:
 		return VPCI_NOTIFY + o % (VPCI_NOTIFY_MULT * (d->nq + 1));
 	case 4:
-		return VPCI_MSIX_TABLE + o % (16 * (d->nvec + 1));
+		return VPCI_MSIX_TABLE + o % (16 * (VP(d)->nvec + 1));
 	case 5:
 		return VPCI_MSIX_PBA + o % 16;
 	case 6:
@@ -215,7 +219,7 @@ static void mmio(struct virtio_dev *d, uint32_t off, int size, uint64_t *v, bool
 
 	if (write)
 		st_le(b, size, *v);
-	io_dispatch_mmio(vm, d->pci.bar[0].addr + off, b, size, write);
+	io_dispatch_mmio(vm, VP(d)->pci.bar[0].addr + off, b, size, write);
 	if (!write)
 		*v = ld_le(b, size);
 }
@@ -232,7 +236,7 @@ static void cfg_access(struct virtio_dev *d, uint8_t off, int size, uint32_t *v,
 
 	if (size > 4)
 		size = 4;
-	st_le(a, 4, 0x80000000u | (uint32_t)d->pci.slot << 11 | (off & 0xfcu));
+	st_le(a, 4, 0x80000000u | (uint32_t)VP(d)->pci.slot << 11 | (off & 0xfcu));
 	io_dispatch_pio(vm, 0xcf8, a, 4, true);
 	if (write)
 		st_le(b, size, *v);
@@ -301,11 +305,11 @@ static void restart(void)
 		struct virtio_dev *d = devs[k];
 		uint8_t zero = 0;
 
-		d->pci.bar[0].fn(d, VPCI_COMMON + 0x14, &zero, 1, true);
+		VP(d)->pci.bar[0].fn(VP(d), VPCI_COMMON + 0x14, &zero, 1, true);
 		if (virtio_load(d, saved[k], saved_len[k]) < 0)
 			abort();
-		for (int v = 0; v < d->nvec; v++)
-			drain(d->vec_fd[v]);
+		for (int v = 0; v < VP(d)->nvec; v++)
+			drain(VP(d)->vec_fd[v]);
 		for (int i = 0; i < d->nq; i++)
 			drain(d->q[i].kick_fd);
 	}
@@ -345,7 +349,7 @@ static void queue_setup(struct in *in, struct virtio_dev *d)
 	common_wr(d, 0x20, 8, get_gpa(in));
 	common_wr(d, 0x28, 8, get_gpa(in));
 	common_wr(d, 0x30, 8, get_gpa(in));
-	common_wr(d, 0x1a, 2, get(in, 1) % (d->nvec + 1));
+	common_wr(d, 0x1a, 2, get(in, 1) % (VP(d)->nvec + 1));
 	common_wr(d, 0x1c, 2, 1);
 }
 

@@ -28,12 +28,18 @@ TEST(state_format_is_checked)
 	/* a later format: the version is the 5th word of the record's data */
 	((uint32_t *)(b.buf + 12))[4] += 1;
 	EXPECT_EQ(-1, state_check_format(&b, err, sizeof(err)));
-	EXPECT_NE(NULL, strstr(err, "state format 3; this vmon-vmm reads format 2 only"))
+	EXPECT_NE(NULL, strstr(err, "state format 4; this vmon-vmm reads format 3 only"))
 	TH_LOG("%s", err);
 	/* format 1, from before the ACPI PM registers were saved: refused too */
 	((uint32_t *)(b.buf + 12))[4] = 1;
 	EXPECT_EQ(-1, state_check_format(&b, err, sizeof(err)));
-	EXPECT_NE(NULL, strstr(err, "state format 1; this vmon-vmm reads format 2 only"))
+	EXPECT_NE(NULL, strstr(err, "state format 1; this vmon-vmm reads format 3 only"))
+	TH_LOG("%s", err);
+	/* format 2, the virtio devices' records before the core and the PCI
+	 * transport were apart: refused */
+	((uint32_t *)(b.buf + 12))[4] = 2;
+	EXPECT_EQ(-1, state_check_format(&b, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "state format 2; this vmon-vmm reads format 3 only"))
 	TH_LOG("%s", err);
 
 	/* a record too short to be the format */

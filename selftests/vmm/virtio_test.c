@@ -22,6 +22,10 @@
 
 #include "kselftest_harness.h"
 #include "../../supervisor/vmm/vdev.h"
+#include "../../supervisor/vmm/virtio_pci.h"
+
+/* The PCI side of a device (the transport these tests drive). */
+#define VP(d) virtio_pci_of(d)
 #include "../../supervisor/vmm/snapshot.h"
 
 #define RAM (1 << 20)
@@ -66,7 +70,7 @@ static struct virtio_dev *make_dev(struct vm *vm)
 	d->device_id = 4;
 	d->ops = &nop_ops;
 	d->nq = 2;
-	if (virtio_pci_create(vm, d, 0x00ff00) < 0)
+	if (virtio_dev_add(vm, d) < 0)
 		return NULL;
 	return d;
 }
@@ -75,7 +79,7 @@ static uint64_t rd(struct virtio_dev *d, uint32_t off, int size)
 {
 	uint8_t b[8] = { 0 };
 
-	d->pci.bar[0].fn(d, off, b, size, false);
+	VP(d)->pci.bar[0].fn(VP(d), off, b, size, false);
 	return ld_le(b, size);
 }
 
@@ -84,7 +88,7 @@ static void wr(struct virtio_dev *d, uint32_t off, int size, uint64_t v)
 	uint8_t b[8];
 
 	st_le(b, size, v);
-	d->pci.bar[0].fn(d, off, b, size, true);
+	VP(d)->pci.bar[0].fn(VP(d), off, b, size, true);
 }
 
 /* Through the common config, as a driver does: the selected queue gets @size
@@ -105,12 +109,12 @@ TEST(capabilities_point_into_bar0)
 	int at, guard = 0;
 
 	ASSERT_NE(NULL, d);
-	EXPECT_EQ(0x1af4, ld_le(d->pci.cfg, 2));
-	EXPECT_EQ(0x1044, ld_le(d->pci.cfg + 2, 2));
-	EXPECT_EQ(1, d->pci.cfg[PCI_REVISION]);
-	EXPECT_TRUE(d->pci.cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST);
-	for (at = d->pci.cfg[PCI_CAP_PTR]; at && guard < 16; at = d->pci.cfg[at + 1], guard++) {
-		uint8_t *c = d->pci.cfg + at;
+	EXPECT_EQ(0x1af4, ld_le(VP(d)->pci.cfg, 2));
+	EXPECT_EQ(0x1044, ld_le(VP(d)->pci.cfg + 2, 2));
+	EXPECT_EQ(1, VP(d)->pci.cfg[PCI_REVISION]);
+	EXPECT_TRUE(VP(d)->pci.cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST);
+	for (at = VP(d)->pci.cfg[PCI_CAP_PTR]; at && guard < 16; at = VP(d)->pci.cfg[at + 1], guard++) {
+		uint8_t *c = VP(d)->pci.cfg + at;
 
 		ASSERT_LT(at, 256 - 16);
 		if (c[0] == 0x11) { /* MSI-X: one vector per queue plus config */
@@ -515,7 +519,7 @@ static uint64_t cfg_rd(struct virtio_dev *d, int off, int size)
 {
 	uint8_t b[4] = { 0 };
 
-	pci_cfg_access(&d->pci, off, b, size, false);
+	pci_cfg_access(&VP(d)->pci, off, b, size, false);
 	return ld_le(b, size);
 }
 
@@ -524,7 +528,7 @@ static void cfg_wr(struct virtio_dev *d, int off, int size, uint64_t v)
 	uint8_t b[4];
 
 	st_le(b, size, v);
-	pci_cfg_access(&d->pci, off, b, size, true);
+	pci_cfg_access(&VP(d)->pci, off, b, size, true);
 }
 
 /*
@@ -570,7 +574,7 @@ TEST(msix_vector_of_a_live_queue_is_fixed)
 	ASSERT_EQ(1, rd(d, 0x1c, 2));
 	wr(d, 0x1a, 2, 0);
 	EXPECT_EQ(1, rd(d, 0x1a, 2));
-	EXPECT_EQ(1, d->q[0].msix);
+	EXPECT_EQ(1, d->q[0].vector);
 }
 
 /* Queue @idx of @d: 8 entries at desc 0x1000, avail 0x2000, used 0x3000 (RAM cleared). */

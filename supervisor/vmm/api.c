@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <linux/virtio_ids.h>
+
 #include "vmm.h"
 #include "acpi.h"
 #include "api.h"
@@ -79,13 +81,13 @@ static void add_status(struct vm *vm, struct json_object *r)
 	for (int i = 0; i < vmm_ndevs; i++) {
 		struct virtio_dev *d = vmm_devs[i];
 		struct json_object *o = json_object_new_object(), *s = json_object_new_object();
-		char pci[16];
+		char where[32];
 
 		if (d->ops->update_stats)
 			d->ops->update_stats(d);
-		snprintf(pci, sizeof(pci), "00:%02x.0", d->pci.slot);
+		d->tr->location(d, where, sizeof(where));
 		json_object_object_add(o, "type", json_object_new_string(d->name));
-		json_object_object_add(o, "pci", json_object_new_string(pci));
+		json_object_object_add(o, d->tr->name, json_object_new_string(where));
 		json_object_object_add(o, "backend", json_object_new_string(d->backend));
 		json_object_object_add(
 			o, "driver_ok",
@@ -105,7 +107,7 @@ static void add_status(struct vm *vm, struct json_object *r)
 		uint64_t target = 0, actual = 0, free_mem = 0, reported = 0;
 		struct json_object *bl;
 
-		if (vmm_devs[i]->device_id != 5)
+		if (vmm_devs[i]->device_id != VIRTIO_ID_BALLOON)
 			continue;
 		balloon_status(&target, &actual, &free_mem, &reported);
 		bl = json_object_new_object();

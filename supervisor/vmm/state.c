@@ -24,7 +24,7 @@
  * into structs it was not written from.
  */
 #define STATE_MAGIC "vmon-vmm-state"
-#define STATE_VERSION 2 /* 2: the ACPI PM registers (T_PM) */
+#define STATE_VERSION 3 /* 2: the ACPI PM registers (T_PM); 3: virtio core and transport apart */
 
 struct format {
 	char magic[16];

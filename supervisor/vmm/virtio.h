@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Virtio: the split virtqueue and the modern (1.0+) PCI transport. Device
- * back ends (blk, net, rng) see only struct virtio_dev and struct virtq and
- * do not know the transport.
+ * Virtio: the device core (virtio_core.c), the split virtqueue (virtq.c)
+ * and the transports under them (today the modern virtio-pci one,
+ * virtio_pci.c). Device back ends (blk, net, rng, balloon) see only struct
+ * virtio_dev and struct virtq, add themselves with virtio_dev_add() and do
+ * not know the transport; a transport sees the core through struct
+ * virtio_transport and the virtio_dev_* calls below.
  */
 #ifndef VMON_VMM_VIRTIO_H
 #define VMON_VMM_VIRTIO_H
@@ -13,31 +16,12 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "pci.h"
+#include "vmm.h"
 
 #define VIRTIO_MAX_QUEUES 8
 #define VIRTQ_MAX_SIZE 256
 #define VCHAIN_MAX 260
 #define VIRTIO_NO_VECTOR 0xffff
-
-/* BAR 0 layout of every virtio-pci device. */
-#define VPCI_COMMON 0x0000
-#define VPCI_ISR 0x1000
-#define VPCI_DEVICE 0x2000
-#define VPCI_NOTIFY 0x3000
-#define VPCI_NOTIFY_MULT 4
-#define VPCI_MSIX_TABLE 0x4000
-#define VPCI_MSIX_PBA 0x5000
-#define VPCI_BAR_SIZE 0x8000
-#define VPCI_MAX_VECTORS (VIRTIO_MAX_QUEUES + 1)
-
-/* Where the capabilities sit in configuration space. */
-#define VPCI_CAP_MSIX 0x40
-#define VPCI_CAP_COMMON 0x50
-#define VPCI_CAP_NOTIFY 0x60
-#define VPCI_CAP_ISR 0x74
-#define VPCI_CAP_DEVICE 0x84
-#define VPCI_CAP_PCICFG 0x94
 
 struct virtio_dev;
 
@@ -46,14 +30,14 @@ struct virtq {
 	int index;
 	uint16_t num, max;
 	bool enabled;
-	uint16_t msix;
+	uint16_t vector; /* the transport's interrupt vector, VIRTIO_NO_VECTOR */
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 	uint16_t last_avail, used_idx;
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
 	int kick_fd;	    /* the ioeventfd of the notify address */
-	uint64_t kick_addr; /* where it is registered, 0: nowhere */
+	uint64_t kick_addr; /* where the transport registered it, 0: nowhere */
 };
 
 /* One popped descriptor chain: readable buffers first, then writable. */
@@ -86,19 +70,42 @@ struct virtio_dev_ops {
 	void (*release)(struct virtio_dev *d);
 };
 
+/*
+ * What a transport does for the core. Every hook is called under the VM
+ * lock, from the main loop or a vCPU's access.
+ */
+struct virtio_transport {
+	const char *name; /* "pci" */
+	/* Put @d on the machine (its queues, config and features are set). */
+	int (*attach)(struct vm *vm, struct virtio_dev *d);
+	/* Raise @q's interrupt, or the config change's (@q NULL). */
+	void (*signal)(struct virtio_dev *d, struct virtq *q);
+	/* The eventfd that raises @q's interrupt (for kernel back ends), or -1. */
+	int (*call_fd)(struct virtio_dev *d, struct virtq *q);
+	/* A queue was enabled or the device reset: (re)place the kick ioeventfds. */
+	void (*queues_changed)(struct virtio_dev *d);
+	/* The device was reset: the transport's own part (vectors). */
+	void (*reset)(struct virtio_dev *d);
+	/* Where the device sits, for the status ("00:03.0" on PCI). */
+	void (*location)(struct virtio_dev *d, char *buf, size_t len);
+	/* The transport's state in a snapshot: bytes written (0: no room). */
+	size_t (*save)(struct virtio_dev *d, void *buf, size_t len);
+	/* ... and back, after the core's state; -1 when it does not fit @d. */
+	int (*load)(struct virtio_dev *d, const void *buf, size_t len);
+};
+
 struct virtio_dev {
-	struct pci_dev pci;
 	struct vm *vm;
 	const char *name;
 	const char *backend; /* shown in status */
-	uint16_t device_id;
+	uint16_t device_id;  /* VIRTIO_ID_* (virtio 1.x, 5) */
 	const struct virtio_dev_ops *ops;
 	void *priv;
 
 	uint64_t host_features, guest_features;
 	uint32_t dfselect, gfselect;
 	uint8_t status, config_gen, isr;
-	uint16_t queue_sel, config_msix;
+	uint16_t queue_sel;
 	int nq;
 	struct virtq q[VIRTIO_MAX_QUEUES];
 	uint8_t *config;
@@ -109,21 +116,31 @@ struct virtio_dev {
 	/* Kicks go straight to a kernel back end, not to the main loop. */
 	bool kernel_kicks;
 
-	/* MSI-X: per-vector table entry, eventfd (an irqfd) and GSI. */
-	int nvec;
-	uint32_t msix_tab[VPCI_MAX_VECTORS][4];
-	uint64_t msix_pba;
-	int vec_fd[VPCI_MAX_VECTORS];
-	uint32_t vec_gsi[VPCI_MAX_VECTORS];
+	const struct virtio_transport *tr;
+	void *tr_data; /* the transport's own state */
 
 	struct virtio_stats stats;
 };
 
 /*
- * Set up the transport of @d (fields name, device_id, ops, nq, config and
- * host_features set by the caller) and put it on the PCI bus.
+ * Add @d (fields name, device_id, ops, nq, config and host_features set by
+ * the caller) to @vm on the VM's transport.
  */
-int virtio_pci_create(struct vm *vm, struct virtio_dev *d, uint32_t class_code);
+int virtio_dev_add(struct vm *vm, struct virtio_dev *d);
+
+/* The core, for the transports: the driver's side of the device. */
+void virtio_dev_reset(struct virtio_dev *d);
+void virtio_dev_set_status(struct virtio_dev *d, uint8_t status);
+/* The driver enabled @q: map its rings (or break the device). */
+void virtio_dev_queue_enable(struct virtio_dev *d, struct virtq *q);
+/* A kick the transport caught itself (not through the ioeventfd). */
+void virtio_dev_kick(struct virtio_dev *d, struct virtq *q);
+/* The driver wrote @size bytes at @off of the device config (from @data). */
+void virtio_dev_config_write(struct virtio_dev *d, uint32_t off, const uint8_t *data, int size);
+void virtio_dev_config_read(struct virtio_dev *d, uint32_t off, uint8_t *data, int size);
+
+/* The virtio-pci transport (virtio_pci.c). */
+extern const struct virtio_transport virtio_pci_transport;
 
 /*
  * The device failed in a way the driver must see: flag NEEDS_RESET and raise
@@ -135,7 +152,7 @@ void virtio_set_broken(struct virtio_dev *d, const char *why);
 void virtq_notify(struct virtq *q);
 /* The config-change interrupt. */
 void virtio_config_changed(struct virtio_dev *d);
-/* The eventfd that raises @q's vector (for kernel back ends), or -1. */
+/* The eventfd that raises @q's interrupt (for kernel back ends), or -1. */
 int virtq_call_fd(struct virtq *q);
 
 /* virtq.c */

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <linux/virtio_ids.h>
+
 #include "vmm.h"
 #include "snapshot.h"
 #include "vdev.h"
@@ -151,7 +153,7 @@ struct virtio_dev *virtio_balloon_create(struct vm *vm)
 		return NULL;
 	b->dev.name = "virtio-balloon";
 	b->dev.backend = "madvise";
-	b->dev.device_id = 5;
+	b->dev.device_id = VIRTIO_ID_BALLOON;
 	b->dev.ops = &balloon_ops;
 	b->dev.nq = 4;
 	b->dev.config = (uint8_t *)&b->cfg;
@@ -160,7 +162,7 @@ struct virtio_dev *virtio_balloon_create(struct vm *vm)
 	b->dev.config_wr_end = b->dev.config_wr_start + sizeof(b->cfg.actual);
 	b->dev.host_features =
 		1ULL << VIRTIO_BALLOON_F_STATS_VQ | 1ULL << VIRTIO_BALLOON_F_REPORTING;
-	if (virtio_pci_create(vm, &b->dev, 0x050000) < 0)
+	if (virtio_dev_add(vm, &b->dev) < 0)
 		return NULL;
 	the_balloon = b;
 	return &b->dev;

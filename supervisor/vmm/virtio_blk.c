@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/virtio_ids.h>
+
 #include "vmm.h"
 #include "blk.h"
 #include "vdev.h"
@@ -448,7 +450,7 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 	b->cfg.capacity = b->size / SECTOR;
 	b->dev.name = "virtio-blk";
 	b->dev.backend = blk_backend_name(be);
-	b->dev.device_id = 2;
+	b->dev.device_id = VIRTIO_ID_BLOCK;
 	b->dev.ops = &blk_ops;
 	b->dev.nq = 1;
 	b->dev.q[0].max = BLK_QSIZE;
@@ -456,7 +458,7 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 	b->dev.config_len = sizeof(b->cfg);
 	if (cfg->readonly)
 		b->dev.host_features |= 1ULL << VIRTIO_BLK_F_RO;
-	if (virtio_pci_create(vm, &b->dev, 0x018000) < 0)
+	if (virtio_dev_add(vm, &b->dev) < 0)
 		return NULL;
 	return &b->dev;
 }

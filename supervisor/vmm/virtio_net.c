@@ -19,6 +19,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <linux/virtio_ids.h>
+
 #include "vmm.h"
 #include "vdev.h"
 
@@ -230,7 +232,7 @@ struct virtio_dev *virtio_net_create_on(struct vm *vm, const struct net_config *
 	memcpy(n->cfg.mac, cfg->mac, 6);
 	n->cfg.status = VIRTIO_NET_S_LINK_UP;
 	n->dev.name = "virtio-net";
-	n->dev.device_id = 1;
+	n->dev.device_id = VIRTIO_ID_NET;
 	n->dev.ops = &net_ops;
 	n->dev.nq = 2;
 	n->dev.q[0].max = NET_QSIZE;
@@ -240,7 +242,7 @@ struct virtio_dev *virtio_net_create_on(struct vm *vm, const struct net_config *
 	n->dev.host_features = 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS;
 	if (n->vhost < 0)
 		n->dev.host_features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
-	if (virtio_pci_create(vm, &n->dev, 0x020000) < 0)
+	if (virtio_dev_add(vm, &n->dev) < 0)
 		return NULL;
 	return &n->dev;
 }

@@ -3,126 +3,96 @@
  * The modern virtio-pci transport (virtio 1.x, 4.1): vendor capabilities
  * pointing into BAR 0, the common configuration, ISR, device configuration
  * and notification areas, MSI-X with one irqfd per vector, and one
- * ioeventfd per queue at its notify address.
+ * ioeventfd per queue at its notify address. The device itself is the
+ * core's (virtio_core.c); this file maps registers onto it.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/epoll.h>
+#include <linux/virtio_ids.h>
 #include <linux/virtio_pci.h>
 #include <unistd.h>
 
 #include "vmm.h"
-#include "virtio.h"
+#include "virtio_pci.h"
 
 #define MSIX_CTRL_ENABLE 0x8000
 #define MSIX_CTRL_MASKALL 0x4000
 
-static uint16_t msix_ctrl(struct virtio_dev *d)
+static uint16_t msix_ctrl(struct virtio_pci *vp)
 {
-	return (uint16_t)ld_le(d->pci.cfg + VPCI_CAP_MSIX + 2, 2);
+	return (uint16_t)ld_le(vp->pci.cfg + VPCI_CAP_MSIX + 2, 2);
 }
 
-static bool msix_enabled(struct virtio_dev *d)
+static bool msix_enabled(struct virtio_pci *vp)
 {
-	return msix_ctrl(d) & MSIX_CTRL_ENABLE;
+	return msix_ctrl(vp) & MSIX_CTRL_ENABLE;
 }
 
-static void vector_fire(struct virtio_dev *d, int v)
+static void vector_fire(struct virtio_pci *vp, int v)
 {
 	uint64_t one = 1;
 
-	if (msix_ctrl(d) & MSIX_CTRL_MASKALL || d->msix_tab[v][3] & 1) {
-		d->msix_pba |= 1ULL << v;
+	if (msix_ctrl(vp) & MSIX_CTRL_MASKALL || vp->msix_tab[v][3] & 1) {
+		vp->msix_pba |= 1ULL << v;
 		return;
 	}
-	d->stats.irqs++;
-	if (write(d->vec_fd[v], &one, sizeof(one)) < 0)
-		vmm_warn("%s: irqfd write: %s", d->name, strerror(errno));
+	vp->dev->stats.irqs++;
+	if (write(vp->vec_fd[v], &one, sizeof(one)) < 0)
+		vmm_warn("%s: irqfd write: %s", vp->dev->name, strerror(errno));
 }
 
-static void signal_vector(struct virtio_dev *d, uint16_t v)
+static void tr_signal(struct virtio_dev *d, struct virtq *q)
 {
-	if (v == VIRTIO_NO_VECTOR || v >= d->nvec || !msix_enabled(d))
+	struct virtio_pci *vp = virtio_pci_of(d);
+	uint16_t v = q ? q->vector : vp->config_msix;
+
+	if (v == VIRTIO_NO_VECTOR || v >= vp->nvec || !msix_enabled(vp))
 		return;
-	vector_fire(d, v);
+	vector_fire(vp, v);
 }
 
-void virtq_notify(struct virtq *q)
+static int tr_call_fd(struct virtio_dev *d, struct virtq *q)
 {
-	if (virtq_irq_wanted(q)) {
-		q->dev->isr |= 1;
-		signal_vector(q->dev, q->msix);
-	}
-}
+	struct virtio_pci *vp = virtio_pci_of(d);
 
-void virtio_config_changed(struct virtio_dev *d)
-{
-	d->config_gen++;
-	d->isr |= 2;
-	signal_vector(d, d->config_msix);
-}
-
-int virtq_call_fd(struct virtq *q)
-{
-	if (q->msix == VIRTIO_NO_VECTOR || q->msix >= q->dev->nvec)
+	if (q->vector == VIRTIO_NO_VECTOR || q->vector >= vp->nvec)
 		return -1;
-	return q->dev->vec_fd[q->msix];
-}
-
-void virtio_set_broken(struct virtio_dev *d, const char *why)
-{
-	if (d->broken) /* said once, signalled once */
-		return;
-	vmm_log("%s: %s; device stopped until the driver resets it", d->name, why);
-	d->broken = true;
-	d->stats.errors++;
-	d->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
-	virtio_config_changed(d);
+	return vp->vec_fd[q->vector];
 }
 
 /* Route every vector to where its table entry says, while MSI-X is on. */
-static void msix_update_routes(struct virtio_dev *d)
+static void msix_update_routes(struct virtio_pci *vp)
 {
-	for (int v = 0; v < d->nvec; v++) {
-		uint64_t addr = d->msix_tab[v][0] | (uint64_t)d->msix_tab[v][1] << 32;
+	for (int v = 0; v < vp->nvec; v++) {
+		uint64_t addr = vp->msix_tab[v][0] | (uint64_t)vp->msix_tab[v][1] << 32;
 
-		kvm_set_msi_route(d->vm, d->vec_gsi[v], addr, d->msix_tab[v][2],
-				  msix_enabled(d) && addr);
+		kvm_set_msi_route(vp->dev->vm, vp->vec_gsi[v], addr, vp->msix_tab[v][2],
+				  msix_enabled(vp) && addr);
 	}
 	/* Unmasked vectors deliver what became pending while masked. */
-	for (int v = 0; v < d->nvec; v++) {
-		if ((d->msix_pba & (1ULL << v)) && !(d->msix_tab[v][3] & 1) &&
-		    !(msix_ctrl(d) & MSIX_CTRL_MASKALL) && msix_enabled(d)) {
-			d->msix_pba &= ~(1ULL << v);
-			vector_fire(d, v);
+	for (int v = 0; v < vp->nvec; v++) {
+		if ((vp->msix_pba & (1ULL << v)) && !(vp->msix_tab[v][3] & 1) &&
+		    !(msix_ctrl(vp) & MSIX_CTRL_MASKALL) && msix_enabled(vp)) {
+			vp->msix_pba &= ~(1ULL << v);
+			vector_fire(vp, v);
 		}
 	}
-}
-
-static void kick_event(void *opaque, uint32_t events)
-{
-	struct virtq *q = opaque;
-	struct virtio_dev *d = q->dev;
-	uint64_t n;
-
-	(void)events;
-	if (read(q->kick_fd, &n, sizeof(n)) < 0)
-		return;
-	d->stats.kicks++;
-	if (q->enabled && !d->broken && (d->status & VIRTIO_CONFIG_S_DRIVER_OK))
-		d->ops->kick(d, q);
 }
 
 /* Put each enabled queue's ioeventfd at its notify address in BAR 0. */
 static void update_kicks(struct virtio_dev *d)
 {
+	struct virtio_pci *vp = virtio_pci_of(d);
+
 	for (int i = 0; i < d->nq; i++) {
 		struct virtq *q = &d->q[i];
 		uint64_t want = 0;
 
-		if (q->enabled && pci_mem_enabled(&d->pci))
-			want = d->pci.bar[0].addr + VPCI_NOTIFY + (uint64_t)VPCI_NOTIFY_MULT * i;
+		if (q->enabled && pci_mem_enabled(&vp->pci))
+			want = vp->pci.bar[0].addr + VPCI_NOTIFY + (uint64_t)VPCI_NOTIFY_MULT * i;
 		if (want == q->kick_addr)
 			continue;
 		if (q->kick_addr)
@@ -135,10 +105,11 @@ static void update_kicks(struct virtio_dev *d)
 
 static void bars_changed(struct pci_dev *p)
 {
-	update_kicks((struct virtio_dev *)p);
+	update_kicks(((struct virtio_pci *)p)->dev);
 }
 
 static void bar_access(void *opaque, uint64_t off, uint8_t *data, int size, bool is_write);
+
 
 /*
  * The VIRTIO_PCI_CAP_PCI_CFG window (4.1.4.9): an access to pci_cfg_data
@@ -152,11 +123,11 @@ static bool pcicfg_hit(int off, int size)
 	return off < PCICFG_DATA + 4 && off + size > PCICFG_DATA;
 }
 
-static void pcicfg_access(struct virtio_dev *d, bool write)
+static void pcicfg_access(struct virtio_pci *vp, bool write)
 {
-	const uint8_t *cap = d->pci.cfg + VPCI_CAP_PCICFG;
+	const uint8_t *cap = vp->pci.cfg + VPCI_CAP_PCICFG;
 	uint32_t boff = (uint32_t)ld_le(cap + 8, 4), len = (uint32_t)ld_le(cap + 12, 4);
-	uint8_t *data = d->pci.cfg + PCICFG_DATA;
+	uint8_t *data = vp->pci.cfg + PCICFG_DATA;
 
 	if (cap[4] != 0 || (len != 1 && len != 2 && len != 4) || boff % len ||
 	    boff > VPCI_BAR_SIZE - len) {
@@ -164,93 +135,33 @@ static void pcicfg_access(struct virtio_dev *d, bool write)
 			memset(data, 0, 4);
 		return;
 	}
-	bar_access(d, boff, data, (int)len, write);
+	bar_access(vp, boff, data, (int)len, write);
 }
 
 static void cfg_read(struct pci_dev *p, int off, int size)
 {
 	if (pcicfg_hit(off, size))
-		pcicfg_access((struct virtio_dev *)p, false);
+		pcicfg_access((struct virtio_pci *)p, false);
 }
 
 static void cfg_written(struct pci_dev *p, int off, int size)
 {
 	if (off < VPCI_CAP_MSIX + 4 && off + size > VPCI_CAP_MSIX + 2)
-		msix_update_routes((struct virtio_dev *)p);
+		msix_update_routes((struct virtio_pci *)p);
 	if (pcicfg_hit(off, size))
-		pcicfg_access((struct virtio_dev *)p, true);
+		pcicfg_access((struct virtio_pci *)p, true);
 }
 
-static void reset(struct virtio_dev *d)
+static void tr_reset(struct virtio_dev *d)
 {
-	if (d->ops->reset)
-		d->ops->reset(d);
-	for (int i = 0; i < d->nq; i++) {
-		struct virtq *q = &d->q[i];
-
-		q->enabled = false;
-		update_kicks(d);
-		q->num = q->max;
-		q->msix = VIRTIO_NO_VECTOR;
-		q->desc_gpa = q->avail_gpa = q->used_gpa = 0;
-		q->desc = NULL;
-		q->avail = NULL;
-		q->used = NULL;
-		q->last_avail = q->used_idx = 0;
-	}
-	d->status = 0;
-	d->guest_features = 0;
-	d->dfselect = d->gfselect = 0;
-	d->queue_sel = 0;
-	d->config_msix = VIRTIO_NO_VECTOR;
-	d->isr = 0;
-	d->broken = false;
-}
-
-static void status_write(struct virtio_dev *d, uint8_t v)
-{
-	uint8_t old = d->status;
-
-	if (!v) {
-		reset(d);
-		return;
-	}
-	d->status = v;
-	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK)) {
-		if ((d->guest_features & ~d->host_features) ||
-		    !(d->guest_features & (1ULL << VIRTIO_F_VERSION_1)))
-			d->status &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;
-	}
-	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK)) {
-		if (!(d->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
-			virtio_set_broken(d, "DRIVER_OK without FEATURES_OK");
-			return;
-		}
-		if (d->ops->start)
-			d->ops->start(d);
-		/* Buffers made available before DRIVER_OK. */
-		for (int i = 0; i < d->nq; i++)
-			if (d->q[i].enabled && !d->kernel_kicks && !d->broken)
-				d->ops->kick(d, &d->q[i]);
-	}
-}
-
-static void queue_enable(struct virtio_dev *d, struct virtq *q)
-{
-	if (q->enabled)
-		return;
-	if (!virtq_map(d->vm, q)) {
-		virtio_set_broken(d, "queue rings outside guest RAM or badly sized");
-		return;
-	}
-	q->last_avail = q->used_idx = q->used->idx;
-	q->enabled = true;
-	update_kicks(d);
+	virtio_pci_of(d)->config_msix = VIRTIO_NO_VECTOR;
 }
 
 /* The common configuration structure (virtio 1.x, 4.1.4.3). */
-static void common_access(struct virtio_dev *d, uint32_t off, uint8_t *data, int size, bool write)
+static void common_access(struct virtio_pci *vp, uint32_t off, uint8_t *data, int size,
+			  bool write)
 {
+	struct virtio_dev *d = vp->dev;
 	struct virtq *q = d->queue_sel < d->nq ? &d->q[d->queue_sel] : NULL;
 	uint64_t v = write ? ld_le(data, size) : 0, r = 0;
 	bool live = q && q->enabled; /* a live queue's setup is read-only */
@@ -278,15 +189,15 @@ static void common_access(struct virtio_dev *d, uint32_t off, uint8_t *data, int
 		break;
 	case 0x10:
 		if (write)
-			d->config_msix = (uint16_t)v < d->nvec ? (uint16_t)v : VIRTIO_NO_VECTOR;
-		r = d->config_msix;
+			vp->config_msix = (uint16_t)v < vp->nvec ? (uint16_t)v : VIRTIO_NO_VECTOR;
+		r = vp->config_msix;
 		break;
 	case 0x12:
 		r = (uint64_t)d->nq;
 		break;
 	case 0x14:
 		if (write)
-			status_write(d, (uint8_t)v);
+			virtio_dev_set_status(d, (uint8_t)v);
 		r = d->status;
 		break;
 	case 0x15:
@@ -304,12 +215,12 @@ static void common_access(struct virtio_dev *d, uint32_t off, uint8_t *data, int
 		break;
 	case 0x1a:
 		if (q && write && !live) /* the vector of a live queue is fixed (4.1.4.3) */
-			q->msix = (uint16_t)v < d->nvec ? (uint16_t)v : VIRTIO_NO_VECTOR;
-		r = q ? q->msix : VIRTIO_NO_VECTOR;
+			q->vector = (uint16_t)v < vp->nvec ? (uint16_t)v : VIRTIO_NO_VECTOR;
+		r = q ? q->vector : VIRTIO_NO_VECTOR;
 		break;
 	case 0x1c:
 		if (q && write && v == 1)
-			queue_enable(d, q);
+			virtio_dev_queue_enable(d, q);
 		r = q ? q->enabled : 0;
 		break;
 	case 0x1e:
@@ -346,7 +257,8 @@ static void common_access(struct virtio_dev *d, uint32_t off, uint8_t *data, int
 
 static void bar_access(void *opaque, uint64_t off, uint8_t *data, int size, bool is_write)
 {
-	struct virtio_dev *d = opaque;
+	struct virtio_pci *vp = opaque;
+	struct virtio_dev *d = vp->dev;
 	uint8_t tmp[8];
 
 	if (is_write)
@@ -354,7 +266,7 @@ static void bar_access(void *opaque, uint64_t off, uint8_t *data, int size, bool
 	else
 		memset(data, 0, (size_t)size);
 	if (off < VPCI_COMMON + 0x38) {
-		common_access(d, (uint32_t)off, is_write ? tmp : data, size, is_write);
+		common_access(vp, (uint32_t)off, is_write ? tmp : data, size, is_write);
 	} else if (off == VPCI_ISR) {
 		if (!is_write) {
 			data[0] = d->isr;
@@ -363,35 +275,15 @@ static void bar_access(void *opaque, uint64_t off, uint8_t *data, int size, bool
 	} else if (off >= VPCI_DEVICE && off < VPCI_DEVICE + d->config_len) {
 		uint32_t o = (uint32_t)(off - VPCI_DEVICE);
 
-		if (o + (uint32_t)size > d->config_len)
-			return;
-		if (is_write) {
-			if (o < d->config_wr_start || o + (uint32_t)size > d->config_wr_end) {
-				d->stats.errors++;
-				return;
-			}
-			memcpy(d->config + o, tmp, (size_t)size);
-			if (d->ops->config_written)
-				d->ops->config_written(d, o, size);
-		} else {
-			memcpy(data, d->config + o, (size_t)size);
-		}
+		if (is_write)
+			virtio_dev_config_write(d, o, tmp, size);
+		else
+			virtio_dev_config_read(d, o, data, size);
 	} else if (off >= VPCI_NOTIFY && off < VPCI_NOTIFY + (uint64_t)VPCI_NOTIFY_MULT * d->nq) {
 		/* A notify the ioeventfd did not catch (another width). */
-		struct virtq *q = &d->q[(off - VPCI_NOTIFY) / VPCI_NOTIFY_MULT];
-
-		if (is_write && q->enabled && !d->broken &&
-		    (d->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
-			d->stats.kicks++;
-			if (d->kernel_kicks) {
-				uint64_t one = 1;
-				if (write(q->kick_fd, &one, sizeof(one)) < 0)
-					d->stats.errors++;
-			} else {
-				d->ops->kick(d, q);
-			}
-		}
-	} else if (off >= VPCI_MSIX_TABLE && off < VPCI_MSIX_TABLE + 16 * (uint64_t)d->nvec) {
+		if (is_write)
+			virtio_dev_kick(d, &d->q[(off - VPCI_NOTIFY) / VPCI_NOTIFY_MULT]);
+	} else if (off >= VPCI_MSIX_TABLE && off < VPCI_MSIX_TABLE + 16 * (uint64_t)vp->nvec) {
 		uint32_t e = (uint32_t)(off - VPCI_MSIX_TABLE) / 16;
 		uint32_t w = (uint32_t)(off - VPCI_MSIX_TABLE) % 16 / 4;
 
@@ -399,22 +291,22 @@ static void bar_access(void *opaque, uint64_t off, uint8_t *data, int size, bool
 			return;
 		for (int i = 0; i < size / 4 && w + (uint32_t)i < 4; i++) {
 			if (is_write)
-				d->msix_tab[e][w + i] = (uint32_t)ld_le(tmp + 4 * i, 4);
+				vp->msix_tab[e][w + i] = (uint32_t)ld_le(tmp + 4 * i, 4);
 			else
-				st_le(data + 4 * i, 4, d->msix_tab[e][w + i]);
+				st_le(data + 4 * i, 4, vp->msix_tab[e][w + i]);
 		}
 		if (is_write)
-			msix_update_routes(d);
+			msix_update_routes(vp);
 	} else if (off >= VPCI_MSIX_PBA && off < VPCI_MSIX_PBA + 8) {
 		if (!is_write)
-			st_le(data, size, d->msix_pba >> (8 * (off - VPCI_MSIX_PBA)));
+			st_le(data, size, vp->msix_pba >> (8 * (off - VPCI_MSIX_PBA)));
 	}
 }
 
-static void add_cap(struct virtio_dev *d, int at, int next, uint8_t type, uint32_t off,
+static void add_cap(struct virtio_pci *vp, int at, int next, uint8_t type, uint32_t off,
 		    uint32_t len, int cap_len)
 {
-	uint8_t *c = d->pci.cfg + at;
+	uint8_t *c = vp->pci.cfg + at;
 
 	c[0] = 0x09; /* vendor specific */
 	c[1] = (uint8_t)next;
@@ -425,14 +317,34 @@ static void add_cap(struct virtio_dev *d, int at, int next, uint8_t type, uint32
 	st_le(c + 12, 4, len);
 }
 
-int virtio_pci_create(struct vm *vm, struct virtio_dev *d, uint32_t class_code)
+/* The PCI class of each device type (virtio 1.x, 4.1.2.1: any is allowed). */
+static uint32_t class_of(uint16_t device_id)
 {
-	struct pci_dev *p = &d->pci;
+	switch (device_id) {
+	case VIRTIO_ID_NET:
+		return 0x020000;
+	case VIRTIO_ID_BLOCK:
+		return 0x018000;
+	case VIRTIO_ID_BALLOON:
+		return 0x050000;
+	default:
+		return 0x00ff00;
+	}
+}
 
-	d->vm = vm;
-	d->host_features |= 1ULL << VIRTIO_F_VERSION_1;
-	d->nvec = d->nq + 1;
-	pci_dev_init(p, 0x1af4, (uint16_t)(0x1040 + d->device_id), class_code);
+static int tr_attach(struct vm *vm, struct virtio_dev *d)
+{
+	struct virtio_pci *vp = calloc(1, sizeof(*vp));
+	struct pci_dev *p;
+	uint8_t *m;
+
+	if (!vp)
+		return -1;
+	d->tr_data = vp;
+	vp->dev = d;
+	vp->nvec = d->nq + 1;
+	p = &vp->pci;
+	pci_dev_init(p, 0x1af4, (uint16_t)(0x1040 + d->device_id), class_of(d->device_id));
 	p->cfg[PCI_REVISION] = 1;
 	pci_set16(p, PCI_SUBSYS_VENDOR, 0x1af4);
 	pci_set16(p, PCI_SUBSYS_ID, 0x40);
@@ -441,176 +353,100 @@ int virtio_pci_create(struct vm *vm, struct virtio_dev *d, uint32_t class_code)
 	p->cfg[PCI_INT_PIN] = 0; /* MSI-X only */
 
 	/* MSI-X: table and PBA in BAR 0. */
-	uint8_t *m = p->cfg + VPCI_CAP_MSIX;
+	m = p->cfg + VPCI_CAP_MSIX;
 	m[0] = 0x11;
 	m[1] = VPCI_CAP_COMMON;
-	st_le(m + 2, 2, (uint16_t)(d->nvec - 1));
+	st_le(m + 2, 2, (uint16_t)(vp->nvec - 1));
 	st_le(m + 4, 4, VPCI_MSIX_TABLE);
 	st_le(m + 8, 4, VPCI_MSIX_PBA);
 	p->wmask[VPCI_CAP_MSIX + 3] = 0xc0; /* enable, function mask */
 
-	add_cap(d, VPCI_CAP_COMMON, VPCI_CAP_NOTIFY, VIRTIO_PCI_CAP_COMMON_CFG, VPCI_COMMON, 0x38,
+	add_cap(vp, VPCI_CAP_COMMON, VPCI_CAP_NOTIFY, VIRTIO_PCI_CAP_COMMON_CFG, VPCI_COMMON, 0x38,
 		16);
-	add_cap(d, VPCI_CAP_NOTIFY, VPCI_CAP_ISR, VIRTIO_PCI_CAP_NOTIFY_CFG, VPCI_NOTIFY,
+	add_cap(vp, VPCI_CAP_NOTIFY, VPCI_CAP_ISR, VIRTIO_PCI_CAP_NOTIFY_CFG, VPCI_NOTIFY,
 		(uint32_t)(VPCI_NOTIFY_MULT * d->nq), 20);
 	st_le(p->cfg + VPCI_CAP_NOTIFY + 16, 4, VPCI_NOTIFY_MULT);
-	add_cap(d, VPCI_CAP_ISR, VPCI_CAP_DEVICE, VIRTIO_PCI_CAP_ISR_CFG, VPCI_ISR, 1, 16);
-	add_cap(d, VPCI_CAP_DEVICE, VPCI_CAP_PCICFG, VIRTIO_PCI_CAP_DEVICE_CFG, VPCI_DEVICE,
+	add_cap(vp, VPCI_CAP_ISR, VPCI_CAP_DEVICE, VIRTIO_PCI_CAP_ISR_CFG, VPCI_ISR, 1, 16);
+	add_cap(vp, VPCI_CAP_DEVICE, VPCI_CAP_PCICFG, VIRTIO_PCI_CAP_DEVICE_CFG, VPCI_DEVICE,
 		d->config_len ? d->config_len : 4, 16);
 	/* The PCI configuration access capability: its window is writable. */
-	add_cap(d, VPCI_CAP_PCICFG, 0, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, 20);
+	add_cap(vp, VPCI_CAP_PCICFG, 0, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, 20);
 	memset(p->wmask + VPCI_CAP_PCICFG + 4, 0xff, 1);
 	memset(p->wmask + VPCI_CAP_PCICFG + 8, 0xff, 12);
 
-	pci_set_bar(p, 0, VPCI_BAR_SIZE, bar_access, d);
+	pci_set_bar(p, 0, VPCI_BAR_SIZE, bar_access, vp);
 	p->bars_changed = bars_changed;
 	p->cfg_written = cfg_written;
 	p->cfg_read = cfg_read;
 
-	for (int v = 0; v < d->nvec; v++) {
-		d->msix_tab[v][3] = 1; /* masked */
-		d->vec_fd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		d->vec_gsi[v] = (uint32_t)kvm_alloc_gsi(vm);
-		if (d->vec_fd[v] < 0 ||
-		    (vm->vm_fd >= 0 && kvm_irqfd(vm, d->vec_fd[v], d->vec_gsi[v]) < 0)) {
+	for (int v = 0; v < vp->nvec; v++) {
+		vp->msix_tab[v][3] = 1; /* masked */
+		vp->vec_fd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		vp->vec_gsi[v] = (uint32_t)kvm_alloc_gsi(vm);
+		if (vp->vec_fd[v] < 0 ||
+		    (vm->vm_fd >= 0 && kvm_irqfd(vm, vp->vec_fd[v], vp->vec_gsi[v]) < 0)) {
 			vmm_log("%s: cannot set up MSI-X vector %d: %s", d->name, v,
 				strerror(errno));
 			return -1;
 		}
 	}
-	for (int i = 0; i < d->nq; i++) {
-		struct virtq *q = &d->q[i];
-
-		q->dev = d;
-		q->index = i;
-		if (!q->max)
-			q->max = VIRTQ_MAX_SIZE;
-		q->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (q->kick_fd < 0)
-			return -1;
-		if (!d->kernel_kicks && ev_add(vm, q->kick_fd, EPOLLIN, kick_event, q) < 0)
-			return -1;
-	}
-	reset(d);
+	virtio_dev_reset(d);
 	return pci_register(p);
 }
 
-/* Transport state for snapshots and reset. */
-struct vstate {
+static void tr_location(struct virtio_dev *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "00:%02x.0", virtio_pci_of(d)->pci.slot);
+}
+
+/* The transport's state in a snapshot, after the core's. */
+struct vpci_state {
 	uint8_t cfg[PCI_CFG_SIZE];
-	uint64_t guest_features;
-	uint32_t dfselect, gfselect;
-	uint8_t status, config_gen, isr, broken;
-	uint16_t queue_sel, config_msix;
+	uint16_t config_msix;
 	uint32_t msix_tab[VPCI_MAX_VECTORS][4];
 	uint64_t msix_pba;
-	struct {
-		uint64_t desc, avail, used;
-		uint16_t num, msix, last_avail, used_idx;
-		uint8_t enabled;
-	} q[VIRTIO_MAX_QUEUES];
-	uint32_t config_len;
-	uint8_t config[256];
 };
 
-size_t virtio_save(struct virtio_dev *d, void *buf, size_t len)
+static size_t tr_save(struct virtio_dev *d, void *buf, size_t len)
 {
-	struct vstate *s = buf;
+	struct virtio_pci *vp = virtio_pci_of(d);
+	struct vpci_state *s = buf;
 
-	if (len < sizeof(*s) || d->config_len > sizeof(s->config))
+	if (len < sizeof(*s))
 		return 0;
 	memset(s, 0, sizeof(*s));
-	memcpy(s->cfg, d->pci.cfg, sizeof(s->cfg));
-	s->guest_features = d->guest_features;
-	s->dfselect = d->dfselect;
-	s->gfselect = d->gfselect;
-	s->status = d->status;
-	s->config_gen = d->config_gen;
-	s->isr = d->isr;
-	s->broken = d->broken;
-	s->queue_sel = d->queue_sel;
-	s->config_msix = d->config_msix;
-	memcpy(s->msix_tab, d->msix_tab, sizeof(s->msix_tab));
-	s->msix_pba = d->msix_pba;
-	for (int i = 0; i < d->nq; i++) {
-		struct virtq *q = &d->q[i];
-
-		s->q[i].desc = q->desc_gpa;
-		s->q[i].avail = q->avail_gpa;
-		s->q[i].used = q->used_gpa;
-		s->q[i].num = q->num;
-		s->q[i].msix = q->msix;
-		s->q[i].last_avail = q->last_avail;
-		/* A kernel back end advanced the used ring behind our back. */
-		s->q[i].used_idx = q->enabled && q->used ? q->used->idx : q->used_idx;
-		s->q[i].enabled = q->enabled;
-	}
-	s->config_len = d->config_len;
-	if (d->config_len) /* virtio-rng has none: config is NULL */
-		memcpy(s->config, d->config, d->config_len);
+	memcpy(s->cfg, vp->pci.cfg, sizeof(s->cfg));
+	s->config_msix = vp->config_msix;
+	memcpy(s->msix_tab, vp->msix_tab, sizeof(s->msix_tab));
+	s->msix_pba = vp->msix_pba;
 	return sizeof(*s);
 }
 
-int virtio_load(struct virtio_dev *d, const void *buf, size_t len)
+static int tr_load(struct virtio_dev *d, const void *buf, size_t len)
 {
-	const struct vstate *s = buf;
+	struct virtio_pci *vp = virtio_pci_of(d);
+	const struct vpci_state *s = buf;
 
-	/* Features this back end does not offer (another back end was saved). */
-	if (len != sizeof(*s) || s->config_len != d->config_len ||
-	    ld_le(s->cfg, 4) != ld_le(d->pci.cfg, 4) || s->guest_features & ~d->host_features)
+	if (len != sizeof(*s) || ld_le(s->cfg, 4) != ld_le(vp->pci.cfg, 4))
 		return -1;
-	memcpy(d->pci.cfg, s->cfg, sizeof(s->cfg));
-	d->guest_features = s->guest_features;
-	d->dfselect = s->dfselect;
-	d->gfselect = s->gfselect;
-	d->status = s->status;
-	d->config_gen = s->config_gen;
-	d->isr = s->isr;
-	d->broken = s->broken;
-	d->queue_sel = s->queue_sel;
-	d->config_msix = s->config_msix;
-	memcpy(d->msix_tab, s->msix_tab, sizeof(s->msix_tab));
-	d->msix_pba = s->msix_pba;
-	if (d->config_len)
-		memcpy(d->config, s->config, d->config_len);
-	for (int i = 0; i < d->nq; i++) {
-		struct virtq *q = &d->q[i];
-
-		q->desc_gpa = s->q[i].desc;
-		q->avail_gpa = s->q[i].avail;
-		q->used_gpa = s->q[i].used;
-		q->num = s->q[i].num;
-		q->msix = s->q[i].msix;
-		q->last_avail = s->q[i].last_avail;
-		q->used_idx = s->q[i].used_idx;
-		q->enabled = s->q[i].enabled;
-		q->desc = NULL;
-		q->avail = NULL;
-		q->used = NULL;
-		if (q->enabled && !virtq_map(d->vm, q)) {
-			q->enabled = false;
-			d->broken = true;
-		}
-	}
-	pci_bars_reload(&d->pci);
+	memcpy(vp->pci.cfg, s->cfg, sizeof(s->cfg));
+	vp->config_msix = s->config_msix;
+	memcpy(vp->msix_tab, s->msix_tab, sizeof(s->msix_tab));
+	vp->msix_pba = s->msix_pba;
+	pci_bars_reload(&vp->pci);
 	update_kicks(d);
-	msix_update_routes(d);
+	msix_update_routes(vp);
 	return 0;
 }
 
-void virtio_quiesce(struct virtio_dev *d)
-{
-	if (d->ops->quiesce)
-		d->ops->quiesce(d);
-}
-
-void virtio_unquiesce(struct virtio_dev *d)
-{
-	if (!(d->status & VIRTIO_CONFIG_S_DRIVER_OK) || d->broken)
-		return;
-	if (d->ops->start)
-		d->ops->start(d);
-	for (int i = 0; i < d->nq; i++)
-		if (d->q[i].enabled && !d->kernel_kicks)
-			d->ops->kick(d, &d->q[i]);
-}
+const struct virtio_transport virtio_pci_transport = {
+	.name = "pci",
+	.attach = tr_attach,
+	.signal = tr_signal,
+	.call_fd = tr_call_fd,
+	.queues_changed = update_kicks,
+	.reset = tr_reset,
+	.location = tr_location,
+	.save = tr_save,
+	.load = tr_load,
+};

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
+#include <linux/virtio_ids.h>
+
 #include "vmm.h"
 #include "virtio.h"
 #include "vdev.h"
@@ -49,10 +51,10 @@ struct virtio_dev *virtio_rng_create(struct vm *vm)
 	d->priv = calloc(1, sizeof(struct vchain));
 	d->name = "virtio-rng";
 	d->backend = "getrandom";
-	d->device_id = 4;
+	d->device_id = VIRTIO_ID_RNG;
 	d->ops = &rng_ops;
 	d->nq = 1;
-	if (!d->priv || virtio_pci_create(vm, d, 0x00ff00) < 0)
+	if (!d->priv || virtio_dev_add(vm, d) < 0)
 		return NULL;
 	return d;
 }
