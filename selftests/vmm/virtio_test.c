@@ -113,7 +113,8 @@ TEST(capabilities_point_into_bar0)
 	EXPECT_EQ(0x1044, ld_le(VP(d)->pci.cfg + 2, 2));
 	EXPECT_EQ(1, VP(d)->pci.cfg[PCI_REVISION]);
 	EXPECT_TRUE(VP(d)->pci.cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST);
-	for (at = VP(d)->pci.cfg[PCI_CAP_PTR]; at && guard < 16; at = VP(d)->pci.cfg[at + 1], guard++) {
+	for (at = VP(d)->pci.cfg[PCI_CAP_PTR]; at && guard < 16;
+	     at = VP(d)->pci.cfg[at + 1], guard++) {
 		uint8_t *c = VP(d)->pci.cfg + at;
 
 		ASSERT_LT(at, 256 - 16);

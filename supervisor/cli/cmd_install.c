@@ -23,13 +23,15 @@ int vmon_console_attach(const char *name, const char *sock);
 void install_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vmon install --name NAME --memory MiB --boot kernel=PATH[,...] [OPTION...]\n"
+		"usage: vmon install --name NAME --memory MiB --boot kernel=PATH[,...] "
+		"[OPTION...]\n"
 		"\n"
 		"Create a guest in one command, as virt-install does: make its disks, write its\n"
 		"domain XML, define it with vmond and start it.\n"
 		"\n"
 		"  -n, --name NAME         the domain's name (required)\n"
-		"  -m, --memory MiB        memory in MiB (required); memory=MAX,currentMemory=CUR,\n"
+		"  -m, --memory MiB        memory in MiB (required); "
+		"memory=MAX,currentMemory=CUR,\n"
 		"                          or N,maxmemory=MAX: the balloon's range\n"
 		"      --vcpus N[,maxvcpus=M]  vCPUs (default 1)\n"
 		"      --boot kernel=PATH[,initrd=PATH][,kernel_args=\"...\"]  direct kernel boot\n"
@@ -38,7 +40,8 @@ void install_usage(FILE *f)
 		"                          pool=NAME,size=GiB (a new volume); vol=POOL/NAME;\n"
 		"                          a bare PATH; none. Repeat for more disks\n"
 		"      --import            use the disks as they are (create none)\n"
-		"  -w, --network OPTS      network=NAME | bridge=BR | none, [,mac=][,model=virtio]\n"
+		"  -w, --network OPTS      network=NAME | bridge=BR | none, "
+		"[,mac=][,model=virtio]\n"
 		"                          (default: network=default). Repeat for more NICs\n"
 		"      --rng DEV           /dev/urandom, /dev/random or none (default none)\n"
 		"      --memballoon MODEL  virtio (default) or none\n"
@@ -46,14 +49,16 @@ void install_usage(FILE *f)
 		"      --osinfo ID         the guest OS (--os-variant); recorded in the metadata\n"
 		"      --autostart         start the domain with vmond\n"
 		"      --transient         a transient domain: no definition is kept\n"
-		"      --noautoconsole     do not attach to the console (without a terminal: never)\n"
+		"      --noautoconsole     do not attach to the console (without a terminal: "
+		"never)\n"
 		"      --wait MINUTES      wait for the guest to shut off (-1: without limit)\n"
 		"      --print-xml         print the domain XML; create and define nothing\n"
 		"      --dry-run           check everything, say what would be done, do nothing\n"
 		"  -c, --connect SOCKET    vmond's socket (default /run/vmon/vmond.sock)\n"
 		"  -h, --help              this text\n"
 		"\n"
-		"virt-install's --cdrom, --location, --pxe, --graphics, --cpu and the other options\n"
+		"virt-install's --cdrom, --location, --pxe, --graphics, --cpu and the other "
+		"options\n"
 		"vmon-vmm has no use for are refused by name, with what to use instead.\n");
 }
 
@@ -339,9 +344,8 @@ static int run(struct inst *in, const char *xml)
 		if (request("defining the domain", in, "define", r, NULL))
 			goto fail;
 		u.defined = true;
-		if (in->autostart &&
-		    request("marking the domain autostarted", in, "autostart", dom_req(in->name),
-			    NULL))
+		if (in->autostart && request("marking the domain autostarted", in, "autostart",
+					     dom_req(in->name), NULL))
 			goto fail;
 		if (request("starting the domain", in, "start", dom_req(in->name), NULL))
 			goto fail;

@@ -24,9 +24,9 @@ struct inst_disk {
 	uint64_t size;	      /* size= in bytes; 0: none given */
 	bool readonly;
 	/* decided by install_plan() */
-	bool create;	  /* path=: a new image made with libqcow2 */
-	char *vol_name;	  /* pool=: the new volume's name */
-	char target[8];	  /* vda, vdb, ... */
+	bool create;	/* path=: a new image made with libqcow2 */
+	char *vol_name; /* pool=: the new volume's name */
+	char target[8]; /* vda, vdb, ... */
 };
 
 enum inst_net_type { INST_NET_NETWORK, INST_NET_BRIDGE };
@@ -47,10 +47,10 @@ struct inst {
 	struct inst_net nets[INST_MAX_NETS];
 	unsigned int n_nets;
 	bool net_none, net_given;
-	char *rng;	       /* backend device, NULL: none */
-	bool balloon;	       /* --memballoon virtio (the default) */
-	bool agent;	       /* --channel ...org.qemu.guest_agent.0 */
-	char *osinfo;	       /* --osinfo/--os-variant, metadata only */
+	char *rng;    /* backend device, NULL: none */
+	bool balloon; /* --memballoon virtio (the default) */
+	bool agent;   /* --channel ...org.qemu.guest_agent.0 */
+	char *osinfo; /* --osinfo/--os-variant, metadata only */
 	bool import, autostart, noautoconsole, transient, print_xml, dry_run;
 	bool wait_given;
 	int wait_minutes; /* --wait: <0 forever */

@@ -268,22 +268,106 @@ int main(int argc, char **argv)
 	return vmm_main(argc, argv, restore);
 }
 
-static int vmm_main(int argc, char **argv, const char *restore)
+enum {
+	OPT_CONSOLE = 256,
+	OPT_DISK,
+	OPT_NET,
+	OPT_RNG,
+	OPT_BALLOON,
+	OPT_API,
+	OPT_NO_MERGE,
+	OPT_HUGE,
+	OPT_NO_SECCOMP,
+	OPT_USER,
+	OPT_NAME,
+	OPT_ON_REBOOT
+};
+
+/* One option of the command line into @cfg: -1 to go on, else the exit status. */
+static int take_opt(int c, const char *arg, struct vmm_config *cfg, const char **user_arg)
 {
-	enum {
-		OPT_CONSOLE = 256,
-		OPT_DISK,
-		OPT_NET,
-		OPT_RNG,
-		OPT_BALLOON,
-		OPT_API,
-		OPT_NO_MERGE,
-		OPT_HUGE,
-		OPT_NO_SECCOMP,
-		OPT_USER,
-		OPT_NAME,
-		OPT_ON_REBOOT
-	};
+	struct vm *vm = &the_vm;
+	unsigned long n;
+
+	switch (c) {
+	case 'k':
+		cfg->kernel = arg;
+		return -1;
+	case 'i':
+		cfg->initrd = arg;
+		return -1;
+	case 'a':
+		cfg->append = arg;
+		return -1;
+	case 'c':
+		if (!parse_uint(arg, 1, VMM_MAX_CPUS, &n))
+			return usage_error("--cpus: '%s' is not a number from 1 to 64", arg);
+		cfg->cpus = (int)n;
+		return -1;
+	case 'm':
+		if (!parse_uint(arg, 32, 1 << 20, &n))
+			return usage_error("--memory: '%s' is not a size in MiB from 32 up", arg);
+		cfg->memory_mib = n;
+		return -1;
+	case OPT_CONSOLE:
+		cfg->console = arg;
+		return -1;
+	case OPT_DISK:
+		if (cfg->ndisks >= VMM_MAX_DISKS)
+			return usage_error("--disk '%s': too many disks", arg);
+		if (config_parse_disk(arg, &cfg->disks[cfg->ndisks]) < 0)
+			return 2;
+		cfg->ndisks++;
+		return -1;
+	case OPT_NET:
+		if (cfg->nnets >= VMM_MAX_NETS)
+			return usage_error("--net '%s': too many NICs", arg);
+		if (config_parse_net(arg, &cfg->nets[cfg->nnets]) < 0)
+			return 2;
+		cfg->nnets++;
+		return -1;
+	case OPT_RNG:
+		cfg->rng = true;
+		return -1;
+	case OPT_BALLOON:
+		cfg->balloon = true;
+		return -1;
+	case OPT_API:
+		cfg->api = arg;
+		return -1;
+	case OPT_NAME:
+		if (!*arg || strlen(arg) >= VMON_VM_NAME_MAX)
+			return usage_error("--name: '%s' must be 1 to 63 bytes", arg);
+		cfg->name = arg;
+		return -1;
+	case OPT_ON_REBOOT:
+		if (strcmp(arg, "restart") && strcmp(arg, "destroy"))
+			return usage_error("--on-reboot: '%s' is not restart or destroy", arg);
+		vm->on_reboot_restart = !strcmp(arg, "restart");
+		return -1;
+	case OPT_NO_MERGE:
+		cfg->merge = false;
+		return -1;
+	case OPT_HUGE:
+		cfg->hugepages = true;
+		return -1;
+	case OPT_NO_SECCOMP:
+		cfg->seccomp = false;
+		return -1;
+	case OPT_USER:
+		*user_arg = arg;
+		return -1;
+	case 'h':
+		usage(stdout);
+		return 0;
+	default:
+		return usage_error("%s", "invalid option");
+	}
+}
+
+/* The command line into @cfg: -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct vmm_config *cfg, const char **user_arg)
+{
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -305,178 +389,99 @@ static int vmm_main(int argc, char **argv, const char *restore)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vmm_config cfg = {
-		.cpus = 1, .memory_mib = 256, .console = "stdio", .merge = true, .seccomp = true
-	};
-	struct vm *vm = &the_vm;
-	const char *user_arg = NULL;
-	struct vmm_user user;
-	unsigned long n;
-	int c, in_fd, out_fd, ret;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "k:i:a:c:m:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			cfg.kernel = optarg;
-			break;
-		case 'i':
-			cfg.initrd = optarg;
-			break;
-		case 'a':
-			cfg.append = optarg;
-			break;
-		case 'c':
-			if (!parse_uint(optarg, 1, VMM_MAX_CPUS, &n))
-				return usage_error("--cpus: '%s' is not a number from 1 to 64",
-						   optarg);
-			cfg.cpus = (int)n;
-			break;
-		case 'm':
-			if (!parse_uint(optarg, 32, 1 << 20, &n))
-				return usage_error("--memory: '%s' is not a size in MiB from 32 up",
-						   optarg);
-			cfg.memory_mib = n;
-			break;
-		case OPT_CONSOLE:
-			cfg.console = optarg;
-			break;
-		case OPT_DISK:
-			if (cfg.ndisks >= VMM_MAX_DISKS)
-				return usage_error("--disk '%s': too many disks", optarg);
-			if (config_parse_disk(optarg, &cfg.disks[cfg.ndisks]) < 0)
-				return 2;
-			cfg.ndisks++;
-			break;
-		case OPT_NET:
-			if (cfg.nnets >= VMM_MAX_NETS)
-				return usage_error("--net '%s': too many NICs", optarg);
-			if (config_parse_net(optarg, &cfg.nets[cfg.nnets]) < 0)
-				return 2;
-			cfg.nnets++;
-			break;
-		case OPT_RNG:
-			cfg.rng = true;
-			break;
-		case OPT_BALLOON:
-			cfg.balloon = true;
-			break;
-		case OPT_API:
-			cfg.api = optarg;
-			break;
-		case OPT_NAME:
-			if (!*optarg || strlen(optarg) >= VMON_VM_NAME_MAX)
-				return usage_error("--name: '%s' must be 1 to 63 bytes", optarg);
-			cfg.name = optarg;
-			break;
-		case OPT_ON_REBOOT:
-			if (strcmp(optarg, "restart") && strcmp(optarg, "destroy"))
-				return usage_error("--on-reboot: '%s' is not restart or destroy",
-						   optarg);
-			vm->on_reboot_restart = !strcmp(optarg, "restart");
-			break;
-		case OPT_NO_MERGE:
-			cfg.merge = false;
-			break;
-		case OPT_HUGE:
-			cfg.hugepages = true;
-			break;
-		case OPT_NO_SECCOMP:
-			cfg.seccomp = false;
-			break;
-		case OPT_USER:
-			user_arg = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			return usage_error("%s", "invalid option");
-		}
+		int ret = take_opt(c, optarg, cfg, user_arg);
+
+		if (ret >= 0)
+			return ret;
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!cfg.kernel)
+	if (!cfg->kernel)
 		return usage_error("%s", "--kernel is required");
-	if (!console_spec_ok(cfg.console))
+	if (!console_spec_ok(cfg->console))
 		return usage_error(
 			"--console: '%s' is not stdio, file:PATH, pty, unix:PATH or none",
-			cfg.console);
-	if (vmm_user_default(user_arg, &user) < 0)
-		return 2;
-	if (cfg.seccomp)
-		seccomp_prepare();
+			cfg->console);
+	return -1;
+}
 
-	char cmdline[BOOT_CMDLINE_MAX];
-	snprintf(cmdline, sizeof(cmdline), "%s%s%s", BASE_CMDLINE, cfg.append ? " " : "",
-		 cfg.append ? cfg.append : "");
+/* The VM's lock, main loop, stop eventfd and signals. */
+static int setup_loop(struct vm *vm, const struct vmm_config *cfg)
+{
+	sigset_t sigs;
+	int sfd;
 
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	vm->exit_reason = VM_EXIT_NONE;
-	vm->ncpus = cfg.cpus;
-	vm->merge = cfg.merge;
-	vm->hugepages = cfg.hugepages;
+	vm->ncpus = cfg->cpus;
+	vm->merge = cfg->merge;
+	vm->hugepages = cfg->hugepages;
 	vm->epfd = epoll_create1(EPOLL_CLOEXEC);
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->epfd < 0 || vm->stop_fd < 0) {
 		vmm_log("epoll/eventfd: %s", strerror(errno));
-		return 1;
+		return -1;
 	}
 	ev_add(vm, vm->stop_fd, EPOLLIN, on_stop, vm);
-
-	sigset_t sigs;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	ev_add(vm, sfd, EPOLLIN, on_signal, (void *)(intptr_t)sfd);
 	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
 
-	if (open_console(cfg.console, &in_fd, &out_fd) < 0)
-		return 1;
+/* The machine: KVM, RAM, vCPUs, devices; then the restored or booted guest. */
+static int build_machine(struct vm *vm, const struct vmm_config *cfg, const char *restore, int argc,
+			 char **argv)
+{
+	char cmdline[BOOT_CMDLINE_MAX];
+	int in_fd, out_fd;
 
-	if (kvm_create(vm) < 0 || mem_alloc(vm, (uint64_t)cfg.memory_mib << 20) < 0 ||
+	snprintf(cmdline, sizeof(cmdline), "%s%s%s", BASE_CMDLINE, cfg->append ? " " : "",
+		 cfg->append ? cfg->append : "");
+	if (open_console(cfg->console, &in_fd, &out_fd) < 0)
+		return -1;
+	if (kvm_create(vm) < 0 || mem_alloc(vm, (uint64_t)cfg->memory_mib << 20) < 0 ||
 	    kvm_create_vcpus(vm) < 0)
-		return 1;
+		return -1;
 	/* Optional: without /dev/vmon the VM just runs unaccounted. */
-	accounting_register(vm, cfg.name);
+	accounting_register(vm, cfg->name);
 	if (console_listen >= 0)
 		ev_add(vm, console_listen, EPOLLIN, on_console_client, NULL);
 	if (serial_init(vm, in_fd, out_fd) < 0 || i8042_init(vm) < 0 || rtc_init(vm) < 0 ||
 	    pm_init(vm) < 0 || pci_init(vm) < 0)
-		return 1;
-	if (devices_create(vm, &cfg) < 0)
-		return 1;
+		return -1;
+	if (devices_create(vm, cfg) < 0)
+		return -1;
 	snapshot_set_args(argc, argv);
 	if (restore) {
 		if (snapshot_restore(vm, restore) < 0)
-			return 1;
+			return -1;
 		if (pm_suspended()) { /* saved in S3: stays there until a wakeup */
 			vm->state = VM_PAUSED;
 			vm->pmsuspended = true;
 		}
-	} else {
-		if (vm_save_initial(vm, &cfg, cmdline) < 0)
-			return 1;
-		if (boot_linux(vm, cfg.kernel, cfg.initrd, cmdline) < 0)
-			return 1;
+		return 0;
 	}
-	if (cfg.api && api_init(vm, cfg.api) < 0)
-		return 1;
-	/* Everything privileged is open: become the unprivileged user. */
-	if (vmm_user_drop(&user) < 0)
-		return 1;
-	if (kvm_start_vcpus(vm) < 0)
-		return 1;
-	if (cfg.seccomp && seccomp_install() < 0) {
-		vm_request_exit(vm, VM_EXIT_ERROR);
-		kvm_join_vcpus(vm);
-		return 1;
-	}
+	if (vm_save_initial(vm, cfg, cmdline) < 0 ||
+	    boot_linux(vm, cfg->kernel, cfg->initrd, cmdline) < 0)
+		return -1;
+	return 0;
+}
 
-	ev_run(vm);
+/* After the main loop: stop everything, say why the VM ended; the status. */
+static int finish(struct vm *vm, const struct vmm_config *cfg)
+{
+	int ret;
+
 	pthread_mutex_lock(&vm->lock);
 	if (vm->state != VM_STOPPING)
 		vm_request_exit(vm, VM_EXIT_ERROR);
@@ -486,7 +491,7 @@ static int vmm_main(int argc, char **argv, const char *restore)
 	accounting_unregister();
 	if (tio_saved)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
-	if (cfg.api)
+	if (cfg->api)
 		api_exit();
 	if (console_listen >= 0)
 		unix_unlink(console_path);
@@ -502,4 +507,38 @@ static int vmm_main(int argc, char **argv, const char *restore)
 	}
 	vmm_log("exit %d: %s", vm_exit_status(ret), vm_exit_name(ret));
 	return vm_exit_status(ret);
+}
+
+static int vmm_main(int argc, char **argv, const char *restore)
+{
+	struct vmm_config cfg = {
+		.cpus = 1, .memory_mib = 256, .console = "stdio", .merge = true, .seccomp = true
+	};
+	struct vm *vm = &the_vm;
+	const char *user_arg = NULL;
+	struct vmm_user user;
+	int ret = parse_args(argc, argv, &cfg, &user_arg);
+
+	if (ret >= 0)
+		return ret;
+	if (vmm_user_default(user_arg, &user) < 0)
+		return 2;
+	if (cfg.seccomp)
+		seccomp_prepare();
+	if (setup_loop(vm, &cfg) < 0 || build_machine(vm, &cfg, restore, argc, argv) < 0)
+		return 1;
+	if (cfg.api && api_init(vm, cfg.api) < 0)
+		return 1;
+	/* Everything privileged is open: become the unprivileged user. */
+	if (vmm_user_drop(&user) < 0)
+		return 1;
+	if (kvm_start_vcpus(vm) < 0)
+		return 1;
+	if (cfg.seccomp && seccomp_install() < 0) {
+		vm_request_exit(vm, VM_EXIT_ERROR);
+		kvm_join_vcpus(vm);
+		return 1;
+	}
+	ev_run(vm);
+	return finish(vm, &cfg);
 }

@@ -110,7 +110,6 @@ static void bars_changed(struct pci_dev *p)
 
 static void bar_access(void *opaque, uint64_t off, uint8_t *data, int size, bool is_write);
 
-
 /*
  * The VIRTIO_PCI_CAP_PCI_CFG window (4.1.4.9): an access to pci_cfg_data
  * goes to BAR cap.bar at cap.offset for cap.length bytes (1, 2 or 4,
@@ -158,8 +157,7 @@ static void tr_reset(struct virtio_dev *d)
 }
 
 /* The common configuration structure (virtio 1.x, 4.1.4.3). */
-static void common_access(struct virtio_pci *vp, uint32_t off, uint8_t *data, int size,
-			  bool write)
+static void common_access(struct virtio_pci *vp, uint32_t off, uint8_t *data, int size, bool write)
 {
 	struct virtio_dev *d = vp->dev;
 	struct virtq *q = d->queue_sel < d->nq ? &d->q[d->queue_sel] : NULL;
