@@ -657,6 +657,123 @@ efault:
 	return -EFAULT;
 }
 
+/* What a request's chain says, once its header and status byte are found. */
+struct vmon_blk_parsed {
+	u32 type;
+	u64 sector;
+	u64 out_len, in_len;	/* of the data: without header and status */
+	u8 __user *status_p;
+};
+
+/*
+ * Find the header and the status byte of chain @head (@out readable
+ * iovecs, then @in writable ones). Return false after a guest error
+ * stopped the ring.
+ */
+static bool vmon_blk_parse(struct vmon_blk_vq *bvq, u16 head,
+			   unsigned int out, unsigned int in,
+			   struct vmon_blk_parsed *p)
+{
+	struct vmon_vq *vq = &bvq->vq;
+	struct iovec *iov = vq->iov;
+	struct virtio_blk_outhdr hdr;
+	unsigned int last;
+
+	/* its buffers are the device's until the used entry says otherwise */
+	if (test_bit(head, bvq->busy)) {
+		vmon_vq_fail(vq, "request %u posted again while in flight",
+			     head);
+		return false;
+	}
+	/* 64-bit sums of at most UIO_MAXIOV u32 lengths: no wrap */
+	p->out_len = iov_length(iov, out);
+	p->in_len = iov_length(iov + out, in);
+	if (p->out_len < sizeof(hdr)) {
+		vmon_vq_fail(vq, "request %u: header shorter than %zu bytes",
+			     head, sizeof(hdr));
+		return false;
+	}
+	p->status_p = NULL;
+	for (last = out + in; last > out; last--) {
+		if (iov[last - 1].iov_len) {
+			p->status_p = (u8 __user *)iov[last - 1].iov_base +
+				      iov[last - 1].iov_len - 1;
+			break;
+		}
+	}
+	if (!p->status_p) {
+		vmon_vq_fail(vq, "request %u has no status byte", head);
+		return false;
+	}
+	if (vmon_blk_get_hdr(iov, out, p->out_len, &hdr)) {
+		vmon_vq_fail(vq, "request %u: cannot read the header", head);
+		return false;
+	}
+	p->type = __virtio32_to_cpu(vmon_vq_le(vq), hdr.type);
+	p->sector = __virtio64_to_cpu(vmon_vq_le(vq), hdr.sector);
+	p->out_len -= sizeof(hdr);
+	p->in_len -= 1;
+	return true;
+}
+
+/* A read or a write: its request in *@req, *@bytes its length; the status. */
+static u8 vmon_blk_rw(struct vmon_blk_vq *bvq, const struct vmon_blk_parsed *p,
+		      unsigned int out, unsigned int in,
+		      struct vmon_blk_req **req, u64 *bytes)
+{
+	struct iovec *iov = bvq->vq.iov;
+	bool rd = p->type == VIRTIO_BLK_T_IN;
+
+	*bytes = rd ? p->in_len : p->out_len;
+	/* data in the wrong direction, or of a bad size */
+	if ((rd ? p->out_len : p->in_len) || *bytes % SECTOR_SIZE ||
+	    *bytes > VMON_BLK_MAX_IO || (rd ? in : out) > bvq->cfg.seg_max + 1 ||
+	    !vmon_blk_in_range(bvq, p->sector, *bytes >> SECTOR_SHIFT) ||
+	    (!rd && vmon_blk_read_only(bvq)))
+		return VIRTIO_BLK_S_IOERR;
+	if (rd) {
+		*req = vmon_blk_req_alloc(bvq, iov + out, in);
+		if (*req)
+			iov_iter_init(&(*req)->iter, ITER_DEST, (*req)->iov, in,
+				      *bytes);
+	} else {
+		*req = vmon_blk_req_alloc(bvq, iov, out);
+		if (*req) {
+			iov_iter_init(&(*req)->iter, ITER_SOURCE, (*req)->iov,
+				      out, p->out_len +
+				      sizeof(struct virtio_blk_outhdr));
+			iov_iter_advance(&(*req)->iter,
+					 sizeof(struct virtio_blk_outhdr));
+		}
+	}
+	return *req ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+}
+
+/* A discard or a write-zeroes: its request in *@req; the status. */
+static u8 vmon_blk_ranges(struct vmon_blk_vq *bvq,
+			  const struct vmon_blk_parsed *p, unsigned int out,
+			  struct vmon_blk_req **req)
+{
+	struct vmon_vq *vq = &bvq->vq;
+	struct iov_iter it;
+
+	if (!vmon_vq_has_feature(vq, p->type == VIRTIO_BLK_T_DISCARD ?
+				 VIRTIO_BLK_F_DISCARD :
+				 VIRTIO_BLK_F_WRITE_ZEROES))
+		return VIRTIO_BLK_S_UNSUPP;
+	if (p->in_len || vmon_blk_read_only(bvq))
+		return VIRTIO_BLK_S_IOERR;
+	*req = vmon_blk_req_alloc(bvq, NULL, 0);
+	if (!*req)
+		return VIRTIO_BLK_S_IOERR;
+	(*req)->type = p->type;
+	/* the ranges follow the header */
+	iov_iter_init(&it, ITER_SOURCE, vq->iov, out,
+		      p->out_len + sizeof(struct virtio_blk_outhdr));
+	iov_iter_advance(&it, sizeof(struct virtio_blk_outhdr));
+	return vmon_blk_get_ranges(bvq, *req, &it, p->out_len);
+}
+
 /*
  * Serve the chain @head, mapped in vq->iov: @out readable iovecs, then @in
  * writable ones, whose guest ranges are in vq->log[0..@nlog) when logging;
@@ -668,106 +785,29 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 			     unsigned int nlog, u64 start)
 {
 	struct vmon_vq *vq = &bvq->vq;
-	struct iovec *iov = vq->iov;
-	struct virtio_blk_outhdr hdr;
 	struct vmon_blk_req *req = NULL;
-	u64 out_len, in_len, sector, bytes = 0;
-	u8 __user *status_p = NULL;
-	struct iov_iter it;
-	unsigned int last;
+	struct vmon_blk_parsed p;
+	u64 bytes = 0;
 	u8 status;
-	u32 type;
 
-	/* its buffers are the device's until the used entry says otherwise */
-	if (test_bit(head, bvq->busy)) {
-		vmon_vq_fail(vq, "request %u posted again while in flight",
-			     head);
+	if (!vmon_blk_parse(bvq, head, out, in, &p))
 		return false;
-	}
-	/* 64-bit sums of at most UIO_MAXIOV u32 lengths: no wrap */
-	out_len = iov_length(iov, out);
-	in_len = iov_length(iov + out, in);
-	if (out_len < sizeof(hdr)) {
-		vmon_vq_fail(vq, "request %u: header shorter than %zu bytes",
-			     head, sizeof(hdr));
-		return false;
-	}
-	for (last = out + in; last > out; last--) {
-		if (iov[last - 1].iov_len) {
-			status_p = (u8 __user *)iov[last - 1].iov_base +
-				   iov[last - 1].iov_len - 1;
-			break;
-		}
-	}
-	if (!status_p) {
-		vmon_vq_fail(vq, "request %u has no status byte", head);
-		return false;
-	}
-	if (vmon_blk_get_hdr(iov, out, out_len, &hdr)) {
-		vmon_vq_fail(vq, "request %u: cannot read the header", head);
-		return false;
-	}
-	type = __virtio32_to_cpu(vmon_vq_le(vq), hdr.type);
-	sector = __virtio64_to_cpu(vmon_vq_le(vq), hdr.sector);
-	out_len -= sizeof(hdr);
-	in_len -= 1;
-
-	switch (type) {
+	switch (p.type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
-		bytes = type == VIRTIO_BLK_T_IN ? in_len : out_len;
-		status = VIRTIO_BLK_S_IOERR;
-		/* data in the wrong direction, or of a bad size */
-		if ((type == VIRTIO_BLK_T_IN ? out_len : in_len) ||
-		    bytes % SECTOR_SIZE || bytes > VMON_BLK_MAX_IO ||
-		    (type == VIRTIO_BLK_T_IN ? in : out) >
-		    bvq->cfg.seg_max + 1 ||
-		    !vmon_blk_in_range(bvq, sector, bytes >> SECTOR_SHIFT) ||
-		    (type == VIRTIO_BLK_T_OUT && vmon_blk_read_only(bvq)))
-			break;
-		if (type == VIRTIO_BLK_T_IN) {
-			req = vmon_blk_req_alloc(bvq, iov + out, in);
-			if (req)
-				iov_iter_init(&req->iter, ITER_DEST, req->iov,
-					      in, bytes);
-		} else {
-			req = vmon_blk_req_alloc(bvq, iov, out);
-			if (req) {
-				iov_iter_init(&req->iter, ITER_SOURCE,
-					      req->iov, out,
-					      out_len + sizeof(hdr));
-				iov_iter_advance(&req->iter, sizeof(hdr));
-			}
-		}
-		if (req)
-			status = VIRTIO_BLK_S_OK;
+		status = vmon_blk_rw(bvq, &p, out, in, &req, &bytes);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 		req = vmon_blk_req_alloc(bvq, NULL, 0);
 		status = req ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
 		break;
 	case VIRTIO_BLK_T_GET_ID:
-		status = vmon_blk_get_id(bvq, iov + out, in, in_len, &bytes);
+		status = vmon_blk_get_id(bvq, vq->iov + out, in, p.in_len,
+					 &bytes);
 		break;
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
-		status = VIRTIO_BLK_S_UNSUPP;
-		if (!vmon_vq_has_feature(vq, type == VIRTIO_BLK_T_DISCARD ?
-					 VIRTIO_BLK_F_DISCARD :
-					 VIRTIO_BLK_F_WRITE_ZEROES))
-			break;
-		status = VIRTIO_BLK_S_IOERR;
-		if (in_len || vmon_blk_read_only(bvq))
-			break;
-		req = vmon_blk_req_alloc(bvq, NULL, 0);
-		if (!req)
-			break;
-		req->type = type;
-		/* the ranges follow the header */
-		iov_iter_init(&it, ITER_SOURCE, iov, out,
-			      out_len + sizeof(hdr));
-		iov_iter_advance(&it, sizeof(hdr));
-		status = vmon_blk_get_ranges(bvq, req, &it, out_len);
+		status = vmon_blk_ranges(bvq, &p, out, &req);
 		break;
 	default:
 		status = VIRTIO_BLK_S_UNSUPP;
@@ -786,16 +826,16 @@ static bool vmon_blk_request(struct vmon_blk_vq *bvq, u16 head,
 	if (status != VIRTIO_BLK_S_OK || !req) {
 		if (req)
 			vmon_blk_req_free(bvq, req);
-		vmon_blk_post(bvq, head, status_p, status, type, sector, bytes,
-			      vmon_blk_since(start, local_clock()), vq->log,
-			      nlog);
+		vmon_blk_post(bvq, head, p.status_p, status, p.type, p.sector,
+			      bytes, vmon_blk_since(start, local_clock()),
+			      vq->log, nlog);
 		return !vq->failed;
 	}
 	req->head = head;
-	req->type = type;
-	req->sector = sector;
+	req->type = p.type;
+	req->sector = p.sector;
 	req->len = bytes;
-	req->status = status_p;
+	req->status = p.status_p;
 	req->start_ns = start;
 	__set_bit(head, bvq->busy);
 	if (!vmon_blk_throttle(bvq, req))

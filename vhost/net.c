@@ -221,27 +221,85 @@ fault:
 	return -EFAULT;
 }
 
+/* What a TX pass sent and dropped, for the VM's counters. */
+struct vmon_net_tally {
+	int frames, drops;
+	u64 bytes;
+};
+
 /* Frames of a batch the tap refused were counted as sent: make them drops. */
 static void vmon_net_tx_flush_count(struct vmon_net_vq *nvq,
-				    struct socket *sock, int *frames,
-				    int *drops, u64 *bytes)
+				    struct socket *sock,
+				    struct vmon_net_tally *t)
 {
 	u64 lost = 0;
 	unsigned int n = vmon_net_tx_flush(nvq, sock, &lost);
 
-	*frames -= n;
-	*drops += n;
-	*bytes -= lost;
+	t->frames -= n;
+	t->drops += n;
+	t->bytes -= lost;
+}
+
+/*
+ * Send TX chain @head, its payload the @len bytes of @msg's iterator after
+ * the vhost header, batched when it can be. Return false when the pass
+ * must stop: a guest error stopped the ring, or the tap is full (the chain
+ * given back, the tap watched for room).
+ */
+static bool vmon_net_tx_one(struct vmon_net_vq *nvq, struct socket *sock,
+			    int head, struct msghdr *msg, size_t len,
+			    struct vmon_net_tally *t)
+{
+	struct vmon_vq *vq = &nvq->vq;
+	int err;
+
+	if (vmon_net_can_batch(nvq, sock, len)) {
+		err = vmon_net_tx_build(nvq, &msg->msg_iter, len);
+		if (err == -EFAULT) {
+			vmon_vq_fail(vq, "cannot read TX request %d", head);
+			return false;
+		}
+		if (!err) {
+			vmon_vq_push_head(vq, head, 0);
+			t->frames++;
+			t->bytes += len - nvq->sock_hlen;
+			if (nvq->batched == VMON_NET_BATCH)
+				vmon_net_tx_flush_count(nvq, sock, t);
+			return true;
+		}
+		/* no memory for the copy: send it the slow way */
+	}
+
+	/* keep the order: what was batched goes first */
+	vmon_net_tx_flush_count(nvq, sock, t);
+	msg->msg_control = NULL;
+	msg->msg_controllen = 0;
+	err = sock->ops->sendmsg(sock, msg, len);
+	if (err == -EAGAIN || err == -ENOMEM || err == -ENOBUFS) {
+		/* the tap is full: retry when it drains */
+		vmon_vq_discard(vq, 1);
+		vmon_poll_start(&nvq->sock_poll, sock->file);
+		return false;
+	}
+	/* other errors drop the packet, as a NIC would */
+	vmon_vq_push_head(vq, head, 0);
+	if (err < 0) {
+		t->drops++;
+	} else {
+		t->frames++;
+		t->bytes += len - nvq->sock_hlen;
+	}
+	return true;
 }
 
 static void vmon_net_tx(struct vmon_net_vq *nvq)
 {
 	struct vmon_vq *vq = &nvq->vq;
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct vmon_net_tally t = { 0 };
 	unsigned int out, in, nlog;
 	struct socket *sock;
-	int head, pkts = 0, frames = 0, drops = 0, err;
-	u64 bytes = 0;
+	int head, pkts = 0;
 	size_t len, total = 0;
 
 	mutex_lock(&vq->mutex);
@@ -257,8 +315,7 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 		if (head < 0)
 			break;
 		if (head == vq->num) {
-			vmon_net_tx_flush_count(nvq, sock, &frames, &drops,
-						&bytes);
+			vmon_net_tx_flush_count(nvq, sock, &t);
 			if (vmon_vq_enable_notify(vq)) {
 				vmon_vq_disable_notify(vq);
 				continue;
@@ -274,56 +331,17 @@ static void vmon_net_tx(struct vmon_net_vq *nvq)
 		if (len < nvq->vhost_hlen + nvq->sock_hlen + ETH_HLEN) {
 			/* a runt: drop it as a NIC would */
 			vmon_vq_push_head(vq, head, 0);
-			drops++;
-			goto next;
-		}
-		iov_iter_init(&msg.msg_iter, ITER_SOURCE, vq->iov, out, len);
-		iov_iter_advance(&msg.msg_iter, nvq->vhost_hlen);
-		len -= nvq->vhost_hlen;
-
-		if (vmon_net_can_batch(nvq, sock, len)) {
-			err = vmon_net_tx_build(nvq, &msg.msg_iter, len);
-			if (err == -EFAULT) {
-				vmon_vq_fail(vq, "cannot read TX request %d",
-					     head);
-				break;
-			}
-			if (!err) {
-				vmon_vq_push_head(vq, head, 0);
-				frames++;
-				bytes += len - nvq->sock_hlen;
-				if (nvq->batched == VMON_NET_BATCH)
-					vmon_net_tx_flush_count(nvq, sock,
-								&frames, &drops,
-								&bytes);
-				goto next;
-			}
-			/* no memory for the copy: send it the slow way */
-		}
-
-		/* keep the order: what was batched goes first */
-		vmon_net_tx_flush_count(nvq, sock, &frames, &drops, &bytes);
-		msg.msg_control = NULL;
-		msg.msg_controllen = 0;
-		err = sock->ops->sendmsg(sock, &msg, len);
-		if (err == -EAGAIN || err == -ENOMEM || err == -ENOBUFS) {
-			/* the tap is full: retry when it drains */
-			vmon_vq_discard(vq, 1);
-			vmon_poll_start(&nvq->sock_poll, sock->file);
-			break;
-		}
-		/* other errors drop the packet, as a NIC would */
-		vmon_vq_push_head(vq, head, 0);
-		if (err < 0) {
-			drops++;
+			t.drops++;
 		} else {
-			frames++;
-			bytes += len - nvq->sock_hlen;
+			iov_iter_init(&msg.msg_iter, ITER_SOURCE, vq->iov, out,
+				      len);
+			iov_iter_advance(&msg.msg_iter, nvq->vhost_hlen);
+			len -= nvq->vhost_hlen;
+			if (!vmon_net_tx_one(nvq, sock, head, &msg, len, &t))
+				break;
 		}
-next:
 		if (vq->nheads >= VMON_NET_BATCH) {
-			vmon_net_tx_flush_count(nvq, sock, &frames, &drops,
-						&bytes);
+			vmon_net_tx_flush_count(nvq, sock, &t);
 			if (vmon_vq_flush_signal(vq))
 				break;
 		}
@@ -331,9 +349,9 @@ next:
 		if (vmon_vdev_weight_exceeded(vq, ++pkts, total))
 			break;
 	}
-	vmon_net_tx_flush_count(nvq, sock, &frames, &drops, &bytes);
+	vmon_net_tx_flush_count(nvq, sock, &t);
 	vmon_vq_flush_signal(vq);
-	vmon_net_count(nvq, false, frames, bytes, drops);
+	vmon_net_count(nvq, false, t.frames, t.bytes, t.drops);
 out:
 	mutex_unlock(&vq->mutex);
 }
@@ -436,13 +454,42 @@ static void vmon_net_rx_drop(struct vmon_net_vq *nvq, struct socket *sock)
 	sock->ops->recvmsg(sock, &msg, 1, MSG_DONTWAIT | MSG_TRUNC);
 }
 
+/*
+ * The virtio-net header of a packet received into @count buffers: all of
+ * it when we add it, else the tap's with its num_buffers filled in, at
+ * @fixup. Return false after a guest error stopped the ring.
+ */
+static bool vmon_net_rx_hdr(struct vmon_net_vq *nvq, struct iov_iter *fixup,
+			    int count, bool mergeable)
+{
+	struct vmon_vq *vq = &nvq->vq;
+	struct virtio_net_hdr_mrg_rxbuf hdr = {
+		.hdr.gso_type = VIRTIO_NET_HDR_GSO_NONE,
+	};
+	__virtio16 nbuf;
+
+	if (nvq->vhost_hlen) {
+		hdr.num_buffers = cpu_to_virtio16_vq(vq, count);
+		if (copy_to_iter(&hdr, nvq->vhost_hlen, fixup) !=
+		    nvq->vhost_hlen)
+			goto fail;
+	} else if (mergeable ||
+		   nvq->sock_hlen == sizeof(struct virtio_net_hdr_mrg_rxbuf)) {
+		nbuf = cpu_to_virtio16_vq(vq, count);
+		iov_iter_advance(fixup, offsetof(typeof(hdr), num_buffers));
+		if (copy_to_iter(&nbuf, sizeof(nbuf), fixup) != sizeof(nbuf))
+			goto fail;
+	}
+	return true;
+fail:
+	vmon_vq_fail(vq, "cannot write the RX header");
+	return false;
+}
+
 static void vmon_net_rx(struct vmon_net_vq *nvq)
 {
 	struct vmon_vq *vq = &nvq->vq;
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
-	struct virtio_net_hdr_mrg_rxbuf hdr = {
-		.hdr.gso_type = VIRTIO_NET_HDR_GSO_NONE,
-	};
 	unsigned int segs, nlog, quota;
 	struct iov_iter fixup;
 	struct socket *sock;
@@ -450,7 +497,6 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 	u64 bytes = 0;
 	bool mergeable;
 	size_t datalen, need, got, total = 0;
-	__virtio16 nbuf;
 	u16 seen;
 
 	mutex_lock(&vq->mutex);
@@ -504,25 +550,8 @@ static void vmon_net_rx(struct vmon_net_vq *nvq)
 			drops++;
 			goto next;
 		}
-		if (nvq->vhost_hlen) {
-			hdr.num_buffers = cpu_to_virtio16_vq(vq, count);
-			if (copy_to_iter(&hdr, nvq->vhost_hlen, &fixup) !=
-			    nvq->vhost_hlen) {
-				vmon_vq_fail(vq, "cannot write the RX header");
-				break;
-			}
-		} else if (mergeable ||
-			   nvq->sock_hlen ==
-			   sizeof(struct virtio_net_hdr_mrg_rxbuf)) {
-			nbuf = cpu_to_virtio16_vq(vq, count);
-			iov_iter_advance(&fixup, offsetof(typeof(hdr),
-							  num_buffers));
-			if (copy_to_iter(&nbuf, sizeof(nbuf), &fixup) !=
-			    sizeof(nbuf)) {
-				vmon_vq_fail(vq, "cannot write the RX header");
-				break;
-			}
-		}
+		if (!vmon_net_rx_hdr(nvq, &fixup, count, mergeable))
+			break;
 		if (vmon_vq_logging(vq))
 			vmon_vq_log_write(vq, vq->log, nlog, need);
 		vq->nheads += count;

@@ -201,6 +201,63 @@ static int vmon_vq_add_buf(struct vmon_vq *vq, u64 addr, u32 len, bool write,
 	return 0;
 }
 
+/*
+ * The head of the next available chain: its index, vq->num when the ring
+ * is empty, or a negative error after the ring was stopped.
+ */
+static int vmon_vq_next_head(struct vmon_vq *vq)
+{
+	__virtio16 ring_head;
+	unsigned int head;
+
+	if (vq->stopped)
+		return -EIO;
+	if (vq->avail_idx == vq->last_avail_idx) {
+		if (!vmon_vq_fetch_avail(vq))
+			return -EFAULT;
+		if (vq->avail_idx == vq->last_avail_idx)
+			return vq->num;
+		/* read the ring entries only after the index */
+		smp_rmb();
+	}
+	if (get_user(ring_head,
+		     &vq->avail->ring[vq->last_avail_idx & (vq->num - 1)])) {
+		vmon_vq_fail(vq, "cannot read the avail ring");
+		return -EFAULT;
+	}
+	head = vq16(vq, ring_head);
+	if (head >= vq->num) {
+		vmon_vq_fail(vq, "avail head %u beyond ring size %u",
+			     head, vq->num);
+		return -EINVAL;
+	}
+	return head;
+}
+
+/*
+ * Descriptor @i points to an indirect table at @addr of @len bytes: 0 when
+ * it may be followed, else a negative error after the ring was stopped.
+ */
+static int vmon_vq_check_indirect(struct vmon_vq *vq, unsigned int i,
+				  u16 flags, u64 addr, u32 len, bool nested)
+{
+	if (nested) {
+		vmon_vq_fail(vq, "indirect table inside an indirect table");
+		return -EINVAL;
+	}
+	if (!vmon_vq_has_feature(vq, VIRTIO_RING_F_INDIRECT_DESC) ||
+	    (flags & VRING_DESC_F_NEXT)) {
+		vmon_vq_fail(vq, "bad indirect descriptor %u", i);
+		return -EINVAL;
+	}
+	if (!len || len % sizeof(struct vring_desc) ||
+	    len / sizeof(struct vring_desc) > UIO_MAXIOV || addr + len < addr) {
+		vmon_vq_fail(vq, "bad indirect table length %u", len);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /**
  * vmon_vq_get_desc() - take the next request from the avail ring
  * @vq: the ring, with its mutex held
@@ -224,33 +281,14 @@ int vmon_vq_get_desc(struct vmon_vq *vq, struct iovec *iov,
 		     unsigned int *log_num)
 {
 	struct vring_desc desc;
-	unsigned int i, head, count = 0, max = vq->num;
+	unsigned int i, count = 0, max = vq->num;
 	bool indirect = false;
 	u64 table = 0;
-	__virtio16 ring_head;
-	int ret;
+	int head, ret;
 
-	if (vq->stopped)
-		return -EIO;
-	if (vq->avail_idx == vq->last_avail_idx) {
-		if (!vmon_vq_fetch_avail(vq))
-			return -EFAULT;
-		if (vq->avail_idx == vq->last_avail_idx)
-			return vq->num;
-		/* read the ring entries only after the index */
-		smp_rmb();
-	}
-	if (get_user(ring_head,
-		     &vq->avail->ring[vq->last_avail_idx & (vq->num - 1)])) {
-		vmon_vq_fail(vq, "cannot read the avail ring");
-		return -EFAULT;
-	}
-	head = vq16(vq, ring_head);
-	if (head >= vq->num) {
-		vmon_vq_fail(vq, "avail head %u beyond ring size %u",
-			     head, vq->num);
-		return -EINVAL;
-	}
+	head = vmon_vq_next_head(vq);
+	if (head < 0 || head == vq->num)
+		return head;
 
 	*out_num = 0;
 	*in_num = 0;
@@ -262,7 +300,7 @@ int vmon_vq_get_desc(struct vmon_vq *vq, struct iovec *iov,
 		u64 addr;
 
 		if (++count > max) {
-			vmon_vq_fail(vq, "descriptor chain from %u loops", head);
+			vmon_vq_fail(vq, "descriptor chain from %d loops", head);
 			return -ELOOP;
 		}
 		if (indirect)
@@ -280,23 +318,10 @@ int vmon_vq_get_desc(struct vmon_vq *vq, struct iovec *iov,
 		len = __virtio32_to_cpu(vmon_vq_le(vq), desc.len);
 
 		if (flags & VRING_DESC_F_INDIRECT) {
-			if (indirect) {
-				vmon_vq_fail(vq, "indirect table inside an indirect table");
-				return -EINVAL;
-			}
-			if (!vmon_vq_has_feature(vq,
-						 VIRTIO_RING_F_INDIRECT_DESC) ||
-			    (flags & VRING_DESC_F_NEXT)) {
-				vmon_vq_fail(vq, "bad indirect descriptor %u", i);
-				return -EINVAL;
-			}
-			if (!len || len % sizeof(desc) ||
-			    len / sizeof(desc) > UIO_MAXIOV ||
-			    addr + len < addr) {
-				vmon_vq_fail(vq, "bad indirect table length %u",
-					     len);
-				return -EINVAL;
-			}
+			ret = vmon_vq_check_indirect(vq, i, flags, addr, len,
+						     indirect);
+			if (ret)
+				return ret;
 			indirect = true;
 			table = addr;
 			max = len / sizeof(desc);

@@ -119,21 +119,9 @@ static int open_backing(struct vimg *q, int flags)
 	return 0;
 }
 
-int qcow2_open(struct vimg *q, int flags)
+/* The fixed fields of the header in @hb (its first 112 bytes), checked. */
+static int parse_fixed(struct vimg *q, const uint8_t *hb)
 {
-	uint8_t hb[QCOW2_V3_HDR_LEN + 8], *h = NULL;
-	uint64_t l1_needed, i, hdr_end, l2cache, rbcache;
-	struct stat st;
-	uint32_t v;
-	int ret;
-
-	q->checking = flags & VIMG_NO_REPAIR;
-	if (fstat(q->fd, &st))
-		return qerr(errno, "stat: %s", strerror(errno));
-	q->file_end = st.st_size;
-	ret = pread_full(q->fd, hb, sizeof(hb), 0);
-	if (ret)
-		return ret;
 	if (be32(hb) != QCOW2_MAGIC)
 		return qerr(EINVAL, "not a qcow2 image (bad magic)");
 	q->version = be32(hb + 4);
@@ -182,191 +170,169 @@ int qcow2_open(struct vimg *q, int flags)
 		q->refcount_order = 4;
 		q->header_length = QCOW2_V2_HDR_LEN;
 	}
-	h = malloc(q->cs);
-	if (!h)
-		return qerr(ENOMEM, "out of memory");
-	ret = pread_full(q->fd, h, q->cs, 0);
-	if (ret)
-		goto out;
+	return 0;
+}
+
+/* The feature bits and what they need of the header cluster @h. */
+static int check_features(struct vimg *q, const uint8_t *h, int flags)
+{
+	uint64_t i;
+
 	if (q->header_length > QCOW2_V3_HDR_LEN)
 		q->compression_type = h[104];
 	if (q->incompat & ~(INCOMPAT_KNOWN | INCOMPAT_DATA_FILE)) {
-		ret = parse_exts(q, h, q->header_length);
+		parse_exts(q, h, q->header_length); /* for the feature's name */
 		for (i = 0; i < 64; i++)
 			if ((q->incompat & ~(INCOMPAT_KNOWN | INCOMPAT_DATA_FILE)) & (1ull << i))
 				break;
-		ret = qerr(ENOTSUP,
-			   "qcow2 header field incompatible_features: unsupported bit %llu (%s)",
-			   (unsigned long long)i, feature_name(q, 0, i));
-		goto out;
+		return qerr(ENOTSUP,
+			    "qcow2 header field incompatible_features: unsupported bit %llu (%s)",
+			    (unsigned long long)i, feature_name(q, 0, i));
 	}
-	if (q->incompat & INCOMPAT_DATA_FILE) {
-		ret = qerr(ENOTSUP, "qcow2 header field incompatible_features: external data files "
-				    "are not supported");
-		goto out;
-	}
+	if (q->incompat & INCOMPAT_DATA_FILE)
+		return qerr(ENOTSUP, "qcow2 header field incompatible_features: external data "
+				     "files are not supported");
 	if (q->incompat & INCOMPAT_COMPRESSION) {
-		if (q->header_length <= QCOW2_V3_HDR_LEN) {
-			ret = qerr(
-				EINVAL,
-				"qcow2 header field header_length: too short for compression_type");
-			goto out;
-		}
-		if (q->compression_type > QCOW2_COMP_ZSTD) {
-			ret = qerr(ENOTSUP, "qcow2 header field compression_type: unknown type %u",
-				   q->compression_type);
-			goto out;
-		}
+		if (q->header_length <= QCOW2_V3_HDR_LEN)
+			return qerr(EINVAL, "qcow2 header field header_length: too short for "
+					    "compression_type");
+		if (q->compression_type > QCOW2_COMP_ZSTD)
+			return qerr(ENOTSUP, "qcow2 header field compression_type: unknown type %u",
+				    q->compression_type);
 	} else if (q->compression_type) {
-		ret = qerr(EINVAL,
-			   "qcow2 header field compression_type: %u set without the compression "
-			   "type feature bit",
-			   q->compression_type);
-		goto out;
+		return qerr(EINVAL,
+			    "qcow2 header field compression_type: %u set without the compression "
+			    "type feature bit",
+			    q->compression_type);
 	}
 	q->ext_l2 = q->incompat & INCOMPAT_EXTL2;
-	if (q->ext_l2 && q->cluster_bits < 14) {
-		ret = qerr(EINVAL, "qcow2 header field cluster_bits: extended L2 entries need "
-				   "clusters of at least 16 KiB");
-		goto out;
-	}
-	if ((q->incompat & INCOMPAT_CORRUPT) && (flags & VIMG_RDWR) && !(flags & VIMG_NO_REPAIR)) {
-		ret = qerr(EROFS, "image is marked corrupt: it can only be opened read-only (or "
-				  "repaired with check -r all)");
-		goto out;
-	}
+	if (q->ext_l2 && q->cluster_bits < 14)
+		return qerr(EINVAL, "qcow2 header field cluster_bits: extended L2 entries need "
+				    "clusters of at least 16 KiB");
+	if ((q->incompat & INCOMPAT_CORRUPT) && (flags & VIMG_RDWR) && !(flags & VIMG_NO_REPAIR))
+		return qerr(EROFS, "image is marked corrupt: it can only be opened read-only (or "
+				   "repaired with check -r all)");
 	q->l2_bits = q->cluster_bits - (q->ext_l2 ? 4 : 3);
 	q->rb_bits = q->cluster_bits + 3 - q->refcount_order;
+	if (q->size > (1ull << 62))
+		return qerr(EFBIG, "qcow2 header field size: %llu is too large",
+			    (unsigned long long)q->size);
+	return 0;
+}
 
-	if (q->size > (1ull << 62)) {
-		ret = qerr(EFBIG, "qcow2 header field size: %llu is too large",
-			   (unsigned long long)q->size);
-		goto out;
-	}
+/* The backing file name in the header cluster @h, and the extensions. */
+static int parse_backing(struct vimg *q, const uint8_t *h)
+{
 	if (q->backing_offset) {
 		if (q->backing_len > 1023 || q->backing_offset >= q->cs ||
-		    q->backing_len > q->cs - q->backing_offset) {
-			ret = qerr(EINVAL,
-				   "qcow2 header field backing_file_offset/backing_file_size: "
-				   "%llu+%u is outside the first cluster or longer than 1023",
-				   (unsigned long long)q->backing_offset, q->backing_len);
-			goto out;
-		}
-		if (q->backing_offset < q->header_length) {
-			ret = qerr(
+		    q->backing_len > q->cs - q->backing_offset)
+			return qerr(EINVAL,
+				    "qcow2 header field backing_file_offset/backing_file_size: "
+				    "%llu+%u is outside the first cluster or longer than 1023",
+				    (unsigned long long)q->backing_offset, q->backing_len);
+		if (q->backing_offset < q->header_length)
+			return qerr(
 				EINVAL,
 				"qcow2 header field backing_file_offset: %llu overlaps the header",
 				(unsigned long long)q->backing_offset);
-			goto out;
-		}
 		q->backing_file = strndup((const char *)h + q->backing_offset, q->backing_len);
 	}
-	ret = parse_exts(q, h, q->header_length);
-	if (ret)
-		goto out;
+	return parse_exts(q, h, q->header_length);
+}
 
-	/* L1 table */
-	l1_needed = l1_entries_for(q->size, q->cluster_bits, q->ext_l2);
-	if ((uint64_t)q->l1_size * 8 > MAX_L1_BYTES) {
-		ret = qerr(EFBIG,
-			   "qcow2 header field l1_size: %u entries exceed the %llu byte limit",
-			   q->l1_size, (unsigned long long)MAX_L1_BYTES);
-		goto out;
-	}
-	if (q->l1_size < l1_needed) {
-		ret = qerr(EINVAL,
-			   "qcow2 header field l1_size: %u is too small for size %llu (needs %llu)",
-			   q->l1_size, (unsigned long long)q->size, (unsigned long long)l1_needed);
-		goto out;
-	}
-	if (q->l1_size && (q->l1_offset & (q->cs - 1) || !q->l1_offset)) {
-		ret = qerr(EINVAL,
-			   "qcow2 header field l1_table_offset: 0x%llx is not cluster aligned",
-			   (unsigned long long)q->l1_offset);
-		goto out;
-	}
-	if (q->l1_offset > (1ull << 56)) {
-		ret = qerr(EINVAL, "qcow2 header field l1_table_offset: 0x%llx is too large",
-			   (unsigned long long)q->l1_offset);
-		goto out;
-	}
-	/* refcount table */
-	if (!q->rt_clusters || (uint64_t)q->rt_clusters << q->cluster_bits > MAX_RT_BYTES) {
-		ret = qerr(
+/* Where the L1 and refcount tables and the snapshot table are: checked. */
+static int check_tables(struct vimg *q)
+{
+	uint64_t l1_needed = l1_entries_for(q->size, q->cluster_bits, q->ext_l2);
+	uint64_t hdr_end = q->cs;
+
+	if ((uint64_t)q->l1_size * 8 > MAX_L1_BYTES)
+		return qerr(EFBIG,
+			    "qcow2 header field l1_size: %u entries exceed the %llu byte limit",
+			    q->l1_size, (unsigned long long)MAX_L1_BYTES);
+	if (q->l1_size < l1_needed)
+		return qerr(
+			EINVAL,
+			"qcow2 header field l1_size: %u is too small for size %llu (needs %llu)",
+			q->l1_size, (unsigned long long)q->size, (unsigned long long)l1_needed);
+	if (q->l1_size && (q->l1_offset & (q->cs - 1) || !q->l1_offset))
+		return qerr(EINVAL,
+			    "qcow2 header field l1_table_offset: 0x%llx is not cluster aligned",
+			    (unsigned long long)q->l1_offset);
+	if (q->l1_offset > (1ull << 56))
+		return qerr(EINVAL, "qcow2 header field l1_table_offset: 0x%llx is too large",
+			    (unsigned long long)q->l1_offset);
+	if (!q->rt_clusters || (uint64_t)q->rt_clusters << q->cluster_bits > MAX_RT_BYTES)
+		return qerr(
 			EINVAL,
 			"qcow2 header field refcount_table_clusters: %u is 0 or exceeds %llu bytes",
 			q->rt_clusters, (unsigned long long)MAX_RT_BYTES);
-		goto out;
-	}
-	if (!q->rt_offset || q->rt_offset & (q->cs - 1) || q->rt_offset > (1ull << 56)) {
-		ret = qerr(EINVAL,
-			   "qcow2 header field refcount_table_offset: 0x%llx is not a valid "
-			   "cluster offset",
-			   (unsigned long long)q->rt_offset);
-		goto out;
-	}
-	if (q->nb_snapshots > MAX_SNAPSHOTS) {
-		ret = qerr(EINVAL, "qcow2 header field nb_snapshots: %u exceeds %u",
-			   q->nb_snapshots, MAX_SNAPSHOTS);
-		goto out;
-	}
+	if (!q->rt_offset || q->rt_offset & (q->cs - 1) || q->rt_offset > (1ull << 56))
+		return qerr(EINVAL,
+			    "qcow2 header field refcount_table_offset: 0x%llx is not a valid "
+			    "cluster offset",
+			    (unsigned long long)q->rt_offset);
+	if (q->nb_snapshots > MAX_SNAPSHOTS)
+		return qerr(EINVAL, "qcow2 header field nb_snapshots: %u exceeds %u",
+			    q->nb_snapshots, MAX_SNAPSHOTS);
 	if (q->nb_snapshots && (q->snapshots_offset & (q->cs - 1) || !q->snapshots_offset ||
-				q->snapshots_offset > (1ull << 56))) {
-		ret = qerr(
+				q->snapshots_offset > (1ull << 56)))
+		return qerr(
 			EINVAL,
 			"qcow2 header field snapshots_offset: 0x%llx is not a valid cluster offset",
 			(unsigned long long)q->snapshots_offset);
-		goto out;
-	}
-	hdr_end = q->cs;
-	if (overlaps(q->rt_offset, (uint64_t)q->rt_clusters << q->cluster_bits, 0, hdr_end)) {
-		ret = qerr(EINVAL, "qcow2 header field refcount_table_offset: overlaps the header");
-		goto out;
-	}
-	if (q->l1_size && overlaps(q->l1_offset, (uint64_t)q->l1_size * 8, 0, hdr_end)) {
-		ret = qerr(EINVAL, "qcow2 header field l1_table_offset: overlaps the header");
-		goto out;
-	}
+	if (overlaps(q->rt_offset, (uint64_t)q->rt_clusters << q->cluster_bits, 0, hdr_end))
+		return qerr(EINVAL,
+			    "qcow2 header field refcount_table_offset: overlaps the header");
+	if (q->l1_size && overlaps(q->l1_offset, (uint64_t)q->l1_size * 8, 0, hdr_end))
+		return qerr(EINVAL, "qcow2 header field l1_table_offset: overlaps the header");
 	if (q->l1_size && overlaps(q->l1_offset, (uint64_t)q->l1_size * 8, q->rt_offset,
-				   (uint64_t)q->rt_clusters << q->cluster_bits)) {
-		ret = qerr(EINVAL,
-			   "qcow2 header field l1_table_offset: overlaps the refcount table");
-		goto out;
-	}
+				   (uint64_t)q->rt_clusters << q->cluster_bits))
+		return qerr(EINVAL,
+			    "qcow2 header field l1_table_offset: overlaps the refcount table");
+	return 0;
+}
+
+/* Read the refcount and L1 tables and the snapshot table. */
+static int load_tables(struct vimg *q, int flags)
+{
+	uint64_t i;
+	int ret;
+
 	q->rt_entries = ((uint64_t)q->rt_clusters << q->cluster_bits) / 8;
 	q->rt = malloc(q->rt_entries * 8);
 	q->l1 = calloc(q->l1_size ? q->l1_size : 1, 8);
-	if (!q->rt || !q->l1) {
-		ret = qerr(ENOMEM, "out of memory");
-		goto out;
-	}
+	if (!q->rt || !q->l1)
+		return qerr(ENOMEM, "out of memory");
 	ret = pread_full(q->fd, q->rt, q->rt_entries * 8, q->rt_offset);
 	if (ret)
-		goto out;
+		return ret;
 	for (i = 0; i < q->rt_entries; i++) {
 		q->rt[i] = be64toh(q->rt[i]);
 		if (q->rt[i] & (q->cs - 1) || (q->rt[i] && q->rt[i] >> 56)) {
 			/* tolerated here, reported by check; never used */
 			if (flags & VIMG_NO_REPAIR)
 				continue;
-			ret = qerr(
+			return qerr(
 				EINVAL,
 				"refcount table entry %llu: 0x%llx is not a valid cluster offset",
 				(unsigned long long)i, (unsigned long long)q->rt[i]);
-			goto out;
 		}
 	}
 	ret = pread_full(q->fd, q->l1, (uint64_t)q->l1_size * 8, q->l1_offset);
 	if (ret)
-		goto out;
+		return ret;
 	for (i = 0; i < q->l1_size; i++)
 		q->l1[i] = be64toh(q->l1[i]);
-	ret = snap_load(q);
-	if (ret)
-		goto out;
+	return snap_load(q);
+}
 
-	/* Caches sized as QEMU does by default: cover the disk, at most 32 MiB. */
-	l2cache = (q->size >> q->cluster_bits) * (q->ext_l2 ? 16 : 8);
+/* The metadata caches, sized as QEMU does by default: cover the disk, at most 32 MiB. */
+static int init_caches(struct vimg *q)
+{
+	uint64_t l2cache = (q->size >> q->cluster_bits) * (q->ext_l2 ? 16 : 8), rbcache;
+	int ret;
+
 	if (l2cache > (32u << 20))
 		l2cache = 32u << 20;
 	if (l2cache < 2 * q->cs)
@@ -378,46 +344,76 @@ int qcow2_open(struct vimg *q, int flags)
 	if (!ret)
 		ret = tcache_init(&q->rbc, q, rbcache / q->cs, q->cs);
 	if (ret)
-		goto out;
+		return ret;
 	if (!(q->compat & COMPAT_LAZY))
 		q->l2c.depends = &q->rbc;
 	q->fresh_off = align_up(q->file_end, q->cs);
 	q->meta_prealloc = -1;
 	q->comp_buf = malloc(q->cs);
 	q->zbuf = malloc(q->cs);
-	if (!q->comp_buf || !q->zbuf) {
-		ret = qerr(ENOMEM, "out of memory");
-		goto out;
-	}
-	if (q->backing_file && !(flags & VIMG_NO_BACKING)) {
-		ret = open_backing(q, flags);
-		if (ret)
-			goto out;
-	}
-	v = 0;
-	(void)v;
-	if ((q->incompat & INCOMPAT_DIRTY) && (flags & VIMG_RDWR) && !(flags & VIMG_NO_REPAIR)) {
-		struct qcow2_check_result r;
+	if (!q->comp_buf || !q->zbuf)
+		return qerr(ENOMEM, "out of memory");
+	return 0;
+}
 
-		ret = qcow2_check(q, QCOW2_REPAIR_LEAKS | QCOW2_REPAIR_ERRORS, &r, NULL);
-		if (ret)
-			goto out;
+/* An image left dirty (lazy refcounts) opened to write: repair it first. */
+static int repair_dirty(struct vimg *q)
+{
+	struct qcow2_check_result r;
+	uint8_t b[8];
+	int ret;
+
+	ret = qcow2_check(q, QCOW2_REPAIR_LEAKS | QCOW2_REPAIR_ERRORS, &r, NULL);
+	if (!ret)
 		ret = qcow2_flush_meta(q);
-		if (ret)
-			goto out;
-		q->incompat &= ~INCOMPAT_DIRTY;
-		put64(hb, q->incompat);
-		ret = pwrite_full(q->fd, hb, 8, 72);
-		if (ret)
-			goto out;
-		if (qsync(q)) {
-			ret = qerr(errno, "fdatasync: %s", strerror(errno));
-			goto out;
-		}
-		q->writes_started = false;
-	}
-out:
+	if (ret)
+		return ret;
+	q->incompat &= ~INCOMPAT_DIRTY;
+	put64(b, q->incompat);
+	ret = pwrite_full(q->fd, b, 8, 72);
+	if (ret)
+		return ret;
+	if (qsync(q))
+		return qerr(errno, "fdatasync: %s", strerror(errno));
+	q->writes_started = false;
+	return 0;
+}
+
+int qcow2_open(struct vimg *q, int flags)
+{
+	uint8_t hb[QCOW2_V3_HDR_LEN + 8], *h;
+	struct stat st;
+	int ret;
+
+	q->checking = flags & VIMG_NO_REPAIR;
+	if (fstat(q->fd, &st))
+		return qerr(errno, "stat: %s", strerror(errno));
+	q->file_end = st.st_size;
+	ret = pread_full(q->fd, hb, sizeof(hb), 0);
+	if (!ret)
+		ret = parse_fixed(q, hb);
+	if (ret)
+		return ret;
+	h = malloc(q->cs);
+	if (!h)
+		return qerr(ENOMEM, "out of memory");
+	ret = pread_full(q->fd, h, q->cs, 0);
+	if (!ret)
+		ret = check_features(q, h, flags);
+	if (!ret)
+		ret = parse_backing(q, h);
 	free(h);
+	if (!ret)
+		ret = check_tables(q);
+	if (!ret)
+		ret = load_tables(q, flags);
+	if (!ret)
+		ret = init_caches(q);
+	if (!ret && q->backing_file && !(flags & VIMG_NO_BACKING))
+		ret = open_backing(q, flags);
+	if (!ret && (q->incompat & INCOMPAT_DIRTY) && (flags & VIMG_RDWR) &&
+	    !(flags & VIMG_NO_REPAIR))
+		ret = repair_dirty(q);
 	return ret;
 }
 
