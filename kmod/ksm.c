@@ -342,16 +342,72 @@ static int vmon_sample_page(struct mm_struct *mm, unsigned long hva, u64 *hash)
 	return zero;
 }
 
+/*
+ * Sample est->pages pages spread over the @total pages of the ranges @r of
+ * @mm: zero pages counted in est->zero, the others' hashes in @hashes
+ * (*@nhash of them). The mmap lock is dropped every 64 pages.
+ */
+static int vmon_est_sample(struct mm_struct *mm, const struct vmon_range *r,
+			   u64 total, struct vmon_estimate *est, u64 *hashes,
+			   u32 *nhash)
+{
+	u64 stride = div_u64(total, est->pages), pg, base = 0;
+	int ri = 0, ret;
+	u32 i;
+
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		return ret;
+	for (i = 0; i < est->pages; i++) {
+		pg = div_u64((u64)i * total, est->pages) +
+		     get_random_u32_below(min_t(u64, stride, U32_MAX));
+		while (pg >= base + r[ri].npages) {
+			base += r[ri].npages;
+			ri++;
+		}
+		if (vmon_sample_page(mm, r[ri].hva + ((pg - base) << PAGE_SHIFT),
+				     &hashes[*nhash]))
+			est->zero++;
+		else
+			(*nhash)++;
+		if ((i & 63) == 63) {
+			mmap_read_unlock(mm);
+			cond_resched();
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			ret = mmap_read_lock_killable(mm);
+			if (ret)
+				return ret;
+		}
+	}
+	mmap_read_unlock(mm);
+	return 0;
+}
+
+/* The pages of @n hashes that repeat an earlier one (sorts @hashes). */
+static u32 vmon_est_dups(u64 *hashes, u32 n)
+{
+	u32 i, run, dup = 0;
+
+	sort(hashes, n, sizeof(*hashes), vmon_cmp_u64, NULL);
+	for (i = 0; i < n; i += run) {
+		for (run = 1; i + run < n && hashes[i + run] == hashes[i];)
+			run++;
+		dup += run - 1;
+	}
+	return dup;
+}
+
 int vmon_ksm_estimate(struct vmon_vm *vm, u32 want)
 {
 	struct vmon_range *r = NULL;
 	struct vmon_estimate est = { 0 };
 	struct mm_struct *mm;
 	struct kvm *kvm;
-	u64 total = 0, start, stride, pg, base = 0;
+	u64 total = 0, start;
 	u64 *hashes = NULL;
-	u32 nhash = 0, i, run;
-	int n, ri = 0, ret;
+	u32 nhash = 0, i;
+	int n, ret;
 
 	kvm = vmon_vm_kvm(vm);
 	if (!kvm)
@@ -388,41 +444,10 @@ int vmon_ksm_estimate(struct vmon_vm *vm, u32 want)
 	if (!mmget_not_zero(mm))
 		goto out_ranges;
 	start = ktime_get_ns();
-	ret = mmap_read_lock_killable(mm);
+	ret = vmon_est_sample(mm, r, total, &est, hashes, &nhash);
 	if (ret)
 		goto out_mm;
-	stride = div_u64(total, est.pages);
-	for (i = 0; i < est.pages; i++) {
-		pg = div_u64((u64)i * total, est.pages) +
-		     get_random_u32_below(min_t(u64, stride, U32_MAX));
-		while (pg >= base + r[ri].npages) {
-			base += r[ri].npages;
-			ri++;
-		}
-		if (vmon_sample_page(mm, r[ri].hva + ((pg - base) << PAGE_SHIFT),
-				     &hashes[nhash]))
-			est.zero++;
-		else
-			nhash++;
-		if ((i & 63) == 63) {
-			mmap_read_unlock(mm);
-			cond_resched();
-			ret = -EINTR;
-			if (fatal_signal_pending(current))
-				goto out_mm;
-			ret = mmap_read_lock_killable(mm);
-			if (ret)
-				goto out_mm;
-		}
-	}
-	mmap_read_unlock(mm);
-
-	sort(hashes, nhash, sizeof(*hashes), vmon_cmp_u64, NULL);
-	for (i = 0; i < nhash; i += run) {
-		for (run = 1; i + run < nhash && hashes[i + run] == hashes[i];)
-			run++;
-		est.dup += run - 1;
-	}
+	est.dup = vmon_est_dups(hashes, nhash);
 	est.pct = div_u64((u64)(est.zero + est.dup) * 10000, est.pages);
 	est.when = ktime_get_ns();
 	est.cost_ns = est.when - start;

@@ -667,6 +667,31 @@ static long vmon_vq_set_fd(struct vmon_vq *vq, unsigned int ioctl,
 	return 0;
 }
 
+/* VHOST_SET_VRING_NUM and VHOST_SET_VRING_BASE: not while a back end runs. */
+static long vmon_vq_set_state(struct vmon_vq *vq, unsigned int ioctl,
+			      void __user *argp)
+{
+	struct vhost_vring_state s;
+
+	if (vq->private_data)
+		return -EBUSY;
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+	if (ioctl == VHOST_SET_VRING_NUM) {
+		if (!s.num || s.num > VMON_MAX_RING || (s.num & (s.num - 1)))
+			return -EINVAL;
+		vq->num = s.num;
+		return 0;
+	}
+	if (s.num > 0xffff)
+		return -EINVAL;
+	vq->last_avail_idx = s.num;
+	vq->avail_idx = s.num;
+	vq->stopped = false;
+	vq->failed = false;
+	return 0;
+}
+
 /**
  * vmon_vq_ioctl() - the VHOST_*_VRING_* ioctls
  * @dev: the device, with its mutex held, the caller its owner
@@ -707,37 +732,8 @@ long vmon_vq_ioctl(struct vmon_vdev *dev, unsigned int ioctl,
 	mutex_lock(&vq->mutex);
 	switch (ioctl) {
 	case VHOST_SET_VRING_NUM:
-		if (vq->private_data) {
-			ret = -EBUSY;
-			break;
-		}
-		if (copy_from_user(&s, argp, sizeof(s))) {
-			ret = -EFAULT;
-			break;
-		}
-		if (!s.num || s.num > VMON_MAX_RING || (s.num & (s.num - 1))) {
-			ret = -EINVAL;
-			break;
-		}
-		vq->num = s.num;
-		break;
 	case VHOST_SET_VRING_BASE:
-		if (vq->private_data) {
-			ret = -EBUSY;
-			break;
-		}
-		if (copy_from_user(&s, argp, sizeof(s))) {
-			ret = -EFAULT;
-			break;
-		}
-		if (s.num > 0xffff) {
-			ret = -EINVAL;
-			break;
-		}
-		vq->last_avail_idx = s.num;
-		vq->avail_idx = s.num;
-		vq->stopped = false;
-		vq->failed = false;
+		ret = vmon_vq_set_state(vq, ioctl, argp);
 		break;
 	case VHOST_GET_VRING_BASE:
 		s.index = idx;
