@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # vmon install with real nested guests, inside the test VM (issue 24):
-#   web  a direct-kernel-boot guest on a new 1 GiB qcow2 volume of a dir
-#        pool: vmon list shows it running, the guest sees its 1 GiB vda,
-#        the volume is a clean qcow2 (qemu-img check);
+#   web  a direct-kernel-boot guest on a new 1 GiB qcow2 volume of the pool
+#        'default' that vmond makes on its first start (ROOT/var/lib/vmon/
+#        images), as virt-install users type it: vmon list shows it running,
+#        the guest sees its 1 GiB vda, the volume is a clean qcow2
+#        (qemu-img check);
 #   imp  --import of an existing raw image: booted as it is, the guest reads
 #        the marker the host wrote into it;
 #   tmp  --transient --wait on an overlay (backing_store=) of that image: the
@@ -83,7 +85,7 @@ printf 'overlay-written!' | dd of=/dev/vda conv=fsync 2>/dev/null
 echo TMP-DONE
 GUEST
 for g in web imp tmp; do selftests/vmm/mkinitrd "$work/$g.cpio.gz" "$work/$g.sh"; done
-mkdir -p "$work/pool"
+P=$R/var/lib/vmon/images
 printf 'imported-image!!' >"$work/imp.img"
 truncate -s 16M "$work/imp.img"
 md5=$(md5sum <"$work/imp.img")
@@ -91,9 +93,10 @@ md5=$(md5sum <"$work/imp.img")
 $B/vmond --foreground --root "$R" --vmm "$B/vmon-vmm" 2>>"$work/vmond.log" &
 vmond_pid=$!
 until_ok 10 $V list -c "$S"
-$V pool-define-as -c "$S" default dir --target "$work/pool" >"$work/pool.log" 2>&1 &&
-	$V pool-start -c "$S" default >>"$work/pool.log" 2>&1
-ok $? vmond_and_pool_ready "$(tr '\n' ' ' <"$work/pool.log")"
+# the pool 'default' is vmond's own, running from its first start
+$V pool-info -c "$S" default >"$work/pool.log" 2>&1 &&
+	grep -Eq "^State: +running" "$work/pool.log" && [ -d "$P" ]
+ok $? vmond_and_default_pool_ready "$(tr '\n' ' ' <"$work/pool.log")"
 
 # ---- web: a new qcow2 volume in the pool -------------------------------------
 $V install -c "$S" --name web --memory 256 --network none --noautoconsole \
@@ -108,7 +111,7 @@ until_ok 180 on_console web "DISK vda"
 on_console web "DISK vda 2097152"
 ok $? web_guest_sees_its_1GiB_volume "$(grep DISK "$work/web.console" | tr -d '\r')"
 $V destroy -c "$S" web >/dev/null 2>&1
-qemu-img check -q "$work/pool/web.qcow2" && $V dumpxml -c "$S" web |
+qemu-img check -q "$P/web.qcow2" && $V dumpxml -c "$S" web |
 	grep -q "<source pool=\"default\" volume=\"web.qcow2\"/>"
 ok $? web_volume_is_clean_qcow2_in_the_definition
 

@@ -9,14 +9,17 @@
 # the steal column of /proc/stat, what vmstat shows as "st". The guest's
 # one vCPU spins; on the host its vCPU thread is pinned to one CPU beside a
 # spinning hog: the guest must see steal time well above zero, and about
-# what vmon stats reports for the VM over the same time.
-#   1 the guest's kernel says it uses KVM's steal time ("kvm-stealtime")
-#   2 with the hog, the guest's steal is over 20% of its time
-#   3 the guest's steal and vmon stats' steal for the VM agree within 15
+# what vmon stats reports for the VM over the same time. The guest's kernel
+# prints nothing when it takes the steal clock (kvm_guest_init(); the
+# per-CPU "stealtime" line is a pr_debug), but its steal column can only
+# move through it (steal_account_process_time() reads paravirt_steal_clock
+# only once KVM_FEATURE_STEAL_TIME enabled it), so test 1 is that proof.
+#   1 with the hog, the guest's steal is over 20% of its time
+#   2 the guest's steal and vmon stats' steal for the VM agree within 15
 #     points (the tolerance: both measure run-queue waits of one thread,
 #     the guest in ticks of 10 ms over its own clock, the module from the
 #     scheduler's run_delay, sampled at slightly different instants)
-#   4 without the hog the guest's steal stays under 5%
+#   3 without the hog the guest's steal stays under 5%
 # Usage: tools/vmtest -- build/selftests/vmm/steal_test (TAP; root).
 set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -26,7 +29,7 @@ V=$top/build/vmon
 kernel=$top/build/vmm-guest/vmlinuz
 work=$(mktemp -d /tmp/vmm-steal.XXXXXX)
 n=0 failed=0 vmm_pid= hog_pid=
-echo "1..4"
+echo "1..3"
 
 ok() { # ok COND NAME [DIAG]
 	n=$((n + 1))
@@ -67,7 +70,6 @@ fi
 # The guest: one vCPU kept busy; every 2 s a line with its steal ticks
 # (/proc/stat's 8th value of "cpu") and its uptime.
 cat >"$work/g.sh" <<'GUEST'
-dmesg | grep -q kvm-stealtime && echo "CHECK stealtime on"
 (while :; do :; done) &
 while :; do
 	echo "SAMPLE $(awk '/^cpu / { print $9 }' /proc/stat) $(cut -d' ' -f1 /proc/uptime)"
@@ -77,9 +79,11 @@ GUEST
 selftests/vmm/mkinitrd "$work/g.cpio.gz" "$work/g.sh"
 vmm_boot "$work/g.err" -k "$kernel" -i "$work/g.cpio.gz" -c 1 -m 256 --name vmm-steal \
 	--console "file:$work/g.console"
-wait_for SAMPLE 240
-grep -q "CHECK stealtime on" "$work/g.console"
-ok $? guest_kernel_uses_kvm_steal_time "$(grep -i steal "$work/g.console" | head -3 | tr -d '\r')"
+if ! wait_for SAMPLE 240; then
+	echo "Bail out! the guest never printed its first sample"
+	tr -d '\r' <"$work/g.console" | tail -n 15 | sed 's/^/# console: /'
+	exit 1
+fi
 
 vcpu=$(grep -l '^vcpu 0$' /proc/"$vmm_pid"/task/*/comm 2>/dev/null | head -1 | cut -d/ -f5)
 cpu=$(($(nproc) - 1))
