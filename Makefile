@@ -190,4 +190,4 @@ clean:
 help:
 	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' -type f 2>/dev/null)

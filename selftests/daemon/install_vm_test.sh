@@ -8,7 +8,10 @@
 #        the guest sees its 1 GiB vda, the volume is a clean qcow2
 #        (qemu-img check);
 #   imp  --import of an existing raw image: booted as it is, the guest reads
-#        the marker the host wrote into it;
+#        the marker the host wrote into it; with the guest agent's channel
+#        (--channel) but no agent in the guest, qemu-agent-command fails at
+#        once, "not connected", while web, without the channel, is "not
+#        configured" (the agent itself: selftests/vmm/agent_test.sh);
 #   tmp  --transient --wait on an overlay (backing_store=) of that image: the
 #        command returns once the guest powered off, and no definition is
 #        left (vmon list --all, dominfo), the base image untouched.
@@ -65,7 +68,7 @@ console() {
 on_console() { grep -q -- "$2" "$work/$1.console" 2>/dev/null; }
 listed_running() { $V list -c "$S" | grep -Eq "^ *[0-9]+ +$1 +running"; }
 
-echo "1..8"
+echo "1..10"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$B/vmon-vmm" ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
 	echo "Bail out! need /dev/kvm, vmon-vmm, vmond and $kernel"
@@ -110,6 +113,10 @@ ok $? web_installed_and_running "exit $st; $(tr '\n' ' ' <"$work/web.log")"
 until_ok 180 on_console web "DISK vda"
 on_console web "DISK vda 2097152"
 ok $? web_guest_sees_its_1GiB_volume "$(grep DISK "$work/web.console" | tr -d '\r')"
+out=$($V qemu-agent-command -c "$S" web '{"execute":"guest-ping"}' 2>&1)
+st=$?
+[ $st != 0 ] && echo "$out" | grep -q "QEMU guest agent is not configured"
+ok $? agent_command_without_channel_not_configured "exit $st: $out"
 $V destroy -c "$S" web >/dev/null 2>&1
 qemu-img check -q "$P/web.qcow2" && $V dumpxml -c "$S" web |
 	grep -q "<source pool=\"default\" volume=\"web.qcow2\"/>"
@@ -117,6 +124,7 @@ ok $? web_volume_is_clean_qcow2_in_the_definition
 
 # ---- imp: --import of an existing image ----------------------------------------
 $V install -c "$S" --name imp --memory 256 --network none --noautoconsole --import \
+	--channel unix,target.type=virtio,name=org.qemu.guest_agent.0 \
 	--boot kernel="$kernel",initrd="$work/imp.cpio.gz" --disk "$work/imp.img" \
 	>"$work/imp.log" 2>&1
 st=$?
@@ -125,6 +133,12 @@ until_ok 180 on_console imp "MARK"
 [ $st = 0 ] && on_console imp "MARK imported-image!!" && listed_running imp &&
 	! grep -q "^Created" "$work/imp.log"
 ok $? import_boots_the_image_as_it_is "exit $st; $(grep MARK "$work/imp.console" | tr -d '\r')"
+t0=$(date +%s)
+out=$($V qemu-agent-command -c "$S" imp '{"execute":"guest-ping"}' --timeout 60 2>&1)
+st=$? t1=$(date +%s)
+[ $st != 0 ] && echo "$out" | grep -q "Guest agent is not responding: .*not connected" &&
+	[ $((t1 - t0)) -lt 20 ]
+ok $? agent_command_without_agent_fails_at_once "exit $st in $((t1 - t0)) s: $out"
 $V destroy -c "$S" imp >/dev/null 2>&1
 
 # ---- tmp: --transient --wait on an overlay --------------------------------------

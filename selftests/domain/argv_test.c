@@ -130,6 +130,34 @@ TEST(on_crash_preserve_keeps_the_panic)
 	}
 }
 
+/* The guest agent channel: vmon-vmm's --agent on vmond's socket, or none. */
+TEST(agent_channel_is_the_vmm_agent_socket)
+{
+	static const char xml[] = HEAD OS "  <devices><channel type='unix'><source mode='bind'/>"
+					  "<target type='virtio' name='org.qemu.guest_agent.0'/>"
+					  "</channel></devices>\n</domain>\n";
+	struct vmon_vmm_opts o = { .api_socket = "/s", .agent_socket = "/run/vmon/vm.agent" };
+	struct vmon_domain *d = parse(_metadata, xml), *plain = parse(_metadata, HEAD OS "</domain>\n");
+	struct vmon_xml_error err;
+	char **argv, *s;
+
+	ASSERT_NE(NULL, d);
+	ASSERT_NE(NULL, plain);
+	EXPECT_EQ(NULL, vmon_domain_warnings(d)[0]); /* no path given: nothing to warn of */
+	ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err));
+	s = join(argv);
+	EXPECT_NE(NULL, strstr(s, " --agent /run/vmon/vm.agent")) TH_LOG("%s", s);
+	free(s);
+	vmon_domain_argv_free(argv);
+	ASSERT_EQ(0, vmon_domain_vmm_argv(plain, &o, &argv, &err));
+	s = join(argv);
+	EXPECT_EQ(NULL, strstr(s, "--agent")) TH_LOG("%s", s);
+	free(s);
+	vmon_domain_argv_free(argv);
+	vmon_domain_free(d);
+	vmon_domain_free(plain);
+}
+
 static const struct {
 	const char *what, *xml, *msg;
 } cannot[] = {

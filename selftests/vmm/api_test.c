@@ -51,6 +51,17 @@ TEST(api_parses_every_command)
 	EXPECT_EQ(128, r.balloon_mib);
 	ASSERT_EQ(0, api_parse("{\"cmd\":\"snapshot\",\"path\":\"/tmp/s\"}", &r, err, sizeof(err)));
 	EXPECT_STREQ("/tmp/s", r.path);
+	/* the guest agent (issue 16 item 4): the request kept as plain JSON */
+	ASSERT_EQ(0, api_parse("{\"cmd\":\"agent\",\"request\":{\"execute\": \"guest-ping\"}}",
+			       &r, err, sizeof(err)));
+	EXPECT_EQ(API_AGENT, r.cmd);
+	EXPECT_STREQ("{\"execute\":\"guest-ping\"}", r.agent);
+	EXPECT_EQ(API_AGENT_TIMEOUT, r.timeout_s);
+	ASSERT_EQ(0, api_parse("{\"cmd\":\"agent\",\"timeout\":30,\"request\":"
+			       "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/true\"}}}",
+			       &r, err, sizeof(err)));
+	EXPECT_EQ(30, r.timeout_s);
+	EXPECT_NE(NULL, strstr(r.agent, "\"arguments\":{\"path\":\"/bin/true\"}"));
 }
 
 TEST(api_rejects_bad_requests_with_a_reason)
@@ -72,6 +83,16 @@ TEST(api_rejects_bad_requests_with_a_reason)
 		  api_parse("{\"cmd\":\"balloon\",\"target_mib\":\"x\"}", &r, err, sizeof(err)));
 	EXPECT_EQ(-1, api_parse("{\"cmd\":\"snapshot\"}", &r, err, sizeof(err)));
 	EXPECT_EQ(-1, api_parse("{\"cmd\":\"snapshot\",\"path\":\"\"}", &r, err, sizeof(err)));
+	EXPECT_EQ(-1, api_parse("{\"cmd\":\"agent\"}", &r, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "\"request\""));
+	EXPECT_EQ(-1, api_parse("{\"cmd\":\"agent\",\"request\":{\"exec\":1}}", &r, err,
+				sizeof(err)));
+	EXPECT_EQ(-1, api_parse("{\"cmd\":\"agent\",\"request\":\"guest-ping\"}", &r, err,
+				sizeof(err)));
+	EXPECT_EQ(-1, api_parse("{\"cmd\":\"agent\",\"request\":{\"execute\":\"guest-ping\"},"
+				"\"timeout\":0}",
+				&r, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "\"timeout\""));
 }
 
 TEST(disk_option)

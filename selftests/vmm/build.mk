@@ -9,7 +9,7 @@ $(B)/selftests/vmm/%_test: $(B)/selftests/vmm/%_test.o $(TEST_LIB_OBJS) $(B)/lib
 UNIT_TESTS += $(B)/selftests/vmm/layout_test $(B)/selftests/vmm/virtio_test \
 	$(B)/selftests/vmm/state_test \
 	$(B)/selftests/vmm/api_test $(B)/selftests/vmm/acpi_test \
-	$(B)/selftests/vmm/sandbox_test
+	$(B)/selftests/vmm/sandbox_test $(B)/selftests/vmm/console_test
 
 # The guest's base initramfs and kernel, made on the host where the kernel
 # cache is; the VM-side tests find them in $(VMM_GUEST).
@@ -37,8 +37,24 @@ $(B)/selftests/vmm/steal_test: selftests/vmm/steal_test.sh $(B)/selftests/vmm/bo
 	cp $< $@
 	chmod +x $@
 
+# Debian's qemu-guest-agent for agent_test's nested guest: the package's
+# files, unpacked here, not installed on the host (no agent daemon there).
+$(VMM_GUEST)/qga/usr/sbin/qemu-ga:
+	rm -rf $(VMM_GUEST)/qga $(VMM_GUEST)/qga.tmp
+	mkdir -p $(VMM_GUEST)/qga.tmp
+	cd $(VMM_GUEST)/qga.tmp && apt-get download -q qemu-guest-agent 2>/dev/null && \
+		dpkg-deb -x qemu-guest-agent_*.deb root
+	mv $(VMM_GUEST)/qga.tmp/root $(VMM_GUEST)/qga
+	rm -rf $(VMM_GUEST)/qga.tmp
+
+$(B)/selftests/vmm/agent_test: selftests/vmm/agent_test.sh $(B)/selftests/vmm/boot_test \
+		$(VMM_GUEST)/qga/usr/sbin/qemu-ga
+	cp $< $@
+	chmod +x $@
+
 VM_TESTS += $(B)/selftests/vmm/boot_test $(B)/selftests/vmm/disk_test \
-	$(B)/selftests/vmm/power_test $(B)/selftests/vmm/steal_test
+	$(B)/selftests/vmm/power_test $(B)/selftests/vmm/steal_test \
+	$(B)/selftests/vmm/agent_test
 
 # The harness compares its literals as int against our unsigned fields.
 $(B)/selftests/vmm/%.o: TEST_CFLAGS += -Wno-sign-compare

@@ -59,6 +59,8 @@ seed balloon 02 $feat $q0 $q2 $ok 00 00 80 00 08 02 00 00 00 03 00 00 00 \
 	07 02 00 00 00 90 00 0a 00 00 09 02 00 0c 02 0e 0d
 # rng: one writable buffer.
 seed rng 03 $feat $q0 $ok 07 00 00 00 00 80 13 02 00 09 00 00 0c 00 0d
+# console: the control receive queue with a writable buffer, bytes from the host side.
+seed console 04 $feat $q2 $ok 07 00 00 00 00 80 17 02 00 09 02 00 0c 02 0e 10 0d
 
 # The regression inputs, replayed (libFuzzer runs files given by name once).
 if (cd "$T" && "$F" -close_fd_mask=2 "$top"/selftests/vmm/fuzz-corpus/*) >"$T/replay" 2>&1; then
@@ -73,7 +75,7 @@ echo "# fuzzing for $secs s from $(ls "$T/corpus" | wc -l) seeds"
 if (cd "$T" && "$F" -max_total_time="$secs" -max_len=4096 -rss_limit_mb=2048 -timeout=20 \
 	-close_fd_mask=2 -print_final_stats=1 corpus) >"$T/log" 2>&1; then
 	grep -E 'stat::number_of_executed_units|cov:' "$T/log" | tail -2 | sed 's/^/# /'
-	echo "ok 2 - libFuzzer virtio split ring + blk/net/balloon/rng: no finding in $secs s"
+	echo "ok 2 - libFuzzer virtio split ring + blk/net/balloon/rng/console: no finding in $secs s"
 else
 	grep -vE '^#[0-9]' "$T/log" | tail -40 | sed 's/^/# /'
 	mkdir -p "$top/build/fuzz/crashes"
@@ -82,6 +84,6 @@ else
 		cp "$f" "$top/build/fuzz/crashes/virtio-${f##*/}"
 		echo "# reproducer: build/fuzz/crashes/virtio-${f##*/} (run: $F <file>)"
 	done
-	echo "not ok 2 - libFuzzer virtio split ring + blk/net/balloon/rng found a problem"
+	echo "not ok 2 - libFuzzer virtio split ring + blk/net/balloon/rng/console found a problem"
 fi
 echo "1..2"

@@ -3,13 +3,14 @@
  * libFuzzer target: vmon-vmm's virtio device model driven by a hostile
  * driver. The first input byte picks the device (virtio-blk on io_uring
  * over a memfd, virtio-net on a datagram socket pair, virtio-balloon,
- * virtio-rng); the rest is a program of guest actions: writes to guest RAM,
+ * virtio-rng, virtio-console's agent port on a stream socket pair); the rest is a program of guest actions: writes to guest RAM,
  * descriptors (direct or indirect tables anywhere), avail ring entries and
  * runaway avail indexes, MMIO to BAR 0 (common and device configuration,
  * notify, ISR, MSI-X table and PBA) through the PCI hole's dispatch, PCI
  * configuration space through ports 0xcf8/0xcfc (the pci_cfg window, MSI-X
  * control, BAR moves), kicks by MMIO and by ioeventfd, main loop rounds,
- * packets from the tap, balloon status requests, quiesce and resume.
+ * packets from the tap, balloon status requests, bytes from the console's
+ * host side, quiesce and resume.
  *
  * Guest RAM is 64 KiB below 4 GiB and 64 KiB from 4 GiB up, one heap
  * allocation, so ASan sees any access outside it. virtq_pop, virtq_unpop
@@ -30,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../supervisor/vmm/agent.h"
 #include "../../supervisor/vmm/snapshot.h"
 #include "../../supervisor/vmm/vdev.h"
 #include "../../supervisor/vmm/virtio_pci.h"
@@ -42,13 +44,13 @@
 #define HIGH_SIZE (RAM_SIZE - LOW_SIZE)
 #define BLK_SIZE (64u << 10)
 
-enum { DEV_BLK, DEV_NET, DEV_BALLOON, DEV_RNG, NDEV };
+enum { DEV_BLK, DEV_NET, DEV_BALLOON, DEV_RNG, DEV_CONSOLE, NDEV };
 
 static struct vm *vm;
 static struct virtio_dev *devs[NDEV];
 static uint8_t saved[NDEV][2048];
 static size_t saved_len[NDEV];
-static int blk_fd, net_sv[2];
+static int blk_fd, net_sv[2], con_sv[2];
 static struct disk_config disk;
 
 /* What the device took and has not given back yet, per queue. */
@@ -283,6 +285,11 @@ static void create(void)
 	devs[DEV_NET] = virtio_net_create_on(vm, &ncfg, net_sv[0]);
 	devs[DEV_BALLOON] = virtio_balloon_create(vm);
 	devs[DEV_RNG] = virtio_rng_create(vm);
+	/* virtio-console's agent port, its host side a stream socket pair */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, con_sv) < 0)
+		abort();
+	devs[DEV_CONSOLE] = virtio_console_create(vm);
+	console_port_attach(con_sv[0], NULL, NULL);
 	for (int i = 0; i < NDEV; i++) {
 		if (!devs[i])
 			abort();
@@ -315,6 +322,8 @@ static void restart(void)
 	}
 	drain(net_sv[0]);
 	drain(net_sv[1]);
+	drain(con_sv[0]);
+	drain(con_sv[1]);
 	memset(vm->ram, 0, RAM_SIZE);
 	if (ftruncate(blk_fd, 0) < 0 || ftruncate(blk_fd, BLK_SIZE) < 0)
 		abort();
@@ -516,6 +525,14 @@ static void run(struct in *in, struct virtio_dev *d, int which)
 				uint64_t t, a, f, r;
 
 				balloon_status(&t, &a, &f, &r);
+			} else if (which == DEV_CONSOLE) {
+				/* the host side sends: the guest's port has data */
+				uint8_t b[64];
+				size_t n = get(in, 1) % sizeof(b);
+
+				memset(b, 0xa5, n);
+				if (write(con_sv[1], b, n) < 0)
+					drain(con_sv[1]);
 			}
 			break;
 		default:

@@ -41,6 +41,7 @@ int vmon_cmd_domblkstat(int argc, char **argv);
 int vmon_cmd_domifstat(int argc, char **argv);
 int vmon_cmd_edit(int argc, char **argv);
 int vmon_cmd_setmem(int argc, char **argv);
+int vmon_cmd_qemu_agent_command(int argc, char **argv);
 /* The host, through vmond (cmd_host.c). */
 int vmon_cmd_nodeinfo(int argc, char **argv);
 int vmon_cmd_capabilities(int argc, char **argv);
@@ -96,6 +97,8 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "domifstat", "a domain's interface counters (virsh's layout)", vmon_cmd_domifstat },
 	{ "edit", "edit a domain's XML in $VISUAL/$EDITOR, checked before saved", vmon_cmd_edit },
 	{ "setmem", "a domain's current memory (live: its balloon)", vmon_cmd_setmem },
+	{ "qemu-agent-command", "a guest agent command (JSON) to a running domain",
+	  vmon_cmd_qemu_agent_command },
 	{ "nodeinfo", "the host's CPUs, memory, NUMA cells, KVM and module", vmon_cmd_nodeinfo },
 	{ "capabilities", "the host's capabilities as libvirt's XML", vmon_cmd_capabilities },
 	{ "pool-list", "list storage pools [--all] [--details]", vmon_cmd_storage },

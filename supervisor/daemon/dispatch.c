@@ -22,6 +22,8 @@ int vmond_req_lifecycle(struct vmond *d, const char *cmd, struct json_object *re
 			struct json_object *r, char *err, size_t errlen);
 int vmond_req_domstats(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
 		       size_t errlen);
+int vmond_req_agent(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
+		    size_t errlen);
 int vmond_req_setmem(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
 		     size_t errlen);
 int vmond_req_nodeinfo(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
@@ -396,6 +398,7 @@ static const struct {
 	{ "dompmwakeup", req_pmwakeup, false },
 	{ "events", req_events, true },
 	{ "setmem", vmond_req_setmem, false },
+	{ "qemu-agent-command", vmond_req_agent, false },
 	{ "net-list", req_net_list, true },
 	{ "net-info", req_net_info, true },
 	{ "net-dumpxml", req_net_dumpxml, true },

@@ -39,7 +39,7 @@ int vmond_vm_call(struct vdom *v, const char *cmd, struct json_object **answer, 
 int vmond_vm_call_ms(struct vdom *v, const char *cmd, struct json_object **answer, int ms,
 		     char *err, size_t errlen)
 {
-	char req[256], buf[65536];
+	char *req = NULL, buf[65536];
 	struct json_object *o, *ok;
 	size_t len = 0;
 	int fd = vmon_unix_connect(v->st.api);
@@ -50,9 +50,12 @@ int vmond_vm_call_ms(struct vdom *v, const char *cmd, struct json_object **answe
 		return -1;
 	}
 	/* a bare command name, or a whole request ({"cmd":"balloon",...}) */
-	snprintf(req, sizeof(req), cmd[0] == '{' ? "%s\n" : "{\"cmd\":\"%s\"}\n", cmd);
-	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+	if (asprintf(&req, cmd[0] == '{' ? "%s\n" : "{\"cmd\":\"%s\"}\n", cmd) < 0)
+		req = NULL;
+	if (!req || write(fd, req, strlen(req)) != (ssize_t)strlen(req))
 		goto io;
+	free(req);
+	req = NULL;
 	while (len < sizeof(buf) - 1) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
@@ -85,6 +88,7 @@ int vmond_vm_call_ms(struct vdom *v, const char *cmd, struct json_object **answe
 		json_object_put(o);
 	return 0;
 io:
+	free(req);
 	close(fd);
 	snprintf(err, errlen, "domain '%s': no answer from the VMM to '%s'", v->name, cmd);
 	return -1;
@@ -187,18 +191,20 @@ static int net_taps(struct vmond *d, struct vdom *v, struct vmon_vmm_opts *o, ch
 
 static int launch(struct vmond *d, struct vdom *v, char *err, size_t errlen)
 {
-	char console[800], log[800];
+	char console[800], log[800], agent[800];
 	struct vmon_xml_error xe = { 0 };
 	struct vmon_vmm_opts o = { .vmm_path = d->vmm_path,
 				   .api_socket = v->st.api,
 				   .console = console,
+				   .agent_socket = agent,
 				   .no_seccomp = d->no_seccomp };
 	char **argv;
 	pid_t pid;
 
 	strcpy(console, "unix:");
 	if (base_path(d, v, console + 5, sizeof(console) - 5, "console") ||
-	    base_path(d, v, log, sizeof(log), "log")) {
+	    base_path(d, v, log, sizeof(log), "log") ||
+	    base_path(d, v, agent, sizeof(agent), "agent")) {
 		snprintf(err, errlen, "domain '%s': --root path too long", v->name);
 		return -1;
 	}

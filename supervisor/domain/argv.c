@@ -200,6 +200,10 @@ int vmon_domain_vmm_argv(const struct vmon_domain *d, const struct vmon_vmm_opts
 		add(&a, "--rng");
 	if (d->balloon)
 		add(&a, "--balloon");
+	if (d->agent_path && o->agent_socket) {
+		add(&a, "--agent");
+		add(&a, "%s", o->agent_socket);
+	}
 	if (d->hugepages)
 		add(&a, "--hugepages");
 	if (d->nosharepages)

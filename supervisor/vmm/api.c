@@ -20,6 +20,7 @@
 
 #include "vmm.h"
 #include "acpi.h"
+#include "agent.h"
 #include "api.h"
 #include "config.h"
 #include "devices.h"
@@ -31,6 +32,7 @@
 
 struct client {
 	int fd;
+	bool waiting; /* for the guest agent's answer: lines after it wait too */
 	size_t len;
 	char buf[LINE_MAX_LEN];
 };
@@ -125,8 +127,13 @@ static void add_status(struct vm *vm, struct json_object *r)
 	json_object_object_add(r, "console_bytes", u64(serial_tx_bytes()));
 }
 
-/* Act on one request line; returns the answer (to be freed). */
-static char *handle(struct vm *vm, const char *line)
+static void agent_answered(void *ctx, char *answer);
+
+/*
+ * Act on one request line; returns the answer (to be freed), or NULL when
+ * it comes later (the guest agent's, through agent_answered()).
+ */
+static char *handle(struct vm *vm, const char *line, struct client *c)
 {
 	struct json_object *r = json_object_new_object();
 	struct api_req req;
@@ -174,6 +181,11 @@ static char *handle(struct vm *vm, const char *line)
 			goto fail;
 		}
 		break;
+	case API_AGENT:
+		if (agent_call(req.agent, req.timeout_s, agent_answered, c, err, sizeof(err)) < 0)
+			goto fail;
+		json_object_put(r);
+		return NULL;
 	case API_SNAPSHOT: {
 		bool was_running = vm->state == VM_RUNNING;
 
@@ -212,11 +224,59 @@ static void drop(struct client *c)
 	c->fd = -1;
 }
 
+/* Write one answer line; false when the client is gone (dropped). */
+static bool answer(struct client *c, char *ans)
+{
+	size_t alen = strlen(ans);
+	bool ok;
+
+	ans[alen] = '\n';
+	ok = write(c->fd, ans, alen + 1) == (ssize_t)(alen + 1);
+	free(ans);
+	if (!ok)
+		drop(c);
+	return ok;
+}
+
+/* Answer the complete lines in the buffer, until one must wait. */
+static bool serve_lines(struct client *c)
+{
+	char *nl;
+
+	while (!c->waiting && (nl = strchr(c->buf, '\n'))) {
+		char *ans;
+
+		*nl = 0;
+		ans = handle(api_vm, c->buf, c);
+		c->len -= (size_t)(nl + 1 - c->buf);
+		memmove(c->buf, nl + 1, c->len + 1);
+		if (!ans) { /* deferred: read nothing more until it is answered */
+			c->waiting = true;
+			ev_del(api_vm, c->fd);
+		} else if (!answer(c, ans)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void client_event(void *opaque, uint32_t events);
+
+static void agent_answered(void *ctx, char *ans)
+{
+	struct client *c = ctx;
+
+	c->waiting = false;
+	if (!answer(c, ans) || !serve_lines(c))
+		return;
+	if (!c->waiting)
+		ev_add(api_vm, c->fd, EPOLLIN, client_event, c);
+}
+
 static void client_event(void *opaque, uint32_t events)
 {
 	struct client *c = opaque;
 	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
-	char *nl;
 
 	(void)events;
 	if (n <= 0) {
@@ -227,22 +287,9 @@ static void client_event(void *opaque, uint32_t events)
 	}
 	c->len += (size_t)n;
 	c->buf[c->len] = 0;
-	while ((nl = strchr(c->buf, '\n'))) {
-		*nl = 0;
-		char *ans = handle(api_vm, c->buf);
-		size_t alen = strlen(ans);
-
-		ans[alen] = '\n';
-		if (write(c->fd, ans, alen + 1) < 0) {
-			free(ans);
-			drop(c);
-			return;
-		}
-		free(ans);
-		c->len -= (size_t)(nl + 1 - c->buf);
-		memmove(c->buf, nl + 1, c->len + 1);
-	}
-	if (c->len == sizeof(c->buf) - 1) {
+	if (!serve_lines(c))
+		return;
+	if (!c->waiting && c->len == sizeof(c->buf) - 1) {
 		static const char msg[] = "{\"ok\":false,\"error\":\"request line too long\"}\n";
 		if (write(c->fd, msg, sizeof(msg) - 1) < 0)
 			vmm_warn("api: write: %s", strerror(errno));
@@ -262,6 +309,7 @@ static void accept_event(void *opaque, uint32_t events)
 		if (clients[i].fd < 0) {
 			clients[i].fd = fd;
 			clients[i].len = 0;
+			clients[i].waiting = false;
 			ev_add(api_vm, fd, EPOLLIN, client_event, &clients[i]);
 			return;
 		}

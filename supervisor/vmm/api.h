@@ -19,6 +19,7 @@ enum api_cmd {
 	API_SNAPSHOT,
 	API_CTRL_ALT_DEL,
 	API_WAKEUP,
+	API_AGENT,
 	API_NCMDS,
 };
 
@@ -26,7 +27,12 @@ struct api_req {
 	enum api_cmd cmd;
 	uint64_t balloon_mib;
 	char path[4096];
+	/* agent: the guest agent command (one JSON object) and its timeout */
+	char agent[4096];
+	int timeout_s;
 };
+
+#define API_AGENT_TIMEOUT 5 /* seconds, when the request names none */
 
 /*
  * Parse one request line. Returns 0, or -1 with a message naming what was

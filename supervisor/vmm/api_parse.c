@@ -5,6 +5,7 @@
  *           "ctrl-alt-del" | "wakeup"}
  *   {"cmd": "balloon", "target_mib": N}
  *   {"cmd": "snapshot", "path": "DIR"}
+ *   {"cmd": "agent", "request": {"execute": "guest-...", ...}, "timeout": S}
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -14,8 +15,39 @@
 
 static const char *const names[API_NCMDS] = {
 	"status", "pause",   "resume",	 "shutdown",	 "reset",
-	"quit",	  "balloon", "snapshot", "ctrl-alt-del", "wakeup",
+	"quit",	  "balloon", "snapshot", "ctrl-alt-del", "wakeup", "agent",
 };
+
+/* "request": an object with a string "execute"; "timeout": 1 to 3600 s. */
+static int parse_agent(struct json_object *o, struct api_req *req, char *err, size_t errlen)
+{
+	struct json_object *a, *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, "request", &a) || !json_object_is_type(a, json_type_object) ||
+	    !json_object_object_get_ex(a, "execute", &v) || !json_object_is_type(v, json_type_string)) {
+		snprintf(err, errlen,
+			 "agent: \"request\" must be an object with a string \"execute\"");
+		return -1;
+	}
+	s = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (strlen(s) >= sizeof(req->agent)) {
+		snprintf(err, errlen, "agent: \"request\" longer than %zu bytes",
+			 sizeof(req->agent) - 1);
+		return -1;
+	}
+	strcpy(req->agent, s);
+	req->timeout_s = API_AGENT_TIMEOUT;
+	if (json_object_object_get_ex(o, "timeout", &v)) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+		    json_object_get_int64(v) > 3600) {
+			snprintf(err, errlen, "agent: \"timeout\" must be 1 to 3600 seconds");
+			return -1;
+		}
+		req->timeout_s = (int)json_object_get_int64(v);
+	}
+	return 0;
+}
 
 const char *api_cmd_name(enum api_cmd cmd)
 {
@@ -64,6 +96,8 @@ int api_parse(const char *line, struct api_req *req, char *err, size_t errlen)
 		}
 		strcpy(req->path, json_object_get_string(v));
 	}
+	if (req->cmd == API_AGENT && parse_agent(o, req, err, errlen) < 0)
+		goto out;
 	ret = 0;
 out:
 	json_object_put(o);

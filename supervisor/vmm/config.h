@@ -47,7 +47,7 @@ struct net_config {
 };
 
 struct vmm_config {
-	const char *kernel, *initrd, *append, *console, *api, *name;
+	const char *kernel, *initrd, *append, *console, *api, *name, *agent;
 	int cpus;
 	unsigned long memory_mib;
 	bool merge, hugepages, seccomp, rng, balloon;

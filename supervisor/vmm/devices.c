@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "vmm.h"
+#include "agent.h"
 #include "vdev.h"
 
 struct virtio_dev *vmm_devs[VMM_MAX_DEVS];
@@ -30,6 +31,8 @@ int devices_create(struct vm *vm, const struct vmm_config *cfg)
 	if (cfg->rng && add(virtio_rng_create(vm)) < 0)
 		return -1;
 	if (cfg->balloon && add(virtio_balloon_create(vm)) < 0)
+		return -1;
+	if (cfg->agent && add(virtio_console_create(vm)) < 0)
 		return -1;
 	return 0;
 }

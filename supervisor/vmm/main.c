@@ -26,6 +26,7 @@
 
 #include "vmm.h"
 #include "acpi.h"
+#include "agent.h"
 #include "boot.h"
 #include "config.h"
 #include "devices.h"
@@ -69,6 +70,10 @@ static void usage(FILE *f)
 	      "      --rng              a virtio-rng device fed from /dev/urandom\n"
 	      "      --balloon          a virtio-balloon device\n"
 	      "      --api PATH         serve the JSON control API on this unix socket\n"
+	      "      --agent PATH       a virtio-console with the guest agent's port\n"
+	      "                         (org.qemu.guest_agent.0), its host side on this\n"
+	      "                         unix socket (one client at a time) and behind the\n"
+	      "                         API's agent request\n"
 	      "      --name NAME        the VM's name for vmon accounting (default vmm-PID)\n"
 	      "      --restore DIR      resume the VM saved in DIR by the snapshot command;\n"
 	      "                         its saved options apply, later ones add to them\n"
@@ -275,6 +280,7 @@ enum {
 	OPT_RNG,
 	OPT_BALLOON,
 	OPT_API,
+	OPT_AGENT,
 	OPT_NO_MERGE,
 	OPT_HUGE,
 	OPT_NO_SECCOMP,
@@ -335,6 +341,9 @@ static int take_opt(int c, const char *arg, struct vmm_config *cfg, const char *
 	case OPT_API:
 		cfg->api = arg;
 		return -1;
+	case OPT_AGENT:
+		cfg->agent = arg;
+		return -1;
 	case OPT_NAME:
 		if (!*arg || strlen(arg) >= VMON_VM_NAME_MAX)
 			return usage_error("--name: '%s' must be 1 to 63 bytes", arg);
@@ -380,6 +389,7 @@ static int parse_args(int argc, char **argv, struct vmm_config *cfg, const char 
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "balloon", no_argument, NULL, OPT_BALLOON },
 		{ "api", required_argument, NULL, OPT_API },
+		{ "agent", required_argument, NULL, OPT_AGENT },
 		{ "no-merge", no_argument, NULL, OPT_NO_MERGE },
 		{ "hugepages", no_argument, NULL, OPT_HUGE },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
@@ -493,6 +503,8 @@ static int finish(struct vm *vm, const struct vmm_config *cfg)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 	if (cfg->api)
 		api_exit();
+	if (cfg->agent)
+		agent_exit();
 	if (console_listen >= 0)
 		unix_unlink(console_path);
 
@@ -528,6 +540,8 @@ static int vmm_main(int argc, char **argv, const char *restore)
 	if (setup_loop(vm, &cfg) < 0 || build_machine(vm, &cfg, restore, argc, argv) < 0)
 		return 1;
 	if (cfg.api && api_init(vm, cfg.api) < 0)
+		return 1;
+	if (cfg.agent && agent_init(vm, cfg.agent) < 0)
 		return 1;
 	/* Everything privileged is open: become the unprivileged user. */
 	if (vmm_user_drop(&user) < 0)

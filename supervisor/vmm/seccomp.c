@@ -61,6 +61,7 @@ static const int allowed[] = {
 	SCMP_SYS(fcntl),	SCMP_SYS(restart_syscall),
 	SCMP_SYS(rseq),		SCMP_SYS(set_robust_list),
 	SCMP_SYS(geteuid), /* snapshot: the directory must be ours */
+	SCMP_SYS(timerfd_settime), /* the agent request's timeout */
 };
 
 /* Every ioctl the VMM issues once the VM runs: by request number. */

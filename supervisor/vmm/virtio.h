@@ -2,10 +2,10 @@
 /*
  * Virtio: the device core (virtio_core.c), the split virtqueue (virtq.c)
  * and the transports under them (today the modern virtio-pci one,
- * virtio_pci.c). Device back ends (blk, net, rng, balloon) see only struct
- * virtio_dev and struct virtq, add themselves with virtio_dev_add() and do
- * not know the transport; a transport sees the core through struct
- * virtio_transport and the virtio_dev_* calls below.
+ * virtio_pci.c). Device back ends (blk, net, rng, balloon, console) see
+ * only struct virtio_dev and struct virtq, add themselves with
+ * virtio_dev_add() and do not know the transport; a transport sees the
+ * core through struct virtio_transport and the virtio_dev_* calls below.
  */
 #ifndef VMON_VMM_VIRTIO_H
 #define VMON_VMM_VIRTIO_H
@@ -68,6 +68,12 @@ struct virtio_dev_ops {
 	void (*update_stats)(struct virtio_dev *d);
 	/* The VMM ends, after reset(): close the back end (write caches back). */
 	void (*release)(struct virtio_dev *d);
+	/*
+	 * The device's own state in a snapshot (at most @len bytes, 64): bytes
+	 * written; and back, -1 when it does not fit. Optional.
+	 */
+	size_t (*save)(struct virtio_dev *d, void *buf, size_t len);
+	int (*load)(struct virtio_dev *d, const void *buf, size_t len);
 };
 
 /*

@@ -200,6 +200,8 @@ struct vstate {
 	} q[VIRTIO_MAX_QUEUES];
 	uint32_t config_len;
 	uint8_t config[256];
+	uint32_t dev_len; /* the device's own part (ops->save) */
+	uint8_t dev[64];
 };
 
 size_t virtio_save(struct virtio_dev *d, void *buf, size_t len)
@@ -236,6 +238,8 @@ size_t virtio_save(struct virtio_dev *d, void *buf, size_t len)
 	s->config_len = d->config_len;
 	if (d->config_len) /* virtio-rng has none: config is NULL */
 		memcpy(s->config, d->config, d->config_len);
+	if (d->ops->save)
+		s->dev_len = (uint32_t)d->ops->save(d, s->dev, sizeof(s->dev));
 	t = d->tr->save(d, (uint8_t *)buf + sizeof(*s), len - sizeof(*s));
 	return t ? sizeof(*s) + t : 0;
 }
@@ -258,6 +262,8 @@ int virtio_load(struct virtio_dev *d, const void *buf, size_t len)
 	d->queue_sel = s->queue_sel;
 	if (d->config_len)
 		memcpy(d->config, s->config, d->config_len);
+	if (s->dev_len > sizeof(s->dev) || (d->ops->load && d->ops->load(d, s->dev, s->dev_len) < 0))
+		return -1;
 	for (int i = 0; i < d->nq; i++) {
 		struct virtq *q = &d->q[i];
 

@@ -129,6 +129,7 @@ struct vmon_vmm_opts {
 	const char *console;	 /* --console; "pty" if NULL */
 	const char *const *taps; /* n_ifaces tap names; NULL: target dev= */
 	const char *restore_dir; /* --restore DIR or NULL */
+	const char *agent_socket; /* --agent, for a guest agent channel; or NULL */
 	bool no_seccomp;
 };
 

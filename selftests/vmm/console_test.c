@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-console's agent port and the VMM's agent client (issue 16 item 4),
+ * on the host: this test is the guest's driver and its qemu-guest-agent,
+ * writing descriptors into a fake guest RAM. The control handshake adds and
+ * names the port; bytes cross both ways; the API's agent request goes
+ * through guest-sync-delimited, gets the answer or the agent's error, times
+ * out when the agent says nothing, and is refused when the guest has no
+ * agent or the channel is busy. Nested guests with the real agent:
+ * agent_test.sh.
+ */
+#include <fcntl.h>
+#include <linux/virtio_console.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "../../supervisor/vmm/agent.h"
+#include "../../supervisor/vmm/pci.h"
+#include "../../supervisor/vmm/vdev.h"
+
+#define RAM (1 << 20)
+#define Q_CTRL_RX 2
+#define Q_CTRL_TX 3
+#define Q_PORT_RX 4
+#define Q_PORT_TX 5
+#define BUF 0x40000 /* guest buffers from here, 4 KiB each */
+
+static struct vm *fake_vm(void)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	vm->ram = calloc(1, RAM);
+	vm->ram_size = vm->low_size = RAM;
+	vm->vm_fd = -1;
+	vm->epfd = epoll_create1(0);
+	pthread_mutex_init(&vm->lock, NULL);
+	pci_init(vm);
+	return vm;
+}
+
+/* Queue @idx with 16 entries in its own 16 KiB of RAM. */
+static struct virtq *ring(struct vm *vm, struct virtio_dev *d, int idx)
+{
+	struct virtq *q = &d->q[idx];
+	uint64_t base = 0x10000 + (uint64_t)idx * 0x4000;
+
+	q->num = 16;
+	q->desc_gpa = base;
+	q->avail_gpa = base + 0x1000;
+	q->used_gpa = base + 0x2000;
+	q->enabled = virtq_map(vm, q);
+	return q;
+}
+
+/* Post one buffer (the next free descriptor) on @q: writable or with @data. */
+static uint64_t post(struct vm *vm, struct virtq *q, const void *data, uint32_t len)
+{
+	static int next;
+	uint16_t i = (uint16_t)(q->avail->idx % q->num);
+	uint64_t at = BUF + (uint64_t)(next++ % 48) * 4096;
+
+	if (data)
+		memcpy(vm->ram + at, data, len);
+	q->desc[i] = (struct vring_desc){ at, data ? len : 4096,
+					  data ? 0 : VRING_DESC_F_WRITE, 0 };
+	q->avail->ring[q->avail->idx % q->num] = i;
+	q->avail->idx++;
+	return at;
+}
+
+/* The used entry @n of @q: its bytes (NUL-terminated) and length. */
+static uint32_t used(struct vm *vm, struct virtq *q, int n, char *out, size_t size)
+{
+	struct vring_used_elem e = q->used->ring[n % q->num];
+	uint32_t len = e.len < size - 1 ? e.len : (uint32_t)size - 1;
+
+	memcpy(out, vm->ram + q->desc[e.id].addr, len);
+	out[len] = 0;
+	return e.len;
+}
+
+static void ctrl(struct vm *vm, struct virtio_dev *d, uint16_t event, uint16_t value)
+{
+	struct virtio_console_control c = { 1, event, value };
+
+	post(vm, &d->q[Q_CTRL_TX], &c, sizeof(c));
+	d->ops->kick(d, &d->q[Q_CTRL_TX]);
+}
+
+/* A device the driver set up: four queues, DEVICE_READY, PORT_READY. */
+static struct virtio_dev *ready_dev(struct vm *vm, bool guest_opens)
+{
+	struct virtio_dev *d = virtio_console_create(vm);
+
+	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	for (int i = Q_CTRL_RX; i <= Q_PORT_TX; i++)
+		ring(vm, d, i);
+	for (int i = 0; i < 6; i++)
+		post(vm, &d->q[Q_CTRL_RX], NULL, 0);
+	d->ops->kick(d, &d->q[Q_CTRL_RX]);
+	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1);
+	if (guest_opens)
+		ctrl(vm, d, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	return d;
+}
+
+TEST(control_handshake_adds_and_names_the_port)
+{
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d = virtio_console_create(vm);
+	struct virtio_console_control c;
+	struct virtq *rx;
+	char buf[64];
+	int sv[2];
+
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(6, d->nq);
+	EXPECT_TRUE(d->host_features & 1ULL << VIRTIO_CONSOLE_F_MULTIPORT);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+	console_port_attach(sv[0], NULL, NULL);
+	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	for (int i = Q_CTRL_RX; i <= Q_PORT_TX; i++)
+		ASSERT_TRUE(ring(vm, d, i)->enabled);
+	rx = &d->q[Q_CTRL_RX];
+	/* DEVICE_READY before any control buffer: PORT_ADD waits for one */
+	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	EXPECT_EQ(0, rx->used->idx);
+	for (int i = 0; i < 4; i++)
+		post(vm, rx, NULL, 0);
+	d->ops->kick(d, rx);
+	ASSERT_EQ(1, rx->used->idx);
+	ASSERT_EQ(sizeof(c), used(vm, rx, 0, buf, sizeof(buf)));
+	memcpy(&c, buf, sizeof(c));
+	EXPECT_EQ(1, c.id);
+	EXPECT_EQ(VIRTIO_CONSOLE_PORT_ADD, c.event);
+	/* PORT_READY: its name, then "the host side is open" */
+	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1);
+	ASSERT_EQ(3, rx->used->idx);
+	EXPECT_EQ(sizeof(c) + strlen("org.qemu.guest_agent.0"), used(vm, rx, 1, buf, sizeof(buf)));
+	memcpy(&c, buf, sizeof(c));
+	EXPECT_EQ(VIRTIO_CONSOLE_PORT_NAME, c.event);
+	EXPECT_STREQ("org.qemu.guest_agent.0", buf + sizeof(c));
+	used(vm, rx, 2, buf, sizeof(buf));
+	memcpy(&c, buf, sizeof(c));
+	EXPECT_EQ(VIRTIO_CONSOLE_PORT_OPEN, c.event);
+	EXPECT_EQ(1, c.value);
+	/* the guest opens the port; the host side goes: PORT_OPEN 0 */
+	EXPECT_FALSE(console_port_guest_open());
+	ctrl(vm, d, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	EXPECT_TRUE(console_port_guest_open());
+	console_port_attach(-1, NULL, NULL);
+	ASSERT_EQ(4, rx->used->idx);
+	used(vm, rx, 3, buf, sizeof(buf));
+	memcpy(&c, buf, sizeof(c));
+	EXPECT_EQ(VIRTIO_CONSOLE_PORT_OPEN, c.event);
+	EXPECT_EQ(0, c.value);
+}
+
+TEST(bytes_cross_both_ways_and_are_dropped_with_nobody_listening)
+{
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d = ready_dev(vm, true);
+	struct virtq *rx = &d->q[Q_PORT_RX], *tx = &d->q[Q_PORT_TX];
+	char buf[64];
+	int sv[2];
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+	/* nobody on the host side: the guest's bytes are dropped, counted */
+	post(vm, tx, "lost", 4);
+	d->ops->kick(d, tx);
+	EXPECT_EQ(1, tx->used->idx);
+	EXPECT_EQ(4, console_port_dropped());
+	console_port_attach(sv[0], NULL, NULL);
+	ASSERT_EQ(5, write(sv[1], "hello", 5));
+	post(vm, rx, NULL, 0);
+	d->ops->kick(d, rx);
+	ASSERT_EQ(1, rx->used->idx);
+	EXPECT_EQ(5, used(vm, rx, 0, buf, sizeof(buf)));
+	EXPECT_STREQ("hello", buf);
+	post(vm, tx, "world", 5);
+	d->ops->kick(d, tx);
+	ASSERT_EQ(5, read(sv[1], buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "world", 5));
+	/* a receive buffer with nothing writable breaks the device, not the VMM */
+	ASSERT_EQ(1, write(sv[1], "x", 1));
+	post(vm, rx, "ro", 2);
+	d->ops->kick(d, rx);
+	EXPECT_TRUE(d->broken);
+}
+
+struct answer {
+	int n;
+	char text[512];
+};
+
+static void done(void *ctx, char *ans)
+{
+	struct answer *a = ctx;
+
+	snprintf(a->text, sizeof(a->text), "%s", ans);
+	a->n++;
+	free(ans);
+}
+
+/* What the agent reads from its port: every delivered buffer, concatenated. */
+static size_t agent_reads(struct vm *vm, struct virtio_dev *d, char *out, size_t size)
+{
+	struct virtq *rx = &d->q[Q_PORT_RX];
+	uint16_t from = rx->used->idx;
+	size_t len = 0;
+
+	/* keep 4 buffers posted (the ring has 16) */
+	while ((uint16_t)(rx->avail->idx - rx->last_avail) < 4)
+		post(vm, rx, NULL, 0);
+	d->ops->kick(d, rx);
+	for (uint16_t k = from; k != rx->used->idx && len < size - 1; k++)
+		len += used(vm, rx, k, out + len, size - len);
+	return len;
+}
+
+static void agent_says(struct vm *vm, struct virtio_dev *d, const char *s)
+{
+	post(vm, &d->q[Q_PORT_TX], s, (uint32_t)strlen(s));
+	d->ops->kick(d, &d->q[Q_PORT_TX]);
+}
+
+static struct virtio_dev *agent_dev(struct vm *vm, const char *sock, bool guest_opens)
+{
+	struct virtio_dev *d = virtio_console_create(vm);
+
+	if (!d || agent_init(vm, sock) < 0)
+		return NULL;
+	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	for (int i = Q_CTRL_RX; i <= Q_PORT_TX; i++)
+		ring(vm, d, i);
+	for (int i = 0; i < 6; i++)
+		post(vm, &d->q[Q_CTRL_RX], NULL, 0);
+	d->ops->kick(d, &d->q[Q_CTRL_RX]);
+	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1);
+	if (guest_opens)
+		ctrl(vm, d, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	return d;
+}
+
+static void sock_path(char *out, size_t len)
+{
+	snprintf(out, len, "/tmp/vmon-console-test.%d.sock", getpid());
+}
+
+TEST(agent_request_through_guest_sync_delimited)
+{
+	struct vm *vm = fake_vm();
+	struct answer a = { 0 };
+	char path[108], got[1024], err[256], sync[128];
+	struct virtio_dev *d;
+	unsigned int id;
+	char *p;
+
+	sock_path(path, sizeof(path));
+	d = agent_dev(vm, path, true);
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, agent_call("{\"execute\":\"guest-ping\"}", 5, done, &a, err, sizeof(err)))
+		TH_LOG("%s", err);
+	/* a second request while one is in flight is refused */
+	EXPECT_EQ(-1, agent_call("{\"execute\":\"guest-info\"}", 5, done, &a, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "busy"));
+	/* the agent first sees 0xff and the sync with its id */
+	ASSERT_LT(0, agent_reads(vm, d, got, sizeof(got)));
+	EXPECT_EQ((char)0xff, got[0]);
+	p = strstr(got, "\"guest-sync-delimited\"");
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(1, sscanf(strstr(got, "\"id\":"), "\"id\":%u", &id));
+	/* noise and a stale answer of another id are skipped */
+	agent_says(vm, d, "garbage\n\xff{\"return\": 999999}\n");
+	EXPECT_EQ(0, agent_reads(vm, d, got, sizeof(got)));
+	snprintf(sync, sizeof(sync), "\xff{\"return\": %u}\n", id);
+	agent_says(vm, d, sync);
+	agent_reads(vm, d, got, sizeof(got));
+	EXPECT_STREQ("{\"execute\":\"guest-ping\"}\n", got);
+	EXPECT_EQ(0, a.n);
+	/* the answer may come in pieces */
+	agent_says(vm, d, "{\"return\": {\"ver");
+	EXPECT_EQ(0, a.n);
+	agent_says(vm, d, "sion\": \"7.2.0\"}}\n");
+	ASSERT_EQ(1, a.n);
+	EXPECT_STREQ("{\"ok\":true,\"return\":{\"version\":\"7.2.0\"}}", a.text);
+	/* the agent's error, by its description */
+	ASSERT_EQ(0, agent_call("{\"execute\":\"guest-nope\"}", 5, done, &a, err, sizeof(err)));
+	agent_reads(vm, d, got, sizeof(got));
+	ASSERT_EQ(1, sscanf(strstr(got, "\"id\":"), "\"id\":%u", &id));
+	snprintf(sync, sizeof(sync), "\xff{\"return\": %u}\n", id);
+	agent_says(vm, d, sync);
+	agent_reads(vm, d, got, sizeof(got));
+	agent_says(vm, d, "{\"error\": {\"class\": \"CommandNotFound\", "
+			  "\"desc\": \"The command guest-nope has not been found\"}}\n");
+	ASSERT_EQ(2, a.n);
+	EXPECT_STREQ("{\"ok\":false,\"error\":\"agent: The command guest-nope has not been found\"}",
+		     a.text);
+	/* guest-shutdown answers nothing on success: done once passed on */
+	ASSERT_EQ(0, agent_call("{\"execute\":\"guest-shutdown\"}", 5, done, &a, err, sizeof(err)));
+	agent_reads(vm, d, got, sizeof(got));
+	ASSERT_EQ(1, sscanf(strstr(got, "\"id\":"), "\"id\":%u", &id));
+	snprintf(sync, sizeof(sync), "\xff{\"return\": %u}\n", id);
+	agent_says(vm, d, sync);
+	ASSERT_EQ(3, a.n);
+	EXPECT_STREQ("{\"ok\":true,\"return\":null}", a.text);
+	agent_exit();
+}
+
+TEST(agent_silent_times_out)
+{
+	struct vm *vm = fake_vm();
+	struct answer a = { 0 };
+	char path[108], err[256];
+	struct virtio_dev *d;
+
+	sock_path(path, sizeof(path));
+	d = agent_dev(vm, path, true);
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, agent_call("{\"execute\":\"guest-ping\"}", 1, done, &a, err, sizeof(err)));
+	for (int i = 0; i < 30 && !a.n; i++)
+		ev_run_once(vm, 100);
+	ASSERT_EQ(1, a.n);
+	EXPECT_NE(NULL, strstr(a.text, "\"ok\":false"));
+	EXPECT_NE(NULL, strstr(a.text, "not responding (no answer in 1 s, not even to "
+					"guest-sync-delimited)"));
+	/* the channel is free again */
+	ASSERT_EQ(0, agent_call("{\"execute\":\"guest-ping\"}", 1, done, &a, err, sizeof(err)));
+	agent_exit();
+}
+
+TEST(agent_refused_without_agent_or_with_a_socket_client)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vm *vm = fake_vm();
+	struct answer a = { 0 };
+	char path[108], err[256], got[256];
+	struct virtio_dev *d;
+	int c, c2;
+
+	EXPECT_EQ(-1, agent_call("{\"execute\":\"guest-ping\"}", 1, done, &a, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "--agent"));
+	sock_path(path, sizeof(path));
+	d = agent_dev(vm, path, false);
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(-1, agent_call("{\"execute\":\"guest-ping\"}", 1, done, &a, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "not connected"));
+	ctrl(vm, d, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	/* a client of the socket holds the port; a second is turned away */
+	strcpy(sa.sun_path, path);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&sa, sizeof(sa)));
+	ev_run_once(vm, 1000);
+	EXPECT_EQ(-1, agent_call("{\"execute\":\"guest-ping\"}", 1, done, &a, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "a client of the --agent socket"));
+	c2 = socket(AF_UNIX, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(c2, (struct sockaddr *)&sa, sizeof(sa)));
+	ev_run_once(vm, 1000);
+	EXPECT_EQ(0, read(c2, got, sizeof(got))); /* closed by the VMM */
+	/* its bytes reach the guest and the guest's reach it */
+	ASSERT_EQ(19, write(c, "{\"execute\":\"x\"}\n\n\n\n", 19));
+	EXPECT_EQ(19, agent_reads(vm, d, got, sizeof(got)));
+	agent_says(vm, d, "{\"return\": {}}\n");
+	EXPECT_EQ(15, read(c, got, sizeof(got)));
+	/* it leaves: the VMM's client has the port again */
+	close(c);
+	for (int i = 0; i < 5; i++)
+		ev_run_once(vm, 100);
+	EXPECT_EQ(0, agent_call("{\"execute\":\"guest-ping\"}", 1, done, &a, err, sizeof(err)))
+		TH_LOG("%s", err);
+	agent_exit();
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmon qemu-agent-command DOMAIN COMMAND: one guest agent command, as virsh
+ * qemu-agent-command: COMMAND is the agent's JSON ({"execute":...}), the
+ * answer printed as the agent gave it ({"return":...}), its error as
+ * libvirt words it.
+ */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmon/cli.h>
+
+#include "vmond_client.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vmon qemu-agent-command [-c SOCKET] DOMAIN COMMAND [--timeout SECONDS]\n"
+		   "                                [--pretty]\n"
+		   "\n"
+		   "Send COMMAND, a JSON object of the QEMU guest agent's protocol such as\n"
+		   "'{\"execute\":\"guest-info\"}', to the agent in a running domain (its\n"
+		   "<channel type='unix'> with <target type='virtio'\n"
+		   "name='org.qemu.guest_agent.0'/>), and print the agent's answer.\n"
+		   "\n"
+		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "      --timeout SECONDS how long to wait for the agent, 1 to 300 (default 5)\n"
+		   "      --pretty          indent the answer\n"
+		   "  -h, --help            this text\n"
+		   "\n"
+		   "Commands that answer nothing on success (guest-shutdown,\n"
+		   "guest-suspend-*) return once the agent has them. Without a running\n"
+		   "agent in the guest the command fails at once; an agent that does not\n"
+		   "answer fails after the timeout.\n");
+}
+
+int vmon_cmd_qemu_agent_command(int argc, char **argv);
+int vmon_cmd_qemu_agent_command(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "connect", required_argument, NULL, 'c' }, { "timeout", required_argument, NULL, 't' },
+		{ "pretty", no_argument, NULL, 'p' },	     { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *req, *cmd, *a, *ret, *out;
+	const char *sock = NULL;
+	bool pretty = false;
+	long timeout = 5;
+	char *end;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		if (opt == 'c') {
+			sock = optarg;
+		} else if (opt == 't') {
+			timeout = strtol(optarg, &end, 10);
+			if (*end || end == optarg || timeout < 1 || timeout > 300) {
+				vmon_err("qemu-agent-command: --timeout '%s': not 1 to 300 seconds",
+					 optarg);
+				return VMON_EXIT_USAGE;
+			}
+		} else if (opt == 'p') {
+			pretty = true;
+		} else {
+			return vmon_usage_exit(opt, usage);
+		}
+	}
+	if (optind + 1 >= argc) {
+		vmon_err("qemu-agent-command: missing %s (see: vmon qemu-agent-command --help)",
+			 optind >= argc ? "DOMAIN" : "COMMAND");
+		return VMON_EXIT_USAGE;
+	}
+	if (vmon_no_more_args("qemu-agent-command", argc, argv, optind + 2, NULL))
+		return VMON_EXIT_USAGE;
+	cmd = json_tokener_parse(argv[optind + 1]);
+	if (!cmd || !json_object_is_type(cmd, json_type_object)) {
+		json_object_put(cmd);
+		vmon_err("qemu-agent-command: COMMAND '%s' is not a JSON object", argv[optind + 1]);
+		return VMON_EXIT_USAGE;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("qemu-agent-command"));
+	json_object_object_add(req, "domain", json_object_new_string(argv[optind]));
+	json_object_object_add(req, "command", cmd);
+	json_object_object_add(req, "timeout", json_object_new_int64(timeout));
+	if (vmond_request("qemu-agent-command", sock, false, req, &a))
+		return VMON_EXIT_FAIL;
+	out = json_object_new_object();
+	json_object_object_add(out, "return", json_object_object_get_ex(a, "return", &ret) ?
+						      json_object_get(ret) :
+						      NULL);
+	puts(json_object_to_json_string_ext(out, (pretty ? JSON_C_TO_STRING_PRETTY :
+							   JSON_C_TO_STRING_PLAIN) |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(out);
+	json_object_put(a);
+	return VMON_EXIT_OK;
+}

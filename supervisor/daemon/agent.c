@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qemu-agent-command: a guest agent command passed to a running domain's
+ * VMM ({"cmd":"agent",...}, which speaks to qemu-guest-agent on the
+ * virtio-console port of the domain's <channel> for org.qemu.guest_agent.0)
+ * and its answer returned as the agent gave it. The call is bounded by the
+ * request's timeout (5 s by default, as virsh's; at most 300 s), during
+ * which vmond serves no other client: a long agent command holds the
+ * daemon, which is why the timeout has a ceiling.
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vmon/domain.h>
+
+#include "vmond.h"
+
+#define AGENT_TIMEOUT_DEFAULT 5
+#define AGENT_TIMEOUT_MAX 300
+
+struct vdom *vmond_req_domain(struct vmond *d, struct json_object *req, char *err, size_t errlen);
+
+/* The VMM's "agent: ..." message, in libvirt's words. */
+static void agent_error(struct vdom *v, const char *execute, char *err, size_t errlen)
+{
+	char why[512];
+	const char *p = strstr(err, "agent: ");
+
+	snprintf(why, sizeof(why), "%s", p ? p + 7 : err);
+	if (strstr(why, "not connected") || strstr(why, "not responding") || strstr(why, "busy"))
+		snprintf(err, errlen, "Guest agent is not responding: domain '%s': %s", v->name,
+			 why);
+	else
+		snprintf(err, errlen, "internal error: unable to execute QEMU agent command '%s': %s",
+			 execute, why);
+}
+
+int vmond_req_agent(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
+		    size_t errlen)
+{
+	struct vdom *v = vmond_req_domain(d, req, err, errlen);
+	struct json_object *cmd, *ex, *t, *call, *ans = NULL, *ret;
+	int64_t timeout = AGENT_TIMEOUT_DEFAULT;
+	int rc;
+
+	if (!v)
+		return -1;
+	if (!json_object_object_get_ex(req, "command", &cmd) ||
+	    !json_object_is_type(cmd, json_type_object) ||
+	    !json_object_object_get_ex(cmd, "execute", &ex) ||
+	    !json_object_is_type(ex, json_type_string)) {
+		snprintf(err, errlen,
+			 "invalid argument: the command must be a JSON object with a string "
+			 "\"execute\", as {\"execute\":\"guest-ping\"}");
+		return -1;
+	}
+	if (json_object_object_get_ex(req, "timeout", &t)) {
+		timeout = json_object_get_int64(t);
+		if (!json_object_is_type(t, json_type_int) || timeout < 1 ||
+		    timeout > AGENT_TIMEOUT_MAX) {
+			snprintf(err, errlen, "invalid argument: timeout must be 1 to %d seconds",
+				 AGENT_TIMEOUT_MAX);
+			return -1;
+		}
+	}
+	if (!vdom_active(v)) {
+		snprintf(err, errlen, "Requested operation is not valid: domain is not running");
+		return -1;
+	}
+	if (!v->def->agent_path) {
+		snprintf(err, errlen,
+			 "argument unsupported: QEMU guest agent is not configured (no <channel> "
+			 "for org.qemu.guest_agent.0 in domain '%s')",
+			 v->name);
+		return -1;
+	}
+	call = json_object_new_object();
+	json_object_object_add(call, "cmd", json_object_new_string("agent"));
+	json_object_object_add(call, "timeout", json_object_new_int64(timeout));
+	json_object_object_add(call, "request", json_object_get(cmd));
+	rc = vmond_vm_call_ms(v,
+			      json_object_to_json_string_ext(call, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE),
+			      &ans, (int)(timeout + 5) * 1000, err, errlen);
+	if (rc)
+		agent_error(v, json_object_get_string(ex), err, errlen);
+	json_object_put(call);
+	if (rc)
+		return -1;
+	json_object_object_add(r, "name", json_object_new_string(v->name));
+	json_object_object_add(r, "return", json_object_object_get_ex(ans, "return", &ret) ?
+						    json_object_get(ret) :
+						    NULL);
+	json_object_put(ans);
+	return 0;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest agent channel: the agent port of virtio-console
+ * (virtio_console.c) and its host side (agent.c): the unix socket of
+ * --agent, and the API's "agent" request, which the VMM answers itself by
+ * speaking qemu-guest-agent's protocol on the port.
+ */
+#ifndef VMON_VMM_AGENT_H
+#define VMON_VMM_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+struct virtio_dev;
+
+/* Bytes the guest wrote to the port, for the VMM's own agent client. */
+typedef void (*agent_data_fn)(void *opaque, const void *data, size_t len);
+
+/* virtio_console.c */
+struct virtio_dev *virtio_console_create(struct vm *vm);
+/*
+ * The host side of the port: @fd (-1: nobody) is read for the guest and,
+ * without @on_data, written with what the guest sends; the guest hears
+ * PORT_OPEN 1 or 0.
+ */
+void console_port_attach(int fd, agent_data_fn on_data, void *opaque);
+/* Whether a process in the guest has the port open (the agent runs). */
+bool console_port_guest_open(void);
+/* Bytes of the guest dropped because nobody was on the host side. */
+uint64_t console_port_dropped(void);
+
+/* agent.c */
+/* --agent PATH: the socket and the API's client (before the sandbox). */
+int agent_init(struct vm *vm, const char *path);
+void agent_exit(void);
+/* The host side's fd ended (EOF, error): let the next client in. */
+void agent_host_closed(void);
+/* write() until done on a non-blocking stream, waiting at most ~1 s in all. */
+int agent_write_all(int fd, const void *buf, size_t len);
+
+/* The answer of an API agent request: a JSON object, to be freed by the caller. */
+typedef void (*agent_done_fn)(void *ctx, char *answer);
+/*
+ * Send @request (one JSON object with "execute") to the guest agent after a
+ * guest-sync-delimited handshake, and call @done with {"ok":true,
+ * "return":...} or {"ok":false,"error":"..."} within @timeout_s seconds.
+ * Returns 0 when under way, -1 with a reason in @err (no agent device, the
+ * guest's agent not running, the channel busy).
+ */
+int agent_call(const char *request, int timeout_s, agent_done_fn done, void *ctx, char *err,
+	       size_t errlen);
+
+#endif /* VMON_VMM_AGENT_H */
