@@ -137,7 +137,8 @@ TEST(agent_channel_is_the_vmm_agent_socket)
 					  "<target type='virtio' name='org.qemu.guest_agent.0'/>"
 					  "</channel></devices>\n</domain>\n";
 	struct vmon_vmm_opts o = { .api_socket = "/s", .agent_socket = "/run/vmon/vm.agent" };
-	struct vmon_domain *d = parse(_metadata, xml), *plain = parse(_metadata, HEAD OS "</domain>\n");
+	struct vmon_domain *d = parse(_metadata, xml),
+			   *plain = parse(_metadata, HEAD OS "</domain>\n");
 	struct vmon_xml_error err;
 	char **argv, *s;
 

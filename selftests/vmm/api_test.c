@@ -52,14 +52,15 @@ TEST(api_parses_every_command)
 	ASSERT_EQ(0, api_parse("{\"cmd\":\"snapshot\",\"path\":\"/tmp/s\"}", &r, err, sizeof(err)));
 	EXPECT_STREQ("/tmp/s", r.path);
 	/* the guest agent (issue 16 item 4): the request kept as plain JSON */
-	ASSERT_EQ(0, api_parse("{\"cmd\":\"agent\",\"request\":{\"execute\": \"guest-ping\"}}",
-			       &r, err, sizeof(err)));
+	ASSERT_EQ(0, api_parse("{\"cmd\":\"agent\",\"request\":{\"execute\": \"guest-ping\"}}", &r,
+			       err, sizeof(err)));
 	EXPECT_EQ(API_AGENT, r.cmd);
 	EXPECT_STREQ("{\"execute\":\"guest-ping\"}", r.agent);
 	EXPECT_EQ(API_AGENT_TIMEOUT, r.timeout_s);
-	ASSERT_EQ(0, api_parse("{\"cmd\":\"agent\",\"timeout\":30,\"request\":"
-			       "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/true\"}}}",
-			       &r, err, sizeof(err)));
+	ASSERT_EQ(0,
+		  api_parse("{\"cmd\":\"agent\",\"timeout\":30,\"request\":"
+			    "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/true\"}}}",
+			    &r, err, sizeof(err)));
 	EXPECT_EQ(30, r.timeout_s);
 	EXPECT_NE(NULL, strstr(r.agent, "\"arguments\":{\"path\":\"/bin/true\"}"));
 }
@@ -85,8 +86,8 @@ TEST(api_rejects_bad_requests_with_a_reason)
 	EXPECT_EQ(-1, api_parse("{\"cmd\":\"snapshot\",\"path\":\"\"}", &r, err, sizeof(err)));
 	EXPECT_EQ(-1, api_parse("{\"cmd\":\"agent\"}", &r, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "\"request\""));
-	EXPECT_EQ(-1, api_parse("{\"cmd\":\"agent\",\"request\":{\"exec\":1}}", &r, err,
-				sizeof(err)));
+	EXPECT_EQ(-1,
+		  api_parse("{\"cmd\":\"agent\",\"request\":{\"exec\":1}}", &r, err, sizeof(err)));
 	EXPECT_EQ(-1, api_parse("{\"cmd\":\"agent\",\"request\":\"guest-ping\"}", &r, err,
 				sizeof(err)));
 	EXPECT_EQ(-1, api_parse("{\"cmd\":\"agent\",\"request\":{\"execute\":\"guest-ping\"},"

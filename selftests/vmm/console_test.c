@@ -67,8 +67,7 @@ static uint64_t post(struct vm *vm, struct virtq *q, const void *data, uint32_t 
 
 	if (data)
 		memcpy(vm->ram + at, data, len);
-	q->desc[i] = (struct vring_desc){ at, data ? len : 4096,
-					  data ? 0 : VRING_DESC_F_WRITE, 0 };
+	q->desc[i] = (struct vring_desc){ at, data ? len : 4096, data ? 0 : VRING_DESC_F_WRITE, 0 };
 	q->avail->ring[q->avail->idx % q->num] = i;
 	q->avail->idx++;
 	return at;
@@ -268,7 +267,7 @@ TEST(agent_request_through_guest_sync_delimited)
 	d = agent_dev(vm, path, true);
 	ASSERT_NE(NULL, d);
 	ASSERT_EQ(0, agent_call("{\"execute\":\"guest-ping\"}", 5, done, &a, err, sizeof(err)))
-		TH_LOG("%s", err);
+	TH_LOG("%s", err);
 	/* a second request while one is in flight is refused */
 	EXPECT_EQ(-1, agent_call("{\"execute\":\"guest-info\"}", 5, done, &a, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "busy"));
@@ -299,11 +298,13 @@ TEST(agent_request_through_guest_sync_delimited)
 	snprintf(sync, sizeof(sync), "\xff{\"return\": %u}\n", id);
 	agent_says(vm, d, sync);
 	agent_reads(vm, d, got, sizeof(got));
-	agent_says(vm, d, "{\"error\": {\"class\": \"CommandNotFound\", "
-			  "\"desc\": \"The command guest-nope has not been found\"}}\n");
+	agent_says(vm, d,
+		   "{\"error\": {\"class\": \"CommandNotFound\", "
+		   "\"desc\": \"The command guest-nope has not been found\"}}\n");
 	ASSERT_EQ(2, a.n);
-	EXPECT_STREQ("{\"ok\":false,\"error\":\"agent: The command guest-nope has not been found\"}",
-		     a.text);
+	EXPECT_STREQ(
+		"{\"ok\":false,\"error\":\"agent: The command guest-nope has not been found\"}",
+		a.text);
 	/* guest-shutdown answers nothing on success: done once passed on */
 	ASSERT_EQ(0, agent_call("{\"execute\":\"guest-shutdown\"}", 5, done, &a, err, sizeof(err)));
 	agent_reads(vm, d, got, sizeof(got));
@@ -331,7 +332,7 @@ TEST(agent_silent_times_out)
 	ASSERT_EQ(1, a.n);
 	EXPECT_NE(NULL, strstr(a.text, "\"ok\":false"));
 	EXPECT_NE(NULL, strstr(a.text, "not responding (no answer in 1 s, not even to "
-					"guest-sync-delimited)"));
+				       "guest-sync-delimited)"));
 	/* the channel is free again */
 	ASSERT_EQ(0, agent_call("{\"execute\":\"guest-ping\"}", 1, done, &a, err, sizeof(err)));
 	agent_exit();
@@ -375,7 +376,7 @@ TEST(agent_refused_without_agent_or_with_a_socket_client)
 	for (int i = 0; i < 5; i++)
 		ev_run_once(vm, 100);
 	EXPECT_EQ(0, agent_call("{\"execute\":\"guest-ping\"}", 1, done, &a, err, sizeof(err)))
-		TH_LOG("%s", err);
+	TH_LOG("%s", err);
 	agent_exit();
 }
 

@@ -3,14 +3,13 @@
  * libFuzzer target: vmon-vmm's virtio device model driven by a hostile
  * driver. The first input byte picks the device (virtio-blk on io_uring
  * over a memfd, virtio-net on a datagram socket pair, virtio-balloon,
- * virtio-rng, virtio-console's agent port on a stream socket pair); the rest is a program of guest actions: writes to guest RAM,
- * descriptors (direct or indirect tables anywhere), avail ring entries and
- * runaway avail indexes, MMIO to BAR 0 (common and device configuration,
- * notify, ISR, MSI-X table and PBA) through the PCI hole's dispatch, PCI
- * configuration space through ports 0xcf8/0xcfc (the pci_cfg window, MSI-X
- * control, BAR moves), kicks by MMIO and by ioeventfd, main loop rounds,
- * packets from the tap, balloon status requests, bytes from the console's
- * host side, quiesce and resume.
+ * virtio-rng, virtio-console's agent port on a stream socket pair); the rest is a program of guest
+ * actions: writes to guest RAM, descriptors (direct or indirect tables anywhere), avail ring
+ * entries and runaway avail indexes, MMIO to BAR 0 (common and device configuration, notify, ISR,
+ * MSI-X table and PBA) through the PCI hole's dispatch, PCI configuration space through ports
+ * 0xcf8/0xcfc (the pci_cfg window, MSI-X control, BAR moves), kicks by MMIO and by ioeventfd, main
+ * loop rounds, packets from the tap, balloon status requests, bytes from the console's host side,
+ * quiesce and resume.
  *
  * Guest RAM is 64 KiB below 4 GiB and 64 KiB from 4 GiB up, one heap
  * allocation, so ASan sees any access outside it. virtq_pop, virtq_unpop

@@ -39,8 +39,10 @@ int vmon_cmd_qemu_agent_command(int argc, char **argv);
 int vmon_cmd_qemu_agent_command(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "connect", required_argument, NULL, 'c' }, { "timeout", required_argument, NULL, 't' },
-		{ "pretty", no_argument, NULL, 'p' },	     { "help", no_argument, NULL, 'h' },
+		{ "connect", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct json_object *req, *cmd, *a, *ret, *out;
@@ -87,12 +89,12 @@ int vmon_cmd_qemu_agent_command(int argc, char **argv)
 	if (vmond_request("qemu-agent-command", sock, false, req, &a))
 		return VMON_EXIT_FAIL;
 	out = json_object_new_object();
-	json_object_object_add(out, "return", json_object_object_get_ex(a, "return", &ret) ?
-						      json_object_get(ret) :
-						      NULL);
-	puts(json_object_to_json_string_ext(out, (pretty ? JSON_C_TO_STRING_PRETTY :
-							   JSON_C_TO_STRING_PLAIN) |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_object_add(out, "return",
+			       json_object_object_get_ex(a, "return", &ret) ? json_object_get(ret)
+									    : NULL);
+	puts(json_object_to_json_string_ext(
+		out, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
+			     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(out);
 	json_object_put(a);
 	return VMON_EXIT_OK;

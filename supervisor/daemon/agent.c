@@ -32,8 +32,9 @@ static void agent_error(struct vdom *v, const char *execute, char *err, size_t e
 		snprintf(err, errlen, "Guest agent is not responding: domain '%s': %s", v->name,
 			 why);
 	else
-		snprintf(err, errlen, "internal error: unable to execute QEMU agent command '%s': %s",
-			 execute, why);
+		snprintf(err, errlen,
+			 "internal error: unable to execute QEMU agent command '%s': %s", execute,
+			 why);
 }
 
 int vmond_req_agent(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
@@ -79,19 +80,20 @@ int vmond_req_agent(struct vmond *d, struct json_object *req, struct json_object
 	json_object_object_add(call, "cmd", json_object_new_string("agent"));
 	json_object_object_add(call, "timeout", json_object_new_int64(timeout));
 	json_object_object_add(call, "request", json_object_get(cmd));
-	rc = vmond_vm_call_ms(v,
-			      json_object_to_json_string_ext(call, JSON_C_TO_STRING_PLAIN |
-								   JSON_C_TO_STRING_NOSLASHESCAPE),
-			      &ans, (int)(timeout + 5) * 1000, err, errlen);
+	rc = vmond_vm_call_ms(
+		v,
+		json_object_to_json_string_ext(call, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE),
+		&ans, (int)(timeout + 5) * 1000, err, errlen);
 	if (rc)
 		agent_error(v, json_object_get_string(ex), err, errlen);
 	json_object_put(call);
 	if (rc)
 		return -1;
 	json_object_object_add(r, "name", json_object_new_string(v->name));
-	json_object_object_add(r, "return", json_object_object_get_ex(ans, "return", &ret) ?
-						    json_object_get(ret) :
-						    NULL);
+	json_object_object_add(r, "return",
+			       json_object_object_get_ex(ans, "return", &ret) ? json_object_get(ret)
+									      : NULL);
 	json_object_put(ans);
 	return 0;
 }

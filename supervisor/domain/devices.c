@@ -228,10 +228,11 @@ static int parse_channel(struct pctx *c, xmlNodePtr n)
 			c->d->agent_path = strdup("");
 		/* vmon-vmm's --agent; the socket is vmond's, in the domain's run dir */
 		if (c->d->agent_path && c->d->agent_path[0])
-			rc = pwarn(c, "channel-agent",
-				   "<channel> org.qemu.guest_agent.0: <source path='%s'> not honoured "
-				   "(the agent's socket is vmond's), kept",
-				   c->d->agent_path);
+			rc = pwarn(
+				c, "channel-agent",
+				"<channel> org.qemu.guest_agent.0: <source path='%s'> not honoured "
+				"(the agent's socket is vmond's), kept",
+				c->d->agent_path);
 	} else {
 		rc = pwarn(c, "channel",
 			   "<channel type='%s'> '%s': only the unix guest agent channel is "

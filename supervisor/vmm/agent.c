@@ -91,7 +91,7 @@ static void finish(struct json_object *ret, const char *error)
 	else
 		json_object_object_add(r, "return", ret ? json_object_get(ret) : NULL);
 	out = strdup(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(r);
 	if (done && out)
 		done(ag.ctx, out);
@@ -135,8 +135,8 @@ static void got_line(void)
 		finish(v, NULL);
 	} else if (json_object_object_get_ex(o, "error", &v)) {
 		snprintf(msg, sizeof(msg), "agent: %s",
-			 json_object_object_get_ex(v, "desc", &d) ? json_object_get_string(d) :
-								    json_object_get_string(v));
+			 json_object_object_get_ex(v, "desc", &d) ? json_object_get_string(d)
+								  : json_object_get_string(v));
 		finish(NULL, msg);
 	}
 	json_object_put(o);
@@ -207,13 +207,14 @@ int agent_call(const char *request, int timeout_s, agent_done_fn done, void *ctx
 	}
 	if (ag.client_fd >= 0 || ag.phase != IDLE) {
 		snprintf(err, errlen, "agent: the channel is busy (%s)",
-			 ag.phase != IDLE ? "another request is in flight" :
-					    "a client of the --agent socket holds it");
+			 ag.phase != IDLE ? "another request is in flight"
+					  : "a client of the --agent socket holds it");
 		return -1;
 	}
 	if (!console_port_guest_open()) {
-		snprintf(err, errlen, "agent: the guest agent is not connected "
-				      "(no process in the guest has its port open)");
+		snprintf(err, errlen,
+			 "agent: the guest agent is not connected "
+			 "(no process in the guest has its port open)");
 		return -1;
 	}
 	if (strlen(request) >= sizeof(ag.request)) {

@@ -14,8 +14,8 @@
 #include "api.h"
 
 static const char *const names[API_NCMDS] = {
-	"status", "pause",   "resume",	 "shutdown",	 "reset",
-	"quit",	  "balloon", "snapshot", "ctrl-alt-del", "wakeup", "agent",
+	"status",  "pause",    "resume",       "shutdown", "reset", "quit",
+	"balloon", "snapshot", "ctrl-alt-del", "wakeup",   "agent",
 };
 
 /* "request": an object with a string "execute"; "timeout": 1 to 3600 s. */
@@ -24,13 +24,16 @@ static int parse_agent(struct json_object *o, struct api_req *req, char *err, si
 	struct json_object *a, *v;
 	const char *s;
 
-	if (!json_object_object_get_ex(o, "request", &a) || !json_object_is_type(a, json_type_object) ||
-	    !json_object_object_get_ex(a, "execute", &v) || !json_object_is_type(v, json_type_string)) {
+	if (!json_object_object_get_ex(o, "request", &a) ||
+	    !json_object_is_type(a, json_type_object) ||
+	    !json_object_object_get_ex(a, "execute", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
 		snprintf(err, errlen,
 			 "agent: \"request\" must be an object with a string \"execute\"");
 		return -1;
 	}
-	s = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(a,
+					   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (strlen(s) >= sizeof(req->agent)) {
 		snprintf(err, errlen, "agent: \"request\" longer than %zu bytes",
 			 sizeof(req->agent) - 1);

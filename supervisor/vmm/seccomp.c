@@ -37,6 +37,7 @@
 #include "vmm.h"
 #include "config.h"
 
+/* clang-format off */
 static const int allowed[] = {
 	SCMP_SYS(read),		SCMP_SYS(write),
 	SCMP_SYS(readv),	SCMP_SYS(writev),
@@ -61,8 +62,9 @@ static const int allowed[] = {
 	SCMP_SYS(fcntl),	SCMP_SYS(restart_syscall),
 	SCMP_SYS(rseq),		SCMP_SYS(set_robust_list),
 	SCMP_SYS(geteuid), /* snapshot: the directory must be ours */
-	SCMP_SYS(timerfd_settime), /* the agent request's timeout */
+	SCMP_SYS(timerfd_settime), /* agent.c: a request's timeout */
 };
+/* clang-format on */
 
 /* Every ioctl the VMM issues once the VM runs: by request number. */
 static const unsigned long ioctls[] = {

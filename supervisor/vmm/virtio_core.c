@@ -262,7 +262,8 @@ int virtio_load(struct virtio_dev *d, const void *buf, size_t len)
 	d->queue_sel = s->queue_sel;
 	if (d->config_len)
 		memcpy(d->config, s->config, d->config_len);
-	if (s->dev_len > sizeof(s->dev) || (d->ops->load && d->ops->load(d, s->dev, s->dev_len) < 0))
+	if (s->dev_len > sizeof(s->dev) ||
+	    (d->ops->load && d->ops->load(d, s->dev, s->dev_len) < 0))
 		return -1;
 	for (int i = 0; i < d->nq; i++) {
 		struct virtq *q = &d->q[i];

@@ -124,11 +124,11 @@ int vmon_domain_set_serial_path(struct vmon_domain *d, const char *pty);
 
 /* What vmond supplies to build the vmon-vmm command line. */
 struct vmon_vmm_opts {
-	const char *vmm_path;	 /* argv[0]; "vmon-vmm" if NULL */
-	const char *api_socket;	 /* --api; required */
-	const char *console;	 /* --console; "pty" if NULL */
-	const char *const *taps; /* n_ifaces tap names; NULL: target dev= */
-	const char *restore_dir; /* --restore DIR or NULL */
+	const char *vmm_path;	  /* argv[0]; "vmon-vmm" if NULL */
+	const char *api_socket;	  /* --api; required */
+	const char *console;	  /* --console; "pty" if NULL */
+	const char *const *taps;  /* n_ifaces tap names; NULL: target dev= */
+	const char *restore_dir;  /* --restore DIR or NULL */
 	const char *agent_socket; /* --agent, for a guest agent channel; or NULL */
 	bool no_seccomp;
 };
