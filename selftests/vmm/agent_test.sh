@@ -150,19 +150,20 @@ import json, socket, subprocess, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 s.settimeout(30)
-s.sendall(b'\xff{"execute":"guest-sync-delimited","arguments":{"id":4242}}\n')
 buf = b''
-while b'\n' not in buf.split(b'\xff')[-1]:
-    buf += s.recv(4096)
-sync = json.loads(buf.split(b'\xff')[-1].split(b'\n')[0])
+def line():  # the next JSON line of the agent, 0xff delimiters dropped
+    global buf
+    while b'\n' not in buf:
+        buf += s.recv(4096).replace(b'\xff', b'')
+    l, buf = buf.split(b'\n', 1)
+    return json.loads(l)
+s.sendall(b'\xff{"execute":"guest-sync-delimited","arguments":{"id":4242}}\n')
+sync = line()
 busy = subprocess.run([sys.argv[2], "--call", sys.argv[3],
                        '{"cmd":"agent","request":{"execute":"guest-ping"}}'],
                       capture_output=True, text=True).stdout.strip()
 s.sendall(b'{"execute":"guest-ping"}\n')
-buf = b''
-while b'\n' not in buf:
-    buf += s.recv(4096)
-ping = json.loads(buf.split(b'\n')[0])
+ping = line()
 print(json.dumps({"sync": sync, "ping": ping, "busy": busy}))
 PY
 )

@@ -9,6 +9,7 @@
  * agent or the channel is busy. Nested guests with the real agent:
  * agent_test.sh.
  */
+#include <assert.h>
 #include <fcntl.h>
 #include <linux/virtio_console.h>
 #include <stdio.h>
@@ -84,12 +85,21 @@ static uint32_t used(struct vm *vm, struct virtq *q, int n, char *out, size_t si
 	return e.len;
 }
 
+/*
+ * The driver sends a control message; the device must give back that very
+ * buffer (Linux: "control-o:id N is not a head!" and a broken queue when
+ * not), even when it answers on the control receive queue meanwhile.
+ */
 static void ctrl(struct vm *vm, struct virtio_dev *d, uint16_t event, uint16_t value)
 {
 	struct virtio_console_control c = { 1, event, value };
+	struct virtq *q = &d->q[Q_CTRL_TX];
+	uint16_t head = (uint16_t)(q->avail->idx % q->num), before = q->used->idx;
 
-	post(vm, &d->q[Q_CTRL_TX], &c, sizeof(c));
-	d->ops->kick(d, &d->q[Q_CTRL_TX]);
+	post(vm, q, &c, sizeof(c));
+	d->ops->kick(d, q);
+	assert(q->used->idx == (uint16_t)(before + 1));
+	assert(q->used->ring[before % q->num].id == head);
 }
 
 /* A device the driver set up: four queues, DEVICE_READY, PORT_READY. */

@@ -50,7 +50,9 @@ struct ctrl_msg {
 struct con {
 	struct virtio_dev dev;
 	struct virtio_console_config cfg;
-	struct vchain chain;
+	/* the chain the kick handlers pop, and the one ctrl_flush() pops: a
+	 * control message of the driver is answered while its chain is held */
+	struct vchain chain, ctrl_chain;
 	bool port_added, port_ready, guest_open;
 	struct ctrl_msg ctrl[MAX_CTRL];
 	int nctrl;
@@ -68,7 +70,7 @@ static struct con *the_con;
 static void ctrl_flush(struct con *k)
 {
 	struct virtq *q = &k->dev.q[Q_CTRL_RX];
-	struct vchain *c = &k->chain;
+	struct vchain *c = &k->ctrl_chain;
 	int sent = 0, r = 0;
 
 	while (sent < k->nctrl && (r = virtq_pop(k->dev.vm, q, c)) > 0) {
