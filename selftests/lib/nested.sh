@@ -97,3 +97,19 @@ vmm_run() {
 	vmm_pid=
 	return $rc
 }
+
+# vmm_wait_console FILE PATTERN SECONDS: until the console FILE of the last
+# vmm_boot shows PATTERN (grep's basic regular expression), with the one
+# retry; false when the VMM ended or the time ran out.
+vmm_wait_console() {
+	local i
+	for ((i = 0; i < $3 * 2; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		if ! kill -0 "$vmm_pid" 2>/dev/null; then
+			vmm_retry_early || return 1
+			i=0
+		fi
+		sleep 0.5
+	done
+	return 1
+}

@@ -48,19 +48,8 @@ cleanup() {
 }
 trap cleanup EXIT
 con=$work/g.console
-wait_for() { # wait_for PATTERN SECONDS
-	local i
-	for ((i = 0; i < $2 * 2; i++)); do
-		grep -q -- "$1" "$con" 2>/dev/null && return 0
-		if ! kill -0 "$vmm_pid" 2>/dev/null; then
-			vmm_retry_early || return 1
-			i=0
-		fi
-		sleep 0.5
-	done
-	return 1
-}
 . "$top/selftests/lib/nested.sh"
+wait_for() { vmm_wait_console "$con" "$@"; } # wait_for PATTERN SECONDS
 call() { "$vmm" --call "$work/api.sock" "$1"; }
 # agent JSON [TIMEOUT]: the API's agent request with that guest agent command.
 agent() { call "{\"cmd\":\"agent\",\"timeout\":${2:-30},\"request\":$1}"; }

@@ -107,6 +107,8 @@ static struct virtio_dev *ready_dev(struct vm *vm, bool guest_opens)
 {
 	struct virtio_dev *d = virtio_console_create(vm);
 
+	if (!d)
+		return NULL;
 	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
 	for (int i = Q_CTRL_RX; i <= Q_PORT_TX; i++)
 		ring(vm, d, i);
@@ -240,23 +242,12 @@ static void agent_says(struct vm *vm, struct virtio_dev *d, const char *s)
 	d->ops->kick(d, &d->q[Q_PORT_TX]);
 }
 
+/* A device the driver set up, then the --agent socket and client. */
 static struct virtio_dev *agent_dev(struct vm *vm, const char *sock, bool guest_opens)
 {
-	struct virtio_dev *d = virtio_console_create(vm);
+	struct virtio_dev *d = ready_dev(vm, guest_opens);
 
-	if (!d || agent_init(vm, sock) < 0)
-		return NULL;
-	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
-	for (int i = Q_CTRL_RX; i <= Q_PORT_TX; i++)
-		ring(vm, d, i);
-	for (int i = 0; i < 6; i++)
-		post(vm, &d->q[Q_CTRL_RX], NULL, 0);
-	d->ops->kick(d, &d->q[Q_CTRL_RX]);
-	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
-	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1);
-	if (guest_opens)
-		ctrl(vm, d, VIRTIO_CONSOLE_PORT_OPEN, 1);
-	return d;
+	return d && agent_init(vm, sock) == 0 ? d : NULL;
 }
 
 static void sock_path(char *out, size_t len)

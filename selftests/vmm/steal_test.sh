@@ -47,19 +47,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-wait_for() { # wait_for PATTERN SECONDS
-	local i
-	for ((i = 0; i < $2 * 2; i++)); do
-		grep -q -- "$1" "$work/g.console" 2>/dev/null && return 0
-		if ! kill -0 "$vmm_pid" 2>/dev/null; then
-			vmm_retry_early || return 1
-			i=0
-		fi
-		sleep 0.5
-	done
-	return 1
-}
 . "$top/selftests/lib/nested.sh"
+wait_for() { vmm_wait_console "$work/g.console" "$@"; } # wait_for PATTERN SECONDS
 
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe vmon 2>/dev/null
