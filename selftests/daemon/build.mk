@@ -22,7 +22,7 @@ VM_TESTS += $(B)/selftests/daemon/life_test
 # In the test VM: S3, dompmwakeup and guest panics under on_crash preserve
 # and destroy, with the lifecycle event stream.
 $(B)/selftests/daemon/crash_test: selftests/daemon/crash_test.sh $(B)/vmm-guest/base.cpio.gz \
-		$(B)/vmond $(B)/vmon $(B)/vmon-vmm
+		$(B)/vmond $(B)/vmon $(B)/vmon-vmm $(B)/vmm-guest/qga/usr/sbin/qemu-ga
 	@mkdir -p $(@D)
 	cp $< $@
 	chmod +x $@

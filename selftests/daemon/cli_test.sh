@@ -169,8 +169,11 @@ t_inactive_refusals() {
 		contains "$T/e" "unknown target 'sleepy' \(mem, disk, hybrid\)" || return 1
 	"$V" event --event nosuch 2>"$T/e"
 	[ $? = 2 ] && contains "$T/e" "unknown event 'nosuch'" || return 1
-	"$V" shutdown -c "$S" --mode agent web 2>"$T/e"
+	"$V" reboot -c "$S" --mode agent web 2>"$T/e"
 	[ $? = 1 ] && contains "$T/e" "Operation not supported: --mode agent" || return 1
+	# shutdown --mode agent is accepted: the refusal is the state machine's
+	! "$V" shutdown -c "$S" --mode agent web 2>"$T/e" && contains "$T/e" 'domain is not running$' ||
+		return 1
 	"$V" shutdown -c "$S" --mode reboot web 2>"$T/e"
 	[ $? = 2 ] && contains "$T/e" "Unknown mode reboot value" || return 1
 	# --mode acpi is accepted: the refusal is the state machine's

@@ -6,12 +6,17 @@
 #   pm  on_crash preserve: the guest suspends itself to RAM (S3) ->
 #       pmsuspended; dompmwakeup -> running (wakeup), its ticks go on; it
 #       then panics -> crashed (panicked), the VMM held paused; destroy ->
-#       shut off (destroyed). dompmsuspend is refused (no guest agent yet;
-#       while pmsuspended, as libvirt, because it is).
+#       shut off (destroyed). dompmsuspend is refused (no agent channel in
+#       its XML; while pmsuspended, as libvirt, because it is).
 #   cr  setmem 128M: the balloon inflates (domstats balloon.current, the
 #       guest's MemTotal), setmem 256M gives it back (the guest's MemTotal);
 #       the guest then panics,
 #       on_crash destroy -> shut off (crashed).
+#   ag  the guest agent's channel, Debian's qemu-guest-agent in the guest
+#       (selftests/vmm/qga-initrd): qemu-agent-command guest-ping answers;
+#       dompmsuspend mem goes through the agent (guest-suspend-ram) ->
+#       pmsuspended; dompmwakeup -> running, its ticks go on; shutdown
+#       --mode agent (guest-shutdown) -> shut off (shutdown).
 # vmon event --loop --event lifecycle sees each step with libvirt's names.
 #
 # Usage: tools/vmtest -- build/selftests/daemon/crash_test (prints TAP; root).
@@ -76,7 +81,7 @@ attach_console() { # attach_console DOMAIN: its console into DOMAIN.console
 balloon_is() { $V domstats -c "$S" "$1" | grep -q "^  balloon.current=$2\$"; }
 has_event() { grep -q "event 'lifecycle' for domain '$1': $2\$" "$L/events.log"; }
 
-echo "1..13"
+echo "1..17"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$B/vmon-vmm" ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
 	echo "Bail out! need /dev/kvm, vmon-vmm, vmond and $kernel"
@@ -112,10 +117,24 @@ while :; do
 	sleep 0.5
 done
 GUEST
-for d in pm cr; do
+# ag: the agent, and ticks.
+cat >"$work/ag.sh" <<'GUEST'
+#!/bin/sh
+start-qga
+i=0
+while :; do
+	echo "tick $i"
+	i=$((i + 1))
+	sleep 0.5
+done
+GUEST
+agent_channel="<channel type='unix'><source mode='bind'/>
+<target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+for d in pm cr ag; do
 	selftests/vmm/mkinitrd "$work/$d.cpio.gz" "$work/$d.sh"
+	[ $d = ag ] && selftests/vmm/qga-initrd "$work/$d.cpio.gz"
 	action=preserve
-	[ $d = cr ] && action=destroy
+	[ $d != pm ] && action=destroy
 	cat >"$work/$d.xml" <<XML
 <domain type='kvm'>
   <name>$d</name>
@@ -126,7 +145,8 @@ for d in pm cr; do
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>
   <on_crash>$action</on_crash>
-  <devices><serial type='pty'/>$([ $d = cr ] && echo "<memballoon model='virtio'/>")</devices>
+  <devices><serial type='pty'/>$([ $d = cr ] && echo "<memballoon model='virtio'/>")$(
+	[ $d = ag ] && echo "$agent_channel")</devices>
 </domain>
 XML
 done
@@ -138,11 +158,11 @@ $V event -c "$S" --loop --event lifecycle >"$L/events.log" 2>&1 &
 ev_pid=$!
 until_ok 30 grep -q "event client subscribed" "$L/vmond.log"
 r=0
-for d in pm cr; do
+for d in pm cr ag; do
 	{ $V define -c "$S" "$work/$d.xml" && $V start -c "$S" "$d"; } >>"$L/out.log" 2>&1 || r=1
 	attach_console $d
 done
-ok $r both_start "$(tr '\n' ' ' <"$L/out.log")"
+ok $r all_start "$(tr '\n' ' ' <"$L/out.log")"
 $V dompmsuspend -c "$S" pm mem 2>"$work/pms.err"
 [ $? = 1 ] && grep -q "guest agent" "$work/pms.err"
 ok $? pm.dompmsuspend_refused_without_agent "$(cat "$work/pms.err")"
@@ -179,13 +199,29 @@ ok $? pm.crashed_vmm_kept_paused "$(cat "$work/pm.st" | head -c 300)"
 $V destroy -c "$S" pm >/dev/null && is_state pm "shut off (destroyed)"
 ok $? pm.destroy_after_crash "$(state pm)"
 
+# ag: the agent opens its port a moment after the guest's init starts it
+agent_ping() { $V qemu-agent-command -c "$S" ag '{"execute":"guest-ping"}' --timeout 20; }
+until_ok 180 agent_ping
+out=$(agent_ping 2>&1)
+[ "$out" = '{"return":{}}' ]
+ok $? ag.qemu_agent_command_guest_ping "$out; $(grep -a "AGENT" "$L/ag.console" | tr -d '\r')"
+$V dompmsuspend -c "$S" ag mem >"$work/ags.out" 2>&1 && until_ok 120 is_state ag "pmsuspended (unknown)"
+ok $? ag.dompmsuspend_through_the_agent_is_pmsuspended "$(state ag); $(cat "$work/ags.out")"
+t=$(ticks ag)
+$V dompmwakeup -c "$S" ag >/dev/null && is_state ag "running (event wakeup)" &&
+	until_ok 60 tick_past ag "$((t + 2))"
+ok $? ag.dompmwakeup_runs_on "$(state ag); ticks $t then $(ticks ag)"
+$V shutdown -c "$S" --mode agent ag >"$work/agd.out" 2>&1 && until_ok 120 is_state ag "shut off (shutdown)"
+ok $? ag.shutdown_mode_agent_shuts_off "$(state ag); $(cat "$work/agd.out")"
+
 until_ok 10 has_event cr "Stopped Crashed"
 kill "$ev_pid" 2>/dev/null
 ev_pid=
 r=0
 for e in "pm:Defined Added" "pm:Started Booted" "pm:PMSuspended Memory" \
 	"pm:Started Event wakeup" "pm:Crashed Panicked" "pm:Stopped Destroyed" \
-	"cr:Crashed Panicked" "cr:Stopped Crashed"; do
+	"cr:Crashed Panicked" "cr:Stopped Crashed" "ag:PMSuspended Memory" \
+	"ag:Stopped Shutdown"; do
 	has_event "${e%%:*}" "${e#*:}" || { r=1; echo "# missing event: $e"; }
 done
 ok $r lifecycle_events_with_libvirt_names "$(tr '\n' '|' <"$L/events.log" | tail -c 600)"

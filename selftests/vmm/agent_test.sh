@@ -65,49 +65,17 @@ fi
 # Started as root, the VMM becomes vmon-vmm: it reaches the snapshot dir
 # through $work.
 chmod 0711 "$work"
-# The agent and the libraries it links, at their paths, as a third
-# archive of the initramfs (the kernel unpacks them all, in order).
-r=$work/qga-root
-mkdir -p "$r/usr/sbin" "$r/sbin" "$r/etc"
-cp "$qga/usr/sbin/qemu-ga" "$r/usr/sbin/"
-ldd "$qga/usr/sbin/qemu-ga" | awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }' |
-	while read -r lib; do
-		mkdir -p "$r$(dirname "$lib")"
-		cp -L "$lib" "$r$lib"
-	done
-# guest-shutdown runs /sbin/shutdown, which busybox has not
-printf '#!/bin/sh\nsync\npoweroff -f\n' >"$r/sbin/shutdown"
-# ext4 and what it needs, for a file system the agent can freeze
 kver=$("$top/tools/kcache" version)
-kdir=$("$top/tools/kcache" image "$kver")
-mkdir -p "$r/modules-fs"
-modprobe -d "$kdir" -S "$kver" --show-depends ext4 | awk '$1 == "insmod" { print $2 }' |
-	while read -r ko; do
-		cp "$ko" "$r/modules-fs/"
-		basename "$ko" >>"$r/modules-fs/order"
-	done
 truncate -s 32M "$work/fs.img"
 mkfs.ext4 -q -F "$work/fs.img"
-chmod +x "$r/sbin/shutdown"
-echo "ID=vmon-test" >"$r/etc/os-release"
+# the agent in the guest: selftests/vmm/qga-initrd
 cat >"$work/g.sh" <<'GUEST'
-for m in $(cat /modules-fs/order); do insmod "/modules-fs/$m"; done
+start-qga
 mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo "FS-MOUNTED"
-mkdir -p /var/run /run /var/lib/qemu-ga /dev/virtio-ports
-for p in /sys/class/virtio-ports/*; do
-	[ "$(cat "$p/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] &&
-		ln -sf "/dev/$(basename "$p")" /dev/virtio-ports/org.qemu.guest_agent.0
-done
-if [ -e /dev/virtio-ports/org.qemu.guest_agent.0 ] && [ ! -e /noagent ]; then
-	qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 2>/tmp/qga.log &
-	echo "AGENT-STARTED $(readlink /dev/virtio-ports/org.qemu.guest_agent.0)"
-else
-	echo "NO-AGENT $(ls /sys/class/virtio-ports 2>&1 | tr '\n' ' ')"
-fi
 while :; do sleep 1; done
 GUEST
 selftests/vmm/mkinitrd "$work/g.cpio.gz" "$work/g.sh"
-(cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) >>"$work/g.cpio.gz"
+selftests/vmm/qga-initrd "$work/g.cpio.gz"
 
 vmm_boot "$work/g.err" -k "$kernel" -i "$work/g.cpio.gz" -c 1 -m 256 --console "file:$con" \
 	--api "$work/api.sock" --agent "$work/agent.sock" --disk "$work/fs.img,format=raw"

@@ -3,7 +3,8 @@
  * vmon qemu-agent-command DOMAIN COMMAND: one guest agent command, as virsh
  * qemu-agent-command: COMMAND is the agent's JSON ({"execute":...}), the
  * answer printed as the agent gave it ({"return":...}), its error as
- * libvirt words it.
+ * libvirt words it. domfsfreeze and domfsthaw: the agent's
+ * guest-fsfreeze-freeze(-list) and -thaw, as virsh prints them.
  */
 #include <getopt.h>
 #include <json-c/json.h>
@@ -98,4 +99,104 @@ int vmon_cmd_qemu_agent_command(int argc, char **argv)
 	json_object_put(out);
 	json_object_put(a);
 	return VMON_EXIT_OK;
+}
+
+/* The agent's answer to @cmd (taken) for @domain, or NULL (reported). */
+static struct json_object *agent_return(const char *sock, const char *domain,
+					struct json_object *cmd)
+{
+	struct json_object *req = json_object_new_object(), *a, *ret;
+
+	json_object_object_add(req, "cmd", json_object_new_string("qemu-agent-command"));
+	json_object_object_add(req, "domain", json_object_new_string(domain));
+	json_object_object_add(req, "command", cmd);
+	if (vmond_request("qemu-agent-command", sock, false, req, &a))
+		return NULL;
+	ret = json_object_object_get_ex(a, "return", &ret) ? json_object_get(ret) : NULL;
+	json_object_put(a);
+	return ret ? ret : json_object_new_int(0);
+}
+
+static const char *fs_cmd;
+
+static void fs_usage(FILE *f)
+{
+	bool freeze = !strcmp(fs_cmd, "domfsfreeze");
+
+	fprintf(f,
+		"usage: vmon %s [-c SOCKET] DOMAIN%s\n"
+		"\n"
+		"%s the guest's file systems through its QEMU guest\n"
+		"agent (guest-fsfreeze-%s), and print how many.\n"
+		"\n"
+		"  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		"%s"
+		"  -h, --help            this text\n",
+		fs_cmd, freeze ? " [--mountpoint PATH]..." : "",
+		freeze ? "Freeze (all, or those mounted at the --mountpoint paths)" : "Thaw",
+		freeze ? "freeze, or -freeze-list" : "thaw",
+		freeze ? "  -m, --mountpoint PATH a file system to freeze (repeatable)\n" : "");
+}
+
+static int fs_run(const char *name, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "connect", required_argument, NULL, 'c' },
+		{ "mountpoint", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool freeze = !strcmp(name, "domfsfreeze");
+	struct json_object *cmd, *args = NULL, *ret;
+	const char *sock = NULL;
+	int opt;
+
+	fs_cmd = name;
+	while ((opt = getopt_long(argc, argv, freeze ? "c:m:h" : "c:h", lo, NULL)) != -1) {
+		if (opt == 'c') {
+			sock = optarg;
+		} else if (opt == 'm' && freeze) {
+			if (!args)
+				args = json_object_new_array();
+			json_object_array_add(args, json_object_new_string(optarg));
+		} else {
+			json_object_put(args);
+			return vmon_usage_exit(opt, fs_usage);
+		}
+	}
+	if (optind >= argc || vmon_no_more_args(name, argc, argv, optind + 1, NULL)) {
+		if (optind >= argc)
+			vmon_err("%s: missing DOMAIN (see: vmon %s --help)", name, name);
+		json_object_put(args);
+		return VMON_EXIT_USAGE;
+	}
+	cmd = json_object_new_object();
+	json_object_object_add(cmd, "execute",
+			       json_object_new_string(!freeze ? "guest-fsfreeze-thaw"
+						      : args  ? "guest-fsfreeze-freeze-list"
+							      : "guest-fsfreeze-freeze"));
+	if (args) {
+		struct json_object *a = json_object_new_object();
+
+		json_object_object_add(a, "mountpoints", args);
+		json_object_object_add(cmd, "arguments", a);
+	}
+	ret = agent_return(sock, argv[optind], cmd);
+	if (!ret)
+		return VMON_EXIT_FAIL;
+	printf("%s %d filesystem(s)\n\n", freeze ? "Froze" : "Thawed", json_object_get_int(ret));
+	json_object_put(ret);
+	return VMON_EXIT_OK;
+}
+
+int vmon_cmd_domfsfreeze(int argc, char **argv);
+int vmon_cmd_domfsfreeze(int argc, char **argv)
+{
+	return fs_run("domfsfreeze", argc, argv);
+}
+
+int vmon_cmd_domfsthaw(int argc, char **argv);
+int vmon_cmd_domfsthaw(int argc, char **argv)
+{
+	return fs_run("domfsthaw", argc, argv);
 }

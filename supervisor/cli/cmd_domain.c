@@ -143,7 +143,7 @@ static const struct dcmd dcmds[] = {
 	  NULL, "start a defined, inactive domain" },
 	{ "shutdown", "shutdown", "DOMAIN", NULL, O_MODE, false,
 	  "Domain '%s' is being shutdown\n\n", NULL,
-	  "press the guest's ACPI power button (it shuts down)" },
+	  "press the guest's ACPI power button, or ask its agent (--mode agent)" },
 	{ "reboot", "reboot", "DOMAIN", NULL, O_MODE, false, "Domain '%s' is being rebooted\n\n",
 	  NULL, "reset the machine (the VMM's reset)" },
 	{ "destroy", "destroy", "DOMAIN", NULL, O_GRACEFUL, false, "Domain '%s' destroyed\n\n",
@@ -156,7 +156,7 @@ static const struct dcmd dcmds[] = {
 	  "start a domain when vmond starts (--disable: do not)" },
 	{ "dompmsuspend", "dompmsuspend", "DOMAIN", "TARGET", 0, false,
 	  "Domain '%s' successfully suspended\n\n", NULL,
-	  "suspend a guest to TARGET (mem, disk, hybrid) through its agent (planned)" },
+	  "suspend a guest to TARGET (mem, disk, hybrid) through its agent" },
 	{ "dompmwakeup", "dompmwakeup", "DOMAIN", NULL, 0, false,
 	  "Domain '%s' successfully woken up\n\n", NULL, "wake a pmsuspended (S3) guest up" },
 	{ "domstate", "dominfo", "DOMAIN", NULL, O_REASON, true, NULL, print_state,
@@ -187,11 +187,12 @@ static const struct {
 	{ O_STORAGE, "remove-all-storage", "also delete its disk image files" },
 	{ O_SNAPMETA, "snapshots-metadata", "also drop its snapshots' metadata" },
 	{ O_MANAGED, "managed-save", "also drop its managed save image" },
-	{ O_MODE, "mode", "acpi (the power button); agent is planned" },
+	{ O_MODE, "mode", "acpi (the power button), or agent for shutdown (the guest agent)" },
 };
 #define N_OPTNAMES (sizeof(optnames) / sizeof(optnames[0]))
 
 static const struct dcmd *cur;
+static const char *mode_arg; /* --mode, as given */
 
 static void usage(FILE *f)
 {
@@ -243,6 +244,8 @@ static struct json_object *request(const struct dcmd *c, char **args, unsigned i
 	for (size_t i = 0; i < N_OPTNAMES; i++)
 		if (opts & optnames[i].bit)
 			json_object_object_add(req, optnames[i].name, json_object_new_boolean(1));
+	if (mode_arg)
+		json_object_object_add(req, "mode", json_object_new_string(mode_arg));
 	return req;
 }
 
@@ -270,18 +273,21 @@ static void report(const struct dcmd *c, struct json_object *a, const char *arg,
 		}
 }
 
-/* shutdown/reboot --mode: virsh's modes; vmon has the ACPI one. */
+/*
+ * shutdown/reboot --mode: virsh's modes; vmon has acpi, and agent for
+ * shutdown (the guest agent's guest-shutdown).
+ */
 static int check_mode(const char *cmd, const char *mode)
 {
 	static const char *const other[] = { "agent", "initctl", "signal", "paravirt" };
 
-	if (!strcmp(mode, "acpi"))
+	mode_arg = mode;
+	if (!strcmp(mode, "acpi") || (!strcmp(mode, "agent") && !strcmp(cmd, "shutdown")))
 		return 0;
 	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
 		if (!strcmp(mode, other[i])) {
-			vmon_err("%s: Operation not supported: --mode %s (vmon has acpi; the guest "
-				 "agent is planned)",
-				 cmd, mode);
+			vmon_err("%s: Operation not supported: --mode %s (vmon has acpi%s)", cmd,
+				 mode, strcmp(cmd, "shutdown") ? "" : " and agent");
 			return VMON_EXIT_FAIL;
 		}
 	vmon_err("%s: Unknown mode %s value, expecting 'acpi', 'agent', 'initctl', 'signal' or "

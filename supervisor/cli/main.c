@@ -42,6 +42,8 @@ int vmon_cmd_domifstat(int argc, char **argv);
 int vmon_cmd_edit(int argc, char **argv);
 int vmon_cmd_setmem(int argc, char **argv);
 int vmon_cmd_qemu_agent_command(int argc, char **argv);
+int vmon_cmd_domfsfreeze(int argc, char **argv);
+int vmon_cmd_domfsthaw(int argc, char **argv);
 /* The host, through vmond (cmd_host.c). */
 int vmon_cmd_nodeinfo(int argc, char **argv);
 int vmon_cmd_capabilities(int argc, char **argv);
@@ -99,6 +101,8 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "setmem", "a domain's current memory (live: its balloon)", vmon_cmd_setmem },
 	{ "qemu-agent-command", "a guest agent command (JSON) to a running domain",
 	  vmon_cmd_qemu_agent_command },
+	{ "domfsfreeze", "freeze a guest's file systems (its agent)", vmon_cmd_domfsfreeze },
+	{ "domfsthaw", "thaw a guest's file systems (its agent)", vmon_cmd_domfsthaw },
 	{ "nodeinfo", "the host's CPUs, memory, NUMA cells, KVM and module", vmon_cmd_nodeinfo },
 	{ "capabilities", "the host's capabilities as libvirt's XML", vmon_cmd_capabilities },
 	{ "pool-list", "list storage pools [--all] [--details]", vmon_cmd_storage },

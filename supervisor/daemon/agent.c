@@ -37,13 +37,46 @@ static void agent_error(struct vdom *v, const char *execute, char *err, size_t e
 			 why);
 }
 
+int vmond_agent_call(struct vdom *v, struct json_object *cmd, int64_t timeout,
+		     struct json_object **ret, char *err, size_t errlen)
+{
+	struct json_object *call, *ans = NULL, *ex, *rv;
+	int rc;
+
+	if (!v->def->agent_path) {
+		snprintf(err, errlen,
+			 "argument unsupported: QEMU guest agent is not configured (no <channel> "
+			 "for org.qemu.guest_agent.0 in domain '%s')",
+			 v->name);
+		return -1;
+	}
+	call = json_object_new_object();
+	json_object_object_add(call, "cmd", json_object_new_string("agent"));
+	json_object_object_add(call, "timeout", json_object_new_int64(timeout));
+	json_object_object_add(call, "request", json_object_get(cmd));
+	rc = vmond_vm_call_ms(
+		v,
+		json_object_to_json_string_ext(call, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE),
+		&ans, (int)(timeout + 5) * 1000, err, errlen);
+	json_object_put(call);
+	if (rc) {
+		json_object_object_get_ex(cmd, "execute", &ex);
+		agent_error(v, json_object_get_string(ex), err, errlen);
+		return -1;
+	}
+	if (ret)
+		*ret = json_object_object_get_ex(ans, "return", &rv) ? json_object_get(rv) : NULL;
+	json_object_put(ans);
+	return 0;
+}
+
 int vmond_req_agent(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
 		    size_t errlen)
 {
 	struct vdom *v = vmond_req_domain(d, req, err, errlen);
-	struct json_object *cmd, *ex, *t, *call, *ans = NULL, *ret;
+	struct json_object *cmd, *ex, *t, *ret = NULL;
 	int64_t timeout = AGENT_TIMEOUT_DEFAULT;
-	int rc;
 
 	if (!v)
 		return -1;
@@ -69,31 +102,9 @@ int vmond_req_agent(struct vmond *d, struct json_object *req, struct json_object
 		snprintf(err, errlen, "Requested operation is not valid: domain is not running");
 		return -1;
 	}
-	if (!v->def->agent_path) {
-		snprintf(err, errlen,
-			 "argument unsupported: QEMU guest agent is not configured (no <channel> "
-			 "for org.qemu.guest_agent.0 in domain '%s')",
-			 v->name);
-		return -1;
-	}
-	call = json_object_new_object();
-	json_object_object_add(call, "cmd", json_object_new_string("agent"));
-	json_object_object_add(call, "timeout", json_object_new_int64(timeout));
-	json_object_object_add(call, "request", json_object_get(cmd));
-	rc = vmond_vm_call_ms(
-		v,
-		json_object_to_json_string_ext(call, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE),
-		&ans, (int)(timeout + 5) * 1000, err, errlen);
-	if (rc)
-		agent_error(v, json_object_get_string(ex), err, errlen);
-	json_object_put(call);
-	if (rc)
+	if (vmond_agent_call(v, cmd, timeout, &ret, err, errlen))
 		return -1;
 	json_object_object_add(r, "name", json_object_new_string(v->name));
-	json_object_object_add(r, "return",
-			       json_object_object_get_ex(ans, "return", &ret) ? json_object_get(ret)
-									      : NULL);
-	json_object_put(ans);
+	json_object_object_add(r, "return", ret);
 	return 0;
 }

@@ -101,6 +101,48 @@ static int pm_target(struct json_object *req, char *err, size_t errlen)
 	return 0;
 }
 
+int vmond_agent_call(struct vdom *v, struct json_object *cmd, int64_t timeout,
+		     struct json_object **ret, char *err, size_t errlen);
+
+/*
+ * dompmsuspend, as libvirt does it: the guest agent's guest-suspend-ram
+ * (-disk, -hybrid), which answers nothing once it goes; the domain is
+ * pmsuspended when the VMM sees the guest enter S3, as for a guest that
+ * suspends itself (watch.c).
+ */
+static int pm_suspend(struct vdom *v, struct json_object *req, char *err, size_t errlen)
+{
+	struct json_object *t, *cmd;
+	char execute[32];
+	int rc;
+
+	json_object_object_get_ex(req, "target", &t);
+	snprintf(execute, sizeof(execute), "guest-suspend-%s",
+		 strcmp(json_object_get_string(t), "mem") ? json_object_get_string(t) : "ram");
+	if (!v->def->agent_path) {
+		snprintf(err, errlen,
+			 "argument unsupported: dompmsuspend needs the QEMU guest agent: domain "
+			 "'%s' has no <channel> for org.qemu.guest_agent.0 (a guest may suspend "
+			 "itself, echo mem >/sys/power/state, and dompmwakeup wakes it)",
+			 v->name);
+		return -1;
+	}
+	cmd = json_object_new_object();
+	json_object_object_add(cmd, "execute", json_object_new_string(execute));
+	rc = vmond_agent_call(v, cmd, 5, NULL, err, errlen);
+	json_object_put(cmd);
+	return rc;
+}
+
+/* shutdown --mode agent */
+static bool mode_agent(struct json_object *req)
+{
+	struct json_object *m;
+
+	return json_object_object_get_ex(req, "mode", &m) &&
+	       !strcmp(json_object_get_string(m), "agent");
+}
+
 /* cmd on domain v; may free a transient v (destroy). */
 static int act(struct vmond *d, struct vdom *v, const char *cmd, struct json_object *req, char *err,
 	       size_t errlen)
@@ -116,19 +158,26 @@ static int act(struct vmond *d, struct vdom *v, const char *cmd, struct json_obj
 		return -1;
 	if (vmond_next(v, in, &r, err, errlen))
 		return -1;
-	if (r.todo == VMON_TODO_PMSUSPEND) {
-		snprintf(err, errlen,
-			 "argument unsupported: dompmsuspend needs a guest agent, which vmon-vmm "
-			 "does not have yet (planned); a guest may suspend itself (echo mem "
-			 ">/sys/power/state) and dompmwakeup wakes it");
-		return -1;
-	}
+	if (r.todo == VMON_TODO_PMSUSPEND)
+		return pm_suspend(v, req, err, errlen);
 	if (r.todo == VMON_TODO_KILL_VMM)
 		return vmond_vm_kill(d, v, vmond_req_flag(req, "graceful"), &r, err, errlen);
 	api = api_of(r.todo);
 	if (r.todo != VMON_TODO_NONE && !api) {
 		snprintf(err, errlen, "internal error: %s: nothing to do %d", cmd, (int)r.todo);
 		return -1;
+	}
+	if (r.todo == VMON_TODO_POWER_BUTTON && mode_agent(req)) {
+		struct json_object *cmd = json_object_new_object();
+		int rc;
+
+		/* the agent's guest-shutdown (powerdown) instead of the power button */
+		json_object_object_add(cmd, "execute", json_object_new_string("guest-shutdown"));
+		rc = vmond_agent_call(v, cmd, 5, NULL, err, errlen);
+		json_object_put(cmd);
+		if (rc)
+			return -1;
+		api = NULL;
 	}
 	if (api && vmond_vm_call(v, api, NULL, err, errlen))
 		return -1;
