@@ -113,3 +113,35 @@ vmm_wait_console() {
 	done
 	return 1
 }
+
+# vmond_boot_or_retry VMON SOCKET NAME CONSOLE VMMLOG [ATTACH...]: the same
+# one retry for the vmond suites, whose guests vmond starts: wait (up to
+# 240 s) until the domain's CONSOLE shows the init's first line. When its
+# VMM ended before that on its kernel's death (VMMLOG, vmond's log of the
+# domain's VMMs, ends in "exit 3:" or "exit 4:"), print a "# nested-retry:"
+# comment, keep the console as CONSOLE.died, start the domain once more and
+# run ATTACH (the suite's console reader) again. False when the guest's
+# init did not start.
+vmond_boot_or_retry() {
+	local V=$1 S=$2 name=$3 con=$4 log=$5 i from why retried=
+	shift 5
+	while :; do
+		from=$(wc -l <"$log" 2>/dev/null || echo 0)
+		[ -n "$retried" ] || from=0
+		for ((i = 0; i < 480; i++)); do
+			grep -q -- "$nested_marker" "$con" 2>/dev/null && return 0
+			tail -n +$((from + 1)) "$log" 2>/dev/null | grep -q -E '^vmon-vmm: exit [0-9]+: ' &&
+				break
+			sleep 0.5
+		done
+		why=$(tail -n +$((from + 1)) "$log" 2>/dev/null | grep -m1 -o -E 'exit [34]: .*')
+		[ -z "$retried" ] && [ -n "$why" ] || return 1
+		retried=1
+		echo "# nested-retry: $(basename "$0") $name: the guest's kernel died before its" \
+			"init ran ($why); starting the domain once more. Its console's tail:"
+		tr -d '\r' <"$con" | grep -v '^$' | tail -n 6 | sed 's/^/#   /'
+		mv "$con" "$con.died"
+		"$V" start -c "$S" "$name" >/dev/null 2>&1 || return 1
+		[ $# -gt 0 ] && "$@"
+	done
+}
