@@ -12,6 +12,9 @@
 #        (--channel) but no agent in the guest, qemu-agent-command fails at
 #        once, "not connected", while web, without the channel, is "not
 #        configured" (the agent itself: selftests/vmm/agent_test.sh);
+#   half two disks, a new pool volume and a file in a directory that does
+#        not exist: the install fails naming the disk, and leaves nothing
+#        (no definition, no volume);
 #   tmp  --transient --wait on an overlay (backing_store=) of that image: the
 #        command returns once the guest powered off, and no definition is
 #        left (vmon list --all, dominfo), the base image untouched.
@@ -68,7 +71,7 @@ console() {
 on_console() { grep -q -- "$2" "$work/$1.console" 2>/dev/null; }
 listed_running() { $V list -c "$S" | grep -Eq "^ *[0-9]+ +$1 +running"; }
 
-echo "1..10"
+echo "1..11"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$B/vmon-vmm" ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
 	echo "Bail out! need /dev/kvm, vmon-vmm, vmond and $kernel"
@@ -140,6 +143,16 @@ st=$? t1=$(date +%s)
 	[ $((t1 - t0)) -lt 20 ]
 ok $? agent_command_without_agent_fails_at_once "exit $st in $((t1 - t0)) s: $out"
 $V destroy -c "$S" imp >/dev/null 2>&1
+
+# ---- half: a failure half-way leaves nothing ------------------------------------
+$V install -c "$S" --name half --memory 256 --network none --noautoconsole \
+	--boot kernel="$kernel",initrd="$work/web.cpio.gz" --disk pool=default,size=1 \
+	--disk path="$work/no/such/dir/half2.qcow2",size=1 >"$work/half.log" 2>&1
+st=$?
+[ $st != 0 ] && grep -q "no/such/dir/half2.qcow2" "$work/half.log" &&
+	! $V dominfo -c "$S" half >/dev/null 2>&1 && ! ls "$P" | grep -q "^half" &&
+	! $V vol-list -c "$S" default | grep -q half
+ok $? failure_half_way_leaves_nothing "exit $st; $(tr '\n' ' ' <"$work/half.log"); pool: $(ls "$P" | tr '\n' ' ')"
 
 # ---- tmp: --transient --wait on an overlay --------------------------------------
 rm -f "$D/tmp.console"
