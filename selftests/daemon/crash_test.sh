@@ -14,6 +14,7 @@
 #       on_crash destroy -> shut off (crashed).
 #   ag  the guest agent's channel, Debian's qemu-guest-agent in the guest
 #       (selftests/vmm/qga-initrd): qemu-agent-command guest-ping answers;
+#       domifaddr --source agent lists lo;
 #       dompmsuspend mem goes through the agent (guest-suspend-ram) ->
 #       pmsuspended; dompmwakeup -> running, its ticks go on; shutdown
 #       --mode agent (guest-shutdown) -> shut off (shutdown).
@@ -82,7 +83,7 @@ balloon_is() { $V domstats -c "$S" "$1" | grep -q "^  balloon.current=$2\$"; }
 has_event() { grep -q "event 'lifecycle' for domain '$1': $2\$" "$L/events.log"; }
 
 . "$top/selftests/lib/nested.sh"
-echo "1..17"
+echo "1..18"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$B/vmon-vmm" ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
 	echo "Bail out! need /dev/kvm, vmon-vmm, vmond and $kernel"
@@ -215,6 +216,9 @@ until_ok 180 agent_ping
 out=$(agent_ping 2>&1)
 [ "$out" = '{"return":{}}' ]
 ok $? ag.qemu_agent_command_guest_ping "$out; $(grep -a "AGENT" "$L/ag.console" | tr -d '\r')"
+$V domifaddr -c "$S" ag --source agent >"$work/agi.out" 2>&1 &&
+	grep -Eq '^ lo +00:00:00:00:00:00 +ipv4 +127\.0\.0\.1/8$' "$work/agi.out"
+ok $? ag.domifaddr_source_agent "$(tr '\n' '|' <"$work/agi.out")"
 $V dompmsuspend -c "$S" ag mem >"$work/ags.out" 2>&1 && until_ok 120 is_state ag "pmsuspended (unknown)"
 ok $? ag.dompmsuspend_through_the_agent_is_pmsuspended "$(state ag); $(cat "$work/ags.out")"
 t=$(ticks ag)

@@ -4,7 +4,8 @@
  * qemu-agent-command: COMMAND is the agent's JSON ({"execute":...}), the
  * answer printed as the agent gave it ({"return":...}), its error as
  * libvirt words it. domfsfreeze and domfsthaw: the agent's
- * guest-fsfreeze-freeze(-list) and -thaw, as virsh prints them.
+ * guest-fsfreeze-freeze(-list) and -thaw, as virsh prints them; domifaddr
+ * --source agent: guest-network-get-interfaces in virsh's layout.
  */
 #include <getopt.h>
 #include <json-c/json.h>
@@ -199,4 +200,105 @@ int vmon_cmd_domfsthaw(int argc, char **argv);
 int vmon_cmd_domfsthaw(int argc, char **argv)
 {
 	return fs_run("domfsthaw", argc, argv);
+}
+
+static void ifaddr_usage(FILE *f)
+{
+	fprintf(f, "usage: vmon domifaddr [-c SOCKET] DOMAIN [INTERFACE] [--full]\n"
+		   "                       [--source agent]\n"
+		   "\n"
+		   "The guest's network interfaces and their addresses, as the guest sees\n"
+		   "them, from its QEMU guest agent (guest-network-get-interfaces), in\n"
+		   "virsh domifaddr's layout. The sources lease (the network's DHCP leases:\n"
+		   "vmon net-dhcp-leases) and arp are planned; agent is the default.\n"
+		   "\n"
+		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "      --full            name and MAC on every line, not only the first\n"
+		   "      --source SOURCE   agent\n"
+		   "  -h, --help            this text\n");
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+int vmon_cmd_domifaddr(int argc, char **argv);
+int vmon_cmd_domifaddr(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "connect", required_argument, NULL, 'c' },
+		{ "source", required_argument, NULL, 's' },
+		{ "full", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *cmd, *ret;
+	const char *sock = NULL, *only = NULL;
+	bool full = false;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		if (opt == 'c') {
+			sock = optarg;
+		} else if (opt == 'f') {
+			full = true;
+		} else if (opt == 's') {
+			if (!strcmp(optarg, "lease") || !strcmp(optarg, "arp")) {
+				vmon_err("domifaddr: --source %s is not supported yet (planned); "
+					 "use --source agent",
+					 optarg);
+				return VMON_EXIT_FAIL;
+			}
+			if (strcmp(optarg, "agent")) {
+				vmon_err("domifaddr: unknown source '%s' (lease, agent, arp)",
+					 optarg);
+				return VMON_EXIT_USAGE;
+			}
+		} else {
+			return vmon_usage_exit(opt, ifaddr_usage);
+		}
+	}
+	if (optind >= argc) {
+		vmon_err("domifaddr: missing DOMAIN (see: vmon domifaddr --help)");
+		return VMON_EXIT_USAGE;
+	}
+	if (optind + 1 < argc)
+		only = argv[optind + 1];
+	if (vmon_no_more_args("domifaddr", argc, argv, optind + 1 + (only != NULL), NULL))
+		return VMON_EXIT_USAGE;
+	cmd = json_object_new_object();
+	json_object_object_add(cmd, "execute",
+			       json_object_new_string("guest-network-get-interfaces"));
+	ret = agent_return(sock, argv[optind], cmd);
+	if (!ret)
+		return VMON_EXIT_FAIL;
+	printf(" %-10s %-20s %-12s %s\n", "Name", "MAC address", "Protocol", "Address");
+	printf("-------------------------------------------------------------------------------\n");
+	for (size_t i = 0;
+	     json_object_is_type(ret, json_type_array) && i < json_object_array_length(ret); i++) {
+		struct json_object *ifc = json_object_array_get_idx(ret, i), *addrs;
+		const char *name = jstr(ifc, "name"), *mac = jstr(ifc, "hardware-address");
+		bool first = true;
+
+		if (!name || (only && strcmp(only, name)) ||
+		    !json_object_object_get_ex(ifc, "ip-addresses", &addrs))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(addrs); k++) {
+			struct json_object *a = json_object_array_get_idx(addrs, k), *p;
+			const char *type = jstr(a, "ip-address-type"), *ip = jstr(a, "ip-address");
+
+			if (!type || !ip || !json_object_object_get_ex(a, "prefix", &p))
+				continue;
+			printf(" %-10s %-20s %-12s %s/%d\n", first || full ? name : "-",
+			       first || full ? (mac ? mac : "-") : "-", type, ip,
+			       json_object_get_int(p));
+			first = false;
+		}
+	}
+	putchar('\n');
+	json_object_put(ret);
+	return VMON_EXIT_OK;
 }

@@ -44,6 +44,7 @@ int vmon_cmd_setmem(int argc, char **argv);
 int vmon_cmd_qemu_agent_command(int argc, char **argv);
 int vmon_cmd_domfsfreeze(int argc, char **argv);
 int vmon_cmd_domfsthaw(int argc, char **argv);
+int vmon_cmd_domifaddr(int argc, char **argv);
 /* The host, through vmond (cmd_host.c). */
 int vmon_cmd_nodeinfo(int argc, char **argv);
 int vmon_cmd_capabilities(int argc, char **argv);
@@ -103,6 +104,7 @@ const struct vmon_cmd vmon_cmds[] = {
 	  vmon_cmd_qemu_agent_command },
 	{ "domfsfreeze", "freeze a guest's file systems (its agent)", vmon_cmd_domfsfreeze },
 	{ "domfsthaw", "thaw a guest's file systems (its agent)", vmon_cmd_domfsthaw },
+	{ "domifaddr", "a guest's interface addresses (its agent)", vmon_cmd_domifaddr },
 	{ "nodeinfo", "the host's CPUs, memory, NUMA cells, KVM and module", vmon_cmd_nodeinfo },
 	{ "capabilities", "the host's capabilities as libvirt's XML", vmon_cmd_capabilities },
 	{ "pool-list", "list storage pools [--all] [--details]", vmon_cmd_storage },
