@@ -53,7 +53,7 @@ why() { # why DOMAIN: at the first failure, what its guest and VMM said
 }
 cleanup() {
 	for p in $con_pids $ev_pid; do kill "$p" 2>/dev/null; done
-	for d in pm cr; do
+	for d in pm cr ag; do
 		p=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$D/$d.status" 2>/dev/null)
 		[ -n "$p" ] && kill -9 "$p" 2>/dev/null
 	done
@@ -134,7 +134,10 @@ agent_channel="<channel type='unix'><source mode='bind'/>
 <target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
 for d in pm cr ag; do
 	selftests/vmm/mkinitrd "$work/$d.cpio.gz" "$work/$d.sh"
-	[ $d = ag ] && selftests/vmm/qga-initrd "$work/$d.cpio.gz"
+	if [ $d = ag ] && ! selftests/vmm/qga-initrd "$work/$d.cpio.gz"; then
+		echo "Bail out! selftests/vmm/qga-initrd failed"
+		exit 1
+	fi
 	action=preserve
 	[ $d != pm ] && action=destroy
 	cat >"$work/$d.xml" <<XML

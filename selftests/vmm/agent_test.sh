@@ -65,7 +65,8 @@ fi
 # Started as root, the VMM becomes vmon-vmm: it reaches the snapshot dir
 # through $work.
 chmod 0711 "$work"
-kver=$("$top/tools/kcache" version)
+kver=$(readlink -f "$kernel")
+kver=${kver##*/vmlinuz-}
 truncate -s 32M "$work/fs.img"
 mkfs.ext4 -q -F "$work/fs.img"
 # the agent in the guest: selftests/vmm/qga-initrd
@@ -75,7 +76,10 @@ mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo "FS-MOUNTED"
 while :; do sleep 1; done
 GUEST
 selftests/vmm/mkinitrd "$work/g.cpio.gz" "$work/g.sh"
-selftests/vmm/qga-initrd "$work/g.cpio.gz"
+if ! selftests/vmm/qga-initrd "$work/g.cpio.gz"; then
+	echo "Bail out! selftests/vmm/qga-initrd failed"
+	exit 1
+fi
 
 vmm_boot "$work/g.err" -k "$kernel" -i "$work/g.cpio.gz" -c 1 -m 256 --console "file:$con" \
 	--api "$work/api.sock" --agent "$work/agent.sock" --disk "$work/fs.img,format=raw"
