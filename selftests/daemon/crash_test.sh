@@ -122,6 +122,7 @@ GUEST
 # ag: the agent, and ticks.
 cat >"$work/ag.sh" <<'GUEST'
 #!/bin/sh
+ip link set lo up
 start-qga
 i=0
 while :; do

@@ -283,9 +283,14 @@ int vmon_cmd_domifaddr(int argc, char **argv)
 		const char *name = jstr(ifc, "name"), *mac = jstr(ifc, "hardware-address");
 		bool first = true;
 
-		if (!name || (only && strcmp(only, name)) ||
-		    !json_object_object_get_ex(ifc, "ip-addresses", &addrs))
+		if (!name || (only && strcmp(only, name)))
 			continue;
+		/* an interface with no address: a line of its own, as virsh's */
+		if (!json_object_object_get_ex(ifc, "ip-addresses", &addrs) ||
+		    !json_object_array_length(addrs)) {
+			printf(" %-10s %-20s %-12s %s\n", name, mac ? mac : "N/A", "N/A", "N/A");
+			continue;
+		}
 		for (size_t k = 0; k < json_object_array_length(addrs); k++) {
 			struct json_object *a = json_object_array_get_idx(addrs, k), *p;
 			const char *type = jstr(a, "ip-address-type"), *ip = jstr(a, "ip-address");
