@@ -248,12 +248,14 @@ int agent_call(const char *request, int timeout_s, agent_done_fn done, void *ctx
 
 void agent_host_closed(void)
 {
-	if (ag.client_fd < 0)
+	int fd = ag.client_fd;
+
+	if (fd < 0)
 		return; /* the socketpair never ends */
-	ev_del(ag.vm, ag.client_fd);
-	close(ag.client_fd);
 	ag.client_fd = -1;
+	/* the port stops polling the client's fd before it is closed */
 	console_port_attach(ag.pair[0], on_guest_data, NULL);
+	close(fd);
 }
 
 static void accept_event(void *opaque, uint32_t events)

@@ -28,8 +28,6 @@ struct virtio_dev *virtio_console_create(struct vm *vm);
 void console_port_attach(int fd, agent_data_fn on_data, void *opaque);
 /* Whether a process in the guest has the port open (the agent runs). */
 bool console_port_guest_open(void);
-/* Bytes of the guest dropped because nobody was on the host side. */
-uint64_t console_port_dropped(void);
 
 /* agent.c */
 /* --agent PATH: the socket and the API's client (before the sandbox). */

@@ -11,11 +11,12 @@
  * name it (PORT_NAME) and say whether the host side is open (PORT_OPEN);
  * it says PORT_OPEN when a process in the guest opens or closes the port.
  *
- * The host side of the port is a byte stream: the unix socket of --agent
- * (one client at a time, as a QEMU chardev server), or the VMM's own agent
- * client (agent.c) while it has a request in flight. Bytes for the guest
- * are read from that fd only when the guest has posted buffers; bytes of
- * the guest are written to it, or dropped when nobody listens.
+ * The host side of the port is a byte stream: the client of the --agent
+ * socket while one is connected (one at a time, as a QEMU chardev server),
+ * else the VMM's own agent client (agent.c). Bytes for the guest are read
+ * from that fd only when the guest has posted buffers; bytes of the guest
+ * are written to it, or dropped when nobody reads them (counted as errors
+ * in the device's stats).
  */
 #include <errno.h>
 #include <linux/virtio_console.h>
@@ -41,12 +42,6 @@
 
 static const char port_name[] = "org.qemu.guest_agent.0";
 
-struct ctrl_msg {
-	struct virtio_console_control c;
-	char name[sizeof(port_name)];
-	size_t len;
-};
-
 struct con {
 	struct virtio_dev dev;
 	struct virtio_console_config cfg;
@@ -54,14 +49,15 @@ struct con {
 	 * control message of the driver is answered while its chain is held */
 	struct vchain chain, ctrl_chain;
 	bool port_added, port_ready, guest_open;
-	struct ctrl_msg ctrl[MAX_CTRL];
+	/* control messages for the driver, waiting for its buffers (a
+	 * PORT_NAME carries the port's name, added when it is sent) */
+	struct virtio_console_control ctrl[MAX_CTRL];
 	int nctrl;
 	/* the host side: a stream fd (-1: nobody), and whether we poll it */
 	int host_fd;
-	bool host_polling, host_open;
+	bool host_polling;
 	agent_data_fn on_data;
 	void *opaque;
-	uint64_t dropped;
 };
 
 static struct con *the_con;
@@ -74,9 +70,12 @@ static void ctrl_flush(struct con *k)
 	int sent = 0, r = 0;
 
 	while (sent < k->nctrl && (r = virtq_pop(k->dev.vm, q, c)) > 0) {
-		struct ctrl_msg *m = &k->ctrl[sent];
-		size_t n = iov_from_buf(c->iov + c->nout, c->nin, 0, m, m->len);
+		const struct virtio_console_control *m = &k->ctrl[sent];
+		size_t n = iov_from_buf(c->iov + c->nout, c->nin, 0, m, sizeof(*m));
 
+		if (m->event == VIRTIO_CONSOLE_PORT_NAME && n == sizeof(*m))
+			n += iov_from_buf(c->iov + c->nout, c->nin, n, port_name,
+					  sizeof(port_name) - 1);
 		virtq_push(q, c->head, (uint32_t)n);
 		sent++;
 	}
@@ -89,23 +88,13 @@ static void ctrl_flush(struct con *k)
 	}
 }
 
-static void ctrl_send(struct con *k, uint16_t event, uint16_t value, const char *name)
+static void ctrl_send(struct con *k, uint16_t event, uint16_t value)
 {
-	struct ctrl_msg *m;
-
 	if (k->nctrl == MAX_CTRL) {
 		vmm_warn("virtio-console: control queue full, message %u dropped", event);
 		return;
 	}
-	m = &k->ctrl[k->nctrl++];
-	m->c.id = PORT_ID;
-	m->c.event = event;
-	m->c.value = value;
-	m->len = sizeof(m->c);
-	if (name) {
-		memcpy(m->name, name, strlen(name));
-		m->len += strlen(name);
-	}
+	k->ctrl[k->nctrl++] = (struct virtio_console_control){ PORT_ID, event, value };
 	ctrl_flush(k);
 }
 
@@ -116,16 +105,16 @@ static void ctrl_got(struct con *k, const struct virtio_console_control *c)
 	case VIRTIO_CONSOLE_DEVICE_READY:
 		if (c->value == 1 && !k->port_added) {
 			k->port_added = true;
-			ctrl_send(k, VIRTIO_CONSOLE_PORT_ADD, 1, NULL);
+			ctrl_send(k, VIRTIO_CONSOLE_PORT_ADD, 1);
 		}
 		break;
 	case VIRTIO_CONSOLE_PORT_READY:
 		if (c->id != PORT_ID || c->value != 1)
 			break;
 		k->port_ready = true;
-		ctrl_send(k, VIRTIO_CONSOLE_PORT_NAME, 1, port_name);
+		ctrl_send(k, VIRTIO_CONSOLE_PORT_NAME, 1);
 		if (k->host_fd >= 0)
-			ctrl_send(k, VIRTIO_CONSOLE_PORT_OPEN, 1, NULL);
+			ctrl_send(k, VIRTIO_CONSOLE_PORT_OPEN, 1);
 		break;
 	case VIRTIO_CONSOLE_PORT_OPEN:
 		if (c->id == PORT_ID)
@@ -152,18 +141,19 @@ static void port_rx(struct con *k)
 	int got = 0, r;
 
 	while (k->host_fd >= 0 && (r = virtq_pop(k->dev.vm, q, c)) > 0) {
-		ssize_t n = c->nin ? readv(k->host_fd, c->iov + c->nout, c->nin) : -1;
+		ssize_t n;
 
-		if (n <= 0) {
-			int err = n < 0 ? errno : 0;
-
+		if (!c->nin) {
 			virtq_unpop(q);
-			if (!c->nin) {
-				virtio_set_broken(&k->dev, "receive buffer with nothing writable");
-				r = -1;
-			} else if (err != EAGAIN && err != EINTR) {
+			virtio_set_broken(&k->dev, "receive buffer with nothing writable");
+			r = -1;
+			break;
+		}
+		n = readv(k->host_fd, c->iov + c->nout, c->nin);
+		if (n <= 0) {
+			virtq_unpop(q);
+			if (n == 0 || (errno != EAGAIN && errno != EINTR))
 				agent_host_closed(); /* EOF or error: the client left */
-			}
 			break;
 		}
 		virtq_push(q, c->head, (uint32_t)n);
@@ -209,7 +199,7 @@ static void port_tx(struct con *k, struct virtq *q)
 			if (k->on_data)
 				k->on_data(k->opaque, p, len);
 			else if (k->host_fd < 0 || agent_write_all(k->host_fd, p, len) < 0)
-				k->dropped += len;
+				k->dev.stats.errors++; /* nobody read them: dropped */
 		}
 		k->dev.stats.requests++;
 		virtq_push(q, c->head, 0);
@@ -228,18 +218,23 @@ static void con_kick(struct virtio_dev *d, struct virtq *q)
 	int r;
 
 	switch (q->index) {
-	case Q_CTRL_TX:
+	case Q_CTRL_TX: {
+		bool any = false;
+
 		while ((r = virtq_pop(d->vm, q, c)) > 0) {
 			struct virtio_console_control m;
 
 			if (iov_to_buf(c->iov, c->nout, 0, &m, sizeof(m)) == sizeof(m))
 				ctrl_got(k, &m);
 			virtq_push(q, c->head, 0);
+			any = true;
 		}
 		if (r < 0)
 			virtio_set_broken(d, "bad descriptor chain on the control transmit queue");
-		virtq_notify(q);
+		if (any)
+			virtq_notify(q);
 		break;
+	}
 	case Q_CTRL_RX:
 		ctrl_flush(k);
 		break;
@@ -271,13 +266,12 @@ static void con_start(struct virtio_dev *d)
 
 struct con_state {
 	uint8_t port_added, port_ready, guest_open, nctrl;
-	uint16_t event[MAX_CTRL], value[MAX_CTRL];
+	struct virtio_console_control ctrl[MAX_CTRL];
 };
 
 /*
- * Control messages in flight are kept by event and value (a name is always
- * the port's); the host side is not: a restored VM starts with nobody on
- * it, and the guest hears PORT_OPEN 1 when someone connects.
+ * The port's state and the control messages in flight; the host side is
+ * not kept: a restored VM starts with the VMM's agent client on it.
  */
 static size_t con_save(struct virtio_dev *d, void *buf, size_t len)
 {
@@ -291,10 +285,7 @@ static size_t con_save(struct virtio_dev *d, void *buf, size_t len)
 	s.port_ready = k->port_ready;
 	s.guest_open = k->guest_open;
 	s.nctrl = (uint8_t)k->nctrl;
-	for (int i = 0; i < k->nctrl; i++) {
-		s.event[i] = k->ctrl[i].c.event;
-		s.value[i] = k->ctrl[i].c.value;
-	}
+	memcpy(s.ctrl, k->ctrl, sizeof(s.ctrl));
 	memcpy(buf, &s, sizeof(s));
 	return sizeof(s);
 }
@@ -312,17 +303,8 @@ static int con_load(struct virtio_dev *d, const void *buf, size_t len)
 	k->port_added = s.port_added;
 	k->port_ready = s.port_ready;
 	k->guest_open = s.guest_open;
-	k->nctrl = 0;
-	for (int i = 0; i < s.nctrl; i++) {
-		struct ctrl_msg *m = &k->ctrl[k->nctrl++];
-
-		m->c = (struct virtio_console_control){ PORT_ID, s.event[i], s.value[i] };
-		m->len = sizeof(m->c);
-		if (s.event[i] == VIRTIO_CONSOLE_PORT_NAME) {
-			memcpy(m->name, port_name, strlen(port_name));
-			m->len += strlen(port_name);
-		}
-	}
+	k->nctrl = s.nctrl;
+	memcpy(k->ctrl, s.ctrl, sizeof(k->ctrl));
 	return 0;
 }
 
@@ -337,7 +319,7 @@ static const struct virtio_dev_ops con_ops = {
 void console_port_attach(int fd, agent_data_fn on_data, void *opaque)
 {
 	struct con *k = the_con;
-	bool open = fd >= 0;
+	bool was_open = k && k->host_fd >= 0;
 
 	if (!k)
 		return;
@@ -347,19 +329,14 @@ void console_port_attach(int fd, agent_data_fn on_data, void *opaque)
 	k->opaque = opaque;
 	if (fd >= 0 && (k->dev.status & VIRTIO_CONFIG_S_DRIVER_OK))
 		start_host_polling(k);
-	if (k->port_ready && open != k->host_open)
-		ctrl_send(k, VIRTIO_CONSOLE_PORT_OPEN, open, NULL);
-	k->host_open = open;
+	/* the guest hears of the host side only when it opens or closes */
+	if (k->port_ready && (fd >= 0) != was_open)
+		ctrl_send(k, VIRTIO_CONSOLE_PORT_OPEN, fd >= 0);
 }
 
 bool console_port_guest_open(void)
 {
 	return the_con && the_con->guest_open && !the_con->dev.broken;
-}
-
-uint64_t console_port_dropped(void)
-{
-	return the_con ? the_con->dropped : 0;
 }
 
 struct virtio_dev *virtio_console_create(struct vm *vm)
