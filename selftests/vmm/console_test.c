@@ -23,6 +23,7 @@
 #include "kselftest_harness.h"
 #include "../../supervisor/vmm/agent.h"
 #include "../../supervisor/vmm/pci.h"
+#include "../../supervisor/vmm/snapshot.h"
 #include "../../supervisor/vmm/vdev.h"
 
 #define RAM (1 << 20)
@@ -204,6 +205,43 @@ TEST(bytes_cross_both_ways_and_are_dropped_with_nobody_listening)
 	post(vm, rx, "ro", 2);
 	d->ops->kick(d, rx);
 	EXPECT_TRUE(d->broken);
+}
+
+/* Control messages in flight survive a snapshot (the save refused none). */
+TEST(control_messages_in_flight_are_in_the_snapshot)
+{
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d = virtio_console_create(vm);
+	struct virtio_console_control c;
+	static uint8_t saved[4096];
+	struct virtq *rx;
+	char buf[64];
+	size_t len;
+	int sv[2];
+
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	for (int i = Q_CTRL_RX; i <= Q_PORT_TX; i++)
+		ring(vm, d, i);
+	/* no control receive buffer: PORT_ADD, PORT_NAME, PORT_OPEN wait */
+	console_port_attach(sv[0], NULL, NULL);
+	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1);
+	len = virtio_save(d, saved, sizeof(saved));
+	ASSERT_LT(0, len);
+	console_port_attach(-1, NULL, NULL);
+	d->ops->reset(d);
+	ASSERT_EQ(0, virtio_load(d, saved, len));
+	rx = &d->q[Q_CTRL_RX];
+	for (int i = 0; i < 4; i++)
+		post(vm, rx, NULL, 0);
+	d->ops->kick(d, rx);
+	ASSERT_EQ(3, rx->used->idx);
+	used(vm, rx, 1, buf, sizeof(buf));
+	memcpy(&c, buf, sizeof(c));
+	EXPECT_EQ(VIRTIO_CONSOLE_PORT_NAME, c.event);
+	EXPECT_STREQ("org.qemu.guest_agent.0", buf + sizeof(c));
 }
 
 struct answer {

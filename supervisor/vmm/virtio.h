@@ -69,8 +69,9 @@ struct virtio_dev_ops {
 	/* The VMM ends, after reset(): close the back end (write caches back). */
 	void (*release)(struct virtio_dev *d);
 	/*
-	 * The device's own state in a snapshot (at most @len bytes, 64): bytes
-	 * written; and back, -1 when it does not fit. Optional.
+	 * The device's own state in a snapshot (at most @len bytes, 128): bytes
+	 * written, 0 when it does not fit (the save fails); and back, -1 when
+	 * it does not fit @d. Optional.
 	 */
 	size_t (*save)(struct virtio_dev *d, void *buf, size_t len);
 	int (*load)(struct virtio_dev *d, const void *buf, size_t len);

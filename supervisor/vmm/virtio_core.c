@@ -201,7 +201,7 @@ struct vstate {
 	uint32_t config_len;
 	uint8_t config[256];
 	uint32_t dev_len; /* the device's own part (ops->save) */
-	uint8_t dev[64];
+	uint8_t dev[128];
 };
 
 size_t virtio_save(struct virtio_dev *d, void *buf, size_t len)
@@ -238,8 +238,9 @@ size_t virtio_save(struct virtio_dev *d, void *buf, size_t len)
 	s->config_len = d->config_len;
 	if (d->config_len) /* virtio-rng has none: config is NULL */
 		memcpy(s->config, d->config, d->config_len);
-	if (d->ops->save)
-		s->dev_len = (uint32_t)d->ops->save(d, s->dev, sizeof(s->dev));
+	/* a device whose state does not fit fails the save, not the load */
+	if (d->ops->save && !(s->dev_len = (uint32_t)d->ops->save(d, s->dev, sizeof(s->dev))))
+		return 0;
 	t = d->tr->save(d, (uint8_t *)buf + sizeof(*s), len - sizeof(*s));
 	return t ? sizeof(*s) + t : 0;
 }
