@@ -341,9 +341,10 @@ TEST(agent_request_through_guest_sync_delimited)
 		   "{\"error\": {\"class\": \"CommandNotFound\", "
 		   "\"desc\": \"The command guest-nope has not been found\"}}\n");
 	ASSERT_EQ(2, a.n);
-	EXPECT_STREQ(
-		"{\"ok\":false,\"error\":\"agent: The command guest-nope has not been found\"}",
-		a.text);
+	/* marked as the agent's own, for vmond to word it as libvirt does */
+	EXPECT_STREQ("{\"ok\":false,\"error\":\"agent: The command guest-nope has not been "
+		     "found\",\"agent_error\":true}",
+		     a.text);
 	/* guest-shutdown answers nothing on success: done once passed on */
 	ASSERT_EQ(0, agent_call("{\"execute\":\"guest-shutdown\"}", 5, done, &a, err, sizeof(err)));
 	agent_reads(vm, d, got, sizeof(got));
@@ -372,6 +373,7 @@ TEST(agent_silent_times_out)
 	EXPECT_NE(NULL, strstr(a.text, "\"ok\":false"));
 	EXPECT_NE(NULL, strstr(a.text, "not responding (no answer in 1 s, not even to "
 				       "guest-sync-delimited)"));
+	EXPECT_EQ(NULL, strstr(a.text, "agent_error")); /* no answer: not the agent's error */
 	/* the channel is free again */
 	ASSERT_EQ(0, agent_call("{\"execute\":\"guest-ping\"}", 1, done, &a, err, sizeof(err)));
 	agent_exit();

@@ -4,7 +4,7 @@
  * VMM ({"cmd":"agent",...}, which speaks to qemu-guest-agent on the
  * virtio-console port of the domain's <channel> for org.qemu.guest_agent.0)
  * and its answer returned as the agent gave it. The call is bounded by the
- * request's timeout (5 s by default, as virsh's; at most 300 s), during
+ * request's timeout (VMOND_AGENT_TIMEOUT by default, as virsh's; at most 300 s), during
  * which vmond serves no other client: a long agent command holds the
  * daemon, which is why the timeout has a ceiling.
  */
@@ -16,31 +16,16 @@
 
 #include "vmond.h"
 
-#define AGENT_TIMEOUT_DEFAULT 5
 #define AGENT_TIMEOUT_MAX 300
 
 struct vdom *vmond_req_domain(struct vmond *d, struct json_object *req, char *err, size_t errlen);
 
-/* The VMM's "agent: ..." message, in libvirt's words. */
-static void agent_error(struct vdom *v, const char *execute, char *err, size_t errlen)
-{
-	char why[512];
-	const char *p = strstr(err, "agent: ");
-
-	snprintf(why, sizeof(why), "%s", p ? p + 7 : err);
-	if (strstr(why, "not connected") || strstr(why, "not responding") || strstr(why, "busy"))
-		snprintf(err, errlen, "Guest agent is not responding: domain '%s': %s", v->name,
-			 why);
-	else
-		snprintf(err, errlen,
-			 "internal error: unable to execute QEMU agent command '%s': %s", execute,
-			 why);
-}
-
 int vmond_agent_call(struct vdom *v, struct json_object *cmd, int64_t timeout,
 		     struct json_object **ret, char *err, size_t errlen)
 {
-	struct json_object *call, *ans = NULL, *ex, *rv;
+	struct json_object *call, *ans, *ex, *ok, *e, *rv;
+	const char *why;
+	bool from_agent;
 	int rc;
 
 	if (!v->def->agent_path) {
@@ -54,21 +39,49 @@ int vmond_agent_call(struct vdom *v, struct json_object *cmd, int64_t timeout,
 	json_object_object_add(call, "cmd", json_object_new_string("agent"));
 	json_object_object_add(call, "timeout", json_object_new_int64(timeout));
 	json_object_object_add(call, "request", json_object_get(cmd));
-	rc = vmond_vm_call_ms(
+	rc = vmond_vm_request(
 		v,
 		json_object_to_json_string_ext(call, JSON_C_TO_STRING_PLAIN |
 							     JSON_C_TO_STRING_NOSLASHESCAPE),
 		&ans, (int)(timeout + 5) * 1000, err, errlen);
 	json_object_put(call);
-	if (rc) {
-		json_object_object_get_ex(cmd, "execute", &ex);
-		agent_error(v, json_object_get_string(ex), err, errlen);
+	if (rc)
 		return -1;
+	if (json_object_object_get_ex(ans, "ok", &ok) && json_object_get_boolean(ok)) {
+		if (ret)
+			*ret = json_object_object_get_ex(ans, "return", &rv) ? json_object_get(rv)
+									     : NULL;
+		json_object_put(ans);
+		return 0;
 	}
-	if (ret)
-		*ret = json_object_object_get_ex(ans, "return", &rv) ? json_object_get(rv) : NULL;
+	/* the VMM says whether the agent answered with an error or never came */
+	from_agent =
+		json_object_object_get_ex(ans, "agent_error", &e) && json_object_get_boolean(e);
+	why = json_object_object_get_ex(ans, "error", &e) ? json_object_get_string(e)
+							  : "bad answer";
+	if (!strncmp(why, "agent: ", 7)) /* the VMM's prefix: libvirt's words say it */
+		why += 7;
+	json_object_object_get_ex(cmd, "execute", &ex);
+	if (from_agent)
+		snprintf(err, errlen,
+			 "internal error: unable to execute QEMU agent command '%s': %s",
+			 json_object_get_string(ex), why);
+	else
+		snprintf(err, errlen, "Guest agent is not responding: domain '%s': %s", v->name,
+			 why);
 	json_object_put(ans);
-	return 0;
+	return -1;
+}
+
+int vmond_agent_exec(struct vdom *v, const char *execute, char *err, size_t errlen)
+{
+	struct json_object *cmd = json_object_new_object();
+	int rc;
+
+	json_object_object_add(cmd, "execute", json_object_new_string(execute));
+	rc = vmond_agent_call(v, cmd, VMOND_AGENT_TIMEOUT, NULL, err, errlen);
+	json_object_put(cmd);
+	return rc;
 }
 
 int vmond_req_agent(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
@@ -76,7 +89,7 @@ int vmond_req_agent(struct vmond *d, struct json_object *req, struct json_object
 {
 	struct vdom *v = vmond_req_domain(d, req, err, errlen);
 	struct json_object *cmd, *ex, *t, *ret = NULL;
-	int64_t timeout = AGENT_TIMEOUT_DEFAULT;
+	int64_t timeout = VMOND_AGENT_TIMEOUT;
 
 	if (!v)
 		return -1;

@@ -101,9 +101,6 @@ static int pm_target(struct json_object *req, char *err, size_t errlen)
 	return 0;
 }
 
-int vmond_agent_call(struct vdom *v, struct json_object *cmd, int64_t timeout,
-		     struct json_object **ret, char *err, size_t errlen);
-
 /*
  * dompmsuspend, as libvirt does it: the guest agent's guest-suspend-ram
  * (-disk, -hybrid), which answers nothing once it goes; the domain is
@@ -112,26 +109,14 @@ int vmond_agent_call(struct vdom *v, struct json_object *cmd, int64_t timeout,
  */
 static int pm_suspend(struct vdom *v, struct json_object *req, char *err, size_t errlen)
 {
-	struct json_object *t, *cmd;
+	struct json_object *t;
 	char execute[32];
-	int rc;
 
+	/* pm_target() checked it: mem, disk or hybrid */
 	json_object_object_get_ex(req, "target", &t);
 	snprintf(execute, sizeof(execute), "guest-suspend-%s",
 		 strcmp(json_object_get_string(t), "mem") ? json_object_get_string(t) : "ram");
-	if (!v->def->agent_path) {
-		snprintf(err, errlen,
-			 "argument unsupported: dompmsuspend needs the QEMU guest agent: domain "
-			 "'%s' has no <channel> for org.qemu.guest_agent.0 (a guest may suspend "
-			 "itself, echo mem >/sys/power/state, and dompmwakeup wakes it)",
-			 v->name);
-		return -1;
-	}
-	cmd = json_object_new_object();
-	json_object_object_add(cmd, "execute", json_object_new_string(execute));
-	rc = vmond_agent_call(v, cmd, 5, NULL, err, errlen);
-	json_object_put(cmd);
-	return rc;
+	return vmond_agent_exec(v, execute, err, errlen);
 }
 
 /* shutdown --mode agent */
@@ -167,15 +152,9 @@ static int act(struct vmond *d, struct vdom *v, const char *cmd, struct json_obj
 		snprintf(err, errlen, "internal error: %s: nothing to do %d", cmd, (int)r.todo);
 		return -1;
 	}
+	/* shutdown --mode agent: the agent's guest-shutdown, not the power button */
 	if (r.todo == VMON_TODO_POWER_BUTTON && mode_agent(req)) {
-		struct json_object *cmd = json_object_new_object();
-		int rc;
-
-		/* the agent's guest-shutdown (powerdown) instead of the power button */
-		json_object_object_add(cmd, "execute", json_object_new_string("guest-shutdown"));
-		rc = vmond_agent_call(v, cmd, 5, NULL, err, errlen);
-		json_object_put(cmd);
-		if (rc)
+		if (vmond_agent_exec(v, "guest-shutdown", err, errlen))
 			return -1;
 		api = NULL;
 	}

@@ -39,8 +39,29 @@ int vmond_vm_call(struct vdom *v, const char *cmd, struct json_object **answer, 
 int vmond_vm_call_ms(struct vdom *v, const char *cmd, struct json_object **answer, int ms,
 		     char *err, size_t errlen)
 {
+	struct json_object *o, *ok, *e = NULL;
+
+	if (vmond_vm_request(v, cmd, &o, ms, err, errlen))
+		return -1;
+	if (!json_object_object_get_ex(o, "ok", &ok) || !json_object_get_boolean(ok)) {
+		json_object_object_get_ex(o, "error", &e);
+		snprintf(err, errlen, "domain '%s': VMM refused '%s': %s", v->name, cmd,
+			 e ? json_object_get_string(e) : "bad answer");
+		json_object_put(o);
+		return -1;
+	}
+	if (answer)
+		*answer = o;
+	else
+		json_object_put(o);
+	return 0;
+}
+
+int vmond_vm_request(struct vdom *v, const char *cmd, struct json_object **answer, int ms,
+		     char *err, size_t errlen)
+{
 	char *req = NULL, buf[65536];
-	struct json_object *o, *ok;
+	struct json_object *o;
 	size_t len = 0;
 	int fd = vmon_unix_connect(v->st.api);
 
@@ -72,20 +93,13 @@ int vmond_vm_call_ms(struct vdom *v, const char *cmd, struct json_object **answe
 	close(fd);
 	buf[len] = 0;
 	o = json_tokener_parse(buf);
-	if (!o || !json_object_object_get_ex(o, "ok", &ok) || !json_object_get_boolean(ok)) {
-		struct json_object *e = NULL;
-
-		if (o)
-			json_object_object_get_ex(o, "error", &e);
-		snprintf(err, errlen, "domain '%s': VMM refused '%s': %s", v->name, cmd,
-			 e ? json_object_get_string(e) : "bad answer");
+	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
+		snprintf(err, errlen, "domain '%s': the VMM's answer to '%s' is not JSON", v->name,
+			 cmd);
 		return -1;
 	}
-	if (answer)
-		*answer = o;
-	else
-		json_object_put(o);
+	*answer = o;
 	return 0;
 io:
 	free(req);

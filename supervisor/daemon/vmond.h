@@ -74,6 +74,25 @@ int vmond_vm_call(struct vdom *v, const char *cmd, struct json_object **answer, 
 /* The same with an answer awaited at most @ms (the status watch's). */
 int vmond_vm_call_ms(struct vdom *v, const char *cmd, struct json_object **answer, int ms,
 		     char *err, size_t errlen);
+/*
+ * The VMM's answer, {"ok": false, ...} included, in *answer (0); -1 and @err
+ * only when there is none (no socket, no answer within @ms, not JSON).
+ */
+int vmond_vm_request(struct vdom *v, const char *cmd, struct json_object **answer, int ms,
+		     char *err, size_t errlen);
+
+/*
+ * agent.c: guest agent command @cmd ({"execute": ...}) to running domain
+ * @v through its VMM, within @timeout s; its "return" in *ret (NULL: not
+ * wanted). -1 with libvirt's words in @err: not configured (no channel),
+ * "Guest agent is not responding" (no agent, busy, no answer), or the
+ * agent's own error.
+ */
+#define VMOND_AGENT_TIMEOUT 5 /* s, virsh's default */
+int vmond_agent_call(struct vdom *v, struct json_object *cmd, int64_t timeout,
+		     struct json_object **ret, char *err, size_t errlen);
+/* The same for a command with no arguments, e.g. "guest-shutdown". */
+int vmond_agent_exec(struct vdom *v, const char *execute, char *err, size_t errlen);
 int vmond_vm_kill(struct vmond *d, struct vdom *v, bool graceful,
 		  const struct vmon_dstate_result *r, char *err, size_t errlen);
 /* The VMM's pidfd is readable: it ended. May free a transient v. */

@@ -76,7 +76,12 @@ static void arm(int seconds)
 	timerfd_settime(ag.timer_fd, 0, &t, NULL);
 }
 
-static void finish(struct json_object *ret, const char *error)
+/*
+ * The call's end: the agent's "return" (@error NULL), or @error; @from_agent
+ * when the agent itself answered with that error (vmond words the two cases
+ * as libvirt does: the agent's error, or an agent that is not responding).
+ */
+static void finish(struct json_object *ret, const char *error, bool from_agent)
 {
 	struct json_object *r = json_object_new_object();
 	agent_done_fn done = ag.done;
@@ -86,9 +91,11 @@ static void finish(struct json_object *ret, const char *error)
 	ag.phase = IDLE;
 	ag.done = NULL;
 	json_object_object_add(r, "ok", json_object_new_boolean(!error));
-	if (error)
+	if (error) {
 		json_object_object_add(r, "error", json_object_new_string(error));
-	else
+		if (from_agent)
+			json_object_object_add(r, "agent_error", json_object_new_boolean(1));
+	} else
 		json_object_object_add(r, "return", ret ? json_object_get(ret) : NULL);
 	out = strdup(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -105,13 +112,13 @@ static void send_request(void)
 	int n = snprintf(buf, sizeof(buf), "%s\n", ag.request);
 
 	if (agent_write_all(ag.pair[1], buf, (size_t)n) < 0) {
-		finish(NULL, "agent: cannot pass the request to the port");
+		finish(NULL, "agent: cannot pass the request to the port", false);
 		return;
 	}
 	ag.phase = REPLY;
 	ag.len = 0;
 	if (!ag.want_reply)
-		finish(NULL, NULL);
+		finish(NULL, NULL, false);
 }
 
 /* One complete line of the guest, in the phase we are in. */
@@ -132,12 +139,12 @@ static void got_line(void)
 		    json_object_get_int64(v) == (int64_t)ag.sync_id)
 			send_request();
 	} else if (json_object_object_get_ex(o, "return", &v)) {
-		finish(v, NULL);
+		finish(v, NULL, false);
 	} else if (json_object_object_get_ex(o, "error", &v)) {
 		snprintf(msg, sizeof(msg), "agent: %s",
 			 json_object_object_get_ex(v, "desc", &d) ? json_object_get_string(d)
 								  : json_object_get_string(v));
-		finish(NULL, msg);
+		finish(NULL, msg, true);
 	}
 	json_object_put(o);
 }
@@ -160,7 +167,7 @@ static void on_guest_data(void *opaque, const void *data, size_t len)
 			continue;
 		}
 		if (ag.len == sizeof(ag.line) - 1) {
-			finish(NULL, "agent: answer longer than 64 KiB");
+			finish(NULL, "agent: answer longer than 64 KiB", false);
 			return;
 		}
 		ag.line[ag.len++] = (char)p[i];
@@ -178,7 +185,7 @@ static void timer_event(void *opaque, uint32_t events)
 		return;
 	snprintf(msg, sizeof(msg), "agent: the guest agent is not responding (no answer in %d s%s)",
 		 ag.timeout_s, ag.phase == SYNC ? ", not even to guest-sync-delimited" : "");
-	finish(NULL, msg);
+	finish(NULL, msg, false);
 }
 
 static bool no_reply(const char *request)
