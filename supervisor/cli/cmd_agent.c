@@ -16,6 +16,29 @@
 
 #include "vmond_client.h"
 
+#define VMON_AGENT_TIMEOUT 5 /* s, virsh's default */
+
+/*
+ * Guest agent command @cmd (taken) for @domain, through vmond, within
+ * @timeout s: 0 and the agent's "return" in *ret (NULL if none; put it), or
+ * -1 (vmond's refusal printed).
+ */
+static int agent_return(const char *sock, const char *domain, struct json_object *cmd, long timeout,
+			struct json_object **ret)
+{
+	struct json_object *req = json_object_new_object(), *a, *r;
+
+	json_object_object_add(req, "cmd", json_object_new_string("qemu-agent-command"));
+	json_object_object_add(req, "domain", json_object_new_string(domain));
+	json_object_object_add(req, "command", cmd);
+	json_object_object_add(req, "timeout", json_object_new_int64(timeout));
+	if (vmond_request("qemu-agent-command", sock, false, req, &a))
+		return -1;
+	*ret = json_object_object_get_ex(a, "return", &r) ? json_object_get(r) : NULL;
+	json_object_put(a);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vmon qemu-agent-command [-c SOCKET] DOMAIN COMMAND [--timeout SECONDS]\n"
@@ -47,10 +70,10 @@ int vmon_cmd_qemu_agent_command(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct json_object *req, *cmd, *a, *ret, *out;
+	struct json_object *cmd, *ret, *out;
 	const char *sock = NULL;
 	bool pretty = false;
-	long timeout = 5;
+	long timeout = VMON_AGENT_TIMEOUT;
 	char *end;
 	int opt;
 
@@ -83,39 +106,15 @@ int vmon_cmd_qemu_agent_command(int argc, char **argv)
 		vmon_err("qemu-agent-command: COMMAND '%s' is not a JSON object", argv[optind + 1]);
 		return VMON_EXIT_USAGE;
 	}
-	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("qemu-agent-command"));
-	json_object_object_add(req, "domain", json_object_new_string(argv[optind]));
-	json_object_object_add(req, "command", cmd);
-	json_object_object_add(req, "timeout", json_object_new_int64(timeout));
-	if (vmond_request("qemu-agent-command", sock, false, req, &a))
+	if (agent_return(sock, argv[optind], cmd, timeout, &ret))
 		return VMON_EXIT_FAIL;
 	out = json_object_new_object();
-	json_object_object_add(out, "return",
-			       json_object_object_get_ex(a, "return", &ret) ? json_object_get(ret)
-									    : NULL);
+	json_object_object_add(out, "return", ret);
 	puts(json_object_to_json_string_ext(
 		out, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
 			     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(out);
-	json_object_put(a);
 	return VMON_EXIT_OK;
-}
-
-/* The agent's answer to @cmd (taken) for @domain, or NULL (reported). */
-static struct json_object *agent_return(const char *sock, const char *domain,
-					struct json_object *cmd)
-{
-	struct json_object *req = json_object_new_object(), *a, *ret;
-
-	json_object_object_add(req, "cmd", json_object_new_string("qemu-agent-command"));
-	json_object_object_add(req, "domain", json_object_new_string(domain));
-	json_object_object_add(req, "command", cmd);
-	if (vmond_request("qemu-agent-command", sock, false, req, &a))
-		return NULL;
-	ret = json_object_object_get_ex(a, "return", &ret) ? json_object_get(ret) : NULL;
-	json_object_put(a);
-	return ret ? ret : json_object_new_int(0);
 }
 
 static const char *fs_cmd;
@@ -182,8 +181,7 @@ static int fs_run(const char *name, int argc, char **argv)
 		json_object_object_add(a, "mountpoints", args);
 		json_object_object_add(cmd, "arguments", a);
 	}
-	ret = agent_return(sock, argv[optind], cmd);
-	if (!ret)
+	if (agent_return(sock, argv[optind], cmd, VMON_AGENT_TIMEOUT, &ret))
 		return VMON_EXIT_FAIL;
 	printf("%s %d filesystem(s)\n\n", freeze ? "Froze" : "Thawed", json_object_get_int(ret));
 	json_object_put(ret);
@@ -216,13 +214,6 @@ static void ifaddr_usage(FILE *f)
 		   "      --full            name and MAC on every line, not only the first\n"
 		   "      --source SOURCE   agent\n"
 		   "  -h, --help            this text\n");
-}
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
 }
 
 int vmon_cmd_domifaddr(int argc, char **argv);
@@ -272,33 +263,34 @@ int vmon_cmd_domifaddr(int argc, char **argv)
 	cmd = json_object_new_object();
 	json_object_object_add(cmd, "execute",
 			       json_object_new_string("guest-network-get-interfaces"));
-	ret = agent_return(sock, argv[optind], cmd);
-	if (!ret)
+	if (agent_return(sock, argv[optind], cmd, VMON_AGENT_TIMEOUT, &ret))
 		return VMON_EXIT_FAIL;
 	printf(" %-10s %-20s %-12s %s\n", "Name", "MAC address", "Protocol", "Address");
 	printf("-------------------------------------------------------------------------------\n");
 	for (size_t i = 0;
 	     json_object_is_type(ret, json_type_array) && i < json_object_array_length(ret); i++) {
 		struct json_object *ifc = json_object_array_get_idx(ret, i), *addrs;
-		const char *name = jstr(ifc, "name"), *mac = jstr(ifc, "hardware-address");
+		const char *name = vmon_jstr(ifc, "name"),
+			   *mac = vmon_jstr(ifc, "hardware-address");
 		bool first = true;
 
-		if (!name || (only && strcmp(only, name)))
+		if (!*name || (only && strcmp(only, name)))
 			continue;
 		/* an interface with no address: a line of its own, as virsh's */
 		if (!json_object_object_get_ex(ifc, "ip-addresses", &addrs) ||
 		    !json_object_array_length(addrs)) {
-			printf(" %-10s %-20s %-12s %s\n", name, mac ? mac : "N/A", "N/A", "N/A");
+			printf(" %-10s %-20s %-12s %s\n", name, *mac ? mac : "N/A", "N/A", "N/A");
 			continue;
 		}
 		for (size_t k = 0; k < json_object_array_length(addrs); k++) {
 			struct json_object *a = json_object_array_get_idx(addrs, k), *p;
-			const char *type = jstr(a, "ip-address-type"), *ip = jstr(a, "ip-address");
+			const char *type = vmon_jstr(a, "ip-address-type"),
+				   *ip = vmon_jstr(a, "ip-address");
 
-			if (!type || !ip || !json_object_object_get_ex(a, "prefix", &p))
+			if (!*type || !*ip || !json_object_object_get_ex(a, "prefix", &p))
 				continue;
 			printf(" %-10s %-20s %-12s %s/%d\n", first || full ? name : "-",
-			       first || full ? (mac ? mac : "-") : "-", type, ip,
+			       first || full ? (*mac ? mac : "-") : "-", type, ip,
 			       json_object_get_int(p));
 			first = false;
 		}

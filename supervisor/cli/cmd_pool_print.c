@@ -18,28 +18,6 @@
 
 #include "storage.h"
 
-const char *vmon_jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
-unsigned long long vmon_jnum(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? (unsigned long long)json_object_get_uint64(v)
-						     : 0;
-}
-
-bool vmon_jbool(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
 /* virsh's sizes: two decimals in the largest binary unit that fits. */
 static const char *pretty(unsigned long long b, char *buf, size_t len)
 {

@@ -6,6 +6,8 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "vmond_client.h"
+
 /* What a printer gets: the answer, the command line's values by JSON key. */
 struct scall {
 	const char *verb;
@@ -24,9 +26,5 @@ int vmon_print_vol_info(const struct scall *c);
 int vmon_print_vol_field(const struct scall *c); /* vol-path, vol-key, vol-name, vol-pool */
 int vmon_vol_transfer(const struct scall *c);	 /* vol-upload, vol-download */
 
-/* A member of o as a string ("" if absent) / number / boolean. */
-const char *vmon_jstr(struct json_object *o, const char *key);
-unsigned long long vmon_jnum(struct json_object *o, const char *key);
-bool vmon_jbool(struct json_object *o, const char *key);
 
 #endif

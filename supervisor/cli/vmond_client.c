@@ -137,3 +137,25 @@ fail:
 	close(fd);
 	return -1;
 }
+
+const char *vmon_jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+unsigned long long vmon_jnum(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? (unsigned long long)json_object_get_uint64(v)
+						     : 0;
+}
+
+bool vmon_jbool(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}

@@ -24,4 +24,9 @@ int vmond_request(const char *cmd, const char *sock, bool readonly, struct json_
  */
 int vmond_subscribe(const char *cmd, const char *sock);
 
+/* A member of an answer as a string ("" if absent) / number / boolean. */
+const char *vmon_jstr(struct json_object *o, const char *key);
+unsigned long long vmon_jnum(struct json_object *o, const char *key);
+bool vmon_jbool(struct json_object *o, const char *key);
+
 #endif
