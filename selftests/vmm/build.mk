@@ -42,8 +42,9 @@ $(B)/selftests/vmm/steal_test: selftests/vmm/steal_test.sh $(B)/selftests/vmm/bo
 $(VMM_GUEST)/qga/usr/sbin/qemu-ga:
 	rm -rf $(VMM_GUEST)/qga $(VMM_GUEST)/qga.tmp
 	mkdir -p $(VMM_GUEST)/qga.tmp
-	cd $(VMM_GUEST)/qga.tmp && apt-get download -q qemu-guest-agent 2>/dev/null && \
-		dpkg-deb -x qemu-guest-agent_*.deb root
+	cd $(VMM_GUEST)/qga.tmp && { apt-get download -q qemu-guest-agent || { \
+		echo "qemu-guest-agent: apt-get download failed (make deps runs apt-get update)" >&2; \
+		exit 1; }; } && dpkg-deb -x qemu-guest-agent_*.deb root
 	mv $(VMM_GUEST)/qga.tmp/root $(VMM_GUEST)/qga
 	rm -rf $(VMM_GUEST)/qga.tmp
 

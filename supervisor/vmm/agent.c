@@ -108,10 +108,7 @@ static void finish(struct json_object *ret, const char *error, bool from_agent)
 
 static void send_request(void)
 {
-	char buf[sizeof(ag.request) + 2];
-	int n = snprintf(buf, sizeof(buf), "%s\n", ag.request);
-
-	if (agent_write_all(ag.pair[1], buf, (size_t)n) < 0) {
+	if (agent_write_all(ag.pair[1], ag.request, strlen(ag.request)) < 0) {
 		finish(NULL, "agent: cannot pass the request to the port", false);
 		return;
 	}
@@ -224,14 +221,14 @@ int agent_call(const char *request, int timeout_s, agent_done_fn done, void *ctx
 			 "(no process in the guest has its port open)");
 		return -1;
 	}
-	if (strlen(request) >= sizeof(ag.request)) {
+	/* the request as the agent reads it: one line */
+	if (snprintf(ag.request, sizeof(ag.request), "%s\n", request) >= (int)sizeof(ag.request)) {
 		snprintf(err, errlen, "agent: request too long");
 		return -1;
 	}
 	/* what an earlier call that timed out left for the guest */
 	while (read(ag.pair[0], junk, sizeof(junk)) > 0)
 		;
-	strcpy(ag.request, request);
 	ag.want_reply = !no_reply(request);
 	ag.timeout_s = timeout_s;
 	ag.done = done;
