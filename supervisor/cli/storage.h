@@ -26,5 +26,4 @@ int vmon_print_vol_info(const struct scall *c);
 int vmon_print_vol_field(const struct scall *c); /* vol-path, vol-key, vol-name, vol-pool */
 int vmon_vol_transfer(const struct scall *c);	 /* vol-upload, vol-download */
 
-
 #endif
