@@ -112,8 +112,9 @@ struct be_req *be_get(struct blk_env *e, unsigned int q)
 	return NULL;
 }
 
-int be_post(struct blk_env *e, struct be_req *r, uint32_t type, uint64_t sector, uint32_t len,
-	    uint32_t flags)
+/* be_post(); a discard or write-zeroes range is @nsect sectors long. */
+static int be_add(struct blk_env *e, struct be_req *r, uint32_t type, uint64_t sector, uint32_t len,
+		  uint32_t nsect, uint32_t flags)
 {
 	struct iovec out[2], in[2];
 	unsigned int nout = 1, nin = 0;
@@ -141,7 +142,7 @@ int be_post(struct blk_env *e, struct be_req *r, uint32_t type, uint64_t sector,
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
 		r->range.sector = sector;
-		r->range.num_sectors = len >> 9;
+		r->range.num_sectors = nsect;
 		r->range.flags = flags;
 		out[nout].iov_base = &r->range;
 		out[nout++].iov_len = sizeof(r->range);
@@ -157,6 +158,18 @@ int be_post(struct blk_env *e, struct be_req *r, uint32_t type, uint64_t sector,
 		return head;
 	r->busy = true;
 	return 0;
+}
+
+int be_post(struct blk_env *e, struct be_req *r, uint32_t type, uint64_t sector, uint32_t len,
+	    uint32_t flags)
+{
+	return be_add(e, r, type, sector, len, len >> 9, flags);
+}
+
+int be_post_range(struct blk_env *e, struct be_req *r, uint32_t type, uint64_t sector,
+		  uint32_t nsect, uint32_t flags)
+{
+	return be_add(e, r, type, sector, 0, nsect, flags);
 }
 
 void be_kick(struct blk_env *e, unsigned int q)

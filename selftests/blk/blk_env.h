@@ -77,6 +77,14 @@ struct be_req *be_get(struct blk_env *e, unsigned int q);
  */
 int be_post(struct blk_env *e, struct be_req *r, uint32_t type, uint64_t sector, uint32_t len,
 	    uint32_t flags);
+/*
+ * Post a discard or write-zeroes of one range of @nsect sectors, which
+ * may be more than a uint32_t of bytes. The range must be whole before it
+ * is posted: the device may read it at once, before any kick (a worker
+ * already polling the ring), and a range changed after would race with it.
+ */
+int be_post_range(struct blk_env *e, struct be_req *r, uint32_t type, uint64_t sector,
+		  uint32_t nsect, uint32_t flags);
 void be_kick(struct blk_env *e, unsigned int q);
 /* Take one finished request of queue @q, or NULL. */
 struct be_req *be_reap(struct blk_env *e, unsigned int q);
