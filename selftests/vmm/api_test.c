@@ -63,6 +63,10 @@ TEST(api_parses_every_command)
 			    &r, err, sizeof(err)));
 	EXPECT_EQ(30, r.timeout_s);
 	EXPECT_NE(NULL, strstr(r.agent, "\"arguments\":{\"path\":\"/bin/true\"}"));
+	/* CPU hot add (issue 16 item 3) */
+	ASSERT_EQ(0, api_parse("{\"cmd\":\"set-vcpus\",\"count\":3}", &r, err, sizeof(err)));
+	EXPECT_EQ(API_SET_VCPUS, r.cmd);
+	EXPECT_EQ(3, r.vcpus);
 }
 
 TEST(api_rejects_bad_requests_with_a_reason)
@@ -94,6 +98,11 @@ TEST(api_rejects_bad_requests_with_a_reason)
 				"\"timeout\":0}",
 				&r, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "\"timeout\""));
+	EXPECT_EQ(-1, api_parse("{\"cmd\":\"set-vcpus\"}", &r, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "\"count\""));
+	EXPECT_EQ(-1, api_parse("{\"cmd\":\"set-vcpus\",\"count\":0}", &r, err, sizeof(err)));
+	EXPECT_EQ(-1, api_parse("{\"cmd\":\"set-vcpus\",\"count\":65}", &r, err, sizeof(err)));
+	EXPECT_EQ(-1, api_parse("{\"cmd\":\"set-vcpus\",\"count\":\"2\"}", &r, err, sizeof(err)));
 }
 
 TEST(disk_option)
@@ -166,6 +175,12 @@ TEST(command_line_errors_name_the_option)
 	vmm(_metadata, &r, "-k", "x", "--cpus=0");
 	EXPECT_EQ(2, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "--cpus: '0'"));
+	vmm(_metadata, &r, "-k", "x", "--max-cpus=65");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "--max-cpus: '65'"));
+	vmm(_metadata, &r, "-kx", "--cpus=2", "--max-cpus=1");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "--max-cpus 1 is below --cpus 2"));
 	vmm(_metadata, &r, "-k", "x", "--disk=a,backend=floppy");
 	EXPECT_EQ(2, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "floppy"));

@@ -14,19 +14,24 @@
 #      online, its virtio disk and rng working.
 #   k  Debian's cloud kernel (no CONFIG_X86_MPPARSE) with -c 2: 2 CPUs.
 #   m  the test kernel with acpi=off and -c 2: 2 CPUs from the MP table.
+#   h  CPU hot add and remove: -c 1 --max-cpus 3 boots 1 CPU of 3
+#      possible; set-vcpus 3 adds two, which the guest onlines; set-vcpus 2
+#      asks for one back, which the guest offlines and ejects; a snapshot of
+#      the guest with its hot-added CPU restores with it, and the CPU ejected
+#      before comes back with set-vcpus 3; no ACPI error in dmesg.
 #   n  the test harness's one retry of a nested guest that dies before its
 #      init runs (selftests/lib/nested.sh): a kernel that cannot start its
 #      init (rdinit= a missing file: a panic) is booted exactly once
 #      more, the dead boot's console kept; a guest that panics after its
 #      init printed is not booted again.
-# Usage: power_test [GROUP...] (default: p r s k m n). Prints TAP; run as root
-# from the top of the tree, in tools/vmtest.
+# Usage: power_test [GROUP...] (default: p r s k m h n). Prints TAP; run as
+# root from the top of the tree, in tools/vmtest.
 set -u
-declare -A plan=([p]=5 [r]=3 [s]=5 [k]=2 [m]=1 [n]=2)
-groups=${*:-p r s k m n}
+declare -A plan=([p]=5 [r]=3 [s]=5 [k]=2 [m]=1 [h]=6 [n]=2)
+groups=${*:-p r s k m h n}
 total=0
 for g in $groups; do
-	[ -n "${plan[$g]:-}" ] || { echo "Bail out! unknown group '$g' (p r s k m n)"; exit 1; }
+	[ -n "${plan[$g]:-}" ] || { echo "Bail out! unknown group '$g' (p r s k m h n)"; exit 1; }
 	total=$((total + plan[$g]))
 done
 want() { [[ " $groups " == *" $1 "* ]]; }
@@ -257,6 +262,59 @@ grep -q "CHECK cpus 2 acpi 0" "$con" && [ $rc = 4 ]
 ok $? m.mptable_gives_two_cpus_without_acpi "exit $rc; $(grep "CHECK cpus" "$con" | tr -d '\r')"
 keep
 fi
+# ---- h: CPU hot add and remove ---------------------------------------------
+if want h; then
+# The guest onlines every CPU that comes, as a udev rule would, and says
+# which are online whenever that changes, with its count of ACPI complaints.
+cat >"$work/h.sh" <<'GUEST'
+echo "CHECK cpus $(nproc) possible $(cat /sys/devices/system/cpu/possible)"
+echo READY
+last=
+while :; do
+	for f in /sys/devices/system/cpu/cpu*/online; do
+		[ "$(cat "$f" 2>/dev/null)" = 0 ] && echo 1 >"$f" 2>/dev/null
+	done
+	now="$(cat /sys/devices/system/cpu/online) acpierr $(dmesg |
+		grep -ciE 'ACPI (BIOS )?(Error|Warning)|\[Firmware Bug\]|ACPI.*(failed|error)')"
+	[ "$now" != "$last" ] && echo "ONLINE $now" && last=$now
+	sleep 0.5
+done
+GUEST
+selftests/vmm/mkinitrd "$work/h.cpio.gz" "$work/h.sh"
+con=$work/h.console
+vmm_boot "$work/h.err" -k "$kernel" -i "$work/h.cpio.gz" -c 1 --max-cpus 3 -m 256 \
+	--console "file:$con" --api "$work/api.sock"
+wait_for "$con" "ONLINE 0 acpierr 0" 180
+grep -q "CHECK cpus 1 possible 0-2" "$con" && call '{"cmd":"status"}' | grep -q '"vcpus_present":1,"vcpus_max":3'
+ok $? h.boots_one_of_three_possible "$(grep -E "CHECK cpus|ONLINE" "$con" | tr -d '\r' | tr '\n' '|')"
+call '{"cmd":"set-vcpus","count":3}' >"$work/h.ans"
+wait_for "$con" "ONLINE 0-2 acpierr 0" 90
+ok $? h.hot_add_two_online_in_the_guest "$(cut -c1-100 "$work/h.ans"); $(diag "$con")"
+call '{"cmd":"set-vcpus","count":2}' >"$work/h.ans"
+until_status '"vcpus_present":2,' 90 && wait_for "$con" "ONLINE 0-1 acpierr 0" 30
+ok $? h.hot_remove_ejects_one "$(cut -c1-100 "$work/h.ans"); $(grep "hot\|remove" "$work/h.err" | tr '\n' '|'); $(diag "$con")"
+snap=$work/hsnap
+install -d -m 0700 -o vmon-vmm -g vmon-vmm "$snap"
+call "{\"cmd\":\"snapshot\",\"path\":\"$snap\"}" >"$work/hsnap.out"
+kill -9 "$vmm_pid"
+reap 10
+con=$work/h2.console
+vmm_nested_forget
+"$vmm" --restore "$snap" --console "file:$con" 2>"$work/h2.err" &
+vmm_pid=$!
+until_status '"vcpus_present":2,' 30
+ok $? h.restore_keeps_the_present_cpus "$(cut -c1-200 "$work/hsnap.out"); $(tail -3 "$work/h2.err" | tr '\n' '|')"
+# the vCPU ejected before comes back, in the restored VM
+call '{"cmd":"set-vcpus","count":3}' >"$work/h.ans"
+wait_for "$con" "ONLINE 0-2 acpierr 0" 90
+ok $? h.ejected_cpu_added_again_after_restore "$(cut -c1-100 "$work/h.ans"); $(diag "$con")"
+call '{"cmd":"set-vcpus","count":4}' | grep -q '"ok":false.*--max-cpus (3)'
+ok $? h.beyond_max_cpus_refused
+call '{"cmd":"quit"}' >/dev/null
+reap 30
+keep
+fi
+
 # ---- n: the retry of a nested guest that dies before its init ----------------
 if want n; then
 printf 'echo BOOTED\n' >"$work/n.sh"

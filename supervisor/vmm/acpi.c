@@ -13,8 +13,10 @@
  * hardware-reduced ACPI needs a GED device and a power button driver of its
  * own. The MADT lists every vCPU's local APIC, the I/O APIC with ISA IRQ n
  * on pin n (as KVM's default routing wires them), the SCI's override (level,
- * active high) and the local APIC NMI on LINT1. The DSDT holds the PCI host
- * bridge, the processor objects and the \_S3 and \_S5 sleep packages.
+ * active high) and the local APIC NMI on LINT1; with --max-cpus, the vCPUs
+ * not present at boot are listed disabled. The DSDT holds the PCI host
+ * bridge, the processor objects and CPU hotplug (acpi_cpus.c) and the \_S3
+ * and \_S5 sleep packages.
  */
 #include <stdio.h>
 #include <string.h>
@@ -122,23 +124,24 @@ static void build_facs(uint8_t *t)
 	t[32] = 2; /* version */
 }
 
-static uint32_t build_madt(uint8_t *t, int ncpus)
+/* Every possible vCPU; those beyond @ncpus disabled, for hot add. */
+static uint32_t build_madt(uint8_t *t, int ncpus, int max_cpus)
 {
 	uint8_t *e = t + 44;
 
 	memset(t, 0, 44);
 	st_le(t + 36, 4, MADT_LAPIC_ADDR);
 	st_le(t + 40, 4, 1); /* PCAT_COMPAT: the 8259s are there too */
-	for (int i = 0; i < ncpus; i++, e += 8) {
+	for (int i = 0; i < max_cpus; i++, e += 8) {
 		e[0] = 0; /* processor local APIC */
 		e[1] = 8;
-		e[2] = (uint8_t)i;  /* processor UID, the _UID of \_SB.Cnnn */
-		e[3] = (uint8_t)i;  /* APIC ID */
-		st_le(e + 4, 4, 1); /* enabled */
+		e[2] = (uint8_t)i;	    /* processor UID, the _UID of \_SB.Cnnn */
+		e[3] = (uint8_t)i;	    /* APIC ID */
+		st_le(e + 4, 4, i < ncpus); /* enabled */
 	}
 	e[0] = 1; /* I/O APIC */
 	e[1] = 12;
-	e[2] = (uint8_t)ncpus; /* its ID, after the CPUs' (as the MP table says) */
+	e[2] = (uint8_t)max_cpus; /* its ID, after every CPU's */
 	e[3] = 0;
 	st_le(e + 4, 4, MADT_IOAPIC_ADDR);
 	st_le(e + 8, 4, 0); /* GSI base */
@@ -253,24 +256,13 @@ static void sleep_state(struct aml *a, const char *name, uint8_t typ)
 }
 
 /* The DSDT's AML (without its header) into @a. */
-static void build_dsdt_aml(struct aml *a, const struct acpi_config *cfg)
+static void build_dsdt_aml(struct aml *a, const struct acpi_config *cfg, int max_cpus)
 {
 	size_t sb = aml_scope(a, "\\_SB");
 
 	pci_host_bridge(a, cfg);
-	for (int i = 0; i < cfg->ncpus; i++) {
-		char name[5];
-		size_t dev;
-
-		snprintf(name, sizeof(name), "C%03X", (unsigned int)i & 0xfff);
-		dev = aml_device(a, name);
-		aml_name_decl(a, "_HID");
-		aml_string(a, "ACPI0007");
-		aml_name_decl(a, "_UID");
-		aml_int(a, (uint64_t)i);
-		aml_close(a, dev);
-	}
 	aml_close(a, sb);
+	acpi_cpus_aml(a, cfg->ncpus, max_cpus);
 	sleep_state(a, "\\_S3", SLP_TYP_S3);
 	sleep_state(a, "\\_S5", SLP_TYP_S5);
 }
@@ -295,19 +287,23 @@ static void build_rsdp(uint8_t *t, uint32_t xsdt)
 int acpi_build(uint8_t *buf, size_t len, uint32_t gpa, const struct acpi_config *cfg,
 	       struct acpi_layout *lay)
 {
+	int max_cpus = cfg->max_cpus ? cfg->max_cpus : cfg->ncpus;
 	struct aml dsdt = { 0 };
 	struct acpi_layout l;
 	uint32_t madt_len;
 
-	if (cfg->ncpus < 1 || cfg->ncpus > 254 || cfg->pci_mmio_end <= cfg->pci_mmio_base)
+	/* the hotplug registers hold 64 vCPUs */
+	if (cfg->ncpus < 1 || cfg->ncpus > 254 || max_cpus < cfg->ncpus ||
+	    (max_cpus > cfg->ncpus && max_cpus > 64) || max_cpus > 254 ||
+	    cfg->pci_mmio_end <= cfg->pci_mmio_base)
 		return -1;
-	build_dsdt_aml(&dsdt, cfg);
+	build_dsdt_aml(&dsdt, cfg, max_cpus);
 	l.rsdp = 0;
 	l.facs = 64;
 	l.xsdt = l.facs + FACS_LEN;
 	l.fadt = align(l.xsdt + HDR_LEN + 16, 16);
 	l.madt = align(l.fadt + FADT_LEN, 16);
-	madt_len = 44 + 8 * (uint32_t)cfg->ncpus + 12 + 10 * 2 + 6;
+	madt_len = 44 + 8 * (uint32_t)max_cpus + 12 + 10 * 2 + 6;
 	l.dsdt = align(l.madt + madt_len, 16);
 	l.size = l.dsdt + HDR_LEN + (uint32_t)dsdt.len;
 	if (dsdt.oom || l.size > len) {
@@ -322,7 +318,7 @@ int acpi_build(uint8_t *buf, size_t len, uint32_t gpa, const struct acpi_config 
 	st_le(buf + l.xsdt + HDR_LEN + 8, 8, gpa + l.madt);
 	finish(buf + l.xsdt);
 	build_fadt(buf + l.fadt, gpa + l.facs, gpa + l.dsdt);
-	build_madt(buf + l.madt, cfg->ncpus);
+	build_madt(buf + l.madt, cfg->ncpus, max_cpus);
 	header(buf + l.dsdt, "DSDT", HDR_LEN + (uint32_t)dsdt.len, 2);
 	memcpy(buf + l.dsdt + HDR_LEN, dsdt.buf, dsdt.len);
 	finish(buf + l.dsdt);

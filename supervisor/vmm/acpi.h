@@ -25,6 +25,10 @@ struct vm;
 #define PM_RESET (PM_IO_BASE + 0xc)  /* 1 byte: the FADT reset register */
 #define GPE0_BLK (PM_IO_BASE + 0x10) /* GPE0_STS (2) + GPE0_EN (2) */
 #define PM_IO_LEN 0x14
+/* CPU hotplug (acpi_cpus.c, cpu_hotplug.c): PRS0, PRS1, RMR0, RMR1, EJCT. */
+#define CPUHP_IO (PM_IO_BASE + 0x20)
+#define CPUHP_IO_LEN 0x14
+#define CPUHP_GPE 2 /* GPE0 bit: \_GPE._E02 scans */
 #define PM_RESET_VALUE 0x01
 #define PM_SCI_IRQ 9
 
@@ -69,12 +73,35 @@ size_t aml_package(struct aml *a, uint8_t count);
 void aml_name_decl(struct aml *a, const char *name);
 /* Name(NAME, Buffer () { bytes }) */
 void aml_name_buffer(struct aml *a, const char *name, const uint8_t *p, size_t n);
+/* Method(NAME, nargs, Serialized|NotSerialized) { ... }: close it. */
+size_t aml_method(struct aml *a, const char *name, uint8_t nargs, bool serialized);
+/* If (predicate) { ... }: the caller emits the predicate, the body, closes it. */
+size_t aml_if(struct aml *a);
+/* The opcodes of Return, Store, And and XOr: the caller emits the operands. */
+void aml_return(struct aml *a);
+void aml_store(struct aml *a);
+void aml_and(struct aml *a);
+void aml_xor(struct aml *a);
+/* Notify (PATH, value) */
+void aml_notify(struct aml *a, const char *path, uint8_t value);
+/* No target (the result of And or XOr only used as an operand). */
+void aml_null_target(struct aml *a);
+/* Local0 .. Local7 */
+void aml_local(struct aml *a, unsigned int n);
+/* OperationRegion (NAME, SystemIO, port, len) */
+void aml_opregion_io(struct aml *a, const char *name, uint16_t port, uint16_t len);
+/* Field (REGION, DWordAcc, NoLock, WriteAsZeros) { NAME, 32, ... } */
+void aml_field_dwords(struct aml *a, const char *region, const char *const *names, size_t n);
 void aml_free(struct aml *a);
 
 struct acpi_config {
-	int ncpus;
+	int ncpus;			      /* present at boot */
 	uint32_t pci_mmio_base, pci_mmio_end; /* the host bridge's memory window */
+	int max_cpus;			      /* what hot add can reach; 0: ncpus, no hotplug */
 };
+
+/* acpi_cpus.c: the processor objects and CPU hotplug, into the DSDT. */
+void acpi_cpus_aml(struct aml *a, int ncpus, int max_cpus);
 
 /* Offsets of the tables in the area acpi_build wrote (for the tests). */
 struct acpi_layout {
@@ -115,8 +142,23 @@ bool pm_power_button(void);
 int pm_wakeup(struct vm *vm, char *err, size_t errlen);
 bool pm_suspended(void);
 bool pm_button_enabled(void);
+/* Set GPE0 status bit @bit and raise the SCI if the guest enabled it. */
+void pm_gpe_raise(unsigned int bit);
 size_t pm_save(void *buf, size_t len);
 int pm_load(const void *buf, size_t len);
 void pm_reset(void);
+
+/* cpu_hotplug.c: which vCPUs are present; the device lock held. */
+int cpuhp_init(struct vm *vm);
+bool cpuhp_present(int id);
+int cpuhp_count(void);
+/* set-vcpus: add or ask to remove vCPUs until @count; -1 and @err if not. */
+int cpuhp_set_vcpus(struct vm *vm, int count, char *err, size_t errlen);
+/* The guest's _EJ0 for vCPU @id ran: it is gone. */
+void cpuhp_eject(unsigned int id);
+/* Register access at CPUHP_IO + @off, as the guest makes it. */
+void cpuhp_io(uint64_t off, uint8_t *data, int size, bool write);
+size_t cpuhp_save(void *buf, size_t len);
+int cpuhp_load(struct vm *vm, const void *buf, size_t len);
 
 #endif /* VMON_VMM_ACPI_H */

@@ -25,6 +25,17 @@
 #define AML_PACKAGE_OP 0x12
 #define AML_EXT_PREFIX 0x5b
 #define AML_DEVICE_OP 0x82
+#define AML_METHOD_OP 0x14
+#define AML_OPREGION_OP 0x80
+#define AML_FIELD_OP 0x81
+#define AML_IF_OP 0xa0
+#define AML_RETURN_OP 0xa4
+#define AML_NOTIFY_OP 0x86
+#define AML_STORE_OP 0x70
+#define AML_AND_OP 0x7b
+#define AML_XOR_OP 0x7f
+#define AML_NULL_NAME 0x00
+#define AML_LOCAL0 0x60
 #define PKGLEN_ROOM 4
 
 void aml_bytes(struct aml *a, const void *p, size_t n)
@@ -207,6 +218,84 @@ void aml_name_buffer(struct aml *a, const char *name, const uint8_t *p, size_t n
 	mark = aml_open(a, op, sizeof(op));
 	aml_int(a, n);
 	aml_bytes(a, p, n);
+	aml_close(a, mark);
+}
+
+size_t aml_method(struct aml *a, const char *name, uint8_t nargs, bool serialized)
+{
+	static const uint8_t op[] = { AML_METHOD_OP };
+	size_t mark = aml_open(a, op, sizeof(op));
+
+	aml_name(a, name);
+	aml_byte(a, (uint8_t)((nargs & 7) | (serialized ? 1u << 3 : 0)));
+	return mark;
+}
+
+size_t aml_if(struct aml *a)
+{
+	static const uint8_t op[] = { AML_IF_OP };
+
+	return aml_open(a, op, sizeof(op));
+}
+
+void aml_return(struct aml *a)
+{
+	aml_byte(a, AML_RETURN_OP);
+}
+
+void aml_notify(struct aml *a, const char *path, uint8_t value)
+{
+	aml_byte(a, AML_NOTIFY_OP);
+	aml_name(a, path);
+	aml_int(a, value);
+}
+
+void aml_store(struct aml *a)
+{
+	aml_byte(a, AML_STORE_OP);
+}
+
+void aml_and(struct aml *a)
+{
+	aml_byte(a, AML_AND_OP);
+}
+
+void aml_xor(struct aml *a)
+{
+	aml_byte(a, AML_XOR_OP);
+}
+
+void aml_null_target(struct aml *a)
+{
+	aml_byte(a, AML_NULL_NAME);
+}
+
+void aml_local(struct aml *a, unsigned int n)
+{
+	aml_byte(a, (uint8_t)(AML_LOCAL0 + (n & 7)));
+}
+
+void aml_opregion_io(struct aml *a, const char *name, uint16_t port, uint16_t len)
+{
+	aml_byte(a, AML_EXT_PREFIX);
+	aml_byte(a, AML_OPREGION_OP);
+	aml_name(a, name);
+	aml_byte(a, 0x01); /* SystemIO */
+	aml_int(a, port);
+	aml_int(a, len);
+}
+
+void aml_field_dwords(struct aml *a, const char *region, const char *const *names, size_t n)
+{
+	static const uint8_t op[] = { AML_EXT_PREFIX, AML_FIELD_OP };
+	size_t mark = aml_open(a, op, sizeof(op));
+
+	aml_name(a, region);
+	aml_byte(a, 0x03 | 2u << 5); /* DWordAcc, NoLock, WriteAsZeros */
+	for (size_t i = 0; i < n; i++) {
+		aml_name(a, names[i]);
+		aml_byte(a, 32); /* its width in bits, a one-byte PkgLength */
+	}
 	aml_close(a, mark);
 }
 

@@ -77,9 +77,12 @@ static void add_status(struct vm *vm, struct json_object *r)
 
 		json_object_object_add(c, "id", json_object_new_int(i));
 		json_object_object_add(c, "tid", json_object_new_int(vm->vcpus[i].tid));
+		json_object_object_add(c, "present", json_object_new_boolean(cpuhp_present(i)));
 		json_object_array_add(cpus, c);
 	}
 	json_object_object_add(r, "vcpus", cpus);
+	json_object_object_add(r, "vcpus_present", json_object_new_int(cpuhp_count()));
+	json_object_object_add(r, "vcpus_max", json_object_new_int(vm->ncpus));
 	for (int i = 0; i < vmm_ndevs; i++) {
 		struct virtio_dev *d = vmm_devs[i];
 		struct json_object *o = json_object_new_object(), *s = json_object_new_object();
@@ -180,6 +183,10 @@ static char *handle(struct vm *vm, const char *line, struct client *c)
 				 "balloon: no balloon device or target above RAM");
 			goto fail;
 		}
+		break;
+	case API_SET_VCPUS:
+		if (cpuhp_set_vcpus(vm, req.vcpus, err, sizeof(err)) < 0)
+			goto fail;
 		break;
 	case API_AGENT:
 		if (agent_call(req.agent, req.timeout_s, agent_answered, c, err, sizeof(err)) < 0)

@@ -20,6 +20,7 @@ enum api_cmd {
 	API_CTRL_ALT_DEL,
 	API_WAKEUP,
 	API_AGENT,
+	API_SET_VCPUS,
 	API_NCMDS,
 };
 
@@ -30,6 +31,8 @@ struct api_req {
 	/* agent: the guest agent command (one JSON object) and its timeout */
 	char agent[4096];
 	int timeout_s;
+	/* set-vcpus: how many vCPUs the guest should have */
+	int vcpus;
 };
 
 #define API_AGENT_TIMEOUT 5 /* seconds, when the request names none */

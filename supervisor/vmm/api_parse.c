@@ -6,6 +6,7 @@
  *   {"cmd": "balloon", "target_mib": N}
  *   {"cmd": "snapshot", "path": "DIR"}
  *   {"cmd": "agent", "request": {"execute": "guest-...", ...}, "timeout": S}
+ *   {"cmd": "set-vcpus", "count": N}
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@
 
 static const char *const names[API_NCMDS] = {
 	"status",  "pause",    "resume",       "shutdown", "reset", "quit",
-	"balloon", "snapshot", "ctrl-alt-del", "wakeup",   "agent",
+	"balloon", "snapshot", "ctrl-alt-del", "wakeup",   "agent", "set-vcpus",
 };
 
 /* "request": an object with a string "execute"; "timeout": 1 to 3600 s. */
@@ -101,6 +102,15 @@ int api_parse(const char *line, struct api_req *req, char *err, size_t errlen)
 	}
 	if (req->cmd == API_AGENT && parse_agent(o, req, err, errlen) < 0)
 		goto out;
+	if (req->cmd == API_SET_VCPUS) {
+		if (!json_object_object_get_ex(o, "count", &v) ||
+		    !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+		    json_object_get_int64(v) > 64) {
+			snprintf(err, errlen, "set-vcpus: \"count\" must be a number from 1 to 64");
+			goto out;
+		}
+		req->vcpus = (int)json_object_get_int64(v);
+	}
 	ret = 0;
 out:
 	json_object_put(o);

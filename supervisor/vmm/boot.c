@@ -199,15 +199,17 @@ int boot_linux(struct vm *vm, const char *kernel, const char *initrd, const char
 		      vm->low_size);
 	bp[BP_E820_ENTRIES] = (uint8_t)n;
 
-	if (mptable_build(gpa_to_hva(vm, BOOT_MPTABLE, 0x10000), 0x10000, BOOT_MPTABLE, vm->ncpus) <
-	    0) {
-		vmm_log("cannot build the MP table for %d vCPUs", vm->ncpus);
+	/* The MP table knows no hotplug: the vCPUs present at boot. */
+	if (mptable_build(gpa_to_hva(vm, BOOT_MPTABLE, 0x10000), 0x10000, BOOT_MPTABLE,
+			  vm->boot_cpus) < 0) {
+		vmm_log("cannot build the MP table for %d vCPUs", vm->boot_cpus);
 		goto out;
 	}
 	struct acpi_config acfg = {
-		.ncpus = vm->ncpus,
+		.ncpus = vm->boot_cpus,
 		.pci_mmio_base = (uint32_t)GPA_PCI_MMIO,
 		.pci_mmio_end = (uint32_t)GPA_PCI_MMIO_END,
+		.max_cpus = vm->ncpus,
 	};
 	if (acpi_build(gpa_to_hva(vm, BOOT_ACPI, ACPI_SIZE), ACPI_SIZE, BOOT_ACPI, &acfg, NULL) <
 	    0) {

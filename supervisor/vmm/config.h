@@ -48,7 +48,7 @@ struct net_config {
 
 struct vmm_config {
 	const char *kernel, *initrd, *append, *console, *api, *name, *agent;
-	int cpus;
+	int cpus, max_cpus; /* max_cpus 0: cpus, no hotplug */
 	unsigned long memory_mib;
 	bool merge, hugepages, seccomp, rng, balloon;
 	int ndisks, nnets;

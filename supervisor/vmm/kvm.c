@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "vmm.h"
+#include "acpi.h"
 #include "boot.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -247,13 +248,17 @@ int kvm_create_vcpus(struct vm *vm)
 	return 0;
 }
 
+void vcpu_kick(struct vcpu *v)
+{
+	v->run->immediate_exit = 1;
+	if (v->thread)
+		pthread_kill(v->thread, KICK_SIGNAL);
+}
+
 static void kick_all(struct vm *vm)
 {
-	for (int i = 0; i < vm->ncpus; i++) {
-		vm->vcpus[i].run->immediate_exit = 1;
-		if (vm->vcpus[i].thread)
-			pthread_kill(vm->vcpus[i].thread, KICK_SIGNAL);
-	}
+	for (int i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
 }
 
 void vm_request_exit(struct vm *vm, int reason)
@@ -318,22 +323,35 @@ void vm_resume(struct vm *vm)
 	pthread_cond_broadcast(&vm->cond);
 }
 
-/* Park while paused; false when the VM is ending. Called with the lock. */
+/* Must @v stay out of KVM_RUN? Paused, or not present (hot add). */
+static bool vcpu_held(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	return vm->state == VM_PAUSED || (vm->state == VM_RUNNING && !cpuhp_present(v->id));
+}
+
+/*
+ * Park while paused or absent; false when the VM is ending. Called with the
+ * lock. A parked vCPU counts in nparked, so an absent one is always parked
+ * for vm_pause().
+ */
 static bool vcpu_gate(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 
-	if (vm->state == VM_PAUSED) {
+	if (vcpu_held(v)) {
 		/*
 		 * An exit to userspace leaves its instruction half done (RIP
 		 * still at an OUT, say) until the next KVM_RUN: complete it
 		 * now, so that a snapshot taken while parked is consistent.
+		 * (A vCPU that never ran returns at once.)
 		 */
 		v->run->immediate_exit = 1;
 		ioctl(v->fd, KVM_RUN, 0);
 		vm->nparked++;
 		pthread_cond_broadcast(&vm->cond);
-		while (vm->state == VM_PAUSED)
+		while (vcpu_held(v))
 			pthread_cond_wait(&vm->cond, &vm->lock);
 		vm->nparked--;
 	}

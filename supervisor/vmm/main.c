@@ -51,6 +51,9 @@ static void usage(FILE *f)
 	      "  -i, --initrd FILE      the initial ramdisk\n"
 	      "  -a, --append ARGS      more kernel command line (after: " BASE_CMDLINE ")\n"
 	      "  -c, --cpus N           vCPUs, 1-64 (default 1)\n"
+	      "      --max-cpus M       up to M vCPUs (N-64) by ACPI CPU hot add: the API's\n"
+	      "                         set-vcpus adds them, or asks the guest to give\n"
+	      "                         them back (default N: no hotplug)\n"
 	      "  -m, --memory MIB       guest RAM in MiB (default 256)\n"
 	      "      --console WHERE    stdio (default), file:PATH, pty, unix:PATH (a socket\n"
 	      "                         whose latest client is the console), none\n"
@@ -286,7 +289,8 @@ enum {
 	OPT_NO_SECCOMP,
 	OPT_USER,
 	OPT_NAME,
-	OPT_ON_REBOOT
+	OPT_ON_REBOOT,
+	OPT_MAX_CPUS,
 };
 
 /* One option of the command line into @cfg: -1 to go on, else the exit status. */
@@ -309,6 +313,11 @@ static int take_opt(int c, const char *arg, struct vmm_config *cfg, const char *
 		if (!parse_uint(arg, 1, VMM_MAX_CPUS, &n))
 			return usage_error("--cpus: '%s' is not a number from 1 to 64", arg);
 		cfg->cpus = (int)n;
+		return -1;
+	case OPT_MAX_CPUS:
+		if (!parse_uint(arg, 1, VMM_MAX_CPUS, &n))
+			return usage_error("--max-cpus: '%s' is not a number from 1 to 64", arg);
+		cfg->max_cpus = (int)n;
 		return -1;
 	case 'm':
 		if (!parse_uint(arg, 32, 1 << 20, &n))
@@ -382,6 +391,7 @@ static int parse_args(int argc, char **argv, struct vmm_config *cfg, const char 
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "cpus", required_argument, NULL, 'c' },
+		{ "max-cpus", required_argument, NULL, OPT_MAX_CPUS },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "disk", required_argument, NULL, OPT_DISK },
@@ -411,6 +421,11 @@ static int parse_args(int argc, char **argv, struct vmm_config *cfg, const char 
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!cfg->kernel)
 		return usage_error("%s", "--kernel is required");
+	if (cfg->max_cpus && cfg->max_cpus < cfg->cpus) {
+		fprintf(stderr, "vmon-vmm: --max-cpus %d is below --cpus %d (see --help)\n",
+			cfg->max_cpus, cfg->cpus);
+		return 2;
+	}
 	if (!console_spec_ok(cfg->console))
 		return usage_error(
 			"--console: '%s' is not stdio, file:PATH, pty, unix:PATH or none",
@@ -427,7 +442,8 @@ static int setup_loop(struct vm *vm, const struct vmm_config *cfg)
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	vm->exit_reason = VM_EXIT_NONE;
-	vm->ncpus = cfg->cpus;
+	vm->boot_cpus = cfg->cpus;
+	vm->ncpus = cfg->max_cpus > cfg->cpus ? cfg->max_cpus : cfg->cpus;
 	vm->merge = cfg->merge;
 	vm->hugepages = cfg->hugepages;
 	vm->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -467,7 +483,7 @@ static int build_machine(struct vm *vm, const struct vmm_config *cfg, const char
 	if (console_listen >= 0)
 		ev_add(vm, console_listen, EPOLLIN, on_console_client, NULL);
 	if (serial_init(vm, in_fd, out_fd) < 0 || i8042_init(vm) < 0 || rtc_init(vm) < 0 ||
-	    pm_init(vm) < 0 || pci_init(vm) < 0)
+	    pm_init(vm) < 0 || cpuhp_init(vm) < 0 || pci_init(vm) < 0)
 		return -1;
 	if (devices_create(vm, cfg) < 0)
 		return -1;

@@ -211,6 +211,12 @@ int pm_wakeup(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+void pm_gpe_raise(unsigned int bit)
+{
+	regs.gpe_sts |= (uint16_t)(1u << bit);
+	update_sci();
+}
+
 size_t pm_save(void *buf, size_t len)
 {
 	if (len < sizeof(regs))

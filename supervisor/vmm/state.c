@@ -50,6 +50,7 @@ enum tag {
 	T_I8042,
 	T_VIRTIO,
 	T_PM,
+	T_CPUHP,
 };
 
 struct meta {
@@ -237,6 +238,9 @@ int state_capture(struct vm *vm, struct blob *b, int clock)
 	n = pm_save(buf, sizeof(buf));
 	if (!n || blob_put(b, T_PM, 0, buf, (uint32_t)n) < 0)
 		return -1;
+	n = cpuhp_save(buf, sizeof(buf));
+	if (!n || blob_put(b, T_CPUHP, 0, buf, (uint32_t)n) < 0)
+		return -1;
 	for (int i = 0; i < vmm_ndevs; i++) {
 		n = virtio_save(vmm_devs[i], buf, sizeof(buf));
 		if (!n || blob_put(b, T_VIRTIO, (uint32_t)i, buf, (uint32_t)n) < 0)
@@ -347,6 +351,12 @@ int state_apply(struct vm *vm, const struct blob *b, char *err, size_t errlen)
 	p = blob_get(b, T_PM, 0, &len);
 	if (!p || pm_load(p, len) < 0) {
 		snprintf(err, errlen, "state of the ACPI PM registers missing or does not fit");
+		return -1;
+	}
+	/* which vCPUs are present (hot add): a state without it is the boot's */
+	p = blob_get(b, T_CPUHP, 0, &len);
+	if (p && cpuhp_load(vm, p, len) < 0) {
+		snprintf(err, errlen, "state of the present vCPUs does not fit this VM");
 		return -1;
 	}
 	for (int i = 0; i < vmm_ndevs; i++) {

@@ -91,7 +91,8 @@ struct vm {
 	bool merge; /* MADV_MERGEABLE */
 	bool hugepages;
 
-	int ncpus;
+	int ncpus;     /* created: --max-cpus (or --cpus) */
+	int boot_cpus; /* present at boot: --cpus; cpu_hotplug.c has the rest */
 	struct vcpu vcpus[VMM_MAX_CPUS];
 
 	/* The big device lock, and the run state it protects. */
@@ -119,6 +120,8 @@ int kvm_create(struct vm *vm);
 int kvm_create_vcpus(struct vm *vm);
 int kvm_start_vcpus(struct vm *vm);
 void kvm_join_vcpus(struct vm *vm);
+/* Out of KVM_RUN, now: the thread then looks at the VM's state. */
+void vcpu_kick(struct vcpu *v);
 void vm_request_exit(struct vm *vm, int reason);
 void vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
