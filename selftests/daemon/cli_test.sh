@@ -7,7 +7,8 @@
 # against libvirt's schema and nodeinfo's virsh layout; edit with a scripted
 # $EDITOR (saved, unchanged, refused then given up with the definition kept);
 # undefine's flags; lifecycle events of define/undefine; domblkstat and
-# dompmwakeup refused on a shut-off domain, dompmsuspend's target checked.
+# dompmwakeup refused on a shut-off domain, dompmsuspend's target checked;
+# setvcpus of the definition.
 set -u
 B=${VMON_BUILD:-build}
 V=$(realpath "$B/vmon")
@@ -181,10 +182,31 @@ t_inactive_refusals() {
 
 }
 
+# setvcpus of a shut-off domain: the definition's <vcpu current=...> and
+# maximum, validated against libvirt's schema; live and --maximum --live refused
+t_setvcpus_config() {
+	"$V" setvcpus -c "$S" web 4 --maximum --config >/dev/null &&
+		"$V" dumpxml -c "$S" web --inactive | contains /dev/stdin '<vcpu>4</vcpu>' || return 1
+	"$V" setvcpus -c "$S" web 2 >/dev/null &&
+		"$V" dumpxml -c "$S" web --inactive >"$T/v.xml" &&
+		contains "$T/v.xml" "<vcpu current=.2.>4</vcpu>" || return 1
+	virt-xml-validate "$T/v.xml" domain || return 1
+	! "$V" setvcpus -c "$S" web 5 2>"$T/e" && contains "$T/e" 'not within 1\.\.4' || return 1
+	! "$V" setvcpus -c "$S" web 2 --live 2>"$T/e" && contains "$T/e" 'domain is not running' ||
+		return 1
+	! "$V" setvcpus -c "$S" web 2 --maximum 2>"$T/e" && contains "$T/e" 'use --config' ||
+		return 1
+	"$V" setvcpus -c "$S" web x 2>"$T/e"
+	[ $? = 2 ] && contains "$T/e" "invalid vCPU count 'x'" || return 1
+	# the maximum brought down takes the current count with it
+	"$V" setvcpus -c "$S" web 1 --maximum --config >/dev/null &&
+		"$V" dumpxml -c "$S" web --inactive | contains /dev/stdin '<vcpu>1</vcpu>'
+}
+
 cd "$(dirname "$0")/../.." 2>/dev/null || true
 [ -f supervisor/cli/vmon.bash-completion ] || cd "$(git rev-parse --show-toplevel)" || exit 1
 echo "TAP version 13"
-echo "1..9"
+echo "1..10"
 "$B/vmond" --foreground --root "$R" --vmm /nonexistent/vmon-vmm 2>>"$T/vmond.log" &
 vmond_pid=$!
 for _ in $(seq 100); do "$V" list -c "$S" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -200,4 +222,5 @@ ok "undefine --remove-all-storage --snapshots-metadata" t_undefine_flags
 ok "event --event lifecycle: Defined Added/Updated, Undefined Removed" t_events
 ok "domblkstat/dompmwakeup/shutdown of a shut-off domain, bad pm target and mode, unknown event" \
 	t_inactive_refusals
+ok "setvcpus of a shut-off domain: --config, --maximum, refusals" t_setvcpus_config
 [ $fails -eq 0 ]

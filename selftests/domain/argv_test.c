@@ -167,9 +167,6 @@ static const struct {
 	  "firmware, no boot from disk)" },
 	{ "too many vcpus", HEAD "  <vcpu>65</vcpu>\n" OS "</domain>\n",
 	  "unsupported configuration: <vcpu> 65: vmon-vmm runs at most 64 vCPUs" },
-	{ "hot add", HEAD "  <vcpu current='1'>2</vcpu>\n" OS "</domain>\n",
-	  "unsupported configuration: <vcpu current='1'> below the maximum 2: vmon-vmm has no vCPU "
-	  "hot add yet" },
 	{ "not MiB", "<domain type='kvm'><name>vm</name><memory>1000</memory>" OS "</domain>\n",
 	  "unsupported configuration: <memory> 1000 KiB is not a whole number of MiB (vmon-vmm "
 	  "takes MiB)" },
@@ -214,6 +211,33 @@ static const struct {
 	  "unsupported configuration: interface 52:54:00:00:00:09: no tap device (vmond creates "
 	  "one for type='bridge')" },
 };
+
+/* <vcpu current='N'>M</vcpu>: N at boot, M reachable by hot add (issue 16 item 3) */
+TEST(vcpu_current_below_maximum_is_hot_add)
+{
+	struct vmon_domain *d =
+		parse(_metadata, HEAD "  <vcpu current='1'>3</vcpu>\n" OS "</domain>\n");
+	struct vmon_vmm_opts o = { .api_socket = "/s" };
+	struct vmon_xml_error err;
+	char **argv, *s;
+
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err)) TH_LOG("%s", err.msg);
+	s = join(argv);
+	EXPECT_NE(NULL, strstr(s, " --cpus 1 --max-cpus 3 ")) TH_LOG("%s", s);
+	free(s);
+	vmon_domain_argv_free(argv);
+	vmon_domain_free(d);
+	d = parse(_metadata, HEAD "  <vcpu>2</vcpu>\n" OS "</domain>\n");
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err)) TH_LOG("%s", err.msg);
+	s = join(argv);
+	EXPECT_NE(NULL, strstr(s, " --cpus 2 ")) TH_LOG("%s", s);
+	EXPECT_EQ(NULL, strstr(s, "--max-cpus")) TH_LOG("%s", s);
+	free(s);
+	vmon_domain_argv_free(argv);
+	vmon_domain_free(d);
+}
 
 TEST(argv_refuses_what_vmm_cannot_do)
 {

@@ -41,6 +41,7 @@ int vmon_cmd_domblkstat(int argc, char **argv);
 int vmon_cmd_domifstat(int argc, char **argv);
 int vmon_cmd_edit(int argc, char **argv);
 int vmon_cmd_setmem(int argc, char **argv);
+int vmon_cmd_setvcpus(int argc, char **argv);
 int vmon_cmd_qemu_agent_command(int argc, char **argv);
 int vmon_cmd_domfsfreeze(int argc, char **argv);
 int vmon_cmd_domfsthaw(int argc, char **argv);
@@ -100,6 +101,7 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "domifstat", "a domain's interface counters (virsh's layout)", vmon_cmd_domifstat },
 	{ "edit", "edit a domain's XML in $VISUAL/$EDITOR, checked before saved", vmon_cmd_edit },
 	{ "setmem", "a domain's current memory (live: its balloon)", vmon_cmd_setmem },
+	{ "setvcpus", "a domain's vCPU count (live: ACPI CPU hot add)", vmon_cmd_setvcpus },
 	{ "qemu-agent-command", "a guest agent command (JSON) to a running domain",
 	  vmon_cmd_qemu_agent_command },
 	{ "domfsfreeze", "freeze a guest's file systems (its agent)", vmon_cmd_domfsfreeze },

@@ -26,6 +26,8 @@ int vmond_req_agent(struct vmond *d, struct json_object *req, struct json_object
 		    size_t errlen);
 int vmond_req_setmem(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
 		     size_t errlen);
+int vmond_req_setvcpus(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
+		       size_t errlen);
 int vmond_req_nodeinfo(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
 		       size_t errlen);
 int vmond_req_capabilities(struct vmond *d, struct json_object *req, struct json_object *r,
@@ -398,6 +400,7 @@ static const struct {
 	{ "dompmwakeup", req_pmwakeup, false },
 	{ "events", req_events, true },
 	{ "setmem", vmond_req_setmem, false },
+	{ "setvcpus", vmond_req_setvcpus, false },
 	{ "qemu-agent-command", vmond_req_agent, false },
 	{ "net-list", req_net_list, true },
 	{ "net-info", req_net_info, true },

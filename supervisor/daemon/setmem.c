@@ -36,6 +36,31 @@ static int live(struct vdom *v, uint64_t kib, char *err, size_t errlen)
 	return vmond_vm_call(v, cmd, NULL, err, errlen);
 }
 
+/*
+ * The --live, --config and --current flags of @req, as virsh takes them:
+ * --current (neither of the others) is live for a running domain, the
+ * definition for a shut-off one. -1 and @err when @v cannot have them.
+ */
+int vmond_req_where(struct vdom *v, struct json_object *req, bool *live, bool *config, char *err,
+		    size_t errlen)
+{
+	*live = vmond_req_flag(req, "live");
+	*config = vmond_req_flag(req, "config");
+	if (!*live && !*config) /* --current */
+		*live = vdom_active(v), *config = !*live;
+	if (*live && !vdom_active(v)) {
+		snprintf(err, errlen, "Requested operation is not valid: domain is not running");
+		return -1;
+	}
+	if (*config && !v->persistent) {
+		snprintf(err, errlen,
+			 "Requested operation is not valid: cannot change persistent "
+			 "config of a transient domain");
+		return -1;
+	}
+	return 0;
+}
+
 int vmond_req_setmem(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
 		     size_t errlen)
 {
@@ -53,20 +78,8 @@ int vmond_req_setmem(struct vmond *d, struct json_object *req, struct json_objec
 		return -1;
 	}
 	kib = (uint64_t)json_object_get_int64(k);
-	want_live = vmond_req_flag(req, "live");
-	want_config = vmond_req_flag(req, "config");
-	if (!want_live && !want_config) /* --current */
-		want_live = vdom_active(v), want_config = !want_live;
-	if (want_live && !vdom_active(v)) {
-		snprintf(err, errlen, "Requested operation is not valid: domain is not running");
+	if (vmond_req_where(v, req, &want_live, &want_config, err, errlen))
 		return -1;
-	}
-	if (want_config && !v->persistent) {
-		snprintf(err, errlen,
-			 "Requested operation is not valid: cannot change persistent "
-			 "config of a transient domain");
-		return -1;
-	}
 	old = v->def->current_memory_kib;
 	if (vmon_domain_set_memory(v->def, kib, &xe)) {
 		snprintf(err, errlen, "%s", xe.msg);

@@ -69,6 +69,9 @@ void vmond_drop(struct vmond *d, struct vdom *v);
 
 /* vm.c: the life of a running domain. */
 int vmond_vm_start(struct vmond *d, struct vdom *v, bool paused, char *err, size_t errlen);
+/* setmem.c: --live/--config/--current of a request that changes a domain. */
+int vmond_req_where(struct vdom *v, struct json_object *req, bool *live, bool *config, char *err,
+		    size_t errlen);
 int vmond_vm_call(struct vdom *v, const char *cmd, struct json_object **answer, char *err,
 		  size_t errlen);
 /* The same with an answer awaited at most @ms (the status watch's). */

@@ -67,11 +67,6 @@ static int check_machine(const struct vmon_domain *d, bool restore, struct vmon_
 	if (d->vcpus_max > VMM_MAX_CPUS)
 		return cannot(err, "<vcpu> %u: vmon-vmm runs at most %d vCPUs", d->vcpus_max,
 			      VMM_MAX_CPUS);
-	if (d->vcpus_current < d->vcpus_max)
-		return cannot(err,
-			      "<vcpu current='%u'> below the maximum %u: vmon-vmm has no vCPU hot "
-			      "add yet",
-			      d->vcpus_current, d->vcpus_max);
 	if (d->memory_kib % 1024)
 		return cannot(err,
 			      "<memory> %llu KiB is not a whole number of MiB (vmon-vmm takes MiB)",
@@ -170,8 +165,13 @@ static void add_machine(struct argv_buf *a, const struct vmon_domain *d,
 			    d->cmdline && keep ? " " : "", keep ? "panic=0" : "");
 		}
 	}
+	/* <vcpu current='N'>M</vcpu>: N at boot, up to M by hot add (setvcpus) */
 	add(a, "--cpus");
-	add(a, "%u", d->vcpus_max);
+	add(a, "%u", d->vcpus_current);
+	if (d->vcpus_current < d->vcpus_max) {
+		add(a, "--max-cpus");
+		add(a, "%u", d->vcpus_max);
+	}
 	add(a, "--memory");
 	add(a, "%llu", (unsigned long long)(d->memory_kib / 1024));
 	add(a, "--api");

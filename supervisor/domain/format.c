@@ -218,6 +218,20 @@ int vmon_domain_set_vcpus(struct vmon_domain *d, unsigned int current, struct vm
 	return 0;
 }
 
+int vmon_domain_set_vcpus_max(struct vmon_domain *d, unsigned int max, struct vmon_xml_error *err)
+{
+	if (max == 0 || max > 255) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "invalid argument: vCPU maximum %u is not within 1..255", max);
+		err->line = err->column = 0;
+		return -1;
+	}
+	d->vcpus_max = max;
+	if (d->vcpus_current > max)
+		d->vcpus_current = max;
+	return 0;
+}
+
 int vmon_domain_set_memory(struct vmon_domain *d, uint64_t current_kib, struct vmon_xml_error *err)
 {
 	if (current_kib == 0 || current_kib > d->memory_kib) {

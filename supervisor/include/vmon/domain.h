@@ -117,6 +117,8 @@ char *vmon_domain_format(const struct vmon_domain *d, unsigned int flags);
 /* Live changes; the next format shows them. 0 or -1 with @err. */
 void vmon_domain_set_id(struct vmon_domain *d, int id);
 int vmon_domain_set_vcpus(struct vmon_domain *d, unsigned int current, struct vmon_xml_error *err);
+/* The <vcpu> maximum; the current count comes down to it if above. */
+int vmon_domain_set_vcpus_max(struct vmon_domain *d, unsigned int max, struct vmon_xml_error *err);
 int vmon_domain_set_memory(struct vmon_domain *d, uint64_t current_kib, struct vmon_xml_error *err);
 /* Runtime: the tap name vmond chose for interface @i (live XML). */
 int vmon_domain_set_if_target(struct vmon_domain *d, size_t i, const char *tap);
