@@ -82,7 +82,7 @@ int vmon_cmd_setmem(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
 	};
 	bool live = false, config = false;
-	struct json_object *req, *a;
+	struct json_object *req;
 	const char *sock = NULL;
 	uint64_t kib;
 	int opt;
@@ -108,14 +108,9 @@ int vmon_cmd_setmem(int argc, char **argv)
 	if (!kib)
 		return VMON_EXIT_USAGE;
 	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("setmem"));
-	json_object_object_add(req, "domain", json_object_new_string(argv[optind]));
 	json_object_object_add(req, "kib", json_object_new_int64((int64_t)kib));
-	json_object_object_add(req, "live", json_object_new_boolean(live));
-	json_object_object_add(req, "config", json_object_new_boolean(config));
-	if (vmond_request("setmem", sock, false, req, &a))
+	if (vmond_change("setmem", sock, argv[optind], live, config, req))
 		return VMON_EXIT_FAIL;
-	json_object_put(a);
 	putchar('\n');
 	return VMON_EXIT_OK;
 }

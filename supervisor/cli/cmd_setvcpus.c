@@ -45,7 +45,7 @@ int vmon_cmd_setvcpus(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool live = false, config = false, maximum = false;
-	struct json_object *req, *a;
+	struct json_object *req;
 	const char *sock = NULL;
 	unsigned long count;
 	char *end;
@@ -78,15 +78,10 @@ int vmon_cmd_setvcpus(int argc, char **argv)
 		return VMON_EXIT_USAGE;
 	}
 	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("setvcpus"));
-	json_object_object_add(req, "domain", json_object_new_string(argv[optind]));
 	json_object_object_add(req, "count", json_object_new_int64((int64_t)count));
-	json_object_object_add(req, "live", json_object_new_boolean(live));
-	json_object_object_add(req, "config", json_object_new_boolean(config));
 	json_object_object_add(req, "maximum", json_object_new_boolean(maximum));
-	if (vmond_request("setvcpus", sock, false, req, &a))
+	if (vmond_change("setvcpus", sock, argv[optind], live, config, req))
 		return VMON_EXIT_FAIL;
-	json_object_put(a);
 	putchar('\n');
 	return VMON_EXIT_OK;
 }

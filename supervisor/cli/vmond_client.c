@@ -159,3 +159,18 @@ bool vmon_jbool(struct json_object *o, const char *key)
 
 	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
+
+int vmond_change(const char *cmd, const char *sock, const char *domain, bool live, bool config,
+		 struct json_object *add)
+{
+	struct json_object *req = add ? add : json_object_new_object(), *a;
+
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	json_object_object_add(req, "domain", json_object_new_string(domain));
+	json_object_object_add(req, "live", json_object_new_boolean(live));
+	json_object_object_add(req, "config", json_object_new_boolean(config));
+	if (vmond_request(cmd, sock, false, req, &a))
+		return -1;
+	json_object_put(a);
+	return 0;
+}

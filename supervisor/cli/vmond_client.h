@@ -18,6 +18,15 @@ int vmond_request(const char *cmd, const char *sock, bool readonly, struct json_
 		  struct json_object **answer);
 
 /*
+ * A change to a domain as virsh's setmem/setvcpus make it: @cmd on @domain,
+ * "live" and "config" as given (neither: --current), the members @add put in
+ * first (may be NULL; consumed). 0 when vmond did it, else -1 after printing
+ * why.
+ */
+int vmond_change(const char *cmd, const char *sock, const char *domain, bool live, bool config,
+		 struct json_object *add);
+
+/*
  * Ask vmond for its lifecycle events (the "events" request, served on both
  * sockets): the connected descriptor, whose lines are then one JSON event
  * each, or -1 after printing why.

@@ -48,7 +48,8 @@ int vmond_req_setvcpus(struct vmond *d, struct json_object *req, struct json_obj
 	maximum = vmond_req_flag(req, "maximum");
 	if (vmond_req_where(v, req, &want_live, &want_config, err, errlen))
 		return -1;
-	if (maximum && want_live) {
+	/* as virsh: --maximum only with --config, never live */
+	if (maximum && (want_live || !vmond_req_flag(req, "config"))) {
 		snprintf(err, errlen,
 			 "invalid argument: --maximum changes the persistent definition only "
 			 "(use --config)");
