@@ -63,9 +63,11 @@ userspace: $(BINS) $(UNIT_TESTS) $(VM_TESTS)
 # The module: warnings are errors here, not in Kbuild, so that a user's build
 # against another kernel never breaks on a new warning. Split BTF is added
 # where Kbuild could not (tools/module-btf: headers without vmlinux).
+# NOTRACE=1 builds it with its tracepoints compiled out (linux/tracepoint.h's
+# NOTRACE), for tools/bench/trace-cost's measure of what they cost.
 module:
 	@test -d $(KDIR) || { echo "make: no kernel build tree at $(KDIR) (run: make deps)"; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(TOP) W=1 KCFLAGS=-Werror modules
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 KCFLAGS="-Werror$(if $(NOTRACE), -DNOTRACE)" modules
 	@$(TOP)/tools/module-btf vmon.ko \
 		$$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h) || \
 		echo "make: vmon.ko has no BTF (tools/module-btf failed; the module works without)"
