@@ -16,7 +16,9 @@
 #   m  the test kernel with acpi=off and -c 2: 2 CPUs from the MP table.
 #   h  CPU hot add and remove: -c 1 --max-cpus 3 boots 1 CPU of 3
 #      possible; set-vcpus 3 adds two, which the guest onlines; set-vcpus 2
-#      asks for one back, which the guest offlines and ejects; a snapshot of
+#      asks for one back, which the guest offlines and ejects; vmon stats
+#      follows the hot-added vCPUs' threads (their CPU and steal time); a
+#      snapshot of
 #      the guest with its hot-added CPU restores with it, and the CPU ejected
 #      before comes back with set-vcpus 3; no ACPI error in dmesg.
 #   n  the test harness's one retry of a nested guest that dies before its
@@ -27,7 +29,7 @@
 # Usage: power_test [GROUP...] (default: p r s k m h n). Prints TAP; run as
 # root from the top of the tree, in tools/vmtest.
 set -u
-declare -A plan=([p]=5 [r]=3 [s]=5 [k]=2 [m]=1 [h]=6 [n]=2)
+declare -A plan=([p]=5 [r]=3 [s]=5 [k]=2 [m]=1 [h]=7 [n]=2)
 groups=${*:-p r s k m h n}
 total=0
 for g in $groups; do
@@ -264,6 +266,8 @@ keep
 fi
 # ---- h: CPU hot add and remove ---------------------------------------------
 if want h; then
+# vmon.ko for the accounting check (the VMM registers with it when loaded)
+modprobe vmon 2>/dev/null
 # The guest onlines every CPU that comes, as a udev rule would, and says
 # which are online whenever that changes, with its count of ACPI complaints.
 cat >"$work/h.sh" <<'GUEST'
@@ -283,13 +287,42 @@ GUEST
 selftests/vmm/mkinitrd "$work/h.cpio.gz" "$work/h.sh"
 con=$work/h.console
 vmm_boot "$work/h.err" -k "$kernel" -i "$work/h.cpio.gz" -c 1 --max-cpus 3 -m 256 \
-	--console "file:$con" --api "$work/api.sock"
+	--console "file:$con" --api "$work/api.sock" --name vmm-hotplug
 wait_for "$con" "ONLINE 0 acpierr 0" 180
 grep -q "CHECK cpus 1 possible 0-2" "$con" && call '{"cmd":"status"}' | grep -q '"vcpus_present":1,"vcpus_max":3'
 ok $? h.boots_one_of_three_possible "$(grep -E "CHECK cpus|ONLINE" "$con" | tr -d '\r' | tr '\n' '|')"
 call '{"cmd":"set-vcpus","count":3}' >"$work/h.ans"
 wait_for "$con" "ONLINE 0-2 acpierr 0" 90
 ok $? h.hot_add_two_online_in_the_guest "$(cut -c1-100 "$work/h.ans"); $(diag "$con")"
+# the module follows the hot-added vCPUs: their threads, as the VMM names
+# them, with CPU time counted (steal is counted from the same thread)
+if [ -e /dev/vmon ]; then
+	sleep 2
+	"$top/build/vmon" stats vmm-hotplug --output=json >"$work/h.stats" 2>&1
+	call '{"cmd":"status"}' >"$work/h.st"
+	python3 - "$work/h.stats" "$work/h.st" <<'PY'
+import json, sys
+def find(o):
+    if isinstance(o, dict):
+        if o.get("name") == "vmm-hotplug" and "vcpu-list" in o:
+            return o
+        o = list(o.values())
+    if isinstance(o, list):
+        for x in o:
+            r = find(x)
+            if r:
+                return r
+vm = find(json.load(open(sys.argv[1])))
+tids = {c["id"]: c["tid"] for c in json.load(open(sys.argv[2]))["vcpus"]}
+seen = {e["index"]: e for e in (vm or {}).get("vcpu-list", [])}
+sys.exit(0 if all(i in seen and seen[i]["tid"] == tids[i] and seen[i]["cpu-ns"] > 1000000
+                  for i in (1, 2)) else 1)
+PY
+	ok $? h.vmon_stats_follows_hot_added_vcpus "$(head -c 600 "$work/h.stats" | tr '\n' ' ')"
+else
+	n=$((n + 1))
+	echo "ok $n power.h.vmon_stats_follows_hot_added_vcpus # SKIP no /dev/vmon (vmon.ko not loaded)"
+fi
 call '{"cmd":"set-vcpus","count":2}' >"$work/h.ans"
 until_status '"vcpus_present":2,' 90 && wait_for "$con" "ONLINE 0-1 acpierr 0" 30
 ok $? h.hot_remove_ejects_one "$(cut -c1-100 "$work/h.ans"); $(grep "hot\|remove" "$work/h.err" | tr '\n' '|'); $(diag "$con")"
