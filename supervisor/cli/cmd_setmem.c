@@ -6,7 +6,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -76,40 +75,19 @@ bad:
 int vmon_cmd_setmem(int argc, char **argv);
 int vmon_cmd_setmem(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "connect", required_argument, NULL, 'c' }, { "live", no_argument, NULL, 'l' },
-		{ "config", no_argument, NULL, 'C' },	     { "current", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
-	};
-	bool live = false, config = false;
 	struct json_object *req;
-	const char *sock = NULL;
+	struct vmon_change c;
 	uint64_t kib;
-	int opt;
+	int ret = vmon_change_args("setmem", "SIZE", false, argc, argv, usage, &c);
 
-	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
-		if (opt == 'c')
-			sock = optarg;
-		else if (opt == 'l')
-			live = true;
-		else if (opt == 'C')
-			config = true;
-		else if (opt != 'u')
-			return vmon_usage_exit(opt, usage);
-	}
-	if (optind + 1 >= argc) {
-		vmon_err("setmem: missing %s (see: vmon setmem --help)",
-			 optind >= argc ? "DOMAIN" : "SIZE");
-		return VMON_EXIT_USAGE;
-	}
-	if (vmon_no_more_args("setmem", argc, argv, optind + 2, NULL))
-		return VMON_EXIT_USAGE;
-	kib = parse_size(argv[optind + 1]);
+	if (ret >= 0)
+		return ret;
+	kib = parse_size(c.value);
 	if (!kib)
 		return VMON_EXIT_USAGE;
 	req = json_object_new_object();
 	json_object_object_add(req, "kib", json_object_new_int64((int64_t)kib));
-	if (vmond_change("setmem", sock, argv[optind], live, config, req))
+	if (vmond_change("setmem", &c, req))
 		return VMON_EXIT_FAIL;
 	putchar('\n');
 	return VMON_EXIT_OK;

@@ -6,7 +6,6 @@
  * maximum of the definition.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 
 #include <vmon/cli.h>
@@ -35,52 +34,23 @@ static void usage(FILE *f)
 int vmon_cmd_setvcpus(int argc, char **argv);
 int vmon_cmd_setvcpus(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "connect", required_argument, NULL, 'c' },
-		{ "live", no_argument, NULL, 'l' },
-		{ "config", no_argument, NULL, 'C' },
-		{ "current", no_argument, NULL, 'u' },
-		{ "maximum", no_argument, NULL, 'M' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool live = false, config = false, maximum = false;
 	struct json_object *req;
-	const char *sock = NULL;
+	struct vmon_change c;
 	unsigned long count;
 	char *end;
-	int opt;
+	int ret = vmon_change_args("setvcpus", "COUNT", true, argc, argv, usage, &c);
 
-	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
-		if (opt == 'c')
-			sock = optarg;
-		else if (opt == 'l')
-			live = true;
-		else if (opt == 'C')
-			config = true;
-		else if (opt == 'M')
-			maximum = true;
-		else if (opt != 'u')
-			return vmon_usage_exit(opt, usage);
-	}
-	if (optind + 1 >= argc) {
-		vmon_err("setvcpus: missing %s (see: vmon setvcpus --help)",
-			 optind >= argc ? "DOMAIN" : "COUNT");
-		return VMON_EXIT_USAGE;
-	}
-	if (vmon_no_more_args("setvcpus", argc, argv, optind + 2, NULL))
-		return VMON_EXIT_USAGE;
+	if (ret >= 0)
+		return ret;
 	errno = 0;
-	count = strtoul(argv[optind + 1], &end, 10);
-	if (errno || end == argv[optind + 1] || *end || count < 1 || count > 255) {
-		vmon_err("setvcpus: invalid vCPU count '%s' (a number from 1 to 255)",
-			 argv[optind + 1]);
+	count = strtoul(c.value, &end, 10);
+	if (errno || end == c.value || *end || count < 1 || count > 255) {
+		vmon_err("setvcpus: invalid vCPU count '%s' (a number from 1 to 255)", c.value);
 		return VMON_EXIT_USAGE;
 	}
 	req = json_object_new_object();
 	json_object_object_add(req, "count", json_object_new_int64((int64_t)count));
-	json_object_object_add(req, "maximum", json_object_new_boolean(maximum));
-	if (vmond_change("setvcpus", sock, argv[optind], live, config, req))
+	if (vmond_change("setvcpus", &c, req))
 		return VMON_EXIT_FAIL;
 	putchar('\n');
 	return VMON_EXIT_OK;

@@ -3,6 +3,7 @@
  * Talk to vmond: connect to its unix socket, write one JSON line, read one.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,16 +161,58 @@ bool vmon_jbool(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
-int vmond_change(const char *cmd, const char *sock, const char *domain, bool live, bool config,
-		 struct json_object *add)
+int vmon_change_args(const char *cmd, const char *value_name, bool with_maximum, int argc,
+		     char **argv, void (*usage)(FILE *f), struct vmon_change *c)
+{
+	struct option lo[] = {
+		{ "connect", required_argument, NULL, 'c' },
+		{ "live", no_argument, NULL, 'l' },
+		{ "config", no_argument, NULL, 'C' },
+		{ "current", no_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "maximum", no_argument, NULL, 'M' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	if (!with_maximum) /* getopt then names it as an unknown option */
+		lo[5] = (struct option){ NULL, 0, NULL, 0 };
+	memset(c, 0, sizeof(*c));
+	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		if (opt == 'c')
+			c->sock = optarg;
+		else if (opt == 'l')
+			c->live = true;
+		else if (opt == 'C')
+			c->config = true;
+		else if (opt == 'M')
+			c->maximum = true;
+		else if (opt != 'u')
+			return vmon_usage_exit(opt, usage);
+	}
+	if (optind + 1 >= argc) {
+		vmon_err("%s: missing %s (see: vmon %s --help)", cmd,
+			 optind >= argc ? "DOMAIN" : value_name, cmd);
+		return VMON_EXIT_USAGE;
+	}
+	if (vmon_no_more_args(cmd, argc, argv, optind + 2, NULL))
+		return VMON_EXIT_USAGE;
+	c->domain = argv[optind];
+	c->value = argv[optind + 1];
+	return -1;
+}
+
+int vmond_change(const char *cmd, const struct vmon_change *c, struct json_object *add)
 {
 	struct json_object *req = add ? add : json_object_new_object(), *a;
 
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
-	json_object_object_add(req, "domain", json_object_new_string(domain));
-	json_object_object_add(req, "live", json_object_new_boolean(live));
-	json_object_object_add(req, "config", json_object_new_boolean(config));
-	if (vmond_request(cmd, sock, false, req, &a))
+	json_object_object_add(req, "domain", json_object_new_string(c->domain));
+	json_object_object_add(req, "live", json_object_new_boolean(c->live));
+	json_object_object_add(req, "config", json_object_new_boolean(c->config));
+	if (c->maximum)
+		json_object_object_add(req, "maximum", json_object_new_boolean(1));
+	if (vmond_request(cmd, c->sock, false, req, &a))
 		return -1;
 	json_object_put(a);
 	return 0;

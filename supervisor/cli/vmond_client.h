@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 /*
  * Send req (consumed) to vmond at sock (NULL: the default socket; for a
@@ -17,14 +18,27 @@
 int vmond_request(const char *cmd, const char *sock, bool readonly, struct json_object *req,
 		  struct json_object **answer);
 
+/* A change to a domain as virsh's setmem and setvcpus take it. */
+struct vmon_change {
+	const char *sock, *domain, *value;
+	bool live, config, maximum;
+};
+
 /*
- * A change to a domain as virsh's setmem/setvcpus make it: @cmd on @domain,
- * "live" and "config" as given (neither: --current), the members @add put in
- * first (may be NULL; consumed). 0 when vmond did it, else -1 after printing
- * why.
+ * Its command line: [-c SOCKET] DOMAIN VALUE [--live] [--config]
+ * [--current], and --maximum when @with_maximum; @value_name names VALUE
+ * in errors. -1 when *@c is filled, else the exit status (help printed or
+ * the mistake named).
  */
-int vmond_change(const char *cmd, const char *sock, const char *domain, bool live, bool config,
-		 struct json_object *add);
+int vmon_change_args(const char *cmd, const char *value_name, bool with_maximum, int argc,
+		     char **argv, void (*usage)(FILE *f), struct vmon_change *c);
+
+/*
+ * Send it: @cmd on c->domain, "live", "config" and "maximum" as given
+ * (neither of the first two: --current), the members @add put in first
+ * (consumed). 0 when vmond did it, else -1 after printing why.
+ */
+int vmond_change(const char *cmd, const struct vmon_change *c, struct json_object *add);
 
 /*
  * Ask vmond for its lifecycle events (the "events" request, served on both
