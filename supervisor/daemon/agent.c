@@ -18,8 +18,6 @@
 
 #define AGENT_TIMEOUT_MAX 300
 
-struct vdom *vmond_req_domain(struct vmond *d, struct json_object *req, char *err, size_t errlen);
-
 int vmond_agent_call(struct vdom *v, struct json_object *cmd, int64_t timeout,
 		     struct json_object **ret, char *err, size_t errlen)
 {

@@ -64,6 +64,31 @@ struct vdom *vmond_req_domain(struct vmond *d, struct json_object *req, char *er
 	return v;
 }
 
+/*
+ * The --live, --config and --current flags of @req, as virsh takes them:
+ * --current (neither of the others) is live for a running domain, the
+ * definition for a shut-off one. -1 and @err when @v cannot have them.
+ */
+int vmond_req_where(struct vdom *v, struct json_object *req, bool *live, bool *config, char *err,
+		    size_t errlen)
+{
+	*live = vmond_req_flag(req, "live");
+	*config = vmond_req_flag(req, "config");
+	if (!*live && !*config) /* --current */
+		*live = vdom_active(v), *config = !*live;
+	if (*live && !vdom_active(v)) {
+		snprintf(err, errlen, "Requested operation is not valid: domain is not running");
+		return -1;
+	}
+	if (*config && !v->persistent) {
+		snprintf(err, errlen,
+			 "Requested operation is not valid: cannot change persistent "
+			 "config of a transient domain");
+		return -1;
+	}
+	return 0;
+}
+
 static void describe(struct vdom *v, struct json_object *o)
 {
 	struct vmon_dstate pub = vmon_dstate_public(v->ds);

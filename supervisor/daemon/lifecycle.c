@@ -13,8 +13,6 @@
 
 #include "vmond.h"
 
-bool vmond_req_flag(struct json_object *req, const char *key);
-struct vdom *vmond_req_domain(struct vmond *d, struct json_object *req, char *err, size_t errlen);
 struct vmon_domain *vmond_req_xml(struct json_object *req, struct json_object *r, char *err,
 				  size_t errlen);
 int vmond_check_clash(struct vmond *d, struct vmon_domain *def, struct vdom **same, char *err,

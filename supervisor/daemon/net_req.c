@@ -11,8 +11,6 @@
 
 #define ADD(o, k, v) json_object_object_add(o, k, v)
 
-bool vmond_req_flag(struct json_object *req, const char *key);
-
 static const char *req_str(struct json_object *req, const char *key)
 {
 	struct json_object *v;

@@ -13,7 +13,6 @@
 
 #define ADD(o, k, v) json_object_object_add(o, k, v)
 
-bool vmond_req_flag(struct json_object *req, const char *key);
 int vmond_vol_request(struct vmond *d, const char *cmd, struct json_object *req,
 		      struct json_object *r, char *err, size_t errlen);
 

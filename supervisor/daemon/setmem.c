@@ -12,9 +12,6 @@
 
 #include "vmond.h"
 
-bool vmond_req_flag(struct json_object *req, const char *key);
-struct vdom *vmond_req_domain(struct vmond *d, struct json_object *req, char *err, size_t errlen);
-
 static int live(struct vdom *v, uint64_t kib, char *err, size_t errlen)
 {
 	char cmd[96];
@@ -34,31 +31,6 @@ static int live(struct vdom *v, uint64_t kib, char *err, size_t errlen)
 	snprintf(cmd, sizeof(cmd), "{\"cmd\":\"balloon\",\"target_mib\":%llu}",
 		 (unsigned long long)(kib / 1024));
 	return vmond_vm_call(v, cmd, NULL, err, errlen);
-}
-
-/*
- * The --live, --config and --current flags of @req, as virsh takes them:
- * --current (neither of the others) is live for a running domain, the
- * definition for a shut-off one. -1 and @err when @v cannot have them.
- */
-int vmond_req_where(struct vdom *v, struct json_object *req, bool *live, bool *config, char *err,
-		    size_t errlen)
-{
-	*live = vmond_req_flag(req, "live");
-	*config = vmond_req_flag(req, "config");
-	if (!*live && !*config) /* --current */
-		*live = vdom_active(v), *config = !*live;
-	if (*live && !vdom_active(v)) {
-		snprintf(err, errlen, "Requested operation is not valid: domain is not running");
-		return -1;
-	}
-	if (*config && !v->persistent) {
-		snprintf(err, errlen,
-			 "Requested operation is not valid: cannot change persistent "
-			 "config of a transient domain");
-		return -1;
-	}
-	return 0;
 }
 
 int vmond_req_setmem(struct vmond *d, struct json_object *req, struct json_object *r, char *err,

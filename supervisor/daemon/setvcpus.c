@@ -16,9 +16,6 @@
 
 #include "vmond.h"
 
-struct vdom *vmond_req_domain(struct vmond *d, struct json_object *req, char *err, size_t errlen);
-bool vmond_req_flag(struct json_object *req, const char *key);
-
 static int live(struct vdom *v, unsigned int count, char *err, size_t errlen)
 {
 	char cmd[64];

@@ -69,7 +69,11 @@ void vmond_drop(struct vmond *d, struct vdom *v);
 
 /* vm.c: the life of a running domain. */
 int vmond_vm_start(struct vmond *d, struct vdom *v, bool paused, char *err, size_t errlen);
-/* setmem.c: --live/--config/--current of a request that changes a domain. */
+/* dispatch.c: a request's boolean member (absent: false); its domain, by
+ * "domain" (name, UUID or id), or NULL and @err. */
+bool vmond_req_flag(struct json_object *req, const char *key);
+struct vdom *vmond_req_domain(struct vmond *d, struct json_object *req, char *err, size_t errlen);
+/* dispatch.c: --live/--config/--current of a request that changes a domain. */
 int vmond_req_where(struct vdom *v, struct json_object *req, bool *live, bool *config, char *err,
 		    size_t errlen);
 int vmond_vm_call(struct vdom *v, const char *cmd, struct json_object **answer, char *err,

@@ -14,7 +14,6 @@
 
 #define ADD(o, k, v) json_object_object_add(o, k, v)
 
-bool vmond_req_flag(struct json_object *req, const char *key);
 const char *vmond_pool_str(struct json_object *req, const char *key);
 struct vpool *vmond_req_pool(struct vmond *d, struct json_object *req, char *err, size_t errlen);
 
