@@ -278,6 +278,7 @@ static struct vm *hp_vm(int boot, int max)
 TEST(cpu_hotplug_adds_asks_and_ejects)
 {
 	struct vm *vm = hp_vm(2, 4);
+	struct pm_regs clear = { 0 };
 	uint8_t buf[64], d[4] = { 0 };
 	char err[256];
 	size_t n;
@@ -295,6 +296,10 @@ TEST(cpu_hotplug_adds_asks_and_ejects)
 	EXPECT_EQ(-1, cpuhp_set_vcpus(vm, 5, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "--max-cpus (4)"));
 	EXPECT_EQ(-1, cpuhp_set_vcpus(vm, 0, err, sizeof(err)));
+	/* the count the VM has: nothing changes, no GPE for the guest */
+	ASSERT_EQ(0, pm_load(&clear, sizeof(clear)));
+	ASSERT_EQ(0, cpuhp_set_vcpus(vm, 4, err, sizeof(err)));
+	EXPECT_EQ(0, gpe_sts() & 1u << CPUHP_GPE);
 
 	/* removal is asked, not done */
 	ASSERT_EQ(0, cpuhp_set_vcpus(vm, 2, err, sizeof(err)));

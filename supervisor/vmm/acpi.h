@@ -148,6 +148,12 @@ size_t pm_save(void *buf, size_t len);
 int pm_load(const void *buf, size_t len);
 void pm_reset(void);
 
+/* The mask of vCPUs 0 to @n - 1 (the present ones at boot). */
+static inline uint64_t cpu_mask_first(int n)
+{
+	return n >= 64 ? ~0ULL : (1ULL << n) - 1;
+}
+
 /* cpu_hotplug.c: which vCPUs are present; the device lock held. */
 int cpuhp_init(struct vm *vm);
 bool cpuhp_present(int id);

@@ -14,7 +14,8 @@
  *                scan (CPS0/CPS1 remember), Notify(Cnnn, 3) ("eject
  *                request": the guest offlines it, then calls _EJ0) for every
  *                vCPU the VMM asks to remove (RMRx).
- *   \_GPE._E02   GPE0 bit 2, which the VMM raises after a change: the scan.
+ *   \_GPE._E02   GPE0 bit 2 (CPUHP_GPE), which the VMM raises after a change:
+ *                the scan.
  *
  * The registers (cpu_hotplug.c), dwords on I/O ports from CPUHP_IO: PRS0/PRS1
  * (present, vCPUs 0-31 and 32-63), RMR0/RMR1 (removal asked), EJCT (write:
@@ -144,7 +145,8 @@ void acpi_cpus_aml(struct aml *a, int ncpus, int max_cpus)
 {
 	static const char *const regs[] = { "PRS0", "PRS1", "RMR0", "RMR1", "EJCT" };
 	bool hotplug = max_cpus > ncpus;
-	uint64_t boot = ncpus >= 64 ? ~0ULL : (1ULL << ncpus) - 1;
+	uint64_t boot = cpu_mask_first(ncpus);
+	char gpe[5];
 	size_t sc, m;
 
 	sc = aml_scope(a, "\\_SB");
@@ -163,7 +165,8 @@ void acpi_cpus_aml(struct aml *a, int ncpus, int max_cpus)
 	if (!hotplug)
 		return;
 	sc = aml_scope(a, "\\_GPE");
-	m = aml_method(a, "_E02", 0, false);
+	snprintf(gpe, sizeof(gpe), "_E%02X", CPUHP_GPE); /* edge-triggered */
+	m = aml_method(a, gpe, 0, false);
 	aml_name(a, "\\_SB.CSCN");
 	aml_close(a, m);
 	aml_close(a, sc);

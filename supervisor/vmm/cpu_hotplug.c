@@ -26,11 +26,6 @@ static struct cpuhp_state {
 	uint64_t present, remove;
 } st;
 
-static uint64_t first_n(int n)
-{
-	return n >= 64 ? ~0ULL : (1ULL << n) - 1;
-}
-
 bool cpuhp_present(int id)
 {
 	return st.present >> id & 1;
@@ -82,7 +77,7 @@ void cpuhp_eject(unsigned int id)
 int cpuhp_init(struct vm *vm)
 {
 	hp_vm = vm;
-	st.present = first_n(vm->boot_cpus);
+	st.present = cpu_mask_first(vm->boot_cpus);
 	st.remove = 0;
 	if (vm->ncpus == vm->boot_cpus)
 		return 0;
@@ -120,6 +115,9 @@ int cpuhp_set_vcpus(struct vm *vm, int count, char *err, size_t errlen)
 			n--;
 		}
 	}
+	/* nothing added, the same removals asked: nothing for the guest */
+	if (!want_present && ask_remove == st.remove)
+		return 0;
 	st.present |= want_present;
 	/* a new count replaces the removals asked before */
 	st.remove = ask_remove;
@@ -152,8 +150,8 @@ int cpuhp_load(struct vm *vm, const void *buf, size_t len)
 		return -1;
 	memcpy(&s, buf, sizeof(s));
 	/* vCPU 0 is always there, and none beyond --max-cpus */
-	if (!(s.present & 1) || (s.present & ~first_n(vm->ncpus)) ||
-	    (s.remove & ~first_n(vm->ncpus)))
+	if (!(s.present & 1) || (s.present & ~cpu_mask_first(vm->ncpus)) ||
+	    (s.remove & ~cpu_mask_first(vm->ncpus)))
 		return -1;
 	st = s;
 	pthread_cond_broadcast(&vm->cond);
