@@ -57,9 +57,14 @@ int vmond_req_setmem(struct vmond *d, struct json_object *req, struct json_objec
 		snprintf(err, errlen, "%s", xe.msg);
 		return -1;
 	}
-	if ((want_live && live(v, kib, err, errlen)) ||
-	    (want_config && vmond_save_def(d, v, err, errlen))) {
+	if (want_live && live(v, kib, err, errlen)) {
 		v->def->current_memory_kib = old;
+		return -1;
+	}
+	/* a definition not saved: what runs keeps the new size, if it has it */
+	if (want_config && vmond_save_def(d, v, err, errlen)) {
+		if (!want_live)
+			v->def->current_memory_kib = old;
 		return -1;
 	}
 	json_object_object_add(r, "name", json_object_new_string(v->name));

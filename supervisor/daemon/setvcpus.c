@@ -59,10 +59,16 @@ int vmond_req_setvcpus(struct vmond *d, struct json_object *req, struct json_obj
 		snprintf(err, errlen, "%s", xe.msg);
 		return -1;
 	}
-	if ((want_live && live(v, count, err, errlen)) ||
-	    (want_config && vmond_save_def(d, v, err, errlen))) {
+	if (want_live && live(v, count, err, errlen)) {
 		v->def->vcpus_current = old_cur;
-		v->def->vcpus_max = old_max;
+		return -1;
+	}
+	/* a definition not saved: what runs keeps the new count, if it has it */
+	if (want_config && vmond_save_def(d, v, err, errlen)) {
+		if (!want_live) {
+			v->def->vcpus_current = old_cur;
+			v->def->vcpus_max = old_max;
+		}
 		return -1;
 	}
 	json_object_object_add(r, "name", json_object_new_string(v->name));
