@@ -125,8 +125,13 @@ static void vmon_blk_post(struct vmon_blk_vq *bvq, u16 head,
 	/* the used length, 1 + written, cannot wrap */
 	BUILD_BUG_ON(VMON_BLK_MAX_IO >= U32_MAX);
 	vmon_blk_account(bvq, type, status, bytes, lat_ns);
-	trace_blk_complete(vq->acct, vq->index, type, sector, bytes, lat_ns,
-			   status);
+	if (trace_blk_complete_enabled()) {
+		u32 vm, dev;
+
+		vmon_dev_ids(vq->acct, &vm, &dev);
+		trace_blk_complete(vm, dev, vq->index, type, sector, bytes,
+				   lat_ns, status);
+	}
 	if (vq->failed || !vq->used)
 		return;
 	if (put_user(status, status_p)) {

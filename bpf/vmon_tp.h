@@ -25,17 +25,6 @@ struct vmon_tp_vm_unregister {
 	char name[64]; /* VMON_VM_NAME_MAX */
 };
 
-struct vmon_tp_blk_complete {
-	struct vmon_tp_head head;
-	__u32 vm;
-	__u32 dev;
-	__u32 queue;
-	__u32 op;
-	__u64 sector;
-	__u64 len;
-	__u64 latency_ns;
-	__u8 status;
-};
 
 /* net_tx and net_rx (event class net_batch) */
 struct vmon_tp_net_batch {

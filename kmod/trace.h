@@ -141,11 +141,16 @@ TRACE_EVENT(blk_submit,
  * A request ended with VIRTIO_BLK_S_* @status (0 ok, 1 I/O error,
  * 2 unsupported): every request the guest posted, also one refused before
  * any submit; "latency_ns" counts from its taking off the ring.
+ *
+ * The one event per request, so its arguments are the record's own values
+ * (the caller looks up @vm and @dev only when the event is enabled): a
+ * raw tracepoint program (bpf/blk_lat.bpf.c) reads them as they are, with
+ * no record built for it.
  */
 TRACE_EVENT(blk_complete,
-	    TP_PROTO(struct vmon_dev __rcu **acct, unsigned int queue, u32 op,
-		     u64 sector, u64 len, u64 latency_ns, u8 status),
-	    TP_ARGS(acct, queue, op, sector, len, latency_ns, status),
+	    TP_PROTO(u32 vm, u32 dev, unsigned int queue, u32 op, u64 sector,
+		     u64 len, u64 latency_ns, u8 status),
+	    TP_ARGS(vm, dev, queue, op, sector, len, latency_ns, status),
 	    TP_STRUCT__entry(__field(u32, vm)
 			     __field(u32, dev)
 			     __field(u32, queue)
@@ -154,7 +159,8 @@ TRACE_EVENT(blk_complete,
 			     __field(u64, len)
 			     __field(u64, latency_ns)
 			     __field(u8, status)),
-	    TP_fast_assign(vmon_dev_ids(acct, &__entry->vm, &__entry->dev);
+	    TP_fast_assign(__entry->vm = vm;
+			   __entry->dev = dev;
 			   __entry->queue = queue;
 			   __entry->op = op;
 			   __entry->sector = sector;

@@ -67,8 +67,7 @@ PY
 layout=$(python3 - "$top/build/bpf" <<'PY'
 import re, subprocess, sys
 
-objs = {"vmon_tp_blk_complete": ("blk_lat", "blk_complete"),
-        "vmon_tp_net_batch": ("net", "net_tx"),
+objs = {"vmon_tp_net_batch": ("net", "net_tx"),
         "vmon_tp_vm_unregister": ("blk_lat", "vm_unregister")}
 bad = []
 for st, (obj, event) in objs.items():
