@@ -19,6 +19,27 @@ struct vmon_blk_key {
 	__u32 slot;  /* VMON_HIST_SLOTS for the count of failed requests */
 };
 
+/*
+ * blk-lat's fast path: per CPU, VMON_BLK_CELLS cells, each the histogram
+ * of one (vm, op, queue), claimed by the first request that hashes to it
+ * (vmon_blk_cell_index) and kept; the keys that find their cell taken go
+ * to the hash map above. Counts only grow: 'vmon trace' reports the
+ * difference since its last read.
+ */
+#define VMON_BLK_CELLS 64
+struct vmon_blk_cell {
+	__u32 vm;
+	__u32 op;
+	__u32 queue;
+	__u32 used;			    /* 0: free */
+	__u64 slots[VMON_HIST_SLOTS + 1]; /* the last: failed requests */
+};
+
+static inline __u32 vmon_blk_cell_index(__u32 vm, __u32 op, __u32 queue)
+{
+	return (vm * 31 + op * 7 + queue) & (VMON_BLK_CELLS - 1);
+}
+
 /* net: per VM and direction, the totals ... */
 struct vmon_net_key {
 	__u32 vm;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trace_load [--blk N] [--net N] [--pio N | --spin SECONDS | --halt N]
- *            [--register NAME] [--wait]: a workload of known size for the
- * tracing tests (bpftrace_test.sh, vmon_trace_test.sh, perf stat): N 4 KiB
- * writes through /dev/vmon-blk, N 1000-byte frames sent through
+ * trace_load [--blk N [--blk-reads M]] [--net N] [--pio N | --spin SECONDS |
+ *            --halt N] [--register NAME] [--wait]: a workload of known size
+ * for the tracing tests (bpftrace_test.sh, vmon_trace_test.sh, perf stat):
+ * N 4 KiB writes (then M reads) through /dev/vmon-blk, N 1000-byte frames
+ * sent through
  * /dev/vmon-net, and a KVM guest that writes port 0x80 N times, each a KVM
  * exit (an I/O intercept), then halts. --spin: a guest whose one vCPU
  * spins on CPU 0 while a hog shares that CPU for SECONDS; it prints the
@@ -41,11 +42,12 @@
 
 #define DISK "/tmp/vmon-trace-load.img"
 
-static int blk_load(unsigned long n)
+/* @n 4 KiB writes, then @reads reads of what they wrote. */
+static int blk_load(unsigned long n, unsigned long reads)
 {
 	static uint8_t buf[4096];
 	struct blk_env e;
-	unsigned long i;
+	unsigned long i, r = 0;
 	int fd;
 
 	fd = open(DISK, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -61,11 +63,18 @@ static int blk_load(unsigned long n)
 			break;
 		}
 	}
+	for (r = 0; i == n && r < reads; r++) {
+		if (be_sync(&e, VIRTIO_BLK_T_IN, (r * 8) % (64 << 11), buf, sizeof(buf), 0) !=
+		    S_OK) {
+			fprintf(stderr, "trace_load: read %lu failed\n", r);
+			break;
+		}
+	}
 	be_teardown(&e);
 	close(fd);
 	unlink(DISK);
-	printf("blk_writes=%lu\n", i);
-	return i == n ? 0 : -1;
+	printf("blk_writes=%lu blk_reads=%lu\n", i, r);
+	return i == n && r == reads ? 0 : -1;
 }
 
 static int net_load(unsigned long n)
@@ -367,6 +376,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "blk", required_argument, NULL, 'b' },
+		{ "blk-reads", required_argument, NULL, 'R' },
 		{ "net", required_argument, NULL, 'n' },
 		{ "pio", required_argument, NULL, 'p' },
 		{ "spin", required_argument, NULL, 's' },
@@ -376,7 +386,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long blk = 0, net = 0, pio = 0, spin = 0, halt = 0;
+	unsigned long blk = 0, blk_reads = 0, net = 0, pio = 0, spin = 0, halt = 0;
 	const char *name = NULL;
 	bool wait = false;
 	sigset_t usr2;
@@ -390,6 +400,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'b':
 			blk = count_arg("blk", optarg);
+			break;
+		case 'R':
+			blk_reads = count_arg("blk-reads", optarg);
 			break;
 		case 'n':
 			net = count_arg("net", optarg);
@@ -410,9 +423,9 @@ int main(int argc, char **argv)
 			wait = true;
 			break;
 		case 'h':
-			printf("usage: trace_load [--blk N] [--net N] [--pio N | --spin SECONDS | "
-			       "--halt N]\n"
-			       "                  [--register NAME] [--wait]\n");
+			printf("usage: trace_load [--blk N [--blk-reads M]] [--net N] [--pio N | "
+			       "--spin SECONDS |\n"
+			       "                  --halt N] [--register NAME] [--wait]\n");
 			return 0;
 		default:
 			return 2;
@@ -429,7 +442,11 @@ int main(int argc, char **argv)
 	}
 	if ((blk || net || name) && system("modprobe vmon"))
 		return 1;
-	if (blk && blk_load(blk))
+	if (blk_reads && !blk) {
+		fprintf(stderr, "trace_load: --blk-reads goes with --blk\n");
+		return 2;
+	}
+	if (blk && blk_load(blk, blk_reads))
 		ret = 1;
 	if (net && net_load(net))
 		ret = 1;

@@ -16,7 +16,7 @@ out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$out"' EXIT
 . "$top/selftests/lib/tap.sh"
 
-echo "1..17"
+echo "1..18"
 if [ -z "${VMTEST:-}" ]; then
 	echo "Bail out! needs the test VM (tools/vmtest)"
 	exit 1
@@ -104,6 +104,18 @@ others=$(jsum "$out/blk.out" 'sum(q["count"] + q["failed"] for q in r["requests"
 ok "$([ "$st" = 0 ] && [ "$writes" = 40 ] && [ "$buckets" = 40 ] && [ "$others" = 0 ]; echo $?)" \
 	trace.blk_lat_counts_every_write \
 	"status $st, writes $writes, histogram total $buckets (want 40, 40), other ops $others"
+
+# The same with one per-CPU cell (VMON_TRACE_BLK_CELLS=1): the op that
+# comes first takes it, the other goes to the hash map; both add up.
+VMON_TRACE_BLK_CELLS=1 start_trace blk1 --output=json blk-lat
+"$load" --blk 40 --blk-reads 30 | sed 's/^/# load: /'
+stop_trace
+writes=$(jsum "$out/blk1.out" 'sum(q["count"] for q in r["requests"] if q["op"] == "write")')
+reads=$(jsum "$out/blk1.out" 'sum(q["count"] for q in r["requests"] if q["op"] == "read")')
+buckets=$(jsum "$out/blk1.out" 'sum(b["count"] for q in r["requests"] for b in q["histogram"])')
+ok "$([ "$st" = 0 ] && [ "$writes" = 40 ] && [ "$reads" = 30 ] && [ "$buckets" = 70 ]; echo $?)" \
+	trace.blk_lat_cell_and_hash_add_up \
+	"status $st, writes $writes, reads $reads, histogram total $buckets (want 40, 30, 70)"
 
 # the same in the human layout
 start_trace blkh blk-lat

@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
 
 #include <linux/types.h>
 
@@ -18,7 +21,22 @@
 #include "view.h"
 #include "blk_lat.skel.h"
 
-VMON_TRACE_SKELETON(blk, vmon_blk_lat, s->rodata->per_queue = o->per_queue)
+/*
+ * VMON_TRACE_BLK_CELLS=N (1, 2, 4 ... 64): the program uses only N of its
+ * per-CPU cells, so that more keys take the hash map; for the tests.
+ */
+static __u32 cells_mask(void)
+{
+	const char *e = getenv("VMON_TRACE_BLK_CELLS");
+	unsigned long n = e ? strtoul(e, NULL, 10) : VMON_BLK_CELLS;
+
+	return n && n <= VMON_BLK_CELLS && !(n & (n - 1)) ? (__u32)n - 1 : VMON_BLK_CELLS - 1;
+}
+
+VMON_TRACE_SKELETON(blk, vmon_blk_lat, {
+	s->rodata->per_queue = o->per_queue;
+	s->rodata->cells_mask = cells_mask();
+})
 
 static void blk_collect(const void *key, const void *val, void *arg)
 {
@@ -28,6 +46,52 @@ static void blk_collect(const void *key, const void *val, void *arg)
 
 	if (g && k->slot <= VMON_HIST_SLOTS)
 		g->slots[k->slot] += *(const __u64 *)val;
+}
+
+/*
+ * The per-CPU cells (bpf/blk_lat.bpf.c): what they counted since the last
+ * read, into @t. Their counts only grow; the last read of each is kept
+ * here (one blk-lat view per process).
+ */
+static struct vmon_blk_cell *cells_seen;
+
+static int blk_collect_cells(int fd, struct vmon_tgroups *t)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct vmon_blk_cell *now;
+
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	if (!cells_seen && !(cells_seen = calloc((size_t)ncpu * VMON_BLK_CELLS,
+						 sizeof(*cells_seen))))
+		return -ENOMEM;
+	now = calloc((size_t)ncpu, sizeof(*now));
+	if (!now)
+		return -ENOMEM;
+	for (__u32 i = 0; i < VMON_BLK_CELLS; i++) {
+		if (bpf_map_lookup_elem(fd, &i, now)) {
+			free(now);
+			return -errno;
+		}
+		for (int c = 0; c < ncpu; c++) {
+			struct vmon_blk_cell *seen = &cells_seen[(size_t)c * VMON_BLK_CELLS + i];
+			uint32_t gk[4] = { now[c].vm, now[c].op, now[c].queue, 0 };
+			struct vmon_tgroup *g;
+			bool any = false;
+
+			if (!now[c].used)
+				continue;
+			for (int k = 0; k <= VMON_HIST_SLOTS; k++)
+				any |= now[c].slots[k] != seen->slots[k];
+			g = any ? vmon_tgroup_get(t, gk) : NULL;
+			for (int k = 0; g && k <= VMON_HIST_SLOTS; k++)
+				g->slots[k] += now[c].slots[k] - seen->slots[k];
+			if (g || !any)
+				*seen = now[c];
+		}
+	}
+	free(now);
+	return 0;
 }
 
 static void op_name(char *buf, size_t len, uint32_t op)
@@ -46,12 +110,14 @@ static int blk_report(void *state, const struct vmon_trace_opts *o,
 	struct vmon_blk_lat *s = state;
 	struct vmon_tgroups t = { 0 };
 	json_object *arr = j ? json_object_new_array() : NULL;
-	int ret;
+	int ret, cret;
 	size_t i;
 
 	(void)secs;
 	ret = vmon_trace_drain(bpf_map__fd(s->maps.blk_hist), sizeof(struct vmon_blk_key),
 			       sizeof(__u64), blk_collect, &t);
+	if (ret >= 0 && (cret = blk_collect_cells(bpf_map__fd(s->maps.blk_cells), &t)) < 0)
+		ret = cret;
 	vmon_tgroups_sort(&t);
 	for (i = 0; i < t.n; i++) {
 		const struct vmon_tgroup *g = &t.g[i];
