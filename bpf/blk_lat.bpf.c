@@ -61,8 +61,8 @@ static __always_inline bool count_cell(__u32 vm, __u32 op, __u32 queue, __u32 sl
 
 /* The arguments of TP_PROTO(blk_complete) in kmod/trace.h, in order. */
 SEC("raw_tp/blk_complete")
-int BPF_PROG(vmon_blk_complete, __u32 vm, __u32 dev, __u32 queue, __u32 op,
-	     __u64 sector, __u64 len, __u64 latency_ns, __u8 status)
+int BPF_PROG(vmon_blk_complete, __u32 vm, __u32 dev, __u32 queue, __u32 op, __u64 sector, __u64 len,
+	     __u64 latency_ns, __u8 status)
 {
 	struct vmon_blk_key key = {
 		.vm = vm,

@@ -25,7 +25,6 @@ struct vmon_tp_vm_unregister {
 	char name[64]; /* VMON_VM_NAME_MAX */
 };
 
-
 /* net_tx and net_rx (event class net_batch) */
 struct vmon_tp_net_batch {
 	struct vmon_tp_head head;

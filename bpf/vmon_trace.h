@@ -31,7 +31,7 @@ struct vmon_blk_cell {
 	__u32 vm;
 	__u32 op;
 	__u32 queue;
-	__u32 used;			    /* 0: free */
+	__u32 used;			  /* 0: free */
 	__u64 slots[VMON_HIST_SLOTS + 1]; /* the last: failed requests */
 };
 

@@ -7,8 +7,12 @@
 # -> suspend/resume (the VMM reports paused, then ticks again) -> kill -9 of
 # vmond, restart: still running, same VMM pid, ticks going on -> destroy ->
 # shut off (destroyed) -> start, kill -9 of the VMM -> shut off (crashed) ->
-# start, shutdown -> in shutdown, the ACPI power button reaches the guest's
-# acpid, which powers off -> shut off (shutdown).
+# start, managedsave -> shut off (saved), listed "saved" -> start restores it:
+# running (restored), the ticks go on from where they were -> save to a file,
+# restore --paused from it -> paused, resume, the ticks go on -> managedsave,
+# managedsave-remove -> start boots afresh -> shutdown -> in shutdown, the
+# ACPI power button reaches the guest's acpid, which powers off -> shut off
+# (shutdown).
 #
 # Usage: tools/vmtest -- build/selftests/daemon/life_test (prints TAP; root).
 set -u
@@ -81,7 +85,7 @@ attach_console() {
 	con_pid=$!
 }
 
-echo "1..15"
+echo "1..23"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe vmon 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$B/vmon-vmm" ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
@@ -180,8 +184,56 @@ ok $? vmm_killed_is_crashed "$(state)"
 [ ! -e "$D/web.status" ]
 ok $? status_file_removed
 
+# managedsave: shut off (saved); start restores the guest where it was.
+# (The console file is emptied first: ticks of the guests before would
+# pass for this one's.)
+: >"$work/console"
+$V start -c "$S" web >/dev/null && attach_console && until_ok 120 tick_past 4
+pid=$(vmm_pid)
+$V managedsave -c "$S" web >"$work/out.log" 2>&1 && grep -q "Domain 'web' state saved" "$work/out.log" &&
+	is_state "shut off (saved)" && ! kill -0 "$pid" 2>/dev/null &&
+	[ -f "$R/var/lib/vmon/save/web/memory" ] && [ -f "$R/var/lib/vmon/save/web/domain.xml" ] &&
+	$V list -c "$S" --all --managed-save | grep -Eq '^ - +web +saved$' &&
+	$V list -c "$S" --all | grep -Eq '^ - +web +shut off$' &&
+	$V dominfo -c "$S" web | grep -Eq '^Managed save: +yes$'
+ok $? managedsave_saves_and_stops "$(tr '\n' ' ' <"$work/out.log") $(state)"
+t=$(ticks)
+$V undefine -c "$S" web >"$work/out.log" 2>&1
+[ $? != 0 ] && grep -q "managed save image exists" "$work/out.log" && [ -f "$R/etc/vmon/domains/web.xml" ]
+ok $? undefine_refused_with_managed_save "$(tr '\n' ' ' <"$work/out.log")"
+: >"$work/console"
+$V start -c "$S" web >"$work/out.log" 2>&1 && attach_console && is_state "running (restored)" &&
+	until_ok 60 tick_past "$t" && [ ! -e "$R/var/lib/vmon/save/web" ] &&
+	$V dominfo -c "$S" web | grep -Eq '^Managed save: +no$'
+ok $? start_restores_managed_save "$(tr '\n' ' ' <"$work/out.log") $(state) ticks $t -> $(ticks)"
+# the guest went on from its saved moment: no tick 0 (a boot) on the console
+! grep -Eq 'tick 0([^0-9]|$)' "$work/console"
+ok $? restored_guest_did_not_boot "$(head -c 200 "$work/console" | tr '\n' ' ')"
+
+# save to a file (a directory), restore --paused from it
+$V save -c "$S" web "$work/web.save" >"$work/out.log" 2>&1 &&
+	grep -q "Domain 'web' saved to $work/web.save" "$work/out.log" && is_state "shut off (saved)" &&
+	[ -f "$work/web.save/args" ] && [ "$(stat -c %a "$work/web.save")" = 700 ]
+ok $? save_to_file "$(tr '\n' ' ' <"$work/out.log") $(state)"
+t=$(ticks)
+$V save -c "$S" web "$work/web.save" >"$work/out2.log" 2>&1
+[ $? != 0 ] && grep -q "not running" "$work/out2.log"
+ok $? save_of_shut_off_refused "$(tr '\n' ' ' <"$work/out2.log")"
+(cd "$work" && $V restore -c "$S" --paused web.save) >"$work/out.log" 2>&1 && attach_console &&
+	grep -q "Domain restored from $work/web.save" "$work/out.log" && is_state "paused (user)" &&
+	$V resume -c "$S" web >/dev/null && until_ok 60 tick_past "$t" && [ -d "$work/web.save" ]
+ok $? restore_from_file_paused "$(tr '\n' ' ' <"$work/out.log") $(state) ticks $t -> $(ticks)"
+
+# managedsave-remove: the next start boots afresh
+$V managedsave -c "$S" web >/dev/null 2>&1 &&
+	$V managedsave-remove -c "$S" web | grep -q "Removed managedsave image for domain 'web'" &&
+	[ ! -e "$R/var/lib/vmon/save/web" ] &&
+	$V managedsave-remove -c "$S" web | grep -q "has no manage save image"
+ok $? managedsave_remove "$(state)"
+
 rm -f "$work/console"
-$V start -c "$S" web >/dev/null && attach_console && until_ok 120 tick_past 2 &&
+$V start -c "$S" web >/dev/null && attach_console && is_state "running (booted)" &&
+	until_ok 120 tick_past 2 &&
 	until_ok 60 power_button_enabled && $V shutdown -c "$S" web | grep -q "is being shutdown" &&
 	until_ok 60 is_state "shut off (shutdown)" && grep -q "guest-power: power button" "$work/console"
 ok $? shutdown_is_the_power_button "$(state)"

@@ -25,6 +25,8 @@ enum {
 	O_SNAPMETA = 1 << 7,
 	O_MANAGED = 1 << 8,
 	O_MODE = 1 << 9, /* --mode MODE: checked here, acpi only */
+	O_RUNNING = 1 << 10,
+	O_FORCEBOOT = 1 << 11,
 };
 
 int vmon_console_attach(const char *name, const char *sock);
@@ -38,6 +40,7 @@ struct dcmd {
 	const char *req;   /* vmond's request */
 	const char *arg;   /* "DOMAIN" or "FILE" */
 	const char *arg2;  /* a second operand, sent as "target", or NULL */
+	bool path;	   /* the FILE operand is a save image's path, sent as "path" */
 	unsigned int opts; /* the O_* it accepts */
 	bool readonly;	   /* served on the read-only socket */
 	const char *done;  /* printf format of the message, %s the name (and file) */
@@ -111,7 +114,8 @@ static void print_info(const struct dcmd *c, struct json_object *a, const char *
 	printf("%-15s %s\n", "Persistent:", json_object_get_boolean(v) ? "yes" : "no");
 	json_object_object_get_ex(a, "autostart", &v);
 	printf("%-15s %s\n", "Autostart:", json_object_get_boolean(v) ? "enable" : "disable");
-	printf("%-15s %s\n", "Managed save:", "no");
+	json_object_object_get_ex(a, "managed_save", &v);
+	printf("%-15s %s\n", "Managed save:", json_object_get_boolean(v) ? "yes" : "no");
 	printf("%-15s %s\n", "Security model:", "none");
 	printf("%-15s %s\n\n", "Security DOI:", "0");
 }
@@ -130,47 +134,82 @@ static void print_stats(const struct dcmd *c, struct json_object *a, const char 
 	printf("\n");
 }
 
+/* save, restore: virsh's words, with the image's path vmond used. */
+static void print_saved(const struct dcmd *c, struct json_object *a, const char *arg,
+			unsigned int opts)
+{
+	(void)arg, (void)opts;
+	if (!strcmp(c->name, "save"))
+		printf("\nDomain '%s' saved to %s\n\n", str(a, "name"), str(a, "path"));
+	else
+		printf("Domain restored from %s\n\n", str(a, "path"));
+}
+
+static void print_msremove(const struct dcmd *c, struct json_object *a, const char *arg,
+			   unsigned int opts)
+{
+	struct json_object *v;
+
+	(void)c, (void)arg, (void)opts;
+	if (json_object_object_get_ex(a, "had_image", &v) && json_object_get_boolean(v))
+		printf("Removed managedsave image for domain '%s'\n\n", str(a, "name"));
+	else
+		printf("Domain '%s' has no manage save image; removal skipped\n\n", str(a, "name"));
+}
+
 static const struct dcmd dcmds[] = {
-	{ "define", "define", "FILE", NULL, 0, false, "Domain '%s' defined from %s\n\n", NULL,
-	  "define (but do not start) a domain from an XML file" },
-	{ "undefine", "undefine", "DOMAIN", NULL, O_STORAGE | O_SNAPMETA | O_MANAGED, false,
+	{ "define", "define", "FILE", NULL, false, 0, false, "Domain '%s' defined from %s\n\n",
+	  NULL, "define (but do not start) a domain from an XML file" },
+	{ "undefine", "undefine", "DOMAIN", NULL, false, O_STORAGE | O_SNAPMETA | O_MANAGED, false,
 	  "Domain '%s' has been undefined\n\n", NULL,
 	  "undefine a domain (a running one becomes transient)" },
-	{ "create", "create", "FILE", NULL, O_PAUSED | O_CONSOLE, false,
+	{ "create", "create", "FILE", NULL, false, O_PAUSED | O_CONSOLE, false,
 	  "Domain '%s' created from %s\n\n", NULL,
 	  "create and start a transient domain from an XML file" },
-	{ "start", "start", "DOMAIN", NULL, O_PAUSED | O_CONSOLE, false, "Domain '%s' started\n\n",
-	  NULL, "start a defined, inactive domain" },
-	{ "shutdown", "shutdown", "DOMAIN", NULL, O_MODE, false,
+	{ "start", "start", "DOMAIN", NULL, false, O_PAUSED | O_CONSOLE | O_FORCEBOOT, false,
+	  "Domain '%s' started\n\n", NULL,
+	  "start a defined, inactive domain (from its managed save, if it has one)" },
+	{ "shutdown", "shutdown", "DOMAIN", NULL, false, O_MODE, false,
 	  "Domain '%s' is being shutdown\n\n", NULL,
 	  "press the guest's ACPI power button, or ask its agent (--mode agent)" },
-	{ "reboot", "reboot", "DOMAIN", NULL, O_MODE, false, "Domain '%s' is being rebooted\n\n",
-	  NULL, "reset the machine (the VMM's reset)" },
-	{ "destroy", "destroy", "DOMAIN", NULL, O_GRACEFUL, false, "Domain '%s' destroyed\n\n",
-	  NULL, "stop a domain at once (its VMM ends)" },
-	{ "suspend", "suspend", "DOMAIN", NULL, 0, false, "Domain '%s' suspended\n\n", NULL,
+	{ "reboot", "reboot", "DOMAIN", NULL, false, O_MODE, false,
+	  "Domain '%s' is being rebooted\n\n", NULL, "reset the machine (the VMM's reset)" },
+	{ "destroy", "destroy", "DOMAIN", NULL, false, O_GRACEFUL, false,
+	  "Domain '%s' destroyed\n\n", NULL, "stop a domain at once (its VMM ends)" },
+	{ "suspend", "suspend", "DOMAIN", NULL, false, 0, false, "Domain '%s' suspended\n\n", NULL,
 	  "pause a running domain" },
-	{ "resume", "resume", "DOMAIN", NULL, 0, false, "Domain '%s' resumed\n\n", NULL,
+	{ "resume", "resume", "DOMAIN", NULL, false, 0, false, "Domain '%s' resumed\n\n", NULL,
 	  "resume a paused domain" },
-	{ "autostart", "autostart", "DOMAIN", NULL, O_DISABLE, false, NULL, NULL,
+	{ "autostart", "autostart", "DOMAIN", NULL, false, O_DISABLE, false, NULL, NULL,
 	  "start a domain when vmond starts (--disable: do not)" },
-	{ "dompmsuspend", "dompmsuspend", "DOMAIN", "TARGET", 0, false,
+	{ "dompmsuspend", "dompmsuspend", "DOMAIN", "TARGET", false, 0, false,
 	  "Domain '%s' successfully suspended\n\n", NULL,
 	  "suspend a guest to TARGET (mem, disk, hybrid) through its agent" },
-	{ "dompmwakeup", "dompmwakeup", "DOMAIN", NULL, 0, false,
+	{ "dompmwakeup", "dompmwakeup", "DOMAIN", NULL, false, 0, false,
 	  "Domain '%s' successfully woken up\n\n", NULL, "wake a pmsuspended (S3) guest up" },
-	{ "domstate", "dominfo", "DOMAIN", NULL, O_REASON, true, NULL, print_state,
+	{ "save", "save", "DOMAIN", "FILE", true, O_PAUSED | O_RUNNING, false, NULL, print_saved,
+	  "save a domain's state to FILE (a new directory) and stop it" },
+	{ "restore", "restore", "FILE", NULL, true, O_PAUSED | O_RUNNING, false, NULL, print_saved,
+	  "start a domain from the state 'vmon save' wrote to FILE" },
+	{ "managedsave", "managedsave", "DOMAIN", NULL, false, O_PAUSED | O_RUNNING, false,
+	  "\nDomain '%s' state saved by vmond\n\n", NULL,
+	  "save a domain's state and stop it; its next start restores it" },
+	{ "managedsave-remove", "managedsave-remove", "DOMAIN", NULL, false, 0, false, NULL,
+	  print_msremove, "remove a domain's managed save: its next start boots" },
+	{ "domstate", "dominfo", "DOMAIN", NULL, false, O_REASON, true, NULL, print_state,
 	  "the state of a domain" },
-	{ "dominfo", "dominfo", "DOMAIN", NULL, 0, true, NULL, print_info,
+	{ "dominfo", "dominfo", "DOMAIN", NULL, false, 0, true, NULL, print_info,
 	  "basic facts of a domain" },
-	{ "domid", "dominfo", "DOMAIN", NULL, 0, true, NULL, print_id,
+	{ "domid", "dominfo", "DOMAIN", NULL, false, 0, true, NULL, print_id,
 	  "the id of a domain ('-' if "
 	  "inactive)" },
-	{ "domname", "dominfo", "DOMAIN", NULL, 0, true, NULL, print_id, "the name of a domain" },
-	{ "domuuid", "dominfo", "DOMAIN", NULL, 0, true, NULL, print_id, "the UUID of a domain" },
-	{ "dumpxml", "dumpxml", "DOMAIN", NULL, O_INACTIVE, true, NULL, print_xml,
+	{ "domname", "dominfo", "DOMAIN", NULL, false, 0, true, NULL, print_id,
+	  "the name of a domain" },
+	{ "domuuid", "dominfo", "DOMAIN", NULL, false, 0, true, NULL, print_id,
+	  "the UUID of a domain" },
+	{ "dumpxml", "dumpxml", "DOMAIN", NULL, false, O_INACTIVE, true, NULL, print_xml,
 	  "the XML of a domain (--inactive: its definition)" },
-	{ "domstats", "domstats", "DOMAIN", NULL, 0, true, NULL, print_stats,
+	{ "domstats", "domstats", "DOMAIN", NULL, false, 0, true, NULL, print_stats,
 	  "statistics of a domain, with libvirt's field names" },
 };
 
@@ -178,7 +217,9 @@ static const struct {
 	unsigned int bit;
 	const char *name, *help;
 } optnames[] = {
-	{ O_PAUSED, "paused", "leave the guest paused after start" },
+	{ O_PAUSED, "paused", "leave the guest paused after start or restore" },
+	{ O_RUNNING, "running", "run the guest once restored (default: as it was saved)" },
+	{ O_FORCEBOOT, "force-boot", "boot afresh, removing a managed save" },
 	{ O_GRACEFUL, "graceful", "do not kill the VMM if it does not end on its own" },
 	{ O_INACTIVE, "inactive", "the persistent definition, not the running one" },
 	{ O_DISABLE, "disable", "turn autostart off" },
@@ -219,7 +260,20 @@ static struct json_object *request(const struct dcmd *c, char **args, unsigned i
 	struct json_object *req = json_object_new_object();
 
 	json_object_object_add(req, "cmd", json_object_new_string(c->req));
-	if (!strcmp(c->arg, "FILE")) {
+	if (c->path) {
+		/* vmond runs elsewhere in the file system: an absolute path */
+		char *abs = vmon_abs_path(args[c->arg2 ? 1 : 0]);
+
+		if (!abs) {
+			vmon_err("%s: '%s': %s", c->name, args[c->arg2 ? 1 : 0], strerror(errno));
+			json_object_put(req);
+			return NULL;
+		}
+		json_object_object_add(req, "path", json_object_new_string(abs));
+		free(abs);
+		if (c->arg2)
+			json_object_object_add(req, "domain", json_object_new_string(arg));
+	} else if (!strcmp(c->arg, "FILE")) {
 		FILE *f = fopen(arg, "re");
 		char *xml = NULL;
 		size_t cap = 0;
@@ -239,7 +293,7 @@ static struct json_object *request(const struct dcmd *c, char **args, unsigned i
 	} else {
 		json_object_object_add(req, "domain", json_object_new_string(arg));
 	}
-	if (c->arg2)
+	if (c->arg2 && !c->path)
 		json_object_object_add(req, "target", json_object_new_string(args[1]));
 	for (size_t i = 0; i < N_OPTNAMES; i++)
 		if (opts & optnames[i].bit)
@@ -379,6 +433,10 @@ VERB(vmon_cmd_resume, "resume")
 VERB(vmon_cmd_autostart, "autostart")
 VERB(vmon_cmd_dompmsuspend, "dompmsuspend")
 VERB(vmon_cmd_dompmwakeup, "dompmwakeup")
+VERB(vmon_cmd_save, "save")
+VERB(vmon_cmd_restore, "restore")
+VERB(vmon_cmd_managedsave, "managedsave")
+VERB(vmon_cmd_managedsave_remove, "managedsave-remove")
 VERB(vmon_cmd_domstate, "domstate")
 VERB(vmon_cmd_dominfo, "dominfo")
 VERB(vmon_cmd_domid, "domid")

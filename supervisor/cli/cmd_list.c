@@ -25,6 +25,9 @@ enum {
 	L_PAUSED = 1 << 9,
 	L_SHUTOFF = 1 << 10,
 	L_OTHER = 1 << 11,
+	L_MANAGED = 1 << 12,	/* --managed-save: "saved" for those shut off with one */
+	L_WITH_MS = 1 << 13,	/* --with-managed-save */
+	L_WITHOUT_MS = 1 << 14, /* --without-managed-save */
 };
 #define L_STATES (L_RUNNING | L_PAUSED | L_SHUTOFF | L_OTHER)
 
@@ -34,7 +37,9 @@ static void usage(FILE *f)
 		   "[--no-autostart]\n"
 		   "                 [--persistent] [--transient] [--state-running] "
 		   "[--state-paused]\n"
-		   "                 [--state-shutoff] [--state-other] [--name] [--uuid]\n"
+		   "                 [--state-shutoff] [--state-other] [--managed-save]\n"
+		   "                 [--with-managed-save] [--without-managed-save] [--name] "
+		   "[--uuid]\n"
 		   "\n"
 		   "List domains; without options, the active ones.\n"
 		   "\n"
@@ -43,6 +48,9 @@ static void usage(FILE *f)
 		   "      --inactive        inactive domains only\n"
 		   "      --autostart, --no-autostart, --persistent, --transient, --state-*\n"
 		   "                        only the domains that are so\n"
+		   "      --with-managed-save, --without-managed-save\n"
+		   "                        only the domains with (without) a managed save\n"
+		   "      --managed-save    \"saved\" as the state of those shut off with one\n"
 		   "      --name            only names, one a line\n"
 		   "      --uuid            only UUIDs, one a line (with --name: UUID NAME)\n"
 		   "  -h, --help            this text\n");
@@ -79,6 +87,10 @@ static bool wanted(struct json_object *o, unsigned int f)
 		return false;
 	if ((f & L_TRANSIENT) && is_on(o, "persistent"))
 		return false;
+	if ((f & L_WITH_MS) && !is_on(o, "managed_save"))
+		return false;
+	if ((f & L_WITHOUT_MS) && is_on(o, "managed_save"))
+		return false;
 	if (f & L_STATES) {
 		bool run = !strcmp(st, "running"), pau = !strcmp(st, "paused");
 		bool off = !active, other = !run && !pau && !off;
@@ -89,7 +101,14 @@ static bool wanted(struct json_object *o, unsigned int f)
 	return true;
 }
 
-static void print_table(struct json_object **rows, size_t n)
+static const char *state_of(struct json_object *o, unsigned int f)
+{
+	if ((f & L_MANAGED) && is_on(o, "managed_save") && !strcmp(str(o, "state"), "shut off"))
+		return "saved";
+	return str(o, "state");
+}
+
+static void print_table(struct json_object **rows, size_t n, unsigned int f)
 {
 	int wid = 2, wname = 4, len;
 	char id[16];
@@ -113,7 +132,7 @@ static void print_table(struct json_object **rows, size_t n)
 		else
 			snprintf(id, sizeof(id), "%d", v);
 		printf(" %-*s   %-*s   %s\n", wid, id, wname, str(rows[i], "name"),
-		       str(rows[i], "state"));
+		       state_of(rows[i], f));
 	}
 	putchar('\n');
 }
@@ -130,7 +149,7 @@ static void print(struct json_object *doms, unsigned int f)
 			rows[k++] = o;
 	}
 	if (!(f & (L_NAME | L_UUID))) {
-		print_table(rows, k);
+		print_table(rows, k, f);
 		return;
 	}
 	for (size_t i = 0; i < k; i++) {
@@ -158,6 +177,9 @@ int vmon_cmd_list(int argc, char **argv)
 		{ "state-paused", no_argument, NULL, 0x100 | 9 },
 		{ "state-shutoff", no_argument, NULL, 0x100 | 10 },
 		{ "state-other", no_argument, NULL, 0x100 | 11 },
+		{ "managed-save", no_argument, NULL, 0x100 | 12 },
+		{ "with-managed-save", no_argument, NULL, 0x100 | 13 },
+		{ "without-managed-save", no_argument, NULL, 0x100 | 14 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};

@@ -29,6 +29,10 @@ int vmon_cmd_resume(int argc, char **argv);
 int vmon_cmd_autostart(int argc, char **argv);
 int vmon_cmd_dompmsuspend(int argc, char **argv);
 int vmon_cmd_dompmwakeup(int argc, char **argv);
+int vmon_cmd_save(int argc, char **argv);
+int vmon_cmd_restore(int argc, char **argv);
+int vmon_cmd_managedsave(int argc, char **argv);
+int vmon_cmd_managedsave_remove(int argc, char **argv);
 int vmon_cmd_domstate(int argc, char **argv);
 int vmon_cmd_dominfo(int argc, char **argv);
 int vmon_cmd_domid(int argc, char **argv);
@@ -86,9 +90,13 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "suspend", "pause a domain", vmon_cmd_suspend },
 	{ "resume", "resume a paused domain", vmon_cmd_resume },
 	{ "autostart", "start a domain with vmond (--disable: not)", vmon_cmd_autostart },
-	{ "dompmsuspend", "suspend a guest to memory (needs the agent: planned)",
-	  vmon_cmd_dompmsuspend },
+	{ "dompmsuspend", "suspend a guest to memory (through its agent)", vmon_cmd_dompmsuspend },
 	{ "dompmwakeup", "wake a pmsuspended guest", vmon_cmd_dompmwakeup },
+	{ "save", "save a domain's state to a file and stop it", vmon_cmd_save },
+	{ "restore", "start a domain from a saved state", vmon_cmd_restore },
+	{ "managedsave", "save a domain's state; its next start restores it",
+	  vmon_cmd_managedsave },
+	{ "managedsave-remove", "remove a domain's managed save", vmon_cmd_managedsave_remove },
 	{ "domstate", "a domain's state [--reason]", vmon_cmd_domstate },
 	{ "dominfo", "basic facts of a domain", vmon_cmd_dominfo },
 	{ "domid", "a domain's id", vmon_cmd_domid },

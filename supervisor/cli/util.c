@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <vmon/cli.h>
 #include <vmon/nl.h>
@@ -77,4 +78,21 @@ int vmon_cli_nl_open(const char *cmd, struct vmon_nl **nl)
 		 ret == -ENOENT ? "the vmon module is not loaded (run: modprobe vmon)"
 				: strerror(-ret));
 	return -1;
+}
+
+char *vmon_abs_path(const char *path)
+{
+	char *cwd, *abs = NULL;
+
+	if (!path[0]) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (path[0] == '/')
+		return strdup(path);
+	cwd = getcwd(NULL, 0);
+	if (cwd && asprintf(&abs, "%s/%s", cwd, path) < 0)
+		abs = NULL;
+	free(cwd);
+	return abs;
 }

@@ -5,7 +5,6 @@
  * clients never interleave their changes.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +88,7 @@ int vmond_req_where(struct vdom *v, struct json_object *req, bool *live, bool *c
 	return 0;
 }
 
-static void describe(struct vdom *v, struct json_object *o)
+static void describe(struct vmond *d, struct vdom *v, struct json_object *o)
 {
 	struct vmon_dstate pub = vmon_dstate_public(v->ds);
 
@@ -103,6 +102,7 @@ static void describe(struct vdom *v, struct json_object *o)
 	ADD(o, "reason_num", json_object_new_int(pub.reason));
 	ADD(o, "persistent", json_object_new_boolean(v->persistent));
 	ADD(o, "autostart", json_object_new_boolean(v->autostart));
+	ADD(o, "managed_save", json_object_new_boolean(vmond_has_managed_save(d, v)));
 }
 
 static int req_list(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
@@ -114,7 +114,7 @@ static int req_list(struct vmond *d, struct json_object *req, struct json_object
 	for (size_t i = 0; i < d->n; i++) {
 		struct json_object *o = json_object_new_object();
 
-		describe(d->doms[i], o);
+		describe(d, d->doms[i], o);
 		json_object_array_add(a, o);
 	}
 	ADD(r, "domains", a);
@@ -130,7 +130,7 @@ static int req_dominfo(struct vmond *d, struct json_object *req, struct json_obj
 		return -1;
 	if (vdom_active(v))
 		vmond_refresh(d, v);
-	describe(v, r);
+	describe(d, v, r);
 	ADD(r, "vcpus", json_object_new_int((int)v->def->vcpus_current));
 	ADD(r, "vcpus_max", json_object_new_int((int)v->def->vcpus_max));
 	ADD(r, "memory_kib", json_object_new_uint64(v->def->memory_kib));
@@ -258,25 +258,13 @@ fail:
 	return -1;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 /* ROOT/var/lib/vmon/KIND/NAME and all in it, if there. */
 static int rm_tree(struct vmond *d, struct vdom *v, const char *kind, char *err, size_t errlen)
 {
 	char path[900];
 
 	snprintf(path, sizeof(path), "%s/%s/%s", d->p.lib, kind, v->name);
-	if (access(path, F_OK))
-		return 0;
-	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS)) {
-		snprintf(err, errlen, "cannot remove '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return vmond_rm_tree(path, err, errlen);
 }
 
 /* undefine's --remove-all-storage: the disks' image files (not devices). */
@@ -319,6 +307,12 @@ static int req_undefine(struct vmond *d, struct json_object *req, struct json_ob
 		snprintf(err, errlen,
 			 "Requested operation is not valid: cannot remove the storage of an "
 			 "active domain");
+		return -1;
+	}
+	if (!vmond_req_flag(req, "managed-save") && vmond_has_managed_save(d, v)) {
+		snprintf(err, errlen,
+			 "Requested operation is not valid: Refusing to undefine while domain "
+			 "managed save image exists");
 		return -1;
 	}
 	if ((vmond_req_flag(req, "managed-save") && rm_tree(d, v, "save", err, errlen)) ||
@@ -424,6 +418,10 @@ static const struct {
 	{ "dompmsuspend", req_pmsuspend, false },
 	{ "dompmwakeup", req_pmwakeup, false },
 	{ "events", req_events, true },
+	{ "save", vmond_req_save, false },
+	{ "restore", vmond_req_restore, false },
+	{ "managedsave", vmond_req_managedsave, false },
+	{ "managedsave-remove", vmond_req_managedsave_remove, false },
 	{ "setmem", vmond_req_setmem, false },
 	{ "setvcpus", vmond_req_setvcpus, false },
 	{ "qemu-agent-command", vmond_req_agent, false },

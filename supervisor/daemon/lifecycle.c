@@ -15,8 +15,6 @@
 
 struct vmon_domain *vmond_req_xml(struct json_object *req, struct json_object *r, char *err,
 				  size_t errlen);
-int vmond_check_clash(struct vmond *d, struct vmon_domain *def, struct vdom **same, char *err,
-		      size_t errlen);
 
 static int create(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
 		  size_t errlen)
@@ -164,6 +162,25 @@ static int act(struct vmond *d, struct vdom *v, const char *cmd, struct json_obj
 	return 0;
 }
 
+/*
+ * start: a managed save is restored (save.c), unless --force-boot, which
+ * discards it and boots, as virsh's.
+ */
+static int start(struct vmond *d, struct vdom *v, struct json_object *req, char *err, size_t errlen)
+{
+	char dir[900];
+
+	if (!vdom_active(v) && vmond_has_managed_save(d, v)) {
+		if (!vmond_req_flag(req, "force-boot"))
+			return vmond_start_managed(d, v, req, err, errlen);
+		if (vmond_managed_save_path(d, v, dir, sizeof(dir)) ||
+		    vmond_rm_tree(dir, err, errlen))
+			return -1;
+		vmond_log("%s: start --force-boot: managed save removed", v->name);
+	}
+	return vmond_vm_start(d, v, vmond_req_flag(req, "paused"), err, errlen);
+}
+
 int vmond_req_lifecycle(struct vmond *d, const char *cmd, struct json_object *req,
 			struct json_object *r, char *err, size_t errlen)
 {
@@ -176,7 +193,7 @@ int vmond_req_lifecycle(struct vmond *d, const char *cmd, struct json_object *re
 		return -1;
 	json_object_object_add(r, "name", json_object_new_string(v->name));
 	if (!strcmp(cmd, "start"))
-		return vmond_vm_start(d, v, vmond_req_flag(req, "paused"), err, errlen);
+		return start(d, v, req, err, errlen);
 	return act(d, v, cmd, req, err, errlen);
 }
 

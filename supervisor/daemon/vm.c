@@ -25,6 +25,9 @@
 #define API_WAIT_MS 30000 /* the VMM sets up its API socket before the guest runs */
 #define QUIT_WAIT_MS 10000
 
+static int request(struct vdom *v, const char *cmd, int pass, struct json_object **answer, int ms,
+		   char *err, size_t errlen);
+
 static int pidfd_open_(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -39,9 +42,15 @@ int vmond_vm_call(struct vdom *v, const char *cmd, struct json_object **answer, 
 int vmond_vm_call_ms(struct vdom *v, const char *cmd, struct json_object **answer, int ms,
 		     char *err, size_t errlen)
 {
+	return vmond_vm_call_fd(v, cmd, -1, answer, ms, err, errlen);
+}
+
+int vmond_vm_call_fd(struct vdom *v, const char *cmd, int fd, struct json_object **answer, int ms,
+		     char *err, size_t errlen)
+{
 	struct json_object *o, *ok, *e = NULL;
 
-	if (vmond_vm_request(v, cmd, &o, ms, err, errlen))
+	if (request(v, cmd, fd, &o, ms, err, errlen))
 		return -1;
 	if (!json_object_object_get_ex(o, "ok", &ok) || !json_object_get_boolean(ok)) {
 		json_object_object_get_ex(o, "error", &e);
@@ -57,8 +66,36 @@ int vmond_vm_call_ms(struct vdom *v, const char *cmd, struct json_object **answe
 	return 0;
 }
 
+/* The request line, with descriptor @pass (if >= 0) alongside. */
+static int send_req(int fd, const char *req, int pass)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { (void *)req, strlen(req) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (pass >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		m.msg_control = &cm;
+		m.msg_controllen = sizeof(cm);
+		cm.h.cmsg_level = SOL_SOCKET;
+		cm.h.cmsg_type = SCM_RIGHTS;
+		cm.h.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&cm.h), &pass, sizeof(int));
+	}
+	return sendmsg(fd, &m, MSG_NOSIGNAL) == (ssize_t)strlen(req) ? 0 : -1;
+}
+
 int vmond_vm_request(struct vdom *v, const char *cmd, struct json_object **answer, int ms,
 		     char *err, size_t errlen)
+{
+	return request(v, cmd, -1, answer, ms, err, errlen);
+}
+
+static int request(struct vdom *v, const char *cmd, int pass, struct json_object **answer, int ms,
+		   char *err, size_t errlen)
 {
 	char *req = NULL, buf[65536];
 	struct json_object *o;
@@ -73,7 +110,7 @@ int vmond_vm_request(struct vdom *v, const char *cmd, struct json_object **answe
 	/* a bare command name, or a whole request ({"cmd":"balloon",...}) */
 	if (asprintf(&req, cmd[0] == '{' ? "%s\n" : "{\"cmd\":\"%s\"}\n", cmd) < 0)
 		req = NULL;
-	if (!req || write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+	if (!req || send_req(fd, req, pass))
 		goto io;
 	free(req);
 	req = NULL;
@@ -203,7 +240,13 @@ static int net_taps(struct vmond *d, struct vdom *v, struct vmon_vmm_opts *o, ch
 	return 0;
 }
 
-static int launch(struct vmond *d, struct vdom *v, char *err, size_t errlen)
+/*
+ * Start the domain's VMM: booting its definition, or with @restore resuming
+ * the guest saved in that directory (save.c), whose command line the VMM
+ * reads back. Its taps are made either way, under the names that command
+ * line holds (vnet.h).
+ */
+static int launch(struct vmond *d, struct vdom *v, const char *restore, char *err, size_t errlen)
 {
 	char console[800], log[800], agent[800];
 	struct vmon_xml_error xe = { 0 };
@@ -234,7 +277,13 @@ static int launch(struct vmond *d, struct vdom *v, char *err, size_t errlen)
 	}
 	free((void *)o.taps);
 	unlink(v->st.api);
-	pid = spawn(argv, log);
+	if (restore) {
+		char *rargv[] = { (char *)d->vmm_path, "--restore", (char *)restore, NULL };
+
+		pid = spawn(rargv, log);
+	} else {
+		pid = spawn(argv, log);
+	}
 	vmon_domain_argv_free(argv);
 	if (pid < 0) {
 		snprintf(err, errlen, "domain '%s': cannot start vmon-vmm: %s", v->name,
@@ -264,9 +313,17 @@ static int start_failed(struct vmond *d, struct vdom *v)
 
 int vmond_vm_start(struct vmond *d, struct vdom *v, bool paused, char *err, size_t errlen)
 {
+	return vmond_vm_restore(d, v, NULL, paused, err, errlen);
+}
+
+int vmond_vm_restore(struct vmond *d, struct vdom *v, const char *restore, bool paused, char *err,
+		     size_t errlen)
+{
+	enum vmon_dstate_input in = restore ? (paused ? VMON_IN_RESTORE_PAUSED : VMON_IN_RESTORE)
+					    : (paused ? VMON_IN_START_PAUSED : VMON_IN_START);
 	struct vmon_dstate_result r;
 
-	if (vmond_next(v, paused ? VMON_IN_START_PAUSED : VMON_IN_START, &r, err, errlen))
+	if (vmond_next(v, in, &r, err, errlen))
 		return -1;
 	memset(&v->st, 0, sizeof(v->st));
 	v->pidfd = -1;
@@ -275,7 +332,7 @@ int vmond_vm_start(struct vmond *d, struct vdom *v, bool paused, char *err, size
 		snprintf(err, errlen, "domain '%s': API socket path too long", v->name);
 		return start_failed(d, v);
 	}
-	if (launch(d, v, err, errlen))
+	if (launch(d, v, restore, err, errlen))
 		return start_failed(d, v);
 	v->child = true;
 	v->pidfd = pidfd_open_(v->st.pid);
@@ -289,7 +346,10 @@ int vmond_vm_start(struct vmond *d, struct vdom *v, bool paused, char *err, size
 		return start_failed(d, v);
 	v->st.id = d->next_id++;
 	vmon_domain_set_id(v->def, (int)v->st.id);
-	vmond_fact(d, v, paused ? VMON_IN_VMM_PAUSED : VMON_IN_BOOTED);
+	if (restore)
+		vmond_fact(d, v, paused ? VMON_IN_RESTORED_PAUSED : VMON_IN_RESTORED);
+	else
+		vmond_fact(d, v, paused ? VMON_IN_VMM_PAUSED : VMON_IN_BOOTED);
 	return vmond_vm_watch(d, v);
 }
 

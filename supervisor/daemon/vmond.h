@@ -69,6 +69,9 @@ void vmond_drop(struct vmond *d, struct vdom *v);
 
 /* vm.c: the life of a running domain. */
 int vmond_vm_start(struct vmond *d, struct vdom *v, bool paused, char *err, size_t errlen);
+/* The same resuming the guest saved in directory @restore (NULL: boot). */
+int vmond_vm_restore(struct vmond *d, struct vdom *v, const char *restore, bool paused, char *err,
+		     size_t errlen);
 /* dispatch.c: a request's boolean member (absent: false); its domain, by
  * "domain" (name, UUID or id), or NULL and @err. */
 bool vmond_req_flag(struct json_object *req, const char *key);
@@ -80,6 +83,9 @@ int vmond_vm_call(struct vdom *v, const char *cmd, struct json_object **answer, 
 		  size_t errlen);
 /* The same with an answer awaited at most @ms (the status watch's). */
 int vmond_vm_call_ms(struct vdom *v, const char *cmd, struct json_object **answer, int ms,
+		     char *err, size_t errlen);
+/* The same with descriptor @fd sent along (SCM_RIGHTS; -1: none). */
+int vmond_vm_call_fd(struct vdom *v, const char *cmd, int fd, struct json_object **answer, int ms,
 		     char *err, size_t errlen);
 /*
  * The VMM's answer, {"ok": false, ...} included, in *answer (0); -1 and @err
@@ -104,6 +110,30 @@ int vmond_vm_kill(struct vmond *d, struct vdom *v, bool graceful,
 		  const struct vmon_dstate_result *r, char *err, size_t errlen);
 /* The VMM's pidfd is readable: it ended. May free a transient v. */
 void vmond_vm_ended(struct vmond *d, struct vdom *v);
+
+/*
+ * save.c: save images (directories) and managed saves. vmond_rm_tree()
+ * removes a tree (nothing there: 0). The managed save's directory of @v,
+ * -1 if too long; whether it holds an image. vmond_start_managed(): start
+ * of @v from its managed save (--running/--paused of @req), removed once
+ * the VMM runs.
+ */
+int vmond_rm_tree(const char *path, char *err, size_t errlen);
+int vmond_managed_save_path(struct vmond *d, const struct vdom *v, char *buf, size_t len);
+bool vmond_has_managed_save(struct vmond *d, const struct vdom *v);
+int vmond_start_managed(struct vmond *d, struct vdom *v, struct json_object *req, char *err,
+			size_t errlen);
+int vmond_req_save(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
+		   size_t errlen);
+int vmond_req_restore(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
+		      size_t errlen);
+int vmond_req_managedsave(struct vmond *d, struct json_object *req, struct json_object *r,
+			  char *err, size_t errlen);
+int vmond_req_managedsave_remove(struct vmond *d, struct json_object *req, struct json_object *r,
+				 char *err, size_t errlen);
+/* dispatch.c: a definition may replace one of the same name and uuid only. */
+int vmond_check_clash(struct vmond *d, struct vmon_domain *def, struct vdom **same, char *err,
+		      size_t errlen);
 
 /* state.c: the domain state machine applied to v. */
 /*

@@ -81,6 +81,8 @@ static const char *const input_names[VMON_IN_COUNT] = {
 	"snapshot-revert --paused",
 	"snapshot-revert (shut off)",
 	"booted",
+	"restored",
+	"restored paused",
 	"start failed",
 	"vmm paused",
 	"vmm resumed",
@@ -295,6 +297,15 @@ static int starting(struct vmon_dstate cur, enum vmon_dstate_input in, struct vm
 		go(r, VMON_DS_PAUSED, VMON_PAUSED_USER, VMON_TODO_NONE);
 		emit(r, VMON_EV_STARTED, 0);
 		emit(r, VMON_EV_SUSPENDED, 0);
+		return 0;
+	case VMON_IN_RESTORED: /* from a save image: libvirt's "running (restored)" */
+		go(r, VMON_DS_RUNNING, VMON_RUNNING_RESTORED, VMON_TODO_NONE);
+		emit(r, VMON_EV_STARTED, 2);
+		return 0;
+	case VMON_IN_RESTORED_PAUSED:
+		go(r, VMON_DS_PAUSED, VMON_PAUSED_USER, VMON_TODO_NONE);
+		emit(r, VMON_EV_STARTED, 2);
+		emit(r, VMON_EV_SUSPENDED, 4);
 		return 0;
 	case VMON_IN_START_FAILED:
 	case VMON_IN_VMM_EXITED:

@@ -62,8 +62,8 @@ static int blk_collect_cells(int fd, struct vmon_tgroups *t)
 
 	if (ncpu <= 0)
 		return ncpu < 0 ? ncpu : -EINVAL;
-	if (!cells_seen && !(cells_seen = calloc((size_t)ncpu * VMON_BLK_CELLS,
-						 sizeof(*cells_seen))))
+	if (!cells_seen &&
+	    !(cells_seen = calloc((size_t)ncpu * VMON_BLK_CELLS, sizeof(*cells_seen))))
 		return -ENOMEM;
 	now = calloc((size_t)ncpu, sizeof(*now));
 	if (!now)

@@ -32,7 +32,8 @@
 
 struct client {
 	int fd;
-	bool waiting; /* for the guest agent's answer: lines after it wait too */
+	int passed_fd; /* the last descriptor the client sent (SCM_RIGHTS), or -1 */
+	bool waiting;  /* for the guest agent's answer: lines after it wait too */
 	size_t len;
 	char buf[LINE_MAX_LEN];
 };
@@ -136,6 +137,13 @@ static void agent_answered(void *ctx, char *answer);
  * Act on one request line; returns the answer (to be freed), or NULL when
  * it comes later (the guest agent's, through agent_answered()).
  */
+static void close_passed(struct client *c)
+{
+	if (c->passed_fd >= 0)
+		close(c->passed_fd);
+	c->passed_fd = -1;
+}
+
 static char *handle(struct vm *vm, const char *line, struct client *c)
 {
 	struct json_object *r = json_object_new_object();
@@ -199,7 +207,20 @@ static char *handle(struct vm *vm, const char *line, struct client *c)
 		vm_pause(vm);
 		if (vm->pmsuspended)
 			vm_wait_parked(vm);
-		int ret = snapshot_save(vm, req.path, err, sizeof(err));
+		int ret;
+
+		if (req.path_fd) { /* the directory's owner sent it open */
+			ret = c->passed_fd < 0 ? -1
+					       : snapshot_save_at(vm, c->passed_fd, req.path, err,
+								  sizeof(err));
+			if (c->passed_fd < 0)
+				snprintf(
+					err, sizeof(err),
+					"snapshot: \"fd\" but no descriptor came with the request");
+			close_passed(c);
+		} else {
+			ret = snapshot_save(vm, req.path, err, sizeof(err));
+		}
 		if (was_running)
 			vm_resume(vm);
 		if (ret < 0)
@@ -229,6 +250,39 @@ static void drop(struct client *c)
 	ev_del(api_vm, c->fd);
 	close(c->fd);
 	c->fd = -1;
+	close_passed(c);
+}
+
+/*
+ * The client's bytes, and a descriptor sent with them (one, kept until a
+ * request uses it or another replaces it); any other control data is
+ * refused by closing what came.
+ */
+static ssize_t client_read(struct client *c)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { c->buf + c->len, sizeof(c->buf) - 1 - c->len };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &cm, .msg_controllen = sizeof(cm)
+	};
+	struct cmsghdr *h;
+	ssize_t n = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return n;
+	for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+		    h->cmsg_len == CMSG_LEN(sizeof(int))) {
+			close_passed(c);
+			memcpy(&c->passed_fd, CMSG_DATA(h), sizeof(int));
+		}
+	}
+	if (m.msg_flags & MSG_CTRUNC)
+		vmm_warn("api: a client sent more descriptors than one: dropped");
+	return n;
 }
 
 /* Write one answer line; false when the client is gone (dropped). */
@@ -283,7 +337,7 @@ static void agent_answered(void *ctx, char *ans)
 static void client_event(void *opaque, uint32_t events)
 {
 	struct client *c = opaque;
-	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+	ssize_t n = client_read(c);
 
 	(void)events;
 	if (n <= 0) {
@@ -315,6 +369,7 @@ static void accept_event(void *opaque, uint32_t events)
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		if (clients[i].fd < 0) {
 			clients[i].fd = fd;
+			clients[i].passed_fd = -1;
 			clients[i].len = 0;
 			clients[i].waiting = false;
 			ev_add(api_vm, fd, EPOLLIN, client_event, &clients[i]);

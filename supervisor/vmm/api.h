@@ -6,6 +6,7 @@
 #ifndef VMON_VMM_API_H
 #define VMON_VMM_API_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum api_cmd {
@@ -28,6 +29,8 @@ struct api_req {
 	enum api_cmd cmd;
 	uint64_t balloon_mib;
 	char path[4096];
+	/* snapshot: the directory came as a descriptor with the request */
+	bool path_fd;
 	/* agent: the guest agent command (one JSON object) and its timeout */
 	char agent[4096];
 	int timeout_s;

@@ -4,7 +4,7 @@
  *   {"cmd": "status" | "pause" | "resume" | "shutdown" | "reset" | "quit" |
  *           "ctrl-alt-del" | "wakeup"}
  *   {"cmd": "balloon", "target_mib": N}
- *   {"cmd": "snapshot", "path": "DIR"}
+ *   {"cmd": "snapshot", "path": "DIR"[, "fd": true]}
  *   {"cmd": "agent", "request": {"execute": "guest-...", ...}, "timeout": S}
  *   {"cmd": "set-vcpus", "count": N}
  */
@@ -99,6 +99,8 @@ int api_parse(const char *line, struct api_req *req, char *err, size_t errlen)
 			goto out;
 		}
 		strcpy(req->path, json_object_get_string(v));
+		/* "fd": true, the directory's descriptor sent with the request */
+		req->path_fd = json_object_object_get_ex(o, "fd", &v) && json_object_get_boolean(v);
 	}
 	if (req->cmd == API_AGENT && parse_agent(o, req, err, errlen) < 0)
 		goto out;

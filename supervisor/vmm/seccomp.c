@@ -62,6 +62,7 @@ static const int allowed[] = {
 	SCMP_SYS(fcntl),	SCMP_SYS(restart_syscall),
 	SCMP_SYS(rseq),		SCMP_SYS(set_robust_list),
 	SCMP_SYS(geteuid), /* snapshot: the directory must be ours */
+	SCMP_SYS(recvmsg), /* api.c: a snapshot directory sent open */
 	SCMP_SYS(timerfd_settime), /* agent.c: a request's timeout */
 };
 /* clang-format on */

@@ -62,9 +62,31 @@ static int write_all(int fd, const void *buf, size_t len, off_t off)
  * symlink, owned by our user and not writable by group or others (so that no
  * one else can plant or swap files in it). Its fd, or -1 with @err set.
  */
-static int open_dir(const char *dir, char *err, size_t errlen)
+static int check_dir(int dfd, const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
+
+	if (fstat(dfd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory", dir);
+		return -1;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		snprintf(err, errlen,
+			 "%s: owned by uid %u with mode %04o: a snapshot directory must be owned "
+			 "by uid %u and not writable by group or others",
+			 dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+			 (unsigned)geteuid());
+		return -1;
+	}
+	return 0;
+}
+
+static int open_dir(const char *dir, char *err, size_t errlen)
+{
 	int dfd;
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
@@ -78,17 +100,7 @@ static int open_dir(const char *dir, char *err, size_t errlen)
 							    : strerror(errno));
 		return -1;
 	}
-	if (fstat(dfd, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		close(dfd);
-		return -1;
-	}
-	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
-		snprintf(err, errlen,
-			 "%s: owned by uid %u with mode %04o: a snapshot directory must be owned "
-			 "by uid %u and not writable by group or others",
-			 dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
-			 (unsigned)geteuid());
+	if (check_dir(dfd, dir, err, errlen)) {
 		close(dfd);
 		return -1;
 	}
@@ -139,13 +151,23 @@ fail:
 
 int snapshot_save(struct vm *vm, const char *dir, char *err, size_t errlen)
 {
+	int ret, dfd = open_dir(dir, err, errlen);
+
+	if (dfd < 0)
+		return -1;
+	ret = snapshot_save_at(vm, dfd, dir, err, errlen);
+	close(dfd);
+	return ret;
+}
+
+int snapshot_save_at(struct vm *vm, int dfd, const char *dir, char *err, size_t errlen)
+{
 	struct blob b = { 0 };
 	size_t alen = 0;
 	char *args;
-	int ret = -1, dfd;
+	int ret = -1;
 
-	dfd = open_dir(dir, err, errlen);
-	if (dfd < 0)
+	if (check_dir(dfd, dir, err, errlen))
 		return -1;
 	for (int i = 0; i < vmm_ndevs; i++)
 		virtio_quiesce(vmm_devs[i]);
@@ -178,7 +200,6 @@ out:
 	for (int i = 0; i < vmm_ndevs; i++)
 		virtio_unquiesce(vmm_devs[i]);
 	blob_free(&b);
-	close(dfd);
 	return ret;
 }
 

@@ -39,6 +39,12 @@ int vm_reset(struct vm *vm, char *err, size_t errlen);
 
 /* Save to @dir (created if missing) with the VM paused. */
 int snapshot_save(struct vm *vm, const char *dir, char *err, size_t errlen);
+/*
+ * The same into the directory open at @dfd (checked as @dir would be),
+ * named @dir in messages; @dfd stays open. For a directory whose path the
+ * VMM's user cannot reach: its owner hands over the descriptor.
+ */
+int snapshot_save_at(struct vm *vm, int dfd, const char *dir, char *err, size_t errlen);
 /* Load RAM and state from @dir into a freshly built VM. */
 int snapshot_restore(struct vm *vm, const char *dir);
 /* The command line saved in @dir/args, as argv (NULL-terminated). */

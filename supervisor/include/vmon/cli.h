@@ -46,6 +46,11 @@ int vmon_usage_exit(int opt, void (*usage)(FILE *f));
  * 'X'" and @hint, which may be NULL).
  */
 int vmon_no_more_args(const char *cmd, int argc, char **argv, int first, const char *hint);
+/*
+ * @path made absolute against the working directory, without resolving
+ * links (it need not exist yet); malloc'd, or NULL with errno.
+ */
+char *vmon_abs_path(const char *path);
 
 /*
  * A VM argument: all digits (1 to 2^32 - 1) is an id, anything else a name.

@@ -115,7 +115,9 @@ enum vmon_dstate_input {
 	VMON_IN_REVERT_PAUSED,
 	VMON_IN_REVERT_SHUTOFF,
 	/* facts */
-	VMON_IN_BOOTED,		   /* the VMM runs the guest (after START/RESTORE) */
+	VMON_IN_BOOTED,		   /* the VMM runs the guest (after START) */
+	VMON_IN_RESTORED,	   /* the VMM runs the restored guest (after RESTORE) */
+	VMON_IN_RESTORED_PAUSED,   /* the same, held paused (restore --paused) */
 	VMON_IN_START_FAILED,	   /* the VMM did not come up */
 	VMON_IN_VMM_PAUSED,	   /* paused other than by vmond */
 	VMON_IN_VMM_RESUMED,	   /* resumed other than by vmond */
