@@ -190,6 +190,7 @@ static int efd, data_fd;
 static struct vm fake_vm; /* for the devices on I/O ports: no KVM behind it */
 static pthread_t worker;
 static int go[2]; /* the worker waits for a byte: started before the filter, runs under it */
+static int api_pair[2]; /* a request and a directory fd, sent before the filter */
 
 /*
  * A thread started before the filter, as vCPUs and the qcow2 worker are,
@@ -223,6 +224,26 @@ static void vmm_setup(void)
 	    pthread_create(&worker, NULL, malloc_worker, NULL))
 		_exit(CHILD_SETUP_FAILED);
 
+	/* as vmond sends a save's directory to the API: open, with the request */
+	{
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} cm = { 0 };
+		struct iovec iov = { "{}\n", 3 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &cm,
+				    .msg_controllen = sizeof(cm) };
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		cm.h.cmsg_level = SOL_SOCKET;
+		cm.h.cmsg_type = SCM_RIGHTS;
+		cm.h.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&cm.h), &dfd, sizeof(int));
+		if (dfd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, api_pair) < 0 ||
+		    sendmsg(api_pair[1], &m, 0) != 3)
+			_exit(CHILD_SETUP_FAILED);
+		close(dfd);
+	}
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	data_fd = open(kernel_path, O_RDONLY | O_CLOEXEC);
 	if (lfd < 0 || efd < 0 || data_fd < 0 || boot_keep(kernel_path) < 0 ||
@@ -264,6 +285,30 @@ static int snapshot_like(void)
 	return close(dfd);
 }
 
+/* The API's recvmsg of a request with a directory fd (api.c), then fstat. */
+static int recv_dir_fd(void)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	char line[8];
+	struct iovec iov = { line, sizeof(line) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &cm,
+			    .msg_controllen = sizeof(cm) };
+	struct cmsghdr *h;
+	struct stat st;
+	int fd;
+
+	if (recvmsg(api_pair[0], &m, MSG_CMSG_CLOEXEC) != 3)
+		return -1;
+	h = CMSG_FIRSTHDR(&m);
+	if (!h || h->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ? close(fd) : -1;
+}
+
 static int vmm_calls(void)
 {
 	struct io_uring_sqe *sqe;
@@ -292,7 +337,7 @@ static int vmm_calls(void)
 	    cqe->res != sizeof(buf) || memcmp(buf, buf2, sizeof(buf)))
 		return -1;
 	io_uring_cqe_seen(&ring, cqe);
-	if (snapshot_like() < 0 || guest_clock_reads() < 0)
+	if (snapshot_like() < 0 || guest_clock_reads() < 0 || recv_dir_fd() < 0)
 		return -1;
 	/* a thread's allocations */
 	if (write(go[1], "", 1) != 1 || pthread_join(worker, &p) || p != (void *)1)
