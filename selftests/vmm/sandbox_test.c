@@ -189,7 +189,7 @@ static struct io_uring ring;
 static int efd, data_fd;
 static struct vm fake_vm; /* for the devices on I/O ports: no KVM behind it */
 static pthread_t worker;
-static int go[2]; /* the worker waits for a byte: started before the filter, runs under it */
+static int go[2];	/* the worker waits for a byte: started before the filter, runs under it */
 static int api_pair[2]; /* a request and a directory fd, sent before the filter */
 
 /*
@@ -231,7 +231,9 @@ static void vmm_setup(void)
 			char buf[CMSG_SPACE(sizeof(int))];
 		} cm = { 0 };
 		struct iovec iov = { "{}\n", 3 };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &cm,
+		struct msghdr m = { .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = &cm,
 				    .msg_controllen = sizeof(cm) };
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -294,8 +296,9 @@ static int recv_dir_fd(void)
 	} cm;
 	char line[8];
 	struct iovec iov = { line, sizeof(line) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &cm,
-			    .msg_controllen = sizeof(cm) };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &cm, .msg_controllen = sizeof(cm)
+	};
 	struct cmsghdr *h;
 	struct stat st;
 	int fd;
