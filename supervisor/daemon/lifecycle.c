@@ -16,28 +16,34 @@
 struct vmon_domain *vmond_req_xml(struct json_object *req, struct json_object *r, char *err,
 				  size_t errlen);
 
+struct vdom *vmond_run_def(struct vmond *d, struct vmon_domain *def, char *err, size_t errlen)
+{
+	struct vdom *v;
+
+	if (vmond_check_clash(d, def, &v, err, errlen) || (v && vdom_active(v))) {
+		if (v)
+			snprintf(err, errlen, "domain '%s' is already active", v->name);
+		vmon_domain_free(def);
+		return NULL;
+	}
+	if (v) { /* an inactive persistent domain runs with this definition */
+		vmon_domain_free(v->def);
+		v->def = def;
+	} else if (!(v = vmond_add(d, def, false))) {
+		vmon_domain_free(def);
+		snprintf(err, errlen, "out of memory");
+	}
+	return v;
+}
+
 static int create(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
 		  size_t errlen)
 {
 	struct vmon_domain *def = vmond_req_xml(req, r, err, errlen);
 	struct vdom *v;
 
-	if (!def)
+	if (!def || !(v = vmond_run_def(d, def, err, errlen)))
 		return -1;
-	if (vmond_check_clash(d, def, &v, err, errlen) || (v && vdom_active(v))) {
-		if (v)
-			snprintf(err, errlen, "domain '%s' is already active", v->name);
-		vmon_domain_free(def);
-		return -1;
-	}
-	if (v) { /* an inactive persistent domain starts with this definition */
-		vmon_domain_free(v->def);
-		v->def = def;
-	} else if (!(v = vmond_add(d, def, false))) {
-		vmon_domain_free(def);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	if (vmond_vm_start(d, v, vmond_req_flag(req, "paused"), err, errlen)) {
 		if (!v->persistent)
 			vmond_drop(d, v);

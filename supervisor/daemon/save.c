@@ -348,23 +348,9 @@ int vmond_req_restore(struct vmond *d, struct json_object *req, struct json_obje
 		snprintf(err, errlen, "'%s': the domain XML of the save image: %s", dir, xe.msg);
 		return -1;
 	}
-	if (vmond_check_clash(d, def, &v, err, errlen) || (v && vdom_active(v))) {
-		if (v)
-			snprintf(err, errlen,
-				 "Requested operation is not valid: domain '%s' is "
-				 "already active",
-				 v->name);
-		vmon_domain_free(def);
+	v = vmond_run_def(d, def, err, errlen); /* a defined domain runs as it was saved */
+	if (!v)
 		return -1;
-	}
-	if (v) { /* a defined domain: it runs as it was saved */
-		vmon_domain_free(v->def);
-		v->def = def;
-	} else if (!(v = vmond_add(d, def, false))) {
-		vmon_domain_free(def);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	json_object_object_add(r, "name", json_object_new_string(v->name));
 	json_object_object_add(r, "path", json_object_new_string(dir));
 	if (vmond_vm_restore(d, v, dir, paused < 0 ? saved_paused(dir) : paused, err, errlen)) {

@@ -134,6 +134,12 @@ int vmond_req_managedsave_remove(struct vmond *d, struct json_object *req, struc
 /* dispatch.c: a definition may replace one of the same name and uuid only. */
 int vmond_check_clash(struct vmond *d, struct vmon_domain *def, struct vdom **same, char *err,
 		      size_t errlen);
+/*
+ * lifecycle.c: the domain that runs with @def (create, restore): the
+ * inactive one of its name and uuid, which takes @def, or a new transient
+ * one; NULL (and @def freed) when one is active or clashes.
+ */
+struct vdom *vmond_run_def(struct vmond *d, struct vmon_domain *def, char *err, size_t errlen);
 
 /* state.c: the domain state machine applied to v. */
 /*
