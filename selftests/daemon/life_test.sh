@@ -85,7 +85,7 @@ attach_console() {
 	con_pid=$!
 }
 
-echo "1..23"
+echo "1..24"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe vmon 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$B/vmon-vmm" ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
@@ -223,6 +223,13 @@ ok $? save_of_shut_off_refused "$(tr '\n' ' ' <"$work/out2.log")"
 	grep -q "Domain restored from $work/web.save" "$work/out.log" && is_state "paused (user)" &&
 	$V resume -c "$S" web >/dev/null && until_ok 60 tick_past "$t" && [ -d "$work/web.save" ]
 ok $? restore_from_file_paused "$(tr '\n' ' ' <"$work/out.log") $(state) ticks $t -> $(ticks)"
+
+# a save never writes over what is there: refused, nothing touched, still running
+mkdir "$work/taken" && echo keep >"$work/taken/data"
+$V save -c "$S" web "$work/taken" >"$work/out2.log" 2>&1
+[ $? != 0 ] && grep -q "already exists" "$work/out2.log" && [ "$(cat "$work/taken/data")" = keep ] &&
+	[ "$(ls "$work/taken")" = data ] && is_state "running (unpaused)"
+ok $? save_over_existing_refused "$(tr '\n' ' ' <"$work/out2.log") $(state)"
 
 # managedsave-remove: the next start boots afresh
 $V managedsave -c "$S" web >/dev/null 2>&1 &&

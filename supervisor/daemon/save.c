@@ -87,6 +87,8 @@ static int vmm_ids(pid_t pid, uid_t *uid, gid_t *gid)
 	return found == 3 ? 0 : -1;
 }
 
+static int fill(struct vdom *v, const char *dir, bool paused, char *err, size_t errlen);
+
 static int write_json(const char *path, struct json_object *o)
 {
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
@@ -97,8 +99,26 @@ static int write_json(const char *path, struct json_object *o)
 /*
  * The directory the VMM snapshots into: made here, empty, 0700, owned by
  * the VMM's user; with the domain's XML and the restore's state beside.
+ * On failure, what it made is removed, and nothing that was there before
+ * is touched.
  */
 static int prepare(struct vdom *v, const char *dir, bool paused, char *err, size_t errlen)
+{
+	char e2[256];
+
+	if (mkdir(dir, 0700) < 0) {
+		snprintf(err, errlen, "cannot create '%s': %s", dir,
+			 errno == EEXIST ? "it already exists" : strerror(errno));
+		return -1;
+	}
+	if (fill(v, dir, paused, err, errlen)) {
+		vmond_rm_tree(dir, e2, sizeof(e2));
+		return -1;
+	}
+	return 0;
+}
+
+static int fill(struct vdom *v, const char *dir, bool paused, char *err, size_t errlen)
 {
 	char path[1100], *xml;
 	struct json_object *o;
@@ -106,11 +126,6 @@ static int prepare(struct vdom *v, const char *dir, bool paused, char *err, size
 	gid_t gid;
 	int ret;
 
-	if (mkdir(dir, 0700) < 0) {
-		snprintf(err, errlen, "cannot create '%s': %s", dir,
-			 errno == EEXIST ? "it already exists" : strerror(errno));
-		return -1;
-	}
 	if (vmm_ids(v->st.pid, &uid, &gid) || chown(dir, uid, gid) < 0) {
 		snprintf(err, errlen, "cannot give '%s' to the VMM's user: %s", dir,
 			 strerror(errno));
@@ -155,10 +170,8 @@ static int save_to(struct vmond *d, struct vdom *v, const char *dir, int paused_
 
 	if (vmond_next(v, VMON_IN_SAVE, &r, err, errlen))
 		return -1;
-	if (prepare(v, dir, paused, err, errlen)) {
-		vmond_rm_tree(dir, e2, sizeof(e2));
+	if (prepare(v, dir, paused, err, errlen))
 		return -1;
-	}
 	vmond_commit(d, v, &r); /* paused (saving) */
 	/*
 	 * Paused first and until the VMM is gone: a guest that ran on after
