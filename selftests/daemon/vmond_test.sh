@@ -136,6 +136,38 @@ t_start_failure() { # a VMM that cannot run: shut off (failed), no status left
 	[ ! -e "$R/run/vmon/domains/web.status" ]
 }
 
+# ---- save images, with no guest: the refusals and a managed save kept
+t_save_refusals() {
+	! $V save -c "$S" web "$T/img" 2>"$T/e" &&
+		contains "$T/e" 'Requested operation is not valid: domain is not running' || return 1
+	[ ! -e "$T/img" ] || { echo "a refused save made $T/img"; return 1; }
+	! $V managedsave -c "$S" web 2>"$T/e" && contains "$T/e" 'domain is not running' || return 1
+	$V managedsave-remove -c "$S" web >"$T/o" &&
+		contains "$T/o" "^Domain 'web' has no manage save image; removal skipped$" || return 1
+	! $V restore -c "$S" "$T/nothere" 2>"$T/e" &&
+		contains "$T/e" "'$T/nothere' is not a vmon save image" || return 1
+	# relative paths are made absolute by the CLI; a broken XML is named
+	mkdir "$T/bad" && : >"$T/bad/args" && echo '<domain' >"$T/bad/domain.xml" || return 1
+	! (v=$(realpath "$V") && cd "$T" && "$v" restore -c "$S" bad) 2>"$T/e" &&
+		contains "$T/e" "'$T/bad': the domain XML of the save image" || return 1
+	! $V restore -c "$S" --paused --running "$T/bad" 2>"$T/e" &&
+		contains "$T/e" 'mutually exclusive' || return 1
+	! $V save -c "$RO" web "$T/img" 2>"$T/e" && contains "$T/e" 'read only access prevents save'
+}
+
+t_managed_save_kept() { # an image whose restore fails is kept; --force-boot drops it
+	local ms=$R/var/lib/vmon/save/web
+	mkdir -p "$ms" && : >"$ms/args" || return 1
+	$V list -c "$S" --all --managed-save >"$T/o" && contains "$T/o" '^ -    web +saved$' || return 1
+	[ "$($V list -c "$S" --all --without-managed-save --name)" = "" ] || return 1
+	$V dominfo -c "$S" web >"$T/o" && contains "$T/o" '^Managed save: +yes$' || return 1
+	! $V undefine -c "$S" web 2>"$T/e" && contains "$T/e" 'managed save image exists' || return 1
+	! $V start -c "$S" web 2>"$T/e" && contains "$T/e" "start --force-boot" || return 1
+	[ -e "$ms/args" ] || { echo "the managed save went with the failed restore"; return 1; }
+	! $V start -c "$S" --force-boot web 2>"$T/e" && contains "$T/e" "exited at start" || return 1
+	[ ! -e "$ms" ] && $V dominfo -c "$S" web >"$T/o" && contains "$T/o" '^Managed save: +no$'
+}
+
 # ---- permissions
 t_ro_socket() {
 	$V list -c "$RO" --all | grep -q ' web ' || return 1
@@ -256,7 +288,7 @@ t_reused_pid_not_taken() {
 }
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..18"
 start_vmond || { echo "Bail out! vmond did not start"; exit 1; }
 ok "define, list --all in virsh's layout, domid, domstate --reason, dumpxml" t_define_list
 ok "domuuid, domname by uuid" t_uuid_lookup
@@ -264,6 +296,9 @@ ok "unknown domain named in the error" t_unknown_domain
 ok "JSON lines: two requests on a connection, bad ones answered" t_raw_protocol
 ok "suspend of a shut off domain refused as virsh does" t_not_running
 ok "a VMM that cannot start leaves the domain shut off (failed)" t_start_failure
+ok "save, managedsave, restore: refusals named, nothing made" t_save_refusals
+ok "a managed save whose restore fails is kept; start --force-boot removes it" \
+	t_managed_save_kept
 ok "read-only socket serves list/dumpxml, refuses start/define" t_ro_socket
 ok "uid outside vmon denied on the rw socket (mode and SO_PEERCRED), served on ro" \
 	t_outsider_denied_rw
