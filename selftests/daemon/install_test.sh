@@ -41,7 +41,7 @@ normal() { sed -e 's|<uuid>[0-9a-f-]*</uuid>|<uuid>UUID</uuid>|' \
 cd "$(dirname "$0")/../.." 2>/dev/null || true
 [ -f supervisor/cli/vmon.bash-completion ] || cd "$(git rev-parse --show-toplevel)" || exit 1
 echo "TAP version 13"
-echo "1..7"
+echo "1..8"
 
 mkdir -p "$T/boot"
 echo kernel >"$T/boot/vmlinuz"
@@ -87,6 +87,18 @@ done
 # --print-xml creates no disk
 [ ! -e "$T/e.qcow2" ] && [ ! -e "$T/g.qcow2" ] || { echo "--print-xml created a disk" >>"$T/print.log"; bad=1; }
 tap $bad "--print-xml: ${#cases[@]} option sets as their golden XML, valid against domain.rng, no disk created" "$T/print.log"
+
+# relative paths are made absolute (vmond resolves nothing against the
+# caller's directory); a disk's serial= is its <serial>
+(cd "$T" && "$V" install --name rel --memory 256 --boot kernel=boot/vmlinuz,initrd=./boot/initrd.img \
+	--disk raw.img,serial=disk-1 --network none --print-xml) >"$T/rel.xml" 2>"$T/rel.log"
+r=$?
+{ [ $r = 0 ] && contains "$T/rel.xml" "<kernel>$T/boot/vmlinuz</kernel>" &&
+	contains "$T/rel.xml" "<initrd>$T/./boot/initrd.img</initrd>" &&
+	contains "$T/rel.xml" "<source file=\"$T/raw.img\"/>" &&
+	contains "$T/rel.xml" "<serial>disk-1</serial>" &&
+	virt-xml-validate "$T/rel.xml" domain; } >>"$T/rel.log" 2>&1
+tap $? "relative kernel, initrd and disk paths made absolute; serial= as <serial>" "$T/rel.log"
 
 # ---- 2: refusals -------------------------------------------------------------
 # status|message (extended regex)|arguments (after --name r --memory 256)

@@ -78,7 +78,7 @@ if [ ! -c /dev/kvm ] || [ ! -x "$B/vmon-vmm" ] || [ ! -x "$B/vmond" ] || [ ! -f 
 	exit 1
 fi
 cat >"$work/web.sh" <<'GUEST'
-echo "DISK vda $(cat /sys/block/vda/size)"
+echo "DISK vda $(cat /sys/block/vda/size) serial $(cat /sys/block/vda/serial)"
 while :; do sleep 1; done
 GUEST
 cat >"$work/imp.sh" <<'GUEST'
@@ -107,15 +107,15 @@ ok $? vmond_and_default_pool_ready "$(tr '\n' ' ' <"$work/pool.log")"
 # ---- web: a new qcow2 volume in the pool -------------------------------------
 $V install -c "$S" --name web --memory 256 --network none --noautoconsole \
 	--boot kernel="$kernel",initrd="$work/web.cpio.gz",kernel_args=quiet \
-	--disk pool=default,size=1 >"$work/web.log" 2>&1
+	--disk pool=default,size=1,serial=web-disk-1 >"$work/web.log" 2>&1
 st=$?
 console web
 [ $st = 0 ] && grep -q "^Created volume default/web.qcow2" "$work/web.log" &&
 	grep -q "^Domain 'web' started" "$work/web.log" && listed_running web
 ok $? web_installed_and_running "exit $st; $(tr '\n' ' ' <"$work/web.log")"
 until_ok 180 on_console web "DISK vda"
-on_console web "DISK vda 2097152"
-ok $? web_guest_sees_its_1GiB_volume "$(grep DISK "$work/web.console" | tr -d '\r')"
+on_console web "DISK vda 2097152 serial web-disk-1"
+ok $? web_guest_sees_its_1GiB_volume_and_serial "$(grep DISK "$work/web.console" | tr -d '\r')"
 out=$($V qemu-agent-command -c "$S" web '{"execute":"guest-ping"}' 2>&1)
 st=$?
 [ $st != 0 ] && echo "$out" | grep -q "QEMU guest agent is not configured"

@@ -23,7 +23,8 @@ static const char full[] = HEAD
 	"  <vcpu>2</vcpu>\n" OS "  <memoryBacking><hugepages/><nosharepages/></memoryBacking>\n"
 	"  <devices>\n"
 	"    <disk type='file'><driver type='qcow2' cache='none'/>"
-	"<source file='/img/a.qcow2'/><target dev='vda' bus='virtio'/></disk>\n"
+	"<source file='/img/a.qcow2'/><target dev='vda' bus='virtio'/><serial>OS-1.a_b</serial>"
+	"</disk>\n"
 	"    <disk type='block'><driver type='raw'/>"
 	"<source dev='/dev/sdb'/><target dev='vdb'/><readonly/></disk>\n"
 	"    <interface type='bridge'><mac address='52:54:00:00:00:01'/>"
@@ -71,7 +72,7 @@ TEST(argv_of_a_definition)
 	EXPECT_STREQ("vmon-vmm --name vm --kernel /k --initrd /i "
 		     "--append console=ttyS0 quiet --cpus 2 --memory 512 "
 		     "--api /run/vmon/vm.sock --console pty "
-		     "--disk /img/a.qcow2,format=qcow2,cache=none "
+		     "--disk /img/a.qcow2,format=qcow2,cache=none,serial=OS-1.a_b "
 		     "--disk /dev/sdb,ro,format=raw "
 		     "--net tap=vmtap0,mac=52:54:00:00:00:01,backend=vhost "
 		     "--net tap=tap7,mac=52:54:00:00:00:02 "
@@ -90,7 +91,7 @@ TEST(argv_of_a_definition)
 	EXPECT_STREQ("/usr/bin/vmon-vmm --name vm --restore /var/lib/vmon/save/vm "
 		     "--cpus 2 --memory 512 --api /run/vmon/vm.sock "
 		     "--console unix:/run/vmon/vm.console "
-		     "--disk /img/a.qcow2,format=qcow2,cache=none "
+		     "--disk /img/a.qcow2,format=qcow2,cache=none,serial=OS-1.a_b "
 		     "--disk /dev/sdb,ro,format=raw "
 		     "--net tap=vmtap0,mac=52:54:00:00:00:01,backend=vhost "
 		     "--net tap=tap7,mac=52:54:00:00:00:02 "
@@ -184,11 +185,16 @@ static const struct {
 	  "<iotune><read_iops_sec>100</read_iops_sec></iotune></disk></devices>\n</domain>\n",
 	  "unsupported configuration: disk 'vda': <iotune> limits: vmon-vmm has no disk throttling "
 	  "yet" },
-	{ "serial",
+	{ "serial of 21 characters",
 	  HEAD OS "  <devices><disk type='file'><source file='/a'/><target dev='vda'/>"
-		  "<serial>S1</serial></disk></devices>\n</domain>\n",
-	  "unsupported configuration: disk 'vda': <serial>: vmon-vmm cannot give a disk a serial "
-	  "yet" },
+		  "<serial>123456789012345678901</serial></disk></devices>\n</domain>\n",
+	  "unsupported configuration: disk 'vda': <serial>123456789012345678901</serial>: virtio "
+	  "gives a disk an ID of 1 to 20 characters, with no space or comma" },
+	{ "serial with a comma",
+	  HEAD OS "  <devices><disk type='file'><source file='/a'/><target dev='vda'/>"
+		  "<serial>a,b</serial></disk></devices>\n</domain>\n",
+	  "unsupported configuration: disk 'vda': <serial>a,b</serial>: virtio gives a disk an ID "
+	  "of 1 to 20 characters, with no space or comma" },
 	{ "writethrough",
 	  HEAD OS "  <devices><disk type='file'><driver cache='writethrough'/><source file='/a'/>"
 		  "<target dev='vda'/></disk></devices>\n</domain>\n",

@@ -134,6 +134,15 @@ TEST(disk_option)
 	EXPECT_EQ(-1, config_parse_disk("a.raw,backend=floppy", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.raw,rw", &d));
 	EXPECT_EQ(-1, config_parse_disk("", &d));
+	/* serial=: virtio's ID, 1 to 20 printable characters */
+	ASSERT_EQ(0, config_parse_disk("a.img", &d));
+	EXPECT_STREQ("", d.serial);
+	ASSERT_EQ(0, config_parse_disk("a.img,serial=12345678901234567890", &d));
+	EXPECT_STREQ("12345678901234567890", d.serial);
+	EXPECT_EQ(-1, config_parse_disk("a.img,serial=123456789012345678901", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,serial=", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,serial=a b", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,serial=\x01", &d));
 }
 
 TEST(net_option)

@@ -21,6 +21,7 @@ struct inst_disk {
 	char *backing_format; /* backing_format= */
 	char *format;	      /* format=: raw or qcow2; NULL: probed or qcow2 */
 	char *cache;	      /* cache= */
+	char *serial;	      /* serial=: the ID the guest reads */
 	uint64_t size;	      /* size= in bytes; 0: none given */
 	bool readonly;
 	/* decided by install_plan() */

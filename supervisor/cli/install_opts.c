@@ -248,6 +248,34 @@ static int opt_vcpus(const char *arg, struct inst *in)
 	return 0;
 }
 
+/* @p made absolute in place (vmond resolves nothing against our cwd). */
+static int abs_path(char **p)
+{
+	char *a;
+
+	if (!*p || **p == '/')
+		return 0;
+	a = vmon_abs_path(*p);
+	if (!a) {
+		vmon_err("install: '%s': %s", *p, strerror(errno));
+		return -1;
+	}
+	free(*p);
+	*p = a;
+	return 0;
+}
+
+/* The kernel, initrd and disk paths, as the domain XML must have them. */
+static int abs_paths(struct inst *in)
+{
+	if (abs_path(&in->kernel) || abs_path(&in->initrd))
+		return -1;
+	for (unsigned int i = 0; i < in->n_disks; i++)
+		if (abs_path(&in->disks[i].path) || abs_path(&in->disks[i].backing))
+			return -1;
+	return 0;
+}
+
 /* --boot kernel=PATH[,initrd=PATH][,kernel_args="..."]. */
 static int opt_boot(const char *arg, struct inst *in)
 {
@@ -296,6 +324,8 @@ static int disk_sub(struct inst_disk *d, const struct kv *k)
 		return set_str(&d->format, "disk", k);
 	if (!strcmp(key, "cache") || !strcmp(key, "driver.cache"))
 		return set_str(&d->cache, "disk", k);
+	if (!strcmp(key, "serial"))
+		return set_str(&d->serial, "disk", k);
 	if (!strcmp(key, "size"))
 		return need_val("disk", k) || parse_gib(k->val, &d->size) ? -1 : 0;
 	if (!strcmp(key, "readonly") || !strcmp(key, "ro")) {
@@ -321,7 +351,7 @@ static int disk_sub(struct inst_disk *d, const struct kv *k)
 	if (!strcmp(key, "sparse")) /* our new images are always sparse */
 		return 0;
 	return bad_sub("disk", k,
-		       "path, size, format, bus, cache, pool, vol, backing_store, "
+		       "path, size, format, bus, cache, serial, pool, vol, backing_store, "
 		       "backing_format, readonly, device, sparse");
 }
 
@@ -663,6 +693,8 @@ int install_parse(int argc, char **argv, struct inst *in)
 		vmon_err("install: --import needs a --disk to import");
 		return VMON_EXIT_USAGE;
 	}
+	if (abs_paths(in))
+		return VMON_EXIT_FAIL;
 	if (!in->vcpus)
 		in->vcpus = in->maxvcpus = 1;
 	if (!in->net_given) { /* virt-install's default: the default network */
@@ -699,6 +731,7 @@ void install_free(struct inst *in)
 		free(d->backing_format);
 		free(d->format);
 		free(d->cache);
+		free(d->serial);
 		free(d->vol_name);
 	}
 	for (unsigned int i = 0; i < in->n_nets; i++) {

@@ -83,6 +83,8 @@ static void add_disk(xmlNodePtr devs, const struct inst_disk *d)
 	add_prop(add_prop(add(disk, "target", NULL), "dev", d->target), "bus", "virtio");
 	if (d->readonly)
 		add(disk, "readonly", NULL);
+	if (d->serial)
+		add(disk, "serial", d->serial);
 }
 
 static void add_devices(xmlNodePtr root, const struct inst *in)

@@ -90,9 +90,12 @@ static int add_disk(struct argv_buf *a, const struct vmon_disk *k, struct vmon_x
 		return cannot(err,
 			      "disk '%s': <iotune> limits: vmon-vmm has no disk throttling yet",
 			      k->target);
-	if (k->serial)
-		return cannot(err, "disk '%s': <serial>: vmon-vmm cannot give a disk a serial yet",
-			      k->target);
+	if (k->serial && (!k->serial[0] || strlen(k->serial) > 20 ||
+			  strcspn(k->serial, " ,\t\n") != strlen(k->serial)))
+		return cannot(err,
+			      "disk '%s': <serial>%.32s</serial>: virtio gives a disk an ID of 1 "
+			      "to 20 characters, with no space or comma",
+			      k->target, k->serial);
 	if (k->cache == VMON_CACHE_NONE)
 		cache = ",cache=none";
 	else if (k->cache == VMON_CACHE_WRITEBACK)
@@ -113,8 +116,9 @@ static int add_disk(struct argv_buf *a, const struct vmon_disk *k, struct vmon_x
 			"disk '%s': source '%s' has a comma, which the --disk option cannot carry",
 			k->target, k->source);
 	add(a, "--disk");
-	add(a, "%s%s,format=%s%s", k->source, k->readonly ? ",ro" : "",
-	    k->format == VMON_DISK_QCOW2 ? "qcow2" : "raw", cache);
+	add(a, "%s%s,format=%s%s%s%s", k->source, k->readonly ? ",ro" : "",
+	    k->format == VMON_DISK_QCOW2 ? "qcow2" : "raw", cache, k->serial ? ",serial=" : "",
+	    k->serial ? k->serial : "");
 	return 0;
 }
 

@@ -77,6 +77,19 @@ int config_parse_disk(const char *arg, struct disk_config *d)
 				return bad("--disk", arg,
 					   "unknown cache mode (none, writeback):", tok + 6);
 			d->direct = i;
+		} else if (!strncmp(tok, "serial=", 7)) {
+			/* virtio's ID: 20 bytes at most, printable ASCII, no space */
+			size_t n = strlen(tok + 7);
+
+			if (!n || n >= sizeof(d->serial))
+				return bad("--disk", arg,
+					   "serial= takes 1 to 20 characters:", tok + 7);
+			for (size_t i = 0; i < n; i++)
+				if (tok[7 + i] <= ' ' || tok[7 + i] > '~')
+					return bad("--disk", arg,
+						   "serial= takes printable ASCII, no space:",
+						   tok + 7);
+			strcpy(d->serial, tok + 7);
 		} else if (!strncmp(tok, "format=", 7)) {
 			/* "probe" is the default, not a value to give */
 			int i = pick(tok + 7, format_names + 1, NAMES(format_names) - 1);

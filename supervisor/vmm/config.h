@@ -37,7 +37,8 @@ struct disk_config {
 	bool readonly;
 	enum blk_backend backend;
 	enum disk_format format;
-	bool direct; /* cache=none: the image opened O_DIRECT, as QEMU does */
+	bool direct;	 /* cache=none: the image opened O_DIRECT, as QEMU does */
+	char serial[21]; /* serial=: the ID the guest reads (GET_ID); "" for ours */
 };
 
 struct net_config {
@@ -56,7 +57,10 @@ struct vmm_config {
 	struct net_config nets[VMM_MAX_NETS];
 };
 
-/* Parse "PATH[,ro][,format=...][,backend=...]"; errors are printed, naming the option. */
+/*
+ * Parse "PATH[,ro][,format=...][,backend=...][,cache=...][,serial=ID]";
+ * errors are printed, naming the option.
+ */
 int config_parse_disk(const char *arg, struct disk_config *d);
 /* Parse "tap=IF[,mac=MAC][,backend=...]". */
 int config_parse_net(const char *arg, struct net_config *n);

@@ -429,7 +429,11 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 			cfg->path);
 		return NULL;
 	}
-	snprintf(b->serial, sizeof(b->serial), "vmon%llx", (unsigned long long)st.st_ino);
+	/* the guest's /sys/block/vdX/serial: the given one (NUL-padded), or ours */
+	if (cfg->serial[0]) /* config.c: at most VIRTIO_BLK_ID_BYTES */
+		memcpy(b->serial, cfg->serial, strnlen(cfg->serial, sizeof(b->serial)));
+	else
+		snprintf(b->serial, sizeof(b->serial), "vmon%llx", (unsigned long long)st.st_ino);
 	b->cfg.seg_max = VCHAIN_MAX - 4;
 	b->dev.host_features = 1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_FLUSH |
 			       1ULL << VIRTIO_RING_F_INDIRECT_DESC;
