@@ -133,10 +133,6 @@ static void add_status(struct vm *vm, struct json_object *r)
 
 static void agent_answered(void *ctx, char *answer);
 
-/*
- * Act on one request line; returns the answer (to be freed), or NULL when
- * it comes later (the guest agent's, through agent_answered()).
- */
 static void close_passed(struct client *c)
 {
 	if (c->passed_fd >= 0)
@@ -144,6 +140,10 @@ static void close_passed(struct client *c)
 	c->passed_fd = -1;
 }
 
+/*
+ * Act on one request line; returns the answer (to be freed), or NULL when
+ * it comes later (the guest agent's, through agent_answered()).
+ */
 static char *handle(struct vm *vm, const char *line, struct client *c)
 {
 	struct json_object *r = json_object_new_object();
@@ -209,18 +209,16 @@ static char *handle(struct vm *vm, const char *line, struct client *c)
 			vm_wait_parked(vm);
 		int ret;
 
-		if (req.path_fd) { /* the directory's owner sent it open */
-			ret = c->passed_fd < 0 ? -1
-					       : snapshot_save_at(vm, c->passed_fd, req.path, err,
-								  sizeof(err));
-			if (c->passed_fd < 0)
-				snprintf(
-					err, sizeof(err),
-					"snapshot: \"fd\" but no descriptor came with the request");
-			close_passed(c);
-		} else {
+		if (!req.path_fd) {
 			ret = snapshot_save(vm, req.path, err, sizeof(err));
+		} else if (c->passed_fd < 0) {
+			snprintf(err, sizeof(err),
+				 "snapshot: \"fd\" but no descriptor came with the request");
+			ret = -1;
+		} else { /* the directory's owner sent it open */
+			ret = snapshot_save_at(vm, c->passed_fd, req.path, err, sizeof(err));
 		}
+		close_passed(c);
 		if (was_running)
 			vm_resume(vm);
 		if (ret < 0)
