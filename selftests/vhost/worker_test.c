@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,33 @@
 #include "kselftest_harness.h"
 #include "../lib/vring_drv.h"
 
-/* The kthreads named vmon-<our pid>: the workers of our devices. */
+/*
+ * Is task @pid on its way out (PF_EXITING in /proc/PID/stat's flags)? A
+ * worker that kthread_stop() ended has it set before kthread_stop()
+ * returns, but stays in /proc until it is reaped, a moment later.
+ */
+static bool exiting(const char *pid)
+{
+	char path[300], buf[1024], *p;
+	unsigned long flags;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true; /* gone already */
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	/* after the comm: state ppid pgrp session tty_nr tpgid flags */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return false;
+	return flags & 0x4; /* PF_EXITING */
+}
+
+/* The kthreads named vmon-<our pid> that live: the workers of our devices. */
 static int count_workers(void)
 {
 	char want[32], path[300], comm[64];
@@ -39,7 +66,7 @@ static int count_workers(void)
 		f = fopen(path, "r");
 		if (!f)
 			continue;
-		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, want))
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, want) && !exiting(de->d_name))
 			n++;
 		fclose(f);
 	}
