@@ -243,8 +243,8 @@ static int net_taps(struct vmond *d, struct vdom *v, struct vmon_vmm_opts *o, ch
 /*
  * Start the domain's VMM: booting its definition, or with @restore resuming
  * the guest saved in that directory (save.c), whose command line the VMM
- * reads back. Its taps are made either way, under the names that command
- * line holds (vnet.h).
+ * reads back (libdomain then gives only the endpoints). Its taps are made
+ * either way, under the names that command line holds (vnet.h).
  */
 static int launch(struct vmond *d, struct vdom *v, const char *restore, char *err, size_t errlen)
 {
@@ -254,6 +254,7 @@ static int launch(struct vmond *d, struct vdom *v, const char *restore, char *er
 				   .api_socket = v->st.api,
 				   .console = console,
 				   .agent_socket = agent,
+				   .restore_dir = restore,
 				   .no_seccomp = d->no_seccomp };
 	char **argv;
 	pid_t pid;
@@ -277,13 +278,7 @@ static int launch(struct vmond *d, struct vdom *v, const char *restore, char *er
 	}
 	free((void *)o.taps);
 	unlink(v->st.api);
-	if (restore) {
-		char *rargv[] = { (char *)d->vmm_path, "--restore", (char *)restore, NULL };
-
-		pid = spawn(rargv, log);
-	} else {
-		pid = spawn(argv, log);
-	}
+	pid = spawn(argv, log);
 	vmon_domain_argv_free(argv);
 	if (pid < 0) {
 		snprintf(err, errlen, "domain '%s': cannot start vmon-vmm: %s", v->name,

@@ -59,9 +59,9 @@ static int cannot(struct vmon_xml_error *err, const char *fmt, ...)
 	return -1;
 }
 
-static int check_machine(const struct vmon_domain *d, bool restore, struct vmon_xml_error *err)
+static int check_machine(const struct vmon_domain *d, struct vmon_xml_error *err)
 {
-	if (!d->kernel && !restore)
+	if (!d->kernel)
 		return cannot(err, "<os> has no <kernel>: vmon-vmm boots a kernel directly (no "
 				   "firmware, no boot from disk)");
 	if (d->vcpus_max > VMM_MAX_CPUS)
@@ -80,6 +80,17 @@ static int check_machine(const struct vmon_domain *d, bool restore, struct vmon_
 	return 0;
 }
 
+/* What vmon-vmm's serial= takes: 1 to 20 printable ASCII characters, no comma. */
+static bool serial_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~' || s[i] == ',')
+			return false;
+	return n && n <= 20;
+}
+
 static int add_disk(struct argv_buf *a, const struct vmon_disk *k, struct vmon_xml_error *err)
 {
 	const struct vmon_iotune *t = &k->iotune;
@@ -90,8 +101,7 @@ static int add_disk(struct argv_buf *a, const struct vmon_disk *k, struct vmon_x
 		return cannot(err,
 			      "disk '%s': <iotune> limits: vmon-vmm has no disk throttling yet",
 			      k->target);
-	if (k->serial && (!k->serial[0] || strlen(k->serial) > 20 ||
-			  strcspn(k->serial, " ,\t\n") != strlen(k->serial)))
+	if (k->serial && !serial_ok(k->serial))
 		return cannot(err,
 			      "disk '%s': <serial>%.32s</serial>: virtio gives a disk an ID of 1 "
 			      "to 20 characters, with no space or comma",
@@ -141,33 +151,50 @@ static int add_iface(struct argv_buf *a, const struct vmon_interface *f, const c
 	return 0;
 }
 
-static void add_machine(struct argv_buf *a, const struct vmon_domain *d,
-			const struct vmon_vmm_opts *o)
+/*
+ * The VMM's own endpoints, which a restore takes anew (the last given
+ * wins): its API socket and console, then (@rest) the agent's socket and
+ * the sandbox switch.
+ */
+static void add_endpoints(struct argv_buf *a, const struct vmon_domain *d,
+			  const struct vmon_vmm_opts *o, bool rest)
 {
-	add(a, "%s", o->vmm_path ? o->vmm_path : "vmon-vmm");
-	add(a, "--name");
-	add(a, "%s", d->name);
-	if (o->restore_dir) {
-		add(a, "--restore");
-		add(a, "%s", o->restore_dir);
-	} else {
-		add(a, "--kernel");
-		add(a, "%s", d->kernel);
-		if (d->initrd) {
-			add(a, "--initrd");
-			add(a, "%s", d->initrd);
-		}
-		/*
-		 * on_crash preserve: the guest stays in its panic (no
-		 * reboot), for vmond to see "panicked" in the VMM's status.
-		 */
-		bool keep = d->on_crash == VMON_ACTION_PRESERVE;
+	if (!rest) {
+		add(a, "--api");
+		add(a, "%s", o->api_socket);
+		add(a, "--console");
+		add(a, "%s",
+		    o->console			      ? o->console
+		    : d->serial_pty || d->console_pty ? "pty"
+						      : "none");
+		return;
+	}
+	if (d->agent_path && o->agent_socket) {
+		add(a, "--agent");
+		add(a, "%s", o->agent_socket);
+	}
+	if (o->no_seccomp)
+		add(a, "--no-seccomp");
+}
 
-		if (d->cmdline || keep) {
-			add(a, "--append");
-			add(a, "%s%s%s", d->cmdline ? d->cmdline : "",
-			    d->cmdline && keep ? " " : "", keep ? "panic=0" : "");
-		}
+static void add_machine(struct argv_buf *a, const struct vmon_domain *d)
+{
+	/*
+	 * on_crash preserve: the guest stays in its panic (no reboot), for
+	 * vmond to see "panicked" in the VMM's status.
+	 */
+	bool keep = d->on_crash == VMON_ACTION_PRESERVE;
+
+	add(a, "--kernel");
+	add(a, "%s", d->kernel);
+	if (d->initrd) {
+		add(a, "--initrd");
+		add(a, "%s", d->initrd);
+	}
+	if (d->cmdline || keep) {
+		add(a, "--append");
+		add(a, "%s%s%s", d->cmdline ? d->cmdline : "", d->cmdline && keep ? " " : "",
+		    keep ? "panic=0" : "");
 	}
 	/* <vcpu current='N'>M</vcpu>: N at boot, up to M by hot add (setvcpus) */
 	add(a, "--cpus");
@@ -178,10 +205,6 @@ static void add_machine(struct argv_buf *a, const struct vmon_domain *d,
 	}
 	add(a, "--memory");
 	add(a, "%llu", (unsigned long long)(d->memory_kib / 1024));
-	add(a, "--api");
-	add(a, "%s", o->api_socket);
-	add(a, "--console");
-	add(a, "%s", o->console ? o->console : d->serial_pty || d->console_pty ? "pty" : "none");
 }
 
 int vmon_domain_vmm_argv(const struct vmon_domain *d, const struct vmon_vmm_opts *o, char ***argv,
@@ -193,9 +216,25 @@ int vmon_domain_vmm_argv(const struct vmon_domain *d, const struct vmon_vmm_opts
 	*argv = NULL;
 	if (!o->api_socket)
 		return cannot(err, "no API socket given for the VMM");
-	if (check_machine(d, o->restore_dir != NULL, err))
+	add(&a, "%s", o->vmm_path ? o->vmm_path : "vmon-vmm");
+	add(&a, "--name");
+	add(&a, "%s", d->name);
+	if (o->restore_dir) {
+		/*
+		 * The saved command line is the machine (vmon-vmm --restore
+		 * reads it first); repeating a --disk or --net would add a
+		 * device. Only the endpoints are given again.
+		 */
+		add(&a, "--restore");
+		add(&a, "%s", o->restore_dir);
+		add_endpoints(&a, d, o, false);
+		add_endpoints(&a, d, o, true);
+		goto out;
+	}
+	if (check_machine(d, err))
 		return -1;
-	add_machine(&a, d, o);
+	add_machine(&a, d);
+	add_endpoints(&a, d, o, false);
 	for (size_t i = 0; !rc && i < d->n_disks; i++)
 		rc = add_disk(&a, &d->disks[i], err);
 	for (size_t i = 0; !rc && i < d->n_ifaces; i++)
@@ -204,16 +243,12 @@ int vmon_domain_vmm_argv(const struct vmon_domain *d, const struct vmon_vmm_opts
 		add(&a, "--rng");
 	if (d->balloon)
 		add(&a, "--balloon");
-	if (d->agent_path && o->agent_socket) {
-		add(&a, "--agent");
-		add(&a, "%s", o->agent_socket);
-	}
 	if (d->hugepages)
 		add(&a, "--hugepages");
 	if (d->nosharepages)
 		add(&a, "--no-merge");
-	if (o->no_seccomp)
-		add(&a, "--no-seccomp");
+	add_endpoints(&a, d, o, true);
+out:
 	if (!rc && a.oom)
 		rc = cannot(err, "out of memory");
 	if (rc) {
