@@ -84,7 +84,11 @@ static int vmm_ids(pid_t pid, uid_t *uid, gid_t *gid)
 	fclose(f);
 	*uid = u;
 	*gid = g;
-	return found == 3 ? 0 : -1;
+	if (found != 3) {
+		errno = ESRCH; /* gone, or no credentials read */
+		return -1;
+	}
+	return 0;
 }
 
 static int fill(struct vdom *v, const char *dir, bool paused, char *err, size_t errlen);
@@ -197,14 +201,21 @@ static int save_to(struct vmond *d, struct vdom *v, const char *dir, int paused_
 	if (ret) {
 		vmond_rm_tree(dir, e2, sizeof(e2));
 		vmond_log("%s: save to %s failed: %s", v->name, dir, err);
-		if (was.state == VMON_DS_PAUSED) { /* it stays as it was */
-			r = (struct vmon_dstate_result){ .next = was,
-							 .ev = { { -1, 0 }, { -1, 0 } } };
-			vmond_commit(d, v, &r);
-		} else if (vmond_next(v, VMON_IN_SAVE_FAILED, &r, e2, sizeof(e2)) == 0 &&
-			   vmond_vm_call(v, "resume", NULL, e2, sizeof(e2)) == 0) {
+		if (was.state != VMON_DS_PAUSED &&
+		    vmond_next(v, VMON_IN_SAVE_FAILED, &r, e2, sizeof(e2)) == 0 &&
+		    vmond_vm_call(v, "resume", NULL, e2, sizeof(e2)) == 0) {
 			vmond_commit(d, v, &r); /* libvirt's "running (save canceled)" */
+			return -1;
 		}
+		/*
+		 * A paused guest stays as it was; one the VMM would not resume
+		 * is paused (api error), never left "saving", which nothing
+		 * watches.
+		 */
+		if (was.state != VMON_DS_PAUSED)
+			was = (struct vmon_dstate){ VMON_DS_PAUSED, VMON_PAUSED_API_ERROR };
+		r = (struct vmon_dstate_result){ .next = was, .ev = { { -1, 0 }, { -1, 0 } } };
+		vmond_commit(d, v, &r);
 		return -1;
 	}
 	vmond_log("%s: saved to %s", v->name, dir);
