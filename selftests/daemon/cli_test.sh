@@ -8,7 +8,7 @@
 # $EDITOR (saved, unchanged, refused then given up with the definition kept);
 # undefine's flags; lifecycle events of define/undefine; domblkstat and
 # dompmwakeup refused on a shut-off domain, dompmsuspend's target checked;
-# setvcpus of the definition.
+# setvcpus of the definition; domiflist and domblklist.
 set -u
 B=${VMON_BUILD:-build}
 V=$(realpath "$B/vmon")
@@ -89,7 +89,16 @@ t_completion() {
 	complete_words vmon start -c "$S" w >"$T/c"
 	contains "$T/c" '^web$' || return 1
 	complete_words vmon dompmsuspend -c "$S" web h >"$T/c"
-	contains "$T/c" '^hybrid$'
+	contains "$T/c" '^hybrid$' || return 1
+	printf '<network><name>dnet</name><bridge name="vmbrd"/></network>\n' >"$T/dnet.xml"
+	"$V" net-define -c "$S" "$T/dnet.xml" >/dev/null || return 1
+	complete_words vmon net-edit -c "$S" d >"$T/c"
+	contains "$T/c" '^dnet$' || return 1
+	# vmond's first start defines the pool 'default'
+	complete_words vmon pool-edit -c "$S" d >"$T/c"
+	contains "$T/c" '^default$' || return 1
+	complete_words vmon domiflist -c "$S" w >"$T/c"
+	contains "$T/c" '^web$'
 }
 
 t_capabilities() {
@@ -205,10 +214,66 @@ t_setvcpus_config() {
 		! "$V" dumpxml -c "$S" web --inactive | grep -q 'current='
 }
 
+# domiflist and domblklist of a shut-off domain: virsh's columns, "-" for
+# the tap it has only when running and for a bridge-less source, the
+# volume name of a volume disk; --details on domiflist refused
+t_devlists() {
+	cat >"$T/dl.xml" <<X
+<domain type='kvm'>
+  <name>dl</name>
+  <memory unit='MiB'>128</memory>
+  <os><type arch='x86_64'>hvm</type><kernel>/boot/vmlinuz-test</kernel></os>
+  <devices>
+    <disk type='file'><source file='/var/lib/vmon/images/dl.qcow2'/>
+      <driver name='qemu' type='qcow2'/><target dev='vda' bus='virtio'/></disk>
+    <disk type='volume'><source pool='default' volume='data.raw'/>
+      <target dev='vdb' bus='virtio'/></disk>
+    <interface type='network'><mac address='52:54:00:aa:bb:01'/>
+      <source network='default'/><model type='virtio'/></interface>
+    <interface type='bridge'><mac address='52:54:00:aa:bb:02'/>
+      <source bridge='br0'/><target dev='mytap0'/><model type='virtio'/></interface>
+    <interface type='ethernet'><mac address='52:54:00:aa:bb:03'/>
+      <model type='virtio'/></interface>
+  </devices>
+</domain>
+X
+	"$V" define -c "$S" "$T/dl.xml" >/dev/null || return 1
+	cat >"$T/want" <<'X'
+ Interface   Type       Source    Model    MAC
+--------------------------------------------------------------
+ -           network    default   virtio   52:54:00:aa:bb:01
+ -           bridge     br0       virtio   52:54:00:aa:bb:02
+ -           ethernet   -         virtio   52:54:00:aa:bb:03
+
+X
+	"$V" domiflist -c "$S" dl | diff -u "$T/want" - || return 1
+	"$V" domiflist -c "$S" dl --inactive | diff -u "$T/want" - || return 1
+	cat >"$T/want" <<'X'
+ Target   Source
+-----------------------------------------
+ vda      /var/lib/vmon/images/dl.qcow2
+ vdb      data.raw
+
+X
+	"$V" domblklist -c "$S" dl | diff -u "$T/want" - || return 1
+	cat >"$T/want" <<'X'
+ Type     Device   Target   Source
+-----------------------------------------------------------
+ file     disk     vda      /var/lib/vmon/images/dl.qcow2
+ volume   disk     vdb      data.raw
+
+X
+	"$V" domblklist -c "$S" dl --details | diff -u "$T/want" - || return 1
+	"$V" domiflist -c "$S" dl --details 2>"$T/e"
+	[ $? = 2 ] && contains "$T/e" "unrecognized option '--details'" || return 1
+	! "$V" domblklist -c "$S" nosuch 2>"$T/e" && contains "$T/e" "nosuch" || return 1
+	"$V" undefine -c "$S" dl >/dev/null
+}
+
 cd "$(dirname "$0")/../.." 2>/dev/null || true
 [ -f supervisor/cli/vmon.bash-completion ] || cd "$(git rev-parse --show-toplevel)" || exit 1
 echo "TAP version 13"
-echo "1..10"
+echo "1..11"
 "$B/vmond" --foreground --root "$R" --vmm /nonexistent/vmon-vmm 2>>"$T/vmond.log" &
 vmond_pid=$!
 for _ in $(seq 100); do "$V" list -c "$S" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -216,7 +281,7 @@ mkxml web >"$T/web.xml"
 "$V" define -c "$S" "$T/web.xml" >/dev/null || { echo "Bail out! vmond: no define"; exit 1; }
 ok "--help on every command, with its usage line" t_help_everywhere
 ok "vmon.1 lists every command" t_man_lists_every_command
-ok "bash completion: commands, options, domain names, dompmsuspend targets" t_completion
+ok "bash completion: commands, options, domain, network and pool names, dompmsuspend targets" t_completion
 ok "capabilities validate against libvirt's capability.rng" t_capabilities
 ok "nodeinfo in virsh's layout with the host's CPUs and memory" t_nodeinfo
 ok "edit: saved, unchanged, refused with line:column and given up (definition kept)" t_edit
@@ -225,4 +290,5 @@ ok "event --event lifecycle: Defined Added/Updated, Undefined Removed" t_events
 ok "domblkstat/dompmwakeup/shutdown of a shut-off domain, bad pm target and mode, unknown event" \
 	t_inactive_refusals
 ok "setvcpus of a shut-off domain: --config, --maximum, refusals" t_setvcpus_config
+ok "domiflist and domblklist [--details] in virsh's layout" t_devlists
 [ $fails -eq 0 ]

@@ -114,20 +114,28 @@ vmm_wait_console() {
 	return 1
 }
 
+# vmond_log_mark VMMLOG: note how long vmond's log of a domain's VMMs is
+# before the domain is started, so that vmond_boot_or_retry reads only the
+# lines of that start's VMM (vmond appends the log of every VMM of the
+# domain to one file). Without a mark it reads the whole log.
+vmond_log_mark() {
+	vmond_log_from=$(wc -l 2>/dev/null <"$1" || echo 0)
+}
+
 # vmond_boot_or_retry VMON SOCKET NAME CONSOLE VMMLOG [ATTACH...]: the same
 # one retry for the vmond suites, whose guests vmond starts: wait (up to
 # 240 s) until the domain's CONSOLE shows the init's first line. When its
 # VMM ended before that on its kernel's death (VMMLOG, vmond's log of the
-# domain's VMMs, ends in "exit 3:" or "exit 4:"), print a "# nested-retry:"
-# comment, keep the console as CONSOLE.died, start the domain once more and
-# run ATTACH (the suite's console reader) again. False when the guest's
-# init did not start.
+# domain's VMMs, has "exit 3:" or "exit 4:" after the mark of
+# vmond_log_mark), print a "# nested-retry:" comment, keep the console as
+# CONSOLE.died, start the domain once more and run ATTACH (the suite's
+# console reader) again. False when the guest's init did not start. The
+# CONSOLE must not hold an earlier boot's lines.
 vmond_boot_or_retry() {
-	local V=$1 S=$2 name=$3 con=$4 log=$5 i from why retried=
+	local V=$1 S=$2 name=$3 con=$4 log=$5 i from=${vmond_log_from:-0} why retried=
 	shift 5
+	vmond_log_from=
 	while :; do
-		from=$(wc -l <"$log" 2>/dev/null || echo 0)
-		[ -n "$retried" ] || from=0
 		for ((i = 0; i < 480; i++)); do
 			grep -q -- "$nested_marker" "$con" 2>/dev/null && return 0
 			tail -n +$((from + 1)) "$log" 2>/dev/null | grep -q -E '^vmon-vmm: exit [0-9]+: ' &&
@@ -141,6 +149,7 @@ vmond_boot_or_retry() {
 			"init ran ($why); starting the domain once more. Its console's tail:"
 		tr -d '\r' <"$con" | grep -v '^$' | tail -n 6 | sed 's/^/#   /'
 		mv "$con" "$con.died"
+		from=$(wc -l 2>/dev/null <"$log" || echo 0)
 		"$V" start -c "$S" "$name" >/dev/null 2>&1 || return 1
 		[ $# -gt 0 ] && "$@"
 	done

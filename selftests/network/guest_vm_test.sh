@@ -6,7 +6,8 @@
 # as a tap of its own; the guest gets a DHCP lease (listed by
 # net-dhcp-leases with its hostname), pings the host over the bridge and an
 # "outside" namespace through NAT; net-destroy is refused while the guest
-# runs; destroying the domain deletes its tap; then net-destroy succeeds.
+# runs; domiflist names the tap; destroying the domain deletes its tap; then
+# net-destroy succeeds.
 #
 # Usage: tools/vmtest -- build/selftests/network/guest_vm_test (TAP; root).
 set -u
@@ -52,8 +53,14 @@ until_ok() {
 	done
 	return 1
 }
+attach_console() {
+	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
+	"$top/selftests/lib/console-copy" "$D/web.console" "$work/console" &
+	con_pid=$!
+}
 
-echo "1..10"
+. "$top/selftests/lib/nested.sh"
+echo "1..11"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 for m in bridge veth tun nf_tables nft_chain_nat nft_masq nft_ct nft_reject_ipv4 \
 	nft_reject_inet; do
@@ -131,14 +138,21 @@ ok $? start_fails_network_inactive "$(tr '\n' ' ' <"$work/out.log")"
 grep -q "network 'natg' is not active" "$work/out.log" && ! ls /sys/class/net | grep -q '^vt'
 ok $? start_names_inactive_network_no_tap_left "$(tr '\n' ' ' <"$work/out.log")"
 $V net-start -c "$S" natg >/dev/null
+vmond_log_mark "$D/web.log"
 $V start -c "$S" web >"$work/out.log" 2>&1
 ok $? start_on_network "$(tr '\n' ' ' <"$work/out.log")"
-"$top/selftests/lib/console-copy" "$D/web.console" "$work/console" &
-con_pid=$!
+attach_console
 tap=vtc0ffee00.0
 [ "$(basename "$(readlink /sys/class/net/$tap/master)")" = vmgbr0 ]
 ok $? tap_on_bridge "$(ls /sys/class/net | tr '\n' ' ')"
-until_ok 120 grep -q "CHECK done" "$work/console"
+# domiflist of the running domain names its tap; of the definition, "-"
+$V domiflist -c "$S" web | grep -Eq "^ $tap +network +natg +virtio +52:54:00:c0:ff:01$" &&
+	$V domiflist -c "$S" web --inactive | grep -Eq "^ - +network +natg +virtio +52:54:00:c0:ff:01$"
+ok $? domiflist_names_the_tap "$($V domiflist -c "$S" web 2>&1 | tr '\n' '|')"
+# (a guest whose kernel dies before its init ran is started once more:
+# selftests/lib/nested.sh)
+vmond_boot_or_retry "$V" "$S" web "$work/console" "$D/web.log" attach_console &&
+	until_ok 120 grep -q "CHECK done" "$work/console"
 ip=$(sed -n 's/.*CHECK lease \([0-9.]*\).*/\1/p' "$work/console" | head -1)
 case "$ip" in 192.168.160.[5-9][0-9]) true ;; *) false ;; esac
 ok $? guest_dhcp_lease "$(grep CHECK "$work/console" | tr -d '\r' | tr '\n' ' ')"

@@ -124,6 +124,17 @@ ok update_bad_section sh -c "! $V net-update -c $S alpha add dns-host \"$H\" 2>$
 echo "$H" >"$T/host.xml"
 ok update_delete_from_file sh -c "$V net-update -c $S alpha delete ip-dhcp-host $T/host.xml >/dev/null && ! grep -q seven $N/alpha.xml"
 
+# net-edit with a scripted $EDITOR: saved (the bridge kept), unchanged, bad
+# XML refused with line:column and given up with the definition kept
+printf '#!/bin/sh\nsed -i "s/10.50.0.1/10.51.0.1/" "$1"\n' >"$T/ed1"
+printf '#!/bin/sh\nsed -i "s/<forward mode=.nat./<forward mode=\\"nat\\" nat=\\"yes\\"/" "$1"\n' >"$T/ed2"
+chmod +x "$T/ed1" "$T/ed2"
+ok edit_saved sh -c "EDITOR=$T/ed1 VISUAL= $V net-edit -c $S alpha | grep -qx 'Network alpha XML configuration edited.' && grep -q \"address='10.51.0.1'\" $N/alpha.xml && $V net-info -c $S alpha | grep -q 'Bridge: *vmbr0'"
+ok edit_unchanged sh -c "VISUAL=true $V net-edit -c $S alpha | grep -qx 'Network alpha XML configuration not changed.'"
+cp "$N/alpha.xml" "$T/alpha.before"
+ok edit_refused_given_up sh -c "echo n | EDITOR=$T/ed2 VISUAL= $V net-edit -c $S alpha >$T/o 2>&1; test \$? = 1 && grep -q \"line 4, column [0-9]*: <forward>: attribute 'nat'\" $T/o && grep -q 'Try again?' $T/o && cmp $T/alpha.before $N/alpha.xml"
+ok edit_unknown_network sh -c "! VISUAL=true $V net-edit -c $S nosuch 2>$T/err && grep -q \"failed to get network 'nosuch'\" $T/err"
+
 # a restart reads definitions and autostart links back (alpha's autostart
 # would start it: drop the link first, nothing may start on the host)
 ok autostart_disable sh -c "$V net-autostart -c $S --disable alpha | grep -qx 'Network alpha unmarked as autostarted' && test ! -e $N/autostart/alpha"

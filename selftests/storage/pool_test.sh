@@ -320,6 +320,29 @@ t_readonly() {
 		contains "$T/e" 'read only access prevents vol-create-as'
 }
 
+# pool-edit with a scripted $EDITOR: an inactive pool's definition saved
+# (still valid XML), an unchanged one left, an active pool refused and the
+# edit given up with its definition kept
+t_pool_edit() {
+	local E=$R/etc/vmon/storage
+	vm pool-define-as pe dir --target "$T/pedir" >/dev/null || return 1
+	printf '#!/bin/sh\nsed -i "s|%s|%s|" "$1"\n' "$T/pedir" "$T/pedir2" >"$T/ed1"
+	chmod +x "$T/ed1"
+	EDITOR=$T/ed1 VISUAL= vm pool-edit pe >"$T/o" &&
+		contains "$T/o" '^Pool pe XML configuration edited\.$' || return 1
+	contains "$E/pe.xml" "<path>$T/pedir2</path>" && virt-xml-validate "$E/pe.xml" storagepool ||
+		return 1
+	VISUAL=true vm pool-edit pe >"$T/o" &&
+		contains "$T/o" '^Pool pe XML configuration not changed\.$' || return 1
+	vm pool-undefine pe >/dev/null || return 1
+	cp "$E/p2.xml" "$T/p2.before"
+	printf '#!/bin/sh\nsed -i "s|p2dir|p2dir-new|" "$1"\n' >"$T/ed2"
+	chmod +x "$T/ed2"
+	echo n | EDITOR=$T/ed2 VISUAL= vm pool-edit p2 >"$T/o" 2>&1
+	[ $? = 1 ] && contains "$T/o" "pool 'p2' is active: destroy it first" &&
+		contains "$T/o" 'Try again\?' && cmp "$T/p2.before" "$E/p2.xml"
+}
+
 t_teardown() {
 	vm pool-destroy p2 >/dev/null || return 1
 	vm pool-delete p2 >"$T/o" && contains "$T/o" '^Pool p2 deleted$' && [ ! -e "$T/p2dir" ] ||
@@ -344,7 +367,7 @@ t_transient() {
 }
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..20"
 start_vmond || exit 1
 ok "first start: pool 'default' defined, built, started, autostarted; XML valid" t_default_pool
 ok "pool-define, pool-list [--all] [--details], pool-build (mode), pool-start, pool-info" \
@@ -367,6 +390,7 @@ ok "restart: active pools active again, missing one inactive with its reason, ke
 ok "domain <disk type='volume'>: path found at start, refused while the pool is inactive" \
 	t_domain_volume
 ok "read-only socket lists, refuses changes" t_readonly
+ok "pool-edit: saved, unchanged, an active pool refused and given up" t_pool_edit
 ok "pool-destroy/delete/undefine; delete of a non-empty dir refused; autostart --disable" \
 	t_teardown
 ok "pool-create-as: transient, gone after destroy; one directory for two pools refused" \

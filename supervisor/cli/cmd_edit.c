@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmon edit DOMAIN: as virsh edit, the persistent definition in a temporary
- * file, $VISUAL (else $EDITOR, else vi) on it, then a define of the result.
- * vmond checks it before it saves anything; on an error the user may edit
- * again, start over from the original, or give up (the stored definition
- * stays as it was).
+ * vmon edit DOMAIN, net-edit NETWORK, pool-edit POOL: as virsh's, the
+ * persistent definition in a temporary file, $VISUAL (else $EDITOR, else
+ * vi) on it, then a define of the result. vmond checks it before it saves
+ * anything; on an error the user may edit again, start over from the
+ * original, or give up (the stored definition stays as it was).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,17 +18,40 @@
 
 #include "vmond_client.h"
 
+/* What each verb edits: vmond's requests, their key, virsh's words. */
+static const struct ekind {
+	const char *verb, *arg, *what, *key, *dump, *define;
+	const char *edited, *same; /* printf formats: %s the name */
+	const char *live;	   /* what happens to a running one */
+} kinds[] = {
+	{ "edit", "DOMAIN", "a domain", "domain", "dumpxml", "define",
+	  "Domain '%s' XML configuration edited.\n\n",
+	  "Domain '%s' XML configuration not changed.\n\n",
+	  "A running domain keeps its running configuration until it is next started." },
+	{ "net-edit", "NETWORK", "a network", "network", "net-dumpxml", "net-define",
+	  "Network %s XML configuration edited.\n\n",
+	  "Network %s XML configuration not changed.\n\n",
+	  "An active network keeps its running configuration until it is next started." },
+	{ "pool-edit", "POOL", "a storage pool", "pool", "pool-dumpxml", "pool-define",
+	  "Pool %s XML configuration edited.\n\n", "Pool %s XML configuration not changed.\n\n",
+	  "An active pool is refused: pool-destroy it first." },
+};
+
+static const struct ekind *cur;
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmon edit [-c SOCKET] DOMAIN\n"
-		   "\n"
-		   "Edit a domain's persistent XML in $VISUAL, else $EDITOR, else vi. The\n"
-		   "result is checked by vmond before it is saved; when it is refused, the\n"
-		   "error is shown and you choose: y edit again, n give up, f start over from\n"
-		   "the original. An unchanged file changes nothing.\n"
-		   "\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
-		   "  -h, --help            this text\n");
+	fprintf(f,
+		"usage: vmon %s [-c SOCKET] %s\n"
+		"\n"
+		"Edit %s's persistent XML in $VISUAL, else $EDITOR, else vi. The\n"
+		"result is checked by vmond before it is saved; when it is refused, the\n"
+		"error is shown and you choose: y edit again, n give up, f start over from\n"
+		"the original. An unchanged file changes nothing.\n%s\n"
+		"\n"
+		"  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		"  -h, --help            this text\n",
+		cur->verb, cur->arg, cur->what, cur->live);
 }
 
 static char *slurp(const char *path)
@@ -73,7 +96,7 @@ static int run_editor(const char *path)
 	st = system(cmd);
 	free(cmd);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		vmon_err("edit: the editor '%s' failed", ed);
+		vmon_err("%s: the editor '%s' failed", cur->verb, ed);
 		return -1;
 	}
 	return 0;
@@ -83,10 +106,10 @@ static int fetch(const char *sock, const char *dom, char **xml)
 {
 	struct json_object *req = json_object_new_object(), *a, *x;
 
-	json_object_object_add(req, "cmd", json_object_new_string("dumpxml"));
-	json_object_object_add(req, "domain", json_object_new_string(dom));
+	json_object_object_add(req, "cmd", json_object_new_string(cur->dump));
+	json_object_object_add(req, cur->key, json_object_new_string(dom));
 	json_object_object_add(req, "inactive", json_object_new_boolean(1));
-	if (vmond_request("edit", sock, false, req, &a))
+	if (vmond_request(cur->verb, sock, false, req, &a))
 		return -1;
 	*xml = json_object_object_get_ex(a, "xml", &x) ? strdup(json_object_get_string(x)) : NULL;
 	json_object_put(a);
@@ -97,9 +120,9 @@ static int define(const char *sock, const char *xml, char *name, size_t len)
 {
 	struct json_object *req = json_object_new_object(), *a, *x;
 
-	json_object_object_add(req, "cmd", json_object_new_string("define"));
+	json_object_object_add(req, "cmd", json_object_new_string(cur->define));
 	json_object_object_add(req, "xml", json_object_new_string(xml));
-	if (vmond_request("edit", sock, false, req, &a))
+	if (vmond_request(cur->verb, sock, false, req, &a))
 		return -1;
 	if (json_object_object_get_ex(a, "name", &x))
 		snprintf(name, len, "%s", json_object_get_string(x));
@@ -136,12 +159,12 @@ static int edit_loop(const char *sock, const char *dom, const char *path, const 
 		if (run_editor(path) || !(now = slurp(path)))
 			return VMON_EXIT_FAIL;
 		if (!strcmp(now, orig)) {
-			printf("Domain '%s' XML configuration not changed.\n\n", dom);
+			printf(cur->same, dom);
 			free(now);
 			return VMON_EXIT_OK;
 		}
 		if (!define(sock, now, name, sizeof(name))) {
-			printf("Domain '%s' XML configuration edited.\n\n", name);
+			printf(cur->edited, name);
 			free(now);
 			return VMON_EXIT_OK;
 		}
@@ -157,8 +180,7 @@ static int edit_loop(const char *sock, const char *dom, const char *path, const 
 	}
 }
 
-int vmon_cmd_edit(int argc, char **argv);
-int vmon_cmd_edit(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "connect", required_argument, NULL, 'c' },
@@ -176,16 +198,16 @@ int vmon_cmd_edit(int argc, char **argv)
 			return vmon_usage_exit(opt, usage);
 	}
 	if (optind >= argc) {
-		vmon_err("edit: missing DOMAIN (see: vmon edit --help)");
+		vmon_err("%s: missing %s (see: vmon %s --help)", cur->verb, cur->arg, cur->verb);
 		return VMON_EXIT_USAGE;
 	}
-	if (vmon_no_more_args("edit", argc, argv, optind + 1, NULL))
+	if (vmon_no_more_args(cur->verb, argc, argv, optind + 1, NULL))
 		return VMON_EXIT_USAGE;
 	if (fetch(sock, argv[optind], &orig))
 		return VMON_EXIT_FAIL;
 	fd = mkstemps(path, 4);
 	if (fd < 0 || close(fd) || spill(path, orig)) {
-		vmon_err("edit: cannot write a temporary file: %s", strerror(errno));
+		vmon_err("%s: cannot write a temporary file: %s", cur->verb, strerror(errno));
 		free(orig);
 		return VMON_EXIT_FAIL;
 	}
@@ -193,4 +215,17 @@ int vmon_cmd_edit(int argc, char **argv)
 	unlink(path);
 	free(orig);
 	return ret;
+}
+
+int vmon_cmd_edit(int argc, char **argv);
+int vmon_cmd_edit(int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(argv[0], kinds[i].verb))
+			cur = &kinds[i];
+	if (!cur) {
+		vmon_err("%s: not an edit command", argv[0]);
+		return VMON_EXIT_USAGE;
+	}
+	return run(argc, argv);
 }

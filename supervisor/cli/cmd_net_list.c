@@ -29,32 +29,6 @@ static bool is_on(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
-/* rows[r][c], row 0 the header; the last column is not padded. */
-static void table(const char *(*rows)[MAXCOL], size_t nrows, int ncol)
-{
-	int w[MAXCOL] = { 0 }, len = 0;
-
-	for (size_t r = 0; r < nrows; r++)
-		for (int c = 0; c < ncol; c++)
-			if ((int)strlen(rows[r][c]) > w[c])
-				w[c] = (int)strlen(rows[r][c]);
-	for (size_t r = 0; r < nrows; r++) {
-		int l = 0;
-
-		for (int c = 0; c < ncol; c++)
-			l += c == ncol - 1 ? printf(" %s", rows[r][c])
-					   : printf(" %-*s  ", w[c], rows[r][c]);
-		putchar('\n');
-		if (r == 0) {
-			len = l;
-			for (int i = 0; i < len + 2; i++)
-				putchar('-');
-			putchar('\n');
-		}
-	}
-	putchar('\n');
-}
-
 static void list_usage(FILE *f)
 {
 	fprintf(f, "usage: vmon net-list [-c SOCKET] [--all] [--inactive] [--autostart]\n"
@@ -114,7 +88,7 @@ static void print_nets(struct json_object *nets, unsigned int f)
 	if (f & (F_NAME | F_UUID))
 		putchar('\n');
 	else
-		table(rows, k, 4);
+		vmon_print_table(&rows[0][0], k, 4, MAXCOL);
 }
 
 int vmon_cmd_net_list(int argc, char **argv)
@@ -198,7 +172,7 @@ static void print_leases(struct json_object *ls)
 		rows[i + 1][4] = *str(o, "hostname") ? str(o, "hostname") : "-";
 		rows[i + 1][5] = *str(o, "clientid") ? str(o, "clientid") : "-";
 	}
-	table(rows, n + 1, 6);
+	vmon_print_table(&rows[0][0], n + 1, 6, MAXCOL);
 }
 
 int vmon_cmd_net_dhcp_leases(int argc, char **argv)

@@ -52,29 +52,10 @@ static void table_add(struct table *t, const char *const *cells)
 	t->nrow++;
 }
 
-/* Each cell: a space, the text padded to its column, two spaces (not after the last). */
 static void table_print(struct table *t)
 {
-	size_t w[MAXCOL] = { 0 }, dashes = 0;
-
-	for (size_t r = 0; r < t->nrow; r++)
-		for (int i = 0; i < t->ncol; i++)
-			if (t->cell[r][i] && strlen(t->cell[r][i]) > w[i])
-				w[i] = strlen(t->cell[r][i]);
-	for (size_t r = 0; r < t->nrow; r++) {
-		for (int i = 0; i < t->ncol; i++)
-			printf(" %-*s%s", i < t->ncol - 1 ? (int)w[i] : 0,
-			       t->cell[r][i] ? t->cell[r][i] : "", i < t->ncol - 1 ? "  " : "");
-		putchar('\n');
-		if (r)
-			continue;
-		for (int i = 0; i < t->ncol; i++)
-			dashes += w[i] + 3;
-		for (size_t i = 0; i < dashes; i++)
-			putchar('-');
-		putchar('\n');
-	}
-	putchar('\n');
+	if (t->cell)
+		vmon_print_table((const char *const *)&t->cell[0][0], t->nrow, t->ncol, MAXCOL);
 	for (size_t r = 0; r < t->nrow; r++)
 		for (int i = 0; i < t->ncol; i++)
 			free(t->cell[r][i]);

@@ -44,6 +44,7 @@ int vmon_cmd_console(int argc, char **argv);
 int vmon_cmd_domblkstat(int argc, char **argv);
 int vmon_cmd_domifstat(int argc, char **argv);
 int vmon_cmd_edit(int argc, char **argv);
+int vmon_cmd_devlist(int argc, char **argv);
 int vmon_cmd_setmem(int argc, char **argv);
 int vmon_cmd_setvcpus(int argc, char **argv);
 int vmon_cmd_qemu_agent_command(int argc, char **argv);
@@ -103,6 +104,8 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "domname", "a domain's name", vmon_cmd_domname },
 	{ "domuuid", "a domain's UUID", vmon_cmd_domuuid },
 	{ "dumpxml", "a domain's XML [--inactive]", vmon_cmd_dumpxml },
+	{ "domiflist", "a domain's network interfaces (tap, type, source, MAC)", vmon_cmd_devlist },
+	{ "domblklist", "a domain's disks (target and source) [--details]", vmon_cmd_devlist },
 	{ "domstats", "a domain's statistics (libvirt's field names)", vmon_cmd_domstats },
 	{ "console", "attach to a domain's serial console (ctrl-] leaves)", vmon_cmd_console },
 	{ "domblkstat", "a domain's disk counters (virsh's layout)", vmon_cmd_domblkstat },
@@ -121,6 +124,8 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "pool-info", "a pool's state and sizes", vmon_cmd_storage },
 	{ "pool-dumpxml", "a pool's XML", vmon_cmd_storage },
 	{ "pool-define", "define a pool from an XML file", vmon_cmd_storage },
+	{ "pool-edit", "edit a pool's XML in $VISUAL/$EDITOR, checked before saved",
+	  vmon_cmd_edit },
 	{ "pool-define-as", "define a pool from its parts", vmon_cmd_storage },
 	{ "pool-create", "create and start a transient pool from XML", vmon_cmd_storage },
 	{ "pool-create-as", "create and start a transient pool from its parts", vmon_cmd_storage },
@@ -156,6 +161,8 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "net-autostart", "start a network with vmond (--disable: not)", vmon_cmd_net_autostart },
 	{ "net-info", "basic facts of a network", vmon_cmd_net_info },
 	{ "net-dumpxml", "a network's XML [--inactive]", vmon_cmd_net_dumpxml },
+	{ "net-edit", "edit a network's XML in $VISUAL/$EDITOR, checked before saved",
+	  vmon_cmd_edit },
 	{ "net-dhcp-leases", "the DHCP leases of a network", vmon_cmd_net_dhcp_leases },
 	{ "net-update", "add or delete a network's DHCP host (live and/or config)",
 	  vmon_cmd_net_update },

@@ -96,3 +96,30 @@ char *vmon_abs_path(const char *path)
 	free(cwd);
 	return abs;
 }
+
+void vmon_print_table(const char *const *cells, size_t nrows, size_t ncols, size_t stride)
+{
+	size_t w[ncols ? ncols : 1], len = 0;
+
+	memset(w, 0, sizeof(w));
+	for (size_t r = 0; r < nrows; r++)
+		for (size_t c = 0; c < ncols; c++)
+			if (cells[r * stride + c] && strlen(cells[r * stride + c]) > w[c])
+				w[c] = strlen(cells[r * stride + c]);
+	for (size_t c = 0; c < ncols; c++)
+		len += w[c] + 3;
+	for (size_t r = 0; r < nrows; r++) {
+		for (size_t c = 0; c < ncols; c++) {
+			const char *s = cells[r * stride + c] ? cells[r * stride + c] : "";
+
+			if (c == ncols - 1)
+				printf(" %s", s);
+			else
+				printf(" %-*s  ", (int)w[c], s);
+		}
+		putchar('\n');
+		for (size_t i = 0; !r && i <= len; i++)
+			putchar(i == len ? '\n' : '-');
+	}
+	putchar('\n');
+}

@@ -58,6 +58,14 @@ char *vmon_abs_path(const char *path);
  */
 void vmon_parse_vm(const char *arg, uint32_t *id, const char **name);
 
+/*
+ * A table as virsh prints it: a leading space, columns padded and three
+ * spaces apart (the last one not padded), a line of dashes under the header
+ * (row 0) as long as the widest row could be plus two, a blank line after.
+ * The cell of row r, column c is cells[r * stride + c]; NULL is empty.
+ */
+void vmon_print_table(const char *const *cells, size_t nrows, size_t ncols, size_t stride);
+
 struct vmon_nl;
 /*
  * Open the vmon netlink family for command cmd; on failure print why
