@@ -95,8 +95,10 @@ static void print_ifaces(const struct vmon_domain *d)
 		const struct vmon_interface *f = &d->ifaces[i];
 		const char **row = &cells[(i + 1) * NCOL];
 
-		/* a definition's target is a wish; only a running domain has its tap */
-		row[0] = d->id >= 0 ? or_dash(f->target) : "-";
+		/* as virsh: the XML's <target dev=>; vmond writes the tap of a
+		 * running domain there, a definition has it only if it asks
+		 */
+		row[0] = or_dash(f->target);
 		row[1] = if_types[f->type];
 		row[2] = or_dash(f->source);
 		row[3] = "virtio"; /* the only model vmon runs: libdomain refuses others */
