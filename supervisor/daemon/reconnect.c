@@ -4,7 +4,7 @@
  * previous vmond left. A VMM that is still the same process (pid and start
  * time match) is taken back, never restarted; one that is gone leaves its
  * domain shut off (crashed). Then autostart domains that are not running
- * start.
+ * start, from their managed save if they have one.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -163,11 +163,17 @@ void vmond_autostart(struct vmond *d)
 	for (size_t i = 0; i < d->n; i++) {
 		struct vdom *v = d->doms[i];
 
+		bool saved;
+
 		if (!v->autostart || vdom_active(v))
 			continue;
-		if (vmond_vm_start(d, v, false, err, sizeof(err)))
+		/* as libvirt's: a managed save is restored, never booted past */
+		saved = vmond_has_managed_save(d, v);
+		if (saved ? vmond_start_managed(d, v, NULL, err, sizeof(err))
+			  : vmond_vm_start(d, v, false, err, sizeof(err)))
 			vmond_log("autostart: %s", err);
 		else
-			vmond_log("%s: autostarted", v->name);
+			vmond_log("%s: autostarted%s", v->name,
+				  saved ? " from its managed save" : "");
 	}
 }
