@@ -5,7 +5,8 @@
 # the PV and the VG, pool-start activates it; volumes are LVs (lvs is the
 # oracle): keys are LV UUIDs, stable across a vmond restart; qcow2 refused;
 # upload/download, resize, delete; pool-destroy deactivates, pool-delete
-# removes the VG; a missing VG leaves the pool inactive with the reason.
+# removes the VG; a missing VG leaves the pool inactive with the reason;
+# find-storage-pool-sources lists the VG with its PVs (pvs is the oracle).
 #
 # Usage: tools/vmtest -- env VMON_CACHE=... build/selftests/storage/logical_pool_test
 # The t_* functions run through ok(), which shellcheck cannot follow.
@@ -19,7 +20,7 @@ T=$(mktemp -d /tmp/lvm-pool-test.XXXXXX)
 R=$T/root
 S=$R/run/vmon/vmond.sock
 VG=vmontestvg
-n=0 failed=0 vmond_pid='' loop=''
+n=0 failed=0 vmond_pid='' loop='' loop2=''
 # no udev in the test VM: LVM makes its device nodes itself
 export DM_DISABLE_UDEV=1
 
@@ -54,6 +55,7 @@ stop_vmond() { kill "$vmond_pid"; wait "$vmond_pid" 2>/dev/null; vmond_pid=''; }
 cleanup() {
 	[ -n "$vmond_pid" ] && stop_vmond
 	vgremove -f "$VG" >/dev/null 2>&1
+	[ -n "$loop2" ] && { pvremove -y "$loop2"; losetup -d "$loop2"; } >/dev/null 2>&1
 	[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
 	rm -rf "$T"
 }
@@ -71,6 +73,35 @@ t_build_start() {
 	vm pool-build lp >/dev/null && vgs "$VG" >/dev/null || return 1
 	vm pool-start lp >/dev/null || return 1
 	vm pool-info lp >"$T/o" && contains "$T/o" '^Capacity: +1[0-9.]+ MiB$'
+}
+
+# xpath FILE EXPR: the string value of EXPR in the XML of FILE
+xpath() { xmllint --xpath "$2" "$1" 2>/dev/null; }
+t_find_sources() {
+	local src="/sources/source[name='$VG']"
+	truncate -s 64M "$T/disk2.img"
+	loop2=$(losetup -f --show "$T/disk2.img") && pvcreate -y "$loop2" >/dev/null || return 1
+	vm find-storage-pool-sources logical >"$T/s1.xml" && cat "$T/s1.xml" || return 1
+	# the VG with its one PV; the PV in no VG is no source
+	[ "$(xpath "$T/s1.xml" "count($src/device)")" = 1 ] &&
+		[ "$(xpath "$T/s1.xml" "string($src/device/@path)")" = "$loop" ] &&
+		[ "$(xpath "$T/s1.xml" "string($src/format/@type)")" = lvm2 ] &&
+		[ "$(xpath "$T/s1.xml" "count(//device[@path='$loop2'])")" = 0 ] || return 1
+	# a second PV in the VG: one source, two devices
+	vgextend "$VG" "$loop2" >/dev/null || return 1
+	vm find-storage-pool-sources-as logical >"$T/s2.xml" && cat "$T/s2.xml" || return 1
+	[ "$(xpath "$T/s2.xml" "count($src)")" = 1 ] &&
+		[ "$(xpath "$T/s2.xml" "count($src/device)")" = 2 ] &&
+		[ "$(xpath "$T/s2.xml" "count($src/device[@path='$loop2'])")" = 1 ] || return 1
+	vgreduce "$VG" "$loop2" >/dev/null || return 1
+	# a type with nothing to discover, an unknown type, a bad spec file
+	! vm find-storage-pool-sources dir 2>"$T/e" &&
+		contains "$T/e" "pool type 'dir' does not support source discovery" || return 1
+	! vm find-storage-pool-sources zfs2 2>"$T/e" &&
+		contains "$T/e" "unknown storage pool type 'zfs2'" || return 1
+	echo '<pool/>' >"$T/spec.xml"
+	! vm find-storage-pool-sources logical --srcSpec "$T/spec.xml" 2>"$T/e" &&
+		contains "$T/e" "the root element is <pool>, expected <source>"
 }
 
 t_volumes() {
@@ -113,9 +144,10 @@ t_destroy_delete() {
 }
 
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 start_vmond || exit 1
 ok build_start t_build_start
+ok find_sources_lists_vg_and_pvs t_find_sources
 ok volumes_are_lvs_keys_are_uuids t_volumes
 ok upload_clone_resize_wipe_delete t_data
 ok keys_stable_across_restart t_restart_keys

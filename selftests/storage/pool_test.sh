@@ -317,7 +317,24 @@ t_readonly() {
 	local RO=$R/run/vmon/vmond-ro.sock
 	$V pool-list -c "$RO" >/dev/null && $V vol-list -c "$RO" p1 >/dev/null || return 1
 	! $V vol-create-as -c "$RO" p1 ro.raw 1M 2>"$T/e" &&
-		contains "$T/e" 'read only access prevents vol-create-as'
+		contains "$T/e" 'read only access prevents vol-create-as' || return 1
+	# source discovery runs the host's tools: not on the read-only socket
+	! $V find-storage-pool-sources -c "$RO" logical 2>"$T/e" &&
+		contains "$T/e" 'read only access prevents pool-find-sources'
+}
+
+# find-storage-pool-sources: types with nothing to discover refused by name
+# (the logical search is in logical_pool_test, in the test VM)
+t_find_sources_refusals() {
+	$V find-storage-pool-sources --help | grep -q '^usage: vmon find-storage-pool-sources' ||
+		return 1
+	! $V find-storage-pool-sources -c "$S" dir 2>"$T/e" &&
+		contains "$T/e" "pool type 'dir' does not support source discovery" || return 1
+	! $V find-storage-pool-sources-as -c "$S" netfs --host nfs.example 2>"$T/e" &&
+		contains "$T/e" "netfs pools are not supported yet \(planned\)" || return 1
+	! $V find-storage-pool-sources -c "$S" logical --srcSpec "$T/missing.xml" 2>"$T/e" &&
+		contains "$T/e" "cannot read '$T/missing.xml'" || return 1
+	! $V find-storage-pool-sources -c "$S" 2>"$T/e" && contains "$T/e" 'missing type'
 }
 
 # pool-edit with a scripted $EDITOR: an inactive pool's definition saved
@@ -367,7 +384,7 @@ t_transient() {
 }
 
 echo "TAP version 13"
-echo "1..20"
+echo "1..21"
 start_vmond || exit 1
 ok "first start: pool 'default' defined, built, started, autostarted; XML valid" t_default_pool
 ok "pool-define, pool-list [--all] [--details], pool-build (mode), pool-start, pool-info" \
@@ -391,6 +408,8 @@ ok "domain <disk type='volume'>: path found at start, refused while the pool is 
 	t_domain_volume
 ok "read-only socket lists, refuses changes" t_readonly
 ok "pool-edit: saved, unchanged, an active pool refused and given up" t_pool_edit
+ok "find-storage-pool-sources: dir, netfs, a missing spec file, no type refused" \
+	t_find_sources_refusals
 ok "pool-destroy/delete/undefine; delete of a non-empty dir refused; autostart --disable" \
 	t_teardown
 ok "pool-create-as: transient, gone after destroy; one directory for two pools refused" \

@@ -3,7 +3,7 @@
  * libstorage's XML on the host: pool and volume golden files (parse,
  * format, compare, round trip, libvirt's RNG schemas through
  * virt-xml-validate), libvirt's units, refusals with their line:column,
- * a generated pool uuid.
+ * a generated pool uuid, find-storage-pool-sources' XML.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -248,6 +248,59 @@ TEST(parsed_fields)
 	EXPECT_EQ(VMON_VOL_RAW, v->backing_format);
 	vmon_vol_def_free(v);
 	free(xml);
+}
+
+/* find-storage-pool-sources: libvirt's <sources>, a PV list per VG; the spec */
+TEST(pool_sources)
+{
+	static const char want[] = "<sources>\n"
+				   "  <source>\n"
+				   "    <device path=\"/dev/sdb1\"/>\n"
+				   "    <device path=\"/dev/sdc1\"/>\n"
+				   "    <name>vg0</name>\n"
+				   "    <format type=\"lvm2\"/>\n"
+				   "  </source>\n"
+				   "  <source>\n"
+				   "    <host name=\"nfs.example\"/>\n"
+				   "    <dir path=\"/exports/a&amp;b\"/>\n"
+				   "  </source>\n"
+				   "</sources>\n";
+	static const char spec[] = "<source><host name='nfs.example'/><dir path='/x'/></source>";
+	struct vmon_pool_source *s = NULL;
+	struct vmon_xml_error err;
+	struct vmon_pool_def *d;
+	enum vmon_pool_type t;
+	size_t n = 0;
+	char *xml;
+
+	ASSERT_EQ(0, vmon_pool_sources_add(&s, &n, "vg0", NULL, NULL, "lvm2"));
+	ASSERT_EQ(0, vmon_pool_source_add_device(&s[0], "/dev/sdb1"));
+	ASSERT_EQ(0, vmon_pool_source_add_device(&s[0], "/dev/sdc1"));
+	ASSERT_EQ(0, vmon_pool_sources_add(&s, &n, NULL, "nfs.example", "/exports/a&b", NULL));
+	ASSERT_EQ(2, n);
+	xml = vmon_pool_sources_format(s, n);
+	ASSERT_NE(NULL, xml);
+	EXPECT_STREQ(want, xml);
+	free(xml);
+	vmon_pool_sources_free(s, n);
+	xml = vmon_pool_sources_format(NULL, 0);
+	EXPECT_STREQ("<sources/>\n", xml);
+	free(xml);
+
+	ASSERT_EQ(0, vmon_pool_spec_parse(spec, strlen(spec), &d, &err)) TH_LOG("%s", err.msg);
+	EXPECT_STREQ("nfs.example", d->src_host);
+	EXPECT_STREQ("/x", d->src_dir);
+	EXPECT_EQ(NULL, d->src_device);
+	vmon_pool_def_free(d);
+	EXPECT_EQ(-1, vmon_pool_spec_parse("<pool/>", 7, &d, &err));
+	EXPECT_NE(NULL, strstr(err.msg, "expected <source>")) TH_LOG("%s", err.msg);
+	EXPECT_EQ(-1, vmon_pool_spec_parse("<source><host/></source>", 24, &d, &err));
+	EXPECT_NE(NULL, strstr(err.msg, "<host> has no name attribute")) TH_LOG("%s", err.msg);
+
+	ASSERT_EQ(0, vmon_pool_type_parse("logical", &t));
+	EXPECT_EQ(VMON_POOL_LOGICAL, t);
+	EXPECT_EQ(-1, vmon_pool_type_parse("zfs", &t));
+	EXPECT_EQ(-1, vmon_pool_type_parse(NULL, &t));
 }
 
 TEST_HARNESS_MAIN

@@ -57,6 +57,12 @@ static const struct pcmd pcmds[] = {
 	  "start a pool with vmond (--disable: do not)" },
 	{ "pool-refresh", "pool-refresh", "pool", "", false, "Pool %s refreshed\n\n", NULL, NULL,
 	  "rescan a pool's volumes and sizes" },
+	{ "find-storage-pool-sources", "pool-find-sources", "type", "srcSpec=", false, NULL, NULL,
+	  vmon_print_xml,
+	  "the pools of a type this host could define (logical: its volume groups)" },
+	{ "find-storage-pool-sources-as", "pool-find-sources", "type",
+	  "host=,port=,initiator=", false, NULL, NULL, vmon_print_xml,
+	  "find-storage-pool-sources with the search given by its parts" },
 	{ "vol-list", "vol-list", "pool", "details", true, NULL, NULL, vmon_print_vol_list,
 	  "list a pool's volumes" },
 	{ "vol-info", "vol-lookup", "vol", "pool=", true, NULL, NULL, vmon_print_vol_info,
@@ -190,32 +196,40 @@ static int parse(int argc, char **argv, struct json_object *vals, const char **s
 	return vmon_no_more_args(cur->name, argc, argv, optind, NULL) ? VMON_EXIT_USAGE : -1;
 }
 
-/* The request: every value, the XML read from its file. */
+/* The text of file as req's key: 0, or -1 with the error printed. */
+static int add_file(struct json_object *req, const char *key, const char *file)
+{
+	FILE *f = fopen(file, "re");
+	char *xml = NULL;
+	size_t cap = 0;
+
+	if (!f || getdelim(&xml, &cap, 0, f) < 0) {
+		vmon_err("%s: cannot read '%s': %s", cur->name, file,
+			 f ? "empty file" : strerror(errno));
+		if (f)
+			fclose(f);
+		free(xml);
+		return -1;
+	}
+	fclose(f);
+	json_object_object_add(req, key, json_object_new_string(xml));
+	free(xml);
+	return 0;
+}
+
+/* The request: every value, the XML read from its file (--srcSpec's too). */
 static struct json_object *request(struct json_object *vals)
 {
 	struct json_object *req = json_object_new_object();
-	const char *file = vmon_jstr(vals, "file");
+	const char *spec = vmon_jstr(vals, "srcSpec");
 
 	json_object_object_add(req, "cmd", json_object_new_string(cur->req));
 	json_object_object_foreach (vals, k, v)
 		json_object_object_add(req, k, json_object_get(v));
-	if (strstr(cur->args, "xml")) {
-		FILE *f = fopen(file, "re");
-		char *xml = NULL;
-		size_t cap = 0;
-
-		if (!f || getdelim(&xml, &cap, 0, f) < 0) {
-			vmon_err("%s: cannot read '%s': %s", cur->name, file,
-				 f ? "empty file" : strerror(errno));
-			if (f)
-				fclose(f);
-			free(xml);
-			json_object_put(req);
-			return NULL;
-		}
-		fclose(f);
-		json_object_object_add(req, "xml", json_object_new_string(xml));
-		free(xml);
+	if ((strstr(cur->args, "xml") && add_file(req, "xml", vmon_jstr(vals, "file"))) ||
+	    (*spec && add_file(req, "srcspec", spec))) {
+		json_object_put(req);
+		return NULL;
 	}
 	return req;
 }

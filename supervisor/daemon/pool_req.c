@@ -145,12 +145,11 @@ static int check_def(struct vmond *d, struct vmon_pool_def *def, struct vpool **
 /* The definition of a request: "xml", or the members of pool-define-as. */
 static struct vmon_pool_def *req_def(struct json_object *req, char *err, size_t errlen)
 {
-	static const char *const types[] = { "dir", "fs", "netfs", "logical", "disk", "iscsi" };
 	const char *xml = vmond_pool_str(req, "xml"), *type = vmond_pool_str(req, "type");
 	struct vmon_xml_error xe;
 	struct vmon_pool_def *def;
+	enum vmon_pool_type t;
 	uuid_t u;
-	size_t t;
 
 	if (xml) {
 		if (!vmon_pool_parse(xml, strlen(xml), &def, &xe))
@@ -159,10 +158,7 @@ static struct vmon_pool_def *req_def(struct json_object *req, char *err, size_t 
 			 xe.msg);
 		return NULL;
 	}
-	for (t = 0; type && t < sizeof(types) / sizeof(types[0]); t++)
-		if (!strcmp(type, types[t]))
-			break;
-	if (!type || t == sizeof(types) / sizeof(types[0]) || !vmond_pool_str(req, "name")) {
+	if (vmon_pool_type_parse(type, &t) || !vmond_pool_str(req, "name")) {
 		snprintf(err, errlen,
 			 "pool type '%s' is not known (dir, fs, netfs, logical, disk, "
 			 "iscsi)",
@@ -172,7 +168,7 @@ static struct vmon_pool_def *req_def(struct json_object *req, char *err, size_t 
 	def = calloc(1, sizeof(*def));
 	if (!def)
 		return NULL;
-	def->type = (enum vmon_pool_type)t;
+	def->type = t;
 	snprintf(def->name, sizeof(def->name), "%s", vmond_pool_str(req, "name"));
 	uuid_generate(u);
 	uuid_unparse_lower(u, def->uuid);
@@ -363,6 +359,63 @@ static int req_refresh(struct vmond *d, struct json_object *req, struct json_obj
 	return vp ? vp->p.be->refresh(&vp->p, err, errlen) : -1;
 }
 
+/*
+ * find-storage-pool-sources[-as]: "type", and "srcspec" (a <source>
+ * document) or "host" to narrow the search; the answer's "xml" is libvirt's
+ * <sources>. Needs no pool.
+ */
+static int req_find_sources(struct vmond *d, struct json_object *req, struct json_object *r,
+			    char *err, size_t errlen)
+{
+	const char *type = vmond_pool_str(req, "type"), *spec = vmond_pool_str(req, "srcspec");
+	const struct vmon_pool_backend *be;
+	struct vmon_pool_def *sd = NULL;
+	struct vmon_pool_source *s = NULL;
+	struct vmon_xml_error xe;
+	enum vmon_pool_type t;
+	size_t n = 0;
+	char *xml;
+
+	(void)d;
+	if (vmon_pool_type_parse(type, &t)) {
+		snprintf(err, errlen,
+			 "unknown storage pool type '%.40s' (dir, fs, netfs, logical, "
+			 "disk, iscsi)",
+			 type ? type : "");
+		return -1;
+	}
+	be = vmon_pool_backend(t);
+	if (!be) {
+		snprintf(err, errlen, "%s pools are not supported yet (planned)", type);
+		return -1;
+	}
+	if (!be->find_sources) {
+		snprintf(err, errlen, "pool type '%s' does not support source discovery", type);
+		return -1;
+	}
+	if (spec && vmon_pool_spec_parse(spec, strlen(spec), &sd, &xe)) {
+		snprintf(err, errlen, "source spec: XML error at line %d, column %d: %s", xe.line,
+			 xe.column, xe.msg);
+		return -1;
+	}
+	if (!sd && vmond_pool_str(req, "host") && (sd = calloc(1, sizeof(*sd))))
+		sd->src_host = strdup(vmond_pool_str(req, "host"));
+	if (be->find_sources(sd, &s, &n, err, errlen)) {
+		vmon_pool_def_free(sd);
+		return -1;
+	}
+	vmon_pool_def_free(sd);
+	xml = vmon_pool_sources_format(s, n);
+	vmon_pool_sources_free(s, n);
+	if (!xml) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ADD(r, "xml", json_object_new_string(xml));
+	free(xml);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
@@ -381,6 +434,8 @@ static const struct {
 	{ "pool-undefine", req_undefine, false },
 	{ "pool-autostart", req_autostart, false },
 	{ "pool-refresh", req_refresh, false },
+	/* libvirt refuses it on a read-only connection: it runs the host's tools */
+	{ "pool-find-sources", req_find_sources, false },
 };
 
 /* vol-* requests that only read. */

@@ -247,6 +247,50 @@ static int lv_vol_resize(struct vmon_pool *p, const struct vmon_vol_def *v, uint
 	return vmon_storage_run(rs, NULL, err, errlen);
 }
 
+/*
+ * The volume groups on the host, each with its physical volumes, as
+ * libvirt's find-storage-pool-sources logical: PVs in no VG are left out;
+ * the spec narrows nothing (libvirt's does not either).
+ */
+static int lv_find_sources(const struct vmon_pool_def *spec, struct vmon_pool_source **out,
+			   size_t *n, char *err, size_t errlen)
+{
+	char *pvs[] = { "pvs", "--reportformat", "json", "-o", "pv_name,vg_name", NULL };
+	struct json_object *root = NULL, *a;
+	struct vmon_pool_source *s = NULL;
+	size_t ns = 0, i, k;
+	char *out_text = NULL;
+	int ret = 0;
+
+	(void)spec;
+	if (vmon_storage_run(pvs, &out_text, err, errlen))
+		return -1;
+	a = rows(out_text, "pv", &root);
+	for (i = 0; a && !ret && i < json_object_array_length(a); i++) {
+		struct json_object *row = json_object_array_get_idx(a, i);
+		const char *vgn = col(row, "vg_name");
+
+		if (!*vgn)
+			continue;
+		for (k = 0; k < ns && strcmp(s[k].name, vgn); k++)
+			;
+		if (k == ns)
+			ret = vmon_pool_sources_add(&s, &ns, vgn, NULL, NULL, "lvm2");
+		if (!ret)
+			ret = vmon_pool_source_add_device(&s[k], col(row, "pv_name"));
+	}
+	json_object_put(root);
+	free(out_text);
+	if (!a || ret) {
+		snprintf(err, errlen, a ? "out of memory" : "pvs: no report of physical volumes");
+		vmon_pool_sources_free(s, ns);
+		return -1;
+	}
+	*out = s;
+	*n = ns;
+	return 0;
+}
+
 const struct vmon_pool_backend vmon_backend_logical = {
 	.type = VMON_POOL_LOGICAL,
 	.check = lv_check,
@@ -259,4 +303,5 @@ const struct vmon_pool_backend vmon_backend_logical = {
 	.vol_delete = lv_vol_delete,
 	.vol_resize = lv_vol_resize,
 	.vol_wipe = vmon_file_vol_wipe,
+	.find_sources = lv_find_sources,
 };

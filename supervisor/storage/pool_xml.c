@@ -31,18 +31,25 @@ void vmon_pool_def_free(struct vmon_pool_def *p)
 	free(p);
 }
 
+int vmon_pool_type_parse(const char *s, enum vmon_pool_type *t)
+{
+	for (size_t i = 0; s && i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+		if (!strcmp(s, type_names[i])) {
+			*t = (enum vmon_pool_type)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static int parse_head(struct sctx *c, xmlNodePtr root, struct vmon_pool_def *p)
 {
 	char *type = sprop(root, "type"), *name, *uuid;
 	xmlNodePtr n;
 	uuid_t u;
-	size_t i;
 	int ret = 0;
 
-	for (i = 0; type && i < sizeof(type_names) / sizeof(type_names[0]); i++)
-		if (!strcmp(type, type_names[i]))
-			break;
-	if (!type || i == sizeof(type_names) / sizeof(type_names[0])) {
+	if (vmon_pool_type_parse(type, &p->type)) {
 		ret = serr(c, root, type ? "type" : NULL,
 			   type ? "unknown pool type '%s' (known: dir, fs, netfs, logical, disk, "
 				  "iscsi)"
@@ -52,7 +59,6 @@ static int parse_head(struct sctx *c, xmlNodePtr root, struct vmon_pool_def *p)
 		return ret;
 	}
 	free(type);
-	p->type = (enum vmon_pool_type)i;
 	n = schild(root, "name");
 	name = n ? stext(n) : NULL;
 	if (!name || !*name || strlen(name) >= sizeof(p->name) || strchr(name, '/'))
@@ -138,8 +144,9 @@ static int parse_target(struct sctx *c, xmlNodePtr root, struct vmon_pool_def *p
 	return sperms(c, t, &p->perms);
 }
 
-int vmon_pool_parse(const char *xml, size_t len, struct vmon_pool_def **out,
-		    struct vmon_xml_error *err)
+/* A document whose root is @root_name: a whole <pool>, or a search's <source>. */
+static int parse_doc(const char *xml, size_t len, const char *root_name, struct vmon_pool_def **out,
+		     struct vmon_xml_error *err)
 {
 	struct sctx c = { xml, len, err };
 	struct vmon_pool_def *p;
@@ -150,7 +157,7 @@ int vmon_pool_parse(const char *xml, size_t len, struct vmon_pool_def **out,
 
 	*out = NULL;
 	memset(err, 0, sizeof(*err));
-	doc = sdoc(&c, "pool");
+	doc = sdoc(&c, root_name);
 	if (!doc)
 		return -1;
 	p = calloc(1, sizeof(*p));
@@ -161,10 +168,15 @@ int vmon_pool_parse(const char *xml, size_t len, struct vmon_pool_def **out,
 	}
 	p->perms.mode = p->perms.owner = p->perms.group = -1;
 	root = xmlDocGetRootElement(doc);
-	ret = parse_head(&c, root, p) || parse_source(&c, root, p) || parse_target(&c, root, p) ||
-	      ssize(&c, root, "capacity", &p->capacity, &found) ||
-	      ssize(&c, root, "allocation", &p->allocation, &found) ||
-	      ssize(&c, root, "available", &p->available, &found);
+	if (strcmp(root_name, "pool"))
+		/* the document node is the <source>'s parent, as <pool> is in a pool */
+		ret = parse_source(&c, (xmlNodePtr)doc, p);
+	else
+		ret = parse_head(&c, root, p) || parse_source(&c, root, p) ||
+		      parse_target(&c, root, p) ||
+		      ssize(&c, root, "capacity", &p->capacity, &found) ||
+		      ssize(&c, root, "allocation", &p->allocation, &found) ||
+		      ssize(&c, root, "available", &p->available, &found);
 	xmlFreeDoc(doc);
 	if (ret) {
 		vmon_pool_def_free(p);
@@ -174,11 +186,16 @@ int vmon_pool_parse(const char *xml, size_t len, struct vmon_pool_def **out,
 	return 0;
 }
 
-static void fattr(xmlNodePtr parent, const char *el, const char *attr, const char *val)
+int vmon_pool_parse(const char *xml, size_t len, struct vmon_pool_def **out,
+		    struct vmon_xml_error *err)
 {
-	if (val)
-		xmlNewProp(xmlNewChild(parent, NULL, (const xmlChar *)el, NULL),
-			   (const xmlChar *)attr, (const xmlChar *)val);
+	return parse_doc(xml, len, "pool", out, err);
+}
+
+int vmon_pool_spec_parse(const char *xml, size_t len, struct vmon_pool_def **out,
+			 struct vmon_xml_error *err)
+{
+	return parse_doc(xml, len, "source", out, err);
 }
 
 char *vmon_pool_format(const struct vmon_pool_def *p)

@@ -33,7 +33,9 @@ int ssize(struct sctx *c, xmlNodePtr parent, const char *name, uint64_t *bytes, 
 int sperms(struct sctx *c, xmlNodePtr parent, struct vmon_perms *p);
 void sperms_free(struct vmon_perms *p);
 
-/* Formatting: <name unit='bytes'>N</name>, <permissions>. */
+/* Formatting: <el attr='val'/> (nothing when val is NULL), <name
+ * unit='bytes'>N</name>, <permissions>. */
+void fattr(xmlNodePtr parent, const char *el, const char *attr, const char *val);
 void fsize(xmlNodePtr parent, const char *name, uint64_t bytes);
 void fperms(xmlNodePtr parent, const struct vmon_perms *p);
 /* The document as a malloc'd string with the XML declaration left out. */

@@ -230,6 +230,13 @@ void sperms_free(struct vmon_perms *p)
 	p->label = NULL;
 }
 
+void fattr(xmlNodePtr parent, const char *el, const char *attr, const char *val)
+{
+	if (val)
+		xmlNewProp(xmlNewChild(parent, NULL, (const xmlChar *)el, NULL),
+			   (const xmlChar *)attr, (const xmlChar *)val);
+}
+
 void fsize(xmlNodePtr parent, const char *name, uint64_t bytes)
 {
 	char num[32];

@@ -92,6 +92,35 @@ char *vmon_vol_format(const struct vmon_vol_def *v);
 void vmon_vol_def_free(struct vmon_vol_def *v);
 struct vmon_vol_def *vmon_vol_def_dup(const struct vmon_vol_def *v);
 
+/*
+ * What find-storage-pool-sources reports: one <source> of <sources> each
+ * (a volume group and its physical volumes, an export of a host...).
+ */
+struct vmon_pool_source {
+	char *name;	/* <name> (the volume group), or NULL */
+	char **devices; /* <device path=> each */
+	size_t n_devices;
+	char *host;   /* <host name=>, or NULL */
+	char *dir;    /* <dir path=>, or NULL */
+	char *format; /* <format type=>, or NULL */
+};
+/* Add a copy of the strings as one more source: 0, or -1 (out of memory). */
+int vmon_pool_sources_add(struct vmon_pool_source **s, size_t *n, const char *name,
+			  const char *host, const char *dir, const char *format);
+/* Add device to the source (*s)[i]: 0, or -1. */
+int vmon_pool_source_add_device(struct vmon_pool_source *s, const char *device);
+void vmon_pool_sources_free(struct vmon_pool_source *s, size_t n);
+/* <sources>...</sources> as libvirt prints it, malloc'd (NULL: no memory). */
+char *vmon_pool_sources_format(const struct vmon_pool_source *s, size_t n);
+/*
+ * A search's <source> element (virsh's --srcSpec file: <source><host
+ * name=.../></source>) into a definition's src_* fields.
+ */
+int vmon_pool_spec_parse(const char *xml, size_t len, struct vmon_pool_def **out,
+			 struct vmon_xml_error *err);
+/* "dir", "logical"... to the enum: 0, or -1. */
+int vmon_pool_type_parse(const char *s, enum vmon_pool_type *t);
+
 /* A pool at run time: its definition, state and the volumes refresh found. */
 struct vmon_pool {
 	struct vmon_pool_def *def;
@@ -134,6 +163,13 @@ struct vmon_pool_backend {
 			  unsigned int flags, char *err, size_t errlen);
 	int (*vol_wipe)(struct vmon_pool *p, const struct vmon_vol_def *v, enum vmon_wipe_alg alg,
 			char *err, size_t errlen);
+	/*
+	 * find-storage-pool-sources: the pools of this type the host could
+	 * define (spec narrows the search; may be NULL). NULL where the type
+	 * has nothing to discover (dir, fs), as in libvirt.
+	 */
+	int (*find_sources)(const struct vmon_pool_def *spec, struct vmon_pool_source **out,
+			    size_t *n, char *err, size_t errlen);
 };
 
 /* The back end of a type, or NULL (a type not built yet). */
