@@ -36,3 +36,12 @@ $(B)/selftests/daemon/install_vm_test: selftests/daemon/install_vm_test.sh \
 	cp $< $@
 	chmod +x $@
 VM_TESTS += $(B)/selftests/daemon/install_vm_test
+
+# In the test VM: vmon-guests saving, restoring and shutting down real
+# nested guests, with a vmond restart between (the host's reboot).
+$(B)/selftests/daemon/guests_test: selftests/daemon/guests_test.sh $(B)/vmm-guest/base.cpio.gz \
+		$(B)/vmond $(B)/vmon $(B)/vmon-vmm supervisor/guests/vmon-guests
+	@mkdir -p $(@D)
+	cp $< $@
+	chmod +x $@
+VM_TESTS += $(B)/selftests/daemon/guests_test
