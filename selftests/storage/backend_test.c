@@ -5,13 +5,15 @@
  * the dir back end's build/start/refresh/stop/remove, volumes created raw and
  * qcow2 (probed back through libqcow2), a failed creation that leaves no
  * file, a scan that hides dot files and sorts by name, lookups by name, path
- * and key, resize and wipe.
+ * and key, resize and wipe; the tools' runner (output, error, a full pipe,
+ * a stuck tool killed at the timeout).
  */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -171,6 +173,41 @@ TEST(missing_directory_named)
 	EXPECT_STREQ("cannot open directory '/nonexistent/vmon/pool': No such file or directory",
 		     err);
 	EXPECT_FALSE(p.active);
+}
+
+/* The tools back ends run: output, error, and a stuck one killed in time. */
+int vmon_storage_run(char *const argv[], char **out, char *err, size_t errlen);
+TEST(tool_run_bounded)
+{
+	char *echo[] = { "sh", "-c", "echo out; echo err >&2", NULL };
+	char *fail[] = { "sh", "-c", "echo 'no such VG' >&2; exit 5", NULL };
+	/* a child that keeps the pipes open and a parent that will not end */
+	char *stuck[] = { "sh", "-c", "sleep 60 & exec sleep 60", NULL };
+	char *big[] = { "sh", "-c", "head -c 200000 /dev/zero | tr '\\0' x >&2; echo done", NULL };
+	struct timespec t0, t1;
+	char err[256], *out = NULL;
+
+	ASSERT_EQ(0, vmon_storage_run(echo, &out, err, sizeof(err)));
+	EXPECT_STREQ("out\n", out);
+	free(out);
+	EXPECT_EQ(-1, vmon_storage_run(fail, NULL, err, sizeof(err)));
+	EXPECT_STREQ("sh failed: no such VG", err);
+	/* 200 kB on stderr before a line on stdout: no stall on a full pipe */
+	out = NULL;
+	ASSERT_EQ(0, vmon_storage_run(big, &out, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_STREQ("done\n", out);
+	free(out);
+
+	vmon_storage_set_timeout(1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(-1, vmon_storage_run(stuck, NULL, err, sizeof(err)));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	vmon_storage_set_timeout(120);
+	EXPECT_STREQ("sh did not finish in 1 s: killed", err);
+	/* killed at the deadline, with its background child (else the pipes
+	 * would have kept it waiting for 60 s)
+	 */
+	EXPECT_GT(30, t1.tv_sec - t0.tv_sec);
 }
 
 TEST_HARNESS_MAIN

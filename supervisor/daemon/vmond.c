@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vmon/storage.h>
+
 #include "vmond.h"
 #include "vnet.h"
 
@@ -27,6 +29,9 @@ static void usage(FILE *f)
 		"      --no-seccomp    start VMMs without their seccomp filter\n"
 		"      --default-network  define the 'default' network on the first start\n"
 		"                      even under --root (without --root it always is)\n"
+		"      --storage-timeout SECONDS  the longest a storage tool (lvm's, mkfs)\n"
+		"                      may run before it is killed and its request fails\n"
+		"                      (default 120)\n"
 		"  -h, --help          this text\n");
 }
 
@@ -38,6 +43,7 @@ int main(int argc, char **argv)
 		{ "vmm", required_argument, NULL, 'V' },
 		{ "no-seccomp", no_argument, NULL, 'S' },
 		{ "default-network", no_argument, NULL, 'N' },
+		{ "storage-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -63,6 +69,20 @@ int main(int argc, char **argv)
 		case 'N':
 			vmond_net_want_default(true);
 			break;
+		case 'T': {
+			char *end;
+			unsigned long t = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || t == 0 || t > 86400) {
+				fprintf(stderr,
+					"vmond: --storage-timeout '%s' is not a number of seconds "
+					"in 1..86400\n",
+					optarg);
+				return 2;
+			}
+			vmon_storage_set_timeout((unsigned int)t);
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -11,7 +11,8 @@ extern const struct vmon_pool_backend vmon_backend_fs;
 extern const struct vmon_pool_backend vmon_backend_logical;
 
 /* Run argv (PATH searched): 0 and its stdout in *out (malloc'd, if out), or -1
- * with the tool's stderr in err. */
+ * with the tool's stderr in err; killed, with its process group, and -1 when
+ * it runs past the timeout (vmon_storage_set_timeout). */
 int vmon_storage_run(char *const argv[], char **out, char *err, size_t errlen);
 
 /*

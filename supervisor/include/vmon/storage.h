@@ -172,6 +172,12 @@ struct vmon_pool_backend {
 			    size_t *n, char *err, size_t errlen);
 };
 
+/*
+ * The longest a back end's tool (lvm's, mkfs) may run before it is killed
+ * and its call fails with "did not finish in N s" (default 120 s; 0 is 1).
+ */
+void vmon_storage_set_timeout(unsigned int seconds);
+
 /* The back end of a type, or NULL (a type not built yet). */
 const struct vmon_pool_backend *vmon_pool_backend(enum vmon_pool_type t);
 /* Tests may replace a type's back end (a fake). */
