@@ -214,9 +214,10 @@ t_setvcpus_config() {
 		! "$V" dumpxml -c "$S" web --inactive | grep -q 'current='
 }
 
-# domiflist and domblklist of a shut-off domain: virsh's columns, "-" for
-# the tap it has only when running and for a bridge-less source, the
-# volume name of a volume disk; --details on domiflist refused
+# domiflist and domblklist of a shut-off domain: virsh's columns, the
+# <target dev=> the XML gives (as virsh prints it), "-" where there is none
+# and for a bridge-less source, the volume name of a volume disk; --details
+# on domiflist refused
 t_devlists() {
 	cat >"$T/dl.xml" <<X
 <domain type='kvm'>
@@ -242,7 +243,7 @@ X
  Interface   Type       Source    Model    MAC
 --------------------------------------------------------------
  -           network    default   virtio   52:54:00:aa:bb:01
- -           bridge     br0       virtio   52:54:00:aa:bb:02
+ mytap0      bridge     br0       virtio   52:54:00:aa:bb:02
  -           ethernet   -         virtio   52:54:00:aa:bb:03
 
 X
