@@ -56,6 +56,8 @@ int vmon_cmd_nodeinfo(int argc, char **argv);
 int vmon_cmd_capabilities(int argc, char **argv);
 /* Storage pools and volumes, through vmond (cmd_pool.c): argv[0] is the verb. */
 int vmon_cmd_storage(int argc, char **argv);
+/* Domain snapshots, through vmond (cmd_snapshot.c): argv[0] is the verb. */
+int vmon_cmd_snapshot(int argc, char **argv);
 /* Virtual networks, through vmond (cmd_net.c, cmd_net_list.c). */
 int vmon_cmd_net_list(int argc, char **argv);
 int vmon_cmd_net_define(int argc, char **argv);
@@ -136,6 +138,16 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "pool-undefine", "remove a pool's definition", vmon_cmd_storage },
 	{ "pool-autostart", "start a pool with vmond (--disable: not)", vmon_cmd_storage },
 	{ "pool-refresh", "rescan a pool's volumes", vmon_cmd_storage },
+	{ "snapshot-create-as", "snapshot a shut-off domain (internal qcow2 snapshots)",
+	  vmon_cmd_snapshot },
+	{ "snapshot-create", "snapshot a shut-off domain from snapshot XML", vmon_cmd_snapshot },
+	{ "snapshot-list", "a domain's snapshots [--parent] [--tree] [--name]", vmon_cmd_snapshot },
+	{ "snapshot-info", "a snapshot's state, parent and children", vmon_cmd_snapshot },
+	{ "snapshot-dumpxml", "a snapshot's XML", vmon_cmd_snapshot },
+	{ "snapshot-current", "the current snapshot [--name]", vmon_cmd_snapshot },
+	{ "snapshot-parent", "a snapshot's parent", vmon_cmd_snapshot },
+	{ "snapshot-revert", "put a shut-off domain back to a snapshot", vmon_cmd_snapshot },
+	{ "snapshot-delete", "delete a snapshot [--children] [--metadata]", vmon_cmd_snapshot },
 	{ "find-storage-pool-sources", "discover pool sources (logical: volume groups)",
 	  vmon_cmd_storage },
 	{ "find-storage-pool-sources-as", "discover pool sources, search given by its parts",

@@ -296,6 +296,7 @@ static int req_undefine(struct vmond *d, struct json_object *req, struct json_ob
 			size_t errlen)
 {
 	struct vdom *v = vmond_req_domain(d, req, err, errlen);
+	int n_snaps;
 
 	if (!v)
 		return -1;
@@ -313,6 +314,18 @@ static int req_undefine(struct vmond *d, struct json_object *req, struct json_ob
 		snprintf(err, errlen,
 			 "Requested operation is not valid: Refusing to undefine while domain "
 			 "managed save image exists");
+		return -1;
+	}
+	n_snaps = vmond_snapshot_count(d, v);
+	if (n_snaps && !vmond_req_flag(req, "snapshots-metadata")) {
+		if (n_snaps < 0)
+			snprintf(err, errlen, "the snapshot metadata of domain '%s' cannot be read",
+				 v->name);
+		else
+			snprintf(err, errlen,
+				 "Requested operation is not valid: cannot delete inactive domain "
+				 "'%s' with %d snapshots (--snapshots-metadata)",
+				 v->name, n_snaps);
 		return -1;
 	}
 	if ((vmond_req_flag(req, "managed-save") && rm_tree(d, v, "save", err, errlen)) ||
@@ -394,6 +407,18 @@ NETREQ(req_net_destroy, "net-destroy")
 NETREQ(req_net_autostart, "net-autostart")
 NETREQ(req_net_update, "net-update")
 
+#define SNAPREQ(fn, name)                                                                          \
+	static int fn(struct vmond *d, struct json_object *req, struct json_object *r, char *err,  \
+		      size_t errlen)                                                               \
+	{                                                                                          \
+		return vmond_req_snapshot(d, name, req, r, err, errlen);                           \
+	}
+SNAPREQ(req_snap_create, "snapshot-create")
+SNAPREQ(req_snap_list, "snapshot-list")
+SNAPREQ(req_snap_dumpxml, "snapshot-dumpxml")
+SNAPREQ(req_snap_revert, "snapshot-revert")
+SNAPREQ(req_snap_delete, "snapshot-delete")
+
 static const struct {
 	const char *name;
 	vmond_handler fn;
@@ -436,6 +461,11 @@ static const struct {
 	{ "net-destroy", req_net_destroy, false },
 	{ "net-autostart", req_net_autostart, false },
 	{ "net-update", req_net_update, false },
+	{ "snapshot-create", req_snap_create, false },
+	{ "snapshot-list", req_snap_list, true },
+	{ "snapshot-dumpxml", req_snap_dumpxml, true },
+	{ "snapshot-revert", req_snap_revert, false },
+	{ "snapshot-delete", req_snap_delete, false },
 };
 
 static int run(struct vmond *d, struct json_object *req, bool ro, struct json_object *r, char *err,

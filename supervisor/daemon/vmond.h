@@ -123,6 +123,13 @@ int vmond_managed_save_path(struct vmond *d, const struct vdom *v, char *buf, si
 bool vmond_has_managed_save(struct vmond *d, const struct vdom *v);
 int vmond_start_managed(struct vmond *d, struct vdom *v, struct json_object *req, char *err,
 			size_t errlen);
+/*
+ * snapshot.c: snapshot-create, -list, -dumpxml, -revert, -delete (the
+ * request's "cmd"); how many snapshots @v has (-1: unreadable metadata).
+ */
+int vmond_req_snapshot(struct vmond *d, const char *cmd, struct json_object *req,
+		       struct json_object *r, char *err, size_t errlen);
+int vmond_snapshot_count(struct vmond *d, const struct vdom *v);
 int vmond_req_save(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
 		   size_t errlen);
 int vmond_req_restore(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
