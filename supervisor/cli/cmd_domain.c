@@ -274,22 +274,10 @@ static struct json_object *request(const struct dcmd *c, char **args, unsigned i
 		if (c->arg2)
 			json_object_object_add(req, "domain", json_object_new_string(arg));
 	} else if (!strcmp(c->arg, "FILE")) {
-		FILE *f = fopen(arg, "re");
-		char *xml = NULL;
-		size_t cap = 0;
-
-		if (!f || getdelim(&xml, &cap, 0, f) < 0) {
-			vmon_err("%s: cannot read '%s': %s", c->name, arg,
-				 f ? "empty file" : strerror(errno));
-			if (f)
-				fclose(f);
-			free(xml);
+		if (vmond_req_add_file(req, "xml", c->name, arg)) {
 			json_object_put(req);
 			return NULL;
 		}
-		fclose(f);
-		json_object_object_add(req, "xml", json_object_new_string(xml));
-		free(xml);
 	} else {
 		json_object_object_add(req, "domain", json_object_new_string(arg));
 	}

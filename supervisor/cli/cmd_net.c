@@ -86,27 +86,13 @@ static void usage(FILE *f)
 static struct json_object *request(const char *arg, unsigned int opts)
 {
 	struct json_object *req = json_object_new_object();
-	char *xml = NULL;
-	size_t cap = 0;
-	FILE *f;
 
 	json_object_object_add(req, "cmd", json_object_new_string(cur->name));
 	if (strcmp(cur->arg, "FILE")) {
 		json_object_object_add(req, "network", json_object_new_string(arg));
-	} else {
-		f = fopen(arg, "re");
-		if (!f || getdelim(&xml, &cap, 0, f) < 0) {
-			vmon_err("%s: cannot read '%s': %s", cur->name, arg,
-				 f ? "empty file" : strerror(errno));
-			if (f)
-				fclose(f);
-			free(xml);
-			json_object_put(req);
-			return NULL;
-		}
-		fclose(f);
-		json_object_object_add(req, "xml", json_object_new_string(xml));
-		free(xml);
+	} else if (vmond_req_add_file(req, "xml", cur->name, arg)) {
+		json_object_put(req);
+		return NULL;
 	}
 	for (size_t i = 0; i < N_OPTNAMES; i++)
 		if (opts & optnames[i].bit)

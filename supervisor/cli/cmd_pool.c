@@ -196,27 +196,6 @@ static int parse(int argc, char **argv, struct json_object *vals, const char **s
 	return vmon_no_more_args(cur->name, argc, argv, optind, NULL) ? VMON_EXIT_USAGE : -1;
 }
 
-/* The text of file as req's key: 0, or -1 with the error printed. */
-static int add_file(struct json_object *req, const char *key, const char *file)
-{
-	FILE *f = fopen(file, "re");
-	char *xml = NULL;
-	size_t cap = 0;
-
-	if (!f || getdelim(&xml, &cap, 0, f) < 0) {
-		vmon_err("%s: cannot read '%s': %s", cur->name, file,
-			 f ? "empty file" : strerror(errno));
-		if (f)
-			fclose(f);
-		free(xml);
-		return -1;
-	}
-	fclose(f);
-	json_object_object_add(req, key, json_object_new_string(xml));
-	free(xml);
-	return 0;
-}
-
 /* The request: every value, the XML read from its file (--srcSpec's too). */
 static struct json_object *request(struct json_object *vals)
 {
@@ -226,8 +205,9 @@ static struct json_object *request(struct json_object *vals)
 	json_object_object_add(req, "cmd", json_object_new_string(cur->req));
 	json_object_object_foreach (vals, k, v)
 		json_object_object_add(req, k, json_object_get(v));
-	if ((strstr(cur->args, "xml") && add_file(req, "xml", vmon_jstr(vals, "file"))) ||
-	    (*spec && add_file(req, "srcspec", spec))) {
+	if ((strstr(cur->args, "xml") &&
+	     vmond_req_add_file(req, "xml", cur->name, vmon_jstr(vals, "file"))) ||
+	    (*spec && vmond_req_add_file(req, "srcspec", cur->name, spec))) {
 		json_object_put(req);
 		return NULL;
 	}

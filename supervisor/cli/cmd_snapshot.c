@@ -211,26 +211,6 @@ static int print_info(struct json_object *a, struct json_object *f, const char *
 	return 0;
 }
 
-static int add_file(struct json_object *req, const char *file)
-{
-	FILE *fp = fopen(file, "re");
-	char *xml = NULL;
-	size_t cap = 0;
-
-	if (!fp || getdelim(&xml, &cap, 0, fp) < 0) {
-		vmon_err("%s: cannot read '%s': %s", cur->verb, file,
-			 fp ? "empty file" : strerror(errno));
-		if (fp)
-			fclose(fp);
-		free(xml);
-		return -1;
-	}
-	fclose(fp);
-	json_object_object_add(req, "xml", json_object_new_string(xml));
-	free(xml);
-	return 0;
-}
-
 /* What snapshot-create-as --print-xml shows: the XML it would send. */
 static int print_xml_as(char *name, char *desc)
 {
@@ -329,7 +309,7 @@ static int run(int argc, char **argv)
 		if (pos[2])
 			json_object_object_add(req, "description", json_object_new_string(pos[2]));
 	} else if (!strcmp(cur->verb, "snapshot-create")) {
-		if (pos[1] && add_file(req, pos[1])) {
+		if (pos[1] && vmond_req_add_file(req, "xml", cur->verb, pos[1])) {
 			json_object_put(req);
 			json_object_put(f);
 			return VMON_EXIT_FAIL;

@@ -139,6 +139,26 @@ fail:
 	return -1;
 }
 
+int vmond_req_add_file(struct json_object *req, const char *key, const char *verb, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t cap = 0;
+
+	if (!f || getdelim(&text, &cap, 0, f) < 0) {
+		vmon_err("%s: cannot read '%s': %s", verb, path,
+			 f ? "empty file" : strerror(errno));
+		if (f)
+			fclose(f);
+		free(text);
+		return -1;
+	}
+	fclose(f);
+	json_object_object_add(req, key, json_object_new_string(text));
+	free(text);
+	return 0;
+}
+
 const char *vmon_jstr(struct json_object *o, const char *key)
 {
 	struct json_object *v;

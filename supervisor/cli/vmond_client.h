@@ -47,6 +47,13 @@ int vmond_change(const char *cmd, const struct vmon_change *c, struct json_objec
  */
 int vmond_subscribe(const char *cmd, const char *sock);
 
+/*
+ * The text of the file at @path as member @key of @req (an XML definition):
+ * 0, or -1 after printing "VERB: cannot read 'PATH': why".
+ */
+int vmond_req_add_file(struct json_object *req, const char *key, const char *verb,
+		       const char *path);
+
 /* A member of an answer as a string ("" if absent) / number / boolean. */
 const char *vmon_jstr(struct json_object *o, const char *key);
 unsigned long long vmon_jnum(struct json_object *o, const char *key);
