@@ -391,7 +391,13 @@ static int req_create(struct vmond *d, struct vdom *v, struct json_object *req,
 	w->parent = parent ? strdup(parent->name) : NULL;
 	w->state = strdup("shutoff");
 	w->domain = vmon_domain_format(v->def, VMON_DOMAIN_XML_INACTIVE);
-	if (!w->n_disks && fill_disks(w, v->def)) {
+	/* what is made, whatever the XML listed (it asked for internal ones only) */
+	for (size_t i = 0; i < w->n_disks; i++)
+		free(w->disks[i].name);
+	free(w->disks);
+	w->disks = NULL;
+	w->n_disks = 0;
+	if (fill_disks(w, v->def)) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
