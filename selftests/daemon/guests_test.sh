@@ -123,6 +123,7 @@ SHUTDOWN_TIMEOUT=120
 SOCKET=$S
 STATE_FILE=$work/state/vmon-guests
 CONF
+chmod 0644 "$C" # root's, not writable by others: vmon-guests reads it
 
 start_vmond || { echo "Bail out! vmond did not come up"; exit 1; }
 # boot NAME: the domain started (a, b) or created (t) and past its init,
