@@ -543,14 +543,14 @@ static int req_revert(struct vmond *d, struct vdom *v, struct json_object *req,
 			 v->name);
 		goto out;
 	}
-	/* every disk must hold the snapshot before any is changed */
-	if (each_disk(def, OP_CHECK, s->name, &done, err, errlen) ||
-	    each_disk(def, OP_APPLY, s->name, &done, err, errlen))
-		goto out;
 	if (strcmp(def->uuid_str, v->uuid) || strcmp(def->name, v->name)) {
 		snprintf(err, errlen, "snapshot '%s' holds another domain's definition", s->name);
 		goto out;
 	}
+	/* every disk must hold the snapshot before any is changed */
+	if (each_disk(def, OP_CHECK, s->name, &done, err, errlen) ||
+	    each_disk(def, OP_APPLY, s->name, &done, err, errlen))
+		goto out;
 	old = v->def;
 	v->def = def;
 	if (v->persistent && vmond_save_def(d, v, err, errlen)) {
