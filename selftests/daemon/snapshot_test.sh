@@ -101,7 +101,15 @@ t_chain() {
 		contains "$T/o" '^ s1 +[0-9-]+ [0-9:]+ [+-][0-9]{4} +shutoff +-$' &&
 		contains "$T/o" '^ s3 +.* shutoff +s2$' || return 1
 	[ "$(vm snapshot-current web --name)" = s3 ] && [ "$(vm snapshot-parent web s3)" = s2 ] &&
-		[ "$(vm snapshot-list web --name | tr '\n' ' ')" = "s1 s2 s3 " ]
+		[ "$(vm snapshot-list web --name | tr '\n' ' ')" = "s1 s2 s3 " ] || return 1
+	# bash completion offers the domain's snapshots after the domain
+	# shellcheck disable=SC1091
+	[ "$(PATH=$(dirname "$V"):$PATH
+		. supervisor/cli/vmon.bash-completion
+		COMP_WORDS=(vmon snapshot-revert -c "$S" web s)
+		COMP_CWORD=5
+		_vmon
+		printf '%s ' "${COMPREPLY[@]}")" = "s1 s2 s3 " ]
 }
 
 t_revert() {
