@@ -7,9 +7,10 @@
 # are the oracle), the metadata with the definition inside (libvirt's
 # domainsnapshot schema), the current one and parents, revert of disks and
 # definition, delete (children moved up, --children, --metadata), kept over a
-# vmond restart; refusals named (a raw disk, no writable disk, an existing
-# name, --disk-only, a running-only revert flag pair, undefine with
-# snapshots) with nothing half-made.
+# vmond restart; --disk-only's external overlays (qemu-img check and info);
+# refusals named (a raw disk, no writable disk, an existing name or overlay,
+# reverting to or deleting an external one, undefine with snapshots) with
+# nothing half-made.
 set -u
 B=${VMON_BUILD:-build}
 V=$B/vmon
@@ -143,8 +144,6 @@ t_restart() {
 t_refusals() {
 	! vm snapshot-create-as web s2 2>"$T/e" && contains "$T/e" "snapshot 's2' already exists" ||
 		return 1
-	! vm snapshot-create-as web --disk-only 2>"$T/e" && contains "$T/e" "disk-only.*planned" ||
-		return 1
 	! vm snapshot-revert web 2>"$T/e" && contains "$T/e" 'a SNAPSHOT or --current' || return 1
 	! vm snapshot-revert web s9 2>"$T/e" &&
 		contains "$T/e" "no domain snapshot with matching name 's9'" || return 1
@@ -185,13 +184,57 @@ t_delete() {
 		! vm snapshot-current web 2>"$T/e" && contains "$T/e" 'does not have a current snapshot'
 }
 
+# --disk-only: a qcow2 overlay over each writable disk (raw too), named as
+# libvirt names them, the definition moved onto them
+t_external() {
+	local q
+	qemu-img create -q -f qcow2 "$T/e1.qcow2" 16M && qemu-img create -q -f raw "$T/e2.raw" 16M &&
+		write "$T/e1.qcow2" 0xaa && chmod 0600 "$T/e1.qcow2" && chown 65534:65534 "$T/e2.raw" ||
+		return 1
+	domxml ext "$T/e1.qcow2" "$T/e2.raw" >"$T/ext.xml" && vm define "$T/ext.xml" >/dev/null ||
+		return 1
+	vm snapshot-create-as ext over --disk-only >"$T/o" &&
+		contains "$T/o" '^Domain snapshot over created$' || return 1
+	for q in e1 e2; do
+		qemu-img check -q "$T/$q.over" || return 1
+	done
+	# each overlay has its image's owner and mode (the guest's data stays as private)
+	[ "$(stat -c '%u:%g %a' "$T/e1.over")" = "$(stat -c '%u:%g %a' "$T/e1.qcow2")" ] &&
+		[ "$(stat -c '%u:%g %a' "$T/e2.over")" = "$(stat -c '%u:%g %a' "$T/e2.raw")" ] || return 1
+	qemu-img info --output=json "$T/e1.over" >"$T/i" &&
+		contains "$T/i" "\"backing-filename\": \"$T/e1.qcow2\"" &&
+		contains "$T/i" '"backing-filename-format": "qcow2"' || return 1
+	qemu-img info --output=json "$T/e2.over" >"$T/i" &&
+		contains "$T/i" '"backing-filename-format": "raw"' &&
+		contains "$T/i" '"virtual-size": 16777216' || return 1
+	vm domblklist ext >"$T/o" && contains "$T/o" "^ vda +$T/e1.over$" &&
+		contains "$T/o" "^ vdb +$T/e2.over$" || return 1
+	[ "$(vm dumpxml ext --inactive | grep -c "type=.qcow2.")" = 2 ] || return 1
+	vm snapshot-dumpxml ext over >"$T/x.xml" && virt-xml-validate "$T/x.xml" domainsnapshot &&
+		contains "$T/x.xml" '<disk name="vda" snapshot="external" type="file">' &&
+		contains "$T/x.xml" "<source file=\"$T/e2.over\"/>" || return 1
+	# the guest's writes go to the overlay; the image under it keeps its data
+	write "$T/e1.over" 0xbb && pattern "$T/e1.over" 0xbb && pattern "$T/e1.qcow2" 0xaa || return 1
+	# an overlay that is there already: refused, nothing made, the definition kept
+	touch "$T/e1.again"
+	! vm snapshot-create-as ext again --disk-only 2>"$T/e" &&
+		contains "$T/e" "the overlay '$T/e1.again' exists already" && [ ! -e "$T/e2.again" ] &&
+		[ ! -s "$T/e1.again" ] && vm domblklist ext | grep -q "e1.over$" || return 1
+	! vm snapshot-revert ext over 2>"$T/e" &&
+		contains "$T/e" 'reverting to an external snapshot is planned' || return 1
+	! vm snapshot-delete ext over 2>"$T/e" && contains "$T/e" 'overlays away is planned' ||
+		return 1
+	vm snapshot-delete ext over --metadata >/dev/null && [ -e "$T/e1.over" ] &&
+		vm undefine ext >/dev/null
+}
+
 t_undefine() {
 	vm snapshot-create-as web last >/dev/null &&
 		vm undefine web --snapshots-metadata >/dev/null && [ ! -e "$META" ]
 }
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..10"
 start_vmond || exit 1
 ok "snapshot-create-as: every writable qcow2 disk, not the read-only one" t_create
 ok "snapshot-dumpxml: libvirt's schema, disks, the definition; current marked" t_metadata
@@ -201,5 +244,6 @@ ok "snapshot-info, snapshot-list --tree" t_info_tree
 ok "a vmond restart keeps snapshots and the current one" t_restart
 ok "refusals named, nothing half-made" t_refusals
 ok "snapshot-delete: children move up, --metadata, --children" t_delete
+ok "--disk-only: qcow2 overlays (qemu-img check), the definition moved onto them" t_external
 ok "undefine --snapshots-metadata" t_undefine
 exit $((fails > 0))

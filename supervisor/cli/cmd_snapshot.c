@@ -31,8 +31,10 @@ static const struct scmd cmds[] = {
 	{ "snapshot-create-as", "snapshot-create", "DOMAIN [NAME] [DESCRIPTION]",
 	  "disk-only,atomic,no-metadata,print-xml", false,
 	  "Snapshot a shut-off domain: every writable qcow2 disk gets an internal\n"
-	  "snapshot and vmond keeps the definition with it. --atomic is always so:\n"
-	  "every disk or none. --print-xml prints the snapshot XML, making nothing." },
+	  "snapshot and vmond keeps the definition with it; with --disk-only every\n"
+	  "writable disk gets a new qcow2 overlay (DISK.NAME) the domain runs on from\n"
+	  "now. --atomic is always so: every disk or none. --print-xml prints the\n"
+	  "snapshot XML, making nothing." },
 	{ "snapshot-create", "snapshot-create", "DOMAIN [FILE]", "disk-only,atomic,no-metadata",
 	  false, "Snapshot a shut-off domain from <domainsnapshot> XML (name, description)." },
 	{ "snapshot-list", "snapshot-list", "DOMAIN", "parent,tree,name", true,

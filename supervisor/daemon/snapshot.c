@@ -6,8 +6,10 @@
  * snapshot's name (libqcow2, what qemu-img snapshot -c does), and vmond
  * keeps the metadata, a <domainsnapshot> with the definition inside, in
  * ROOT/var/lib/vmon/snapshot/DOMAIN/NAME.xml, the current one marked
- * <active>1</active> as libvirtd marks it. Snapshots of a running domain
- * (memory through the VMM) and external --disk-only ones are planned.
+ * <active>1</active> as libvirtd marks it. With --disk-only they are
+ * external: a new qcow2 overlay over each writable file disk, and the
+ * definition moved onto the overlays (reverting to and deleting those are
+ * planned, as snapshots of a running domain with its memory are).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -201,7 +203,8 @@ static int shut_off(struct vmond *d, const struct vdom *v, const char *what, cha
 
 /* The writable qcow2 disks of @def (NULL if @def has none): refused with
  * the disk named when a writable one is not qcow2. */
-static int writable_disks(const struct vmon_domain *def, const char *dom, char *err, size_t errlen)
+static int writable_disks(const struct vmon_domain *def, const char *dom, bool ext, char *err,
+			  size_t errlen)
 {
 	int n = 0;
 
@@ -210,7 +213,14 @@ static int writable_disks(const struct vmon_domain *def, const char *dom, char *
 
 		if (k->readonly)
 			continue;
-		if (k->format != VMON_DISK_QCOW2) {
+		if (ext && k->type != VMON_DISK_FILE) {
+			snprintf(err, errlen,
+				 "disk '%s' of domain '%s' is not a file: external snapshots of "
+				 "block devices and volumes are planned",
+				 k->target, dom);
+			return -1;
+		}
+		if (!ext && k->format != VMON_DISK_QCOW2) {
 			snprintf(err, errlen,
 				 "disk '%s' of domain '%s' is raw: an internal snapshot needs "
 				 "every writable disk in qcow2",
@@ -222,8 +232,8 @@ static int writable_disks(const struct vmon_domain *def, const char *dom, char *
 	if (!n)
 		snprintf(err, errlen,
 			 "domain '%s' has no writable disk: a snapshot needs at least one "
-			 "writable qcow2 disk",
-			 dom);
+			 "writable %sdisk",
+			 dom, ext ? "" : "qcow2 ");
 	return n ? n : -1;
 }
 
@@ -328,7 +338,7 @@ oom:
 }
 
 /* <disks> as libvirt writes it: each disk by target, internal or (read-only) no. */
-static int fill_disks(struct vmon_snapshot *w, const struct vmon_domain *def)
+static int fill_disks(struct vmon_snapshot *w, const struct vmon_domain *def, bool ext)
 {
 	w->disks = calloc(def->n_disks ? def->n_disks : 1, sizeof(*w->disks));
 	if (!w->disks)
@@ -337,39 +347,147 @@ static int fill_disks(struct vmon_snapshot *w, const struct vmon_domain *def)
 		w->disks[i].name = strdup(def->disks[i].target);
 		if (!w->disks[i].name)
 			return -1;
-		w->disks[i].snapshot =
-			def->disks[i].readonly ? VMON_SNAP_DISK_NO : VMON_SNAP_DISK_INTERNAL;
+		w->disks[i].snapshot = def->disks[i].readonly ? VMON_SNAP_DISK_NO
+				       : ext		      ? VMON_SNAP_DISK_EXTERNAL
+							      : VMON_SNAP_DISK_INTERNAL;
 	}
 	return 0;
+}
+
+/* libvirt's default overlay name: the image's, its suffix replaced by .NAME */
+static char *overlay_path(const char *image, const char *name)
+{
+	const char *base = strrchr(image, '/'), *dot;
+	int keep;
+	char *out;
+
+	base = base ? base + 1 : image;
+	dot = strrchr(base, '.');
+	keep = dot && dot != base ? (int)(dot - image) : (int)strlen(image);
+	if (asprintf(&out, "%.*s.%s", keep, image, name) < 0)
+		return NULL;
+	return out;
+}
+
+/*
+ * --disk-only of a shut-off domain: a new qcow2 overlay over each writable
+ * disk (backed by it, its format recorded), the definition pointed at them
+ * and saved, the metadata stored. Every overlay or none; nothing is left
+ * behind when a step fails.
+ */
+static int create_external(struct vmond *d, struct vdom *v, struct snaps *all,
+			   struct vmon_snapshot *w, bool no_meta, char *err, size_t errlen)
+{
+	char *xml = vmon_domain_format(v->def, VMON_DOMAIN_XML_INACTIVE);
+	struct vmon_domain *nd = NULL, *old;
+	struct vmon_xml_error xe;
+	size_t i, made = 0;
+	struct stat st;
+	int ret = -1;
+
+	if (!xml || vmon_domain_parse(xml, strlen(xml), &nd, &xe)) {
+		snprintf(err, errlen, "domain '%s': %s", v->name, xml ? xe.msg : "out of memory");
+		goto out;
+	}
+	for (i = 0; i < v->def->n_disks; i++) {
+		const struct vmon_disk *k = &v->def->disks[i];
+		const char *fmt = k->format == VMON_DISK_QCOW2 ? "qcow2" : "raw";
+		struct vimg_create_opts o = { .fmt = VIMG_QCOW2,
+					      .backing_file = k->source,
+					      .backing_fmt = fmt };
+		struct vimg *img;
+
+		if (k->readonly)
+			continue;
+		w->disks[i].file = overlay_path(k->source, w->name);
+		if (!w->disks[i].file) {
+			snprintf(err, errlen, "out of memory");
+			goto undo;
+		}
+		if (!access(w->disks[i].file, F_OK) || errno != ENOENT) {
+			snprintf(err, errlen, "disk '%s': the overlay '%s' exists already",
+				 k->target, w->disks[i].file);
+			goto undo;
+		}
+		if (vimg_open(k->source, fmt, VIMG_NO_BACKING, &img)) {
+			snprintf(err, errlen, "disk '%s' (%s): %s", k->target, k->source,
+				 vimg_strerror());
+			goto undo;
+		}
+		o.size = vimg_size(img);
+		vimg_close(img);
+		if (vimg_create(w->disks[i].file, &o)) {
+			snprintf(err, errlen, "disk '%s': cannot create the overlay '%s': %s",
+				 k->target, w->disks[i].file, vimg_strerror());
+			unlink(w->disks[i].file);
+			goto undo;
+		}
+		made = i + 1;
+		/* the guest's data under the image's owner and mode, not vmond's umask */
+		if (stat(k->source, &st) || chown(w->disks[i].file, st.st_uid, st.st_gid) ||
+		    chmod(w->disks[i].file, st.st_mode & 07777)) {
+			snprintf(err, errlen,
+				 "disk '%s': cannot give '%s' the owner and mode of '%s': %s",
+				 k->target, w->disks[i].file, k->source, strerror(errno));
+			goto undo;
+		}
+		if (vmon_domain_set_disk_file(nd, i, w->disks[i].file, VMON_DISK_QCOW2)) {
+			snprintf(err, errlen, "out of memory");
+			goto undo;
+		}
+	}
+	if (!no_meta) {
+		w->current = true;
+		if (set_current(d, v, all, NULL, err, errlen) || store(d, v, w, err, errlen))
+			goto undo;
+	}
+	old = v->def;
+	v->def = nd;
+	if (v->persistent && vmond_save_def(d, v, err, errlen)) {
+		v->def = old;
+		if (!no_meta)
+			unstore(d, v, w->name, err + strlen(err), errlen - strlen(err));
+		goto undo;
+	}
+	vmon_domain_free(old);
+	nd = NULL;
+	ret = 0;
+	goto out;
+undo:
+	for (i = 0; i < made; i++)
+		if (w->disks[i].snapshot == VMON_SNAP_DISK_EXTERNAL && w->disks[i].file)
+			unlink(w->disks[i].file);
+out:
+	vmon_domain_free(nd);
+	free(xml);
+	return ret;
 }
 
 static int req_create(struct vmond *d, struct vdom *v, struct json_object *req,
 		      struct json_object *r, char *err, size_t errlen)
 {
+	bool ext = vmond_req_flag(req, "disk-only");
 	struct vmon_snapshot *w = NULL, *parent;
 	struct snaps all = { 0 };
 	size_t done;
 	char e2[256];
 	int ret = -1;
 
-	if (vmond_req_flag(req, "disk-only")) {
-		snprintf(err, errlen, "--disk-only (external overlay snapshots) is planned");
-		return -1;
-	}
 	if (shut_off(d, v, "a snapshot", err, errlen) || !(w = wanted(req, err, errlen)) ||
 	    load(d, v, &all, err, errlen) || vmond_resolve_volumes(d, v, err, errlen) ||
-	    writable_disks(v->def, v->name, err, errlen) < 0)
+	    writable_disks(v->def, v->name, ext, err, errlen) < 0)
 		goto out;
 	if (w->memory) {
 		snprintf(err, errlen, "domain '%s' is not running: no memory to snapshot", v->name);
 		goto out;
 	}
 	for (size_t i = 0; i < w->n_disks; i++) {
-		if (w->disks[i].snapshot != VMON_SNAP_DISK_INTERNAL) {
+		if (w->disks[i].snapshot !=
+		    (ext ? VMON_SNAP_DISK_EXTERNAL : VMON_SNAP_DISK_INTERNAL)) {
 			snprintf(err, errlen,
-				 "disk '%s': only internal disk snapshots (snapshot='internal') "
-				 "are supported today",
-				 w->disks[i].name);
+				 "disk '%s': every writable disk gets %s snapshot here (%s)",
+				 w->disks[i].name, ext ? "an external" : "an internal",
+				 ext ? "--disk-only" : "without --disk-only");
 			goto out;
 		}
 	}
@@ -397,13 +515,18 @@ static int req_create(struct vmond *d, struct vdom *v, struct json_object *req,
 	free(w->disks);
 	w->disks = NULL;
 	w->n_disks = 0;
-	if (fill_disks(w, v->def)) {
+	if (fill_disks(w, v->def, ext)) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	if (!w->state || !w->domain || (parent && !w->parent)) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
+	}
+	if (ext) {
+		ret = create_external(d, v, &all, w, vmond_req_flag(req, "no-metadata"), err,
+				      errlen);
+		goto done;
 	}
 	/* every disk or none (--atomic is what this always does) */
 	if (each_disk(v->def, OP_CREATE, w->name, &done, err, errlen)) {
@@ -420,9 +543,13 @@ static int req_create(struct vmond *d, struct vdom *v, struct json_object *req,
 		if (set_current(d, v, &all, NULL, err, errlen) || store(d, v, w, err, errlen))
 			goto out;
 	}
-	ADD(r, "snapshot", json_object_new_string(w->name));
-	vmond_log("%s: snapshot '%s' created", v->name, w->name);
 	ret = 0;
+done:
+	if (!ret) {
+		ADD(r, "snapshot", json_object_new_string(w->name));
+		vmond_log("%s: snapshot '%s' created%s", v->name, w->name,
+			  ext ? " (external overlays)" : "");
+	}
 out:
 	vmon_snapshot_free(w);
 	snaps_free(&all);
@@ -497,6 +624,14 @@ static int req_dumpxml(struct vmond *d, struct vdom *v, struct json_object *req,
 	return xml ? 0 : -1;
 }
 
+static bool external(const struct vmon_snapshot *s)
+{
+	for (size_t i = 0; i < s->n_disks; i++)
+		if (s->disks[i].snapshot == VMON_SNAP_DISK_EXTERNAL)
+			return true;
+	return false;
+}
+
 /* The definition a snapshot holds, with its disks' volumes resolved. */
 static struct vmon_domain *snap_def(struct vmond *d, struct vdom *v, const struct vmon_snapshot *s,
 				    char *err, size_t errlen)
@@ -534,7 +669,15 @@ static int req_revert(struct vmond *d, struct vdom *v, struct json_object *req,
 	}
 	if (shut_off(d, v, "a revert", err, errlen) || load(d, v, &all, err, errlen))
 		return -1;
-	if (!(s = named(req, &all, err, errlen)) || !(def = snap_def(d, v, s, err, errlen)))
+	if (!(s = named(req, &all, err, errlen)))
+		goto out;
+	if (external(s)) {
+		snprintf(err, errlen,
+			 "snapshot '%s' is external: reverting to an external snapshot is planned",
+			 s->name);
+		goto out;
+	}
+	if (!(def = snap_def(d, v, s, err, errlen)))
 		goto out;
 	if (vmond_has_managed_save(d, v)) {
 		snprintf(err, errlen,
@@ -580,6 +723,13 @@ static int delete_one(struct vmond *d, struct vdom *v, struct snaps *all, struct
 	struct vmon_domain *def = NULL;
 	size_t done;
 
+	if (!meta_only && external(s)) {
+		snprintf(err, errlen,
+			 "snapshot '%s' is external: merging its overlays away is planned; "
+			 "--metadata forgets it and leaves the overlays in use",
+			 s->name);
+		return -1;
+	}
 	if (!meta_only) {
 		def = snap_def(d, v, s, err, errlen);
 		if (!def || each_disk(def, OP_DELETE, s->name, &done, err, errlen)) {

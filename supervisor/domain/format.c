@@ -266,6 +266,42 @@ int vmon_domain_set_if_target(struct vmon_domain *d, size_t i, const char *tap)
 	return 0;
 }
 
+int vmon_domain_set_disk_file(struct vmon_domain *d, size_t i, const char *path,
+			      enum vmon_disk_format fmt)
+{
+	struct domain_priv *p = d->priv;
+	xmlNodePtr dev = child(xmlDocGetRootElement(p->doc), "devices"), n, src, drv;
+	char *copy;
+	size_t k = 0;
+
+	if (i >= d->n_disks || d->disks[i].type != VMON_DISK_FILE || !dev)
+		return -1;
+	for (n = dev->children; n && !(is_elem(n, "disk") && k++ == i); n = n->next)
+		;
+	copy = strdup(path);
+	if (!n || !copy) {
+		free(copy);
+		return -1;
+	}
+	src = child(n, "source");
+	if (!src && !(src = xmlNewChild(n, NULL, X("source"), NULL)))
+		goto fail;
+	drv = child(n, "driver");
+	if (!drv && (!(drv = xmlNewChild(n, NULL, X("driver"), NULL)) ||
+		     !xmlSetProp(drv, X("name"), X("qemu"))))
+		goto fail;
+	if (!xmlSetProp(src, X("file"), X(path)) ||
+	    !xmlSetProp(drv, X("type"), X(fmt == VMON_DISK_QCOW2 ? "qcow2" : "raw")))
+		goto fail;
+	free(d->disks[i].source);
+	d->disks[i].source = copy;
+	d->disks[i].format = fmt;
+	return 0;
+fail:
+	free(copy);
+	return -1;
+}
+
 int vmon_domain_set_serial_path(struct vmon_domain *d, const char *pty)
 {
 	char *s = pty ? strdup(pty) : NULL;

@@ -33,8 +33,10 @@ void vmon_snapshot_free(struct vmon_snapshot *s)
 	free(s->description);
 	free(s->parent);
 	free(s->state);
-	for (size_t i = 0; i < s->n_disks; i++)
+	for (size_t i = 0; i < s->n_disks; i++) {
 		free(s->disks[i].name);
+		free(s->disks[i].file);
+	}
 	free(s->disks);
 	free(s->domain);
 	free(s);
@@ -98,6 +100,10 @@ static int parse_disks(struct sp *c, xmlNodePtr disks, struct vmon_snapshot *s)
 			;
 		s->disks[s->n_disks].snapshot =
 			mode ? (enum vmon_snap_disk)m : VMON_SNAP_DISK_INTERNAL;
+		for (xmlNodePtr c2 = k->children; c2; c2 = c2->next)
+			if (c2->type == XML_ELEMENT_NODE &&
+			    !strcmp((const char *)c2->name, "source"))
+				s->disks[s->n_disks].file = vmon_xml_prop(c2, "file");
 		s->n_disks++;
 		if (mode && m == 3) {
 			fail(c, k, "snapshot", "unknown disk snapshot mode '%s'", mode);
@@ -280,6 +286,11 @@ char *vmon_snapshot_format(const struct vmon_snapshot *s, bool internal)
 			n = xmlNewChild(ds, NULL, X("disk"), NULL);
 			xmlNewProp(n, X("name"), X(s->disks[i].name));
 			xmlNewProp(n, X("snapshot"), X(disk_modes[s->disks[i].snapshot]));
+			if (s->disks[i].file) {
+				xmlNewProp(n, X("type"), X("file"));
+				xmlNewProp(xmlNewChild(n, NULL, X("source"), NULL), X("file"),
+					   X(s->disks[i].file));
+			}
 		}
 	}
 	if (s->domain) {

@@ -123,6 +123,10 @@ int vmon_domain_set_memory(struct vmon_domain *d, uint64_t current_kib, struct v
 /* Runtime: the tap name vmond chose for interface @i (live XML). */
 int vmon_domain_set_if_target(struct vmon_domain *d, size_t i, const char *tap);
 int vmon_domain_set_serial_path(struct vmon_domain *d, const char *pty);
+/* Point file disk @i at @path of format @fmt (its <source file=> and
+ * <driver type=>): 0, or -1 (not a file disk, out of memory). */
+int vmon_domain_set_disk_file(struct vmon_domain *d, size_t i, const char *path,
+			      enum vmon_disk_format fmt);
 
 /* What vmond supplies to build the vmon-vmm command line. */
 struct vmon_vmm_opts {

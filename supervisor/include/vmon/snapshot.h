@@ -27,6 +27,7 @@ struct vmon_snapshot {
 	struct {
 		char *name;
 		enum vmon_snap_disk snapshot;
+		char *file; /* external: the overlay (<source file=>), or NULL */
 	} * disks;
 	size_t n_disks;
 	char *domain; /* the <domain> element, as text, or NULL */
