@@ -92,7 +92,7 @@ booted() { vmond_boot_or_retry "$V" "$S" web "$work/console" "$D/web.log" attach
 fresh_boot() { : >"$work/console" && vmond_log_mark "$D/web.log"; }
 
 . "$top/selftests/lib/nested.sh"
-echo "1..24"
+echo "1..25"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe vmon 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$B/vmon-vmm" ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
@@ -167,6 +167,16 @@ ok $? suspend_pauses_the_vmm "$(state)"
 t=$(ticks)
 $V resume -c "$S" web >/dev/null && is_state "running (unpaused)" && until_ok 60 tick_past "$t"
 ok $? resume_runs_again "$(state) ticks $t -> $(ticks)"
+
+# devices of a running domain: refused (no hotplug, one definition), the
+# definition and the guest as they were (attach_test covers a shut-off one)
+cp "$R/etc/vmon/domains/web.xml" "$work/def.before"
+! $V attach-interface -c "$S" web bridge br0 --live 2>"$work/out.log" &&
+	grep -q 'vmon-vmm has no PCI hotplug' "$work/out.log" &&
+	! $V attach-disk -c "$S" web /dev/null vdz --config 2>"$work/out2.log" &&
+	grep -q "domain 'web' is running" "$work/out2.log" &&
+	cmp -s "$R/etc/vmon/domains/web.xml" "$work/def.before" && is_state "running (unpaused)"
+ok $? attach_to_running_refused "$(cat "$work/out.log" "$work/out2.log" | tr '\n' ' ') $(state)"
 
 pid=$(vmm_pid)
 kill -9 "$vmond_pid"

@@ -4,6 +4,7 @@
  * trip, libvirt's RNG schema through virt-xml-validate), every memory unit,
  * each refusal with its line:column, generated uuid and MAC, warnings once.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,6 +354,63 @@ TEST(parsed_fields)
 	EXPECT_TRUE(d->console_pty);
 	EXPECT_TRUE(d->balloon);
 	vmon_domain_free(d);
+}
+
+/* attach/detach (attach.c): a new definition, the old one untouched. */
+TEST(attach_detach_leave_the_original)
+{
+	const char *xml =
+		HEAD "  <devices><interface type='bridge'><mac address='52:54:00:00:00:01'/>"
+		     "<source bridge='br0'/><model type='virtio'/></interface>"
+		     "<disk type='file'><source file='/a'/><target dev='vda'/></disk>"
+		     "</devices>\n  <features><acpi/></features>\n" TAIL;
+	const char *nic = "<interface type='network'><source network='default'/></interface>";
+	const char *disk = "<disk type='file'><source file='/b'/><target dev='vdb'/></disk>";
+	const char *bad = "<disk type='network'><target dev='vdc'/></disk>";
+	const char *none = "<disk><target dev='vdz'/></disk>";
+	struct vmon_domain *a = parse_ok(_metadata, xml), *b = NULL, *c = NULL, *e = NULL;
+	struct vmon_xml_error err;
+	char *out, gone[32], det[128];
+
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(0, vmon_domain_attach(a, nic, strlen(nic), &b, &err)) TH_LOG("%s", err.msg);
+	EXPECT_EQ(1u, a->n_ifaces);
+	ASSERT_EQ(2u, b->n_ifaces);
+	EXPECT_EQ((int)VMON_IF_NETWORK, (int)b->ifaces[1].type);
+	EXPECT_EQ(0, strncmp(b->ifaces[1].mac_str, "52:54:00:", 9));
+	/* what libdomain does not know is kept */
+	out = vmon_domain_format(b, VMON_DOMAIN_XML_INACTIVE);
+	EXPECT_NE(NULL, strstr(out, "<acpi/>")) TH_LOG("%s", out);
+	free(out);
+	/* detach by MAC, in either case */
+	snprintf(gone, sizeof(gone), "%s", b->ifaces[1].mac_str);
+	for (char *p = gone; *p; p++) {
+		*p = (char)toupper((unsigned char)*p);
+	}
+	snprintf(det, sizeof(det), "<interface type='network'><mac address='%s'/></interface>",
+		 gone);
+	ASSERT_EQ(0, vmon_domain_detach(b, det, strlen(det), &c, &err)) TH_LOG("%s", err.msg);
+	ASSERT_EQ(1u, c->n_ifaces);
+	EXPECT_STREQ("52:54:00:00:00:01", c->ifaces[0].mac_str);
+	EXPECT_EQ(2u, b->n_ifaces);
+	vmon_domain_free(c);
+	/* disks: after the last disk, a taken target refused */
+	ASSERT_EQ(0, vmon_domain_attach(a, disk, strlen(disk), &c, &err)) TH_LOG("%s", err.msg);
+	ASSERT_EQ(2u, c->n_disks);
+	EXPECT_STREQ("vdb", c->disks[1].target);
+	EXPECT_EQ(-1, vmon_domain_attach(c, disk, strlen(disk), &e, &err));
+	EXPECT_NE(NULL, strstr(err.msg, "target vdb already exists")) TH_LOG("%s", err.msg);
+	EXPECT_EQ(NULL, e);
+	/* what the parser refuses comes back in its words, without a line */
+	EXPECT_EQ(-1, vmon_domain_attach(a, bad, strlen(bad), &e, &err));
+	EXPECT_NE(NULL, strstr(err.msg, "XML error: <disk> type='network' is not supported"))
+	TH_LOG("%s", err.msg);
+	EXPECT_EQ(0, err.line);
+	EXPECT_EQ(-1, vmon_domain_detach(a, none, strlen(none), &e, &err));
+	EXPECT_NE(NULL, strstr(err.msg, "no target device vdz")) TH_LOG("%s", err.msg);
+	vmon_domain_free(a);
+	vmon_domain_free(b);
+	vmon_domain_free(c);
 }
 
 TEST_HARNESS_MAIN

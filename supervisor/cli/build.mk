@@ -3,9 +3,9 @@ VMON_CLI_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard supervisor/cli/*.c))
 VMON_CLI_LDLIBS = -ljson-c $(LIBDOMAIN_LDLIBS)
 BINS += $(B)/vmon
 
-# vmon install builds its domain XML with libxml2 and has libdomain parse
-# and format it.
-$(B)/supervisor/cli/install_xml.o: USER_CFLAGS += $(DOMAIN_XML_CFLAGS)
+# vmon install and the attach/detach verbs build their XML with libxml2 and
+# have libdomain parse and format it.
+$(B)/supervisor/cli/install_xml.o $(B)/supervisor/cli/cmd_attach.o: USER_CFLAGS += $(DOMAIN_XML_CFLAGS)
 
 $(B)/vmon: $(VMON_CLI_OBJS) $(B)/libdomain.a $(LIBVMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(VMON_CLI_LDLIBS)

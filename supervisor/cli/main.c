@@ -71,6 +71,8 @@ int vmon_cmd_net_dumpxml(int argc, char **argv);
 int vmon_cmd_net_dhcp_leases(int argc, char **argv);
 int vmon_cmd_net_update(int argc, char **argv);
 int vmon_cmd_install(int argc, char **argv);
+/* Devices of a domain's definition, through vmond (cmd_attach.c): argv[0] is the verb. */
+int vmon_cmd_attach(int argc, char **argv);
 
 const struct vmon_cmd vmon_cmds[] = {
 	{ "img", "qcow2 and raw disk images, qemu-img compatible", vmon_cmd_img },
@@ -115,6 +117,13 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "edit", "edit a domain's XML in $VISUAL/$EDITOR, checked before saved", vmon_cmd_edit },
 	{ "setmem", "a domain's current memory (live: its balloon)", vmon_cmd_setmem },
 	{ "setvcpus", "a domain's vCPU count (live: ACPI CPU hot add)", vmon_cmd_setvcpus },
+	{ "attach-device", "add a device (XML file) to a domain's definition", vmon_cmd_attach },
+	{ "detach-device", "remove a device (XML file) from a domain's definition",
+	  vmon_cmd_attach },
+	{ "attach-interface", "add a network interface to a domain's definition", vmon_cmd_attach },
+	{ "detach-interface", "remove a network interface (by type, --mac)", vmon_cmd_attach },
+	{ "attach-disk", "add a disk to a domain's definition", vmon_cmd_attach },
+	{ "detach-disk", "remove a disk (by target or source)", vmon_cmd_attach },
 	{ "qemu-agent-command", "a guest agent command (JSON) to a running domain",
 	  vmon_cmd_qemu_agent_command },
 	{ "domfsfreeze", "freeze a guest's file systems (its agent)", vmon_cmd_domfsfreeze },

@@ -449,6 +449,8 @@ static const struct {
 	{ "managedsave-remove", vmond_req_managedsave_remove, false },
 	{ "setmem", vmond_req_setmem, false },
 	{ "setvcpus", vmond_req_setvcpus, false },
+	{ "attach-device", vmond_req_attach, false },
+	{ "detach-device", vmond_req_attach, false },
 	{ "qemu-agent-command", vmond_req_agent, false },
 	{ "net-list", req_net_list, true },
 	{ "net-info", req_net_info, true },

@@ -138,6 +138,9 @@ int vmond_req_managedsave(struct vmond *d, struct json_object *req, struct json_
 			  char *err, size_t errlen);
 int vmond_req_managedsave_remove(struct vmond *d, struct json_object *req, struct json_object *r,
 				 char *err, size_t errlen);
+/* attach.c: attach-device and detach-device (the request's "cmd"). */
+int vmond_req_attach(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
+		     size_t errlen);
 /* dispatch.c: a definition may replace one of the same name and uuid only. */
 int vmond_check_clash(struct vmond *d, struct vmon_domain *def, struct vdom **same, char *err,
 		      size_t errlen);

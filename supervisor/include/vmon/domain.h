@@ -128,6 +128,18 @@ int vmon_domain_set_serial_path(struct vmon_domain *d, const char *pty);
 int vmon_domain_set_disk_file(struct vmon_domain *d, size_t i, const char *path,
 			      enum vmon_disk_format fmt);
 
+/*
+ * A new definition (*out) of @d with device @xml (libvirt's <disk> or
+ * <interface> element, @len bytes) added, or removed: the interface with
+ * its MAC address, the disk with its <target dev=>. @d is not changed.
+ * 0, or -1 and @err: malformed or unsupported device, a target or MAC
+ * already there, no such device, or what the parser says of the result.
+ */
+int vmon_domain_attach(const struct vmon_domain *d, const char *xml, size_t len,
+		       struct vmon_domain **out, struct vmon_xml_error *err);
+int vmon_domain_detach(const struct vmon_domain *d, const char *xml, size_t len,
+		       struct vmon_domain **out, struct vmon_xml_error *err);
+
 /* What vmond supplies to build the vmon-vmm command line. */
 struct vmon_vmm_opts {
 	const char *vmm_path;	  /* argv[0]; "vmon-vmm" if NULL */

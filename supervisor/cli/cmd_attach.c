@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmon attach-device, detach-device, attach-interface, detach-interface,
+ * attach-disk, detach-disk: as virsh's. The *-interface and *-disk verbs
+ * build the device's XML (libxml2) from their options and send it as
+ * attach-device and detach-device do; the detach verbs first find the
+ * device in the domain's definition (by type and MAC, by target or source),
+ * as virsh does, so an ambiguous one is named before anything changes.
+ * vmond changes only the definition of a shut-off domain (vmond(8)).
+ */
+#include <getopt.h>
+#include <libxml/tree.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <vmon/cli.h>
+#include <vmon/domain.h>
+
+#include "vmond_client.h"
+
+#define X(s) ((const xmlChar *)(s))
+
+enum verb { ATTACH_DEVICE, DETACH_DEVICE, ATTACH_IF, DETACH_IF, ATTACH_DISK, DETACH_DISK };
+#define V(v) (1u << (v))
+
+static const struct verb_info {
+	const char *name, *operands, *help, *done;
+	unsigned int min_ops, max_ops;
+} verbs[] = {
+	[ATTACH_DEVICE] = { "attach-device", "DOMAIN FILE",
+			    "Add the device that FILE describes (libvirt's <disk> or <interface>\n"
+			    "element) to a domain.",
+			    "Device attached successfully", 2, 2 },
+	[DETACH_DEVICE] = { "detach-device", "DOMAIN FILE",
+			    "Remove the device that FILE describes from a domain: the interface\n"
+			    "with its <mac address=>, the disk with its <target dev=>.",
+			    "Device detached successfully", 2, 2 },
+	[ATTACH_IF] = { "attach-interface", "DOMAIN TYPE SOURCE",
+			"Add a virtio network interface to a domain. TYPE is network (SOURCE a\n"
+			"virtual network), bridge (SOURCE a host bridge) or ethernet (SOURCE the\n"
+			"host's tap device, its <target dev=>).",
+			"Interface attached successfully", 3, 3 },
+	[DETACH_IF] = { "detach-interface", "DOMAIN TYPE",
+			"Remove a network interface of TYPE (network, bridge, ethernet) from a\n"
+			"domain; --mac names which when it has more than one.",
+			"Interface detached successfully", 2, 2 },
+	[ATTACH_DISK] = { "attach-disk", "DOMAIN SOURCE TARGET",
+			  "Add a virtio disk to a domain: SOURCE is the image file or block\n"
+			  "device, TARGET the guest's name for it (vdb, vdc, ...).",
+			  "Disk attached successfully", 3, 3 },
+	[DETACH_DISK] = { "detach-disk", "DOMAIN TARGET",
+			  "Remove a disk from a domain; TARGET is its guest name (vdb) or the\n"
+			  "path of its image or device.",
+			  "Disk detached successfully", 2, 2 },
+};
+
+/* The options, and the verbs that take each. */
+static const struct {
+	struct option o;
+	unsigned int verbs;
+	const char *help;
+} opts[] = {
+	{ { "target", required_argument, NULL, 't' }, V(ATTACH_IF), "the host's tap name" },
+	{ { "mac", required_argument, NULL, 'm' }, V(ATTACH_IF) | V(DETACH_IF), "the MAC address" },
+	{ { "model", required_argument, NULL, 'M' }, V(ATTACH_IF), "the NIC model (virtio)" },
+	{ { "driver", required_argument, NULL, 'd' }, V(ATTACH_DISK), "qemu (the only one)" },
+	{ { "subdriver", required_argument, NULL, 's' },
+	  V(ATTACH_DISK),
+	  "the image format: raw (default) or qcow2" },
+	{ { "cache", required_argument, NULL, 'k' },
+	  V(ATTACH_DISK),
+	  "none, writeback, writethrough, directsync, unsafe" },
+	{ { "mode", required_argument, NULL, 'o' }, V(ATTACH_DISK), "readonly" },
+	{ { "sourcetype", required_argument, NULL, 'T' },
+	  V(ATTACH_DISK),
+	  "file or block (default: what SOURCE is)" },
+	{ { "serial", required_argument, NULL, 'S' }, V(ATTACH_DISK), "the disk's serial" },
+	{ { "targetbus", required_argument, NULL, 'b' }, V(ATTACH_DISK), "virtio (the only one)" },
+	{ { "print-xml", no_argument, NULL, 'p' },
+	  ~(V(ATTACH_DEVICE) | V(DETACH_DEVICE)),
+	  "print the device's XML, change nothing" },
+	{ { "config", no_argument, NULL, 'C' }, ~0u, "the persistent definition" },
+	{ { "live", no_argument, NULL, 'l' }, ~0u, "the running guest (not supported)" },
+	{ { "current", no_argument, NULL, 'u' }, ~0u, "live if running, else the definition" },
+	{ { "persistent", no_argument, NULL, 'P' },
+	  ~0u,
+	  "the definition, and the guest if it runs" },
+};
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+static enum verb cur;
+
+static void usage(FILE *f)
+{
+	const struct verb_info *v = &verbs[cur];
+
+	fprintf(f, "usage: vmon %s [-c SOCKET] %s [OPTIONS]\n\n%s\n\n", v->name, v->operands,
+		v->help);
+	fprintf(f, "  -c, --connect SOCKET    vmond's socket (default /run/vmon/vmond.sock)\n");
+	for (size_t i = 0; i < N_OPTS; i++) {
+		char left[32];
+
+		if (!(opts[i].verbs & V(cur)))
+			continue;
+		snprintf(left, sizeof(left), "--%s%s", opts[i].o.name,
+			 opts[i].o.has_arg ? " ARG" : "");
+		fprintf(f, "      %-19s %s\n", left, opts[i].help);
+	}
+	fprintf(f, "  -h, --help              this text\n"
+		   "\n"
+		   "vmond changes the definition of a shut-off domain; vmon-vmm has no device\n"
+		   "hotplug, so a running domain's devices are refused.\n");
+}
+
+struct args {
+	const char *sock, *ops[3];
+	const char *target, *mac, *model, *driver, *subdriver, *cache, *mode, *sourcetype;
+	const char *serial, *bus;
+	bool print_xml, config, live, persistent;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	struct option lo[N_OPTS + 3];
+	size_t n = 0;
+	int opt, nops;
+
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opts[i].verbs & V(cur))
+			lo[n++] = opts[i].o;
+	lo[n++] = (struct option){ "connect", required_argument, NULL, 'c' };
+	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[n] = (struct option){ NULL, 0, NULL, 0 };
+	memset(a, 0, sizeof(*a));
+	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			a->sock = optarg;
+			break;
+		case 't':
+			a->target = optarg;
+			break;
+		case 'm':
+			a->mac = optarg;
+			break;
+		case 'M':
+			a->model = optarg;
+			break;
+		case 'd':
+			a->driver = optarg;
+			break;
+		case 's':
+			a->subdriver = optarg;
+			break;
+		case 'k':
+			a->cache = optarg;
+			break;
+		case 'o':
+			a->mode = optarg;
+			break;
+		case 'T':
+			a->sourcetype = optarg;
+			break;
+		case 'S':
+			a->serial = optarg;
+			break;
+		case 'b':
+			a->bus = optarg;
+			break;
+		case 'p':
+			a->print_xml = true;
+			break;
+		case 'C':
+			a->config = true;
+			break;
+		case 'l':
+			a->live = true;
+			break;
+		case 'P':
+			a->persistent = true;
+			break;
+		case 'u':
+			break;
+		default:
+			return vmon_usage_exit(opt, usage);
+		}
+	}
+	nops = argc - optind;
+	if (nops < (int)verbs[cur].min_ops) {
+		vmon_err("%s: missing operand: %s (see: vmon %s --help)", verbs[cur].name,
+			 verbs[cur].operands, verbs[cur].name);
+		return VMON_EXIT_USAGE;
+	}
+	if (vmon_no_more_args(verbs[cur].name, argc, argv, optind + (int)verbs[cur].max_ops, NULL))
+		return VMON_EXIT_USAGE;
+	for (int i = 0; i < nops; i++)
+		a->ops[i] = argv[optind + i];
+	return -1;
+}
+
+/* The domain's definition, as vmond has it. */
+static struct vmon_domain *fetch(const struct args *a)
+{
+	struct json_object *req = json_object_new_object(), *ans;
+	struct vmon_domain *d = NULL;
+	struct vmon_xml_error err;
+	const char *xml;
+
+	json_object_object_add(req, "cmd", json_object_new_string("dumpxml"));
+	json_object_object_add(req, "domain", json_object_new_string(a->ops[0]));
+	json_object_object_add(req, "inactive", json_object_new_boolean(1));
+	if (vmond_request(verbs[cur].name, a->sock, true, req, &ans))
+		return NULL;
+	xml = vmon_jstr(ans, "xml");
+	if (vmon_domain_parse(xml, strlen(xml), &d, &err)) {
+		vmon_err("%s: vmond's XML of '%s' does not parse: %s", verbs[cur].name, a->ops[0],
+			 err.msg);
+		d = NULL;
+	}
+	json_object_put(ans);
+	return d;
+}
+
+static xmlNodePtr add_el(xmlNodePtr parent, const char *name, const char *attr, const char *val)
+{
+	xmlNodePtr n = xmlNewChild(parent, NULL, X(name), NULL);
+
+	if (attr && val)
+		xmlNewProp(n, X(attr), X(val));
+	return n;
+}
+
+static const char *const if_types[] = { "ethernet", "bridge", "network" };
+
+static int iface_type(const char *type)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(type, if_types[i]))
+			return i;
+	vmon_err("%s: interface type '%s' is not supported (network, bridge, ethernet)",
+		 verbs[cur].name, type);
+	return -1;
+}
+
+static int build_iface(const struct args *a, xmlNodePtr dev)
+{
+	int t = iface_type(a->ops[1]);
+	const char *tap = a->target;
+
+	if (t < 0)
+		return -1;
+	xmlNewProp(dev, X("type"), X(if_types[t]));
+	if (a->mac)
+		add_el(dev, "mac", "address", a->mac);
+	if (t == VMON_IF_ETHERNET) {
+		if (a->target && strcmp(a->target, a->ops[2])) {
+			vmon_err("attach-interface: an ethernet interface's SOURCE is its tap; "
+				 "--target '%s' names another",
+				 a->target);
+			return -1;
+		}
+		tap = a->ops[2];
+	} else {
+		add_el(dev, "source", if_types[t], a->ops[2]);
+	}
+	if (tap)
+		add_el(dev, "target", "dev", tap);
+	add_el(dev, "model", "type", a->model ? a->model : "virtio");
+	return 0;
+}
+
+/* detach-interface: the interface of that type (and MAC), if just one. */
+static int find_iface(const struct args *a, xmlNodePtr dev)
+{
+	struct vmon_domain *d;
+	int t = iface_type(a->ops[1]), found = 0, which = -1;
+
+	if (t < 0 || !(d = fetch(a)))
+		return -1;
+	for (size_t i = 0; i < d->n_ifaces; i++)
+		if ((int)d->ifaces[i].type == t &&
+		    (!a->mac || !strcasecmp(a->mac, d->ifaces[i].mac_str)))
+			found++, which = (int)i;
+	if (found == 1) {
+		xmlNewProp(dev, X("type"), X(if_types[t]));
+		add_el(dev, "mac", "address", d->ifaces[which].mac_str);
+	} else if (!found && a->mac) {
+		vmon_err("%s: No interface found whose type is %s and MAC address is %s",
+			 verbs[cur].name, a->ops[1], a->mac);
+	} else if (!found) {
+		vmon_err("%s: No interface found whose type is %s", verbs[cur].name, a->ops[1]);
+	} else {
+		vmon_err("%s: Domain has %d interfaces. Please specify which one to detach using "
+			 "--mac",
+			 verbs[cur].name, found);
+	}
+	vmon_domain_free(d);
+	return found == 1 ? 0 : -1;
+}
+
+static int build_disk(const struct args *a, xmlNodePtr dev)
+{
+	const char *type = a->sourcetype;
+	xmlNodePtr drv;
+	struct stat st;
+	char *path;
+
+	if (a->driver && strcmp(a->driver, "qemu")) {
+		vmon_err("attach-disk: --driver '%s' is not supported (qemu)", a->driver);
+		return -1;
+	}
+	if (a->bus && strcmp(a->bus, "virtio")) {
+		vmon_err("attach-disk: --targetbus '%s' is not supported (virtio)", a->bus);
+		return -1;
+	}
+	if (a->mode && strcmp(a->mode, "readonly")) {
+		vmon_err("attach-disk: --mode '%s' is not supported (readonly)", a->mode);
+		return -1;
+	}
+	if (!type)
+		type = !stat(a->ops[1], &st) && S_ISBLK(st.st_mode) ? "block" : "file";
+	if (strcmp(type, "file") && strcmp(type, "block")) {
+		vmon_err("attach-disk: --sourcetype '%s' is not supported (file, block)", type);
+		return -1;
+	}
+	/* vmond opens it, from its own working directory */
+	if (!(path = vmon_abs_path(a->ops[1]))) {
+		vmon_err("attach-disk: '%s': %m", a->ops[1]);
+		return -1;
+	}
+	xmlNewProp(dev, X("type"), X(type));
+	xmlNewProp(dev, X("device"), X("disk"));
+	drv = add_el(dev, "driver", "name", "qemu");
+	if (a->subdriver)
+		xmlNewProp(drv, X("type"), X(a->subdriver));
+	if (a->cache)
+		xmlNewProp(drv, X("cache"), X(a->cache));
+	add_el(dev, "source", strcmp(type, "block") ? "file" : "dev", path);
+	free(path);
+	xmlNewProp(add_el(dev, "target", "dev", a->ops[2]), X("bus"), X("virtio"));
+	if (a->mode)
+		add_el(dev, "readonly", NULL, NULL);
+	if (a->serial)
+		xmlNewTextChild(dev, NULL, X("serial"), X(a->serial));
+	return 0;
+}
+
+/* detach-disk: the disk whose target or source is TARGET. */
+static int find_disk(const struct args *a, xmlNodePtr dev)
+{
+	struct vmon_domain *d = fetch(a);
+	int rc = -1;
+
+	if (!d)
+		return -1;
+	for (size_t i = 0; i < d->n_disks && rc; i++) {
+		const struct vmon_disk *k = &d->disks[i];
+
+		if (strcmp(k->target, a->ops[1]) && (!k->source || strcmp(k->source, a->ops[1])))
+			continue;
+		add_el(dev, "target", "dev", k->target);
+		rc = 0;
+	}
+	if (rc)
+		vmon_err("detach-disk: No disk found whose source path or target is %s", a->ops[1]);
+	vmon_domain_free(d);
+	return rc;
+}
+
+/* The device's XML text (malloc'd), built or read; NULL after saying why. */
+static char *device_xml(const struct args *a)
+{
+	xmlDocPtr doc;
+	xmlNodePtr dev;
+	xmlChar *text = NULL;
+	char *out = NULL;
+	int len = 0, rc;
+
+	if (cur == ATTACH_DEVICE || cur == DETACH_DEVICE) {
+		struct json_object *tmp = json_object_new_object();
+
+		if (!vmond_req_add_file(tmp, "xml", verbs[cur].name, a->ops[1]))
+			out = strdup(vmon_jstr(tmp, "xml"));
+		json_object_put(tmp);
+		return out;
+	}
+	doc = xmlNewDoc(X("1.0"));
+	dev = xmlNewNode(NULL, X(cur == ATTACH_IF || cur == DETACH_IF ? "interface" : "disk"));
+	xmlDocSetRootElement(doc, dev);
+	rc = cur == ATTACH_IF	  ? build_iface(a, dev)
+	     : cur == DETACH_IF	  ? find_iface(a, dev)
+	     : cur == ATTACH_DISK ? build_disk(a, dev)
+				  : find_disk(a, dev);
+	if (!rc) {
+		xmlDocDumpFormatMemory(doc, &text, &len, 1);
+		/* without the <?xml?> line, as virsh --print-xml prints it */
+		if (text) {
+			const char *p = strstr((const char *)text, "?>\n");
+
+			out = strdup(p ? p + 3 : (const char *)text);
+		}
+		xmlFree(text);
+	}
+	xmlFreeDoc(doc);
+	return out;
+}
+
+static int run(int argc, char **argv)
+{
+	struct json_object *req, *ans;
+	struct args a;
+	int ret = parse_args(argc, argv, &a);
+	char *xml;
+
+	if (ret >= 0)
+		return ret;
+	if (!(xml = device_xml(&a)))
+		return VMON_EXIT_FAIL;
+	if (a.print_xml) {
+		fputs(xml, stdout);
+		free(xml);
+		return VMON_EXIT_OK;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd",
+			       json_object_new_string(cur == ATTACH_DEVICE || cur == ATTACH_IF ||
+								      cur == ATTACH_DISK
+							      ? "attach-device"
+							      : "detach-device"));
+	json_object_object_add(req, "domain", json_object_new_string(a.ops[0]));
+	json_object_object_add(req, "xml", json_object_new_string(xml));
+	json_object_object_add(req, "live", json_object_new_boolean(a.live));
+	json_object_object_add(req, "config", json_object_new_boolean(a.config));
+	json_object_object_add(req, "persistent", json_object_new_boolean(a.persistent));
+	free(xml);
+	if (vmond_request(verbs[cur].name, a.sock, false, req, &ans))
+		return VMON_EXIT_FAIL;
+	json_object_put(ans);
+	printf("%s\n\n", verbs[cur].done);
+	return VMON_EXIT_OK;
+}
+
+int vmon_cmd_attach(int argc, char **argv);
+int vmon_cmd_attach(int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(argv[0], verbs[i].name)) {
+			cur = (enum verb)i;
+			return run(argc, argv);
+		}
+	return VMON_EXIT_USAGE;
+}
