@@ -393,6 +393,14 @@ static long vmon_blk_set_throttle(struct vmon_blk *blk, void __user *argp)
 	return 0;
 }
 
+static long vmon_blk_get_throttle(struct vmon_blk *blk, void __user *argp)
+{
+	struct vmon_blk_throttle t;
+
+	vmon_blk_throttle_get(&blk->tb, &t);
+	return copy_to_user(argp, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
 /* Add the counters of queue @bvq to @s. */
 static void vmon_blk_sum_queue(struct vmon_blk_vq *bvq,
 			       struct vmon_blk_stats *s)
@@ -507,6 +515,8 @@ static long vmon_blk_ioctl(struct file *file, unsigned int ioctl,
 	switch (ioctl) {
 	case VMON_BLK_GET_STATS:
 		return vmon_blk_get_stats(blk, argp);
+	case VMON_BLK_GET_THROTTLE:
+		return vmon_blk_get_throttle(blk, argp);
 	}
 
 	/* another ioctl stuck under it must not hold a dying caller */

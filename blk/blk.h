@@ -179,6 +179,8 @@ static inline void vmon_blk_bounce_end(struct vmon_blk_req *req)
 void vmon_blk_throttle_init(struct vmon_blk_throttle_state *tb);
 void vmon_blk_throttle_set(struct vmon_blk_throttle_state *tb,
 			   const struct vmon_blk_throttle *t);
+void vmon_blk_throttle_get(struct vmon_blk_throttle_state *tb,
+			   struct vmon_blk_throttle *t);
 /* The buckets vmon_blk_throttle_take() found short (tracepoint field). */
 #define VMON_BLK_TB_OPS		1
 #define VMON_BLK_TB_BYTES	2

@@ -43,6 +43,27 @@ void vmon_blk_throttle_set(struct vmon_blk_throttle_state *tb,
 	spin_unlock_bh(&tb->lock);
 }
 
+static void vmon_blk_tb_get(const struct vmon_blk_tb *b,
+			    struct vmon_blk_bucket *u)
+{
+	u->rate = b->rate;
+	u->burst = b->rate ? b->size : 0;
+}
+
+/**
+ * vmon_blk_throttle_get() - the buckets in effect
+ * @tb: the device's throttle
+ * @t: filled with each bucket's rate and size (all zero when off)
+ */
+void vmon_blk_throttle_get(struct vmon_blk_throttle_state *tb,
+			   struct vmon_blk_throttle *t)
+{
+	spin_lock_bh(&tb->lock);
+	vmon_blk_tb_get(&tb->ops, &t->ops);
+	vmon_blk_tb_get(&tb->bytes, &t->bytes);
+	spin_unlock_bh(&tb->lock);
+}
+
 /*
  * Add the tokens earned since b->last_ns. The clock moves on only by the
  * time the whole tokens added were worth, so frequent refills of a slow

@@ -3,8 +3,8 @@
  * /dev/vmon-blk throttling: the ops and bytes token buckets hold the rate
  * within 10% of the configured one, and a throttled device does not hold up
  * another; nor does one flooding flushes, discards and write-zeroes, which
- * stop between pieces when the back end goes. Runs as root inside the test
- * VM.
+ * stop between pieces when the back end goes; GET_THROTTLE reads back what
+ * was set. Runs as root inside the test VM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -250,6 +250,37 @@ TEST_F(thr, does_not_block_others)
  * still answers within 2 s. On one workqueue for the module it waited for
  * 256 of A's, over two minutes. Closing A then gives up its queued ones.
  */
+/*
+ * VMON_BLK_GET_THROTTLE (ABI 0.3) reads back what SET_THROTTLE set: a burst
+ * of 0 as the rate (the bucket's size), all zero before any and when off.
+ * vmond's blkdeviotune reports the limits in effect from it.
+ */
+TEST(get_throttle_reads_back)
+{
+	struct vmon_blk_throttle t = { .ops = { 200, 0 }, .bytes = { 1 << 20, 4 << 20 } }, g;
+	int fd;
+
+	be_load_module();
+	fd = open("/dev/vmon-blk", O_RDWR);
+	ASSERT_LE(0, fd);
+	memset(&g, 0xff, sizeof(g));
+	ASSERT_EQ(0, ioctl(fd, VMON_BLK_GET_THROTTLE, &g));
+	EXPECT_EQ(0ull, g.ops.rate + g.ops.burst + g.bytes.rate + g.bytes.burst);
+	ASSERT_EQ(0, ioctl(fd, VMON_BLK_SET_THROTTLE, &t));
+	ASSERT_EQ(0, ioctl(fd, VMON_BLK_GET_THROTTLE, &g));
+	EXPECT_EQ(200ull, g.ops.rate);
+	EXPECT_EQ(200ull, g.ops.burst);
+	EXPECT_EQ(1ull << 20, g.bytes.rate);
+	EXPECT_EQ(4ull << 20, g.bytes.burst);
+	memset(&t, 0, sizeof(t));
+	ASSERT_EQ(0, ioctl(fd, VMON_BLK_SET_THROTTLE, &t));
+	ASSERT_EQ(0, ioctl(fd, VMON_BLK_GET_THROTTLE, &g));
+	EXPECT_EQ(0ull, g.ops.rate + g.ops.burst + g.bytes.rate + g.bytes.burst);
+	EXPECT_EQ(-1, ioctl(fd, VMON_BLK_GET_THROTTLE, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	close(fd);
+}
+
 TEST(write_zeroes_flood_does_not_delay_another_flush)
 {
 	struct vmon_blk_stats st = { 0 };

@@ -255,7 +255,7 @@ static void ring_ioctl(int fd, enum kind k)
 		u.t.ops.burst = val(100000);
 		u.t.bytes.rate = val(1u << 30);
 		u.t.bytes.burst = val(1u << 30);
-		do_ioctl(fd, VMON_BLK_SET_THROTTLE, &u.t);
+		do_ioctl(fd, below(4) ? VMON_BLK_SET_THROTTLE : VMON_BLK_GET_THROTTLE, &u.t);
 		break;
 	case 15:
 		do_ioctl(fd, VMON_BLK_GET_STATS, &u.s);

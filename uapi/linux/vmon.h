@@ -21,7 +21,7 @@
  * addition.
  */
 #define VMON_VERSION_MAJOR	0
-#define VMON_VERSION_MINOR	2
+#define VMON_VERSION_MINOR	3
 
 /*
  * Ring workers: /dev/vmon-net and /dev/vmon-blk answer the worker ioctls of
@@ -530,5 +530,12 @@ struct vmon_blk_stats {
 /* VMON_BLK_GET_STATS: read the device's counters. */
 #define VMON_BLK_GET_STATS	_IOR(VMON_IOCTL_MAGIC, 0x44, \
 				     struct vmon_blk_stats)
+/*
+ * VMON_BLK_GET_THROTTLE: the token buckets in effect: each bucket's rate
+ * and its size (a burst of 0 was set as the rate); all zero when off.
+ * Since ABI 0.3.
+ */
+#define VMON_BLK_GET_THROTTLE	_IOR(VMON_IOCTL_MAGIC, 0x45, \
+				     struct vmon_blk_throttle)
 
 #endif /* _UAPI_LINUX_VMON_H */
