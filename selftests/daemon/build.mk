@@ -47,3 +47,13 @@ $(B)/selftests/daemon/guests_test: selftests/daemon/guests_test.sh $(B)/vmm-gues
 	cp $< $@
 	chmod +x $@
 VM_TESTS += $(B)/selftests/daemon/guests_test
+
+# In the test VM: a disk's <iotune> limits on a real nested guest reading
+# its raw disk: vmon-blk's throttle holds it, blkdeviotune --live changes
+# and reads back the kernel's limits, a restore puts the running ones back.
+$(B)/selftests/daemon/iotune_test: selftests/daemon/iotune_test.sh $(B)/vmm-guest/base.cpio.gz \
+		$(B)/vmond $(B)/vmon $(B)/vmon-vmm
+	@mkdir -p $(@D)
+	cp $< $@
+	chmod +x $@
+VM_TESTS += $(B)/selftests/daemon/iotune_test

@@ -177,12 +177,25 @@ static const struct {
 	{ "localtime", HEAD OS "  <clock offset='localtime'/>\n</domain>\n",
 	  "unsupported configuration: <clock offset='localtime'>: the vmon-vmm RTC keeps UTC "
 	  "only" },
-	{ "iotune",
+	{ "iotune read limit",
 	  HEAD OS
 	  "  <devices><disk type='file'><source file='/a'/><target dev='vda'/>"
 	  "<iotune><read_iops_sec>100</read_iops_sec></iotune></disk></devices>\n</domain>\n",
-	  "unsupported configuration: disk 'vda': <iotune> limits: vmon-vmm has no disk throttling "
-	  "yet" },
+	  "unsupported configuration: disk 'vda': <iotune><read_iops_sec>: vmon-blk's throttle "
+	  "counts reads and writes together (total_bytes_sec, total_iops_sec and their _max)" },
+	{ "iotune on qcow2",
+	  HEAD OS
+	  "  <devices><disk type='file'><driver type='qcow2'/><source file='/a'/><target "
+	  "dev='vda'/><iotune><total_iops_sec>100</total_iops_sec></iotune></disk></devices>\n"
+	  "</domain>\n",
+	  "unsupported configuration: disk 'vda': <iotune> limits are vmon-blk's (the kernel's "
+	  "throttle), which serves raw images; this disk is qcow2" },
+	{ "iotune burst without rate",
+	  HEAD OS
+	  "  <devices><disk type='file'><source file='/a'/><target dev='vda'/><iotune>"
+	  "<total_bytes_sec_max>100</total_bytes_sec_max></iotune></disk></devices>\n</domain>\n",
+	  "unsupported configuration: disk 'vda': <iotune> a *_max limit needs its rate "
+	  "(total_bytes_sec)" },
 	{ "serial of 21 characters",
 	  HEAD OS "  <devices><disk type='file'><source file='/a'/><target dev='vda'/>"
 		  "<serial>123456789012345678901</serial></disk></devices>\n</domain>\n",
@@ -267,6 +280,31 @@ TEST(argv_refuses_what_vmm_cannot_do)
 		TH_LOG("%s", cannot[i].what);
 		vmon_domain_free(d);
 	}
+}
+
+/* <iotune>'s total limits are vmon-blk's buckets on the --disk line. */
+TEST(iotune_is_vmon_blk_throttle)
+{
+	const char *xml = HEAD OS "  <devices><disk type='file'><source file='/a'/>"
+				  "<target dev='vda'/><iotune><total_iops_sec>200</total_iops_sec>"
+				  "<total_bytes_sec>1048576</total_bytes_sec>"
+				  "<total_iops_sec_max>400</total_iops_sec_max></iotune></disk>"
+				  "<disk type='file'><source file='/b'/><target dev='vdb'/></disk>"
+				  "</devices>\n</domain>\n";
+	struct vmon_vmm_opts o = { .api_socket = "/run/x.sock" };
+	struct vmon_domain *d = NULL;
+	struct vmon_xml_error err;
+	char **argv, *s;
+
+	ASSERT_EQ(0, vmon_domain_parse(xml, strlen(xml), &d, &err)) TH_LOG("%s", err.msg);
+	ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err)) TH_LOG("%s", err.msg);
+	s = join(argv);
+	EXPECT_NE(NULL, strstr(s, "--disk /a,format=raw,backend=vmon-blk,iops=200,bps=1048576,"
+				  "iops_max=400,bps_max=0 --disk /b,format=raw "))
+	TH_LOG("%s", s);
+	free(s);
+	vmon_domain_argv_free(argv);
+	vmon_domain_free(d);
 }
 
 TEST(argv_needs_api_socket)

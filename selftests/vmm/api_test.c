@@ -143,6 +143,20 @@ TEST(disk_option)
 	EXPECT_EQ(-1, config_parse_disk("a.img,serial=", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.img,serial=a b", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.img,serial=\x01", &d));
+	/* iops=, bps=, *_max=: vmon-blk's token buckets (virtio_blk.c wants vmon-blk) */
+	ASSERT_EQ(0, config_parse_disk("a.img,iops=200,bps=1048576,iops_max=400", &d));
+	EXPECT_EQ(200, d.iops);
+	EXPECT_EQ(1048576, d.bps);
+	EXPECT_EQ(400, d.iops_max);
+	EXPECT_EQ(0, d.bps_max);
+	ASSERT_EQ(0, config_parse_disk("a.img,iops=0", &d));
+	EXPECT_EQ(0, d.iops);
+	EXPECT_EQ(-1, config_parse_disk("a.img,iops=-1", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,iops=1k", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,bps=", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,iops=99999999999999999999", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,iops_max=5", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,bps_max=5,iops=1", &d));
 }
 
 TEST(net_option)

@@ -4,11 +4,8 @@
  * in KiB unless it has a unit (b, k/KiB, M/MiB, G/GiB, T/TiB by 1024; KB,
  * MB, GB, TB by 1000); live through the balloon, and/or in the definition.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <vmon/cli.h>
 
@@ -33,43 +30,14 @@ static void usage(FILE *f)
 /* SIZE in KiB, or 0 after naming what is wrong. */
 static uint64_t parse_size(const char *arg)
 {
-	static const struct {
-		const char *unit;
-		uint64_t mul; /* bytes */
-	} units[] = {
-		{ "", 1024 },
-		{ "b", 1 },
-		{ "bytes", 1 },
-		{ "k", 1024 },
-		{ "kib", 1024 },
-		{ "kb", 1000 },
-		{ "m", 1024ull << 10 },
-		{ "mib", 1024ull << 10 },
-		{ "mb", 1000000 },
-		{ "g", 1024ull << 20 },
-		{ "gib", 1024ull << 20 },
-		{ "gb", 1000000000ull },
-		{ "t", 1024ull << 30 },
-		{ "tib", 1024ull << 30 },
-		{ "tb", 1000000000000ull },
-	};
-	unsigned long long n;
-	char *end;
+	uint64_t bytes;
 
-	errno = 0;
-	n = strtoull(arg, &end, 10);
-	if (!isdigit((unsigned char)arg[0]) || errno)
-		goto bad;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcasecmp(end, units[i].unit))
-			continue;
-		if (n > UINT64_MAX / units[i].mul || n * units[i].mul < 1024)
-			goto bad;
-		return n * units[i].mul / 1024;
+	if (vmon_parse_scaled(arg, 1024, &bytes) || bytes < 1024) {
+		vmon_err("setmem: invalid size '%s' (a number of KiB, or with a unit: 512M, 2G)",
+			 arg);
+		return 0;
 	}
-bad:
-	vmon_err("setmem: invalid size '%s' (a number of KiB, or with a unit: 512M, 2G)", arg);
-	return 0;
+	return bytes / 1024;
 }
 
 int vmon_cmd_setmem(int argc, char **argv);

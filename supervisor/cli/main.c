@@ -47,6 +47,7 @@ int vmon_cmd_edit(int argc, char **argv);
 int vmon_cmd_devlist(int argc, char **argv);
 int vmon_cmd_setmem(int argc, char **argv);
 int vmon_cmd_setvcpus(int argc, char **argv);
+int vmon_cmd_blkdeviotune(int argc, char **argv);
 int vmon_cmd_qemu_agent_command(int argc, char **argv);
 int vmon_cmd_domfsfreeze(int argc, char **argv);
 int vmon_cmd_domfsthaw(int argc, char **argv);
@@ -117,6 +118,8 @@ const struct vmon_cmd vmon_cmds[] = {
 	{ "edit", "edit a domain's XML in $VISUAL/$EDITOR, checked before saved", vmon_cmd_edit },
 	{ "setmem", "a domain's current memory (live: its balloon)", vmon_cmd_setmem },
 	{ "setvcpus", "a domain's vCPU count (live: ACPI CPU hot add)", vmon_cmd_setvcpus },
+	{ "blkdeviotune", "a disk's I/O limits (live: vmon-blk's throttle)",
+	  vmon_cmd_blkdeviotune },
 	{ "attach-device", "add a device (XML file) to a domain's definition", vmon_cmd_attach },
 	{ "detach-device", "remove a device (XML file) from a domain's definition",
 	  vmon_cmd_attach },

@@ -449,6 +449,7 @@ static const struct {
 	{ "managedsave-remove", vmond_req_managedsave_remove, false },
 	{ "setmem", vmond_req_setmem, false },
 	{ "setvcpus", vmond_req_setvcpus, false },
+	{ "blkdeviotune", vmond_req_blkdeviotune, false },
 	{ "attach-device", vmond_req_attach, false },
 	{ "detach-device", vmond_req_attach, false },
 	{ "qemu-agent-command", vmond_req_agent, false },

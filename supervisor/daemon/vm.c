@@ -337,6 +337,8 @@ int vmond_vm_restore(struct vmond *d, struct vdom *v, const char *restore, bool 
 	}
 	if (wait_api(d, v, err, errlen))
 		return start_failed(d, v);
+	if (restore)
+		vmond_iotune_apply(v);
 	if (paused && vmond_vm_call(v, "pause", NULL, err, errlen))
 		return start_failed(d, v);
 	v->st.id = d->next_id++;

@@ -141,6 +141,14 @@ int vmond_req_managedsave_remove(struct vmond *d, struct json_object *req, struc
 /* attach.c: attach-device and detach-device (the request's "cmd"). */
 int vmond_req_attach(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
 		     size_t errlen);
+/*
+ * iotune.c: blkdeviotune (read or set a disk's limits, live through the
+ * VMM's vmon-blk descriptor); the definition's limits put back into the
+ * kernel after a restore (the saved command line has the old ones).
+ */
+int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json_object *r,
+			   char *err, size_t errlen);
+void vmond_iotune_apply(struct vdom *v);
 /* dispatch.c: a definition may replace one of the same name and uuid only. */
 int vmond_check_clash(struct vmond *d, struct vmon_domain *def, struct vdom **same, char *err,
 		      size_t errlen);

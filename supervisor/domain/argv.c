@@ -6,6 +6,8 @@
 #include <string.h>
 #include <vmon/domain.h>
 
+#include "priv.h"
+
 #define VMM_MAX_CPUS 64
 
 struct argv_buf {
@@ -93,14 +95,11 @@ static bool serial_ok(const char *s)
 
 static int add_disk(struct argv_buf *a, const struct vmon_disk *k, struct vmon_xml_error *err)
 {
-	const struct vmon_iotune *t = &k->iotune;
 	const char *cache = "";
+	char limits[160], why[300];
 
-	if (t->total_bytes_sec || t->read_bytes_sec || t->write_bytes_sec || t->total_iops_sec ||
-	    t->read_iops_sec || t->write_iops_sec)
-		return cannot(err,
-			      "disk '%s': <iotune> limits: vmon-vmm has no disk throttling yet",
-			      k->target);
+	if (iotune_disk_opts(k, limits, sizeof(limits), why, sizeof(why)))
+		return cannot(err, "%s", why);
 	if (k->serial && !serial_ok(k->serial))
 		return cannot(err,
 			      "disk '%s': <serial>%.32s</serial>: virtio gives a disk an ID of 1 "
@@ -126,9 +125,9 @@ static int add_disk(struct argv_buf *a, const struct vmon_disk *k, struct vmon_x
 			"disk '%s': source '%s' has a comma, which the --disk option cannot carry",
 			k->target, k->source);
 	add(a, "--disk");
-	add(a, "%s%s,format=%s%s%s%s", k->source, k->readonly ? ",ro" : "",
+	add(a, "%s%s,format=%s%s%s%s%s", k->source, k->readonly ? ",ro" : "",
 	    k->format == VMON_DISK_QCOW2 ? "qcow2" : "raw", cache, k->serial ? ",serial=" : "",
-	    k->serial ? k->serial : "");
+	    k->serial ? k->serial : "", limits);
 	return 0;
 }
 

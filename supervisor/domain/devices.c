@@ -11,30 +11,6 @@ static const char *const caches[] = {
 	"default", "none", "writeback", "writethrough", "directsync", "unsafe",
 };
 
-static const char *const iotune_names[] = {
-	"total_bytes_sec", "read_bytes_sec", "write_bytes_sec",
-	"total_iops_sec",  "read_iops_sec",  "write_iops_sec",
-};
-
-static int parse_iotune(struct pctx *c, xmlNodePtr io, struct vmon_iotune *t)
-{
-	uint64_t *v[] = { &t->total_bytes_sec, &t->read_bytes_sec, &t->write_bytes_sec,
-			  &t->total_iops_sec,  &t->read_iops_sec,  &t->write_iops_sec };
-
-	for (int i = 0; i < 6; i++) {
-		xmlNodePtr n = child(io, iotune_names[i]);
-		char *s = n ? text(n) : NULL;
-		int bad = s && parse_uint(s, v[i]);
-
-		if (bad)
-			perr(c, n, NULL, "<iotune><%s>: malformed value '%s'", iotune_names[i], s);
-		free(s);
-		if (bad)
-			return -1;
-	}
-	return 0;
-}
-
 static int disk_driver(struct pctx *c, xmlNodePtr dn, struct vmon_disk *k)
 {
 	char *type = prop(dn, "type"), *cache = prop(dn, "cache");

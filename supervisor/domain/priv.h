@@ -45,6 +45,10 @@ int parse_mac(const char *s, uint8_t mac[6]);
 void random_bytes(uint8_t *buf, size_t n);
 
 int parse_devices(struct pctx *c, xmlNodePtr devices);
+/* iotune.c: a disk's <iotune>; its vmon-vmm --disk settings ("" if none),
+ * or -1 and @err naming what vmon-blk's throttle cannot do. */
+int parse_iotune(struct pctx *c, xmlNodePtr io, struct vmon_iotune *t);
+int iotune_disk_opts(const struct vmon_disk *k, char *buf, size_t len, char *err, size_t errlen);
 /* Warn about every element and attribute outside the subset. */
 int warn_unknown(struct pctx *c, xmlNodePtr root);
 

@@ -99,6 +99,8 @@ static void add_status(struct vm *vm, struct json_object *r)
 			o, "driver_ok",
 			json_object_new_boolean(d->status & VIRTIO_CONFIG_S_DRIVER_OK));
 		json_object_object_add(o, "broken", json_object_new_boolean(d->broken));
+		if (d->kernel_fd > 0)
+			json_object_object_add(o, "kernel_fd", json_object_new_int(d->kernel_fd));
 		json_object_object_add(s, "kicks", u64(d->stats.kicks));
 		json_object_object_add(s, "interrupts", u64(d->stats.irqs));
 		json_object_object_add(s, "requests", u64(d->stats.requests));

@@ -9,6 +9,7 @@
 #define VMON_VMM_BLK_H
 
 #include <linux/virtio_blk.h>
+#include <linux/vmon.h>
 #include <liburing.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -62,6 +63,7 @@ struct blk {
 	char serial[VIRTIO_BLK_ID_BYTES];
 	/* Kernel back end: /dev/vmon-blk, -1 when not used. */
 	int vhost;
+	struct vmon_blk_throttle limits; /* --disk iops=, bps=, ...: set at setup */
 	int err_fd; /* the kernel stopped a ring: a chain it could not answer */
 	bool vhost_running;
 };

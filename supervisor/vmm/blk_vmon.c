@@ -64,6 +64,16 @@ int blk_vmon_setup(struct blk *b)
 		vmm_log("--disk '%s': VMON_BLK_SET_CONFIG: %s", b->path, strerror(errno));
 		return -1;
 	}
+	/*
+	 * Set while the VMM is still root: the limits are then locked, and the
+	 * unprivileged VMM cannot lift them; vmond changes them (blkdeviotune).
+	 */
+	if ((b->limits.ops.rate || b->limits.bytes.rate) &&
+	    ioctl(b->vhost, VMON_BLK_SET_THROTTLE, &b->limits) < 0) {
+		vmm_log("--disk '%s': VMON_BLK_SET_THROTTLE: %s", b->path, strerror(errno));
+		return -1;
+	}
+	b->dev.kernel_fd = b->vhost;
 	b->err_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (b->err_fd < 0 || ev_add(b->dev.vm, b->err_fd, EPOLLIN, ring_error, b) < 0) {
 		vmm_log("--disk '%s': error eventfd: %s", b->path, strerror(errno));

@@ -2,6 +2,9 @@
 /*
  * Parsers of the --disk and --net options.
  */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,10 +49,44 @@ static int pick(const char *val, const char *const *names, unsigned int n)
 	return -1;
 }
 
+/*
+ * A throttle setting: 1 when @tok is one (its value stored), -1 when its
+ * value is not a whole number, 0 when @tok is something else.
+ */
+static int limit(const char *tok, struct disk_config *d)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{ "iops=", offsetof(struct disk_config, iops) },
+		{ "bps=", offsetof(struct disk_config, bps) },
+		{ "iops_max=", offsetof(struct disk_config, iops_max) },
+		{ "bps_max=", offsetof(struct disk_config, bps_max) },
+	};
+
+	for (size_t i = 0; i < NAMES(keys); i++) {
+		size_t n = strlen(keys[i].key);
+		unsigned long long v;
+		char *end;
+
+		if (strncmp(tok, keys[i].key, n))
+			continue;
+		errno = 0;
+		v = strtoull(tok + n, &end, 10);
+		if (!isdigit((unsigned char)tok[n]) || *end || errno)
+			return -1;
+		*(uint64_t *)((char *)d + keys[i].off) = v;
+		return 1;
+	}
+	return 0;
+}
+
 int config_parse_disk(const char *arg, struct disk_config *d)
 {
 	char buf[4200], *save = NULL, *tok;
 	bool first = true;
+	int lim;
 
 	memset(d, 0, sizeof(*d));
 	if (strlen(arg) >= sizeof(buf))
@@ -90,6 +127,9 @@ int config_parse_disk(const char *arg, struct disk_config *d)
 						   "serial= takes printable ASCII, no space:",
 						   tok + 7);
 			strcpy(d->serial, tok + 7);
+		} else if ((lim = limit(tok, d))) {
+			if (lim < 0)
+				return bad("--disk", arg, "limits take a whole number:", tok);
 		} else if (!strncmp(tok, "format=", 7)) {
 			/* "probe" is the default, not a value to give */
 			int i = pick(tok + 7, format_names + 1, NAMES(format_names) - 1);
@@ -103,6 +143,10 @@ int config_parse_disk(const char *arg, struct disk_config *d)
 	}
 	if (!d->path[0])
 		return bad("--disk", arg, "no path in", arg);
+	if ((d->iops_max && !d->iops) || (d->bps_max && !d->bps))
+		return bad("--disk", arg, "a burst needs its rate:",
+			   d->iops_max && !d->iops ? "iops_max= without iops="
+						   : "bps_max= without bps=");
 	return 0;
 }
 

@@ -39,6 +39,8 @@ struct disk_config {
 	enum disk_format format;
 	bool direct;	 /* cache=none: the image opened O_DIRECT, as QEMU does */
 	char serial[21]; /* serial=: the ID the guest reads (GET_ID); "" for ours */
+	/* iops=, bps=, iops_max=, bps_max=: vmon-blk's token buckets; 0 = none */
+	uint64_t iops, bps, iops_max, bps_max;
 };
 
 struct net_config {
@@ -58,7 +60,8 @@ struct vmm_config {
 };
 
 /*
- * Parse "PATH[,ro][,format=...][,backend=...][,cache=...][,serial=ID]";
+ * Parse "PATH[,ro][,format=...][,backend=...][,cache=...][,serial=ID]
+ * [,iops=N][,bps=N][,iops_max=N][,bps_max=N]";
  * errors are printed, naming the option.
  */
 int config_parse_disk(const char *arg, struct disk_config *d);

@@ -122,6 +122,11 @@ struct virtio_dev {
 	bool broken;
 	/* Kicks go straight to a kernel back end, not to the main loop. */
 	bool kernel_kicks;
+	/*
+	 * The kernel back end's descriptor, shown in status ("kernel_fd") for
+	 * vmond to take with pidfd_getfd() (vmon-blk's throttle); 0: none.
+	 */
+	int kernel_fd;
 
 	const struct virtio_transport *tr;
 	void *tr_data; /* the transport's own state */

@@ -411,6 +411,17 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 	if (be == BLK_AUTO)
 		be = fmt == DISK_RAW && !b->probed_raw && blk_vmon_available() ? BLK_VMON
 									       : BLK_URING;
+	if ((cfg->iops || cfg->bps) && be != BLK_VMON) {
+		vmm_log("--disk '%s': iops= and bps= are vmon-blk's limits (the kernel's "
+			"throttle), which serves raw images given with format=raw when "
+			"/dev/vmon-blk exists",
+			cfg->path);
+		return NULL;
+	}
+	b->limits = (struct vmon_blk_throttle){
+		.ops = { .rate = cfg->iops, .burst = cfg->iops_max },
+		.bytes = { .rate = cfg->bps, .burst = cfg->bps_max },
+	};
 	if (be == BLK_VMON && b->probed_raw) {
 		vmm_log("--disk '%s': backend=vmon-blk needs format=raw (or ro): a probed raw "
 			"image is served in userspace, which refuses guest writes that would "

@@ -43,7 +43,21 @@ enum vmon_disk_cache {
 struct vmon_iotune {
 	uint64_t total_bytes_sec, read_bytes_sec, write_bytes_sec;
 	uint64_t total_iops_sec, read_iops_sec, write_iops_sec;
+	uint64_t total_bytes_sec_max, read_bytes_sec_max, write_bytes_sec_max;
+	uint64_t total_iops_sec_max, read_iops_sec_max, write_iops_sec_max;
 };
+
+/* Its elements, in libvirt's order: name and offset in struct vmon_iotune. */
+#define VMON_IOTUNE_FIELDS 12
+extern const struct vmon_iotune_field {
+	const char *name;
+	size_t offset;
+} vmon_iotune_fields[VMON_IOTUNE_FIELDS];
+
+static inline uint64_t *vmon_iotune_at(struct vmon_iotune *t, size_t i)
+{
+	return (uint64_t *)((char *)t + vmon_iotune_fields[i].offset);
+}
 
 struct vmon_disk {
 	enum vmon_disk_type type;
@@ -123,6 +137,11 @@ int vmon_domain_set_memory(struct vmon_domain *d, uint64_t current_kib, struct v
 /* Runtime: the tap name vmond chose for interface @i (live XML). */
 int vmon_domain_set_if_target(struct vmon_domain *d, size_t i, const char *tap);
 int vmon_domain_set_serial_path(struct vmon_domain *d, const char *pty);
+/* Disk @i's <iotune> (all zero: none); 0, or -1 on out of memory. */
+int vmon_domain_set_iotune(struct vmon_domain *d, size_t i, const struct vmon_iotune *t);
+/* Whether disk @i of @d could run with limits @t: 0, or -1 and @err. */
+int vmon_domain_iotune_check(const struct vmon_domain *d, size_t i, const struct vmon_iotune *t,
+			     struct vmon_xml_error *err);
 /* Point file disk @i at @path of format @fmt (its <source file=> and
  * <driver type=>): 0, or -1 (not a file disk, out of memory). */
 int vmon_domain_set_disk_file(struct vmon_domain *d, size_t i, const char *path,

@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A domain's disk limits (libvirt's <iotune>, issue 17 item 3's
+# blkdeviotune) on a real nested guest, in the test VM: the guest reads its
+# raw disk with O_DIRECT in a loop and prints how many requests it has done;
+# vmon-blk's throttle holds it under <total_iops_sec>, blkdeviotune --live
+# changes the limit in the kernel (vmond takes the VMM's /dev/vmon-blk
+# descriptor with pidfd_getfd) and reads back what the kernel has, lifting
+# it lets the guest run faster, --config changes only the definition, and a
+# managed save's restore puts the running limits back (the VMM's saved
+# command line holds the start's).
+#
+# The rate checks are upper bounds only (a loaded host makes the guest
+# slower, never faster than its limit), with a second of console lag and a
+# bucket's burst of slack; the check that lifting the limit takes effect
+# waits up to 90 s for the guest to go past it. Prints TAP. Run as root
+# from the top of the tree.
+set -u
+# installed as build/selftests/daemon/iotune_test
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+cd "$top" || exit 1
+B=$top/build
+V=$B/vmon
+kernel=$B/vmm-guest/vmlinuz
+work=$(mktemp -d /tmp/iotune-test.XXXXXX)
+R=$work/root
+S=$R/run/vmon/vmond.sock
+D=$R/run/vmon/domains
+DEF=$R/etc/vmon/domains/io.xml
+n=0 failed=0 vmond_pid= con_pid= delta=0
+
+ok() { # ok COND NAME [DIAG]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n iotune.$2"
+	else
+		echo "not ok $n iotune.$2${3:+ # $3}"
+		[ $failed = 0 ] && {
+			tail -n 10 "$work/console" 2>/dev/null | tr -d '\r' | sed 's/^/# io console: /'
+			tail -n 15 "$D/io.log" 2>/dev/null | sed 's/^/# io vmm: /'
+			tail -n 10 "$work/vmond.log" 2>/dev/null | sed 's/^/# vmond: /'
+		}
+		failed=1
+	fi
+}
+vmm_pid() { sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$D/io.status" 2>/dev/null; }
+cleanup() {
+	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
+	p=$(vmm_pid)
+	[ -n "$p" ] && kill -9 "$p" 2>/dev/null
+	[ -n "$vmond_pid" ] && { kill -9 "$vmond_pid"; wait "$vmond_pid"; } 2>/dev/null
+	[ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/iotune" &&
+		cp "$work"/*.log "$work"/console "$D"/*.log "$VMTEST_OUT/iotune/" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+start_vmond() {
+	$B/vmond --foreground --root "$R" --vmm "$B/vmon-vmm" 2>>"$work/vmond.log" &
+	vmond_pid=$!
+	for _ in $(seq 100); do
+		$V list -c "$S" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+until_ok() { # until_ok SECONDS CMD...
+	local i t=$1
+	shift
+	for ((i = 0; i < t * 2; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	return 1
+}
+attach_console() {
+	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
+	"$top/selftests/lib/console-copy" "$D/io.console" "$work/console" &
+	con_pid=$!
+}
+booted() { vmond_boot_or_retry "$V" "$S" io "$work/console" "$D/io.log" attach_console; }
+# the guest's request count so far, from its console
+ios() { grep -o 'io [0-9]*' "$work/console" | tail -1 | cut -d' ' -f2; }
+doing_io() { [ "$(ios)" -gt 0 ] 2>/dev/null; }
+# rate_at_most LIMIT BURST SECONDS: the guest's requests over SECONDS stay
+# within LIMIT per second, with a second of console lag, the bucket's BURST
+# and one dd's 16 requests of slack; the count in $delta.
+rate_at_most() {
+	local a b
+	a=$(ios)
+	sleep "$3"
+	b=$(ios)
+	delta=$((b - a))
+	[ "$delta" -gt 0 ] && [ "$delta" -le $(($1 * ($3 + 1) + $2 + 16)) ]
+}
+# faster_than LIMIT: over 2 s the guest did more than twice LIMIT per second
+faster_than() {
+	local a b
+	a=$(ios)
+	sleep 2
+	b=$(ios)
+	[ $((b - a)) -gt $((4 * $1)) ]
+}
+live_value() { # live_value FIELD: what the kernel has in effect
+	$V blkdeviotune -c "$S" io vda --live |
+		awk -F: -v f="$1" '{ gsub(/ /, "") } $1 == f { print $2 }'
+}
+
+. "$top/selftests/lib/nested.sh"
+echo "1..8"
+modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
+modprobe vmon 2>/dev/null
+if [ ! -c /dev/kvm ] || [ ! -c /dev/vmon-blk ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
+	echo "Bail out! need /dev/kvm, /dev/vmon-blk (the module), vmond and $kernel"
+	exit 1
+fi
+cat >"$work/reader.sh" <<'GUEST'
+#!/bin/sh
+# 16 O_DIRECT reads of 4 KiB per dd, each one request; the running count
+n=0
+while :; do
+	dd if=/dev/vda of=/dev/null bs=4096 count=16 skip=$((n % 8192)) iflag=direct 2>/dev/null
+	n=$((n + 16))
+	echo "io $n"
+done
+GUEST
+selftests/vmm/mkinitrd "$work/guest.cpio.gz" "$work/reader.sh"
+truncate -s 64M "$work/disk.raw"
+cat >"$work/io.xml" <<XML
+<domain type='kvm'>
+  <name>io</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64'>hvm</type><kernel>$kernel</kernel>
+    <initrd>$work/guest.cpio.gz</initrd><cmdline>quiet</cmdline></os>
+  <features><acpi/></features>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$work/disk.raw'/>
+      <target dev='vda' bus='virtio'/>
+      <iotune><total_iops_sec>20</total_iops_sec></iotune>
+    </disk>
+    <serial type='pty'/>
+  </devices>
+</domain>
+XML
+
+start_vmond && $V define -c "$S" "$work/io.xml" >/dev/null && vmond_log_mark "$D/io.log" &&
+	$V start -c "$S" io >/dev/null && attach_console && booted && until_ok 120 doing_io &&
+	"$B/vmon-vmm" --call "$D/io.sock" '{"cmd":"status"}' >"$work/st.json" &&
+	grep -q '"backend":"vmon-blk","driver_ok":true,"broken":false,"kernel_fd":[0-9]' "$work/st.json"
+ok $? starts_on_vmon_blk "$(head -c 300 "$work/st.json" 2>/dev/null)"
+
+[ "$(live_value total_iops_sec)" = 20 ] && [ "$(live_value total_iops_sec_max)" = 0 ]
+ok $? live_query_reads_the_kernel "$($V blkdeviotune -c "$S" io vda --live 2>&1 | tr '\n' ' ')"
+
+rate_at_most 20 20 8
+ok $? held_under_the_start_limit "delta $delta over 8 s"
+
+$V blkdeviotune -c "$S" io vda --live --total-iops-sec 10 --total-iops-sec-max 30 >/dev/null &&
+	[ "$(live_value total_iops_sec)" = 10 ] && [ "$(live_value total_iops_sec_max)" = 30 ] &&
+	grep -q '<total_iops_sec>20</total_iops_sec>' "$DEF" &&
+	$V dumpxml -c "$S" io | grep -q '<total_iops_sec>10</total_iops_sec>' &&
+	sleep 2 && rate_at_most 10 30 8
+ok $? live_change_in_the_kernel_only "delta $delta over 8 s; $(live_value total_iops_sec)"
+
+$V blkdeviotune -c "$S" io vda --live --total-iops-sec 0 --total-iops-sec-max 0 >/dev/null &&
+	[ "$(live_value total_iops_sec)" = 0 ] && until_ok 90 faster_than 10
+ok $? lifted_runs_faster "$(live_value total_iops_sec)"
+
+$V blkdeviotune -c "$S" io vda --config --total-iops-sec 50 >/dev/null &&
+	grep -q '<total_iops_sec>50</total_iops_sec>' "$DEF" && [ "$(live_value total_iops_sec)" = 0 ]
+ok $? config_changes_the_definition_only "$(live_value total_iops_sec)"
+
+# the running limits (set live) survive a managed save and restore
+$V blkdeviotune -c "$S" io vda --live --total-iops-sec 15 >/dev/null &&
+	$V managedsave -c "$S" io >/dev/null && vmond_log_mark "$D/io.log" &&
+	$V start -c "$S" io >/dev/null && attach_console &&
+	[ "$($V domstate -c "$S" io --reason | head -1)" = "running (restored)" ] &&
+	[ "$(live_value total_iops_sec)" = 15 ] && sleep 2 && rate_at_most 15 15 8
+ok $? restore_keeps_the_running_limit "delta $delta; $(live_value total_iops_sec); $(tail -n 3 "$work/vmond.log" | tr '\n' ' ')"
+
+! $V blkdeviotune -c "$S" io vda --live --read-iops-sec 5 2>"$work/e" &&
+	grep -q 'counts reads and writes together' "$work/e" && [ "$(live_value total_iops_sec)" = 15 ] &&
+	$V destroy -c "$S" io >/dev/null && $V undefine -c "$S" io >/dev/null
+ok $? refusal_changes_nothing "$(cat "$work/e")"
+exit $failed

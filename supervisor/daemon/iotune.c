@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blkdeviotune: a disk's I/O limits, libvirt's <iotune>, read or changed.
+ *
+ * The limits are vmon-blk's token buckets (Documentation/blk.rst). The VMM
+ * sets them from its --disk line while still root, which locks them against
+ * the unprivileged VMM it becomes; so vmond, not the VMM, changes them live:
+ * it takes the VMM's /dev/vmon-blk descriptor with pidfd_getfd() (the disk's
+ * "kernel_fd" in the VMM's status) and sets and reads the buckets there with
+ * CAP_SYS_ADMIN. A live query reads what the kernel has in effect.
+ */
+#include <errno.h>
+#include <linux/vmon.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <vmon/domain.h>
+
+#include "vmond.h"
+
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+/* Disk @key of @v (its target or source path): its index, or -1 and @err. */
+static int find_disk(struct vdom *v, const char *key, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < v->def->n_disks; i++) {
+		const struct vmon_disk *k = &v->def->disks[i];
+
+		if (!strcmp(k->target, key) || (k->source && !strcmp(k->source, key)))
+			return (int)i;
+	}
+	snprintf(err, errlen, "invalid argument: disk '%s' not found in domain '%s'", key, v->name);
+	return -1;
+}
+
+/*
+ * The VMM's /dev/vmon-blk descriptor of disk @i, taken into vmond, or -1
+ * and @err: the VMM's i-th virtio-blk device, which must be on vmon-blk.
+ */
+static int kernel_fd(struct vdom *v, size_t i, char *err, size_t errlen)
+{
+	struct json_object *st = NULL, *devs, *dev, *o;
+	size_t n = 0;
+	int fd = -1, theirs = -1;
+
+	if (vmond_vm_call(v, "status", &st, err, errlen))
+		return -1;
+	if (!json_object_object_get_ex(st, "devices", &devs) ||
+	    !json_object_is_type(devs, json_type_array)) {
+		snprintf(err, errlen, "internal error: the VMM's status has no devices");
+		goto out;
+	}
+	for (size_t k = 0; k < json_object_array_length(devs); k++) {
+		dev = json_object_array_get_idx(devs, k);
+		if (!json_object_object_get_ex(dev, "type", &o) ||
+		    strcmp(json_object_get_string(o), "virtio-blk") || n++ != i)
+			continue;
+		if (json_object_object_get_ex(dev, "kernel_fd", &o))
+			theirs = json_object_get_int(o);
+		break;
+	}
+	if (theirs <= 0) {
+		snprintf(err, errlen,
+			 "Operation not supported: disk '%s' is not served by vmon-blk, whose "
+			 "throttle the limits are (a raw image; start the domain with <iotune> or "
+			 "with /dev/vmon-blk there)",
+			 v->def->disks[i].target);
+		goto out;
+	}
+	fd = (int)syscall(SYS_pidfd_getfd, v->pidfd, theirs, 0);
+	if (fd < 0)
+		snprintf(err, errlen, "internal error: disk '%s': pidfd_getfd: %s",
+			 v->def->disks[i].target, strerror(errno));
+out:
+	json_object_put(st);
+	return fd;
+}
+
+/* libvirt's limits to the kernel's buckets and back. */
+static void to_kernel(const struct vmon_iotune *t, struct vmon_blk_throttle *k)
+{
+	*k = (struct vmon_blk_throttle){
+		.ops = { .rate = t->total_iops_sec, .burst = t->total_iops_sec_max },
+		.bytes = { .rate = t->total_bytes_sec, .burst = t->total_bytes_sec_max },
+	};
+}
+
+static void from_kernel(const struct vmon_blk_throttle *k, struct vmon_iotune *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->total_iops_sec = k->ops.rate;
+	t->total_bytes_sec = k->bytes.rate;
+	/* a bucket the size of one second's worth is the default: no _max */
+	t->total_iops_sec_max = k->ops.burst != k->ops.rate ? k->ops.burst : 0;
+	t->total_bytes_sec_max = k->bytes.burst != k->bytes.rate ? k->bytes.burst : 0;
+}
+
+static int live(struct vdom *v, size_t i, struct vmon_iotune *t, bool set, char *err, size_t errlen)
+{
+	struct vmon_blk_throttle k;
+	int fd = kernel_fd(v, i, err, errlen), rc;
+
+	if (fd < 0)
+		return -1;
+	if (set)
+		to_kernel(t, &k);
+	rc = ioctl(fd, set ? VMON_BLK_SET_THROTTLE : VMON_BLK_GET_THROTTLE, &k);
+	if (rc < 0)
+		snprintf(err, errlen, "internal error: disk '%s': %s: %s", v->def->disks[i].target,
+			 set ? "VMON_BLK_SET_THROTTLE" : "VMON_BLK_GET_THROTTLE",
+			 errno == ENOTTY ? "the loaded vmon module is older than ABI 0.3"
+					 : strerror(errno));
+	else if (!set)
+		from_kernel(&k, t);
+	close(fd);
+	return rc < 0 ? -1 : 0;
+}
+
+void vmond_iotune_apply(struct vdom *v)
+{
+	char err[512];
+
+	for (size_t i = 0; i < v->def->n_disks; i++) {
+		struct vmon_iotune t = v->def->disks[i].iotune;
+
+		if ((t.total_iops_sec || t.total_bytes_sec) &&
+		    live(v, i, &t, true, err, sizeof(err)))
+			vmond_log("%s: disk '%s': limits not restored: %s", v->name,
+				  v->def->disks[i].target, err);
+	}
+}
+
+/* The request's "set" over @t: 0, or -1 and @err naming a bad member. */
+static int merge(struct json_object *set, struct vmon_iotune *t, char *err, size_t errlen)
+{
+	json_object_object_foreach (set, key, val) {
+		size_t f;
+
+		for (f = 0; f < VMON_IOTUNE_FIELDS; f++)
+			if (!strcmp(key, vmon_iotune_fields[f].name))
+				break;
+		if (f == VMON_IOTUNE_FIELDS) {
+			snprintf(err, errlen, "invalid argument: unknown I/O limit '%.64s'", key);
+			return -1;
+		}
+		if (!json_object_is_type(val, json_type_int) || json_object_get_int64(val) < 0) {
+			snprintf(err, errlen, "invalid argument: %s must be a number of 0 or more",
+				 key);
+			return -1;
+		}
+		*vmon_iotune_at(t, f) = (uint64_t)json_object_get_int64(val);
+	}
+	return 0;
+}
+
+int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json_object *r,
+			   char *err, size_t errlen)
+{
+	struct vdom *v = vmond_req_domain(d, req, err, errlen);
+	struct json_object *dev, *set = NULL, *out;
+	struct vmon_xml_error xe = { 0 };
+	bool want_live, want_config;
+	struct vmon_iotune t, old;
+	int i;
+
+	if (!v)
+		return -1;
+	if (!json_object_object_get_ex(req, "device", &dev) ||
+	    !json_object_is_type(dev, json_type_string)) {
+		snprintf(err, errlen, "request has no string member \"device\"");
+		return -1;
+	}
+	if ((i = find_disk(v, json_object_get_string(dev), err, errlen)) < 0)
+		return -1;
+	json_object_object_get_ex(req, "set", &set);
+	if (set && !json_object_is_type(set, json_type_object)) {
+		snprintf(err, errlen, "request's \"set\" is not an object");
+		return -1;
+	}
+	if (vmond_req_where(v, req, &want_live, &want_config, err, errlen))
+		return -1;
+	old = t = v->def->disks[i].iotune;
+	if (set) {
+		if (merge(set, &t, err, errlen) ||
+		    vmon_domain_iotune_check(v->def, (size_t)i, &t, &xe)) {
+			if (xe.msg[0])
+				snprintf(err, errlen, "%s", xe.msg);
+			return -1;
+		}
+		if (want_live && live(v, (size_t)i, &t, true, err, errlen))
+			return -1;
+		if (vmon_domain_set_iotune(v->def, (size_t)i, &t)) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (want_config && vmond_save_def(d, v, err, errlen)) {
+			/* what runs keeps the new limits, if it has them */
+			if (!want_live)
+				vmon_domain_set_iotune(v->def, (size_t)i, &old);
+			return -1;
+		}
+	} else if (want_live && want_config) {
+		snprintf(err, errlen, "invalid argument: --live and --config together only to set");
+		return -1;
+	} else if (want_live && live(v, (size_t)i, &t, false, err, errlen)) {
+		return -1;
+	}
+	out = json_object_new_object();
+	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++)
+		json_object_object_add(out, vmon_iotune_fields[f].name,
+				       json_object_new_int64((int64_t)*vmon_iotune_at(&t, f)));
+	json_object_object_add(r, "iotune", out);
+	json_object_object_add(r, "device", json_object_new_string(v->def->disks[i].target));
+	return 0;
+}

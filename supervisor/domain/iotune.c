@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libdomain: a disk's <iotune>, libvirt's I/O limits. Parsed and written
+ * here, and turned into vmon-vmm's --disk iops=, bps=, iops_max=, bps_max=
+ * (vmon-blk's token buckets, Documentation/blk.rst): the kernel's throttle
+ * counts reads and writes together, so only the total_* limits map; a
+ * *_max is the bucket's size, what may pass at once after an idle spell.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "priv.h"
+
+#define X(s) ((const xmlChar *)(s))
+#define F(name)                                                                                    \
+	{                                                                                          \
+#name, offsetof(struct vmon_iotune, name)                                          \
+	}
+
+const struct vmon_iotune_field vmon_iotune_fields[VMON_IOTUNE_FIELDS] = {
+	F(total_bytes_sec),	F(read_bytes_sec),     F(write_bytes_sec),
+	F(total_iops_sec),	F(read_iops_sec),      F(write_iops_sec),
+	F(total_bytes_sec_max), F(read_bytes_sec_max), F(write_bytes_sec_max),
+	F(total_iops_sec_max),	F(read_iops_sec_max),  F(write_iops_sec_max),
+};
+
+int parse_iotune(struct pctx *c, xmlNodePtr io, struct vmon_iotune *t)
+{
+	for (size_t i = 0; i < VMON_IOTUNE_FIELDS; i++) {
+		const char *name = vmon_iotune_fields[i].name;
+		xmlNodePtr n = child(io, name);
+		char *s = n ? text(n) : NULL;
+		int bad = s && parse_uint(s, vmon_iotune_at(t, i));
+
+		if (bad)
+			perr(c, n, NULL, "<iotune><%s>: malformed value '%s'", name, s);
+		free(s);
+		if (bad)
+			return -1;
+	}
+	return 0;
+}
+
+int vmon_domain_set_iotune(struct vmon_domain *d, size_t i, const struct vmon_iotune *t)
+{
+	struct domain_priv *p = d->priv;
+	xmlNodePtr dev = child(xmlDocGetRootElement(p->doc), "devices"), n, io, at;
+	struct vmon_iotune v = *t;
+	bool any = false;
+	size_t k = 0;
+
+	if (i >= d->n_disks || !dev)
+		return -1;
+	for (n = dev->children; n && !(is_elem(n, "disk") && k++ == i); n = n->next)
+		;
+	if (!n)
+		return -1;
+	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++)
+		any |= *vmon_iotune_at(&v, f) != 0;
+	if ((io = child(n, "iotune"))) {
+		xmlUnlinkNode(io);
+		xmlFreeNode(io);
+	}
+	if (any) {
+		/* where libvirt writes it: after <target>, before <readonly> and <serial> */
+		io = xmlNewNode(NULL, X("iotune"));
+		at = child(n, "target");
+		if (!io || !(at ? xmlAddNextSibling(at, io) : xmlAddChild(n, io))) {
+			xmlFreeNode(io);
+			return -1;
+		}
+		for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++) {
+			char buf[24];
+
+			if (!*vmon_iotune_at(&v, f))
+				continue;
+			snprintf(buf, sizeof(buf), "%llu",
+				 (unsigned long long)*vmon_iotune_at(&v, f));
+			if (!xmlNewChild(io, NULL, X(vmon_iotune_fields[f].name), X(buf)))
+				return -1;
+		}
+	}
+	d->disks[i].iotune = v;
+	return 0;
+}
+
+int iotune_disk_opts(const struct vmon_disk *k, char *buf, size_t len, char *err, size_t errlen)
+{
+	const struct vmon_iotune *t = &k->iotune;
+	int n;
+
+	*buf = 0;
+	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++) {
+		const char *name = vmon_iotune_fields[f].name;
+
+		if (*vmon_iotune_at((struct vmon_iotune *)t, f) && strncmp(name, "total_", 6)) {
+			snprintf(err, errlen,
+				 "disk '%s': <iotune><%s>: vmon-blk's throttle counts reads and "
+				 "writes together (total_bytes_sec, total_iops_sec and their _max)",
+				 k->target, name);
+			return -1;
+		}
+	}
+	if ((t->total_iops_sec_max && !t->total_iops_sec) ||
+	    (t->total_bytes_sec_max && !t->total_bytes_sec)) {
+		snprintf(err, errlen,
+			 "disk '%s': <iotune> a *_max limit needs its rate (total_%s_sec)",
+			 k->target, t->total_iops_sec_max && !t->total_iops_sec ? "iops" : "bytes");
+		return -1;
+	}
+	if (!t->total_iops_sec && !t->total_bytes_sec)
+		return 0;
+	if (k->format != VMON_DISK_RAW) {
+		snprintf(err, errlen,
+			 "disk '%s': <iotune> limits are vmon-blk's (the kernel's throttle), which "
+			 "serves raw images; this disk is qcow2",
+			 k->target);
+		return -1;
+	}
+	n = snprintf(buf, len, ",backend=vmon-blk,iops=%llu,bps=%llu,iops_max=%llu,bps_max=%llu",
+		     (unsigned long long)t->total_iops_sec, (unsigned long long)t->total_bytes_sec,
+		     (unsigned long long)t->total_iops_sec_max,
+		     (unsigned long long)t->total_bytes_sec_max);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int vmon_domain_iotune_check(const struct vmon_domain *d, size_t i, const struct vmon_iotune *t,
+			     struct vmon_xml_error *err)
+{
+	char buf[160], why[sizeof(err->msg)];
+	struct vmon_disk k;
+
+	memset(err, 0, sizeof(*err));
+	if (i >= d->n_disks) {
+		snprintf(err->msg, sizeof(err->msg), "no disk %zu", i);
+		return -1;
+	}
+	k = d->disks[i];
+	k.iotune = *t;
+	if (!iotune_disk_opts(&k, buf, sizeof(buf), why, sizeof(why)))
+		return 0;
+	/* libvirt's class of error for a value the hypervisor cannot take */
+	snprintf(err->msg, sizeof(err->msg), "unsupported configuration: %.480s", why);
+	return -1;
+}
