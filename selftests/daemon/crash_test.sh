@@ -229,10 +229,15 @@ ok $? ag.qemu_agent_command_guest_ping "$out; $(grep -a "AGENT" "$L/ag.console" 
 $V domifaddr -c "$S" ag --source agent >"$work/agi.out" 2>&1 &&
 	grep -Eq '^ lo +00:00:00:00:00:00 +ipv4 +127\.0\.0\.1/8$' "$work/agi.out"
 ok $? ag.domifaddr_source_agent "$(tr '\n' '|' <"$work/agi.out")"
-# vCPU hot add through vmond (issue 16 item 3)
+# vCPU hot add through vmond (issue 16 item 3); domstats' vcpu.N.* follow:
+# vCPU 1 offline (state 0) before, running (1) with its thread's time after
+$V domstats -c "$S" ag >"$work/ags0.out" 2>&1
 $V setvcpus -c "$S" ag 2 >"$work/agv.out" 2>&1 && until_ok 90 grep -q "online 0-1" "$L/ag.console" &&
-	$V dominfo -c "$S" ag | grep -Eq '^CPU\(s\): +2$'
-ok $? ag.setvcpus_hot_adds_a_cpu "$(cat "$work/agv.out"); $(tail -n 2 "$L/ag.console" | tr -d '\r' | tr '\n' '|')"
+	$V dominfo -c "$S" ag | grep -Eq '^CPU\(s\): +2$' &&
+	grep -q '^  vcpu.1.state=0$' "$work/ags0.out" && grep -Eq '^  vcpu.0.time=[1-9]' "$work/ags0.out" &&
+	$V domstats -c "$S" ag >"$work/ags1.out" && grep -q '^  vcpu.1.state=1$' "$work/ags1.out" &&
+	grep -Eq '^  vcpu.1.time=[1-9]' "$work/ags1.out" && grep -Eq '^  vcpu.1.wait=[0-9]' "$work/ags1.out"
+ok $? ag.setvcpus_hot_adds_a_cpu "$(cat "$work/agv.out"); $(grep vcpu "$work/ags0.out" "$work/ags1.out" | tr '\n' ' '); $(tail -n 2 "$L/ag.console" | tr -d '\r' | tr '\n' '|')"
 $V setvcpus -c "$S" ag 3 >"$work/agv.out" 2>&1
 [ $? = 1 ] && grep -q "not within 1..2" "$work/agv.out"
 ok $? ag.setvcpus_beyond_the_maximum_refused "$(cat "$work/agv.out")"

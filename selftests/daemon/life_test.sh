@@ -92,7 +92,7 @@ booted() { vmond_boot_or_retry "$V" "$S" web "$work/console" "$D/web.log" attach
 fresh_boot() { : >"$work/console" && vmond_log_mark "$D/web.log"; }
 
 . "$top/selftests/lib/nested.sh"
-echo "1..25"
+echo "1..26"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe vmon 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$B/vmon-vmm" ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
@@ -168,16 +168,24 @@ t=$(ticks)
 $V resume -c "$S" web >/dev/null && is_state "running (unpaused)" && until_ok 60 tick_past "$t"
 ok $? resume_runs_again "$(state) ticks $t -> $(ticks)"
 
-# devices of a running domain: refused (no hotplug, one definition), the
-# definition and the guest as they were (attach_test covers a shut-off one)
+# a running domain: no device hotplug (refused, nothing changed); --config
+# changes only the persistent definition, for the next start (libvirt's
+# newDef), shown by dumpxml --inactive and kept over vmond's restart below
 cp "$R/etc/vmon/domains/web.xml" "$work/def.before"
+truncate -s 1M "$work/extra.raw"
 ! $V attach-interface -c "$S" web bridge br0 --live 2>"$work/out.log" &&
 	grep -q 'vmon-vmm has no PCI hotplug' "$work/out.log" &&
-	! $V attach-disk -c "$S" web /dev/null vdz --config 2>"$work/out2.log" &&
-	grep -q "domain 'web' is running" "$work/out2.log" &&
-	cmp -s "$R/etc/vmon/domains/web.xml" "$work/def.before" && is_state "running (unpaused)"
-ok $? attach_to_running_refused "$(cat "$work/out.log" "$work/out2.log" | tr '\n' ' ') $(state)"
-
+	cmp -s "$R/etc/vmon/domains/web.xml" "$work/def.before" &&
+	$V attach-disk -c "$S" web "$work/extra.raw" vdz --config >/dev/null 2>"$work/out2.log" &&
+	$V setmem -c "$S" web 200M --config >/dev/null 2>>"$work/out2.log" &&
+	$V dumpxml -c "$S" web --inactive >"$work/inactive.xml" &&
+	grep -q "<target dev=\"vdz\"" "$work/inactive.xml" &&
+	grep -q '<currentMemory unit="KiB">204800<' "$work/inactive.xml" &&
+	grep -q "vdz" "$R/etc/vmon/domains/web.xml" &&
+	! $V dumpxml -c "$S" web | grep -q vdz &&
+	$V dumpxml -c "$S" web | grep -q '<currentMemory unit="KiB">262144<' &&
+	is_state "running (unpaused)"
+ok $? config_change_of_running_is_for_next_start "$(cat "$work/out.log" "$work/out2.log" | tr '\n' ' ') $(state)"
 pid=$(vmm_pid)
 kill -9 "$vmond_pid"
 wait "$vmond_pid" 2>/dev/null
@@ -190,6 +198,11 @@ ok $? restart_reconnects_same_vmm "$(state) pid $pid -> $(vmm_pid)"
 t=$(ticks)
 until_ok 60 tick_past "$t"
 ok $? guest_uninterrupted "ticks $t -> $(ticks)"
+
+$V dumpxml -c "$S" web --inactive | grep -q vdz && ! $V dumpxml -c "$S" web | grep -q vdz &&
+	$V detach-disk -c "$S" web vdz --config >/dev/null && $V setmem -c "$S" web 256M --config >/dev/null &&
+	! $V dumpxml -c "$S" web --inactive | grep -q vdz && ! grep -q vdz "$R/etc/vmon/domains/web.xml"
+ok $? pending_definition_kept_over_vmond_restart
 
 $V destroy -c "$S" web >/dev/null && is_state "shut off (destroyed)" && ! kill -0 "$pid" 2>/dev/null &&
 	[ "$($V domid -c "$S" web | head -1)" = - ]

@@ -4,10 +4,9 @@
  * removed from a domain's definition (libdomain's vmon_domain_attach and
  * vmon_domain_detach), which is saved at once as a define saves it.
  *
- * Only the definition of a shut-off domain changes. vmon-vmm has no PCI
- * hotplug, so a live change is refused; and vmond holds one definition per
- * domain, the one the guest runs with, so --config on a running domain is
- * refused too rather than shown as running when it does not.
+ * Only the persistent definition changes: a running domain's takes effect
+ * at its next start (dumpxml --inactive shows it). vmon-vmm has no PCI
+ * hotplug, so a live change is refused.
  */
 #include <stdio.h>
 #include <string.h>
@@ -56,16 +55,8 @@ int vmond_req_attach(struct vmond *d, struct json_object *req, struct json_objec
 			 detach ? "detach" : "attach", v->name);
 		return -1;
 	}
-	if (vdom_active(v)) {
-		snprintf(err, errlen,
-			 "Operation not supported: domain '%s' is running and vmond keeps one "
-			 "definition of it, the one it runs with; change its devices once it is "
-			 "shut off",
-			 v->name);
-		return -1;
-	}
-	if ((detach ? vmon_domain_detach : vmon_domain_attach)(v->def, xml, strlen(xml), &def,
-							       &xe)) {
+	old = vdom_config_def(v);
+	if ((detach ? vmon_domain_detach : vmon_domain_attach)(old, xml, strlen(xml), &def, &xe)) {
 		/* libdomain's words, "XML error: ..." for what the parser refused */
 		if (xe.line)
 			snprintf(err, errlen, "XML error at line %d, column %d: %s", xe.line,
@@ -74,10 +65,16 @@ int vmond_req_attach(struct vmond *d, struct json_object *req, struct json_objec
 			snprintf(err, errlen, "%s", xe.msg);
 		return -1;
 	}
-	old = v->def;
-	v->def = def;
+	/* in place of the persistent definition; the old one back if not saved */
+	if (v->next)
+		v->next = def;
+	else
+		v->def = def;
 	if (vmond_save_def(d, v, err, errlen)) {
-		v->def = old;
+		if (v->next)
+			v->next = old;
+		else
+			v->def = old;
 		vmon_domain_free(def);
 		return -1;
 	}

@@ -153,9 +153,10 @@ static int req_dumpxml(struct vmond *d, struct json_object *req, struct json_obj
 
 	if (!v)
 		return -1;
-	xml = vmon_domain_format(v->def, vmond_req_flag(req, "inactive") || !vdom_active(v)
-						 ? VMON_DOMAIN_XML_INACTIVE
-						 : 0);
+	if (vmond_req_flag(req, "inactive") || !vdom_active(v))
+		xml = vmon_domain_format(vdom_config_def(v), VMON_DOMAIN_XML_INACTIVE);
+	else
+		xml = vmon_domain_format(v->def, 0);
 	if (!xml) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -234,18 +235,27 @@ static int req_define(struct vmond *d, struct json_object *req, struct json_obje
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	old = v->def == def ? NULL : v->def;
 	was_persistent = v->persistent;
-	v->def = def;
 	v->persistent = true;
-	if (vdom_active(v))
-		vmon_domain_set_id(def, (int)v->st.id);
+	if (added) {
+		old = NULL;
+	} else if (vdom_active(v)) {
+		/* a running domain: the definition for its next start */
+		old = v->next;
+		v->next = def;
+	} else {
+		old = v->def;
+		v->def = def;
+	}
 	if (vmond_save_def(d, v, err, errlen)) {
-		if (!old) {
+		if (added) {
 			vmond_drop(d, v);
 			return -1;
 		}
-		v->def = old;
+		if (vdom_active(v))
+			v->next = old;
+		else
+			v->def = old;
 		v->persistent = was_persistent;
 		goto fail;
 	}
@@ -336,10 +346,14 @@ static int req_undefine(struct vmond *d, struct json_object *req, struct json_ob
 		return -1;
 	ADD(r, "name", json_object_new_string(v->name));
 	vmond_event(d, v, VMON_EV_UNDEFINED, 0);
-	if (vdom_active(v))
+	if (vdom_active(v)) {
+		/* it runs on as a transient domain, with what it runs */
 		v->persistent = false;
-	else
+		vmon_domain_free(v->next);
+		v->next = NULL;
+	} else {
 		vmond_drop(d, v);
+	}
 	return 0;
 }
 

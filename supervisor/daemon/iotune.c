@@ -165,6 +165,7 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 	struct json_object *dev, *set = NULL, *out;
 	struct vmon_xml_error xe = { 0 };
 	bool want_live, want_config;
+	struct vmon_domain *cfg;
 	struct vmon_iotune t, old;
 	int i;
 
@@ -184,7 +185,16 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 	}
 	if (vmond_req_where(v, req, &want_live, &want_config, err, errlen))
 		return -1;
-	old = t = v->def->disks[i].iotune;
+	cfg = vdom_config_def(v);
+	/* the live definition's disks are the persistent one's while it runs */
+	if (want_config && (size_t)i >= cfg->n_disks) {
+		snprintf(err, errlen,
+			 "invalid argument: disk '%s' is not in the persistent "
+			 "definition",
+			 json_object_get_string(dev));
+		return -1;
+	}
+	t = (want_config ? cfg : v->def)->disks[i].iotune;
 	if (set) {
 		if (merge(set, &t, err, errlen) ||
 		    vmon_domain_iotune_check(v->def, (size_t)i, &t, &xe)) {
@@ -192,16 +202,15 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 				snprintf(err, errlen, "%s", xe.msg);
 			return -1;
 		}
-		if (want_live && live(v, (size_t)i, &t, true, err, errlen))
+		if (want_live && (live(v, (size_t)i, &t, true, err, errlen) ||
+				  vmon_domain_set_iotune(v->def, (size_t)i, &t)))
 			return -1;
-		if (vmon_domain_set_iotune(v->def, (size_t)i, &t)) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		if (want_config && vmond_save_def(d, v, err, errlen)) {
-			/* what runs keeps the new limits, if it has them */
-			if (!want_live)
-				vmon_domain_set_iotune(v->def, (size_t)i, &old);
+		if (want_live)
+			vmond_save_status(d, v);
+		old = cfg->disks[i].iotune;
+		if (want_config && (vmon_domain_set_iotune(cfg, (size_t)i, &t) ||
+				    vmond_save_def(d, v, err, errlen))) {
+			vmon_domain_set_iotune(cfg, (size_t)i, &old);
 			return -1;
 		}
 	} else if (want_live && want_config) {

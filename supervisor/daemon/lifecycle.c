@@ -27,7 +27,8 @@ struct vdom *vmond_run_def(struct vmond *d, struct vmon_domain *def, char *err, 
 		return NULL;
 	}
 	if (v) { /* an inactive persistent domain runs with this definition */
-		vmon_domain_free(v->def);
+		vmon_domain_free(v->next);
+		v->next = v->def; /* its own, back when it stops */
 		v->def = def;
 	} else if (!(v = vmond_add(d, def, false))) {
 		vmon_domain_free(def);
@@ -231,6 +232,42 @@ static void cpu_times(pid_t pid, struct json_object *s)
 	add_u64(s, "cpu.system", st * (1000000000ull / (unsigned long long)hz));
 }
 
+/*
+ * vcpu.N.state, .time and .wait (libvirt's) of each vCPU the VMM lists:
+ * state 1 (running) for a present vCPU, 0 (offline) for one not plugged;
+ * time and wait (ns on a CPU, ns runnable but waiting for one: the host's
+ * steal) from the vCPU thread's /proc/PID/task/TID/schedstat.
+ */
+static void vcpu_stats(pid_t pid, struct json_object *status, struct json_object *s)
+{
+	struct json_object *cpus, *c, *x;
+	char k[64], path[96];
+
+	if (!json_object_object_get_ex(status, "vcpus", &cpus) ||
+	    !json_object_is_type(cpus, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(cpus); i++) {
+		unsigned long long run, wait;
+		bool present;
+		FILE *f;
+		int tid;
+
+		c = json_object_array_get_idx(cpus, i);
+		present = json_object_object_get_ex(c, "present", &x) && json_object_get_boolean(x);
+		tid = json_object_object_get_ex(c, "tid", &x) ? json_object_get_int(x) : 0;
+#define VK(f) (snprintf(k, sizeof(k), "vcpu.%zu." f, i), k)
+		add_u64(s, VK("state"), present);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, tid);
+		if (!present || tid <= 0 || !(f = fopen(path, "re")))
+			continue;
+		if (fscanf(f, "%llu %llu", &run, &wait) == 2) {
+			add_u64(s, VK("time"), run);
+			add_u64(s, VK("wait"), wait);
+		}
+		fclose(f);
+	}
+}
+
 static uint64_t dev_stat(struct json_object *dev, const char *key)
 {
 	struct json_object *st, *x;
@@ -313,6 +350,7 @@ int vmond_req_domstats(struct vmond *d, struct json_object *req, struct json_obj
 			    json_object_object_get_ex(bl, "actual_mib", &x))
 				add_u64(s, "balloon.current", json_object_get_uint64(x) * 1024);
 			dev_stats(v, a, s);
+			vcpu_stats(v->st.pid, a, s);
 		}
 		json_object_put(a);
 	}

@@ -37,20 +37,32 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* The domain of a status file: the persistent one, or the transient one's XML. */
+/*
+ * The domain of a status file, with the definition it runs with (the XML
+ * beside the status): a persistent one keeps its own as v->next; a
+ * transient one is made from it.
+ */
 static struct vdom *domain_of(struct vmond *d, const char *name)
 {
 	struct vmon_xml_error xe = { 0 };
 	struct vmon_domain *def;
 	struct vdom *v = vmond_find(d, name);
-	char path[800];
+	char path[800], err[256];
 
-	if (v)
-		return v;
 	snprintf(path, sizeof(path), "%s/%s.xml", d->p.status, name);
 	if (vmon_domain_parse_file(path, &def, &xe)) {
-		vmond_log("%s: %s (status of '%s' ignored)", path, xe.msg, name);
-		return NULL;
+		vmond_log("%s: %s (%s)", path, xe.msg,
+			  v ? "its persistent definition taken as the running one"
+			    : "status ignored");
+		if (v && vmond_def_started(v, err, sizeof(err)))
+			vmond_log("%s", err);
+		return v;
+	}
+	if (v) {
+		vmon_domain_free(v->next);
+		v->next = v->def;
+		v->def = def;
+		return v;
 	}
 	v = vmond_add(d, def, false);
 	if (!v)
@@ -130,6 +142,9 @@ static void reconnect_one(struct vmond *d, const char *file)
 	if (!vdom_active(v)) {
 		vmond_log("%s: status names an inactive state (ignored)", path);
 		vmond_remove_status(d, v);
+		vmond_def_stopped(v);
+		if (!v->persistent)
+			vmond_drop(d, v);
 		return;
 	}
 	if (!vmond_status_alive(&st)) {

@@ -331,12 +331,23 @@ int vmond_start_managed(struct vmond *d, struct vdom *v, struct json_object *req
 			size_t errlen)
 {
 	int paused = paused_flag(req, err, errlen);
-	char dir[900], e2[512];
+	char dir[900], e2[512], path[1000];
+	struct vmon_xml_error xe = { 0 };
+	struct vmon_domain *def;
 
 	if (paused < -1 || vmond_managed_save_path(d, v, dir, sizeof(dir))) {
 		if (paused >= -1)
 			snprintf(err, errlen, "domain '%s': managed save path too long", v->name);
 		return -1;
+	}
+	/* the guest runs with the definition it was saved with; its own is kept */
+	snprintf(path, sizeof(path), "%s/domain.xml", dir);
+	if (vmon_domain_parse_file(path, &def, &xe)) {
+		vmond_log("%s: %s: %s (its definition taken instead)", v->name, path, xe.msg);
+	} else {
+		vmon_domain_free(v->next);
+		v->next = v->def;
+		v->def = def;
 	}
 	if (vmond_vm_restore(d, v, dir, paused < 0 ? saved_paused(dir) : paused, err, errlen)) {
 		vmond_log("%s: start from the managed save failed: %s", v->name, err);

@@ -40,7 +40,8 @@ int vmond_req_setmem(struct vmond *d, struct json_object *req, struct json_objec
 	struct vmon_xml_error xe = { 0 };
 	bool want_live, want_config;
 	struct json_object *k;
-	uint64_t kib, old;
+	uint64_t kib, old, live_old;
+	struct vmon_domain *cfg;
 
 	if (!v)
 		return -1;
@@ -52,21 +53,29 @@ int vmond_req_setmem(struct vmond *d, struct json_object *req, struct json_objec
 	kib = (uint64_t)json_object_get_int64(k);
 	if (vmond_req_where(v, req, &want_live, &want_config, err, errlen))
 		return -1;
-	old = v->def->current_memory_kib;
-	if (vmon_domain_set_memory(v->def, kib, &xe)) {
+	/* the persistent definition first (checked there), then the guest */
+	cfg = vdom_config_def(v);
+	old = cfg->current_memory_kib;
+	live_old = v->def->current_memory_kib;
+	if (want_config && vmon_domain_set_memory(cfg, kib, &xe)) {
 		snprintf(err, errlen, "%s", xe.msg);
 		return -1;
 	}
-	if (want_live && live(v, kib, err, errlen)) {
-		v->def->current_memory_kib = old;
-		return -1;
+	if (want_live && (vmon_domain_set_memory(v->def, kib, &xe) || live(v, kib, err, errlen))) {
+		if (xe.msg[0])
+			snprintf(err, errlen, "%s", xe.msg);
+		v->def->current_memory_kib = live_old;
+		goto undo_config;
 	}
+	if (want_live)
+		vmond_save_status(d, v);
 	/* a definition not saved: what runs keeps the new size, if it has it */
-	if (want_config && vmond_save_def(d, v, err, errlen)) {
-		if (!want_live)
-			v->def->current_memory_kib = old;
-		return -1;
-	}
+	if (want_config && vmond_save_def(d, v, err, errlen))
+		goto undo_config;
 	json_object_object_add(r, "name", json_object_new_string(v->name));
 	return 0;
+undo_config:
+	if (want_config)
+		cfg->current_memory_kib = old;
+	return -1;
 }

@@ -28,7 +28,8 @@ int vmond_req_setvcpus(struct vmond *d, struct json_object *req, struct json_obj
 		       size_t errlen)
 {
 	struct vdom *v = vmond_req_domain(d, req, err, errlen);
-	unsigned int count, old_cur, old_max;
+	unsigned int count, old_cur, old_max, live_cur;
+	struct vmon_domain *cfg;
 	struct vmon_xml_error xe = { 0 };
 	bool want_live, want_config, maximum;
 	struct json_object *k;
@@ -52,25 +53,34 @@ int vmond_req_setvcpus(struct vmond *d, struct json_object *req, struct json_obj
 			 "(use --config)");
 		return -1;
 	}
-	old_cur = v->def->vcpus_current;
-	old_max = v->def->vcpus_max;
-	if (maximum ? vmon_domain_set_vcpus_max(v->def, count, &xe)
-		    : vmon_domain_set_vcpus(v->def, count, &xe)) {
+	/* the persistent definition first (checked there), then the guest */
+	cfg = vdom_config_def(v);
+	old_cur = cfg->vcpus_current;
+	old_max = cfg->vcpus_max;
+	live_cur = v->def->vcpus_current;
+	if (want_config && (maximum ? vmon_domain_set_vcpus_max(cfg, count, &xe)
+				    : vmon_domain_set_vcpus(cfg, count, &xe))) {
 		snprintf(err, errlen, "%s", xe.msg);
 		return -1;
 	}
-	if (want_live && live(v, count, err, errlen)) {
-		v->def->vcpus_current = old_cur;
-		return -1;
+	if (want_live &&
+	    (vmon_domain_set_vcpus(v->def, count, &xe) || live(v, count, err, errlen))) {
+		if (xe.msg[0])
+			snprintf(err, errlen, "%s", xe.msg);
+		v->def->vcpus_current = live_cur;
+		goto undo_config;
 	}
+	if (want_live)
+		vmond_save_status(d, v);
 	/* a definition not saved: what runs keeps the new count, if it has it */
-	if (want_config && vmond_save_def(d, v, err, errlen)) {
-		if (!want_live) {
-			v->def->vcpus_current = old_cur;
-			v->def->vcpus_max = old_max;
-		}
-		return -1;
-	}
+	if (want_config && vmond_save_def(d, v, err, errlen))
+		goto undo_config;
 	json_object_object_add(r, "name", json_object_new_string(v->name));
 	return 0;
+undo_config:
+	if (want_config) {
+		cfg->vcpus_current = old_cur;
+		cfg->vcpus_max = old_max;
+	}
+	return -1;
 }

@@ -62,7 +62,35 @@ void vmond_drop(struct vmond *d, struct vdom *v)
 			break;
 		}
 	vmon_domain_free(v->def);
+	vmon_domain_free(v->next);
 	free(v);
+}
+
+int vmond_def_started(struct vdom *v, char *err, size_t errlen)
+{
+	struct vmon_xml_error xe = { 0 };
+	char *xml;
+
+	if (!v->persistent || v->next)
+		return 0;
+	xml = vmon_domain_format(v->def, VMON_DOMAIN_XML_INACTIVE);
+	if (!xml || vmon_domain_parse(xml, strlen(xml), &v->next, &xe)) {
+		snprintf(err, errlen, "domain '%s': cannot copy its definition: %s", v->name,
+			 xml ? xe.msg : "out of memory");
+		free(xml);
+		return -1;
+	}
+	free(xml);
+	return 0;
+}
+
+void vmond_def_stopped(struct vdom *v)
+{
+	if (!v->next)
+		return;
+	vmon_domain_free(v->def);
+	v->def = v->next;
+	v->next = NULL;
 }
 
 static void path_of(char *buf, size_t len, const char *dir, const char *name, const char *ext)
@@ -72,7 +100,7 @@ static void path_of(char *buf, size_t len, const char *dir, const char *name, co
 
 int vmond_save_def(struct vmond *d, struct vdom *v, char *err, size_t errlen)
 {
-	char path[800], *xml = vmon_domain_format(v->def, VMON_DOMAIN_XML_INACTIVE);
+	char path[800], *xml = vmon_domain_format(vdom_config_def(v), VMON_DOMAIN_XML_INACTIVE);
 	int ret;
 
 	if (!xml) {
@@ -133,7 +161,7 @@ int vmond_save_status(struct vmond *d, struct vdom *v)
 	free(text);
 	if (ret)
 		vmond_log("%s: cannot write '%s': %s", v->name, path, strerror(-ret));
-	/* The running definition, for a transient domain after a restart. */
+	/* The running definition, read back after a restart (reconnect.c). */
 	xml = vmon_domain_format(v->def, 0);
 	if (!xml)
 		return ret ? ret : -ENOMEM;

@@ -303,6 +303,8 @@ static int start_failed(struct vmond *d, struct vdom *v)
 	v->pidfd = -1;
 	memset(&v->st, 0, sizeof(v->st));
 	vmond_fact(d, v, VMON_IN_START_FAILED);
+	if (!vdom_active(v))
+		vmond_def_stopped(v);
 	return -1;
 }
 
@@ -318,8 +320,12 @@ int vmond_vm_restore(struct vmond *d, struct vdom *v, const char *restore, bool 
 					    : (paused ? VMON_IN_START_PAUSED : VMON_IN_START);
 	struct vmon_dstate_result r;
 
-	if (vmond_next(v, in, &r, err, errlen))
+	if (vmond_next(v, in, &r, err, errlen) || vmond_def_started(v, err, errlen)) {
+		/* a definition put in to run (restore, create) gives way again */
+		if (!vdom_active(v))
+			vmond_def_stopped(v);
 		return -1;
+	}
 	memset(&v->st, 0, sizeof(v->st));
 	v->pidfd = -1;
 	vmond_commit(d, v, &r); /* starting up; no status file yet */
@@ -426,6 +432,8 @@ void vmond_vm_ended(struct vmond *d, struct vdom *v)
 	vmond_remove_status(d, v);
 	vmond_net_taps_down(v);
 	vmon_domain_set_id(v->def, -1);
+	if (!vdom_active(v))
+		vmond_def_stopped(v);
 	if (!v->persistent && !vdom_active(v))
 		vmond_drop(d, v);
 }

@@ -17,7 +17,17 @@
 #include "pool.h"
 
 struct vdom {
-	struct vmon_domain *def; /* the definition (persistent or transient) */
+	/*
+	 * The definition: while the domain runs, the one it runs with (the
+	 * live XML, live changes); else the persistent one.
+	 */
+	struct vmon_domain *def;
+	/*
+	 * A running persistent domain's persistent definition, which --config
+	 * changes and define replace and which becomes def when it stops (as
+	 * libvirt's newDef); NULL while shut off or transient.
+	 */
+	struct vmon_domain *next;
 	char name[65];
 	char uuid[37];
 	bool persistent, autostart;
@@ -30,6 +40,12 @@ struct vdom {
 static inline bool vdom_active(const struct vdom *v)
 {
 	return vmon_dstate_active(v->ds);
+}
+
+/* The persistent definition: what --config changes and dumpxml --inactive shows. */
+static inline struct vmon_domain *vdom_config_def(const struct vdom *v)
+{
+	return v->next ? v->next : v->def;
 }
 
 struct vmond {
@@ -66,6 +82,13 @@ void vmond_remove_status(struct vmond *d, struct vdom *v);
 struct vdom *vmond_find(struct vmond *d, const char *key);
 struct vdom *vmond_add(struct vmond *d, struct vmon_domain *def, bool persistent);
 void vmond_drop(struct vmond *d, struct vdom *v);
+/*
+ * A persistent domain starts: its persistent definition is kept aside in
+ * v->next (a copy, unless one is there), so that what runs can change on
+ * its own. It stops: v->next becomes v->def again. -1 and @err: no memory.
+ */
+int vmond_def_started(struct vdom *v, char *err, size_t errlen);
+void vmond_def_stopped(struct vdom *v);
 
 /* vm.c: the life of a running domain. */
 int vmond_vm_start(struct vmond *d, struct vdom *v, bool paused, char *err, size_t errlen);
