@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# A real nested guest on a NAT network, inside the test VM with nested KVM:
-# vmond puts the domain's <interface type='network'> on the network's bridge
+# Real nested guests on a NAT network, inside the test VM with nested KVM:
+# vmond puts each domain's <interface type='network'> on the network's bridge
 # as a tap of its own; the guest gets a DHCP lease (listed by
-# net-dhcp-leases with its hostname), pings the host over the bridge and an
-# "outside" namespace through NAT; net-destroy is refused while the guest
-# runs; domiflist names the tap; destroying the domain deletes its tap; then
-# net-destroy succeeds.
+# net-dhcp-leases with its hostname), pings the host over the bridge, an
+# "outside" namespace through NAT (whose firewall counts the pings as coming
+# from the host's address, never the guest's) and a second guest, "peer",
+# at the address its <host> entry gives it; net-destroy is refused while
+# the guest runs; domiflist names the tap; destroying the domain deletes its
+# tap; then net-destroy succeeds.
 #
 # Usage: tools/vmtest -- build/selftests/network/guest_vm_test (TAP; root).
 set -u
@@ -21,7 +23,7 @@ chmod 0755 "$work" # dnsmasq reads its hosts file as user dnsmasq
 R=$work/root
 S=$R/run/vmon/vmond.sock
 D=$R/run/vmon/domains
-n=0 failed=0 vmond_pid= con_pid=
+n=0 failed=0 vmond_pid= con_pid= peer_con=
 
 ok() { # ok COND NAME [DIAG]
 	n=$((n + 1))
@@ -34,7 +36,9 @@ ok() { # ok COND NAME [DIAG]
 }
 cleanup() {
 	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
+	[ -n "$peer_con" ] && kill "$peer_con" 2>/dev/null
 	$V destroy -c "$S" web >/dev/null 2>&1
+	$V destroy -c "$S" peer >/dev/null 2>&1
 	$V net-destroy -c "$S" --force natg >/dev/null 2>&1
 	[ -n "$vmond_pid" ] && { kill "$vmond_pid"; wait "$vmond_pid"; } 2>/dev/null
 	ip netns del out 2>/dev/null
@@ -60,7 +64,7 @@ attach_console() {
 }
 
 . "$top/selftests/lib/nested.sh"
-echo "1..11"
+echo "1..13"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 for m in bridge veth tun nf_tables nft_chain_nat nft_masq nft_ct nft_reject_ipv4 \
 	nft_reject_inet; do
@@ -78,6 +82,16 @@ ip addr add 10.200.0.1/24 dev out-h
 ip link set out-h up
 ip -n out addr add 10.200.0.2/24 dev eth0
 ip -n out link set eth0 up
+# its firewall counts echo requests by source: NATed ones come from the host
+ip netns exec out nft -f - <<'X' || { echo "Bail out! nft in the outside namespace"; exit 1; }
+table inet count {
+	chain input {
+		type filter hook input priority 0;
+		ip saddr 10.200.0.1 icmp type echo-request counter
+		ip saddr 192.168.160.0/24 icmp type echo-request counter
+	}
+}
+X
 
 cat >"$work/dhcp-hook" <<'X'
 #!/bin/sh
@@ -97,10 +111,25 @@ udhcpc -i eth0 -f -q -n -t 20 -T 2 -x hostname:webguest -s /bin/dhcp-hook >/dev/
 echo "CHECK lease $(ip -4 addr show dev eth0 | sed -n 's/.*inet \([0-9.]*\).*/\1/p')"
 ping -c 2 -W 5 192.168.160.1 >/dev/null && echo "CHECK ping ok" || echo "CHECK ping fail"
 ping -c 2 -W 5 10.200.0.2 >/dev/null && echo "CHECK nat ok" || echo "CHECK nat fail"
+# the other guest, at its <host> address, once it is up
+i=0
+until ping -c 1 -W 2 192.168.160.20 >/dev/null; do
+	i=$((i + 1))
+	[ $i -ge 60 ] && break
+done
+[ $i -lt 60 ] && echo "CHECK peer ok" || echo "CHECK peer fail"
 echo "CHECK done"
 while :; do sleep 10; done
 X
 selftests/vmm/mkinitrd "$work/guest.cpio.gz" "$work/test.sh" "$work/dhcp-hook"
+cat >"$work/peer.sh" <<'X'
+#!/bin/sh
+ip link set eth0 up
+udhcpc -i eth0 -f -q -n -t 20 -T 2 -x hostname:peer -s /bin/dhcp-hook >/dev/null 2>&1
+echo "CHECK lease $(ip -4 addr show dev eth0 | sed -n 's/.*inet \([0-9.]*\).*/\1/p')"
+while :; do sleep 10; done
+X
+selftests/vmm/mkinitrd "$work/peer.cpio.gz" "$work/peer.sh" "$work/dhcp-hook"
 
 cat >"$work/net.xml" <<'X'
 <network>
@@ -108,7 +137,8 @@ cat >"$work/net.xml" <<'X'
   <forward mode='nat'/>
   <bridge name='vmgbr0' stp='off'/>
   <ip address='192.168.160.1' prefix='24'>
-    <dhcp><range start='192.168.160.50' end='192.168.160.99'/></dhcp>
+    <dhcp><range start='192.168.160.50' end='192.168.160.99'/>
+      <host mac='52:54:00:c0:ff:02' name='peer' ip='192.168.160.20'/></dhcp>
   </ip>
 </network>
 X
@@ -128,16 +158,30 @@ cat >"$work/web.xml" <<XML
 </domain>
 XML
 
+sed -e 's/<name>web</<name>peer</' -e 's/c0ffee00-1234/c0ffee02-1234/' \
+	-e 's/c0:ff:01/c0:ff:02/' -e 's/guest.cpio.gz/peer.cpio.gz/' "$work/web.xml" >"$work/peer.xml"
+
 $B/vmond --foreground --root "$R" --vmm "$B/vmon-vmm" 2>>"$work/vmond.log" &
 vmond_pid=$!
 until_ok 10 $V net-list -c "$S" || { echo "Bail out! vmond did not come up"; exit 1; }
-$V net-define -c "$S" "$work/net.xml" >/dev/null && $V define -c "$S" "$work/web.xml" >/dev/null
+$V net-define -c "$S" "$work/net.xml" >/dev/null && $V define -c "$S" "$work/web.xml" >/dev/null &&
+	$V define -c "$S" "$work/peer.xml" >/dev/null
 $V start -c "$S" web >"$work/out.log" 2>&1
 [ $? = 1 ]
 ok $? start_fails_network_inactive "$(tr '\n' ' ' <"$work/out.log")"
 grep -q "network 'natg' is not active" "$work/out.log" && ! ls /sys/class/net | grep -q '^vt'
 ok $? start_names_inactive_network_no_tap_left "$(tr '\n' ' ' <"$work/out.log")"
 $V net-start -c "$S" natg >/dev/null
+# the peer first, up to its init (one retry: selftests/lib/nested.sh); web
+# pings it once both are up
+peer_console() {
+	[ -n "$peer_con" ] && kill "$peer_con" 2>/dev/null
+	"$top/selftests/lib/console-copy" "$D/peer.console" "$work/peer.console" &
+	peer_con=$!
+}
+vmond_log_mark "$D/peer.log"
+$V start -c "$S" peer >"$work/peer-start.log" 2>&1 && peer_console &&
+	vmond_boot_or_retry "$V" "$S" peer "$work/peer.console" "$D/peer.log" peer_console
 vmond_log_mark "$D/web.log"
 $V start -c "$S" web >"$work/out.log" 2>&1
 ok $? start_on_network "$(tr '\n' ' ' <"$work/out.log")"
@@ -160,6 +204,16 @@ $V net-dhcp-leases -c "$S" natg | grep -q "52:54:00:c0:ff:01 *ipv4 *$ip/24 *webg
 ok $? net_dhcp_leases_lists_guest "$($V net-dhcp-leases -c "$S" natg 2>&1 | tr '\n' ' ')"
 grep -q "CHECK ping ok" "$work/console" && grep -q "CHECK nat ok" "$work/console"
 ok $? guest_reaches_host_and_outside "$(grep CHECK "$work/console" | tr -d '\r' | tr '\n' ' ')"
+# the outside saw the host's address (masquerade), never the guest's
+nated=$(ip netns exec out nft list chain inet count input | grep -o '10.200.0.1 .*packets [0-9]*' | grep -o '[0-9]*$')
+leaked=$(ip netns exec out nft list chain inet count input | grep -o '192.168.160.0/24 .*packets [0-9]*' | grep -o '[0-9]*$')
+[ "${nated:-0}" -ge 2 ] && [ "${leaked:-1}" = 0 ]
+ok $? nat_seen_from_outside "from the host $nated, from the guests ${leaked:-?}"
+grep -q "CHECK peer ok" "$work/console" && grep -q "CHECK lease 192.168.160.20" "$work/peer.console"
+ok $? guests_reach_each_other "$(grep CHECK "$work/console" "$work/peer.console" | tr -d '\r' | tr '\n' ' ') $(tr '\n' ' ' <"$work/peer-start.log")"
+kill "$peer_con" 2>/dev/null
+peer_con=
+$V destroy -c "$S" peer >/dev/null 2>&1
 $V net-destroy -c "$S" natg >"$work/out.log" 2>&1
 [ $? = 1 ] && grep -q "in use by 1 running domain ('web' first)" "$work/out.log"
 ok $? net_destroy_refused_while_used "$(tr '\n' ' ' <"$work/out.log")"
