@@ -25,23 +25,33 @@
 #define SYS_pidfd_getfd 438
 #endif
 
-/* Disk @key of @v (its target or source path): its index, or -1 and @err. */
-static int find_disk(struct vdom *v, const char *key, char *err, size_t errlen)
+/*
+ * Disk @key (its target or source path) of definition @def of @v: its
+ * index, or -1 and @err. The running and the persistent definition of a
+ * domain may list different disks (attach-disk --config), so each is
+ * searched for itself.
+ */
+static int find_disk(const struct vdom *v, const struct vmon_domain *def, const char *key,
+		     char *err, size_t errlen)
 {
-	for (size_t i = 0; i < v->def->n_disks; i++) {
-		const struct vmon_disk *k = &v->def->disks[i];
+	for (size_t i = 0; i < def->n_disks; i++) {
+		const struct vmon_disk *k = &def->disks[i];
 
 		if (!strcmp(k->target, key) || (k->source && !strcmp(k->source, key)))
 			return (int)i;
 	}
-	snprintf(err, errlen, "invalid argument: disk '%s' not found in domain '%s'", key, v->name);
+	snprintf(err, errlen, "invalid argument: disk '%s' not found in %s of domain '%s'", key,
+		 def == v->def && vdom_active(v) ? "the running definition" : "the definition",
+		 v->name);
 	return -1;
 }
 
 /*
- * The VMM's /dev/vmon-blk descriptor of disk @i, taken into vmond, or -1
- * and @err: the VMM's i-th virtio-blk device, which must be on vmon-blk.
+ * The VMM's /dev/vmon-blk descriptor of disk @i, taken into vmond: the
+ * VMM's i-th virtio-blk device. NOT_VMON_BLK when that disk is not on
+ * vmon-blk, -1 on other errors, both with @err.
  */
+#define NOT_VMON_BLK (-2)
 static int kernel_fd(struct vdom *v, size_t i, char *err, size_t errlen)
 {
 	struct json_object *st = NULL, *devs, *dev, *o;
@@ -65,6 +75,7 @@ static int kernel_fd(struct vdom *v, size_t i, char *err, size_t errlen)
 		break;
 	}
 	if (theirs <= 0) {
+		fd = NOT_VMON_BLK;
 		snprintf(err, errlen,
 			 "Operation not supported: disk '%s' is not served by vmon-blk, whose "
 			 "throttle the limits are (a raw image; start the domain with <iotune> or "
@@ -106,7 +117,7 @@ static int live(struct vdom *v, size_t i, struct vmon_iotune *t, bool set, char 
 	int fd = kernel_fd(v, i, err, errlen), rc;
 
 	if (fd < 0)
-		return -1;
+		return fd;
 	if (set)
 		to_kernel(t, &k);
 	rc = ioctl(fd, set ? VMON_BLK_SET_THROTTLE : VMON_BLK_GET_THROTTLE, &k);
@@ -125,11 +136,17 @@ void vmond_iotune_apply(struct vdom *v)
 {
 	char err[512];
 
+	/*
+	 * Every disk: the saved command line may hold limits lifted since;
+	 * a disk without limits that is not on vmon-blk has nothing to set.
+	 */
 	for (size_t i = 0; i < v->def->n_disks; i++) {
 		struct vmon_iotune t = v->def->disks[i].iotune;
+		bool any = t.total_iops_sec || t.total_bytes_sec;
 
-		if ((t.total_iops_sec || t.total_bytes_sec) &&
-		    live(v, i, &t, true, err, sizeof(err)))
+		int rc = live(v, i, &t, true, err, sizeof(err));
+
+		if (rc && (any || rc != NOT_VMON_BLK))
 			vmond_log("%s: disk '%s': limits not restored: %s", v->name,
 				  v->def->disks[i].target, err);
 	}
@@ -167,7 +184,8 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 	bool want_live, want_config;
 	struct vmon_domain *cfg;
 	struct vmon_iotune t, old;
-	int i;
+	int il = -1, ic = -1;
+	const char *key;
 
 	if (!v)
 		return -1;
@@ -176,8 +194,7 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 		snprintf(err, errlen, "request has no string member \"device\"");
 		return -1;
 	}
-	if ((i = find_disk(v, json_object_get_string(dev), err, errlen)) < 0)
-		return -1;
+	key = json_object_get_string(dev);
 	json_object_object_get_ex(req, "set", &set);
 	if (set && !json_object_is_type(set, json_type_object)) {
 		snprintf(err, errlen, "request's \"set\" is not an object");
@@ -186,37 +203,35 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 	if (vmond_req_where(v, req, &want_live, &want_config, err, errlen))
 		return -1;
 	cfg = vdom_config_def(v);
-	/* the live definition's disks are the persistent one's while it runs */
-	if (want_config && (size_t)i >= cfg->n_disks) {
-		snprintf(err, errlen,
-			 "invalid argument: disk '%s' is not in the persistent "
-			 "definition",
-			 json_object_get_string(dev));
+	if ((want_live && (il = find_disk(v, v->def, key, err, errlen)) < 0) ||
+	    (want_config && (ic = find_disk(v, cfg, key, err, errlen)) < 0))
 		return -1;
-	}
-	t = (want_config ? cfg : v->def)->disks[i].iotune;
+	t = want_config ? cfg->disks[ic].iotune : v->def->disks[il].iotune;
 	if (set) {
 		if (merge(set, &t, err, errlen) ||
-		    vmon_domain_iotune_check(v->def, (size_t)i, &t, &xe)) {
+		    (want_live && vmon_domain_iotune_check(v->def, (size_t)il, &t, &xe)) ||
+		    (want_config && vmon_domain_iotune_check(cfg, (size_t)ic, &t, &xe))) {
 			if (xe.msg[0])
 				snprintf(err, errlen, "%s", xe.msg);
 			return -1;
 		}
-		if (want_live && (live(v, (size_t)i, &t, true, err, errlen) ||
-				  vmon_domain_set_iotune(v->def, (size_t)i, &t)))
+		if (want_live && (live(v, (size_t)il, &t, true, err, errlen) ||
+				  vmon_domain_set_iotune(v->def, (size_t)il, &t)))
 			return -1;
 		if (want_live)
 			vmond_save_status(d, v);
-		old = cfg->disks[i].iotune;
-		if (want_config && (vmon_domain_set_iotune(cfg, (size_t)i, &t) ||
-				    vmond_save_def(d, v, err, errlen))) {
-			vmon_domain_set_iotune(cfg, (size_t)i, &old);
-			return -1;
+		if (want_config) {
+			old = cfg->disks[ic].iotune;
+			if (vmon_domain_set_iotune(cfg, (size_t)ic, &t) ||
+			    vmond_save_def(d, v, err, errlen)) {
+				vmon_domain_set_iotune(cfg, (size_t)ic, &old);
+				return -1;
+			}
 		}
 	} else if (want_live && want_config) {
 		snprintf(err, errlen, "invalid argument: --live and --config together only to set");
 		return -1;
-	} else if (want_live && live(v, (size_t)i, &t, false, err, errlen)) {
+	} else if (want_live && live(v, (size_t)il, &t, false, err, errlen)) {
 		return -1;
 	}
 	out = json_object_new_object();
@@ -224,6 +239,8 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 		json_object_object_add(out, vmon_iotune_fields[f].name,
 				       json_object_new_int64((int64_t)*vmon_iotune_at(&t, f)));
 	json_object_object_add(r, "iotune", out);
-	json_object_object_add(r, "device", json_object_new_string(v->def->disks[i].target));
+	json_object_object_add(r, "device",
+			       json_object_new_string(want_config ? cfg->disks[ic].target
+								  : v->def->disks[il].target));
 	return 0;
 }
