@@ -31,18 +31,9 @@ ok() { # ok NAME CMD...: one TAP line for the command's success
 		fails=$((fails + 1))
 	fi
 }
-start_vmond() {
-	rm -f "$S"
-	"$B"/vmond --foreground --root "$R" --vmm /nonexistent/vmon-vmm 2>>"$T/vmond.log" &
-	vmond_pid=$!
-	for _ in $(seq 100); do
-		$V list -c "$S" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "# vmond did not come up:"; sed 's/^/# /' "$T/vmond.log"
-	return 1
-}
-stop_vmond() { kill "$vmond_pid"; wait "$vmond_pid" 2>/dev/null; vmond_pid=; }
+. "$(dirname "$0")/../lib/vmond.sh"
+start_vmond() { vmond_up "$B/vmond" "$R" /nonexistent/vmon-vmm "$T/vmond.log"; }
+stop_vmond() { vmond_down; }
 cleanup() {
 	[ -n "$vmond_pid" ] && stop_vmond
 	rm -rf "$T"

@@ -55,24 +55,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-start_vmond() {
-	$B/vmond --foreground --root "$R" --vmm "$B/vmon-vmm" 2>>"$work/vmond.log" &
-	vmond_pid=$!
-	for _ in $(seq 100); do
-		$V list -c "$S" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-until_ok() { # until_ok SECONDS CMD...
-	local i t=$1
-	shift
-	for ((i = 0; i < t * 2; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.5
-	done
-	return 1
-}
+start_vmond() { vmond_up "$B/vmond" "$R" "$B/vmon-vmm" "$work/vmond.log"; }
 attach_console() {
 	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
 	"$top/selftests/lib/console-copy" "$D/io.console" "$work/console" &
@@ -107,6 +90,7 @@ live_value() { # live_value FIELD: what the kernel has in effect
 }
 
 . "$top/selftests/lib/nested.sh"
+. "$top/selftests/lib/vmond.sh"
 echo "1..8"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe vmon 2>/dev/null
