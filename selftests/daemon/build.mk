@@ -11,6 +11,7 @@ $(B)/selftests/daemon/%.o: TEST_CFLAGS += -Wno-sign-compare
 UNIT_TESTS += selftests/daemon/vmond_test.sh selftests/daemon/cli_test.sh selftests/daemon/install_test.sh
 UNIT_TESTS += selftests/daemon/snapshot_test.sh selftests/daemon/guests_cli_test.sh
 UNIT_TESTS += selftests/daemon/attach_test.sh selftests/daemon/parallel_test.sh
+UNIT_TESTS += selftests/daemon/remote_test.sh
 
 # In the test VM: a real nested guest through its life (needs the guest's
 # base initramfs, built on the host like boot_test's).

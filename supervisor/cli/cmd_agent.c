@@ -41,7 +41,7 @@ static int agent_return(const char *sock, const char *domain, struct json_object
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmon qemu-agent-command [-c SOCKET] DOMAIN COMMAND [--timeout SECONDS]\n"
+	fprintf(f, "usage: vmon qemu-agent-command [-c URI] DOMAIN COMMAND [--timeout SECONDS]\n"
 		   "                                [--pretty]\n"
 		   "\n"
 		   "Send COMMAND, a JSON object of the QEMU guest agent's protocol such as\n"
@@ -49,7 +49,7 @@ static void usage(FILE *f)
 		   "<channel type='unix'> with <target type='virtio'\n"
 		   "name='org.qemu.guest_agent.0'/>), and print the agent's answer.\n"
 		   "\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "      --timeout SECONDS how long to wait for the agent, 1 to 300 (default 5)\n"
 		   "      --pretty          indent the answer\n"
 		   "  -h, --help            this text\n"
@@ -124,12 +124,12 @@ static void fs_usage(FILE *f)
 	bool freeze = !strcmp(fs_cmd, "domfsfreeze");
 
 	fprintf(f,
-		"usage: vmon %s [-c SOCKET] DOMAIN%s\n"
+		"usage: vmon %s [-c URI] DOMAIN%s\n"
 		"\n"
 		"%s the guest's file systems through its QEMU guest\n"
 		"agent (guest-fsfreeze-%s), and print how many.\n"
 		"\n"
-		"  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		"  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		"%s"
 		"  -h, --help            this text\n",
 		fs_cmd, freeze ? " [--mountpoint PATH]..." : "",
@@ -202,7 +202,7 @@ int vmon_cmd_domfsthaw(int argc, char **argv)
 
 static void ifaddr_usage(FILE *f)
 {
-	fprintf(f, "usage: vmon domifaddr [-c SOCKET] DOMAIN [INTERFACE] [--full]\n"
+	fprintf(f, "usage: vmon domifaddr [-c URI] DOMAIN [INTERFACE] [--full]\n"
 		   "                       [--source agent]\n"
 		   "\n"
 		   "The guest's network interfaces and their addresses, as the guest sees\n"
@@ -210,7 +210,7 @@ static void ifaddr_usage(FILE *f)
 		   "virsh domifaddr's layout. The sources lease (the network's DHCP leases:\n"
 		   "vmon net-dhcp-leases) and arp are planned; agent is the default.\n"
 		   "\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "      --full            name and MAC on every line, not only the first\n"
 		   "      --source SOURCE   agent\n"
 		   "  -h, --help            this text\n");

@@ -96,9 +96,8 @@ static void usage(FILE *f)
 {
 	const struct verb_info *v = &verbs[cur];
 
-	fprintf(f, "usage: vmon %s [-c SOCKET] %s [OPTIONS]\n\n%s\n\n", v->name, v->operands,
-		v->help);
-	fprintf(f, "  -c, --connect SOCKET    vmond's socket (default /run/vmon/vmond.sock)\n");
+	fprintf(f, "usage: vmon %s [-c URI] %s [OPTIONS]\n\n%s\n\n", v->name, v->operands, v->help);
+	fprintf(f, "  -c, --connect URI       vmond: a socket or URI (default vmon:///system)\n");
 	for (size_t i = 0; i < N_OPTS; i++) {
 		char left[32];
 

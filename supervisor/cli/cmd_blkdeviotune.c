@@ -15,27 +15,26 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vmon blkdeviotune [-c SOCKET] DOMAIN DEVICE [LIMITS] [--live] [--config]\n"
-		"                         [--current]\n"
-		"\n"
-		"Show or set a disk's I/O limits (libvirt's <iotune>). DEVICE is the disk's\n"
-		"target (vda) or source path. Without LIMITS, print those in effect; with\n"
-		"some, set them and keep the others; 0 removes a limit. The limits are\n"
-		"vmon-blk's throttle (raw images), which counts reads and writes together:\n"
-		"the read and write limits are refused.\n"
-		"\n"
-		"  -c, --connect SOCKET        vmond's socket (default /run/vmon/vmond.sock)\n"
-		"      --total-bytes-sec N     bytes per second (a unit may follow: 10M)\n"
-		"      --total-iops-sec N      requests per second\n"
-		"      --total-bytes-sec-max N bytes that may pass at once after an idle spell\n"
-		"      --total-iops-sec-max N  requests that may pass at once\n"
-		"      --read-bytes-sec, --write-bytes-sec, --read-iops-sec, --write-iops-sec,\n"
-		"      and their -max          libvirt's, refused by vmon-blk\n"
-		"      --live                  the running guest\n"
-		"      --config                the persistent definition\n"
-		"      --current               live if running, else the definition (default)\n"
-		"  -h, --help                  this text\n");
+	fprintf(f, "usage: vmon blkdeviotune [-c URI] DOMAIN DEVICE [LIMITS] [--live] [--config]\n"
+		   "                         [--current]\n"
+		   "\n"
+		   "Show or set a disk's I/O limits (libvirt's <iotune>). DEVICE is the disk's\n"
+		   "target (vda) or source path. Without LIMITS, print those in effect; with\n"
+		   "some, set them and keep the others; 0 removes a limit. The limits are\n"
+		   "vmon-blk's throttle (raw images), which counts reads and writes together:\n"
+		   "the read and write limits are refused.\n"
+		   "\n"
+		   "  -c, --connect URI           vmond: a socket or URI (default vmon:///system)\n"
+		   "      --total-bytes-sec N     bytes per second (a unit may follow: 10M)\n"
+		   "      --total-iops-sec N      requests per second\n"
+		   "      --total-bytes-sec-max N bytes that may pass at once after an idle spell\n"
+		   "      --total-iops-sec-max N  requests that may pass at once\n"
+		   "      --read-bytes-sec, --write-bytes-sec, --read-iops-sec, --write-iops-sec,\n"
+		   "      and their -max          libvirt's, refused by vmon-blk\n"
+		   "      --live                  the running guest\n"
+		   "      --config                the persistent definition\n"
+		   "      --current               live if running, else the definition (default)\n"
+		   "  -h, --help                  this text\n");
 }
 
 /* --total-bytes-sec-max for total_bytes_sec_max. */

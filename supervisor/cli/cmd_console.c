@@ -24,11 +24,11 @@ int vmon_console_attach(const char *name, const char *sock);
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmon console [-c SOCKET] DOMAIN\n"
+	fprintf(f, "usage: vmon console [-c URI] DOMAIN\n"
 		   "\n"
 		   "Attach to a running domain's serial console; ctrl-] leaves.\n"
 		   "\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "  -h, --help            this text\n");
 }
 
@@ -72,6 +72,14 @@ int vmon_console_attach(const char *name, const char *sock)
 	bool tty = isatty(0);
 	int fd;
 
+	if (vmond_is_remote(sock)) {
+		/* the console is the VMM's socket on vmond's host, not relayed */
+		json_object_put(req);
+		vmon_err("console: a console through vmon+ssh:// is not there yet (planned); "
+			 "run 'vmon console %s' on the host",
+			 name);
+		return VMON_EXIT_FAIL;
+	}
 	json_object_object_add(req, "cmd", json_object_new_string("dominfo"));
 	json_object_object_add(req, "domain", json_object_new_string(name));
 	if (vmond_request("console", sock, false, req, &a))

@@ -34,11 +34,11 @@ static const struct lkind *cur;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vmon %s [-c SOCKET] DOMAIN [--inactive]%s\n"
+		"usage: vmon %s [-c URI] DOMAIN [--inactive]%s\n"
 		"\n"
 		"%s\n"
 		"\n"
-		"  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		"  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		"      --inactive        the persistent definition, not the running one\n"
 		"%s"
 		"  -h, --help            this text\n",

@@ -19,19 +19,19 @@ static void usage(FILE *f)
 {
 	if (blk)
 		fprintf(f,
-			"usage: vmon domblkstat [-c SOCKET] DOMAIN [DEVICE]\n"
+			"usage: vmon domblkstat [-c URI] DOMAIN [DEVICE]\n"
 			"\n"
 			"A running domain's disk counters: rd_bytes, wr_bytes, errs. DEVICE is "
 			"the\n"
 			"disk's target (vda) or source path; without it, the sums of all disks.\n");
 	else
 		fprintf(f,
-			"usage: vmon domifstat [-c SOCKET] DOMAIN INTERFACE\n"
+			"usage: vmon domifstat [-c URI] DOMAIN INTERFACE\n"
 			"\n"
 			"A running domain's interface counters: rx_bytes, tx_bytes, tx_packets,\n"
 			"tx_errs. INTERFACE is the target device (the tap, e.g. vnet0).\n");
 	fprintf(f, "\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "  -h, --help            this text\n");
 }
 

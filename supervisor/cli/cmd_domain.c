@@ -237,14 +237,14 @@ static const char *mode_arg; /* --mode, as given */
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmon %s [-c SOCKET] %s%s%s", cur->name, cur->arg, cur->arg2 ? " " : "",
+	fprintf(f, "usage: vmon %s [-c URI] %s%s%s", cur->name, cur->arg, cur->arg2 ? " " : "",
 		cur->arg2 ? cur->arg2 : "");
 	for (size_t i = 0; i < N_OPTNAMES; i++)
 		if (cur->opts & optnames[i].bit)
 			fprintf(f, " [--%s%s]", optnames[i].name,
 				optnames[i].bit == O_MODE ? " MODE" : "");
 	fprintf(f, "\n\n%c%s.\n\n", cur->help[0] - 32 * (cur->help[0] >= 'a'), cur->help + 1);
-	fprintf(f, "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n");
+	fprintf(f, "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n");
 	for (size_t i = 0; i < N_OPTNAMES; i++)
 		if (cur->opts & optnames[i].bit)
 			fprintf(f, "      --%-16s%s%s\n",

@@ -42,14 +42,14 @@ static const struct ekind *cur;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vmon %s [-c SOCKET] %s\n"
+		"usage: vmon %s [-c URI] %s\n"
 		"\n"
 		"Edit %s's persistent XML in $VISUAL, else $EDITOR, else vi. The\n"
 		"result is checked by vmond before it is saved; when it is refused, the\n"
 		"error is shown and you choose: y edit again, n give up, f start over from\n"
 		"the original. An unchanged file changes nothing.\n%s\n"
 		"\n"
-		"  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		"  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		"  -h, --help            this text\n",
 		cur->verb, cur->arg, cur->what, cur->live);
 }

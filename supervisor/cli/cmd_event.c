@@ -36,7 +36,7 @@ static volatile sig_atomic_t interrupted;
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vmon event [--loop] [--timeout SECONDS] [--event NAME]\n"
-		   "                  [--domain NAME | --vm VM] [-c SOCKET] [--output=human|json]\n"
+		   "                  [--domain NAME | --vm VM] [-c URI] [--output=human|json]\n"
 		   "\n"
 		   "Wait for events and print each with a timestamp. Without --loop, exit\n"
 		   "after the first event, as virsh event. Events:\n"
@@ -55,7 +55,7 @@ static void usage(FILE *f)
 		   "  --domain NAME, --vm VM\n"
 		   "                     only events of the domain with this name (or the\n"
 		   "                     module's VM id); it need not exist yet\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock,\n"
+		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system,\n"
 		   "                     the read-only one for users outside group vmon)\n"
 		   "  --output=FMT       human (default) or json: one JSON object per line;\n"
 		   "                     the closing summary then goes to standard error\n"

@@ -17,20 +17,20 @@ static void usage(FILE *f)
 {
 	if (!strcmp(what, "nodeinfo"))
 		fprintf(f,
-			"usage: vmon nodeinfo [-c SOCKET]\n"
+			"usage: vmon nodeinfo [-c URI]\n"
 			"\n"
 			"The host's CPUs, memory and NUMA cells in virsh nodeinfo's layout, then\n"
 			"what vmon adds: KVM (and nested KVM), the vmon module, the VMM's "
 			"limits.\n");
 	else
 		fprintf(f,
-			"usage: vmon capabilities [-c SOCKET]\n"
+			"usage: vmon capabilities [-c URI]\n"
 			"\n"
 			"The host's capabilities as libvirt's capabilities XML (capability.rng):\n"
 			"CPU, topology, NUMA cells, page sizes; a <guest> of type kvm when\n"
 			"/dev/kvm exists.\n");
 	fprintf(f, "\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "  -h, --help            this text\n");
 }
 

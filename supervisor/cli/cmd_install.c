@@ -54,7 +54,7 @@ void install_usage(FILE *f)
 		"      --wait MINUTES      wait for the guest to shut off (-1: without limit)\n"
 		"      --print-xml         print the domain XML; create and define nothing\n"
 		"      --dry-run           check everything, say what would be done, do nothing\n"
-		"  -c, --connect SOCKET    vmond's socket (default /run/vmon/vmond.sock)\n"
+		"  -c, --connect URI       vmond: a socket or URI (default vmon:///system)\n"
 		"  -h, --help              this text\n"
 		"\n"
 		"virt-install's --cdrom, --location, --pxe, --graphics, --cpu and the other "

@@ -33,7 +33,7 @@ enum {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmon list [-c SOCKET] [--all] [--inactive] [--autostart] "
+	fprintf(f, "usage: vmon list [-c URI] [--all] [--inactive] [--autostart] "
 		   "[--no-autostart]\n"
 		   "                 [--persistent] [--transient] [--state-running] "
 		   "[--state-paused]\n"
@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		   "\n"
 		   "List domains; without options, the active ones.\n"
 		   "\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "      --all             active and inactive domains\n"
 		   "      --inactive        inactive domains only\n"
 		   "      --autostart, --no-autostart, --persistent, --transient, --state-*\n"

@@ -71,12 +71,12 @@ static const char *yes(struct json_object *a, const char *key)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmon %s [-c SOCKET] %s", cur->name, cur->arg);
+	fprintf(f, "usage: vmon %s [-c URI] %s", cur->name, cur->arg);
 	for (size_t i = 0; i < N_OPTNAMES; i++)
 		if (cur->opts & optnames[i].bit)
 			fprintf(f, " [--%s]", optnames[i].name);
 	fprintf(f, "\n\n%c%s.\n\n", cur->help[0] - 32 * (cur->help[0] >= 'a'), cur->help + 1);
-	fprintf(f, "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n");
+	fprintf(f, "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n");
 	for (size_t i = 0; i < N_OPTNAMES; i++)
 		if (cur->opts & optnames[i].bit)
 			fprintf(f, "      --%-16s%s\n", optnames[i].name, optnames[i].help);

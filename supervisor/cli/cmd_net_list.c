@@ -31,13 +31,13 @@ static bool is_on(struct json_object *o, const char *key)
 
 static void list_usage(FILE *f)
 {
-	fprintf(f, "usage: vmon net-list [-c SOCKET] [--all] [--inactive] [--autostart]\n"
+	fprintf(f, "usage: vmon net-list [-c URI] [--all] [--inactive] [--autostart]\n"
 		   "                     [--no-autostart] [--persistent] [--transient] [--name] "
 		   "[--uuid]\n"
 		   "\n"
 		   "List virtual networks; without options, the active ones.\n"
 		   "\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "      --all             active and inactive networks\n"
 		   "      --inactive        inactive networks only\n"
 		   "      --autostart, --no-autostart, --persistent, --transient\n"
@@ -134,11 +134,11 @@ int vmon_cmd_net_list(int argc, char **argv)
 
 static void leases_usage(FILE *f)
 {
-	fprintf(f, "usage: vmon net-dhcp-leases [-c SOCKET] NETWORK [--mac MAC]\n"
+	fprintf(f, "usage: vmon net-dhcp-leases [-c URI] NETWORK [--mac MAC]\n"
 		   "\n"
 		   "The DHCP leases the network's dnsmasq has handed out.\n"
 		   "\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "      --mac MAC         only the lease of this MAC address\n"
 		   "  -h, --help            this text\n");
 }

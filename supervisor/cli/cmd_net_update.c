@@ -16,13 +16,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmon net-update [-c SOCKET] NETWORK COMMAND SECTION XML [--live] "
+	fprintf(f, "usage: vmon net-update [-c URI] NETWORK COMMAND SECTION XML [--live] "
 		   "[--config] [--current]\n"
 		   "\n"
 		   "Change part of a network: COMMAND add, add-first, add-last or delete;\n"
 		   "SECTION ip-dhcp-host; XML a <host mac= name= ip=/> or a file holding it.\n"
 		   "\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "      --live            the running network (dnsmasq re-reads its hosts)\n"
 		   "      --config          the persistent definition\n"
 		   "      --current         the running network if active, else the definition\n"

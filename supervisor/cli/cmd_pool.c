@@ -139,14 +139,14 @@ static void usage(FILE *f)
 {
 	char b[64];
 
-	fprintf(f, "usage: vmon %s [-c SOCKET]", cur->name);
+	fprintf(f, "usage: vmon %s [-c URI]", cur->name);
 	for (int i = 0; item(cur->args, i, b, sizeof(b)) || *b; i++)
 		fprintf(f, " %s", !strcmp(b, "xml") ? "FILE" : b);
 	for (int i = 0; item(cur->opts, i, b, sizeof(b)) || *b; i++)
 		fprintf(f, item(cur->opts, i, b, sizeof(b)) ? " [--%s VALUE]" : " [--%s]", b);
 	fprintf(f, "\n\n%c%s.\n\n", cur->help[0] - 32 * (cur->help[0] >= 'a'), cur->help + 1);
 	fprintf(f,
-		"  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		"  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		"  -h, --help            this text\n"
 		"Arguments may be given by name too (--%s VALUE).\n",
 		item(cur->args, 0, b, sizeof(b)) || *b ? b : "pool");

@@ -13,14 +13,14 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmon setmem [-c SOCKET] DOMAIN SIZE [--live] [--config] [--current]\n"
+	fprintf(f, "usage: vmon setmem [-c URI] DOMAIN SIZE [--live] [--config] [--current]\n"
 		   "\n"
 		   "Set a domain's current memory: live through its virtio balloon\n"
 		   "(<memballoon model='virtio'>), or in its definition. SIZE is in KiB\n"
 		   "unless it has a unit: b, k or KiB, M or MiB, G or GiB, T or TiB (powers of\n"
 		   "1024); KB, MB, GB, TB (powers of 1000). It may not exceed <memory>.\n"
 		   "\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "      --live            the running domain (its balloon)\n"
 		   "      --config          the persistent definition\n"
 		   "      --current         live if running, else the definition (default)\n"

@@ -14,7 +14,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmon setvcpus [-c SOCKET] DOMAIN COUNT [--maximum] [--live] [--config]\n"
+	fprintf(f, "usage: vmon setvcpus [-c URI] DOMAIN COUNT [--maximum] [--live] [--config]\n"
 		   "                      [--current]\n"
 		   "\n"
 		   "Set a domain's number of vCPUs. Live, the VMM adds vCPUs by ACPI hot add\n"
@@ -23,7 +23,7 @@ static void usage(FILE *f)
 		   "which it does when it can offline them. A domain can grow live when it was\n"
 		   "started with <vcpu current='N'> below its maximum, up to that maximum.\n"
 		   "\n"
-		   "  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "      --maximum         set the <vcpu> maximum (of the definition: --config)\n"
 		   "      --live            the running domain\n"
 		   "      --config          the persistent definition\n"

@@ -63,13 +63,13 @@ static void usage(FILE *f)
 {
 	char fl[128], *p;
 
-	fprintf(f, "usage: vmon %s [-c SOCKET] %s", cur->verb, cur->args);
+	fprintf(f, "usage: vmon %s [-c URI] %s", cur->verb, cur->args);
 	snprintf(fl, sizeof(fl), "%s", cur->flags);
 	for (p = strtok(fl, ","); p; p = strtok(NULL, ","))
 		fprintf(f, " [--%s]", p);
 	fprintf(f,
 		"\n\n%s\n\n"
-		"  -c, --connect SOCKET  vmond's socket (default /run/vmon/vmond.sock)\n"
+		"  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		"  -h, --help            this text\n",
 		cur->help);
 }

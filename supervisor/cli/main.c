@@ -208,6 +208,10 @@ static void usage(FILE *f)
 	for (c = vmon_cmds; c->name; c++)
 		fprintf(f, "  %-20s %s\n", c->name, c->summary);
 	fprintf(f, "\n"
+		   "The commands that talk to vmond take -c URI: a socket path, vmon:///system\n"
+		   "(the default, or $VMON_DEFAULT_URI) or vmon+ssh://[USER@]HOST[:PORT]/system\n"
+		   "(vmond on HOST, through ssh).\n"
+		   "\n"
 		   "Exit status: 0 success, 1 failure, 2 bad command line.\n");
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Talk to vmond: connect to its unix socket, write one JSON line, read one.
+ * Talk to vmond: connect (connect.c: its unix socket, or ssh to another
+ * host's), write one JSON line, read one.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,26 +16,6 @@
 #include <vmon/unix.h>
 
 #include "vmond_client.h"
-
-static int open_sock(const char *cmd, const char *sock, bool readonly)
-{
-	const char *path = sock ? sock : VMOND_SOCK;
-	int fd = vmon_unix_connect(path);
-
-	if (fd == -EACCES && !sock && readonly) {
-		path = VMOND_SOCK_RO;
-		fd = vmon_unix_connect(path);
-	}
-	if (fd < 0) {
-		if (fd == -ENOENT || fd == -ECONNREFUSED)
-			vmon_err("%s: cannot connect to vmond at '%s': %s (is vmond running?)", cmd,
-				 path, strerror(-fd));
-		else
-			vmon_err("%s: cannot connect to vmond at '%s': %s", cmd, path,
-				 strerror(-fd));
-	}
-	return fd;
-}
 
 static char *read_line(int fd)
 {
@@ -72,9 +53,9 @@ int vmond_request(const char *cmd, const char *sock, bool readonly, struct json_
 {
 	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	struct json_object *a = NULL, *ok, *e;
-	int fd = open_sock(cmd, sock, readonly);
+	int fd = vmond_connect(cmd, sock, readonly);
 	char *line = NULL;
-
+	bool ssh_failed;
 	int werr = 0;
 
 	/* vmond may refuse before reading (permission): its answer says why. */
@@ -85,16 +66,16 @@ int vmond_request(const char *cmd, const char *sock, bool readonly, struct json_
 	if (fd < 0)
 		return -1;
 	line = read_line(fd);
+	ssh_failed = vmond_disconnect(fd) < 0;
 	if (!line && werr) {
 		vmon_err("%s: write to vmond: %s", cmd, strerror(werr));
-		close(fd);
 		return -1;
 	}
-	close(fd);
 	a = line ? json_tokener_parse(line) : NULL;
 	free(line);
 	if (!a || !json_object_object_get_ex(a, "ok", &ok)) {
-		vmon_err("%s: no answer from vmond", cmd);
+		vmon_err("%s: no answer from vmond%s", cmd,
+			 ssh_failed ? " (ssh could not reach it: see above)" : "");
 		json_object_put(a);
 		return -1;
 	}
@@ -112,7 +93,7 @@ int vmond_subscribe(const char *cmd, const char *sock)
 {
 	static const char req[] = "{\"cmd\":\"events\"}\n";
 	struct json_object *a, *ok, *e;
-	int fd = open_sock(cmd, sock, true);
+	int fd = vmond_connect(cmd, sock, true);
 	char line[4096];
 	size_t len = 0;
 
@@ -135,7 +116,7 @@ int vmond_subscribe(const char *cmd, const char *sock)
 fail:
 	if (!len)
 		vmon_err("%s: no answer from vmond", cmd);
-	close(fd);
+	vmond_disconnect(fd);
 	return -1;
 }
 

@@ -10,6 +10,19 @@
 #include <stdio.h>
 
 /*
+ * connect.c: a connection to vmond at @where: a socket path or a URI
+ * (vmon:///system, vmon+ssh://[USER@]HOST[:PORT]/system[?socket=PATH]);
+ * NULL: $VMON_DEFAULT_URI, else this host's vmond, whose read-only socket
+ * serves @readonly requests of users outside the vmon group. The
+ * descriptor, or -1 after printing why. vmond_disconnect() closes it and
+ * reaps ssh: -1 when ssh itself failed (it printed why).
+ */
+int vmond_connect(const char *cmd, const char *where, bool readonly);
+int vmond_disconnect(int fd);
+/* Whether @where (NULL: $VMON_DEFAULT_URI) reaches vmond through ssh. */
+bool vmond_is_remote(const char *where);
+
+/*
  * Send req (consumed) to vmond at sock (NULL: the default socket; for a
  * read-only request a caller outside the vmon group falls back to the
  * read-only socket). On success the answer's members in *answer (caller puts

@@ -32,6 +32,12 @@ static void usage(FILE *f)
 		"      --storage-timeout SECONDS  the longest a storage tool (lvm's, mkfs)\n"
 		"                      may run before it is killed and its request fails\n"
 		"                      (default 120)\n"
+		"      --stdio-proxy   relay stdin and stdout to a running vmond's socket\n"
+		"                      and exit (what vmon -c vmon+ssh://HOST runs on HOST)\n"
+		"      --socket PATH   with --stdio-proxy: that socket (default\n"
+		"                      /run/vmon/vmond.sock)\n"
+		"      --readonly      with --stdio-proxy: the read-only socket when the\n"
+		"                      read-write one is denied\n"
 		"  -h, --help          this text\n");
 }
 
@@ -44,9 +50,14 @@ int main(int argc, char **argv)
 		{ "no-seccomp", no_argument, NULL, 'S' },
 		{ "default-network", no_argument, NULL, 'N' },
 		{ "storage-timeout", required_argument, NULL, 'T' },
+		{ "stdio-proxy", no_argument, NULL, 'P' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "readonly", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool proxy = false, proxy_ro = false;
+	const char *proxy_sock = NULL;
 	struct vmond d = { .next_id = 1, .vmm_path = "vmon-vmm", .ep = -1 };
 	const char *root = NULL;
 	bool fg = false;
@@ -83,6 +94,15 @@ int main(int argc, char **argv)
 			vmon_storage_set_timeout((unsigned int)t);
 			break;
 		}
+		case 'P':
+			proxy = true;
+			break;
+		case 's':
+			proxy_sock = optarg;
+			break;
+		case 'R':
+			proxy_ro = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -93,6 +113,12 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "vmond: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (proxy)
+		return vmond_stdio_proxy(proxy_sock, proxy_ro);
+	if (proxy_sock || proxy_ro) {
+		fprintf(stderr, "vmond: --socket and --readonly go with --stdio-proxy\n");
 		return 2;
 	}
 	if (!fg) {

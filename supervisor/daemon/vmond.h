@@ -213,6 +213,13 @@ void vmond_refresh_all(struct vmond *d);
 void vmond_reconnect(struct vmond *d);
 void vmond_autostart(struct vmond *d);
 
+/*
+ * proxy.c: vmond --stdio-proxy, the far end of vmon+ssh://: relay stdin
+ * and stdout to the vmond socket @sock (NULL: the default; @readonly: the
+ * read-only one when it is denied). The exit status.
+ */
+int vmond_stdio_proxy(const char *sock, bool readonly);
+
 /* server.c */
 int vmond_serve(struct vmond *d, bool notify);
 
