@@ -58,3 +58,12 @@ $(B)/selftests/daemon/iotune_test: selftests/daemon/iotune_test.sh $(B)/vmm-gues
 	cp $< $@
 	chmod +x $@
 VM_TESTS += $(B)/selftests/daemon/iotune_test
+
+# In the test VM: vmon -c vmon+ssh:// through a real sshd in a second
+# network namespace, down to a nested guest started and destroyed.
+$(B)/selftests/daemon/remote_vm_test: selftests/daemon/remote_vm_test.sh \
+		$(B)/vmm-guest/base.cpio.gz $(B)/vmond $(B)/vmon $(B)/vmon-vmm
+	@mkdir -p $(@D)
+	cp $< $@
+	chmod +x $@
+VM_TESTS += $(B)/selftests/daemon/remote_vm_test

@@ -7,8 +7,8 @@
 # arguments), so that the CLI's ssh command line, vmond --stdio-proxy and
 # the relay are what is tested: requests, a change that lands in vmond,
 # the event stream, the read-only fallback flag; bad URIs, a proxy that
-# cannot reach vmond and an ssh that fails are named. Against a real sshd
-# in the test VM is still to come.
+# cannot reach vmond and an ssh that fails are named. remote_vm_test does
+# the same through a real sshd in the test VM.
 set -u
 B=$(cd "${VMON_BUILD:-build}" && pwd)
 V=$B/vmon
