@@ -117,22 +117,29 @@ TEST(units)
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		b = 0;
-		EXPECT_EQ(0, vmon_storage_scale(ok[i].value, ok[i].unit, &b, err, sizeof(err)))
+		EXPECT_EQ(0, vmon_size_scale(ok[i].value, ok[i].unit, &b, err, sizeof(err)))
 		TH_LOG("%s %s: %s", ok[i].value, ok[i].unit, err);
 		EXPECT_EQ(ok[i].bytes, b) TH_LOG("%s %s", ok[i].value, ok[i].unit);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = 0;
-		EXPECT_EQ(-1, vmon_storage_scale(bad[i].value, bad[i].unit, &b, err, sizeof(err)));
+		EXPECT_EQ(-1, vmon_size_scale(bad[i].value, bad[i].unit, &b, err, sizeof(err)));
 		EXPECT_NE(NULL, strstr(err, bad[i].why)) TH_LOG("%s: %s", bad[i].value, err);
 	}
 	/* virsh's sizes on the command line */
-	EXPECT_EQ(0, vmon_storage_size("20G", &b, err, sizeof(err)));
+	EXPECT_EQ(0, vmon_size_parse("20G", NULL, &b, err, sizeof(err)));
 	EXPECT_EQ(20ULL << 30, b);
-	EXPECT_EQ(0, vmon_storage_size("512", &b, err, sizeof(err)));
+	EXPECT_EQ(0, vmon_size_parse("512", NULL, &b, err, sizeof(err)));
 	EXPECT_EQ(512, b);
-	EXPECT_EQ(-1, vmon_storage_size("G", &b, err, sizeof(err)));
-	EXPECT_EQ(-1, vmon_storage_size("2Q", &b, err, sizeof(err)));
+	/* either case, as libvirt's virScaleInteger; a bare number in the given unit */
+	EXPECT_EQ(0, vmon_size_parse("3kib", NULL, &b, err, sizeof(err)));
+	EXPECT_EQ(3072, b);
+	EXPECT_EQ(0, vmon_size_parse("3kb", NULL, &b, err, sizeof(err)));
+	EXPECT_EQ(3000, b);
+	EXPECT_EQ(0, vmon_size_parse("512", "KiB", &b, err, sizeof(err)));
+	EXPECT_EQ(512 << 10, b);
+	EXPECT_EQ(-1, vmon_size_parse("G", NULL, &b, err, sizeof(err)));
+	EXPECT_EQ(-1, vmon_size_parse("2Q", NULL, &b, err, sizeof(err)));
 }
 
 /* Each refusal: its message and where (line, column) it points. */

@@ -10,6 +10,7 @@
 
 #include <vmon/cli.h>
 #include <vmon/domain.h>
+#include <vmon/size.h>
 
 #include "vmond_client.h"
 
@@ -71,10 +72,11 @@ int vmon_cmd_blkdeviotune(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
 		if (opt >= 0x100 && opt < 0x100 + VMON_IOTUNE_FIELDS) {
 			const char *field = vmon_iotune_fields[opt - 0x100].name;
+			char why[128];
 			uint64_t v;
 
 			/* bytes may have a unit, as virsh's scaled integers */
-			if (vmon_parse_scaled(optarg, 1, &v) ||
+			if (vmon_size_parse(optarg, NULL, &v, why, sizeof(why)) ||
 			    (!strstr(field, "bytes") &&
 			     strspn(optarg, "0123456789") != strlen(optarg)) ||
 			    v > INT64_MAX) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <vmon/cli.h>
+#include <vmon/size.h>
 
 #include "vmond_client.h"
 
@@ -31,8 +32,9 @@ static void usage(FILE *f)
 static uint64_t parse_size(const char *arg)
 {
 	uint64_t bytes;
+	char why[128];
 
-	if (vmon_parse_scaled(arg, 1024, &bytes) || bytes < 1024) {
+	if (vmon_size_parse(arg, "KiB", &bytes, why, sizeof(why)) || bytes < 1024) {
 		vmon_err("setmem: invalid size '%s' (a number of KiB, or with a unit: 512M, 2G)",
 			 arg);
 		return 0;

@@ -2,13 +2,11 @@
 /*
  * Helpers shared by the vmon commands.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <vmon/cli.h>
@@ -124,49 +122,4 @@ void vmon_print_table(const char *const *cells, size_t nrows, size_t ncols, size
 			putchar(i == len ? '\n' : '-');
 	}
 	putchar('\n');
-}
-
-int vmon_parse_scaled(const char *arg, uint64_t unit, uint64_t *bytes)
-{
-	static const struct {
-		const char *unit;
-		uint64_t mul; /* bytes */
-	} units[] = {
-		{ "b", 1 },
-		{ "bytes", 1 },
-		{ "k", 1024 },
-		{ "kib", 1024 },
-		{ "kb", 1000 },
-		{ "m", 1024ull << 10 },
-		{ "mib", 1024ull << 10 },
-		{ "mb", 1000000 },
-		{ "g", 1024ull << 20 },
-		{ "gib", 1024ull << 20 },
-		{ "gb", 1000000000ull },
-		{ "t", 1024ull << 30 },
-		{ "tib", 1024ull << 30 },
-		{ "tb", 1000000000000ull },
-	};
-	unsigned long long n;
-	char *end;
-
-	errno = 0;
-	n = strtoull(arg, &end, 10);
-	if (!isdigit((unsigned char)arg[0]) || errno)
-		return -1;
-	if (!*end) {
-		if (n > UINT64_MAX / unit)
-			return -1;
-		*bytes = n * unit;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcasecmp(end, units[i].unit))
-			continue;
-		if (n > UINT64_MAX / units[i].mul)
-			return -1;
-		*bytes = n * units[i].mul;
-		return 0;
-	}
-	return -1;
 }

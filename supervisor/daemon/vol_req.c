@@ -185,8 +185,8 @@ static struct vmon_vol_def *def_as(struct vmond *d, struct vpool *vp, struct jso
 		goto fail;
 	}
 	snprintf(v->name, sizeof(v->name), "%s", name);
-	if (vmon_storage_size(cap, &v->capacity, err, errlen) ||
-	    (alloc && vmon_storage_size(alloc, &v->allocation, err, errlen)))
+	if (vmon_size_parse(cap, NULL, &v->capacity, err, errlen) ||
+	    (alloc && vmon_size_parse(alloc, NULL, &v->allocation, err, errlen)))
 		goto fail;
 	v->has_allocation = alloc != NULL;
 	if (fmt && vmon_vol_format_parse(fmt, &v->format)) {
@@ -326,7 +326,7 @@ static int req_change(struct vmond *d, const char *cmd, struct json_object *req,
 	}
 	bool neg = vmond_req_flag(req, "delta") && s[0] == '-';
 
-	if (vmon_storage_size(s + neg, &cap, err, errlen))
+	if (vmon_size_parse(s + neg, NULL, &cap, err, errlen))
 		return -1;
 	if (vmond_req_flag(req, "delta"))
 		cap = neg ? (cap > v->capacity ? 0 : v->capacity - cap) : v->capacity + cap;

@@ -53,13 +53,6 @@ int vmon_no_more_args(const char *cmd, int argc, char **argv, int first, const c
 char *vmon_abs_path(const char *path);
 
 /*
- * A size as virsh takes one: a number of @unit bytes, or with a unit (b,
- * k/KiB, M/MiB, G/GiB, T/TiB by 1024; KB, MB, GB, TB by 1000). 0 and
- * *@bytes, or -1 (not a size, or past 2^64).
- */
-int vmon_parse_scaled(const char *arg, uint64_t unit, uint64_t *bytes);
-
-/*
  * A VM argument: all digits (1 to 2^32 - 1) is an id, anything else a name.
  * Sets *id (0 for a name) and *name (NULL for an id).
  */

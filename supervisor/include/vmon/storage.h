@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <vmon/domain.h> /* struct vmon_xml_error */
+#include <vmon/size.h>	 /* libvirt's units: vmon_size_scale(), vmon_size_parse() */
 
 enum vmon_pool_type {
 	VMON_POOL_DIR,
@@ -67,16 +68,6 @@ const char *vmon_pool_type_name(enum vmon_pool_type t);
 const char *vmon_vol_format_name(enum vmon_vol_format f);
 /* "raw" / "qcow2" to the enum: 0, or -1. */
 int vmon_vol_format_parse(const char *s, enum vmon_vol_format *f);
-
-/*
- * libvirt's units: "" / b / bytes, KB / MB / ... (powers of 1000), k / KiB
- * / M / MiB / ... (powers of 1024), up to E. value * unit in *bytes, or -1
- * (bad number, unknown unit, overflow) with why in err.
- */
-int vmon_storage_scale(const char *value, const char *unit, uint64_t *bytes, char *err,
-		       size_t errlen);
-/* "10G", "512M", "1024" (virsh's sizes: a number with an optional unit). */
-int vmon_storage_size(const char *s, uint64_t *bytes, char *err, size_t errlen);
 
 /* Pool XML. Parse: 0, or -1 with the message and its line:column in err. */
 int vmon_pool_parse(const char *xml, size_t len, struct vmon_pool_def **out,
