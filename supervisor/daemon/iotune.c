@@ -237,7 +237,7 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 	out = json_object_new_object();
 	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++)
 		json_object_object_add(out, vmon_iotune_fields[f].name,
-				       json_object_new_int64((int64_t)*vmon_iotune_at(&t, f)));
+				       json_object_new_int64((int64_t)vmon_iotune_get(&t, f)));
 	json_object_object_add(r, "iotune", out);
 	json_object_object_add(r, "device",
 			       json_object_new_string(want_config ? cfg->disks[ic].target

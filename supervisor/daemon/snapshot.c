@@ -378,15 +378,14 @@ static char *overlay_path(const char *image, const char *name)
 static int create_external(struct vmond *d, struct vdom *v, struct snaps *all,
 			   struct vmon_snapshot *w, bool no_meta, char *err, size_t errlen)
 {
-	char *xml = vmon_domain_format(v->def, VMON_DOMAIN_XML_INACTIVE);
 	struct vmon_domain *nd = NULL, *old;
 	struct vmon_xml_error xe;
 	size_t i, made = 0;
 	struct stat st;
 	int ret = -1;
 
-	if (!xml || vmon_domain_parse(xml, strlen(xml), &nd, &xe)) {
-		snprintf(err, errlen, "domain '%s': %s", v->name, xml ? xe.msg : "out of memory");
+	if (vmon_domain_copy(v->def, &nd, &xe)) {
+		snprintf(err, errlen, "domain '%s': %s", v->name, xe.msg);
 		goto out;
 	}
 	for (i = 0; i < v->def->n_disks; i++) {
@@ -459,7 +458,6 @@ undo:
 			unlink(w->disks[i].file);
 out:
 	vmon_domain_free(nd);
-	free(xml);
 	return ret;
 }
 

@@ -69,18 +69,14 @@ void vmond_drop(struct vmond *d, struct vdom *v)
 int vmond_def_started(struct vdom *v, char *err, size_t errlen)
 {
 	struct vmon_xml_error xe = { 0 };
-	char *xml;
 
 	if (!v->persistent || v->next)
 		return 0;
-	xml = vmon_domain_format(v->def, VMON_DOMAIN_XML_INACTIVE);
-	if (!xml || vmon_domain_parse(xml, strlen(xml), &v->next, &xe)) {
+	if (vmon_domain_copy(v->def, &v->next, &xe)) {
 		snprintf(err, errlen, "domain '%s': cannot copy its definition: %s", v->name,
-			 xml ? xe.msg : "out of memory");
-		free(xml);
+			 xe.msg);
 		return -1;
 	}
-	free(xml);
 	return 0;
 }
 

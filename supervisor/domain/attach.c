@@ -19,8 +19,6 @@
 
 #include "priv.h"
 
-#define X(s) ((const xmlChar *)(s))
-
 static int fail(struct vmon_xml_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static int fail(struct vmon_xml_error *err, const char *fmt, ...)

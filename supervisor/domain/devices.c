@@ -251,18 +251,13 @@ static int parse_small(struct pctx *c, xmlNodePtr n)
 
 static int check_targets(struct pctx *c, xmlNodePtr devices)
 {
-	xmlNodePtr first = NULL;
-
 	for (size_t i = 1; i < c->d->n_disks; i++)
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(c->d->disks[i].target, c->d->disks[j].target))
 				continue;
-			size_t k = 0;
+			xmlNodePtr dup = nth_child(devices, "disk", i);
 
-			for (first = devices->children; first; first = first->next)
-				if (is_elem(first, "disk") && k++ == i)
-					break;
-			return perr(c, first ? child(first, "target") : devices, "dev",
+			return perr(c, dup ? child(dup, "target") : devices, "dev",
 				    "<disk> target dev='%s' is used twice (sources '%s' and '%s')",
 				    c->d->disks[i].target, c->d->disks[j].source,
 				    c->d->disks[i].source);

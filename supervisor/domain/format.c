@@ -13,8 +13,6 @@ static const char *const action_names[] = {
 	"destroy", "restart", "preserve", "rename-restart", "coredump-destroy", "coredump-restart",
 };
 
-#define X(s) ((const xmlChar *)(s))
-
 /* The child @name of @parent, created after @after (or last) if absent. */
 static xmlNodePtr ensure(xmlNodePtr parent, const char *name, xmlNodePtr after)
 {
@@ -246,6 +244,32 @@ int vmon_domain_set_memory(struct vmon_domain *d, uint64_t current_kib, struct v
 	return 0;
 }
 
+int vmon_domain_copy(const struct vmon_domain *d, struct vmon_domain **out,
+		     struct vmon_xml_error *err)
+{
+	char *xml = vmon_domain_format(d, VMON_DOMAIN_XML_INACTIVE);
+	int rc;
+
+	*out = NULL;
+	if (!xml) {
+		memset(err, 0, sizeof(*err));
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -1;
+	}
+	rc = vmon_domain_parse(xml, strlen(xml), out, err);
+	free(xml);
+	return rc;
+}
+
+/* The @i-th <disk> element of @d's document, or NULL. */
+xmlNodePtr disk_node(const struct vmon_domain *d, size_t i)
+{
+	const struct domain_priv *p = d->priv;
+	xmlNodePtr dev = child(xmlDocGetRootElement(p->doc), "devices");
+
+	return i < d->n_disks && dev ? nth_child(dev, "disk", i) : NULL;
+}
+
 int vmon_domain_set_if_target(struct vmon_domain *d, size_t i, const char *tap)
 {
 	struct domain_priv *p = d->priv;
@@ -269,15 +293,11 @@ int vmon_domain_set_if_target(struct vmon_domain *d, size_t i, const char *tap)
 int vmon_domain_set_disk_file(struct vmon_domain *d, size_t i, const char *path,
 			      enum vmon_disk_format fmt)
 {
-	struct domain_priv *p = d->priv;
-	xmlNodePtr dev = child(xmlDocGetRootElement(p->doc), "devices"), n, src, drv;
+	xmlNodePtr n = disk_node(d, i), src, drv;
 	char *copy;
-	size_t k = 0;
 
-	if (i >= d->n_disks || d->disks[i].type != VMON_DISK_FILE || !dev)
+	if (!n || d->disks[i].type != VMON_DISK_FILE)
 		return -1;
-	for (n = dev->children; n && !(is_elem(n, "disk") && k++ == i); n = n->next)
-		;
 	copy = strdup(path);
 	if (!n || !copy) {
 		free(copy);

@@ -12,7 +12,6 @@
 #include <string.h>
 #include "priv.h"
 
-#define X(s) ((const xmlChar *)(s))
 #define F(name)                                                                                    \
 	{                                                                                          \
 #name, offsetof(struct vmon_iotune, name)                                          \
@@ -44,20 +43,14 @@ int parse_iotune(struct pctx *c, xmlNodePtr io, struct vmon_iotune *t)
 
 int vmon_domain_set_iotune(struct vmon_domain *d, size_t i, const struct vmon_iotune *t)
 {
-	struct domain_priv *p = d->priv;
-	xmlNodePtr dev = child(xmlDocGetRootElement(p->doc), "devices"), n, io, at;
+	xmlNodePtr n = disk_node(d, i), io, at;
 	struct vmon_iotune v = *t;
 	bool any = false;
-	size_t k = 0;
 
-	if (i >= d->n_disks || !dev)
-		return -1;
-	for (n = dev->children; n && !(is_elem(n, "disk") && k++ == i); n = n->next)
-		;
 	if (!n)
 		return -1;
 	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++)
-		any |= *vmon_iotune_at(&v, f) != 0;
+		any |= vmon_iotune_get(&v, f) != 0;
 	if ((io = child(n, "iotune"))) {
 		xmlUnlinkNode(io);
 		xmlFreeNode(io);
@@ -73,10 +66,10 @@ int vmon_domain_set_iotune(struct vmon_domain *d, size_t i, const struct vmon_io
 		for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++) {
 			char buf[24];
 
-			if (!*vmon_iotune_at(&v, f))
+			if (!vmon_iotune_get(&v, f))
 				continue;
 			snprintf(buf, sizeof(buf), "%llu",
-				 (unsigned long long)*vmon_iotune_at(&v, f));
+				 (unsigned long long)vmon_iotune_get(&v, f));
 			if (!xmlNewChild(io, NULL, X(vmon_iotune_fields[f].name), X(buf)))
 				return -1;
 		}
@@ -94,7 +87,7 @@ int iotune_disk_opts(const struct vmon_disk *k, char *buf, size_t len, char *err
 	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++) {
 		const char *name = vmon_iotune_fields[f].name;
 
-		if (*vmon_iotune_at((struct vmon_iotune *)t, f) && strncmp(name, "total_", 6)) {
+		if (vmon_iotune_get(t, f) && strncmp(name, "total_", 6)) {
 			snprintf(err, errlen,
 				 "disk '%s': <iotune><%s>: vmon-blk's throttle counts reads and "
 				 "writes together (total_bytes_sec, total_iops_sec and their _max)",

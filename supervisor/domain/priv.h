@@ -6,6 +6,9 @@
 #include <libxml/tree.h>
 #include <vmon/domain.h>
 
+/* A C string as libxml2's xmlChar. */
+#define X(s) ((const xmlChar *)(s))
+
 struct domain_priv {
 	xmlDocPtr doc;
 	char **warnings; /* NULL-terminated */
@@ -36,6 +39,10 @@ char *prop(xmlNodePtr n, const char *name);
 char *text(xmlNodePtr n);
 /* The first child element called @name, or NULL. */
 xmlNodePtr child(xmlNodePtr n, const char *name);
+/* The @i-th (from 0) child element called @name, or NULL. */
+xmlNodePtr nth_child(xmlNodePtr n, const char *name, size_t i);
+/* format.c: the @i-th <disk> of the definition's kept document, or NULL. */
+xmlNodePtr disk_node(const struct vmon_domain *d, size_t i);
 bool is_elem(xmlNodePtr n, const char *name);
 
 /* Memory: "<value>" in @unit (NULL: KiB) to KiB, rounding up as libvirt. */

@@ -8,7 +8,7 @@
 #include <vmon/snapshot.h>
 #include <vmon/xml.h>
 
-#define X(s) ((const xmlChar *)(s))
+#include "priv.h"
 
 static const char *const disk_modes[] = { "no", "internal", "external" };
 
@@ -84,6 +84,7 @@ static int parse_disks(struct sp *c, xmlNodePtr disks, struct vmon_snapshot *s)
 	if (!s->disks)
 		return fail(c, disks, NULL, "out of memory%s", NULL);
 	for (xmlNodePtr k = disks->children; k; k = k->next) {
+		xmlNodePtr src;
 		char *mode;
 		int m;
 
@@ -100,10 +101,8 @@ static int parse_disks(struct sp *c, xmlNodePtr disks, struct vmon_snapshot *s)
 			;
 		s->disks[s->n_disks].snapshot =
 			mode ? (enum vmon_snap_disk)m : VMON_SNAP_DISK_INTERNAL;
-		for (xmlNodePtr c2 = k->children; c2; c2 = c2->next)
-			if (c2->type == XML_ELEMENT_NODE &&
-			    !strcmp((const char *)c2->name, "source"))
-				s->disks[s->n_disks].file = vmon_xml_prop(c2, "file");
+		if ((src = child(k, "source")))
+			s->disks[s->n_disks].file = vmon_xml_prop(src, "file");
 		s->n_disks++;
 		if (mode && m == 3) {
 			fail(c, k, "snapshot", "unknown disk snapshot mode '%s'", mode);

@@ -82,6 +82,14 @@ xmlNodePtr child(xmlNodePtr n, const char *name)
 	return NULL;
 }
 
+xmlNodePtr nth_child(xmlNodePtr n, const char *name, size_t i)
+{
+	for (xmlNodePtr k = n->children; k; k = k->next)
+		if (is_elem(k, name) && !i--)
+			return k;
+	return NULL;
+}
+
 int parse_uint(const char *s, uint64_t *v)
 {
 	char *end;

@@ -59,6 +59,11 @@ static inline uint64_t *vmon_iotune_at(struct vmon_iotune *t, size_t i)
 	return (uint64_t *)((char *)t + vmon_iotune_fields[i].offset);
 }
 
+static inline uint64_t vmon_iotune_get(const struct vmon_iotune *t, size_t i)
+{
+	return *(const uint64_t *)((const char *)t + vmon_iotune_fields[i].offset);
+}
+
 struct vmon_disk {
 	enum vmon_disk_type type;
 	enum vmon_disk_format format;
@@ -117,6 +122,13 @@ int vmon_domain_parse(const char *xml, size_t len, struct vmon_domain **out,
 		      struct vmon_xml_error *err);
 int vmon_domain_parse_file(const char *path, struct vmon_domain **out, struct vmon_xml_error *err);
 void vmon_domain_free(struct vmon_domain *d);
+
+/*
+ * A copy of @d's definition (what vmon_domain_format() with INACTIVE
+ * writes, parsed again): 0 and *out, or -1 and @err.
+ */
+int vmon_domain_copy(const struct vmon_domain *d, struct vmon_domain **out,
+		     struct vmon_xml_error *err);
 
 /* What we keep but cannot honour, one line each; NULL-terminated. */
 const char *const *vmon_domain_warnings(const struct vmon_domain *d);
