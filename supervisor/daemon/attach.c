@@ -21,7 +21,7 @@ int vmond_req_attach(struct vmond *d, struct json_object *req, struct json_objec
 	struct vdom *v = vmond_req_domain(d, req, err, errlen);
 	bool detach = !strcmp(json_object_get_string(json_object_object_get(req, "cmd")),
 			      "detach-device");
-	struct vmon_domain *def, *old;
+	struct vmon_domain *def, *old, **slot;
 	struct vmon_xml_error xe = { 0 };
 	bool want_live, want_config;
 	struct json_object *x;
@@ -55,7 +55,8 @@ int vmond_req_attach(struct vmond *d, struct json_object *req, struct json_objec
 			 detach ? "detach" : "attach", v->name);
 		return -1;
 	}
-	old = vdom_config_def(v);
+	slot = vdom_config_slot(v);
+	old = *slot;
 	if ((detach ? vmon_domain_detach : vmon_domain_attach)(old, xml, strlen(xml), &def, &xe)) {
 		/* libdomain's words, "XML error: ..." for what the parser refused */
 		if (xe.line)
@@ -66,15 +67,9 @@ int vmond_req_attach(struct vmond *d, struct json_object *req, struct json_objec
 		return -1;
 	}
 	/* in place of the persistent definition; the old one back if not saved */
-	if (v->next)
-		v->next = def;
-	else
-		v->def = def;
+	*slot = def;
 	if (vmond_save_def(d, v, err, errlen)) {
-		if (v->next)
-			v->next = old;
-		else
-			v->def = old;
+		*slot = old;
 		vmon_domain_free(def);
 		return -1;
 	}

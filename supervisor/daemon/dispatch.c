@@ -222,7 +222,7 @@ int vmond_check_clash(struct vmond *d, struct vmon_domain *def, struct vdom **sa
 static int req_define(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
 		      size_t errlen)
 {
-	struct vmon_domain *def = vmond_req_xml(req, r, err, errlen), *old;
+	struct vmon_domain *def = vmond_req_xml(req, r, err, errlen), *old, **slot;
 	struct vdom *v;
 	bool was_persistent, added;
 
@@ -237,25 +237,16 @@ static int req_define(struct vmond *d, struct json_object *req, struct json_obje
 	}
 	was_persistent = v->persistent;
 	v->persistent = true;
-	if (added) {
-		old = NULL;
-	} else if (vdom_active(v)) {
-		/* a running domain: the definition for its next start */
-		old = v->next;
-		v->next = def;
-	} else {
-		old = v->def;
-		v->def = def;
-	}
+	/* a running domain's is the definition for its next start */
+	slot = vdom_config_slot(v);
+	old = added ? NULL : *slot;
+	*slot = def;
 	if (vmond_save_def(d, v, err, errlen)) {
 		if (added) {
 			vmond_drop(d, v);
 			return -1;
 		}
-		if (vdom_active(v))
-			v->next = old;
-		else
-			v->def = old;
+		*slot = old;
 		v->persistent = was_persistent;
 		goto fail;
 	}

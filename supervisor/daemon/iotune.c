@@ -48,22 +48,20 @@ static int find_disk(const struct vdom *v, const struct vmon_domain *def, const 
 
 /*
  * The VMM's /dev/vmon-blk descriptor of disk @i, taken into vmond: the
- * VMM's i-th virtio-blk device. NOT_VMON_BLK when that disk is not on
- * vmon-blk, -1 on other errors, both with @err.
+ * i-th virtio-blk device of the VMM's status @st. NOT_VMON_BLK when that
+ * disk is not on vmon-blk, -1 on other errors, both with @err.
  */
 #define NOT_VMON_BLK (-2)
-static int kernel_fd(struct vdom *v, size_t i, char *err, size_t errlen)
+static int kernel_fd(struct vdom *v, struct json_object *st, size_t i, char *err, size_t errlen)
 {
-	struct json_object *st = NULL, *devs, *dev, *o;
+	struct json_object *devs, *dev, *o;
 	size_t n = 0;
 	int fd = -1, theirs = -1;
 
-	if (vmond_vm_call(v, "status", &st, err, errlen))
-		return -1;
 	if (!json_object_object_get_ex(st, "devices", &devs) ||
 	    !json_object_is_type(devs, json_type_array)) {
 		snprintf(err, errlen, "internal error: the VMM's status has no devices");
-		goto out;
+		return -1;
 	}
 	for (size_t k = 0; k < json_object_array_length(devs); k++) {
 		dev = json_object_array_get_idx(devs, k);
@@ -81,14 +79,12 @@ static int kernel_fd(struct vdom *v, size_t i, char *err, size_t errlen)
 			 "throttle the limits are (a raw image; start the domain with <iotune> or "
 			 "with /dev/vmon-blk there)",
 			 v->def->disks[i].target);
-		goto out;
+		return fd;
 	}
 	fd = (int)syscall(SYS_pidfd_getfd, v->pidfd, theirs, 0);
 	if (fd < 0)
 		snprintf(err, errlen, "internal error: disk '%s': pidfd_getfd: %s",
 			 v->def->disks[i].target, strerror(errno));
-out:
-	json_object_put(st);
 	return fd;
 }
 
@@ -111,10 +107,12 @@ static void from_kernel(const struct vmon_blk_throttle *k, struct vmon_iotune *t
 	t->total_bytes_sec_max = k->bytes.burst != k->bytes.rate ? k->bytes.burst : 0;
 }
 
-static int live(struct vdom *v, size_t i, struct vmon_iotune *t, bool set, char *err, size_t errlen)
+/* Set or read disk @i's buckets in the kernel (@st: the VMM's status). */
+static int live(struct vdom *v, struct json_object *st, size_t i, struct vmon_iotune *t, bool set,
+		char *err, size_t errlen)
 {
 	struct vmon_blk_throttle k;
-	int fd = kernel_fd(v, i, err, errlen), rc;
+	int fd = kernel_fd(v, st, i, err, errlen), rc;
 
 	if (fd < 0)
 		return fd;
@@ -134,8 +132,13 @@ static int live(struct vdom *v, size_t i, struct vmon_iotune *t, bool set, char 
 
 void vmond_iotune_apply(struct vdom *v)
 {
+	struct json_object *st = NULL;
 	char err[512];
 
+	if (vmond_vm_call(v, "status", &st, err, sizeof(err))) {
+		vmond_log("%s: limits not restored: %s", v->name, err);
+		return;
+	}
 	/*
 	 * Every disk: the saved command line may hold limits lifted since;
 	 * a disk without limits that is not on vmon-blk has nothing to set.
@@ -143,13 +146,13 @@ void vmond_iotune_apply(struct vdom *v)
 	for (size_t i = 0; i < v->def->n_disks; i++) {
 		struct vmon_iotune t = v->def->disks[i].iotune;
 		bool any = t.total_iops_sec || t.total_bytes_sec;
-
-		int rc = live(v, i, &t, true, err, sizeof(err));
+		int rc = live(v, st, i, &t, true, err, sizeof(err));
 
 		if (rc && (any || rc != NOT_VMON_BLK))
 			vmond_log("%s: disk '%s': limits not restored: %s", v->name,
 				  v->def->disks[i].target, err);
 	}
+	json_object_put(st);
 }
 
 /* The request's "set" over @t: 0, or -1 and @err naming a bad member. */
@@ -179,7 +182,7 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 			   char *err, size_t errlen)
 {
 	struct vdom *v = vmond_req_domain(d, req, err, errlen);
-	struct json_object *dev, *set = NULL, *out;
+	struct json_object *dev, *set = NULL, *out, *st = NULL;
 	struct vmon_xml_error xe = { 0 };
 	bool want_live, want_config;
 	struct vmon_domain *cfg;
@@ -207,6 +210,8 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 	    (want_config && (ic = find_disk(v, cfg, key, err, errlen)) < 0))
 		return -1;
 	t = want_config ? cfg->disks[ic].iotune : v->def->disks[il].iotune;
+	if (want_live && vmond_vm_call(v, "status", &st, err, errlen))
+		return -1;
 	if (set) {
 		if (merge(set, &t, err, errlen) ||
 		    (want_live && vmon_domain_iotune_check(v->def, (size_t)il, &t, &xe)) ||
@@ -215,9 +220,9 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 				snprintf(err, errlen, "%s", xe.msg);
 			return -1;
 		}
-		if (want_live && (live(v, (size_t)il, &t, true, err, errlen) ||
+		if (want_live && (live(v, st, (size_t)il, &t, true, err, errlen) ||
 				  vmon_domain_set_iotune(v->def, (size_t)il, &t)))
-			return -1;
+			goto fail;
 		if (want_live)
 			vmond_save_status(d, v);
 		if (want_config) {
@@ -225,15 +230,16 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 			if (vmon_domain_set_iotune(cfg, (size_t)ic, &t) ||
 			    vmond_save_def(d, v, err, errlen)) {
 				vmon_domain_set_iotune(cfg, (size_t)ic, &old);
-				return -1;
+				goto fail;
 			}
 		}
 	} else if (want_live && want_config) {
 		snprintf(err, errlen, "invalid argument: --live and --config together only to set");
-		return -1;
-	} else if (want_live && live(v, (size_t)il, &t, false, err, errlen)) {
-		return -1;
+		goto fail;
+	} else if (want_live && live(v, st, (size_t)il, &t, false, err, errlen)) {
+		goto fail;
 	}
+	json_object_put(st);
 	out = json_object_new_object();
 	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++)
 		json_object_object_add(out, vmon_iotune_fields[f].name,
@@ -243,4 +249,7 @@ int vmond_req_blkdeviotune(struct vmond *d, struct json_object *req, struct json
 			       json_object_new_string(want_config ? cfg->disks[ic].target
 								  : v->def->disks[il].target));
 	return 0;
+fail:
+	json_object_put(st);
+	return -1;
 }

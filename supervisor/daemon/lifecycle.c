@@ -26,11 +26,9 @@ struct vdom *vmond_run_def(struct vmond *d, struct vmon_domain *def, char *err, 
 		vmon_domain_free(def);
 		return NULL;
 	}
-	if (v) { /* an inactive persistent domain runs with this definition */
-		vmon_domain_free(v->next);
-		v->next = v->def; /* its own, back when it stops */
-		v->def = def;
-	} else if (!(v = vmond_add(d, def, false))) {
+	if (v) /* an inactive persistent domain runs with this definition */
+		vmond_def_run(v, def);
+	else if (!(v = vmond_add(d, def, false))) {
 		vmon_domain_free(def);
 		snprintf(err, errlen, "out of memory");
 	}

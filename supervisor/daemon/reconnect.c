@@ -59,9 +59,7 @@ static struct vdom *domain_of(struct vmond *d, const char *name)
 		return v;
 	}
 	if (v) {
-		vmon_domain_free(v->next);
-		v->next = v->def;
-		v->def = def;
+		vmond_def_run(v, def);
 		return v;
 	}
 	v = vmond_add(d, def, false);

@@ -345,9 +345,7 @@ int vmond_start_managed(struct vmond *d, struct vdom *v, struct json_object *req
 	if (vmon_domain_parse_file(path, &def, &xe)) {
 		vmond_log("%s: %s: %s (its definition taken instead)", v->name, path, xe.msg);
 	} else {
-		vmon_domain_free(v->next);
-		v->next = v->def;
-		v->def = def;
+		vmond_def_run(v, def);
 	}
 	if (vmond_vm_restore(d, v, dir, paused < 0 ? saved_paused(dir) : paused, err, errlen)) {
 		vmond_log("%s: start from the managed save failed: %s", v->name, err);

@@ -80,6 +80,13 @@ int vmond_def_started(struct vdom *v, char *err, size_t errlen)
 	return 0;
 }
 
+void vmond_def_run(struct vdom *v, struct vmon_domain *def)
+{
+	vmon_domain_free(v->next);
+	v->next = v->def;
+	v->def = def;
+}
+
 void vmond_def_stopped(struct vdom *v)
 {
 	if (!v->next)

@@ -48,6 +48,12 @@ static inline struct vmon_domain *vdom_config_def(const struct vdom *v)
 	return v->next ? v->next : v->def;
 }
 
+/* Where a new persistent definition goes: v->next while the domain runs. */
+static inline struct vmon_domain **vdom_config_slot(struct vdom *v)
+{
+	return vdom_active(v) ? &v->next : &v->def;
+}
+
 struct vmond {
 	struct vmond_paths p;
 	struct vdom **doms;
@@ -89,6 +95,8 @@ void vmond_drop(struct vmond *d, struct vdom *v);
  */
 int vmond_def_started(struct vdom *v, char *err, size_t errlen);
 void vmond_def_stopped(struct vdom *v);
+/* @v is to run @def (a save's, create's): its own definition kept as v->next. */
+void vmond_def_run(struct vdom *v, struct vmon_domain *def);
 
 /* vm.c: the life of a running domain. */
 int vmond_vm_start(struct vmond *d, struct vdom *v, bool paused, char *err, size_t errlen);
