@@ -6,10 +6,12 @@
  * attach-device and detach-device do; the detach verbs first find the
  * device in the domain's definition (by type and MAC, by target or source),
  * as virsh does, so an ambiguous one is named before anything changes.
- * vmond changes only the definition of a shut-off domain (vmond(8)).
+ * vmond changes the persistent definition (a running domain's is for its
+ * next start); vmon-vmm has no device hotplug, so live changes are refused.
  */
 #include <getopt.h>
 #include <libxml/tree.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,66 +29,70 @@ enum verb { ATTACH_DEVICE, DETACH_DEVICE, ATTACH_IF, DETACH_IF, ATTACH_DISK, DET
 
 static const struct verb_info {
 	const char *name, *operands, *help, *done;
-	unsigned int min_ops, max_ops;
+	int nops; /* how many operands */
 } verbs[] = {
 	[ATTACH_DEVICE] = { "attach-device", "DOMAIN FILE",
 			    "Add the device that FILE describes (libvirt's <disk> or <interface>\n"
 			    "element) to a domain.",
-			    "Device attached successfully", 2, 2 },
+			    "Device attached successfully", 2 },
 	[DETACH_DEVICE] = { "detach-device", "DOMAIN FILE",
 			    "Remove the device that FILE describes from a domain: the interface\n"
 			    "with its <mac address=>, the disk with its <target dev=>.",
-			    "Device detached successfully", 2, 2 },
+			    "Device detached successfully", 2 },
 	[ATTACH_IF] = { "attach-interface", "DOMAIN TYPE SOURCE",
 			"Add a virtio network interface to a domain. TYPE is network (SOURCE a\n"
 			"virtual network), bridge (SOURCE a host bridge) or ethernet (SOURCE the\n"
 			"host's tap device, its <target dev=>).",
-			"Interface attached successfully", 3, 3 },
+			"Interface attached successfully", 3 },
 	[DETACH_IF] = { "detach-interface", "DOMAIN TYPE",
 			"Remove a network interface of TYPE (network, bridge, ethernet) from a\n"
 			"domain; --mac names which when it has more than one.",
-			"Interface detached successfully", 2, 2 },
+			"Interface detached successfully", 2 },
 	[ATTACH_DISK] = { "attach-disk", "DOMAIN SOURCE TARGET",
 			  "Add a virtio disk to a domain: SOURCE is the image file or block\n"
 			  "device, TARGET the guest's name for it (vdb, vdc, ...).",
-			  "Disk attached successfully", 3, 3 },
+			  "Disk attached successfully", 3 },
 	[DETACH_DISK] = { "detach-disk", "DOMAIN TARGET",
 			  "Remove a disk from a domain; TARGET is its guest name (vdb) or the\n"
 			  "path of its image or device.",
-			  "Disk detached successfully", 2, 2 },
+			  "Disk detached successfully", 2 },
 };
 
-/* The options, and the verbs that take each. */
+struct args {
+	const char *sock, *ops[3];
+	/* the options' values (NULL if not given), in the order of opts[] */
+	const char *target, *mac, *model, *driver, *subdriver, *cache, *mode, *sourcetype;
+	const char *serial, *bus;
+	bool print_xml, config, live, current, persistent;
+};
+
+/* The options, the verbs that take each, and where its value goes. */
+#define STR(f) offsetof(struct args, f), false
+#define FLAG(f) offsetof(struct args, f), true
 static const struct {
-	struct option o;
+	const char *name, *help;
 	unsigned int verbs;
-	const char *help;
+	size_t off;
+	bool flag; /* no argument: a bool set */
 } opts[] = {
-	{ { "target", required_argument, NULL, 't' }, V(ATTACH_IF), "the host's tap name" },
-	{ { "mac", required_argument, NULL, 'm' }, V(ATTACH_IF) | V(DETACH_IF), "the MAC address" },
-	{ { "model", required_argument, NULL, 'M' }, V(ATTACH_IF), "the NIC model (virtio)" },
-	{ { "driver", required_argument, NULL, 'd' }, V(ATTACH_DISK), "qemu (the only one)" },
-	{ { "subdriver", required_argument, NULL, 's' },
-	  V(ATTACH_DISK),
-	  "the image format: raw (default) or qcow2" },
-	{ { "cache", required_argument, NULL, 'k' },
-	  V(ATTACH_DISK),
-	  "none, writeback, writethrough, directsync, unsafe" },
-	{ { "mode", required_argument, NULL, 'o' }, V(ATTACH_DISK), "readonly" },
-	{ { "sourcetype", required_argument, NULL, 'T' },
-	  V(ATTACH_DISK),
-	  "file or block (default: what SOURCE is)" },
-	{ { "serial", required_argument, NULL, 'S' }, V(ATTACH_DISK), "the disk's serial" },
-	{ { "targetbus", required_argument, NULL, 'b' }, V(ATTACH_DISK), "virtio (the only one)" },
-	{ { "print-xml", no_argument, NULL, 'p' },
-	  ~(V(ATTACH_DEVICE) | V(DETACH_DEVICE)),
-	  "print the device's XML, change nothing" },
-	{ { "config", no_argument, NULL, 'C' }, ~0u, "the persistent definition" },
-	{ { "live", no_argument, NULL, 'l' }, ~0u, "the running guest (not supported)" },
-	{ { "current", no_argument, NULL, 'u' }, ~0u, "live if running, else the definition" },
-	{ { "persistent", no_argument, NULL, 'P' },
-	  ~0u,
-	  "the definition, and the guest if it runs" },
+	{ "target", "the host's tap name", V(ATTACH_IF), STR(target) },
+	{ "mac", "the MAC address", V(ATTACH_IF) | V(DETACH_IF), STR(mac) },
+	{ "model", "the NIC model (virtio)", V(ATTACH_IF), STR(model) },
+	{ "driver", "qemu (the only one)", V(ATTACH_DISK), STR(driver) },
+	{ "subdriver", "the image format: raw (default) or qcow2", V(ATTACH_DISK), STR(subdriver) },
+	{ "cache", "none, writeback, writethrough, directsync, unsafe", V(ATTACH_DISK),
+	  STR(cache) },
+	{ "mode", "readonly", V(ATTACH_DISK), STR(mode) },
+	{ "sourcetype", "file or block (default: what SOURCE is)", V(ATTACH_DISK),
+	  STR(sourcetype) },
+	{ "serial", "the disk's serial", V(ATTACH_DISK), STR(serial) },
+	{ "targetbus", "virtio (the only one)", V(ATTACH_DISK), STR(bus) },
+	{ "print-xml", "print the device's XML, change nothing",
+	  ~(V(ATTACH_DEVICE) | V(DETACH_DEVICE)), FLAG(print_xml) },
+	{ "config", "the persistent definition", ~0u, FLAG(config) },
+	{ "live", "the running guest (not supported: no hotplug)", ~0u, FLAG(live) },
+	{ "current", "live if running, else the definition", ~0u, FLAG(current) },
+	{ "persistent", "the definition, and the guest if it runs", ~0u, FLAG(persistent) },
 };
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -103,123 +109,54 @@ static void usage(FILE *f)
 
 		if (!(opts[i].verbs & V(cur)))
 			continue;
-		snprintf(left, sizeof(left), "--%s%s", opts[i].o.name,
-			 opts[i].o.has_arg ? " ARG" : "");
+		snprintf(left, sizeof(left), "--%s%s", opts[i].name, opts[i].flag ? "" : " ARG");
 		fprintf(f, "      %-19s %s\n", left, opts[i].help);
 	}
 	fprintf(f, "  -h, --help              this text\n"
 		   "\n"
-		   "vmond changes the definition of a shut-off domain; vmon-vmm has no device\n"
-		   "hotplug, so a running domain's devices are refused.\n");
+		   "The persistent definition changes (a running domain's takes effect at its\n"
+		   "next start); vmon-vmm has no device hotplug, so --live is refused.\n");
 }
-
-struct args {
-	const char *sock, *ops[3];
-	const char *target, *mac, *model, *driver, *subdriver, *cache, *mode, *sourcetype;
-	const char *serial, *bus;
-	bool print_xml, config, live, persistent;
-};
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	struct option lo[N_OPTS + 3];
 	size_t n = 0;
-	int opt, nops;
+	int opt;
 
 	for (size_t i = 0; i < N_OPTS; i++)
 		if (opts[i].verbs & V(cur))
-			lo[n++] = opts[i].o;
+			lo[n++] = (struct option){ opts[i].name,
+						   opts[i].flag ? no_argument : required_argument,
+						   NULL, 0x100 + (int)i };
 	lo[n++] = (struct option){ "connect", required_argument, NULL, 'c' };
 	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	lo[n] = (struct option){ NULL, 0, NULL, 0 };
 	memset(a, 0, sizeof(*a));
 	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
+		if (opt >= 0x100 && opt < 0x100 + (int)N_OPTS) {
+			char *field = (char *)a + opts[opt - 0x100].off;
+
+			if (opts[opt - 0x100].flag)
+				*(bool *)field = true;
+			else
+				*(const char **)field = optarg;
+		} else if (opt == 'c') {
 			a->sock = optarg;
-			break;
-		case 't':
-			a->target = optarg;
-			break;
-		case 'm':
-			a->mac = optarg;
-			break;
-		case 'M':
-			a->model = optarg;
-			break;
-		case 'd':
-			a->driver = optarg;
-			break;
-		case 's':
-			a->subdriver = optarg;
-			break;
-		case 'k':
-			a->cache = optarg;
-			break;
-		case 'o':
-			a->mode = optarg;
-			break;
-		case 'T':
-			a->sourcetype = optarg;
-			break;
-		case 'S':
-			a->serial = optarg;
-			break;
-		case 'b':
-			a->bus = optarg;
-			break;
-		case 'p':
-			a->print_xml = true;
-			break;
-		case 'C':
-			a->config = true;
-			break;
-		case 'l':
-			a->live = true;
-			break;
-		case 'P':
-			a->persistent = true;
-			break;
-		case 'u':
-			break;
-		default:
+		} else {
 			return vmon_usage_exit(opt, usage);
 		}
 	}
-	nops = argc - optind;
-	if (nops < (int)verbs[cur].min_ops) {
+	if (argc - optind < verbs[cur].nops) {
 		vmon_err("%s: missing operand: %s (see: vmon %s --help)", verbs[cur].name,
 			 verbs[cur].operands, verbs[cur].name);
 		return VMON_EXIT_USAGE;
 	}
-	if (vmon_no_more_args(verbs[cur].name, argc, argv, optind + (int)verbs[cur].max_ops, NULL))
+	if (vmon_no_more_args(verbs[cur].name, argc, argv, optind + verbs[cur].nops, NULL))
 		return VMON_EXIT_USAGE;
-	for (int i = 0; i < nops; i++)
+	for (int i = 0; i < verbs[cur].nops; i++)
 		a->ops[i] = argv[optind + i];
 	return -1;
-}
-
-/* The domain's definition, as vmond has it. */
-static struct vmon_domain *fetch(const struct args *a)
-{
-	struct json_object *req = json_object_new_object(), *ans;
-	struct vmon_domain *d = NULL;
-	struct vmon_xml_error err;
-	const char *xml;
-
-	json_object_object_add(req, "cmd", json_object_new_string("dumpxml"));
-	json_object_object_add(req, "domain", json_object_new_string(a->ops[0]));
-	json_object_object_add(req, "inactive", json_object_new_boolean(1));
-	if (vmond_request(verbs[cur].name, a->sock, true, req, &ans))
-		return NULL;
-	xml = vmon_jstr(ans, "xml");
-	if (vmon_domain_parse(xml, strlen(xml), &d, &err)) {
-		vmon_err("%s: vmond's XML of '%s' does not parse: %s", verbs[cur].name, a->ops[0],
-			 err.msg);
-		d = NULL;
-	}
-	json_object_put(ans);
-	return d;
 }
 
 static xmlNodePtr add_el(xmlNodePtr parent, const char *name, const char *attr, const char *val)
@@ -276,7 +213,7 @@ static int find_iface(const struct args *a, xmlNodePtr dev)
 	struct vmon_domain *d;
 	int t = iface_type(a->ops[1]), found = 0, which = -1;
 
-	if (t < 0 || !(d = fetch(a)))
+	if (t < 0 || !(d = vmond_fetch_domain(verbs[cur].name, a->sock, a->ops[0], true)))
 		return -1;
 	for (size_t i = 0; i < d->n_ifaces; i++)
 		if ((int)d->ifaces[i].type == t &&
@@ -349,7 +286,7 @@ static int build_disk(const struct args *a, xmlNodePtr dev)
 /* detach-disk: the disk whose target or source is TARGET. */
 static int find_disk(const struct args *a, xmlNodePtr dev)
 {
-	struct vmon_domain *d = fetch(a);
+	struct vmon_domain *d = vmond_fetch_domain(verbs[cur].name, a->sock, a->ops[0], true);
 	int rc = -1;
 
 	if (!d)
@@ -368,7 +305,8 @@ static int find_disk(const struct args *a, xmlNodePtr dev)
 	return rc;
 }
 
-/* The device's XML text (malloc'd), built or read; NULL after saying why. */
+/* The XML of the device the *-interface and *-disk verbs name (malloc'd), or NULL after saying why.
+ */
 static char *device_xml(const struct args *a)
 {
 	xmlDocPtr doc;
@@ -377,14 +315,6 @@ static char *device_xml(const struct args *a)
 	char *out = NULL;
 	int len = 0, rc;
 
-	if (cur == ATTACH_DEVICE || cur == DETACH_DEVICE) {
-		struct json_object *tmp = json_object_new_object();
-
-		if (!vmond_req_add_file(tmp, "xml", verbs[cur].name, a->ops[1]))
-			out = strdup(vmon_jstr(tmp, "xml"));
-		json_object_put(tmp);
-		return out;
-	}
 	doc = xmlNewDoc(X("1.0"));
 	dev = xmlNewNode(NULL, X(cur == ATTACH_IF || cur == DETACH_IF ? "interface" : "disk"));
 	xmlDocSetRootElement(doc, dev);
@@ -408,14 +338,15 @@ static char *device_xml(const struct args *a)
 
 static int run(int argc, char **argv)
 {
+	bool file = cur == ATTACH_DEVICE || cur == DETACH_DEVICE;
 	struct json_object *req, *ans;
+	char *xml = NULL;
 	struct args a;
 	int ret = parse_args(argc, argv, &a);
-	char *xml;
 
 	if (ret >= 0)
 		return ret;
-	if (!(xml = device_xml(&a)))
+	if (!file && !(xml = device_xml(&a)))
 		return VMON_EXIT_FAIL;
 	if (a.print_xml) {
 		fputs(xml, stdout);
@@ -423,13 +354,18 @@ static int run(int argc, char **argv)
 		return VMON_EXIT_OK;
 	}
 	req = json_object_new_object();
+	/* the *-device verbs send FILE as it is: vmond checks it */
+	if (file ? vmond_req_add_file(req, "xml", verbs[cur].name, a.ops[1])
+		 : json_object_object_add(req, "xml", json_object_new_string(xml))) {
+		json_object_put(req);
+		return VMON_EXIT_FAIL;
+	}
 	json_object_object_add(req, "cmd",
 			       json_object_new_string(cur == ATTACH_DEVICE || cur == ATTACH_IF ||
 								      cur == ATTACH_DISK
 							      ? "attach-device"
 							      : "detach-device"));
 	json_object_object_add(req, "domain", json_object_new_string(a.ops[0]));
-	json_object_object_add(req, "xml", json_object_new_string(xml));
 	json_object_object_add(req, "live", json_object_new_boolean(a.live));
 	json_object_object_add(req, "config", json_object_new_boolean(a.config));
 	json_object_object_add(req, "persistent", json_object_new_boolean(a.persistent));

@@ -47,27 +47,6 @@ static void usage(FILE *f)
 			     : "");
 }
 
-static struct vmon_domain *fetch(const char *sock, const char *dom, bool inactive)
-{
-	struct json_object *req = json_object_new_object(), *a;
-	struct vmon_domain *d = NULL;
-	struct vmon_xml_error err;
-	const char *xml;
-
-	json_object_object_add(req, "cmd", json_object_new_string("dumpxml"));
-	json_object_object_add(req, "domain", json_object_new_string(dom));
-	json_object_object_add(req, "inactive", json_object_new_boolean(inactive));
-	if (vmond_request(cur->verb, sock, true, req, &a))
-		return NULL;
-	xml = vmon_jstr(a, "xml");
-	if (vmon_domain_parse(xml, strlen(xml), &d, &err)) {
-		vmon_err("%s: vmond's XML of '%s' does not parse: %s", cur->verb, dom, err.msg);
-		d = NULL;
-	}
-	json_object_put(a);
-	return d;
-}
-
 static const char *const if_types[] = {
 	[VMON_IF_ETHERNET] = "ethernet",
 	[VMON_IF_BRIDGE] = "bridge",
@@ -161,7 +140,7 @@ static int run(int argc, char **argv)
 	}
 	if (vmon_no_more_args(cur->verb, argc, argv, optind + 1, NULL))
 		return VMON_EXIT_USAGE;
-	d = fetch(sock, argv[optind], inactive);
+	d = vmond_fetch_domain(cur->verb, sock, argv[optind], inactive);
 	if (!d)
 		return VMON_EXIT_FAIL;
 	if (cur->details)

@@ -13,6 +13,7 @@
 
 #include <vmon/cli.h>
 #include <vmon/daemon.h>
+#include <vmon/domain.h>
 #include <vmon/unix.h>
 
 #include "vmond_client.h"
@@ -217,4 +218,26 @@ int vmond_change(const char *cmd, const struct vmon_change *c, struct json_objec
 		return -1;
 	json_object_put(a);
 	return 0;
+}
+
+struct vmon_domain *vmond_fetch_domain(const char *cmd, const char *sock, const char *dom,
+				       bool inactive)
+{
+	struct json_object *req = json_object_new_object(), *a;
+	struct vmon_domain *d = NULL;
+	struct vmon_xml_error err;
+	const char *xml;
+
+	json_object_object_add(req, "cmd", json_object_new_string("dumpxml"));
+	json_object_object_add(req, "domain", json_object_new_string(dom));
+	json_object_object_add(req, "inactive", json_object_new_boolean(inactive));
+	if (vmond_request(cmd, sock, true, req, &a))
+		return NULL;
+	xml = vmon_jstr(a, "xml");
+	if (vmon_domain_parse(xml, strlen(xml), &d, &err)) {
+		vmon_err("%s: vmond's XML of '%s' does not parse: %s", cmd, dom, err.msg);
+		d = NULL;
+	}
+	json_object_put(a);
+	return d;
 }

@@ -67,6 +67,15 @@ int vmond_subscribe(const char *cmd, const char *sock);
 int vmond_req_add_file(struct json_object *req, const char *key, const char *verb,
 		       const char *path);
 
+/*
+ * Domain @dom's XML from vmond (the running one, or with @inactive the
+ * persistent one), parsed by libdomain as vmond parses it; NULL after
+ * printing why ("CMD: ...").
+ */
+struct vmon_domain;
+struct vmon_domain *vmond_fetch_domain(const char *cmd, const char *sock, const char *dom,
+				       bool inactive);
+
 /* A member of an answer as a string ("" if absent) / number / boolean. */
 const char *vmon_jstr(struct json_object *o, const char *key);
 unsigned long long vmon_jnum(struct json_object *o, const char *key);
