@@ -305,7 +305,9 @@ static int find_disk(const struct args *a, xmlNodePtr dev)
 	return rc;
 }
 
-/* The XML of the device the *-interface and *-disk verbs name (malloc'd), or NULL after saying why.
+/*
+ * The XML of the device the *-interface and *-disk verbs name (malloc'd),
+ * or NULL after saying why.
  */
 static char *device_xml(const struct args *a)
 {
