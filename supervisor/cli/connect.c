@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include <vmon/cli.h>
-#include <vmon/daemon.h>
 #include <vmon/unix.h>
 
 #include "vmond_client.h"
@@ -126,13 +125,9 @@ bad:
 
 static int local(const char *cmd, const char *sock, bool readonly)
 {
-	const char *path = sock ? sock : VMOND_SOCK;
-	int fd = vmon_unix_connect(path);
+	const char *path;
+	int fd = vmon_vmond_connect(sock, readonly, &path);
 
-	if (fd == -EACCES && !sock && readonly) {
-		path = VMOND_SOCK_RO;
-		fd = vmon_unix_connect(path);
-	}
 	if (fd < 0) {
 		if (fd == -ENOENT || fd == -ECONNREFUSED)
 			vmon_err("%s: cannot connect to vmond at '%s': %s (is vmond running?)", cmd,

@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <vmon/daemon.h>
 #include <vmon/unix.h>
 
 #include "vmond.h"
@@ -38,15 +37,11 @@ static int write_all(int fd, const char *buf, size_t len)
 
 int vmond_stdio_proxy(const char *sock, bool readonly)
 {
-	const char *path = sock ? sock : VMOND_SOCK;
 	struct pollfd p[2] = { { .fd = 0, .events = POLLIN }, { .events = POLLIN } };
 	char buf[65536];
-	int fd = vmon_unix_connect(path);
+	const char *path;
+	int fd = vmon_vmond_connect(sock, readonly, &path);
 
-	if (fd == -EACCES && !sock && readonly) {
-		path = VMOND_SOCK_RO;
-		fd = vmon_unix_connect(path);
-	}
 	if (fd < 0) {
 		fprintf(stderr, "vmond: --stdio-proxy: cannot connect to vmond at '%s': %s\n", path,
 			strerror(-fd));

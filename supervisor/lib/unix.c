@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libvmon: connect to a unix stream socket.
+ * libvmon: connect to a unix stream socket, and to vmond's.
  */
 #include <errno.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <vmon/daemon.h>
 #include <vmon/unix.h>
 
 int vmon_unix_connect(const char *path)
@@ -26,6 +27,19 @@ int vmon_unix_connect(const char *path)
 
 		close(fd);
 		return e;
+	}
+	return fd;
+}
+
+int vmon_vmond_connect(const char *sock, bool readonly, const char **path)
+{
+	int fd;
+
+	*path = sock ? sock : VMOND_SOCK;
+	fd = vmon_unix_connect(*path);
+	if (fd == -EACCES && !sock && readonly) {
+		*path = VMOND_SOCK_RO;
+		fd = vmon_unix_connect(*path);
 	}
 	return fd;
 }
