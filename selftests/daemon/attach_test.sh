@@ -17,20 +17,9 @@ T=$(mktemp -d /tmp/attach_test.XXXXXX)
 R=$T/root
 S=$R/run/vmon/vmond.sock
 DEF=$R/etc/vmon/domains/web.xml
-n=0 fails=0 vmond_pid=
+vmond_pid=
 
-ok() { # ok NAME CMD...: one TAP line for the command's success
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$T/out" 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/# /' "$T/out" | head -30
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/vmond.sh"
 start_vmond() { vmond_up "$B/vmond" "$R" /nonexistent/vmon-vmm "$T/vmond.log"; }
 stop_vmond() { vmond_down; }
@@ -39,7 +28,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-contains() { grep -Eq -- "$2" "$1" || { echo "no match for /$2/ in:"; cat "$1"; return 1; }; }
 vm() { $V "$1" -c "$S" "${@:2}"; }
 valid() { # the saved definition and dumpxml, by libvirt's schema
 	vm dumpxml web >"$T/dump.xml" && virt-xml-validate "$T/dump.xml" domain >/dev/null &&
@@ -182,12 +170,12 @@ t_refusals() {
 echo "TAP version 13"
 echo "1..8"
 start_vmond || exit 1
-ok "define: a domain with one disk and one interface" t_define
-ok "attach-interface: network, bridge, ethernet; --mac or a generated one" t_attach_interface
-ok "--print-xml prints the device and changes nothing" t_print_xml
-ok "detach-interface: by type, --mac when ambiguous" t_detach_interface
-ok "attach-disk (--mode readonly, --serial, --cache, --subdriver), detach-disk by target or path" t_disks
-ok "attach-device, detach-device with a device file" t_device_files
-ok "a vmond restart keeps what was attached" t_restart
-ok "refusals named, the definition unchanged" t_refusals
-exit $((fails > 0))
+ok_run "define: a domain with one disk and one interface" t_define
+ok_run "attach-interface: network, bridge, ethernet; --mac or a generated one" t_attach_interface
+ok_run "--print-xml prints the device and changes nothing" t_print_xml
+ok_run "detach-interface: by type, --mac when ambiguous" t_detach_interface
+ok_run "attach-disk (--mode readonly, --serial, --cache, --subdriver), detach-disk by target or path" t_disks
+ok_run "attach-device, detach-device with a device file" t_device_files
+ok_run "a vmond restart keeps what was attached" t_restart
+ok_run "refusals named, the definition unchanged" t_refusals
+tap_status

@@ -28,22 +28,8 @@ R=$work/root
 S=$R/run/vmon/vmond.sock
 D=$R/run/vmon/domains
 DEF=$R/etc/vmon/domains/io.xml
-n=0 failed=0 vmond_pid= con_pid= delta=0
+vmond_pid= con_pid= delta=0
 
-ok() { # ok COND NAME [DIAG]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n iotune.$2"
-	else
-		echo "not ok $n iotune.$2${3:+ # $3}"
-		[ $failed = 0 ] && {
-			tail -n 10 "$work/console" 2>/dev/null | tr -d '\r' | sed 's/^/# io console: /'
-			tail -n 15 "$D/io.log" 2>/dev/null | sed 's/^/# io vmm: /'
-			tail -n 10 "$work/vmond.log" 2>/dev/null | sed 's/^/# vmond: /'
-		}
-		failed=1
-	fi
-}
 vmm_pid() { sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$D/io.status" 2>/dev/null; }
 cleanup() {
 	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
@@ -91,6 +77,7 @@ live_value() { # live_value FIELD: what the kernel has in effect
 
 . "$top/selftests/lib/nested.sh"
 . "$top/selftests/lib/vmond.sh"
+. "$top/selftests/lib/tap.sh"
 echo "1..8"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe vmon 2>/dev/null
@@ -134,28 +121,28 @@ start_vmond && $V define -c "$S" "$work/io.xml" >/dev/null && vmond_log_mark "$D
 	$V start -c "$S" io >/dev/null && attach_console && booted && until_ok 120 doing_io &&
 	"$B/vmon-vmm" --call "$D/io.sock" '{"cmd":"status"}' >"$work/st.json" &&
 	grep -q '"backend":"vmon-blk","driver_ok":true,"broken":false,"kernel_fd":[0-9]' "$work/st.json"
-ok $? starts_on_vmon_blk "$(head -c 300 "$work/st.json" 2>/dev/null)"
+ok $? iotune.starts_on_vmon_blk "$(head -c 300 "$work/st.json" 2>/dev/null)"
 
 [ "$(live_value total_iops_sec)" = 20 ] && [ "$(live_value total_iops_sec_max)" = 0 ]
-ok $? live_query_reads_the_kernel "$($V blkdeviotune -c "$S" io vda --live 2>&1 | tr '\n' ' ')"
+ok $? iotune.live_query_reads_the_kernel "$($V blkdeviotune -c "$S" io vda --live 2>&1 | tr '\n' ' ')"
 
 rate_at_most 20 20 8
-ok $? held_under_the_start_limit "delta $delta over 8 s"
+ok $? iotune.held_under_the_start_limit "delta $delta over 8 s"
 
 $V blkdeviotune -c "$S" io vda --live --total-iops-sec 10 --total-iops-sec-max 30 >/dev/null &&
 	[ "$(live_value total_iops_sec)" = 10 ] && [ "$(live_value total_iops_sec_max)" = 30 ] &&
 	grep -q '<total_iops_sec>20</total_iops_sec>' "$DEF" &&
 	$V dumpxml -c "$S" io | grep -q '<total_iops_sec>10</total_iops_sec>' &&
 	sleep 2 && rate_at_most 10 30 8
-ok $? live_change_in_the_kernel_only "delta $delta over 8 s; $(live_value total_iops_sec)"
+ok $? iotune.live_change_in_the_kernel_only "delta $delta over 8 s; $(live_value total_iops_sec)"
 
 $V blkdeviotune -c "$S" io vda --live --total-iops-sec 0 --total-iops-sec-max 0 >/dev/null &&
 	[ "$(live_value total_iops_sec)" = 0 ] && until_ok 90 faster_than 10
-ok $? lifted_runs_faster "$(live_value total_iops_sec)"
+ok $? iotune.lifted_runs_faster "$(live_value total_iops_sec)"
 
 $V blkdeviotune -c "$S" io vda --config --total-iops-sec 50 >/dev/null &&
 	grep -q '<total_iops_sec>50</total_iops_sec>' "$DEF" && [ "$(live_value total_iops_sec)" = 0 ]
-ok $? config_changes_the_definition_only "$(live_value total_iops_sec)"
+ok $? iotune.config_changes_the_definition_only "$(live_value total_iops_sec)"
 
 # the running limits (set live) survive a managed save and restore
 $V blkdeviotune -c "$S" io vda --live --total-iops-sec 15 >/dev/null &&
@@ -163,10 +150,16 @@ $V blkdeviotune -c "$S" io vda --live --total-iops-sec 15 >/dev/null &&
 	$V start -c "$S" io >/dev/null && attach_console &&
 	[ "$($V domstate -c "$S" io --reason | head -1)" = "running (restored)" ] &&
 	[ "$(live_value total_iops_sec)" = 15 ] && sleep 2 && rate_at_most 15 15 8
-ok $? restore_keeps_the_running_limit "delta $delta; $(live_value total_iops_sec); $(tail -n 3 "$work/vmond.log" | tr '\n' ' ')"
+ok $? iotune.restore_keeps_the_running_limit "delta $delta; $(live_value total_iops_sec); $(tail -n 3 "$work/vmond.log" | tr '\n' ' ')"
 
 ! $V blkdeviotune -c "$S" io vda --live --read-iops-sec 5 2>"$work/e" &&
 	grep -q 'counts reads and writes together' "$work/e" && [ "$(live_value total_iops_sec)" = 15 ] &&
 	$V destroy -c "$S" io >/dev/null && $V undefine -c "$S" io >/dev/null
-ok $? refusal_changes_nothing "$(cat "$work/e")"
-exit $failed
+ok $? iotune.refusal_changes_nothing "$(cat "$work/e")"
+# what the guest, its VMM and vmond said, when something failed
+tap_status || {
+	tail -n 10 "$work/console" 2>/dev/null | tr -d '\r' | sed 's/^/# io console: /'
+	tail -n 15 "$D/io.log" 2>/dev/null | sed 's/^/# io vmm: /'
+	tail -n 10 "$work/vmond.log" 2>/dev/null | sed 's/^/# vmond: /'
+	false
+}

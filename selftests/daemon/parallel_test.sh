@@ -18,20 +18,9 @@ R=$T/root
 S=$R/run/vmon/vmond.sock
 DOMS=$R/etc/vmon/domains
 N=20
-n=0 fails=0 vmond_pid=
+vmond_pid=
 
-ok() { # ok NAME CMD...: one TAP line for the command's success
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$T/out" 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/# /' "$T/out" | head -30
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/vmond.sh"
 cleanup() {
 	[ -n "$vmond_pid" ] && vmond_down
@@ -111,11 +100,11 @@ t_parallel_undefine() {
 echo "TAP version 13"
 echo "1..5"
 vmond_up "$B/vmond" "$R" /nonexistent/vmon-vmm "$T/vmond.log" || exit 1
-ok "$N clients at once: define, attach-interface --config to one domain, autostart" \
+ok_run "$N clients at once: define, attach-interface --config to one domain, autostart" \
 	t_parallel_define_attach
-ok "nothing lost: $N domains, $N autostart links, $N interfaces in vmond and on disk" \
+ok_run "nothing lost: $N domains, $N autostart links, $N interfaces in vmond and on disk" \
 	t_nothing_lost
-ok "every definition on disk whole (virt-xml-validate), no temporary file left" t_files_whole
-ok "a vmond restart reads all of them back" t_restart
-ok "$N undefine at once leave only the shared domain" t_parallel_undefine
-exit $((fails > 0))
+ok_run "every definition on disk whole (virt-xml-validate), no temporary file left" t_files_whole
+ok_run "a vmond restart reads all of them back" t_restart
+ok_run "$N undefine at once leave only the shared domain" t_parallel_undefine
+tap_status

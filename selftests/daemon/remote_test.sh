@@ -15,20 +15,9 @@ V=$B/vmon
 T=$(mktemp -d /tmp/remote_test.XXXXXX)
 R=$T/root
 S=$R/run/vmon/vmond.sock
-n=0 fails=0 vmond_pid= ev_pid=
+vmond_pid= ev_pid=
 
-ok() { # ok NAME CMD...: one TAP line for the command's success
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$T/out" 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/# /' "$T/out" | head -30
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/vmond.sh"
 cleanup() {
 	[ -n "$ev_pid" ] && kill "$ev_pid" 2>/dev/null
@@ -36,7 +25,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-contains() { grep -Eq -- "$2" "$1" || { echo "no match for /$2/ in:"; cat "$1"; return 1; }; }
 
 # the stand-in ssh: its arguments to ssh.args, then the remote command here
 mkdir "$T/bin"
@@ -123,11 +111,11 @@ t_proxy_options() {
 echo "TAP version 13"
 echo "1..7"
 vmond_up "$B/vmond" "$R" /nonexistent/vmon-vmm "$T/vmond.log" || exit 1
-ok "vmon:///system?socket=, vmon+unix://, VMON_DEFAULT_URI" t_local_uri
-ok "vmon+ssh://alice@example:2222: ssh's command line, a request and a change" t_ssh_command_line
-ok "VMON_DEFAULT_URI with vmon+ssh://" t_default_uri_ssh
-ok "the event stream through ssh" t_events_through_ssh
-ok "bad URIs named" t_refusals
-ok "a far end that cannot reach vmond, an ssh that fails: named" t_far_end_fails
-ok "vmond --stdio-proxy alone, --socket without it refused" t_proxy_options
-exit $((fails > 0))
+ok_run "vmon:///system?socket=, vmon+unix://, VMON_DEFAULT_URI" t_local_uri
+ok_run "vmon+ssh://alice@example:2222: ssh's command line, a request and a change" t_ssh_command_line
+ok_run "VMON_DEFAULT_URI with vmon+ssh://" t_default_uri_ssh
+ok_run "the event stream through ssh" t_events_through_ssh
+ok_run "bad URIs named" t_refusals
+ok_run "a far end that cannot reach vmond, an ssh that fails: named" t_far_end_fails
+ok_run "vmond --stdio-proxy alone, --socket without it refused" t_proxy_options
+tap_status

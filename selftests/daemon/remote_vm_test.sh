@@ -18,19 +18,9 @@ work=$(mktemp -d /tmp/remote-vm-test.XXXXXX)
 R=$work/root
 S=$R/run/vmon/vmond.sock
 D=$R/run/vmon/domains
-n=0 failed=0 vmond_pid= sshd_pid=
+vmond_pid= sshd_pid=
 FAR=10.201.0.2
 
-ok() { # ok COND NAME [DIAG]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n remote.$2"
-	else
-		echo "not ok $n remote.$2${3:+ # $3}"
-		[ $failed = 0 ] && sed 's/^/# sshd: /' "$work/sshd.log" 2>/dev/null | tail -n 10
-		failed=1
-	fi
-}
 cleanup() {
 	$V destroy -c "$S" far >/dev/null 2>&1
 	[ -n "$sshd_pid" ] && kill "$sshd_pid" 2>/dev/null
@@ -41,6 +31,7 @@ cleanup() {
 trap cleanup EXIT
 . "$top/selftests/lib/nested.sh"
 . "$top/selftests/lib/vmond.sh"
+. "$top/selftests/lib/tap.sh"
 
 echo "1..4"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
@@ -100,22 +91,22 @@ URI="vmon+ssh://root@$FAR/system?socket=$S&proxy=$B/vmond"
 
 vmond_up "$B/vmond" "$R" "$B/vmon-vmm" "$work/vmond.log" &&
 	until_ok 20 ssh "$FAR" true && $V list --all -c "$URI" >"$work/list.out"
-ok $? list_through_sshd "$(head -c 300 "$work/list.out" 2>/dev/null)"
+ok $? remote.list_through_sshd "$(head -c 300 "$work/list.out" 2>/dev/null)"
 
 $V define -c "$URI" "$work/far.xml" >/dev/null && [ -f "$R/etc/vmon/domains/far.xml" ] &&
 	vmond_log_mark "$D/far.log" && $V start -c "$URI" far >"$work/start.out" 2>&1 &&
 	grep -q "Domain 'far' started" "$work/start.out"
-ok $? define_and_start_through_sshd "$(cat "$work/start.out")"
+ok $? remote.define_and_start_through_sshd "$(cat "$work/start.out")"
 
 "$top/selftests/lib/console-copy" "$D/far.console" "$work/console" &
 con=$!
 vmond_boot_or_retry "$V" "$S" far "$work/console" "$D/far.log" &&
 	until_ok 120 grep -q 'tick 2' "$work/console" &&
 	[ "$($V domstate -c "$URI" far --reason | head -1)" = "running (booted)" ]
-ok $? guest_runs_state_read_through_sshd "$($V domstate -c "$URI" far --reason 2>&1 | head -1)"
+ok $? remote.guest_runs_state_read_through_sshd "$($V domstate -c "$URI" far --reason 2>&1 | head -1)"
 kill "$con" 2>/dev/null
 
 $V destroy -c "$URI" far >/dev/null && [ "$($V domstate -c "$S" far | head -1)" = "shut off" ] &&
 	$V undefine -c "$URI" far >/dev/null && [ ! -e "$R/etc/vmon/domains/far.xml" ]
-ok $? destroy_and_undefine_through_sshd
-exit $failed
+ok $? remote.destroy_and_undefine_through_sshd
+tap_status || { sed 's/^/# sshd: /' "$work/sshd.log" 2>/dev/null | tail -n 10; false; }

@@ -18,38 +18,17 @@ T=$(mktemp -d /tmp/snapshot_test.XXXXXX)
 R=$T/root
 S=$R/run/vmon/vmond.sock
 META=$R/var/lib/vmon/snapshot/web
-n=0 fails=0 vmond_pid=
+vmond_pid=
 
-ok() { # ok NAME CMD...: one TAP line for the command's success
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$T/out" 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/# /' "$T/out" | head -30
-		fails=$((fails + 1))
-	fi
-}
-start_vmond() {
-	rm -f "$S"
-	"$B"/vmond --foreground --root "$R" --vmm /nonexistent/vmon-vmm 2>>"$T/vmond.log" &
-	vmond_pid=$!
-	for _ in $(seq 100); do
-		$V list -c "$S" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "# vmond did not come up:"; sed 's/^/# /' "$T/vmond.log"
-	return 1
-}
-stop_vmond() { kill "$vmond_pid"; wait "$vmond_pid" 2>/dev/null; vmond_pid=; }
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/vmond.sh"
+start_vmond() { vmond_up "$B/vmond" "$R" /nonexistent/vmon-vmm "$T/vmond.log"; }
+stop_vmond() { vmond_down; }
 cleanup() {
 	[ -n "$vmond_pid" ] && stop_vmond
 	rm -rf "$T"
 }
 trap cleanup EXIT
-contains() { grep -Eq -- "$2" "$1" || { echo "no match for /$2/ in:"; cat "$1"; return 1; }; }
 vm() { $V "$1" -c "$S" "${@:2}"; }
 # tags IMAGE: its qcow2 snapshot names, on one line, as qemu-img lists them
 tags() { qemu-img snapshot -l "$1" | awk 'NR > 2 { printf "%s ", $2 }'; }
@@ -236,14 +215,14 @@ t_undefine() {
 echo "TAP version 13"
 echo "1..10"
 start_vmond || exit 1
-ok "snapshot-create-as: every writable qcow2 disk, not the read-only one" t_create
-ok "snapshot-dumpxml: libvirt's schema, disks, the definition; current marked" t_metadata
-ok "snapshot-list --parent, --name; snapshot-current, snapshot-parent" t_chain
-ok "snapshot-revert: disks and definition back, current moved" t_revert
-ok "snapshot-info, snapshot-list --tree" t_info_tree
-ok "a vmond restart keeps snapshots and the current one" t_restart
-ok "refusals named, nothing half-made" t_refusals
-ok "snapshot-delete: children move up, --metadata, --children" t_delete
-ok "--disk-only: qcow2 overlays (qemu-img check), the definition moved onto them" t_external
-ok "undefine --snapshots-metadata" t_undefine
-exit $((fails > 0))
+ok_run "snapshot-create-as: every writable qcow2 disk, not the read-only one" t_create
+ok_run "snapshot-dumpxml: libvirt's schema, disks, the definition; current marked" t_metadata
+ok_run "snapshot-list --parent, --name; snapshot-current, snapshot-parent" t_chain
+ok_run "snapshot-revert: disks and definition back, current moved" t_revert
+ok_run "snapshot-info, snapshot-list --tree" t_info_tree
+ok_run "a vmond restart keeps snapshots and the current one" t_restart
+ok_run "refusals named, nothing half-made" t_refusals
+ok_run "snapshot-delete: children move up, --metadata, --children" t_delete
+ok_run "--disk-only: qcow2 overlays (qemu-img check), the definition moved onto them" t_external
+ok_run "undefine --snapshots-metadata" t_undefine
+tap_status

@@ -21,3 +21,21 @@ ok() {
 tap_status() {
 	[ "$failed" = 0 ]
 }
+
+# ok_run NAME CMD...: test NAME passes when CMD (a command or a function of
+# the suite) does; what it printed is shown as TAP comments when it does
+# not. $T is the suite's scratch directory.
+ok_run() {
+	local name=$1 st
+	shift
+	"$@" >"$T/ok_run.out" 2>&1
+	st=$?
+	ok "$st" "$name"
+	[ "$st" = 0 ] || sed 's/^/# /' "$T/ok_run.out" | head -30
+}
+
+# contains FILE REGEX: FILE has a line matching REGEX (extended); else it is
+# printed, for ok_run to show.
+contains() {
+	grep -Eq -- "$2" "$1" || { echo "no match for /$2/ in:"; cat "$1"; return 1; }
+}
