@@ -19,6 +19,9 @@
 #   9 guest-shutdown: the guest powers off, the VMM ends with status 0
 #  10 a guest with the port but no agent: the request is refused at once
 #     ("not connected"), not left to time out
+#  11 the same device's console port (--hvc unix:PATH): a shell the guest
+#     runs on hvc0 answers a command sent to the socket
+#  12 after the snapshot and restore of 8, that console answers again
 # Usage: tools/vmtest -- build/selftests/vmm/agent_test (TAP; root).
 set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -28,7 +31,7 @@ kernel=$top/build/vmm-guest/vmlinuz
 qga=$top/build/vmm-guest/qga
 work=$(mktemp -d /tmp/vmm-agent.XXXXXX)
 n=0 failed=0 vmm_pid=
-echo "1..10"
+echo "1..12"
 
 ok() { # ok COND NAME [DIAG]
 	n=$((n + 1))
@@ -55,6 +58,29 @@ call() { "$vmm" --call "$work/api.sock" "$1"; }
 agent() { call "{\"cmd\":\"agent\",\"timeout\":${2:-30},\"request\":$1}"; }
 # jq-less field check: py EXPR on the answer in $ans (json as a).
 py() { python3 -c "import json,sys; a=json.loads(sys.argv[1]); sys.exit(0 if ($1) else 1)" "$ans"; }
+# hvc_answers: a client of the --hvc socket types a command (again every 5 s
+# until the guest's shell is there) until its answer, HVC-42, comes back
+# (the typed line itself, echoed by the tty, does not hold it); prints
+# what it read.
+hvc_answers() {
+	python3 - "$work/hvc.sock" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(0.5)
+buf, end, again = b'', time.time() + 90, 0
+while b'HVC-42' not in buf and time.time() < end:
+    if time.time() >= again:
+        s.sendall(b'echo HVC-$((6*7))\n')
+        again = time.time() + 5
+    try:
+        buf += s.recv(4096)
+    except socket.timeout:
+        pass
+print(buf.decode(errors='replace').replace('\r', '').replace('\n', '|')[-300:])
+sys.exit(0 if b'HVC-42' in buf else 1)
+PY
+}
 
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$vmm" ] || [ ! -f "$kernel" ] || [ ! -x "$qga/usr/sbin/qemu-ga" ]; then
@@ -73,6 +99,10 @@ mkfs.ext4 -q -F "$work/fs.img"
 cat >"$work/g.sh" <<'GUEST'
 start-qga
 mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo "FS-MOUNTED"
+# a shell on the second console, hvc0 (virtio-console port 0), again
+# whenever it ends
+(while :; do setsid sh -c 'exec sh -i </dev/hvc0 >/dev/hvc0 2>&1'; sleep 1; done) &
+echo "HVC $(ls /dev/hvc0 2>&1)"
 while :; do sleep 1; done
 GUEST
 selftests/vmm/mkinitrd "$work/g.cpio.gz" "$work/g.sh"
@@ -82,7 +112,8 @@ if ! selftests/vmm/qga-initrd "$work/g.cpio.gz"; then
 fi
 
 vmm_boot "$work/g.err" -k "$kernel" -i "$work/g.cpio.gz" -c 1 -m 256 --console "file:$con" \
-	--api "$work/api.sock" --agent "$work/agent.sock" --disk "$work/fs.img,format=raw"
+	--api "$work/api.sock" --agent "$work/agent.sock" --disk "$work/fs.img,format=raw" \
+	--hvc "unix:$work/hvc.sock"
 wait_for "AGENT-STARTED\|NO-AGENT" 240
 # The agent opens its port a moment after it starts: until then the
 # request is refused at once ("not connected"), so wait for it to answer.
@@ -149,7 +180,10 @@ PY
 py 'a["sync"] == {"return": 4242} and a["ping"] == {"return": {}} and "busy" in a["busy"] and "--agent socket" in a["busy"]'
 ok $? socket_client_speaks_to_the_agent_api_busy "$ans"
 
-# Snapshot, kill, restore: the port and the agent carry on.
+hvc=$(hvc_answers)
+ok $? hvc_console_shell_answers "read: $hvc; console: $(grep -a '^HVC' "$con" | tr -d '\r')"
+
+# Snapshot, kill, restore: the ports and the agent carry on.
 snap=$work/snap
 install -d -m 0700 -o vmon-vmm -g vmon-vmm "$snap"
 ans=$(call "{\"cmd\":\"snapshot\",\"path\":\"$snap\"}")
@@ -165,6 +199,8 @@ for _ in $(seq 60); do
 done
 echo "$ans" | grep -q '"ok":true' && echo "$r1" | grep -q '"ok":true,"return":{}'
 ok $? agent_answers_after_restore "snapshot: $ans; ping: ${r1:-none}"
+hvc=$(hvc_answers)
+ok $? hvc_console_answers_after_restore "read: $hvc"
 
 ans=$(agent '{"execute":"guest-shutdown"}')
 st=

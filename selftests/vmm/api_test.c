@@ -210,6 +210,15 @@ TEST(command_line_errors_name_the_option)
 	vmm(_metadata, &r, "-k", "x", "--console=tty9");
 	EXPECT_EQ(2, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "--console: 'tty9'"));
+	vmm(_metadata, &r, "-k", "x", "--hvc=tty9");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "--hvc: 'tty9'"));
+	vmm(_metadata, &r, "-k", "x", "--hvc=file:");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "--hvc: 'file:'"));
+	vmm(_metadata, &r, "-k", "x", "--hvc=stdio");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "stdio is the serial console's"));
 	vmm(_metadata, &r, "-k", "x", "--on-reboot=reset");
 	EXPECT_EQ(2, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "--on-reboot: 'reset' is not restart or destroy"));

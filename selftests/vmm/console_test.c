@@ -91,9 +91,10 @@ static uint32_t used(struct vm *vm, struct virtq *q, int n, char *out, size_t si
  * buffer (Linux: "control-o:id N is not a head!" and a broken queue when
  * not), even when it answers on the control receive queue meanwhile.
  */
-static void ctrl(struct vm *vm, struct virtio_dev *d, uint16_t event, uint16_t value)
+static void ctrl_id(struct vm *vm, struct virtio_dev *d, uint32_t id, uint16_t event,
+		    uint16_t value)
 {
-	struct virtio_console_control c = { 1, event, value };
+	struct virtio_console_control c = { id, event, value };
 	struct virtq *q = &d->q[Q_CTRL_TX];
 	uint16_t head = (uint16_t)(q->avail->idx % q->num), before = q->used->idx;
 
@@ -103,10 +104,34 @@ static void ctrl(struct vm *vm, struct virtio_dev *d, uint16_t event, uint16_t v
 	assert(q->used->ring[before % q->num].id == head);
 }
 
+static void ctrl(struct vm *vm, struct virtio_dev *d, uint16_t event, uint16_t value)
+{
+	ctrl_id(vm, d, 1, event, value);
+}
+
+/* The control message in used entry @n of the control receive queue. */
+static struct virtio_console_control ctrl_msg(struct vm *vm, struct virtio_dev *d, int n)
+{
+	struct virtio_console_control c;
+	char buf[64];
+
+	used(vm, &d->q[Q_CTRL_RX], n, buf, sizeof(buf));
+	memcpy(&c, buf, sizeof(c));
+	return c;
+}
+
+#define EXPECT_CTRL(n, id_, event_, value_)                                                        \
+	do {                                                                                       \
+		struct virtio_console_control m_ = ctrl_msg(vm, d, n);                             \
+		EXPECT_EQ(id_, m_.id);                                                             \
+		EXPECT_EQ(event_, m_.event);                                                       \
+		EXPECT_EQ(value_, m_.value);                                                       \
+	} while (0)
+
 /* A device the driver set up: four queues, DEVICE_READY, PORT_READY. */
 static struct virtio_dev *ready_dev(struct vm *vm, bool guest_opens)
 {
-	struct virtio_dev *d = virtio_console_create(vm);
+	struct virtio_dev *d = virtio_console_create(vm, false, true);
 
 	if (!d)
 		return NULL;
@@ -126,7 +151,7 @@ static struct virtio_dev *ready_dev(struct vm *vm, bool guest_opens)
 TEST(control_handshake_adds_and_names_the_port)
 {
 	struct vm *vm = fake_vm();
-	struct virtio_dev *d = virtio_console_create(vm);
+	struct virtio_dev *d = virtio_console_create(vm, false, true);
 	struct virtio_console_control c;
 	struct virtq *rx;
 	char buf[64];
@@ -211,7 +236,7 @@ TEST(bytes_cross_both_ways_and_are_dropped_with_nobody_listening)
 TEST(control_messages_in_flight_are_in_the_snapshot)
 {
 	struct vm *vm = fake_vm();
-	struct virtio_dev *d = virtio_console_create(vm);
+	struct virtio_dev *d = virtio_console_create(vm, false, true);
 	struct virtio_console_control c;
 	static uint8_t saved[4096];
 	struct virtq *rx;
@@ -242,6 +267,120 @@ TEST(control_messages_in_flight_are_in_the_snapshot)
 	memcpy(&c, buf, sizeof(c));
 	EXPECT_EQ(VIRTIO_CONSOLE_PORT_NAME, c.event);
 	EXPECT_STREQ("org.qemu.guest_agent.0", buf + sizeof(c));
+}
+
+/*
+ * --hvc: port 0 is a console (hvc0), added beside the agent's port, never
+ * named; its bytes cross both ways on queues 0 and 1; a socket client that
+ * leaves closes the host side (PORT_OPEN 0) and the next one opens it.
+ */
+TEST(console_port_is_hvc0_beside_the_agent_port)
+{
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d = virtio_console_create(vm, true, true);
+	struct virtq *crx, *rx, *tx;
+	char buf[64];
+	int sv[2], sv2[2];
+
+	ASSERT_NE(NULL, d);
+	EXPECT_STREQ("hvc+agent", d->backend);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv2));
+	console_hvc_attach(sv[0], sv[0], true);
+	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	for (int i = 0; i < 6; i++)
+		ASSERT_TRUE(ring(vm, d, i)->enabled);
+	crx = &d->q[Q_CTRL_RX];
+	rx = &d->q[0];
+	tx = &d->q[1];
+	for (int i = 0; i < 8; i++)
+		post(vm, crx, NULL, 0);
+	d->ops->kick(d, crx);
+	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	ASSERT_EQ(2, crx->used->idx);
+	EXPECT_CTRL(0, 0, VIRTIO_CONSOLE_PORT_ADD, 1);
+	EXPECT_CTRL(1, 1, VIRTIO_CONSOLE_PORT_ADD, 1);
+	/* port 0 ready: a console, its host side open, no name */
+	ctrl_id(vm, d, 0, VIRTIO_CONSOLE_PORT_READY, 1);
+	ASSERT_EQ(4, crx->used->idx);
+	EXPECT_CTRL(2, 0, VIRTIO_CONSOLE_CONSOLE_PORT, 1);
+	EXPECT_CTRL(3, 0, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	ctrl_id(vm, d, 0, VIRTIO_CONSOLE_PORT_OPEN, 1); /* Linux's hvc says so */
+	/* the guest's output, the host's input */
+	post(vm, tx, "login: ", 7);
+	d->ops->kick(d, tx);
+	ASSERT_EQ(7, read(sv[1], buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "login: ", 7));
+	ASSERT_EQ(5, write(sv[1], "root\n", 5));
+	post(vm, rx, NULL, 0);
+	d->ops->kick(d, rx);
+	ASSERT_EQ(1, rx->used->idx);
+	EXPECT_EQ(5, used(vm, rx, 0, buf, sizeof(buf)));
+	EXPECT_STREQ("root\n", buf);
+	EXPECT_EQ(0, d->q[4].used->idx); /* the agent's port saw none of it */
+	/* the client leaves: PORT_OPEN 0; its fd closed by the device */
+	close(sv[1]);
+	post(vm, rx, NULL, 0);
+	d->ops->kick(d, rx);
+	ASSERT_EQ(5, crx->used->idx);
+	EXPECT_CTRL(4, 0, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	EXPECT_EQ(-1, fcntl(sv[0], F_GETFD));
+	/* with nobody there the guest's bytes are dropped, counted */
+	post(vm, tx, "lost", 4);
+	d->ops->kick(d, tx);
+	EXPECT_EQ(1, d->stats.errors);
+	/* the next client: PORT_OPEN 1, and the buffer posted before gets its bytes */
+	console_hvc_attach(sv2[0], sv2[0], true);
+	ASSERT_EQ(6, crx->used->idx);
+	EXPECT_CTRL(5, 0, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	ASSERT_EQ(3, write(sv2[1], "ls\n", 3));
+	d->ops->kick(d, rx);
+	ASSERT_EQ(2, rx->used->idx);
+	EXPECT_EQ(3, used(vm, rx, 1, buf, sizeof(buf)));
+	/* the agent port still works beside it */
+	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1);
+	ASSERT_EQ(7, crx->used->idx);
+	EXPECT_CTRL(6, 1, VIRTIO_CONSOLE_PORT_NAME, 1);
+	console_hvc_attach(-1, -1, false);
+}
+
+/* --hvc alone: one port; messages for the absent agent port are ignored,
+ * and a snapshot with the console port's state restores it. */
+TEST(console_port_alone_and_in_the_snapshot)
+{
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d = virtio_console_create(vm, true, false);
+	static uint8_t saved[4096];
+	struct virtq *crx;
+	size_t len;
+
+	ASSERT_NE(NULL, d);
+	EXPECT_STREQ("hvc", d->backend);
+	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	for (int i = 0; i < 6; i++)
+		ring(vm, d, i);
+	crx = &d->q[Q_CTRL_RX];
+	for (int i = 0; i < 8; i++)
+		post(vm, crx, NULL, 0);
+	d->ops->kick(d, crx);
+	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	ASSERT_EQ(1, crx->used->idx);
+	EXPECT_CTRL(0, 0, VIRTIO_CONSOLE_PORT_ADD, 1);
+	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1); /* port 1: not there */
+	EXPECT_EQ(1, crx->used->idx);
+	console_port_attach(3, NULL, NULL); /* no agent port: nothing */
+	EXPECT_FALSE(console_port_guest_open());
+	/* no host side (--hvc none): a console, not open */
+	ctrl_id(vm, d, 0, VIRTIO_CONSOLE_PORT_READY, 1);
+	ASSERT_EQ(2, crx->used->idx);
+	EXPECT_CTRL(1, 0, VIRTIO_CONSOLE_CONSOLE_PORT, 1);
+	len = virtio_save(d, saved, sizeof(saved));
+	ASSERT_LT(0, len);
+	d->ops->reset(d);
+	ASSERT_EQ(0, virtio_load(d, saved, len));
+	/* restored as added and ready: a second DEVICE_READY adds nothing */
+	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	EXPECT_EQ(2, crx->used->idx);
 }
 
 struct answer {

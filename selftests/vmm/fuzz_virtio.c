@@ -49,7 +49,7 @@ static struct vm *vm;
 static struct virtio_dev *devs[NDEV];
 static uint8_t saved[NDEV][2048];
 static size_t saved_len[NDEV];
-static int blk_fd, net_sv[2], con_sv[2];
+static int blk_fd, net_sv[2], con_sv[2], hvc_sv[2];
 static struct disk_config disk;
 
 /* What the device took and has not given back yet, per queue. */
@@ -284,11 +284,13 @@ static void create(void)
 	devs[DEV_NET] = virtio_net_create_on(vm, &ncfg, net_sv[0]);
 	devs[DEV_BALLOON] = virtio_balloon_create(vm);
 	devs[DEV_RNG] = virtio_rng_create(vm);
-	/* virtio-console's agent port, its host side a stream socket pair */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, con_sv) < 0)
+	/* virtio-console's console and agent ports, their host sides stream socket pairs */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, con_sv) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, hvc_sv) < 0)
 		abort();
-	devs[DEV_CONSOLE] = virtio_console_create(vm);
+	devs[DEV_CONSOLE] = virtio_console_create(vm, true, true);
 	console_port_attach(con_sv[0], NULL, NULL);
+	console_hvc_attach(hvc_sv[0], hvc_sv[0], false);
 	for (int i = 0; i < NDEV; i++) {
 		if (!devs[i])
 			abort();
@@ -323,6 +325,8 @@ static void restart(void)
 	drain(net_sv[1]);
 	drain(con_sv[0]);
 	drain(con_sv[1]);
+	drain(hvc_sv[0]);
+	drain(hvc_sv[1]);
 	memset(vm->ram, 0, RAM_SIZE);
 	if (ftruncate(blk_fd, 0) < 0 || ftruncate(blk_fd, BLK_SIZE) < 0)
 		abort();
@@ -525,13 +529,14 @@ static void run(struct in *in, struct virtio_dev *d, int which)
 
 				balloon_status(&t, &a, &f, &r);
 			} else if (which == DEV_CONSOLE) {
-				/* the host side sends: the guest's port has data */
-				uint8_t b[64];
-				size_t n = get(in, 1) % sizeof(b);
+				/* a host side sends: the guest's port has data */
+				uint8_t b[64], at = get(in, 1);
+				size_t n = at % sizeof(b);
+				int fd = at & 0x80 ? hvc_sv[1] : con_sv[1];
 
 				memset(b, 0xa5, n);
-				if (write(con_sv[1], b, n) < 0)
-					drain(con_sv[1]);
+				if (write(fd, b, n) < 0)
+					drain(fd);
 			}
 			break;
 		default:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The guest agent channel: the agent port of virtio-console
- * (virtio_console.c) and its host side (agent.c): the unix socket of
+ * (virtio_console.h) and its host side (agent.c): the unix socket of
  * --agent, and the API's "agent" request, which the VMM answers itself by
  * speaking qemu-guest-agent's protocol on the port.
  */
@@ -12,22 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "virtio_console.h"
+
 struct vm;
-struct virtio_dev;
-
-/* Bytes the guest wrote to the port, for the VMM's own agent client. */
-typedef void (*agent_data_fn)(void *opaque, const void *data, size_t len);
-
-/* virtio_console.c */
-struct virtio_dev *virtio_console_create(struct vm *vm);
-/*
- * The host side of the port: @fd (-1: nobody) is read for the guest and,
- * without @on_data, written with what the guest sends; the guest hears
- * PORT_OPEN 1 or 0.
- */
-void console_port_attach(int fd, agent_data_fn on_data, void *opaque);
-/* Whether a process in the guest has the port open (the agent runs). */
-bool console_port_guest_open(void);
 
 /* agent.c */
 /* --agent PATH: the socket and the API's client (before the sandbox). */

@@ -50,7 +50,7 @@ struct net_config {
 };
 
 struct vmm_config {
-	const char *kernel, *initrd, *append, *console, *api, *name, *agent;
+	const char *kernel, *initrd, *append, *console, *api, *name, *agent, *hvc;
 	int cpus, max_cpus; /* max_cpus 0: cpus, no hotplug */
 	unsigned long memory_mib;
 	bool merge, hugepages, seccomp, rng, balloon;

@@ -32,7 +32,8 @@ int devices_create(struct vm *vm, const struct vmm_config *cfg)
 		return -1;
 	if (cfg->balloon && add(virtio_balloon_create(vm)) < 0)
 		return -1;
-	if (cfg->agent && add(virtio_console_create(vm)) < 0)
+	if ((cfg->agent || cfg->hvc) &&
+	    add(virtio_console_create(vm, cfg->hvc != NULL, cfg->agent != NULL)) < 0)
 		return -1;
 	return 0;
 }

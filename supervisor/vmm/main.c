@@ -19,7 +19,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <linux/vmon.h>
@@ -28,6 +27,7 @@
 #include "acpi.h"
 #include "agent.h"
 #include "boot.h"
+#include "chardev.h"
 #include "config.h"
 #include "devices.h"
 #include "pci.h"
@@ -37,10 +37,19 @@
 #define BASE_CMDLINE "console=ttyS0 reboot=k panic=1 i8042.nopnp i8042.noaux i8042.dumbkbd"
 
 static struct vm the_vm;
-static int console_listen = -1;
-static char console_path[108];
-static struct termios saved_tio;
-static bool tio_saved;
+
+static void hvc_client(int fd)
+{
+	console_hvc_attach(fd, fd, true);
+}
+
+/* --console (the serial port, ttyS0) and --hvc (virtio console port 0, hvc0) */
+#define CHARDEV(o, fn)                                                                             \
+	{                                                                                          \
+		.opt = o, .attach = fn, .in_fd = -1, .out_fd = -1, .listen_fd = -1                 \
+	}
+static struct chardev serial_con = CHARDEV("--console", serial_attach);
+static struct chardev hvc_con = CHARDEV("--hvc", hvc_client);
 
 static void usage(FILE *f)
 {
@@ -55,8 +64,13 @@ static void usage(FILE *f)
 	      "                         set-vcpus adds them, or asks the guest to give\n"
 	      "                         them back (default N: no hotplug)\n"
 	      "  -m, --memory MIB       guest RAM in MiB (default 256)\n"
-	      "      --console WHERE    stdio (default), file:PATH, pty, unix:PATH (a socket\n"
-	      "                         whose latest client is the console), none\n"
+	      "      --console WHERE    the serial console (ttyS0): stdio (default),\n"
+	      "                         file:PATH, pty, unix:PATH (a socket whose latest\n"
+	      "                         client is the console), none\n"
+	      "      --hvc WHERE        a second console, hvc0 on a virtio-console port\n"
+	      "                         (the guest's console=hvc0 or a getty on it);\n"
+	      "                         WHERE as for --console, stdio only when the\n"
+	      "                         serial console is not there\n"
 	      "      --disk PATH[,ro][,format=raw|qcow2][,backend=auto|uring|vmon-blk]\n"
 	      "                 [,cache=writeback|none][,serial=ID][,iops=N][,bps=N]\n"
 	      "                 [,iops_max=N][,bps_max=N]\n"
@@ -123,83 +137,6 @@ static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsi
 		return false;
 	*out = v;
 	return true;
-}
-
-/* --console: stdio, file:PATH, pty, unix:PATH or none (checked before anything opens). */
-static bool console_spec_ok(const char *spec)
-{
-	if (!strcmp(spec, "stdio") || !strcmp(spec, "pty") || !strcmp(spec, "none") ||
-	    !strncmp(spec, "file:", 5))
-		return true;
-	return !strncmp(spec, "unix:", 5) && spec[5] && strlen(spec + 5) < sizeof(console_path);
-}
-
-/* The console of a spec console_spec_ok() accepted; 0 or -1 (logged). */
-static int open_console(const char *spec, int *in_fd, int *out_fd)
-{
-	*in_fd = -1;
-	*out_fd = -1;
-	if (!strcmp(spec, "stdio")) {
-		*in_fd = STDIN_FILENO;
-		*out_fd = STDOUT_FILENO;
-		if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_tio) == 0) {
-			struct termios raw = saved_tio;
-
-			cfmakeraw(&raw);
-			raw.c_oflag |= OPOST;
-			raw.c_lflag |= ISIG; /* ctrl-c still ends the VMM */
-			tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-			tio_saved = true;
-		}
-		fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
-		return 0;
-	}
-	if (!strncmp(spec, "file:", 5)) {
-		*out_fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (*out_fd < 0) {
-			vmm_log("console file '%s': %s", spec + 5, strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(spec, "pty")) {
-		int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-		struct termios raw;
-
-		if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0) {
-			vmm_log("cannot allocate a pty: %s", strerror(errno));
-			return -1;
-		}
-		if (tcgetattr(fd, &raw) == 0) {
-			cfmakeraw(&raw);
-			tcsetattr(fd, TCSANOW, &raw);
-		}
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		vmm_log("console on %s", ptsname(fd));
-		*in_fd = *out_fd = fd;
-		return 0;
-	}
-	if (!strncmp(spec, "unix:", 5)) {
-		strcpy(console_path, spec + 5);
-		console_listen = unix_listen(console_path, 1);
-		if (console_listen < 0) {
-			vmm_log("console socket '%s': %s", console_path, strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	return 0; /* none */
-}
-
-/* A client connected to the console socket: it becomes the console. */
-static void on_console_client(void *opaque, uint32_t events)
-{
-	int fd = accept4(console_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-
-	(void)opaque;
-	(void)events;
-	if (fd >= 0)
-		serial_attach(fd);
 }
 
 static void on_signal(void *opaque, uint32_t events)
@@ -295,6 +232,7 @@ enum {
 	OPT_NAME,
 	OPT_ON_REBOOT,
 	OPT_MAX_CPUS,
+	OPT_HVC,
 };
 
 /* One option of the command line into @cfg: -1 to go on, else the exit status. */
@@ -357,6 +295,9 @@ static int take_opt(int c, const char *arg, struct vmm_config *cfg, const char *
 	case OPT_AGENT:
 		cfg->agent = arg;
 		return -1;
+	case OPT_HVC:
+		cfg->hvc = arg;
+		return -1;
 	case OPT_NAME:
 		if (!*arg || strlen(arg) >= VMON_VM_NAME_MAX)
 			return usage_error("--name: '%s' must be 1 to 63 bytes", arg);
@@ -404,6 +345,7 @@ static int parse_args(int argc, char **argv, struct vmm_config *cfg, const char 
 		{ "balloon", no_argument, NULL, OPT_BALLOON },
 		{ "api", required_argument, NULL, OPT_API },
 		{ "agent", required_argument, NULL, OPT_AGENT },
+		{ "hvc", required_argument, NULL, OPT_HVC },
 		{ "no-merge", no_argument, NULL, OPT_NO_MERGE },
 		{ "hugepages", no_argument, NULL, OPT_HUGE },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
@@ -430,10 +372,16 @@ static int parse_args(int argc, char **argv, struct vmm_config *cfg, const char 
 			cfg->max_cpus, cfg->cpus);
 		return 2;
 	}
-	if (!console_spec_ok(cfg->console))
+	if (!chardev_spec_ok(cfg->console))
 		return usage_error(
 			"--console: '%s' is not stdio, file:PATH, pty, unix:PATH or none",
 			cfg->console);
+	if (cfg->hvc && !chardev_spec_ok(cfg->hvc))
+		return usage_error("--hvc: '%s' is not stdio, file:PATH, pty, unix:PATH or none",
+				   cfg->hvc);
+	if (cfg->hvc && !strcmp(cfg->hvc, "stdio") && !strcmp(cfg->console, "stdio"))
+		return usage_error("%s", "--hvc stdio: stdio is the serial console's (give "
+					 "--console another WHERE)");
 	return -1;
 }
 
@@ -473,24 +421,28 @@ static int build_machine(struct vm *vm, const struct vmm_config *cfg, const char
 			 char **argv)
 {
 	char cmdline[BOOT_CMDLINE_MAX];
-	int in_fd, out_fd;
 
 	snprintf(cmdline, sizeof(cmdline), "%s%s%s", BASE_CMDLINE, cfg->append ? " " : "",
 		 cfg->append ? cfg->append : "");
-	if (open_console(cfg->console, &in_fd, &out_fd) < 0)
+	if (chardev_open(&serial_con, cfg->console) < 0 ||
+	    (cfg->hvc && chardev_open(&hvc_con, cfg->hvc) < 0))
 		return -1;
 	if (kvm_create(vm) < 0 || mem_alloc(vm, (uint64_t)cfg->memory_mib << 20) < 0 ||
 	    kvm_create_vcpus(vm) < 0)
 		return -1;
 	/* Optional: without /dev/vmon the VM just runs unaccounted. */
 	accounting_register(vm, cfg->name);
-	if (console_listen >= 0)
-		ev_add(vm, console_listen, EPOLLIN, on_console_client, NULL);
-	if (serial_init(vm, in_fd, out_fd) < 0 || i8042_init(vm) < 0 || rtc_init(vm) < 0 ||
-	    pm_init(vm) < 0 || cpuhp_init(vm) < 0 || pci_init(vm) < 0)
+	if (chardev_listen(vm, &serial_con) < 0 ||
+	    serial_init(vm, serial_con.in_fd, serial_con.out_fd) < 0 || i8042_init(vm) < 0 ||
+	    rtc_init(vm) < 0 || pm_init(vm) < 0 || cpuhp_init(vm) < 0 || pci_init(vm) < 0)
 		return -1;
 	if (devices_create(vm, cfg) < 0)
 		return -1;
+	if (cfg->hvc) {
+		console_hvc_attach(hvc_con.in_fd, hvc_con.out_fd, false);
+		if (chardev_listen(vm, &hvc_con) < 0)
+			return -1;
+	}
 	snapshot_set_args(argc, argv);
 	if (restore) {
 		if (snapshot_restore(vm, restore) < 0)
@@ -519,14 +471,13 @@ static int finish(struct vm *vm, const struct vmm_config *cfg)
 	kvm_join_vcpus(vm);
 	devices_stop(vm);
 	accounting_unregister();
-	if (tio_saved)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+	chardev_close(&serial_con);
+	if (cfg->hvc)
+		chardev_close(&hvc_con);
 	if (cfg->api)
 		api_exit();
 	if (cfg->agent)
 		agent_exit();
-	if (console_listen >= 0)
-		unix_unlink(console_path);
 
 	ret = vm->exit_reason;
 	if (serial_saw_panic()) {
