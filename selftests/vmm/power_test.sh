@@ -12,7 +12,8 @@
 #      pmsuspended; a snapshot taken then, SIGKILL, restore: pmsuspended
 #      again; wakeup: the guest's workload continues to its end, both CPUs
 #      online, its virtio disk and rng working.
-#   k  Debian's cloud kernel (no CONFIG_X86_MPPARSE) with -c 2: 2 CPUs.
+#   k  Debian's cloud kernel (no CONFIG_X86_MPPARSE) with -c 2: 2 CPUs;
+#      with --max-cpus 3, set-vcpus 3 hot-adds a third, which it onlines.
 #   m  the test kernel with acpi=off and -c 2: 2 CPUs from the MP table.
 #   h  CPU hot add and remove: -c 1 --max-cpus 3 boots 1 CPU of 3
 #      possible; set-vcpus 3 adds two, which the guest onlines; set-vcpus 2
@@ -29,7 +30,7 @@
 # Usage: power_test [GROUP...] (default: p r s k m h n). Prints TAP; run as
 # root from the top of the tree, in tools/vmtest.
 set -u
-declare -A plan=([p]=5 [r]=3 [s]=5 [k]=2 [m]=1 [h]=7 [n]=2)
+declare -A plan=([p]=5 [r]=3 [s]=5 [k]=3 [m]=1 [h]=7 [n]=2)
 groups=${*:-p r s k m h n}
 total=0
 for g in $groups; do
@@ -121,6 +122,22 @@ echo "CHECK cpus $(nproc)"
 bad=$(dmesg | grep -iE 'ACPI (BIOS )?(Error|Warning)|\[Firmware Bug\]|ACPI.*(failed|error)' |
 	head -5 | tr '\n' '|')
 [ -z "$bad" ] && echo "CHECK acpi_dmesg_clean ok" || echo "CHECK acpi_dmesg_clean fail $bad"
+GUEST
+# The guest onlines every CPU that comes, as a udev rule would, and says
+# which are online whenever that changes, with its count of ACPI complaints.
+cat >"$work/online.sh" <<'GUEST'
+echo "CHECK cpus $(nproc) possible $(cat /sys/devices/system/cpu/possible)"
+echo READY
+last=
+while :; do
+	for f in /sys/devices/system/cpu/cpu*/online; do
+		[ "$(cat "$f" 2>/dev/null)" = 0 ] && echo 1 >"$f" 2>/dev/null
+	done
+	now="$(cat /sys/devices/system/cpu/online) acpierr $(dmesg |
+		grep -ciE 'ACPI (BIOS )?(Error|Warning)|\[Firmware Bug\]|ACPI.*(failed|error)')"
+	[ "$now" != "$last" ] && echo "ONLINE $now" && last=$now
+	sleep 0.5
+done
 GUEST
 
 # ---- p: power button -------------------------------------------------------
@@ -242,13 +259,19 @@ if [ ! -f "$ck" ]; then
 else
 	ok 0 k.cloud_kernel_present
 fi
-cp "$work/report.sh" "$work/k.sh"
+cp "$work/online.sh" "$work/k.sh"
 selftests/vmm/mkinitrd "$work/k.cpio.gz" "$work/k.sh"
 con=$work/k.console
-vmm_boot "$work/k.err" -k "$ck" -i "$work/k.cpio.gz" -c 2 -m 256 --console "file:$con"
-reap 240
-grep -q "CHECK cpus 2" "$con" && [ $rc = 0 ]
-ok $? k.cloud_kernel_sees_two_cpus "exit $rc; $(grep "CHECK cpus" "$con" | tr -d '\r')"
+vmm_boot "$work/k.err" -k "$ck" -i "$work/k.cpio.gz" -c 2 --max-cpus 3 -m 256 \
+	--console "file:$con" --api "$work/api.sock"
+wait_for "$con" "ONLINE 0-1 acpierr 0" 240
+grep -q "CHECK cpus 2 possible 0-2" "$con"
+ok $? k.cloud_kernel_sees_two_cpus "$(grep -E "CHECK cpus|ONLINE" "$con" | tr -d '\r' | tr '\n' '|')"
+call '{"cmd":"set-vcpus","count":3}' >"$work/k.ans"
+wait_for "$con" "ONLINE 0-2 acpierr 0" 90
+ok $? k.cloud_kernel_onlines_a_hot_added_cpu "$(cut -c1-100 "$work/k.ans"); $(diag "$con")"
+call '{"cmd":"quit"}' >/dev/null
+reap 30
 keep
 fi
 
@@ -268,22 +291,7 @@ fi
 if want h; then
 # vmon.ko for the accounting check (the VMM registers with it when loaded)
 modprobe vmon 2>/dev/null
-# The guest onlines every CPU that comes, as a udev rule would, and says
-# which are online whenever that changes, with its count of ACPI complaints.
-cat >"$work/h.sh" <<'GUEST'
-echo "CHECK cpus $(nproc) possible $(cat /sys/devices/system/cpu/possible)"
-echo READY
-last=
-while :; do
-	for f in /sys/devices/system/cpu/cpu*/online; do
-		[ "$(cat "$f" 2>/dev/null)" = 0 ] && echo 1 >"$f" 2>/dev/null
-	done
-	now="$(cat /sys/devices/system/cpu/online) acpierr $(dmesg |
-		grep -ciE 'ACPI (BIOS )?(Error|Warning)|\[Firmware Bug\]|ACPI.*(failed|error)')"
-	[ "$now" != "$last" ] && echo "ONLINE $now" && last=$now
-	sleep 0.5
-done
-GUEST
+cp "$work/online.sh" "$work/h.sh"
 selftests/vmm/mkinitrd "$work/h.cpio.gz" "$work/h.sh"
 con=$work/h.console
 vmm_boot "$work/h.err" -k "$kernel" -i "$work/h.cpio.gz" -c 1 --max-cpus 3 -m 256 \
