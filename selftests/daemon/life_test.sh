@@ -4,7 +4,8 @@
 # A real nested guest's life through vmond and the vmon CLI, inside the test
 # VM with nested KVM: define (libvirt XML with parts we cannot honour, kept
 # with a warning) -> start -> running (the guest's own ticks on its console)
-# -> suspend/resume (the VMM reports paused, then ticks again) -> kill -9 of
+# -> vmon console, and vmon console --devname console1 (its <console> with
+# a virtio target, the guest's hvc0, where it ticks too) -> suspend/resume (the VMM reports paused, then ticks again) -> kill -9 of
 # vmond, restart: still running, same VMM pid, ticks going on -> destroy ->
 # shut off (destroyed) -> start, kill -9 of the VMM -> shut off (crashed) ->
 # start, managedsave -> shut off (saved), listed "saved" -> start restores it:
@@ -92,7 +93,7 @@ booted() { vmond_boot_or_retry "$V" "$S" web "$work/console" "$D/web.log" attach
 fresh_boot() { : >"$work/console" && vmond_log_mark "$D/web.log"; }
 
 . "$top/selftests/lib/nested.sh"
-echo "1..26"
+echo "1..28"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe vmon 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$B/vmon-vmm" ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
@@ -102,7 +103,12 @@ fi
 cat >"$work/tick.sh" <<'GUEST'
 #!/bin/sh
 i=0
-while :; do echo "tick $i"; i=$((i + 1)); sleep 0.5; done
+while :; do
+	echo "tick $i"
+	[ -c /dev/hvc0 ] && echo "hvc tick $i" >/dev/hvc0
+	i=$((i + 1))
+	sleep 0.5
+done
 GUEST
 selftests/vmm/mkinitrd "$work/guest.cpio.gz" "$work/tick.sh"
 # As virt-install --boot kernel=... writes it, with parts vmon-vmm ignores.
@@ -127,6 +133,7 @@ cat >"$work/web.xml" <<XML
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
     <serial type='pty'><target port='0'/></serial>
     <console type='pty'><target type='serial' port='0'/></console>
+    <console type='pty'><target type='virtio' port='0'/></console>
     <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
   </devices>
 </domain>
@@ -160,6 +167,21 @@ r=$?
 [ $r = 0 ] && grep -q "Connected to domain 'web'" "$work/vcon" && grep -q 'tick [0-9]' "$work/vcon"
 ok $? console_shows_guest "exit $r: $(head -c 300 "$work/vcon" | tr '\n' ' ')"
 attach_console
+# --devname console1: hvc0, whose ticks the guest writes there alone
+{
+	for _ in $(seq 240); do
+		grep -q 'hvc tick [0-9]' "$work/hcon" 2>/dev/null && break
+		sleep 0.5
+	done
+	printf '\035'
+} | timeout 120 $V console -c "$S" web --devname console1 >"$work/hcon"
+r=$?
+[ $r = 0 ] && grep -q 'hvc tick [0-9]' "$work/hcon" && ! grep -v 'hvc tick' "$work/hcon" | grep -q 'tick [0-9]'
+ok $? console_devname_console1_is_hvc0 "exit $r: $(head -c 300 "$work/hcon" | tr '\n' ' ')"
+$V console -c "$S" web --devname parallel0 </dev/null >"$work/out.log" 2>&1
+r=$?
+[ $r = 2 ] && grep -q "devname 'parallel0': not serial0, console0 or console1" "$work/out.log"
+ok $? console_devname_unknown_refused "exit $r: $(cat "$work/out.log")"
 
 $V suspend -c "$S" web >/dev/null && is_state "paused (user)" &&
 	"$B/vmon-vmm" --call "$D/web.sock" '{"cmd":"status"}' | grep -q '"state":"paused"'

@@ -158,6 +158,72 @@ TEST(agent_channel_is_the_vmm_agent_socket)
 	vmon_domain_free(plain);
 }
 
+/*
+ * <console type='pty'><target type='virtio'/>: vmon-vmm's --hvc (hvc0),
+ * on vmond's socket; the serial console's pty never lands on it in the
+ * live XML; a second one is warned of and kept.
+ */
+TEST(virtio_console_is_the_vmm_hvc)
+{
+	static const char xml[] =
+		HEAD OS "  <devices><serial type='pty'/>"
+			"<console type='pty'><target type='serial' port='0'/></console>"
+			"<console type='pty'><target type='virtio' port='0'/></console>"
+			"</devices>\n</domain>\n";
+	static const char two[] =
+		HEAD OS "  <devices><console type='pty'><target type='virtio' port='0'/></console>"
+			"<console type='pty'><target type='virtio' port='1'/></console>"
+			"</devices>\n</domain>\n";
+	struct vmon_vmm_opts o = { .api_socket = "/s", .hvc = "unix:/run/vmon/vm.hvc" };
+	struct vmon_domain *d = parse(_metadata, xml), *d2 = parse(_metadata, two);
+	struct vmon_xml_error err;
+	char **argv, *s, *live;
+
+	ASSERT_NE(NULL, d);
+	ASSERT_NE(NULL, d2);
+	EXPECT_TRUE(d->virtio_console);
+	EXPECT_TRUE(d->serial_pty);
+	EXPECT_EQ(NULL, vmon_domain_warnings(d)[0]);
+	ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err));
+	s = join(argv);
+	EXPECT_NE(NULL, strstr(s, " --console pty ")) TH_LOG("%s", s);
+	EXPECT_NE(NULL, strstr(s, " --hvc unix:/run/vmon/vm.hvc")) TH_LOG("%s", s);
+	free(s);
+	vmon_domain_argv_free(argv);
+	/* given again at a restore, as the agent's socket is */
+	o.restore_dir = "/var/lib/vmon/save/vm";
+	ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err));
+	s = join(argv);
+	EXPECT_NE(NULL, strstr(s, " --hvc unix:/run/vmon/vm.hvc")) TH_LOG("%s", s);
+	free(s);
+	vmon_domain_argv_free(argv);
+	/* the serial console's pty on <serial> and its <console>, not on hvc0's */
+	vmon_domain_set_id(d, 3);
+	ASSERT_EQ(0, vmon_domain_set_serial_path(d, "/dev/pts/9"));
+	live = vmon_domain_format(d, 0);
+	ASSERT_NE(NULL, live);
+	EXPECT_NE(NULL, strstr(live, "<console type=\"pty\" tty=\"/dev/pts/9\">"))
+	TH_LOG("%s", live);
+	EXPECT_NE(NULL, strstr(live, "<console type=\"pty\">\n      <target type=\"virtio\""))
+	TH_LOG("%s", live);
+	free(live);
+	/* only the virtio console: no serial console for the VMM, a pty for hvc0 */
+	EXPECT_TRUE(d2->virtio_console);
+	EXPECT_FALSE(d2->console_pty);
+	ASSERT_NE(NULL, vmon_domain_warnings(d2)[0]);
+	EXPECT_NE(NULL, strstr(vmon_domain_warnings(d2)[0], "only the first is honoured"));
+	o.restore_dir = NULL;
+	o.hvc = NULL;
+	ASSERT_EQ(0, vmon_domain_vmm_argv(d2, &o, &argv, &err));
+	s = join(argv);
+	EXPECT_NE(NULL, strstr(s, " --console none ")) TH_LOG("%s", s);
+	EXPECT_NE(NULL, strstr(s, " --hvc pty")) TH_LOG("%s", s);
+	free(s);
+	vmon_domain_argv_free(argv);
+	vmon_domain_free(d);
+	vmon_domain_free(d2);
+}
+
 static const struct {
 	const char *what, *xml, *msg;
 } cannot[] = {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmon console DOMAIN: the guest's serial console, as virsh console: vmond
+ * vmon console DOMAIN [--devname NAME]: the guest's serial console, or its
+ * virtio console (hvc0, libvirt's alias console1), as virsh console: vmond
  * names the VMM's console socket, we relay it to the terminal (raw mode)
  * until ctrl-] or the guest's end.
  */
@@ -24,11 +25,14 @@ int vmon_console_attach(const char *name, const char *sock);
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmon console [-c URI] DOMAIN\n"
+	fprintf(f, "usage: vmon console [-c URI] DOMAIN [--devname NAME]\n"
 		   "\n"
 		   "Attach to a running domain's serial console; ctrl-] leaves.\n"
 		   "\n"
 		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
+		   "      --devname NAME    the console by its alias: serial0 or console0 (the\n"
+		   "                        serial console, the default) or console1 (the\n"
+		   "                        <console><target type='virtio'>, the guest's hvc0)\n"
 		   "  -h, --help            this text\n");
 }
 
@@ -65,9 +69,18 @@ static void relay(int con)
 	}
 }
 
-int vmon_console_attach(const char *name, const char *sock)
+/* The field of vmond's dominfo that names @devname's socket, or NULL. */
+static const char *devname_field(const char *devname)
+{
+	if (!devname || !strcmp(devname, "serial0") || !strcmp(devname, "console0"))
+		return "console";
+	return strcmp(devname, "console1") ? NULL : "hvc";
+}
+
+static int console_attach(const char *name, const char *sock, const char *devname)
 {
 	struct json_object *req = json_object_new_object(), *a, *c;
+	const char *field = devname_field(devname);
 	struct termios old, raw;
 	bool tty = isatty(0);
 	int fd;
@@ -86,6 +99,13 @@ int vmon_console_attach(const char *name, const char *sock)
 		return VMON_EXIT_FAIL;
 	if (!json_object_object_get_ex(a, "console", &c)) {
 		vmon_err("console: domain '%s' is not running", name);
+		json_object_put(a);
+		return VMON_EXIT_FAIL;
+	}
+	if (!json_object_object_get_ex(a, field, &c)) {
+		vmon_err("console: domain '%s': cannot find character device '%s' (no "
+			 "<console><target type='virtio'/></console>)",
+			 name, devname);
 		json_object_put(a);
 		return VMON_EXIT_FAIL;
 	}
@@ -111,21 +131,35 @@ int vmon_console_attach(const char *name, const char *sock)
 	return VMON_EXIT_OK;
 }
 
+int vmon_console_attach(const char *name, const char *sock)
+{
+	return console_attach(name, sock, NULL);
+}
+
 int vmon_cmd_console(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "connect", required_argument, NULL, 'c' },
+		{ "devname", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock = NULL;
+	const char *sock = NULL, *devname = NULL;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
 		if (opt == 'c')
 			sock = optarg;
+		else if (opt == 'd')
+			devname = optarg;
 		else
 			return vmon_usage_exit(opt, usage);
+	}
+	if (!devname_field(devname)) {
+		vmon_err("console: --devname '%s': not serial0, console0 or console1 (see: vmon "
+			 "console --help)",
+			 devname);
+		return VMON_EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		vmon_err("console: missing DOMAIN (see: vmon console --help)");
@@ -133,5 +167,5 @@ int vmon_cmd_console(int argc, char **argv)
 	}
 	if (vmon_no_more_args("console", argc, argv, optind + 1, NULL))
 		return VMON_EXIT_USAGE;
-	return vmon_console_attach(argv[optind], sock);
+	return console_attach(argv[optind], sock, devname);
 }

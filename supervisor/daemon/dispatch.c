@@ -141,6 +141,11 @@ static int req_dominfo(struct vmond *d, struct json_object *req, struct json_obj
 		ADD(r, "pid", json_object_new_int(v->st.pid));
 		snprintf(con, sizeof(con), "%s/%s.console", d->p.status, v->name);
 		ADD(r, "console", json_object_new_string(con));
+		/* a <console><target type='virtio'>: hvc0, libvirt's alias console1 */
+		if (v->def->virtio_console) {
+			snprintf(con, sizeof(con), "%s/%s.hvc", d->p.status, v->name);
+			ADD(r, "hvc", json_object_new_string(con));
+		}
 	}
 	return 0;
 }

@@ -248,19 +248,22 @@ static int net_taps(struct vmond *d, struct vdom *v, struct vmon_vmm_opts *o, ch
  */
 static int launch(struct vmond *d, struct vdom *v, const char *restore, char *err, size_t errlen)
 {
-	char console[800], log[800], agent[800];
+	char console[800], hvc[800], log[800], agent[800];
 	struct vmon_xml_error xe = { 0 };
 	struct vmon_vmm_opts o = { .vmm_path = d->vmm_path,
 				   .api_socket = v->st.api,
 				   .console = console,
 				   .agent_socket = agent,
+				   .hvc = hvc,
 				   .restore_dir = restore,
 				   .no_seccomp = d->no_seccomp };
 	char **argv;
 	pid_t pid;
 
 	strcpy(console, "unix:");
+	strcpy(hvc, "unix:");
 	if (base_path(d, v, console + 5, sizeof(console) - 5, "console") ||
+	    base_path(d, v, hvc + 5, sizeof(hvc) - 5, "hvc") ||
 	    base_path(d, v, log, sizeof(log), "log") ||
 	    base_path(d, v, agent, sizeof(agent), "agent")) {
 		snprintf(err, errlen, "domain '%s': --root path too long", v->name);

@@ -152,8 +152,8 @@ static int add_iface(struct argv_buf *a, const struct vmon_interface *f, const c
 
 /*
  * The VMM's own endpoints, which a restore takes anew (the last given
- * wins): its API socket and console, then (@rest) the agent's socket and
- * the sandbox switch.
+ * wins): its API socket and console, then (@rest) the virtio console's
+ * and the agent's sockets and the sandbox switch.
  */
 static void add_endpoints(struct argv_buf *a, const struct vmon_domain *d,
 			  const struct vmon_vmm_opts *o, bool rest)
@@ -167,6 +167,10 @@ static void add_endpoints(struct argv_buf *a, const struct vmon_domain *d,
 		    : d->serial_pty || d->console_pty ? "pty"
 						      : "none");
 		return;
+	}
+	if (d->virtio_console) {
+		add(a, "--hvc");
+		add(a, "%s", o->hvc ? o->hvc : "pty");
 	}
 	if (d->agent_path && o->agent_socket) {
 		add(a, "--agent");

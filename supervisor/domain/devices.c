@@ -174,18 +174,27 @@ static int parse_iface(struct pctx *c, xmlNodePtr in, struct vmon_interface *f, 
 
 static int parse_chardev(struct pctx *c, xmlNodePtr n)
 {
-	char *type = prop(n, "type");
+	xmlNodePtr t = child(n, "target");
+	char *type = prop(n, "type"), *ttype = t ? prop(t, "type") : NULL;
 	bool pty = type && !strcmp(type, "pty");
+	bool virtio = is_elem(n, "console") && ttype && !strcmp(ttype, "virtio");
 	int rc = 0;
 
-	if (pty && is_elem(n, "serial"))
-		c->d->serial_pty = true;
-	else if (pty)
-		c->d->console_pty = true;
-	else
+	if (!pty)
 		rc = pwarn(c, (const char *)n->name, "<%s type='%s'>: only pty is honoured, kept",
 			   n->name, type ? type : "");
+	else if (virtio && c->d->virtio_console)
+		rc = pwarn(c, "console-virtio",
+			   "<console><target type='virtio'>: only the first is honoured (hvc0), "
+			   "kept");
+	else if (virtio)
+		c->d->virtio_console = true;
+	else if (is_elem(n, "serial"))
+		c->d->serial_pty = true;
+	else
+		c->d->console_pty = true;
 	free(type);
+	free(ttype);
 	return rc;
 }
 

@@ -145,6 +145,17 @@ static int own_pty(const struct vmon_domain *d, xmlNodePtr n)
 	return 0;
 }
 
+/* <console><target type='virtio'>: hvc0, not the serial port's pty */
+static bool is_virtio_console(xmlNodePtr n)
+{
+	xmlNodePtr t = is_elem(n, "console") ? child(n, "target") : NULL;
+	xmlChar *type = t ? xmlGetProp(t, X("type")) : NULL;
+	bool virtio = type && !xmlStrcmp(type, X("virtio"));
+
+	xmlFree(type);
+	return virtio;
+}
+
 static int own_devices(const struct vmon_domain *d, xmlNodePtr root, bool live)
 {
 	xmlNodePtr dev = child(root, "devices"), n;
@@ -158,7 +169,7 @@ static int own_devices(const struct vmon_domain *d, xmlNodePtr root, bool live)
 		if (is_elem(n, "interface") && own_iface(d, n, i++, live))
 			return -1;
 		if (live && d->serial_pty_path && (is_elem(n, "serial") || is_elem(n, "console")) &&
-		    own_pty(d, n))
+		    !is_virtio_console(n) && own_pty(d, n))
 			return -1;
 	}
 	if (d->balloon && !child(dev, "memballoon")) {

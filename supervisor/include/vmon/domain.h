@@ -106,6 +106,8 @@ struct vmon_domain {
 	struct vmon_interface *ifaces;
 	size_t n_ifaces;
 	bool serial_pty, console_pty;
+	/* <console type='pty'><target type='virtio'/>: vmon-vmm's --hvc (hvc0) */
+	bool virtio_console;
 	char *serial_pty_path; /* live: the pty the VMM opened, else NULL */
 	char *agent_path;      /* <channel type='unix'> for org.qemu.guest_agent.0 */
 	bool rng;
@@ -179,6 +181,7 @@ struct vmon_vmm_opts {
 	const char *const *taps;  /* n_ifaces tap names; NULL: target dev= */
 	const char *restore_dir;  /* --restore DIR or NULL */
 	const char *agent_socket; /* --agent, for a guest agent channel; or NULL */
+	const char *hvc;	  /* --hvc, for a virtio <console>; "pty" if NULL */
 	bool no_seccomp;
 };
 
