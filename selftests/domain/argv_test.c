@@ -158,6 +158,19 @@ TEST(agent_channel_is_the_vmm_agent_socket)
 	vmon_domain_free(plain);
 }
 
+/* The vmon-vmm command line of @d, one string (to be freed), or NULL. */
+static char *argv_line(const struct vmon_domain *d, const struct vmon_vmm_opts *o)
+{
+	struct vmon_xml_error err;
+	char **argv, *s;
+
+	if (vmon_domain_vmm_argv(d, o, &argv, &err))
+		return NULL;
+	s = join(argv);
+	vmon_domain_argv_free(argv);
+	return s;
+}
+
 /*
  * <console type='pty'><target type='virtio'/>: vmon-vmm's --hvc (hvc0),
  * on vmond's socket; the serial console's pty never lands on it in the
@@ -176,27 +189,24 @@ TEST(virtio_console_is_the_vmm_hvc)
 			"</devices>\n</domain>\n";
 	struct vmon_vmm_opts o = { .api_socket = "/s", .hvc = "unix:/run/vmon/vm.hvc" };
 	struct vmon_domain *d = parse(_metadata, xml), *d2 = parse(_metadata, two);
-	struct vmon_xml_error err;
-	char **argv, *s, *live;
+	char *s, *live;
 
 	ASSERT_NE(NULL, d);
 	ASSERT_NE(NULL, d2);
 	EXPECT_TRUE(d->virtio_console);
 	EXPECT_TRUE(d->serial_pty);
 	EXPECT_EQ(NULL, vmon_domain_warnings(d)[0]);
-	ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err));
-	s = join(argv);
+	s = argv_line(d, &o);
+	ASSERT_NE(NULL, s);
 	EXPECT_NE(NULL, strstr(s, " --console pty ")) TH_LOG("%s", s);
 	EXPECT_NE(NULL, strstr(s, " --hvc unix:/run/vmon/vm.hvc")) TH_LOG("%s", s);
 	free(s);
-	vmon_domain_argv_free(argv);
 	/* given again at a restore, as the agent's socket is */
 	o.restore_dir = "/var/lib/vmon/save/vm";
-	ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err));
-	s = join(argv);
+	s = argv_line(d, &o);
+	ASSERT_NE(NULL, s);
 	EXPECT_NE(NULL, strstr(s, " --hvc unix:/run/vmon/vm.hvc")) TH_LOG("%s", s);
 	free(s);
-	vmon_domain_argv_free(argv);
 	/* the serial console's pty on <serial> and its <console>, not on hvc0's */
 	vmon_domain_set_id(d, 3);
 	ASSERT_EQ(0, vmon_domain_set_serial_path(d, "/dev/pts/9"));
@@ -214,12 +224,11 @@ TEST(virtio_console_is_the_vmm_hvc)
 	EXPECT_NE(NULL, strstr(vmon_domain_warnings(d2)[0], "only the first is honoured"));
 	o.restore_dir = NULL;
 	o.hvc = NULL;
-	ASSERT_EQ(0, vmon_domain_vmm_argv(d2, &o, &argv, &err));
-	s = join(argv);
+	s = argv_line(d2, &o);
+	ASSERT_NE(NULL, s);
 	EXPECT_NE(NULL, strstr(s, " --console none ")) TH_LOG("%s", s);
 	EXPECT_NE(NULL, strstr(s, " --hvc pty")) TH_LOG("%s", s);
 	free(s);
-	vmon_domain_argv_free(argv);
 	vmon_domain_free(d);
 	vmon_domain_free(d2);
 }

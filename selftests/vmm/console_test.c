@@ -270,6 +270,25 @@ TEST(control_messages_in_flight_are_in_the_snapshot)
 }
 
 /*
+ * The driver up on all six queues with 8 control receive buffers posted,
+ * DEVICE_READY sent: its control receive queue.
+ */
+static struct virtq *driver_up(struct __test_metadata *_metadata, struct vm *vm,
+			       struct virtio_dev *d)
+{
+	struct virtq *crx = &d->q[Q_CTRL_RX];
+
+	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	for (int i = 0; i < 6; i++)
+		EXPECT_TRUE(ring(vm, d, i)->enabled);
+	for (int i = 0; i < 8; i++)
+		post(vm, crx, NULL, 0);
+	d->ops->kick(d, crx);
+	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	return crx;
+}
+
+/*
  * --hvc: port 0 is a console (hvc0), added beside the agent's port, never
  * named; its bytes cross both ways on queues 0 and 1; a socket client that
  * leaves closes the host side (PORT_OPEN 0) and the next one opens it.
@@ -287,16 +306,9 @@ TEST(console_port_is_hvc0_beside_the_agent_port)
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv2));
 	console_hvc_attach(sv[0], sv[0], true);
-	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
-	for (int i = 0; i < 6; i++)
-		ASSERT_TRUE(ring(vm, d, i)->enabled);
-	crx = &d->q[Q_CTRL_RX];
+	crx = driver_up(_metadata, vm, d);
 	rx = &d->q[0];
 	tx = &d->q[1];
-	for (int i = 0; i < 8; i++)
-		post(vm, crx, NULL, 0);
-	d->ops->kick(d, crx);
-	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
 	ASSERT_EQ(2, crx->used->idx);
 	EXPECT_CTRL(0, 0, VIRTIO_CONSOLE_PORT_ADD, 1);
 	EXPECT_CTRL(1, 1, VIRTIO_CONSOLE_PORT_ADD, 1);
@@ -356,14 +368,7 @@ TEST(console_port_alone_and_in_the_snapshot)
 
 	ASSERT_NE(NULL, d);
 	EXPECT_STREQ("hvc", d->backend);
-	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
-	for (int i = 0; i < 6; i++)
-		ring(vm, d, i);
-	crx = &d->q[Q_CTRL_RX];
-	for (int i = 0; i < 8; i++)
-		post(vm, crx, NULL, 0);
-	d->ops->kick(d, crx);
-	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	crx = driver_up(_metadata, vm, d);
 	ASSERT_EQ(1, crx->used->idx);
 	EXPECT_CTRL(0, 0, VIRTIO_CONSOLE_PORT_ADD, 1);
 	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1); /* port 1: not there */
