@@ -47,8 +47,36 @@ run_bt() {
 		return 1
 	fi
 	"$load" "$@" | sed 's/^/# load: /'
-	kill -INT $pid
-	wait $pid
+	stop_bt $pid "$script"
+}
+
+# stop_bt PID SCRIPT: Ctrl-C for bpftrace. bpftrace 0.17 (bookworm's) sees
+# its SIGINT flag only when the signal breaks its epoll_wait() or when a
+# perf event of the script comes after it (poll_perf_events() and
+# perf_event_printer() in its src/bpftrace.cpp): a SIGINT that lands
+# between two waits is lost when the script prints nothing more, and
+# bpftrace waits on for ever (steal.bt hung so in a clean-clone make check
+# on 2026-12-07). So every 5 s that it has not ended and sits in
+# epoll_wait (syscall 232, or epoll_pwait 281: that loop, where its SIGINT
+# handler is still in place; never while it prints its maps, when a second
+# SIGINT would kill it) it gets the signal again, each time said here;
+# after 120 s it is killed.
+stop_bt() {
+	local pid=$1 i nr
+	kill -INT "$pid"
+	for i in $(seq 240); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.5
+		[ $((i % 10)) = 0 ] && read -r nr _ <"/proc/$pid/syscall" 2>/dev/null &&
+			{ [ "$nr" = 232 ] || [ "$nr" = 281 ]; } || continue
+		echo "# $2: SIGINT lost (bpftrace 0.17, between two waits), sent again"
+		kill -INT "$pid"
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "# $2: still running 120 s after SIGINT, killed"
+		kill -9 "$pid"
+	fi
+	wait "$pid"
 }
 
 # total JSON MAP [KEY]: the sum of the values of map @MAP in bpftrace's
