@@ -7,9 +7,12 @@
 # net-dhcp-leases with its hostname), pings the host over the bridge, an
 # "outside" namespace through NAT (whose firewall counts the pings as coming
 # from the host's address, never the guest's) and a second guest, "peer",
-# at the address its <host> entry gives it; net-destroy is refused while
-# the guest runs; domiflist names the tap; destroying the domain deletes its
-# tap; then net-destroy succeeds.
+# at the address its <host> entry gives it, and by its name through the
+# network's dnsmasq (which the host asks for the first guest's name too);
+# the taps are the VMM user's; a download from the outside through NAT goes
+# on while vmond is killed with SIGKILL and started again, and completes
+# intact; net-destroy is refused while the guest runs; domiflist names the
+# tap; destroying the domain deletes its tap; then net-destroy succeeds.
 #
 # Usage: tools/vmtest -- build/selftests/network/guest_vm_test (TAP; root).
 set -u
@@ -23,7 +26,7 @@ chmod 0755 "$work" # dnsmasq reads its hosts file as user dnsmasq
 R=$work/root
 S=$R/run/vmon/vmond.sock
 D=$R/run/vmon/domains
-n=0 failed=0 vmond_pid= con_pid= peer_con=
+n=0 failed=0 vmond_pid= con_pid= peer_con= srv=
 
 ok() { # ok COND NAME [DIAG]
 	n=$((n + 1))
@@ -37,6 +40,7 @@ ok() { # ok COND NAME [DIAG]
 cleanup() {
 	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
 	[ -n "$peer_con" ] && kill "$peer_con" 2>/dev/null
+	[ -n "$srv" ] && kill "$srv" 2>/dev/null
 	$V destroy -c "$S" web >/dev/null 2>&1
 	$V destroy -c "$S" peer >/dev/null 2>&1
 	$V net-destroy -c "$S" --force natg >/dev/null 2>&1
@@ -64,7 +68,7 @@ attach_console() {
 }
 
 . "$top/selftests/lib/nested.sh"
-echo "1..13"
+echo "1..16"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 for m in bridge veth tun nf_tables nft_chain_nat nft_masq nft_ct nft_reject_ipv4 \
 	nft_reject_inet; do
@@ -93,17 +97,6 @@ table inet count {
 }
 X
 
-cat >"$work/dhcp-hook" <<'X'
-#!/bin/sh
-case "$1" in
-bound | renew)
-	ip addr add "$ip/$mask" dev "$interface"
-	ip route add default via "${router%% *}" dev "$interface"
-	;;
-esac
-exit 0
-X
-chmod +x "$work/dhcp-hook"
 cat >"$work/test.sh" <<'X'
 #!/bin/sh
 ip link set eth0 up
@@ -118,10 +111,21 @@ until ping -c 1 -W 2 192.168.160.20 >/dev/null; do
 	[ $i -ge 60 ] && break
 done
 [ $i -lt 60 ] && echo "CHECK peer ok" || echo "CHECK peer fail"
+nslookup peer 192.168.160.1 2>&1 | grep -q "192.168.160.20" && echo "CHECK dns ok" ||
+	echo "CHECK dns fail $(nslookup peer 192.168.160.1 2>&1 | tr '\n' ' ')"
 echo "CHECK done"
+# a download from the outside, once its server is there (the test starts
+# it, then restarts vmond while the bytes come)
+i=0
+until wget -q -O /tmp/xfer http://10.200.0.2:8080/blob 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -ge 300 ] && break
+	sleep 1
+done
+echo "CHECK transfer $(wc -c </tmp/xfer) $(md5sum </tmp/xfer | cut -c1-32)"
 while :; do sleep 10; done
 X
-selftests/vmm/mkinitrd "$work/guest.cpio.gz" "$work/test.sh" "$work/dhcp-hook"
+selftests/vmm/mkinitrd "$work/guest.cpio.gz" "$work/test.sh" selftests/lib/dhcp-hook
 cat >"$work/peer.sh" <<'X'
 #!/bin/sh
 ip link set eth0 up
@@ -129,7 +133,7 @@ udhcpc -i eth0 -f -q -n -t 20 -T 2 -x hostname:peer -s /bin/dhcp-hook >/dev/null
 echo "CHECK lease $(ip -4 addr show dev eth0 | sed -n 's/.*inet \([0-9.]*\).*/\1/p')"
 while :; do sleep 10; done
 X
-selftests/vmm/mkinitrd "$work/peer.cpio.gz" "$work/peer.sh" "$work/dhcp-hook"
+selftests/vmm/mkinitrd "$work/peer.cpio.gz" "$work/peer.sh" selftests/lib/dhcp-hook
 
 cat >"$work/net.xml" <<'X'
 <network>
@@ -189,6 +193,8 @@ attach_console
 tap=vtc0ffee00.0
 [ "$(basename "$(readlink /sys/class/net/$tap/master)")" = vmgbr0 ]
 ok $? tap_on_bridge "$(ls /sys/class/net | tr '\n' ' ')"
+[ "$(cat /sys/class/net/$tap/owner)" = "$(id -u vmon-vmm)" ]
+ok $? tap_owned_by_the_vmm_user "owner $(cat /sys/class/net/$tap/owner), vmon-vmm $(id -u vmon-vmm)"
 # domiflist of the running domain names its tap; of the definition, "-"
 $V domiflist -c "$S" web | grep -Eq "^ $tap +network +natg +virtio +52:54:00:c0:ff:01$" &&
 	$V domiflist -c "$S" web --inactive | grep -Eq "^ - +network +natg +virtio +52:54:00:c0:ff:01$"
@@ -211,6 +217,49 @@ leaked=$(ip netns exec out nft list chain inet count input | grep -o '192.168.16
 ok $? nat_seen_from_outside "from the host $nated, from the guests ${leaked:-?}"
 grep -q "CHECK peer ok" "$work/console" && grep -q "CHECK lease 192.168.160.20" "$work/peer.console"
 ok $? guests_reach_each_other "$(grep CHECK "$work/console" "$work/peer.console" | tr -d '\r' | tr '\n' ' ') $(tr '\n' ' ' <"$work/peer-start.log")"
+grep -q "CHECK dns ok" "$work/console" &&
+	busybox nslookup webguest 192.168.160.1 2>&1 | grep -q "$ip"
+ok $? guests_resolve_by_name "$(grep "CHECK dns" "$work/console" | tr -d '\r'); host: $(busybox nslookup webguest 192.168.160.1 2>&1 | tr '\n' ' ')"
+
+# The download: 1 MiB from a server outside that sends it slowly (16 KiB
+# each 0.2 s); vmond is killed and started again while it runs.
+ip netns exec out python3 - "$work/srv.log" <<'PY' &
+import socket, sys, time
+log = open(sys.argv[1], "w", buffering=1)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.200.0.2", 8080))
+s.listen(1)
+c, _ = s.accept()
+c.recv(4096)
+log.write("started %.3f\n" % time.time())
+blob = bytes(range(256)) * 4096
+c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(blob))
+for k in range(0, len(blob), 16384):
+    c.sendall(blob[k:k + 16384])
+    time.sleep(0.2)
+c.close()
+log.write("done %.3f\n" % time.time())
+PY
+srv=$!
+until_ok 300 grep -q started "$work/srv.log"
+t_kill=$(date +%s.%N)
+kill -9 "$vmond_pid"
+wait "$vmond_pid" 2>/dev/null
+$B/vmond --foreground --root "$R" --vmm "$B/vmon-vmm" 2>>"$work/vmond.log" &
+vmond_pid=$!
+until_ok 10 $V list -c "$S"
+until_ok 120 grep -q "CHECK transfer" "$work/console"
+want=$(python3 -c 'import hashlib; print(hashlib.md5(bytes(range(256)) * 4096).hexdigest())')
+kill "$srv" 2>/dev/null # done by now, unless the guest never came
+wait "$srv" 2>/dev/null
+srv=
+done_at=$(sed -n 's/^done //p' "$work/srv.log")
+grep -q "CHECK transfer 1048576 $want" "$work/console" &&
+	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)' "${done_at:-0}" "$t_kill" &&
+	$V domstate -c "$S" web | grep -q '^running' && $V net-list -c "$S" | grep -Eq '^ natg +active '
+ok $? transfer_through_vmond_restart "$(grep "CHECK transfer" "$work/console" | tr -d '\r'); want 1048576 $want; vmond killed at $t_kill, the server done at ${done_at:-?}; $($V net-list -c "$S" 2>&1 | tr '\n' '|')"
+
 kill "$peer_con" 2>/dev/null
 peer_con=
 $V destroy -c "$S" peer >/dev/null 2>&1

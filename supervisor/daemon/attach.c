@@ -51,7 +51,7 @@ int vmond_req_attach(struct vmond *d, struct json_object *req, struct json_objec
 	if (want_live) {
 		snprintf(err, errlen,
 			 "Operation not supported: live %s of a device: vmon-vmm has no PCI "
-			 "hotplug (change the definition with --config while '%s' is shut off)",
+			 "hotplug (--config changes the definition of '%s' for its next start)",
 			 detach ? "detach" : "attach", v->name);
 		return -1;
 	}

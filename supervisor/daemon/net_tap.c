@@ -4,8 +4,10 @@
  * for each (named vtUUID8.N after the domain's uuid and the interface's
  * index, so that it is found again after a restart of vmond), puts it on
  * the network's or the named bridge and up, and deletes it when the VMM
- * ends. type='ethernet' keeps its own target dev=.
+ * ends. type='ethernet' keeps its own target dev=. The taps are the VMM's
+ * user's (TUNSETOWNER), as libvirt gives its taps to the qemu user.
  */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +45,18 @@ static const char *bridge_of(const struct vmon_interface *f, char *err, size_t e
 	return n && n->run ? n->run->bridge : NULL;
 }
 
+/* Who the VMM runs as: VMON_VMM_USER, or root when there is no such user. */
+static uid_t vmm_uid(void)
+{
+	struct passwd *pw = getpwnam(VMON_VMM_USER);
+
+	return pw ? pw->pw_uid : 0;
+}
+
 int vmond_net_taps_up(struct vmond *d, struct vdom *v, char (*taps)[16], char *err, size_t errlen)
 {
+	uid_t owner = vmm_uid();
+
 	(void)d;
 	for (size_t i = 0; i < v->def->n_ifaces; i++) {
 		const struct vmon_interface *f = &v->def->ifaces[i];
@@ -57,7 +69,7 @@ int vmond_net_taps_up(struct vmond *d, struct vdom *v, char (*taps)[16], char *e
 			goto fail;
 		tap_name(v, i, taps[i]);
 		vmon_net_link_delete(taps[i]); /* a stale one of a crashed run */
-		if (vmon_net_tap_create(taps[i], 0, err, errlen) ||
+		if (vmon_net_tap_create(taps[i], owner, err, errlen) ||
 		    vmon_net_bridge_attach(br, taps[i], err, errlen) ||
 		    vmon_domain_set_if_target(v->def, i, taps[i])) {
 			vmon_net_link_delete(taps[i]);

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <vmon/domain.h>
+
 #define VMM_MAX_DISKS 4
 #define VMM_MAX_NETS 4
 
@@ -94,7 +96,7 @@ int seccomp_install(void);
 void seccomp_prepare(void);
 
 /* user.c: the user the VMM becomes once the VM is built. */
-#define VMM_DEFAULT_USER "vmon-vmm"
+#define VMM_DEFAULT_USER VMON_VMM_USER
 struct vmm_user {
 	uid_t uid;
 	gid_t gid;

@@ -174,6 +174,12 @@ int vmon_domain_detach(const struct vmon_domain *d, const char *xml, size_t len,
 		       struct vmon_domain **out, struct vmon_xml_error *err);
 
 /* What vmond supplies to build the vmon-vmm command line. */
+/*
+ * The unprivileged user vmon-vmm becomes when root starts it without
+ * --user (make install creates it); vmond makes a domain's taps its.
+ */
+#define VMON_VMM_USER "vmon-vmm"
+
 struct vmon_vmm_opts {
 	const char *vmm_path;	  /* argv[0]; "vmon-vmm" if NULL */
 	const char *api_socket;	  /* --api; required */

@@ -3,7 +3,7 @@
  * libnetwork: libvirt's network XML (parse, format) and the virtual switch
  * it describes (bridge and addresses through libnl-route, NAT and forward
  * rules through libnftables, one dnsmasq for DHCP and DNS).
- * See Documentation/network.rst.
+ * See Documentation/networking.rst.
  */
 #ifndef VMON_NETWORK_H
 #define VMON_NETWORK_H
