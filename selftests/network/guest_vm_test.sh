@@ -1,18 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Real nested guests on a NAT network, inside the test VM with nested KVM:
-# vmond puts each domain's <interface type='network'> on the network's bridge
-# as a tap of its own; the guest gets a DHCP lease (listed by
-# net-dhcp-leases with its hostname), pings the host over the bridge, an
-# "outside" namespace through NAT (whose firewall counts the pings as coming
-# from the host's address, never the guest's) and a second guest, "peer",
-# at the address its <host> entry gives it, and by its name through the
-# network's dnsmasq (which the host asks for the first guest's name too);
-# the taps are the VMM user's; a download from the outside through NAT goes
-# on while vmond is killed with SIGKILL and started again, and completes
-# intact; net-destroy is refused while the guest runs; domiflist names the
-# tap; destroying the domain deletes its tap; then net-destroy succeeds.
+# Real nested guests on a NAT network named default, as libvirt's, inside the
+# test VM with nested KVM: vmond puts each domain's <interface type='network'>
+# on the network's bridge as a tap of its own; the guest gets a DHCP lease
+# (listed by net-dhcp-leases with its hostname), pings the host over the
+# bridge, an "outside" namespace through NAT (whose firewall counts the pings
+# as coming from the host's address, never the guest's) and a second guest,
+# "peer", at the address its <host> entry gives it, and by its name through
+# the network's dnsmasq (which the host asks for the first guest's name too);
+# the taps are the VMM user's; a download from the outside through NAT goes on
+# while vmond is killed with SIGKILL and started again, and completes intact;
+# net-destroy is refused while the guest runs; domiflist names the tap;
+# destroying the domain deletes its tap; then net-destroy succeeds.
 #
 # Usage: tools/vmtest -- build/selftests/network/guest_vm_test (TAP; root).
 set -u
@@ -43,7 +43,7 @@ cleanup() {
 	[ -n "$srv" ] && kill "$srv" 2>/dev/null
 	$V destroy -c "$S" web >/dev/null 2>&1
 	$V destroy -c "$S" peer >/dev/null 2>&1
-	$V net-destroy -c "$S" --force natg >/dev/null 2>&1
+	$V net-destroy -c "$S" --force default >/dev/null 2>&1
 	[ -n "$vmond_pid" ] && { kill "$vmond_pid"; wait "$vmond_pid"; } 2>/dev/null
 	ip netns del out 2>/dev/null
 	[ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/network" &&
@@ -137,7 +137,7 @@ selftests/vmm/mkinitrd "$work/peer.cpio.gz" "$work/peer.sh" selftests/lib/dhcp-h
 
 cat >"$work/net.xml" <<'X'
 <network>
-  <name>natg</name>
+  <name>default</name>
   <forward mode='nat'/>
   <bridge name='vmgbr0' stp='off'/>
   <ip address='192.168.160.1' prefix='24'>
@@ -156,7 +156,7 @@ cat >"$work/web.xml" <<XML
     <initrd>$work/guest.cpio.gz</initrd><cmdline>quiet</cmdline></os>
   <devices>
     <interface type='network'><mac address='52:54:00:c0:ff:01'/>
-      <source network='natg'/><model type='virtio'/></interface>
+      <source network='default'/><model type='virtio'/></interface>
     <serial type='pty'><target port='0'/></serial>
   </devices>
 </domain>
@@ -173,9 +173,9 @@ $V net-define -c "$S" "$work/net.xml" >/dev/null && $V define -c "$S" "$work/web
 $V start -c "$S" web >"$work/out.log" 2>&1
 [ $? = 1 ]
 ok $? start_fails_network_inactive "$(tr '\n' ' ' <"$work/out.log")"
-grep -q "network 'natg' is not active" "$work/out.log" && ! ls /sys/class/net | grep -q '^vt'
+grep -q "network 'default' is not active" "$work/out.log" && ! ls /sys/class/net | grep -q '^vt'
 ok $? start_names_inactive_network_no_tap_left "$(tr '\n' ' ' <"$work/out.log")"
-$V net-start -c "$S" natg >/dev/null
+$V net-start -c "$S" default >/dev/null
 # the peer first, up to its init (one retry: selftests/lib/nested.sh); web
 # pings it once both are up
 peer_console() {
@@ -196,8 +196,8 @@ ok $? tap_on_bridge "$(ls /sys/class/net | tr '\n' ' ')"
 [ "$(cat /sys/class/net/$tap/owner)" = "$(id -u vmon-vmm)" ]
 ok $? tap_owned_by_the_vmm_user "owner $(cat /sys/class/net/$tap/owner), vmon-vmm $(id -u vmon-vmm)"
 # domiflist of the running domain names its tap; of the definition, "-"
-$V domiflist -c "$S" web | grep -Eq "^ $tap +network +natg +virtio +52:54:00:c0:ff:01$" &&
-	$V domiflist -c "$S" web --inactive | grep -Eq "^ - +network +natg +virtio +52:54:00:c0:ff:01$"
+$V domiflist -c "$S" web | grep -Eq "^ $tap +network +default +virtio +52:54:00:c0:ff:01$" &&
+	$V domiflist -c "$S" web --inactive | grep -Eq "^ - +network +default +virtio +52:54:00:c0:ff:01$"
 ok $? domiflist_names_the_tap "$($V domiflist -c "$S" web 2>&1 | tr '\n' '|')"
 # (a guest whose kernel dies before its init ran is started once more:
 # selftests/lib/nested.sh)
@@ -206,8 +206,8 @@ vmond_boot_or_retry "$V" "$S" web "$work/console" "$D/web.log" attach_console &&
 ip=$(sed -n 's/.*CHECK lease \([0-9.]*\).*/\1/p' "$work/console" | head -1)
 case "$ip" in 192.168.160.[5-9][0-9]) true ;; *) false ;; esac
 ok $? guest_dhcp_lease "$(grep CHECK "$work/console" | tr -d '\r' | tr '\n' ' ')"
-$V net-dhcp-leases -c "$S" natg | grep -q "52:54:00:c0:ff:01 *ipv4 *$ip/24 *webguest "
-ok $? net_dhcp_leases_lists_guest "$($V net-dhcp-leases -c "$S" natg 2>&1 | tr '\n' ' ')"
+$V net-dhcp-leases -c "$S" default | grep -q "52:54:00:c0:ff:01 *ipv4 *$ip/24 *webguest "
+ok $? net_dhcp_leases_lists_guest "$($V net-dhcp-leases -c "$S" default 2>&1 | tr '\n' ' ')"
 grep -q "CHECK ping ok" "$work/console" && grep -q "CHECK nat ok" "$work/console"
 ok $? guest_reaches_host_and_outside "$(grep CHECK "$work/console" | tr -d '\r' | tr '\n' ' ')"
 # the outside saw the host's address (masquerade), never the guest's
@@ -257,19 +257,19 @@ srv=
 done_at=$(sed -n 's/^done //p' "$work/srv.log")
 grep -q "CHECK transfer 1048576 $want" "$work/console" &&
 	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)' "${done_at:-0}" "$t_kill" &&
-	$V domstate -c "$S" web | grep -q '^running' && $V net-list -c "$S" | grep -Eq '^ natg +active '
+	$V domstate -c "$S" web | grep -q '^running' && $V net-list -c "$S" | grep -Eq '^ default +active '
 ok $? transfer_through_vmond_restart "$(grep "CHECK transfer" "$work/console" | tr -d '\r'); want 1048576 $want; vmond killed at $t_kill, the server done at ${done_at:-?}; $($V net-list -c "$S" 2>&1 | tr '\n' '|')"
 
 kill "$peer_con" 2>/dev/null
 peer_con=
 $V destroy -c "$S" peer >/dev/null 2>&1
-$V net-destroy -c "$S" natg >"$work/out.log" 2>&1
+$V net-destroy -c "$S" default >"$work/out.log" 2>&1
 [ $? = 1 ] && grep -q "in use by 1 running domain ('web' first)" "$work/out.log"
 ok $? net_destroy_refused_while_used "$(tr '\n' ' ' <"$work/out.log")"
 $V destroy -c "$S" web >/dev/null 2>&1
 [ ! -e /sys/class/net/$tap ]
 ok $? tap_deleted_with_domain
-$V net-destroy -c "$S" natg >/dev/null 2>&1 && [ ! -e /sys/class/net/vmgbr0 ]
+$V net-destroy -c "$S" default >/dev/null 2>&1 && [ ! -e /sys/class/net/vmgbr0 ]
 ok $? net_destroy_after_domain
 [ $failed = 0 ] || { echo "# vmond's log:"; sed 's/^/# /' "$work/vmond.log" | tail -30; }
 exit $failed
