@@ -215,18 +215,42 @@ TEST(leases)
 	unlink(path);
 }
 
-TEST(ip_forward)
+/* ip_forward on, its earlier value kept once, given back once (plain files). */
+TEST(ip_forward_on_and_back)
 {
-	char *path = tmpfile_with("0\n"), err[256], *got;
+	char *path = tmpfile_with("0\n"), save[300], err[256], *got;
 
 	ASSERT_NE(NULL, path);
-	EXPECT_EQ(0, vmon_net_ip_forward_enable(path, err, sizeof(err))) TH_LOG("%s", err);
+	snprintf(save, sizeof(save), "%s.before", path);
+	EXPECT_EQ(0, vmon_net_ip_forward_enable(path, save, err, sizeof(err))) TH_LOG("%s", err);
 	got = golden_slurp(path);
 	EXPECT_STREQ("1\n", got);
 	free(got);
-	unlink(path);
-	EXPECT_EQ(-1, vmon_net_ip_forward_enable("/nonexistent/ip_forward", err, sizeof(err)));
+	got = golden_slurp(save);
+	EXPECT_STREQ("0\n", got);
+	free(got);
+	/* a second network: the value kept is still the one from before the first */
+	EXPECT_EQ(0, vmon_net_ip_forward_enable(path, save, err, sizeof(err)));
+	got = golden_slurp(save);
+	EXPECT_STREQ("0\n", got);
+	free(got);
+	EXPECT_EQ(0, vmon_net_ip_forward_restore(path, save, err, sizeof(err))) TH_LOG("%s", err);
+	got = golden_slurp(path);
+	EXPECT_STREQ("0\n", got);
+	free(got);
+	EXPECT_NE(0, access(save, F_OK));
+	/* nothing kept: nothing to restore, the value left alone */
+	EXPECT_EQ(0, vmon_net_ip_forward_enable(path, save, err, sizeof(err)));
+	unlink(save);
+	EXPECT_EQ(0, vmon_net_ip_forward_restore(path, save, err, sizeof(err)));
+	got = golden_slurp(path);
+	EXPECT_STREQ("1\n", got);
+	free(got);
+	/* errors name the file */
+	EXPECT_EQ(-1,
+		  vmon_net_ip_forward_enable("/nonexistent/ip_forward", save, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "/nonexistent/ip_forward")) TH_LOG("%s", err);
+	unlink(path);
 }
 
 TEST_HARNESS_MAIN

@@ -20,8 +20,8 @@
 #  - a killed dnsmasq is started again (and logged) by vmond's watch.
 #  - kill -9 of vmond and a restart: the network is taken back (same bridge
 #    ifindex, same dnsmasq pid), not rebuilt.
-#  - net-destroy: bridge, chains, table and dnsmasq gone; a user's own nft
-#    table untouched throughout.
+#  - net-destroy: bridge, chains, table and dnsmasq gone, ip_forward back to
+#    what it was before (0); a user's own nft table untouched throughout.
 #  - the 'default' network of a first start takes the first 192.168.N.0/24
 #    that no host address overlaps.
 #
@@ -245,6 +245,8 @@ check destroy_isolated "$V" net-destroy -c "$S" isonet
 check bridge_gone sh -c "! ip link show vmtbr0 2>/dev/null && ! ip link show vmtbr1 2>/dev/null"
 check dnsmasq_gone sh -c "! test -d /proc/$dpid && ! test -e '$DM/natnet.pid'"
 check nft_table_gone sh -c "! nft list table ip vmon 2>/dev/null"
+# the last NAT network gone: ip_forward as it was before the first (0)
+check ip_forward_restored sh -c "test \$(cat /proc/sys/net/ipv4/ip_forward) = 0 && ! test -e '$R/run/vmon/network/ip_forward.before'"
 nft list table inet usertab >"$work/usertab.after"
 check user_table_untouched cmp "$work/usertab.before" "$work/usertab.after"
 check net_list_inactive sh -c "'$V' net-list -c '$S' --inactive | grep -q '^ natnet  *inactive'"
@@ -270,6 +272,7 @@ br=$("$V" net-info -c "$S" default | sed -n 's/^Bridge: *//p')
 check default_avoids_host_subnet sh -c "ip -4 -o addr show dev '$br' | grep -q 'inet 192.168.123.1/24'"
 check default_dumpxml_valid sh -c "'$V' net-dumpxml -c '$S' default >'$work/default.xml' && virt-xml-validate '$work/default.xml' network"
 check default_destroy "$V" net-destroy -c "$S" default
+check default_destroy_restores_ip_forward sh -c "test \$(cat /proc/sys/net/ipv4/ip_forward) = 0"
 ip link del vmtdum0
 
 if [ $failed -ne 0 ]; then

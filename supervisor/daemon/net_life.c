@@ -4,7 +4,8 @@
  * dnsmasq; each step undone if a later one fails), stop (the reverse), and
  * at vmond's start: load the definitions, take back the networks that are
  * still running (never rebuilt: their guests keep their connectivity), then
- * autostart the others.
+ * autostart the others. ip_forward goes on with the first NAT or routed
+ * network and back to what it was when the last one stops.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +22,46 @@
 static void run_dir(struct vmond *d, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/run/vmon/network", d->p.root);
+}
+
+/* Where the host's ip_forward before our first NAT or routed network is kept. */
+static void forward_save_path(struct vmond *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/run/vmon/network/ip_forward.before", d->p.root);
+}
+
+static bool forwards(const struct vmon_network *n)
+{
+	return n->forward == VMON_NET_NAT || n->forward == VMON_NET_ROUTE;
+}
+
+static int forward_on(struct vmond *d, char *err, size_t errlen)
+{
+	char path[700], dir[600];
+
+	run_dir(d, dir, sizeof(dir));
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	forward_save_path(d, path, sizeof(path));
+	return vmon_net_ip_forward_enable(NULL, path, err, errlen);
+}
+
+/* The last NAT or routed network stopped: ip_forward as it was before the first. */
+static void forward_off_if_last(struct vmond *d)
+{
+	char path[700], err[512];
+
+	for (size_t i = 0; i < vmond_net_count(); i++) {
+		struct vnet *v = vmond_net_at(i);
+
+		if (v->run && forwards(v->run))
+			return;
+	}
+	forward_save_path(d, path, sizeof(path));
+	if (vmon_net_ip_forward_restore(NULL, path, err, sizeof(err)))
+		vmond_log("%s", err);
 }
 
 static struct vmon_network *copy_of(const struct vmon_network *n)
@@ -111,8 +152,7 @@ int vmond_net_start(struct vmond *d, struct vnet *v, char *err, size_t errlen)
 		goto fail;
 	if (vmon_net_nft_apply(n, err, errlen))
 		goto undo;
-	if ((n->forward == VMON_NET_NAT || n->forward == VMON_NET_ROUTE) &&
-	    vmon_net_ip_forward_enable(NULL, err, errlen))
+	if (forwards(n) && forward_on(d, err, errlen))
 		goto undo;
 	if (start_dnsmasq(d, n, err, errlen) || vmond_net_save_run(d, n, err, errlen))
 		goto undo;
@@ -121,6 +161,7 @@ int vmond_net_start(struct vmond *d, struct vnet *v, char *err, size_t errlen)
 	return 0;
 undo:
 	teardown(d, n, ignore, sizeof(ignore));
+	forward_off_if_last(d);
 fail:
 	vmon_network_free(n);
 	return -1;
@@ -139,6 +180,7 @@ int vmond_net_stop(struct vmond *d, struct vnet *v, char *err, size_t errlen)
 	vmond_log("network '%s' stopped", v->run->name);
 	vmon_network_free(v->run);
 	v->run = NULL;
+	forward_off_if_last(d);
 	return rc;
 }
 
@@ -236,6 +278,8 @@ void vmond_net_init(struct vmond *d)
 		if (v->autostart && !v->run && vmond_net_start(d, v, err, sizeof(err)))
 			vmond_log("network '%s': autostart: %s", v->def->name, err);
 	}
+	/* a NAT network gone with its bridge while vmond was down */
+	forward_off_if_last(d);
 }
 
 void vmond_net_watch(struct vmond *d)

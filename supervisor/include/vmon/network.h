@@ -145,7 +145,14 @@ struct vmon_net_lease {
 int vmon_net_leases_read(const char *path, struct vmon_net_lease **out, size_t *n, char *err,
 			 size_t errlen);
 
-/* forward.c: net.ipv4.ip_forward (@procfile: NULL for the real one). */
-int vmon_net_ip_forward_enable(const char *procfile, char *err, size_t errlen);
+/*
+ * forward.c: net.ipv4.ip_forward (@procfile: NULL for the real one) on, its
+ * earlier value kept in @savefile unless that exists already; restore puts
+ * the kept value back and removes the file (nothing to do without one).
+ */
+int vmon_net_ip_forward_enable(const char *procfile, const char *savefile, char *err,
+			       size_t errlen);
+int vmon_net_ip_forward_restore(const char *procfile, const char *savefile, char *err,
+				size_t errlen);
 
 #endif /* VMON_NETWORK_H */
