@@ -217,7 +217,7 @@ t_setvcpus_config() {
 # domiflist and domblklist of a shut-off domain: virsh's columns, the
 # <target dev=> the XML gives (as virsh prints it), "-" where there is none
 # and for a bridge-less source, the volume name of a volume disk; --details
-# on domiflist refused
+# on domiflist refused; domifaddr --source lease of a shut-off domain
 t_devlists() {
 	cat >"$T/dl.xml" <<X
 <domain type='kvm'>
@@ -268,6 +268,11 @@ X
 	"$V" domiflist -c "$S" dl --details 2>"$T/e"
 	[ $? = 2 ] && contains "$T/e" "unrecognized option '--details'" || return 1
 	! "$V" domblklist -c "$S" nosuch 2>"$T/e" && contains "$T/e" "nosuch" || return 1
+	# domifaddr --source lease needs it running; arp is planned, refused by name
+	"$V" domifaddr -c "$S" dl --source lease 2>"$T/e"
+	[ $? = 1 ] && contains "$T/e" "domain 'dl' is not running" || return 1
+	"$V" domifaddr -c "$S" dl --source arp 2>"$T/e"
+	[ $? = 1 ] && contains "$T/e" "--source arp is not supported yet \\(planned\\)" || return 1
 	"$V" undefine -c "$S" dl >/dev/null
 }
 

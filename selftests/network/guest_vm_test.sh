@@ -4,15 +4,16 @@
 # Real nested guests on a NAT network named default, as libvirt's, inside the
 # test VM with nested KVM: vmond puts each domain's <interface type='network'>
 # on the network's bridge as a tap of its own; the guest gets a DHCP lease
-# (listed by net-dhcp-leases with its hostname), pings the host over the
-# bridge, an "outside" namespace through NAT (whose firewall counts the pings
-# as coming from the host's address, never the guest's) and a second guest,
-# "peer", at the address its <host> entry gives it, and by its name through
-# the network's dnsmasq (which the host asks for the first guest's name too);
-# the taps are the VMM user's; a download from the outside through NAT goes on
-# while vmond is killed with SIGKILL and started again, and completes intact;
-# net-destroy is refused while the guest runs; domiflist names the tap;
-# destroying the domain deletes its tap; then net-destroy succeeds.
+# (listed by net-dhcp-leases with its hostname, and by domifaddr --source
+# lease under its tap), pings the host over the bridge, an "outside" namespace
+# through NAT (whose firewall counts the pings as coming from the host's
+# address, never the guest's) and a second guest, "peer", at the address its
+# <host> entry gives it, and by its name through the network's dnsmasq (which
+# the host asks for the first guest's name too); the taps are the VMM user's;
+# a download from the outside through NAT goes on while vmond is killed with
+# SIGKILL and started again, and completes intact; net-destroy is refused
+# while the guest runs; domiflist names the tap; destroying the domain deletes
+# its tap; then net-destroy succeeds.
 #
 # Usage: tools/vmtest -- build/selftests/network/guest_vm_test (TAP; root).
 set -u
@@ -68,7 +69,7 @@ attach_console() {
 }
 
 . "$top/selftests/lib/nested.sh"
-echo "1..16"
+echo "1..17"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 for m in bridge veth tun nf_tables nft_chain_nat nft_masq nft_ct nft_reject_ipv4 \
 	nft_reject_inet; do
@@ -208,6 +209,10 @@ case "$ip" in 192.168.160.[5-9][0-9]) true ;; *) false ;; esac
 ok $? guest_dhcp_lease "$(grep CHECK "$work/console" | tr -d '\r' | tr '\n' ' ')"
 $V net-dhcp-leases -c "$S" default | grep -q "52:54:00:c0:ff:01 *ipv4 *$ip/24 *webguest "
 ok $? net_dhcp_leases_lists_guest "$($V net-dhcp-leases -c "$S" default 2>&1 | tr '\n' ' ')"
+# domifaddr --source lease: the tap, its MAC and the lease's address
+$V domifaddr -c "$S" web --source lease >"$work/ifaddr.out" 2>&1 &&
+	grep -Eq "^ $tap +52:54:00:c0:ff:01 +ipv4 +$ip/24$" "$work/ifaddr.out"
+ok $? domifaddr_source_lease "$(tr '\n' '|' <"$work/ifaddr.out")"
 grep -q "CHECK ping ok" "$work/console" && grep -q "CHECK nat ok" "$work/console"
 ok $? guest_reaches_host_and_outside "$(grep CHECK "$work/console" | tr -d '\r' | tr '\n' ' ')"
 # the outside saw the host's address (masquerade), never the guest's

@@ -203,19 +203,22 @@ int vmon_cmd_domfsthaw(int argc, char **argv)
 static void ifaddr_usage(FILE *f)
 {
 	fprintf(f, "usage: vmon domifaddr [-c URI] DOMAIN [INTERFACE] [--full]\n"
-		   "                       [--source agent]\n"
+		   "                       [--source agent|lease]\n"
 		   "\n"
-		   "The guest's network interfaces and their addresses, as the guest sees\n"
-		   "them, from its QEMU guest agent (guest-network-get-interfaces), in\n"
-		   "virsh domifaddr's layout. The sources lease (the network's DHCP leases:\n"
-		   "vmon net-dhcp-leases) and arp are planned; agent is the default.\n"
+		   "A running domain's network interfaces and their addresses, in virsh\n"
+		   "domifaddr's layout. agent (the default): as the guest sees them, from\n"
+		   "its QEMU guest agent (guest-network-get-interfaces), INTERFACE a name in\n"
+		   "the guest; lease: the DHCP leases of the networks its <interface\n"
+		   "type='network'>s are on (vmon net-dhcp-leases), by tap, INTERFACE a\n"
+		   "tap's name. The arp source is planned.\n"
 		   "\n"
 		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "      --full            name and MAC on every line, not only the first\n"
-		   "      --source SOURCE   agent\n"
+		   "      --source SOURCE   agent or lease\n"
 		   "  -h, --help            this text\n");
 }
 
+int vmon_domifaddr_lease(const char *sock, const char *dom, const char *only, bool full);
 int vmon_cmd_domifaddr(int argc, char **argv);
 int vmon_cmd_domifaddr(int argc, char **argv)
 {
@@ -228,7 +231,7 @@ int vmon_cmd_domifaddr(int argc, char **argv)
 	};
 	struct json_object *cmd, *ret;
 	const char *sock = NULL, *only = NULL;
-	bool full = false;
+	bool full = false, lease = false;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
@@ -237,13 +240,13 @@ int vmon_cmd_domifaddr(int argc, char **argv)
 		} else if (opt == 'f') {
 			full = true;
 		} else if (opt == 's') {
-			if (!strcmp(optarg, "lease") || !strcmp(optarg, "arp")) {
-				vmon_err("domifaddr: --source %s is not supported yet (planned); "
-					 "use --source agent",
-					 optarg);
+			lease = !strcmp(optarg, "lease");
+			if (!strcmp(optarg, "arp")) {
+				vmon_err("domifaddr: --source arp is not supported yet (planned); "
+					 "use --source agent or lease");
 				return VMON_EXIT_FAIL;
 			}
-			if (strcmp(optarg, "agent")) {
+			if (strcmp(optarg, "agent") && !lease) {
 				vmon_err("domifaddr: unknown source '%s' (lease, agent, arp)",
 					 optarg);
 				return VMON_EXIT_USAGE;
@@ -260,6 +263,8 @@ int vmon_cmd_domifaddr(int argc, char **argv)
 		only = argv[optind + 1];
 	if (vmon_no_more_args("domifaddr", argc, argv, optind + 1 + (only != NULL), NULL))
 		return VMON_EXIT_USAGE;
+	if (lease)
+		return vmon_domifaddr_lease(sock, argv[optind], only, full);
 	cmd = json_object_new_object();
 	json_object_object_add(cmd, "execute",
 			       json_object_new_string("guest-network-get-interfaces"));
