@@ -95,7 +95,7 @@ t_refusals() {
 
 t_far_end_fails() {
 	! $V list -c "vmon+ssh://example/system?socket=$T/none.sock" 2>"$T/e" &&
-		contains "$T/e" "stdio-proxy: cannot connect to vmond at '$T/none.sock'" || return 1
+		contains "$T/e" "stdio-proxy: cannot connect to '$T/none.sock'" || return 1
 	touch "$T/ssh.fail"
 	! $V list -c "$URI" 2>"$T/e" && contains "$T/e" 'Connection refused' &&
 		contains "$T/e" 'ssh could not reach it'

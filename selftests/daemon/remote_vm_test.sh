@@ -5,8 +5,9 @@
 # sshd (Debian's openssh-server, never started on the host) listens in a
 # second network namespace with a key made for the test; the CLI in the
 # first reaches vmond through it (ssh runs vmond --stdio-proxy there),
-# lists, defines and starts a real nested guest, reads its state and
-# destroys it. Prints TAP. Run as root from the top of the tree.
+# lists, defines and starts a real nested guest, reads its state, attaches
+# to its console (the console socket relayed by a second ssh running
+# vmond --stdio-proxy --socket) and destroys it. Prints TAP. Run as root from the top of the tree.
 set -u
 # installed as build/selftests/daemon/remote_vm_test
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -33,7 +34,7 @@ trap cleanup EXIT
 . "$top/selftests/lib/vmond.sh"
 . "$top/selftests/lib/tap.sh"
 
-echo "1..4"
+echo "1..5"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe veth 2>/dev/null
 if [ ! -x /usr/sbin/sshd ] || [ ! -c /dev/kvm ] || [ ! -f "$kernel" ]; then
@@ -105,6 +106,17 @@ vmond_boot_or_retry "$V" "$S" far "$work/console" "$D/far.log" &&
 	[ "$($V domstate -c "$URI" far --reason | head -1)" = "running (booted)" ]
 ok $? remote.guest_runs_state_read_through_sshd "$($V domstate -c "$URI" far --reason 2>&1 | head -1)"
 kill "$con" 2>/dev/null
+# vmon console through ssh: the guest's ticks, ctrl-] to leave
+{
+	for _ in $(seq 120); do
+		grep -q 'tick [0-9]' "$work/rcon" 2>/dev/null && break
+		sleep 0.5
+	done
+	printf '\035'
+} | timeout 90 $V console -c "$URI" far >"$work/rcon" 2>&1
+r=$?
+[ $r = 0 ] && grep -q "Connected to domain 'far'" "$work/rcon" && grep -q 'tick [0-9]' "$work/rcon"
+ok $? remote.console_through_sshd "exit $r: $(head -c 300 "$work/rcon" | tr '\n' ' ')"
 
 $V destroy -c "$URI" far >/dev/null && [ "$($V domstate -c "$S" far | head -1)" = "shut off" ] &&
 	$V undefine -c "$URI" far >/dev/null && [ ! -e "$R/etc/vmon/domains/far.xml" ]

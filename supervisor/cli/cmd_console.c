@@ -3,7 +3,8 @@
  * vmon console DOMAIN [--devname NAME]: the guest's serial console, or its
  * virtio console (hvc0, libvirt's alias console1), as virsh console: vmond
  * names the VMM's console socket, we relay it to the terminal (raw mode)
- * until ctrl-] or the guest's end.
+ * until ctrl-] or the guest's end; with vmon+ssh:// the socket is reached
+ * through ssh and vmond --stdio-proxy on vmond's host.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -85,14 +86,6 @@ static int console_attach(const char *name, const char *sock, const char *devnam
 	bool tty = isatty(0);
 	int fd;
 
-	if (vmond_is_remote(sock)) {
-		/* the console is the VMM's socket on vmond's host, not relayed */
-		json_object_put(req);
-		vmon_err("console: a console through vmon+ssh:// is not there yet (planned); "
-			 "run 'vmon console %s' on the host",
-			 name);
-		return VMON_EXIT_FAIL;
-	}
 	json_object_object_add(req, "cmd", json_object_new_string("dominfo"));
 	json_object_object_add(req, "domain", json_object_new_string(name));
 	if (vmond_request("console", sock, false, req, &a))
@@ -109,9 +102,9 @@ static int console_attach(const char *name, const char *sock, const char *devnam
 		json_object_put(a);
 		return VMON_EXIT_FAIL;
 	}
-	fd = vmon_unix_connect(json_object_get_string(c));
+	/* the VMM's socket, here or through ssh on vmond's host */
+	fd = vmond_connect_stream("console", sock, json_object_get_string(c));
 	if (fd < 0) {
-		vmon_err("console: '%s': %s", json_object_get_string(c), strerror(-fd));
 		json_object_put(a);
 		return VMON_EXIT_FAIL;
 	}
@@ -126,7 +119,7 @@ static int console_attach(const char *name, const char *sock, const char *devnam
 	relay(fd);
 	if (tty)
 		tcsetattr(0, TCSANOW, &old);
-	close(fd);
+	vmond_disconnect(fd);
 	printf("\n");
 	return VMON_EXIT_OK;
 }

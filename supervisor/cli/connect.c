@@ -12,6 +12,8 @@
  *                               runs virt-ssh-helper): our end of a socket
  *                               pair is ssh's stdin and stdout
  * A connection through ssh is a child process; vmond_disconnect() reaps it.
+ * vmond_connect_stream() reaches another socket of that host the same way
+ * (a domain's console: the proxy relays any unix socket).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -227,6 +229,27 @@ int vmond_disconnect(int fd)
 		return WIFEXITED(status) && WEXITSTATUS(status) == 255 ? -1 : 0;
 	}
 	return 0;
+}
+
+int vmond_connect_stream(const char *cmd, const char *where, const char *path)
+{
+	struct uri u;
+	int fd;
+
+	if (!vmond_is_remote(where)) {
+		fd = vmon_unix_connect(path);
+		if (fd < 0)
+			vmon_err("%s: '%s': %s", cmd, path, strerror(-fd));
+		return fd < 0 ? -1 : fd;
+	}
+	if (parse_uri(cmd, where ? where : getenv("VMON_DEFAULT_URI"), &u))
+		return -1;
+	if (!shell_safe(path) || copy(u.socket, sizeof(u.socket), path, strlen(path))) {
+		vmon_err("%s: '%s': not a path that can be passed to the remote shell as it is",
+			 cmd, path);
+		return -1;
+	}
+	return remote(cmd, &u, false);
 }
 
 bool vmond_is_remote(const char *where)

@@ -21,6 +21,13 @@ int vmond_connect(const char *cmd, const char *where, bool readonly);
 int vmond_disconnect(int fd);
 /* Whether @where (NULL: $VMON_DEFAULT_URI) reaches vmond through ssh. */
 bool vmond_is_remote(const char *where);
+/*
+ * A byte stream to another unix socket on vmond's host (a domain's
+ * console, whose path vmond gave): for vmon+ssh://, ssh runs
+ * "vmond --stdio-proxy --socket PATH" there; else PATH here. Closed with
+ * vmond_disconnect(); -1 after printing why.
+ */
+int vmond_connect_stream(const char *cmd, const char *where, const char *path);
 
 /*
  * Send req (consumed) to vmond at sock (NULL: the default socket; for a

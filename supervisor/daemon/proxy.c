@@ -6,7 +6,9 @@
  * socket to its stdout, until vmond closes the connection. It is the user's
  * own process: the socket's permissions decide as for a local vmon, and
  * with --readonly a user outside the vmon group falls back to the
- * read-only socket, as the local CLI does for read-only commands.
+ * read-only socket, as the local CLI does for read-only commands. With
+ * --socket it relays whatever unix socket it names: the CLI's remote
+ * console is a domain's console socket relayed so.
  */
 #include <errno.h>
 #include <poll.h>
@@ -43,7 +45,7 @@ int vmond_stdio_proxy(const char *sock, bool readonly)
 	int fd = vmon_vmond_connect(sock, readonly, &path);
 
 	if (fd < 0) {
-		fprintf(stderr, "vmond: --stdio-proxy: cannot connect to vmond at '%s': %s\n", path,
+		fprintf(stderr, "vmond: --stdio-proxy: cannot connect to '%s': %s\n", path,
 			strerror(-fd));
 		return 1;
 	}
