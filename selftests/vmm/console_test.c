@@ -270,11 +270,12 @@ TEST(control_messages_in_flight_are_in_the_snapshot)
 }
 
 /*
- * The driver up on all six queues with 8 control receive buffers posted,
- * DEVICE_READY sent: its control receive queue.
+ * The driver up on all six queues with 8 control receive buffers posted:
+ * its control receive queue. driver_up() also sends DEVICE_READY, as a
+ * probe does; a resume does not.
  */
-static struct virtq *driver_up(struct __test_metadata *_metadata, struct vm *vm,
-			       struct virtio_dev *d)
+static struct virtq *driver_up_no_ready(struct __test_metadata *_metadata, struct vm *vm,
+					struct virtio_dev *d)
 {
 	struct virtq *crx = &d->q[Q_CTRL_RX];
 
@@ -284,6 +285,14 @@ static struct virtq *driver_up(struct __test_metadata *_metadata, struct vm *vm,
 	for (int i = 0; i < 8; i++)
 		post(vm, crx, NULL, 0);
 	d->ops->kick(d, crx);
+	return crx;
+}
+
+static struct virtq *driver_up(struct __test_metadata *_metadata, struct vm *vm,
+			       struct virtio_dev *d)
+{
+	struct virtq *crx = driver_up_no_ready(_metadata, vm, d);
+
 	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
 	return crx;
 }
@@ -386,6 +395,42 @@ TEST(console_port_alone_and_in_the_snapshot)
 	/* restored as added and ready: a second DEVICE_READY adds nothing */
 	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
 	EXPECT_EQ(2, crx->used->idx);
+}
+
+/*
+ * The guest's resume from S3: its freeze reset the device; its restore
+ * sets the queues up again and sends PORT_READY for each port it has, with
+ * no DEVICE_READY (Linux's virtcons_restore()). The host side's state must
+ * come back (PORT_OPEN 1), or the agent's port stays closed in the guest.
+ */
+TEST(port_ready_after_resume_reopens_the_host_side)
+{
+	struct vm *vm = fake_vm();
+	struct virtio_dev *d = virtio_console_create(vm, true, true);
+	struct virtq *crx;
+	int sv[2];
+
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+	console_port_attach(sv[0], NULL, NULL);
+	console_hvc_attach(sv[1], sv[1], false);
+	crx = driver_up(_metadata, vm, d);
+	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1);
+	ctrl_id(vm, d, 0, VIRTIO_CONSOLE_PORT_READY, 1);
+	ASSERT_EQ(6, crx->used->idx); /* 2 PORT_ADD, NAME + OPEN, CONSOLE_PORT + OPEN */
+	/* freeze: the device reset; restore: queues again, PORT_READY, no DEVICE_READY */
+	virtio_dev_reset(d);
+	memset(vm->ram + 0x10000, 0, 6 * 0x4000);
+	crx = driver_up_no_ready(_metadata, vm, d);
+	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1);
+	ctrl(vm, d, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	ctrl_id(vm, d, 0, VIRTIO_CONSOLE_PORT_READY, 1);
+	ASSERT_EQ(4, crx->used->idx);
+	EXPECT_CTRL(0, 1, VIRTIO_CONSOLE_PORT_NAME, 1);
+	EXPECT_CTRL(1, 1, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	EXPECT_CTRL(2, 0, VIRTIO_CONSOLE_CONSOLE_PORT, 1);
+	EXPECT_CTRL(3, 0, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	EXPECT_TRUE(console_port_guest_open());
 }
 
 struct answer {

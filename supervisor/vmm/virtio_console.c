@@ -11,7 +11,8 @@
  * transmit (2, 3), port 1's receive and transmit (4, 5); a port that is
  * not configured is never added and its queues carry nothing. The control
  * protocol (5.3.6.2): the driver says DEVICE_READY, we add each port
- * (PORT_ADD); it says PORT_READY for one, we make port 0 a console
+ * (PORT_ADD); it says PORT_READY for one (again after its resume from a
+ * sleep state, with no DEVICE_READY), we make port 0 a console
  * (CONSOLE_PORT), name port 1 (PORT_NAME) and say whether the host side is
  * open (PORT_OPEN); it says PORT_OPEN when a process in the guest opens or
  * closes a port (a console port is open from the start).
@@ -141,9 +142,16 @@ static void ctrl_got(struct con *k, const struct virtio_console_control *c)
 		}
 		break;
 	case VIRTIO_CONSOLE_PORT_READY:
-		if (!p || !p->added || c->value != 1)
+		/*
+		 * Not only after our PORT_ADD: Linux's resume from S3 (or
+		 * hibernation) sends it again, with no DEVICE_READY, for each
+		 * port it has, to hear the host side's state anew
+		 * (virtcons_restore()); until it does, its side of the port
+		 * counts as closed (reads EOF, writes wait).
+		 */
+		if (!p || c->value != 1)
 			break;
-		p->ready = true;
+		p->added = p->ready = true;
 		if (p->id == 0)
 			ctrl_send(k, p->id, VIRTIO_CONSOLE_CONSOLE_PORT, 1);
 		else
