@@ -128,20 +128,41 @@ static struct virtio_console_control ctrl_msg(struct vm *vm, struct virtio_dev *
 		EXPECT_EQ(value_, m_.value);                                                       \
 	} while (0)
 
-/* A device the driver set up: four queues, DEVICE_READY, PORT_READY. */
+/*
+ * The driver up on all six queues with 8 control receive buffers posted:
+ * its control receive queue, or NULL when a ring did not map.
+ * driver_up() also sends DEVICE_READY, as a probe does; a resume does not.
+ */
+static struct virtq *driver_up_no_ready(struct vm *vm, struct virtio_dev *d)
+{
+	struct virtq *crx = &d->q[Q_CTRL_RX];
+
+	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
+	for (int i = 0; i < 6; i++)
+		if (!ring(vm, d, i)->enabled)
+			return NULL;
+	for (int i = 0; i < 8; i++)
+		post(vm, crx, NULL, 0);
+	d->ops->kick(d, crx);
+	return crx;
+}
+
+static struct virtq *driver_up(struct vm *vm, struct virtio_dev *d)
+{
+	struct virtq *crx = driver_up_no_ready(vm, d);
+
+	if (crx)
+		ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	return crx;
+}
+
+/* A device the driver set up: DEVICE_READY, PORT_READY of the agent's port. */
 static struct virtio_dev *ready_dev(struct vm *vm, bool guest_opens)
 {
 	struct virtio_dev *d = virtio_console_create(vm, false, true);
 
-	if (!d)
+	if (!d || !driver_up(vm, d))
 		return NULL;
-	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
-	for (int i = Q_CTRL_RX; i <= Q_PORT_TX; i++)
-		ring(vm, d, i);
-	for (int i = 0; i < 6; i++)
-		post(vm, &d->q[Q_CTRL_RX], NULL, 0);
-	d->ops->kick(d, &d->q[Q_CTRL_RX]);
-	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
 	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1);
 	if (guest_opens)
 		ctrl(vm, d, VIRTIO_CONSOLE_PORT_OPEN, 1);
@@ -200,12 +221,40 @@ TEST(control_handshake_adds_and_names_the_port)
 	EXPECT_EQ(0, c.value);
 }
 
+/* The guest writes @s on @tx; the host side reads it whole from @fd. */
+static void guest_to_host(struct __test_metadata *_metadata, struct vm *vm, struct virtio_dev *d,
+			  struct virtq *tx, int fd, const char *s)
+{
+	size_t n = strlen(s);
+	char buf[64];
+
+	post(vm, tx, s, (uint32_t)n);
+	d->ops->kick(d, tx);
+	ASSERT_EQ((ssize_t)n, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, s, n));
+}
+
+/* The host side writes @s on @fd; the guest's next buffer on @rx gets it. */
+static void host_to_guest(struct __test_metadata *_metadata, struct vm *vm, struct virtio_dev *d,
+			  struct virtq *rx, int fd, const char *s)
+{
+	uint16_t before = rx->used->idx;
+	size_t n = strlen(s);
+	char buf[64];
+
+	ASSERT_EQ((ssize_t)n, write(fd, s, n));
+	post(vm, rx, NULL, 0);
+	d->ops->kick(d, rx);
+	ASSERT_EQ((uint16_t)(before + 1), rx->used->idx);
+	EXPECT_EQ(n, used(vm, rx, before, buf, sizeof(buf)));
+	EXPECT_STREQ(s, buf);
+}
+
 TEST(bytes_cross_both_ways_and_are_dropped_with_nobody_listening)
 {
 	struct vm *vm = fake_vm();
 	struct virtio_dev *d = ready_dev(vm, true);
 	struct virtq *rx = &d->q[Q_PORT_RX], *tx = &d->q[Q_PORT_TX];
-	char buf[64];
 	int sv[2];
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
@@ -215,16 +264,8 @@ TEST(bytes_cross_both_ways_and_are_dropped_with_nobody_listening)
 	EXPECT_EQ(1, tx->used->idx);
 	EXPECT_EQ(1, d->stats.errors);
 	console_port_attach(sv[0], NULL, NULL);
-	ASSERT_EQ(5, write(sv[1], "hello", 5));
-	post(vm, rx, NULL, 0);
-	d->ops->kick(d, rx);
-	ASSERT_EQ(1, rx->used->idx);
-	EXPECT_EQ(5, used(vm, rx, 0, buf, sizeof(buf)));
-	EXPECT_STREQ("hello", buf);
-	post(vm, tx, "world", 5);
-	d->ops->kick(d, tx);
-	ASSERT_EQ(5, read(sv[1], buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "world", 5));
+	host_to_guest(_metadata, vm, d, rx, sv[1], "hello");
+	guest_to_host(_metadata, vm, d, tx, sv[1], "world");
 	/* a receive buffer with nothing writable breaks the device, not the VMM */
 	ASSERT_EQ(1, write(sv[1], "x", 1));
 	post(vm, rx, "ro", 2);
@@ -270,34 +311,6 @@ TEST(control_messages_in_flight_are_in_the_snapshot)
 }
 
 /*
- * The driver up on all six queues with 8 control receive buffers posted:
- * its control receive queue. driver_up() also sends DEVICE_READY, as a
- * probe does; a resume does not.
- */
-static struct virtq *driver_up_no_ready(struct __test_metadata *_metadata, struct vm *vm,
-					struct virtio_dev *d)
-{
-	struct virtq *crx = &d->q[Q_CTRL_RX];
-
-	d->status = VIRTIO_CONFIG_S_DRIVER_OK;
-	for (int i = 0; i < 6; i++)
-		EXPECT_TRUE(ring(vm, d, i)->enabled);
-	for (int i = 0; i < 8; i++)
-		post(vm, crx, NULL, 0);
-	d->ops->kick(d, crx);
-	return crx;
-}
-
-static struct virtq *driver_up(struct __test_metadata *_metadata, struct vm *vm,
-			       struct virtio_dev *d)
-{
-	struct virtq *crx = driver_up_no_ready(_metadata, vm, d);
-
-	ctrl(vm, d, VIRTIO_CONSOLE_DEVICE_READY, 1);
-	return crx;
-}
-
-/*
  * --hvc: port 0 is a console (hvc0), added beside the agent's port, never
  * named; its bytes cross both ways on queues 0 and 1; a socket client that
  * leaves closes the host side (PORT_OPEN 0) and the next one opens it.
@@ -315,7 +328,8 @@ TEST(console_port_is_hvc0_beside_the_agent_port)
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv2));
 	console_hvc_attach(sv[0], sv[0], true);
-	crx = driver_up(_metadata, vm, d);
+	crx = driver_up(vm, d);
+	ASSERT_NE(NULL, crx);
 	rx = &d->q[0];
 	tx = &d->q[1];
 	ASSERT_EQ(2, crx->used->idx);
@@ -328,16 +342,8 @@ TEST(console_port_is_hvc0_beside_the_agent_port)
 	EXPECT_CTRL(3, 0, VIRTIO_CONSOLE_PORT_OPEN, 1);
 	ctrl_id(vm, d, 0, VIRTIO_CONSOLE_PORT_OPEN, 1); /* Linux's hvc says so */
 	/* the guest's output, the host's input */
-	post(vm, tx, "login: ", 7);
-	d->ops->kick(d, tx);
-	ASSERT_EQ(7, read(sv[1], buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "login: ", 7));
-	ASSERT_EQ(5, write(sv[1], "root\n", 5));
-	post(vm, rx, NULL, 0);
-	d->ops->kick(d, rx);
-	ASSERT_EQ(1, rx->used->idx);
-	EXPECT_EQ(5, used(vm, rx, 0, buf, sizeof(buf)));
-	EXPECT_STREQ("root\n", buf);
+	guest_to_host(_metadata, vm, d, tx, sv[1], "login: ");
+	host_to_guest(_metadata, vm, d, rx, sv[1], "root\n");
 	EXPECT_EQ(0, d->q[4].used->idx); /* the agent's port saw none of it */
 	/* the client leaves: PORT_OPEN 0; its fd closed by the device */
 	close(sv[1]);
@@ -377,7 +383,8 @@ TEST(console_port_alone_and_in_the_snapshot)
 
 	ASSERT_NE(NULL, d);
 	EXPECT_STREQ("hvc", d->backend);
-	crx = driver_up(_metadata, vm, d);
+	crx = driver_up(vm, d);
+	ASSERT_NE(NULL, crx);
 	ASSERT_EQ(1, crx->used->idx);
 	EXPECT_CTRL(0, 0, VIRTIO_CONSOLE_PORT_ADD, 1);
 	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1); /* port 1: not there */
@@ -414,14 +421,16 @@ TEST(port_ready_after_resume_reopens_the_host_side)
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
 	console_port_attach(sv[0], NULL, NULL);
 	console_hvc_attach(sv[1], sv[1], false);
-	crx = driver_up(_metadata, vm, d);
+	crx = driver_up(vm, d);
+	ASSERT_NE(NULL, crx);
 	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1);
 	ctrl_id(vm, d, 0, VIRTIO_CONSOLE_PORT_READY, 1);
 	ASSERT_EQ(6, crx->used->idx); /* 2 PORT_ADD, NAME + OPEN, CONSOLE_PORT + OPEN */
 	/* freeze: the device reset; restore: queues again, PORT_READY, no DEVICE_READY */
 	virtio_dev_reset(d);
 	memset(vm->ram + 0x10000, 0, 6 * 0x4000);
-	crx = driver_up_no_ready(_metadata, vm, d);
+	crx = driver_up_no_ready(vm, d);
+	ASSERT_NE(NULL, crx);
 	ctrl(vm, d, VIRTIO_CONSOLE_PORT_READY, 1);
 	ctrl(vm, d, VIRTIO_CONSOLE_PORT_OPEN, 1);
 	ctrl_id(vm, d, 0, VIRTIO_CONSOLE_PORT_READY, 1);
