@@ -107,6 +107,9 @@ TEST(units)
 		const char *value, *unit, *why;
 	} bad[] = {
 		{ "1", "furlong", "unknown unit 'furlong'" },
+		{ "1", "KX", "unknown unit 'KX'" },
+		{ "1", "iB", "unknown unit 'iB'" },
+		{ "1", "Kibi", "unknown unit 'Kibi'" },
 		{ "-1", NULL, "not a whole number" },
 		{ "1.5", "G", "not a whole number" },
 		{ "", "G", "not a whole number" },

@@ -3,6 +3,7 @@
  * libvmon: sizes in libvirt's units (vmon/size.h), one table for the
  * storage XML, vmond's volume requests and the CLI's sizes.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,42 +12,37 @@
 
 #include <vmon/size.h>
 
-static const struct {
-	const char *name;
-	uint64_t mult;
-} units[] = {
-	{ "b", 1 },
-	{ "bytes", 1 },
-	{ "KB", 1000ULL },
-	{ "MB", 1000ULL * 1000 },
-	{ "GB", 1000ULL * 1000 * 1000 },
-	{ "TB", 1000ULL * 1000 * 1000 * 1000 },
-	{ "PB", 1000ULL * 1000 * 1000 * 1000 * 1000 },
-	{ "EB", 1000ULL * 1000 * 1000 * 1000 * 1000 * 1000 },
-	{ "k", 1ULL << 10 },
-	{ "KiB", 1ULL << 10 },
-	{ "M", 1ULL << 20 },
-	{ "MiB", 1ULL << 20 },
-	{ "G", 1ULL << 30 },
-	{ "GiB", 1ULL << 30 },
-	{ "T", 1ULL << 40 },
-	{ "TiB", 1ULL << 40 },
-	{ "P", 1ULL << 50 },
-	{ "PiB", 1ULL << 50 },
-	{ "E", 1ULL << 60 },
-	{ "EiB", 1ULL << 60 },
-};
+/*
+ * The bytes in one @unit, or 0 if it is none: b and bytes; a prefix of
+ * "kmgtpe" alone or with "iB" is a power of 1024, with "B" a power of 1000
+ * (either case, as libvirt's virScaleInteger).
+ */
+static uint64_t unit_bytes(const char *unit)
+{
+	static const char prefixes[] = "kmgtpe";
+	const char *p = unit[0] ? strchr(prefixes, tolower((unsigned char)unit[0])) : NULL;
+	uint64_t base, mult = 1;
+
+	if (!strcasecmp(unit, "b") || !strcasecmp(unit, "bytes"))
+		return 1;
+	if (!p)
+		return 0;
+	if (!unit[1] || !strcasecmp(unit + 1, "ib"))
+		base = 1024;
+	else if (!strcasecmp(unit + 1, "b"))
+		base = 1000;
+	else
+		return 0;
+	for (const char *q = prefixes; q <= p; q++)
+		mult *= base;
+	return mult;
+}
 
 int vmon_size_scale(const char *value, const char *unit, uint64_t *bytes, char *err, size_t errlen)
 {
-	uint64_t mult = 0, v;
+	uint64_t mult = unit && *unit ? unit_bytes(unit) : 1, v;
 	char *end;
 
-	if (!unit || !*unit)
-		mult = 1;
-	for (size_t i = 0; !mult && i < sizeof(units) / sizeof(units[0]); i++)
-		if (!strcasecmp(units[i].name, unit))
-			mult = units[i].mult;
 	if (!mult) {
 		snprintf(err, errlen, "unknown unit '%s'", unit);
 		return -1;
