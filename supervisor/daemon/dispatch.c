@@ -139,13 +139,11 @@ static int req_dominfo(struct vmond *d, struct json_object *req, struct json_obj
 		char con[800];
 
 		ADD(r, "pid", json_object_new_int(v->st.pid));
-		snprintf(con, sizeof(con), "%s/%s.console", d->p.status, v->name);
-		ADD(r, "console", json_object_new_string(con));
+		if (!vmond_domain_path(d, v, con, sizeof(con), "console"))
+			ADD(r, "console", json_object_new_string(con));
 		/* a <console><target type='virtio'>: hvc0, libvirt's alias console1 */
-		if (v->def->virtio_console) {
-			snprintf(con, sizeof(con), "%s/%s.hvc", d->p.status, v->name);
+		if (v->def->virtio_console && !vmond_domain_path(d, v, con, sizeof(con), "hvc"))
 			ADD(r, "hvc", json_object_new_string(con));
-		}
 	}
 	return 0;
 }

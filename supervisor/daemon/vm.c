@@ -205,8 +205,8 @@ static int wait_api(struct vmond *d, struct vdom *v, char *err, size_t errlen)
 	return -1;
 }
 
-/* ROOT/run/vmon/domains/NAME.EXT; -1 if it does not fit. */
-static int base_path(struct vmond *d, struct vdom *v, char *buf, size_t len, const char *ext)
+int vmond_domain_path(const struct vmond *d, const struct vdom *v, char *buf, size_t len,
+		      const char *ext)
 {
 	int n = snprintf(buf, len, "%.*s/%s.%s", (int)len, d->p.status, v->name, ext);
 
@@ -262,10 +262,10 @@ static int launch(struct vmond *d, struct vdom *v, const char *restore, char *er
 
 	strcpy(console, "unix:");
 	strcpy(hvc, "unix:");
-	if (base_path(d, v, console + 5, sizeof(console) - 5, "console") ||
-	    base_path(d, v, hvc + 5, sizeof(hvc) - 5, "hvc") ||
-	    base_path(d, v, log, sizeof(log), "log") ||
-	    base_path(d, v, agent, sizeof(agent), "agent")) {
+	if (vmond_domain_path(d, v, console + 5, sizeof(console) - 5, "console") ||
+	    vmond_domain_path(d, v, hvc + 5, sizeof(hvc) - 5, "hvc") ||
+	    vmond_domain_path(d, v, log, sizeof(log), "log") ||
+	    vmond_domain_path(d, v, agent, sizeof(agent), "agent")) {
 		snprintf(err, errlen, "domain '%s': --root path too long", v->name);
 		return -1;
 	}
@@ -332,7 +332,7 @@ int vmond_vm_restore(struct vmond *d, struct vdom *v, const char *restore, bool 
 	memset(&v->st, 0, sizeof(v->st));
 	v->pidfd = -1;
 	vmond_commit(d, v, &r); /* starting up; no status file yet */
-	if (base_path(d, v, v->st.api, sizeof(v->st.api), "sock")) {
+	if (vmond_domain_path(d, v, v->st.api, sizeof(v->st.api), "sock")) {
 		snprintf(err, errlen, "domain '%s': API socket path too long", v->name);
 		return start_failed(d, v);
 	}

@@ -233,4 +233,8 @@ int vmond_serve(struct vmond *d, bool notify);
 
 void vmond_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* vm.c: ROOT/run/vmon/domains/NAME.EXT (its sockets, log, status); -1 if it does not fit. */
+int vmond_domain_path(const struct vmond *d, const struct vdom *v, char *buf, size_t len,
+		      const char *ext);
+
 #endif /* VMOND_INT_H */
