@@ -7,7 +7,8 @@
 # first reaches vmond through it (ssh runs vmond --stdio-proxy there),
 # lists, defines and starts a real nested guest, reads its state, attaches
 # to its console (the console socket relayed by a second ssh running
-# vmond --stdio-proxy --socket) and destroys it. Prints TAP. Run as root from the top of the tree.
+# vmond --stdio-proxy --socket; with that socket gone, vmon console fails
+# and says why) and destroys it. Prints TAP. Run as root from the top of the tree.
 set -u
 # installed as build/selftests/daemon/remote_vm_test
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -34,7 +35,7 @@ trap cleanup EXIT
 . "$top/selftests/lib/vmond.sh"
 . "$top/selftests/lib/tap.sh"
 
-echo "1..5"
+echo "1..6"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe veth 2>/dev/null
 if [ ! -x /usr/sbin/sshd ] || [ ! -c /dev/kvm ] || [ ! -f "$kernel" ]; then
@@ -117,6 +118,14 @@ kill "$con" 2>/dev/null
 r=$?
 [ $r = 0 ] && grep -q "Connected to domain 'far'" "$work/rcon" && grep -q 'tick [0-9]' "$work/rcon"
 ok $? remote.console_through_sshd "exit $r: $(head -c 300 "$work/rcon" | tr '\n' ' ')"
+# the far console socket gone: the proxy says why, and vmon console fails
+mv "$D/far.console" "$D/far.console.away"
+timeout 60 $V console -c "$URI" far </dev/null >"$work/rcon2" 2>&1
+r=$?
+mv "$D/far.console.away" "$D/far.console"
+[ $r = 1 ] && grep -q "cannot connect to '$D/far.console'" "$work/rcon2" &&
+	grep -q "was not reached through ssh" "$work/rcon2"
+ok $? remote.console_unreachable_fails "exit $r: $(tr '\n' ' ' <"$work/rcon2")"
 
 $V destroy -c "$URI" far >/dev/null && [ "$($V domstate -c "$S" far | head -1)" = "shut off" ] &&
 	$V undefine -c "$URI" far >/dev/null && [ ! -e "$R/etc/vmon/domains/far.xml" ]

@@ -70,6 +70,22 @@ static void relay(int con)
 	}
 }
 
+/*
+ * We are done writing: the far end (the VMM, or ssh and the proxy) closes
+ * its side once it has seen that; what it still sends is dropped, so that
+ * an ssh in the middle ends cleanly instead of on a write to a closed
+ * socket. At most 5 s.
+ */
+static void drain(int con)
+{
+	struct pollfd p = { .fd = con, .events = POLLIN };
+	char buf[4096];
+
+	shutdown(con, SHUT_WR);
+	while (poll(&p, 1, 5000) > 0 && read(con, buf, sizeof(buf)) > 0)
+		;
+}
+
 /* The field of vmond's dominfo that names @devname's socket, or NULL. */
 static const char *devname_field(const char *devname)
 {
@@ -84,7 +100,7 @@ static int console_attach(const char *name, const char *sock, const char *devnam
 	const char *field = devname_field(devname);
 	struct termios old, raw;
 	bool tty = isatty(0);
-	int fd;
+	int fd, st;
 
 	json_object_object_add(req, "cmd", json_object_new_string("dominfo"));
 	json_object_object_add(req, "domain", json_object_new_string(name));
@@ -119,8 +135,16 @@ static int console_attach(const char *name, const char *sock, const char *devnam
 	relay(fd);
 	if (tty)
 		tcsetattr(0, TCSANOW, &old);
-	vmond_disconnect(fd);
+	drain(fd);
+	/* through ssh: the proxy that could not reach the console said why */
+	st = vmond_disconnect_status(fd);
 	printf("\n");
+	if (st) {
+		vmon_err("console: the console of domain '%s' was not reached through ssh (exit "
+			 "status %d)",
+			 name, st);
+		return VMON_EXIT_FAIL;
+	}
 	return VMON_EXIT_OK;
 }
 

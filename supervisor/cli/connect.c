@@ -214,7 +214,7 @@ int vmond_connect(const char *cmd, const char *where, bool readonly)
 	return local(cmd, u.socket[0] ? u.socket : NULL, readonly);
 }
 
-int vmond_disconnect(int fd)
+int vmond_disconnect_status(int fd)
 {
 	int status = 0;
 
@@ -225,10 +225,15 @@ int vmond_disconnect(int fd)
 		while (waitpid(ssh_children[i].pid, &status, 0) < 0 && errno == EINTR)
 			;
 		ssh_children[i].pid = 0;
-		/* ssh's own failure (255): it said why on stderr */
-		return WIFEXITED(status) && WEXITSTATUS(status) == 255 ? -1 : 0;
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
 	}
 	return 0;
+}
+
+int vmond_disconnect(int fd)
+{
+	/* ssh's own failure (255): it said why on stderr */
+	return vmond_disconnect_status(fd) == 255 ? -1 : 0;
 }
 
 int vmond_connect_stream(const char *cmd, const char *where, const char *path)

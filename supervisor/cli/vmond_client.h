@@ -19,6 +19,8 @@
  */
 int vmond_connect(const char *cmd, const char *where, bool readonly);
 int vmond_disconnect(int fd);
+/* The same, with ssh's exit status (the far command's, 255: ssh's own); 0 here. */
+int vmond_disconnect_status(int fd);
 /* Whether @where (NULL: $VMON_DEFAULT_URI) reaches vmond through ssh. */
 bool vmond_is_remote(const char *where);
 /*
