@@ -43,6 +43,23 @@
 
 /* ---- accounting: the one call site per event ------------------------- */
 
+/* The VMON_BLK_OP_* of struct vmon_blk_op_stats for a VIRTIO_BLK_T_* type. */
+static unsigned int vmon_blk_op_of(u32 type)
+{
+	switch (type) {
+	case VIRTIO_BLK_T_IN:
+		return VMON_BLK_OP_READ;
+	case VIRTIO_BLK_T_OUT:
+		return VMON_BLK_OP_WRITE;
+	case VIRTIO_BLK_T_FLUSH:
+		return VMON_BLK_OP_FLUSH;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		return VMON_BLK_OP_DISCARD;
+	}
+	return VMON_BLK_OP_OTHER;
+}
+
 /**
  * vmon_blk_account() - count one finished request
  * @bvq: its queue, on the queue's worker with the ring mutex held
@@ -55,6 +72,7 @@ void vmon_blk_account(struct vmon_blk_vq *bvq, u32 type, u8 status,
 		      u64 bytes, u64 lat_ns)
 {
 	struct vmon_blk_counters *c = &bvq->cnt;
+	unsigned int uop = vmon_blk_op_of(type);
 	struct vmon_dev *acct;
 	int op = -1;
 
@@ -62,6 +80,8 @@ void vmon_blk_account(struct vmon_blk_vq *bvq, u32 type, u8 status,
 	u64_stats_update_begin(&c->sync);
 	u64_stats_inc(&c->ops);
 	u64_stats_add(&c->latency_ns, lat_ns);
+	u64_stats_inc(&c->op_reqs[uop]);
+	u64_stats_add(&c->op_ns[uop], lat_ns);
 	if (status != VIRTIO_BLK_S_OK)
 		u64_stats_inc(&c->errors);
 	else if (type == VIRTIO_BLK_T_IN)
@@ -374,18 +394,21 @@ static long vmon_blk_get_config(struct vmon_blk *blk, void __user *argp)
 /*
  * Limits set with CAP_SYS_ADMIN (the supervisor's) are locked: the VMM that
  * holds the ring cannot lift them (Documentation/security.rst).
+ * VMON_BLK_SET_THROTTLE (@limits false) sets the total buckets and turns
+ * the read and write ones off; VMON_BLK_SET_LIMITS sets them all.
  */
-static long vmon_blk_set_throttle(struct vmon_blk *blk, void __user *argp)
+static long vmon_blk_set_throttle(struct vmon_blk *blk, void __user *argp,
+				  bool limits)
 {
 	bool admin = capable(CAP_SYS_ADMIN);
-	struct vmon_blk_throttle t;
+	struct vmon_blk_limits l = {};
 	unsigned int i;
 
 	if (blk->tb_locked && !admin)
 		return -EPERM;
-	if (copy_from_user(&t, argp, sizeof(t)))
+	if (copy_from_user(&l, argp, limits ? sizeof(l) : sizeof(l.total)))
 		return -EFAULT;
-	vmon_blk_throttle_set(&blk->tb, &t);
+	vmon_blk_throttle_set(&blk->tb, &l);
 	blk->tb_locked = admin;
 	/* a held request tries the new buckets now, not at its old timer */
 	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++)
@@ -393,12 +416,15 @@ static long vmon_blk_set_throttle(struct vmon_blk *blk, void __user *argp)
 	return 0;
 }
 
-static long vmon_blk_get_throttle(struct vmon_blk *blk, void __user *argp)
+/* VMON_BLK_GET_THROTTLE (@limits false: the totals) or _GET_LIMITS. */
+static long vmon_blk_get_throttle(struct vmon_blk *blk, void __user *argp,
+				  bool limits)
 {
-	struct vmon_blk_throttle t;
+	struct vmon_blk_limits l;
 
-	vmon_blk_throttle_get(&blk->tb, &t);
-	return copy_to_user(argp, &t, sizeof(t)) ? -EFAULT : 0;
+	vmon_blk_throttle_get(&blk->tb, &l);
+	return copy_to_user(argp, &l, limits ? sizeof(l) : sizeof(l.total)) ?
+	       -EFAULT : 0;
 }
 
 /* Add the counters of queue @bvq to @s. */
@@ -423,6 +449,30 @@ static void vmon_blk_sum_queue(struct vmon_blk_vq *bvq,
 	s->errors += err;
 	s->latency_ns += lat;
 	s->inflight += atomic_read(&bvq->inflight);
+}
+
+static long vmon_blk_get_op_stats(struct vmon_blk *blk, void __user *argp)
+{
+	struct vmon_blk_op_stats s = {};
+	struct vmon_blk_counters *c;
+	u64 reqs[VMON_BLK_OP_COUNT], ns[VMON_BLK_OP_COUNT];
+	unsigned int i, op, start;
+
+	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++) {
+		c = &blk->vqs[i].cnt;
+		do {
+			start = u64_stats_fetch_begin(&c->sync);
+			for (op = 0; op < VMON_BLK_OP_COUNT; op++) {
+				reqs[op] = u64_stats_read(&c->op_reqs[op]);
+				ns[op] = u64_stats_read(&c->op_ns[op]);
+			}
+		} while (u64_stats_fetch_retry(&c->sync, start));
+		for (op = 0; op < VMON_BLK_OP_COUNT; op++) {
+			s.reqs[op] += reqs[op];
+			s.ns[op] += ns[op];
+		}
+	}
+	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
 static long vmon_blk_get_stats(struct vmon_blk *blk, void __user *argp)
@@ -515,8 +565,12 @@ static long vmon_blk_ioctl(struct file *file, unsigned int ioctl,
 	switch (ioctl) {
 	case VMON_BLK_GET_STATS:
 		return vmon_blk_get_stats(blk, argp);
+	case VMON_BLK_GET_OP_STATS:
+		return vmon_blk_get_op_stats(blk, argp);
 	case VMON_BLK_GET_THROTTLE:
-		return vmon_blk_get_throttle(blk, argp);
+	case VMON_BLK_GET_LIMITS:
+		return vmon_blk_get_throttle(blk, argp,
+					     ioctl == VMON_BLK_GET_LIMITS);
 	}
 
 	/* another ioctl stuck under it must not hold a dying caller */
@@ -534,8 +588,10 @@ static long vmon_blk_ioctl(struct file *file, unsigned int ioctl,
 					    VMON_BLK_NAME, argp);
 		goto out;
 	case VMON_BLK_SET_THROTTLE:
+	case VMON_BLK_SET_LIMITS:
 		/* under the mutex: the worker cannot go away meanwhile */
-		ret = vmon_blk_set_throttle(blk, argp);
+		ret = vmon_blk_set_throttle(blk, argp,
+					    ioctl == VMON_BLK_SET_LIMITS);
 		goto out;
 	case VHOST_SET_OWNER:
 		break;

@@ -37,10 +37,20 @@ struct vmon_blk_tb {
 	u64 last_ns;		/* refilled up to this time */
 };
 
+/* The buckets, in struct vmon_blk_limits' order: total, read, write. */
+enum vmon_blk_tb_index {
+	VMON_BLK_TB_TOTAL_OPS,
+	VMON_BLK_TB_TOTAL_BYTES,
+	VMON_BLK_TB_READ_OPS,
+	VMON_BLK_TB_READ_BYTES,
+	VMON_BLK_TB_WRITE_OPS,
+	VMON_BLK_TB_WRITE_BYTES,
+	VMON_BLK_TB_COUNT,
+};
+
 struct vmon_blk_throttle_state {
 	spinlock_t lock;	/* the buckets */
-	struct vmon_blk_tb ops;
-	struct vmon_blk_tb bytes;
+	struct vmon_blk_tb b[VMON_BLK_TB_COUNT];
 	bool on;
 };
 
@@ -81,6 +91,7 @@ struct vmon_blk_req {
 struct vmon_blk_counters {
 	struct u64_stats_sync sync;
 	u64_stats_t ops, read_bytes, write_bytes, errors, latency_ns;
+	u64_stats_t op_reqs[VMON_BLK_OP_COUNT], op_ns[VMON_BLK_OP_COUNT];
 };
 
 struct vmon_blk_vq {
@@ -178,14 +189,16 @@ static inline void vmon_blk_bounce_end(struct vmon_blk_req *req)
 /* throttle.c */
 void vmon_blk_throttle_init(struct vmon_blk_throttle_state *tb);
 void vmon_blk_throttle_set(struct vmon_blk_throttle_state *tb,
-			   const struct vmon_blk_throttle *t);
+			   const struct vmon_blk_limits *l);
 void vmon_blk_throttle_get(struct vmon_blk_throttle_state *tb,
-			   struct vmon_blk_throttle *t);
-/* The buckets vmon_blk_throttle_take() found short (tracepoint field). */
-#define VMON_BLK_TB_OPS		1
-#define VMON_BLK_TB_BYTES	2
-u64 vmon_blk_throttle_take(struct vmon_blk_throttle_state *tb, u64 bytes,
-			   u32 *empty);
+			   struct vmon_blk_limits *l);
+/*
+ * The buckets vmon_blk_throttle_take() found short, the tracepoint's field:
+ * bit N for bucket N of enum vmon_blk_tb_index (1 the total operations, 2
+ * the total bytes, 4 and 8 the reads', 16 and 32 the writes').
+ */
+u64 vmon_blk_throttle_take(struct vmon_blk_throttle_state *tb, u32 type,
+			   u64 bytes, u32 *empty);
 
 /* blk.c: the one place where an I/O event is counted */
 void vmon_blk_account(struct vmon_blk_vq *bvq, u32 type, u8 status,

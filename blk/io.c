@@ -476,7 +476,7 @@ static bool vmon_blk_throttle(struct vmon_blk_vq *bvq,
 
 	if (req->type == VIRTIO_BLK_T_IN || req->type == VIRTIO_BLK_T_OUT)
 		bytes = req->len;
-	wait = vmon_blk_throttle_take(&bvq->blk->tb, bytes, &bucket);
+	wait = vmon_blk_throttle_take(&bvq->blk->tb, req->type, bytes, &bucket);
 	if (!wait)
 		return false;
 	if (!bvq->held) {

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/vmon-blk throttling: two token buckets per device, one counting
- * requests and one counting data bytes, refilled continuously from the
- * device's monotonic clock.
+ * /dev/vmon-blk throttling: token buckets per device, one counting requests
+ * and one counting data bytes for all requests, and two more each for reads
+ * and for writes; refilled continuously from the device's monotonic clock.
  */
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
+#include <linux/virtio_blk.h>
 
 #include "blk.h"
 
@@ -29,17 +30,27 @@ static void vmon_blk_tb_set(struct vmon_blk_tb *b,
 }
 
 /**
- * vmon_blk_throttle_set() - set both buckets, full
+ * vmon_blk_throttle_set() - set every bucket, full
  * @tb: the device's throttle
- * @t: the rates and bursts; zero rates turn a bucket off
+ * @l: the rates and bursts; zero rates turn a bucket off
  */
 void vmon_blk_throttle_set(struct vmon_blk_throttle_state *tb,
-			   const struct vmon_blk_throttle *t)
+			   const struct vmon_blk_limits *l)
 {
+	/* in enum vmon_blk_tb_index order */
+	const struct vmon_blk_bucket u[VMON_BLK_TB_COUNT] = {
+		l->total.ops, l->total.bytes, l->read.ops,
+		l->read.bytes, l->write.ops, l->write.bytes,
+	};
+	unsigned int i;
+	bool on = false;
+
 	spin_lock_bh(&tb->lock);
-	vmon_blk_tb_set(&tb->ops, &t->ops);
-	vmon_blk_tb_set(&tb->bytes, &t->bytes);
-	tb->on = t->ops.rate || t->bytes.rate;
+	for (i = 0; i < VMON_BLK_TB_COUNT; i++) {
+		vmon_blk_tb_set(&tb->b[i], &u[i]);
+		on |= tb->b[i].rate != 0;
+	}
+	tb->on = on;
 	spin_unlock_bh(&tb->lock);
 }
 
@@ -53,14 +64,20 @@ static void vmon_blk_tb_get(const struct vmon_blk_tb *b,
 /**
  * vmon_blk_throttle_get() - the buckets in effect
  * @tb: the device's throttle
- * @t: filled with each bucket's rate and size (all zero when off)
+ * @l: filled with each bucket's rate and size (all zero when off)
  */
 void vmon_blk_throttle_get(struct vmon_blk_throttle_state *tb,
-			   struct vmon_blk_throttle *t)
+			   struct vmon_blk_limits *l)
 {
+	struct vmon_blk_bucket *u[VMON_BLK_TB_COUNT] = {
+		&l->total.ops, &l->total.bytes, &l->read.ops,
+		&l->read.bytes, &l->write.ops, &l->write.bytes,
+	};
+	unsigned int i;
+
 	spin_lock_bh(&tb->lock);
-	vmon_blk_tb_get(&tb->ops, &t->ops);
-	vmon_blk_tb_get(&tb->bytes, &t->bytes);
+	for (i = 0; i < VMON_BLK_TB_COUNT; i++)
+		vmon_blk_tb_get(&tb->b[i], u[i]);
 	spin_unlock_bh(&tb->lock);
 }
 
@@ -109,44 +126,62 @@ static u64 vmon_blk_tb_wait(struct vmon_blk_tb *b, u64 cost)
 	return mul_u64_u64_div_u64(need, NSEC_PER_SEC, b->rate) + 1;
 }
 
+/* The buckets a request of @type draws on, a mask of enum vmon_blk_tb_index. */
+static u32 vmon_blk_tb_mask(u32 type)
+{
+	u32 m = BIT(VMON_BLK_TB_TOTAL_OPS) | BIT(VMON_BLK_TB_TOTAL_BYTES);
+
+	switch (type) {
+	case VIRTIO_BLK_T_IN:
+		return m | BIT(VMON_BLK_TB_READ_OPS) | BIT(VMON_BLK_TB_READ_BYTES);
+	case VIRTIO_BLK_T_OUT:
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		return m | BIT(VMON_BLK_TB_WRITE_OPS) | BIT(VMON_BLK_TB_WRITE_BYTES);
+	}
+	return m;
+}
+
 /**
  * vmon_blk_throttle_take() - take the tokens of one request
  * @tb: the device's throttle
- * @bytes: the request's data bytes
- * @empty: set to the buckets that are short (%VMON_BLK_TB_OPS,
- *	%VMON_BLK_TB_BYTES), 0 when the tokens were taken
+ * @type: its VIRTIO_BLK_T_* type: reads draw on the read buckets too;
+ *	writes, discards and write-zeroes on the write ones
+ * @bytes: its data bytes (0 for all but reads and writes)
+ * @empty: set to the buckets that are short (bit N for bucket N of enum
+ *	vmon_blk_tb_index), 0 when the tokens were taken
  *
  * A request larger than a bucket goes once the bucket is full and leaves
- * it in debt, so the rate over time holds whatever the request sizes.
+ * it in debt, so the rate over time holds whatever the request sizes. The
+ * tokens are taken from all the request's buckets or from none.
  *
  * Return: 0 when the tokens were taken, otherwise the nanoseconds to wait
  * before trying again (nothing taken).
  */
-u64 vmon_blk_throttle_take(struct vmon_blk_throttle_state *tb, u64 bytes,
-			   u32 *empty)
+u64 vmon_blk_throttle_take(struct vmon_blk_throttle_state *tb, u32 type,
+			   u64 bytes, u32 *empty)
 {
-	u64 now, wait, wait_ops, wait_bytes;
+	u32 mask = vmon_blk_tb_mask(type);
+	u64 now, w, wait = 0;
+	unsigned int i;
 
 	*empty = 0;
 	if (!READ_ONCE(tb->on))
 		return 0;
 	spin_lock_bh(&tb->lock);
 	now = ktime_get_ns();
-	vmon_blk_tb_refill(&tb->ops, now);
-	vmon_blk_tb_refill(&tb->bytes, now);
-	wait_ops = vmon_blk_tb_wait(&tb->ops, 1);
-	wait_bytes = vmon_blk_tb_wait(&tb->bytes, bytes);
-	wait = max(wait_ops, wait_bytes);
-	if (wait_ops)
-		*empty |= VMON_BLK_TB_OPS;
-	if (wait_bytes)
-		*empty |= VMON_BLK_TB_BYTES;
-	if (!wait) {
-		if (tb->ops.rate)
-			tb->ops.tokens -= 1;
-		if (tb->bytes.rate)
-			tb->bytes.tokens -= min_t(u64, bytes, VMON_BLK_TB_MAX);
+	for (i = 0; i < VMON_BLK_TB_COUNT; i++) {
+		if (!(mask & BIT(i)))
+			continue;
+		vmon_blk_tb_refill(&tb->b[i], now);
+		w = vmon_blk_tb_wait(&tb->b[i], i & 1 ? bytes : 1);
+		if (w)
+			*empty |= BIT(i);
+		wait = max(wait, w);
 	}
+	for (i = 0; !wait && i < VMON_BLK_TB_COUNT; i++)
+		if ((mask & BIT(i)) && tb->b[i].rate)
+			tb->b[i].tokens -= i & 1 ? min_t(u64, bytes, VMON_BLK_TB_MAX) : 1;
 	spin_unlock_bh(&tb->lock);
 	return wait;
 }

@@ -4,7 +4,8 @@
  * within 10% of the configured one, and a throttled device does not hold up
  * another; nor does one flooding flushes, discards and write-zeroes, which
  * stop between pieces when the back end goes; GET_THROTTLE reads back what
- * was set. Runs as root inside the test VM.
+ * was set; the read and write buckets of SET_LIMITS hold one direction
+ * only; GET_OP_STATS counts requests by type. Runs as root inside the test VM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -279,6 +280,122 @@ TEST(get_throttle_reads_back)
 	EXPECT_EQ(-1, ioctl(fd, VMON_BLK_GET_THROTTLE, NULL));
 	EXPECT_EQ(EFAULT, errno);
 	close(fd);
+}
+
+/*
+ * VMON_BLK_SET_LIMITS (ABI 0.4): a read bucket holds reads and lets writes
+ * by, a write bucket the other way round; the total buckets of
+ * SET_THROTTLE still apply to both. Queue 0 carries reads, queue 1 writes:
+ * a held request holds up its own queue only. GET_OP_STATS counts the two.
+ */
+static void rw_run(struct __test_metadata *_metadata, struct blk_env *e, unsigned int n,
+		   struct vmon_blk_op_stats *d)
+{
+	struct vmon_blk_op_stats s0, s1;
+	unsigned int i, q;
+	struct be_req *r;
+	uint64_t t0;
+
+	ASSERT_EQ(0, ioctl(e->d.fd, VMON_BLK_GET_OP_STATS, &s0));
+	for (q = 0; q < 2; q++) {
+		for (i = 0; i < n && (r = be_get(e, q)); i++)
+			ASSERT_EQ(0, be_post(e, r, q ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, i * 8,
+					     4096, 0));
+		be_kick(e, q);
+	}
+	/* half a second: far longer than n unthrottled requests take */
+	t0 = be_now_ns();
+	while (be_now_ns() - t0 < 500000000ULL)
+		be_wait(e, 50);
+	ASSERT_EQ(0, ioctl(e->d.fd, VMON_BLK_GET_OP_STATS, &s1));
+	for (i = 0; i < VMON_BLK_OP_COUNT; i++) {
+		d->reqs[i] = s1.reqs[i] - s0.reqs[i];
+		d->ns[i] = s1.ns[i] - s0.ns[i];
+	}
+	/* the held ones go once the limits are lifted */
+	ASSERT_EQ(0, ioctl(e->d.fd, VMON_BLK_SET_LIMITS, &(struct vmon_blk_limits){}));
+	for (i = 0; i < 2 * n;) {
+		ASSERT_LT(0, be_wait(e, 2000));
+		for (q = 0; q < 2; q++)
+			while (be_reap(e, q))
+				i++;
+	}
+}
+
+TEST_F(thr, read_and_write_buckets)
+{
+	struct vmon_blk_limits l = { .read = { .ops = { 1, 1 } } }, g;
+	struct vmon_blk_op_stats d;
+
+	/* reads at 1/s: one goes, the writes all do */
+	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_SET_LIMITS, &l));
+	rw_run(_metadata, &self->e, 16, &d);
+	EXPECT_GE(2ULL, d.reqs[VMON_BLK_OP_READ]);
+	EXPECT_EQ(16ULL, d.reqs[VMON_BLK_OP_WRITE]);
+	TH_LOG("read bucket: %llu reads, %llu writes", (unsigned long long)d.reqs[0],
+	       (unsigned long long)d.reqs[1]);
+	/* write bytes at 4 KiB/s: the other way round */
+	memset(&l, 0, sizeof(l));
+	l.write.bytes = (struct vmon_blk_bucket){ 4096, 4096 };
+	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_SET_LIMITS, &l));
+	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_GET_LIMITS, &g));
+	EXPECT_EQ(0, memcmp(&l, &g, sizeof(l)));
+	rw_run(_metadata, &self->e, 16, &d);
+	EXPECT_EQ(16ULL, d.reqs[VMON_BLK_OP_READ]);
+	EXPECT_GE(2ULL, d.reqs[VMON_BLK_OP_WRITE]);
+	EXPECT_EQ(0ULL, d.reqs[VMON_BLK_OP_FLUSH] + d.reqs[VMON_BLK_OP_DISCARD]);
+	/* a total bucket holds both: 4 of 32 go */
+	memset(&l, 0, sizeof(l));
+	l.total.ops = (struct vmon_blk_bucket){ 1, 4 };
+	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_SET_LIMITS, &l));
+	rw_run(_metadata, &self->e, 16, &d);
+	EXPECT_LE(4ULL, d.reqs[VMON_BLK_OP_READ] + d.reqs[VMON_BLK_OP_WRITE]);
+	EXPECT_GE(5ULL, d.reqs[VMON_BLK_OP_READ] + d.reqs[VMON_BLK_OP_WRITE]);
+	/* SET_THROTTLE sets the total buckets and turns the others off */
+	l.read.ops = (struct vmon_blk_bucket){ 5, 5 };
+	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_SET_LIMITS, &l));
+	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_SET_THROTTLE,
+			   &(struct vmon_blk_throttle){ .ops = { 7, 7 } }));
+	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_GET_LIMITS, &g));
+	EXPECT_EQ(7ULL, g.total.ops.rate);
+	EXPECT_EQ(0ULL, g.read.ops.rate + g.read.ops.burst);
+	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_SET_LIMITS, &(struct vmon_blk_limits){}));
+}
+
+/* GET_OP_STATS: each type counted where it belongs, adding up to ops. */
+TEST_F(thr, op_stats_by_type)
+{
+	struct vmon_blk_op_stats o0, o1;
+	struct vmon_blk_stats s0, s1;
+	uint8_t buf[4096] = { 0 };
+	uint64_t sum = 0, ops;
+	unsigned int i;
+
+	ASSERT_EQ(0, be_stats(&self->e, &s0));
+	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_GET_OP_STATS, &o0));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_IN, i, buf, 4096, 0));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_OUT, i, buf, 4096, 0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0));
+	ASSERT_EQ(S_OK, be_sync(&self->e, VIRTIO_BLK_T_WRITE_ZEROES, 8, NULL, 4096, 0));
+	be_sync(&self->e, VIRTIO_BLK_T_GET_ID, 0, buf, 20, 0);
+	ASSERT_EQ(0, be_stats(&self->e, &s1));
+	ASSERT_EQ(0, ioctl(self->e.d.fd, VMON_BLK_GET_OP_STATS, &o1));
+	EXPECT_EQ(3ULL, o1.reqs[VMON_BLK_OP_READ] - o0.reqs[VMON_BLK_OP_READ]);
+	EXPECT_EQ(5ULL, o1.reqs[VMON_BLK_OP_WRITE] - o0.reqs[VMON_BLK_OP_WRITE]);
+	EXPECT_EQ(2ULL, o1.reqs[VMON_BLK_OP_FLUSH] - o0.reqs[VMON_BLK_OP_FLUSH]);
+	EXPECT_EQ(1ULL, o1.reqs[VMON_BLK_OP_DISCARD] - o0.reqs[VMON_BLK_OP_DISCARD]);
+	EXPECT_EQ(1ULL, o1.reqs[VMON_BLK_OP_OTHER] - o0.reqs[VMON_BLK_OP_OTHER]);
+	EXPECT_LT(0ULL, o1.ns[VMON_BLK_OP_READ] - o0.ns[VMON_BLK_OP_READ]);
+	for (i = 0; i < VMON_BLK_OP_COUNT; i++)
+		sum += o1.reqs[i];
+	ops = s1.ops;
+	EXPECT_EQ(ops, sum);
+	EXPECT_EQ(12ULL, s1.ops - s0.ops);
+	EXPECT_EQ(-1, ioctl(self->e.d.fd, VMON_BLK_GET_OP_STATS, NULL));
+	EXPECT_EQ(EFAULT, errno);
 }
 
 TEST(write_zeroes_flood_does_not_delay_another_flush)

@@ -252,12 +252,27 @@ static const struct {
 	{ "localtime", HEAD OS "  <clock offset='localtime'/>\n</domain>\n",
 	  "unsupported configuration: <clock offset='localtime'>: the vmon-vmm RTC keeps UTC "
 	  "only" },
-	{ "iotune read limit",
+	{ "iotune total and read",
 	  HEAD OS
-	  "  <devices><disk type='file'><source file='/a'/><target dev='vda'/>"
-	  "<iotune><read_iops_sec>100</read_iops_sec></iotune></disk></devices>\n</domain>\n",
-	  "unsupported configuration: disk 'vda': <iotune><read_iops_sec>: vmon-blk's throttle "
-	  "counts reads and writes together (total_bytes_sec, total_iops_sec and their _max)" },
+	  "  <devices><disk type='file'><source file='/a'/><target dev='vda'/><iotune>"
+	  "<total_iops_sec>10</total_iops_sec><read_iops_sec>100</read_iops_sec></iotune></disk>"
+	  "</devices>\n</domain>\n",
+	  "unsupported configuration: disk 'vda': <iotune>: total and read/write of iops_sec "
+	  "cannot be set at the same time" },
+	{ "iotune total and write burst",
+	  HEAD OS "  <devices><disk type='file'><source file='/a'/><target dev='vda'/><iotune>"
+		  "<write_bytes_sec>5</write_bytes_sec><total_bytes_sec>10</total_bytes_sec>"
+		  "<write_bytes_sec_max>100</write_bytes_sec_max>"
+		  "<total_bytes_sec_max>100</total_bytes_sec_max></iotune></disk>"
+		  "</devices>\n</domain>\n",
+	  "unsupported configuration: disk 'vda': <iotune>: total and read/write of bytes_sec "
+	  "cannot be set at the same time" },
+	{ "iotune read burst without rate",
+	  HEAD OS "  <devices><disk type='file'><source file='/a'/><target dev='vda'/><iotune>"
+		  "<total_iops_sec>10</total_iops_sec><read_iops_sec_max>100</read_iops_sec_max>"
+		  "</iotune></disk></devices>\n</domain>\n",
+	  "unsupported configuration: disk 'vda': <iotune> a *_max limit needs its rate "
+	  "(read_iops_sec)" },
 	{ "iotune on qcow2",
 	  HEAD OS
 	  "  <devices><disk type='file'><driver type='qcow2'/><source file='/a'/><target "
@@ -357,14 +372,18 @@ TEST(argv_refuses_what_vmm_cannot_do)
 	}
 }
 
-/* <iotune>'s total limits are vmon-blk's buckets on the --disk line. */
+/* <iotune>'s limits are vmon-blk's buckets on the --disk line, QEMU's names. */
 TEST(iotune_is_vmon_blk_throttle)
 {
 	const char *xml = HEAD OS "  <devices><disk type='file'><source file='/a'/>"
 				  "<target dev='vda'/><iotune><total_iops_sec>200</total_iops_sec>"
 				  "<total_bytes_sec>1048576</total_bytes_sec>"
 				  "<total_iops_sec_max>400</total_iops_sec_max></iotune></disk>"
-				  "<disk type='file'><source file='/b'/><target dev='vdb'/></disk>"
+				  "<disk type='file'><source file='/b'/><target dev='vdb'/><iotune>"
+				  "<read_bytes_sec>4096</read_bytes_sec><write_iops_sec>7"
+				  "</write_iops_sec><write_bytes_sec>8192</write_bytes_sec>"
+				  "<read_bytes_sec_max>65536</read_bytes_sec_max></iotune></disk>"
+				  "<disk type='file'><source file='/c'/><target dev='vdc'/></disk>"
 				  "</devices>\n</domain>\n";
 	struct vmon_vmm_opts o = { .api_socket = "/run/x.sock" };
 	struct vmon_domain *d = NULL;
@@ -374,8 +393,9 @@ TEST(iotune_is_vmon_blk_throttle)
 	ASSERT_EQ(0, vmon_domain_parse(xml, strlen(xml), &d, &err)) TH_LOG("%s", err.msg);
 	ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err)) TH_LOG("%s", err.msg);
 	s = join(argv);
-	EXPECT_NE(NULL, strstr(s, "--disk /a,format=raw,backend=vmon-blk,iops=200,bps=1048576,"
-				  "iops_max=400,bps_max=0 --disk /b,format=raw "))
+	EXPECT_NE(NULL, strstr(s, "--disk /a,format=raw,backend=vmon-blk,bps=1048576,iops=200,"
+				  "iops_max=400 --disk /b,format=raw,backend=vmon-blk,bps_rd=4096,"
+				  "bps_wr=8192,iops_wr=7,bps_rd_max=65536 "))
 	TH_LOG("%s", s);
 	free(s);
 	vmon_domain_argv_free(argv);

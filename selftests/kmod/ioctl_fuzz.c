@@ -170,6 +170,8 @@ static void ring_ioctl(int fd, enum kind k)
 		struct vmon_blk_config cfg;
 		struct vmon_blk_throttle t;
 		struct vmon_blk_stats s;
+		struct vmon_blk_op_stats os;
+		struct vmon_blk_limits l;
 		struct vhost_worker_state ws;
 		struct vhost_vring_worker vw;
 		struct {
@@ -258,7 +260,19 @@ static void ring_ioctl(int fd, enum kind k)
 		do_ioctl(fd, below(4) ? VMON_BLK_SET_THROTTLE : VMON_BLK_GET_THROTTLE, &u.t);
 		break;
 	case 15:
-		do_ioctl(fd, VMON_BLK_GET_STATS, &u.s);
+		if (below(2)) {
+			do_ioctl(fd, VMON_BLK_GET_STATS, &u.s);
+			break;
+		}
+		if (below(2)) {
+			do_ioctl(fd, VMON_BLK_GET_OP_STATS, &u.os);
+			break;
+		}
+		u.l.read.ops.rate = val(100000);
+		u.l.read.bytes.burst = val(1u << 30);
+		u.l.write.ops.rate = val(100000);
+		u.l.write.bytes.rate = val(1u << 30);
+		do_ioctl(fd, below(4) ? VMON_BLK_SET_LIMITS : VMON_BLK_GET_LIMITS, &u.l);
 		break;
 	case 16:
 		u.u32 = below(3) ? f.vm_ids[below(4)] : (uint32_t)val(8);

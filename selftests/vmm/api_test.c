@@ -145,12 +145,32 @@ TEST(disk_option)
 	EXPECT_EQ(-1, config_parse_disk("a.img,serial=\x01", &d));
 	/* iops=, bps=, *_max=: vmon-blk's token buckets (virtio_blk.c wants vmon-blk) */
 	ASSERT_EQ(0, config_parse_disk("a.img,iops=200,bps=1048576,iops_max=400", &d));
-	EXPECT_EQ(200, d.iops);
-	EXPECT_EQ(1048576, d.bps);
-	EXPECT_EQ(400, d.iops_max);
-	EXPECT_EQ(0, d.bps_max);
+	EXPECT_EQ(200, d.limits.total.ops.rate);
+	EXPECT_EQ(1048576, d.limits.total.bytes.rate);
+	EXPECT_EQ(400, d.limits.total.ops.burst);
+	EXPECT_EQ(0, d.limits.total.bytes.burst);
+	EXPECT_EQ(0, d.limits.read.ops.rate + d.limits.write.bytes.rate);
 	ASSERT_EQ(0, config_parse_disk("a.img,iops=0", &d));
-	EXPECT_EQ(0, d.iops);
+	EXPECT_EQ(0, d.limits.total.ops.rate);
+	/* _rd and _wr: the read and write buckets */
+	ASSERT_EQ(0, config_parse_disk("a.img,iops_rd=10,iops_rd_max=20,bps_wr=4096,"
+				       "bps_wr_max=8192,iops_wr=3,bps_rd=7",
+				       &d));
+	EXPECT_EQ(10, d.limits.read.ops.rate);
+	EXPECT_EQ(20, d.limits.read.ops.burst);
+	EXPECT_EQ(7, d.limits.read.bytes.rate);
+	EXPECT_EQ(3, d.limits.write.ops.rate);
+	EXPECT_EQ(4096, d.limits.write.bytes.rate);
+	EXPECT_EQ(8192, d.limits.write.bytes.burst);
+	EXPECT_EQ(0, d.limits.total.ops.rate + d.limits.total.bytes.rate);
+	/* a total and a read or write limit of the same kind: QEMU refuses it */
+	EXPECT_EQ(-1, config_parse_disk("a.img,iops=1,iops_wr=2", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,bps=1,bps_rd=2", &d));
+	ASSERT_EQ(0, config_parse_disk("a.img,iops=1,bps_rd=2", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,iops_wr_max=5", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,iops_rx=5", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,bps_rd_maxi=5", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,iopsx=5", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.img,iops=-1", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.img,iops=1k", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.img,bps=", &d));

@@ -18,30 +18,33 @@ static bool blk; /* domblkstat, else domifstat */
 static void usage(FILE *f)
 {
 	if (blk)
-		fprintf(f,
-			"usage: vmon domblkstat [-c URI] DOMAIN [DEVICE]\n"
-			"\n"
-			"A running domain's disk counters: rd_bytes, wr_bytes, errs. DEVICE is "
-			"the\n"
-			"disk's target (vda) or source path; without it, the sums of all disks.\n");
+		fprintf(f, "usage: vmon domblkstat [-c URI] DOMAIN [DEVICE]\n"
+			   "\n"
+			   "A running domain's disk counters in virsh's names: rd_req, rd_bytes,\n"
+			   "wr_req, wr_bytes, flush_operations, the *_total_times (ns, disks on\n"
+			   "vmon-blk), errs. DEVICE is the disk's target (vda) or source path;\n"
+			   "without it, the sums of all disks.\n");
 	else
 		fprintf(f,
 			"usage: vmon domifstat [-c URI] DOMAIN INTERFACE\n"
 			"\n"
-			"A running domain's interface counters: rx_bytes, tx_bytes, tx_packets,\n"
-			"tx_errs. INTERFACE is the target device (the tap, e.g. vnet0).\n");
+			"A running domain's interface counters as the guest sees them (its tap's,\n"
+			"swapped): rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets,\n"
+			"tx_errs, tx_drop. INTERFACE is the target device (the tap, e.g. "
+			"vnet0).\n");
 	fprintf(f, "\n"
 		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "  -h, --help            this text\n");
 }
 
-static uint64_t stat_of(struct json_object *s, const char *pfx, size_t i, const char *key)
+/* Counter @key of device @i, or -1 when vmond did not report it. */
+static int64_t stat_of(struct json_object *s, const char *pfx, size_t i, const char *key)
 {
 	struct json_object *v;
 	char k[64];
 
 	snprintf(k, sizeof(k), "%s.%zu.%s", pfx, i, key);
-	return json_object_object_get_ex(s, k, &v) ? json_object_get_uint64(v) : 0;
+	return json_object_object_get_ex(s, k, &v) ? json_object_get_int64(v) : -1;
 }
 
 static const char *name_of(struct json_object *s, const char *pfx, size_t i, const char *key)
@@ -53,20 +56,36 @@ static const char *name_of(struct json_object *s, const char *pfx, size_t i, con
 	return json_object_object_get_ex(s, k, &v) ? json_object_get_string(v) : "";
 }
 
-/* Sum the counters of the devices matching dev (NULL: all); -1 if none. */
+/*
+ * Sum the counters of the devices matching dev (NULL: all); -1 if none.
+ * virsh's names and order; a counter no device has (the times of a disk
+ * not on vmon-blk) is left out, as virsh leaves out what QEMU lacks.
+ */
 static int print_dev(struct json_object *s, const char *dev)
 {
-	static const char *const bkeys[][2] = { { "rd.bytes", "rd_bytes" },
-						{ "wr.bytes", "wr_bytes" },
-						{ "errors", "errs" } };
-	static const char *const nkeys[][2] = { { "rx.bytes", "rx_bytes" },
-						{ "tx.bytes", "tx_bytes" },
-						{ "tx.pkts", "tx_packets" },
-						{ "tx.errs", "tx_errs" } };
+	static const char *const bkeys[][2] = {
+		{ "rd.reqs", "rd_req" },
+		{ "rd.bytes", "rd_bytes" },
+		{ "wr.reqs", "wr_req" },
+		{ "wr.bytes", "wr_bytes" },
+		{ "fl.reqs", "flush_operations" },
+		{ "rd.times", "rd_total_times" },
+		{ "wr.times", "wr_total_times" },
+		{ "fl.times", "flush_total_times" },
+		{ "errors", "errs" },
+	};
+	static const char *const nkeys[][2] = {
+		{ "rx.bytes", "rx_bytes" }, { "rx.pkts", "rx_packets" },
+		{ "rx.errs", "rx_errs" },   { "rx.drop", "rx_drop" },
+		{ "tx.bytes", "tx_bytes" }, { "tx.pkts", "tx_packets" },
+		{ "tx.errs", "tx_errs" },   { "tx.drop", "tx_drop" },
+	};
 	const char *pfx = blk ? "block" : "net";
 	const char *const(*keys)[2] = blk ? bkeys : nkeys;
-	size_t nk = blk ? 3 : 4, found = 0;
-	uint64_t sum[4] = { 0 };
+	size_t nk = blk ? sizeof(bkeys) / sizeof(bkeys[0]) : sizeof(nkeys) / sizeof(nkeys[0]);
+	size_t found = 0;
+	uint64_t sum[9] = { 0 };
+	bool seen[9] = { false };
 	struct json_object *c;
 	char ck[16];
 
@@ -76,14 +95,21 @@ static int print_dev(struct json_object *s, const char *dev)
 		if (dev && strcmp(name_of(s, pfx, i, "name"), dev) &&
 		    (!blk || strcmp(name_of(s, pfx, i, "path"), dev)))
 			continue;
-		for (size_t k = 0; k < nk; k++)
-			sum[k] += stat_of(s, pfx, i, keys[k][0]);
+		for (size_t k = 0; k < nk; k++) {
+			int64_t v = stat_of(s, pfx, i, keys[k][0]);
+
+			if (v >= 0) {
+				sum[k] += (uint64_t)v;
+				seen[k] = true;
+			}
+		}
 		found++;
 	}
 	if (dev && !found)
 		return -1;
 	for (size_t k = 0; k < nk; k++)
-		printf("%s %s %" PRIu64 "\n", dev ? dev : "", keys[k][1], sum[k]);
+		if (seen[k] || !found)
+			printf("%s %s %" PRIu64 "\n", dev ? dev : "", keys[k][1], sum[k]);
 	putchar('\n');
 	return 0;
 }

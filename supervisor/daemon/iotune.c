@@ -88,41 +88,60 @@ static int kernel_fd(struct vdom *v, struct json_object *st, size_t i, char *err
 	return fd;
 }
 
-/* libvirt's limits to the kernel's buckets and back. */
-static void to_kernel(const struct vmon_iotune *t, struct vmon_blk_throttle *k)
+/*
+ * libvirt's limits to the kernel's buckets and back: a rate and its _max
+ * make one bucket, struct vmon_iotune's fields are (total, read, write) of
+ * bytes, of iops, of bytes_max, of iops_max.
+ */
+static struct vmon_blk_bucket *bucket(struct vmon_blk_limits *k, size_t f)
 {
-	*k = (struct vmon_blk_throttle){
-		.ops = { .rate = t->total_iops_sec, .burst = t->total_iops_sec_max },
-		.bytes = { .rate = t->total_bytes_sec, .burst = t->total_bytes_sec_max },
-	};
+	struct vmon_blk_throttle *t[] = { &k->total, &k->read, &k->write };
+	size_t kind = f / 3 % 2; /* 0 bytes, 1 iops */
+
+	return kind ? &t[f % 3]->ops : &t[f % 3]->bytes;
 }
 
-static void from_kernel(const struct vmon_blk_throttle *k, struct vmon_iotune *t)
+static void to_kernel(const struct vmon_iotune *t, struct vmon_blk_limits *k)
+{
+	memset(k, 0, sizeof(*k));
+	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++) {
+		if (f < VMON_IOTUNE_FIELDS / 2)
+			bucket(k, f)->rate = vmon_iotune_get(t, f);
+		else
+			bucket(k, f)->burst = vmon_iotune_get(t, f);
+	}
+}
+
+static void from_kernel(struct vmon_blk_limits *k, struct vmon_iotune *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->total_iops_sec = k->ops.rate;
-	t->total_bytes_sec = k->bytes.rate;
-	/* a bucket the size of one second's worth is the default: no _max */
-	t->total_iops_sec_max = k->ops.burst != k->ops.rate ? k->ops.burst : 0;
-	t->total_bytes_sec_max = k->bytes.burst != k->bytes.rate ? k->bytes.burst : 0;
+	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++) {
+		const struct vmon_blk_bucket *b = bucket(k, f);
+
+		/* a bucket the size of one second's worth is the default: no _max */
+		if (f < VMON_IOTUNE_FIELDS / 2)
+			*vmon_iotune_at(t, f) = b->rate;
+		else if (b->burst != b->rate)
+			*vmon_iotune_at(t, f) = b->burst;
+	}
 }
 
 /* Set or read disk @i's buckets in the kernel (@st: the VMM's status). */
 static int live(struct vdom *v, struct json_object *st, size_t i, struct vmon_iotune *t, bool set,
 		char *err, size_t errlen)
 {
-	struct vmon_blk_throttle k;
+	struct vmon_blk_limits k;
 	int fd = kernel_fd(v, st, i, err, errlen), rc;
 
 	if (fd < 0)
 		return fd;
 	if (set)
 		to_kernel(t, &k);
-	rc = ioctl(fd, set ? VMON_BLK_SET_THROTTLE : VMON_BLK_GET_THROTTLE, &k);
+	rc = ioctl(fd, set ? VMON_BLK_SET_LIMITS : VMON_BLK_GET_LIMITS, &k);
 	if (rc < 0)
 		snprintf(err, errlen, "internal error: disk '%s': %s: %s", v->def->disks[i].target,
-			 set ? "VMON_BLK_SET_THROTTLE" : "VMON_BLK_GET_THROTTLE",
-			 errno == ENOTTY ? "the loaded vmon module is older than ABI 0.3"
+			 set ? "VMON_BLK_SET_LIMITS" : "VMON_BLK_GET_LIMITS",
+			 errno == ENOTTY ? "the loaded vmon module is older than ABI 0.4"
 					 : strerror(errno));
 	else if (!set)
 		from_kernel(&k, t);
@@ -145,8 +164,12 @@ void vmond_iotune_apply(struct vdom *v)
 	 */
 	for (size_t i = 0; i < v->def->n_disks; i++) {
 		struct vmon_iotune t = v->def->disks[i].iotune;
-		bool any = t.total_iops_sec || t.total_bytes_sec;
-		int rc = live(v, st, i, &t, true, err, sizeof(err));
+		bool any = false;
+		int rc;
+
+		for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++)
+			any |= vmon_iotune_get(&t, f) != 0;
+		rc = live(v, st, i, &t, true, err, sizeof(err));
 
 		if (rc && (any || rc != NOT_VMON_BLK))
 			vmond_log("%s: disk '%s': limits not restored: %s", v->name,
@@ -155,26 +178,43 @@ void vmond_iotune_apply(struct vdom *v)
 	json_object_put(st);
 }
 
-/* The request's "set" over @t: 0, or -1 and @err naming a bad member. */
+/* The index of limit @key in vmon_iotune_fields, or -1 and @err. */
+static int field_of(const char *key, char *err, size_t errlen)
+{
+	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++)
+		if (!strcmp(key, vmon_iotune_fields[f].name))
+			return (int)f;
+	snprintf(err, errlen, "invalid argument: unknown I/O limit '%.64s'", key);
+	return -1;
+}
+
+/*
+ * The request's "set" over @t: 0, or -1 and @err naming a bad member. As
+ * libvirt's: setting one of a group (total, read and write of bytes_sec,
+ * of iops_sec, of their _max) sets the whole group, the others to 0, so
+ * that a read limit replaces a total one instead of clashing with it.
+ */
 static int merge(struct json_object *set, struct vmon_iotune *t, char *err, size_t errlen)
 {
-	json_object_object_foreach (set, key, val) {
-		size_t f;
+	bool group[VMON_IOTUNE_FIELDS / 3] = { false };
+	int f;
 
-		for (f = 0; f < VMON_IOTUNE_FIELDS; f++)
-			if (!strcmp(key, vmon_iotune_fields[f].name))
-				break;
-		if (f == VMON_IOTUNE_FIELDS) {
-			snprintf(err, errlen, "invalid argument: unknown I/O limit '%.64s'", key);
+	json_object_object_foreach (set, key, val) {
+		if ((f = field_of(key, err, errlen)) < 0)
 			return -1;
-		}
 		if (!json_object_is_type(val, json_type_int) || json_object_get_int64(val) < 0) {
 			snprintf(err, errlen, "invalid argument: %s must be a number of 0 or more",
 				 key);
 			return -1;
 		}
-		*vmon_iotune_at(t, f) = (uint64_t)json_object_get_int64(val);
+		group[f / 3] = true;
 	}
+	for (size_t g = 0; g < VMON_IOTUNE_FIELDS / 3; g++)
+		for (size_t i = 0; group[g] && i < 3; i++)
+			*vmon_iotune_at(t, g * 3 + i) = 0;
+	json_object_object_foreach (set, k2, v2)
+		*vmon_iotune_at(t, (size_t)field_of(k2, err, errlen)) =
+			(uint64_t)json_object_get_int64(v2);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <vmon/domain.h>
+#include <vmon/network.h>
 
 #include "vmond.h"
 
@@ -276,11 +277,51 @@ static uint64_t dev_stat(struct json_object *dev, const char *key)
 	return json_object_get_uint64(x);
 }
 
+static bool has_stat(struct json_object *dev, const char *key)
+{
+	struct json_object *st;
+
+	return json_object_object_get_ex(dev, "stats", &st) &&
+	       json_object_object_get_ex(st, key, NULL);
+}
+
+/*
+ * net.N.* of interface @i: its tap's counters, as libvirt reads them, the
+ * two directions swapped (what the tap sends, the guest receives); they
+ * hold whatever back end carries the packets. Without the tap, the VMM's
+ * own counts (its userspace back end's; kernel back ends show it none).
+ */
+static void net_stats(struct json_object *s, size_t i, const char *tap, struct json_object *dv)
+{
+	struct vmon_link_stats l;
+	char k[64];
+
+#define NK(f) (snprintf(k, sizeof(k), "net.%zu." f, i), k)
+	if (!tap || vmon_net_link_stats(tap, &l)) {
+		l = (struct vmon_link_stats){
+			.tx_bytes = dev_stat(dv, "bytes_in"),
+			.tx_packets = dev_stat(dv, "requests_in"),
+			.rx_bytes = dev_stat(dv, "bytes_out"),
+			.rx_packets = dev_stat(dv, "requests_out"),
+			.rx_errors = dev_stat(dv, "errors"),
+		};
+	}
+	add_u64(s, NK("rx.bytes"), l.tx_bytes);
+	add_u64(s, NK("rx.pkts"), l.tx_packets);
+	add_u64(s, NK("rx.errs"), l.tx_errors);
+	add_u64(s, NK("rx.drop"), l.tx_dropped);
+	add_u64(s, NK("tx.bytes"), l.rx_bytes);
+	add_u64(s, NK("tx.pkts"), l.rx_packets);
+	add_u64(s, NK("tx.errs"), l.rx_errors);
+	add_u64(s, NK("tx.drop"), l.rx_dropped);
+#undef NK
+}
+
 /*
  * block.N.* and net.N.* in libvirt's names from the VMM's device list:
  * its virtio-blk devices are the <disk>s in order, its virtio-net ones the
  * <interface>s. A disk's bytes_in are what the guest read, bytes_out what
- * it wrote; a NIC's bytes_in what the guest received.
+ * it wrote, requests_in and requests_out its reads and writes.
  */
 static void dev_stats(struct vdom *v, struct json_object *status, struct json_object *s)
 {
@@ -303,20 +344,25 @@ static void dev_stats(struct vdom *v, struct json_object *status, struct json_ob
 			json_object_object_add(
 				s, BK("path"),
 				json_object_new_string(dk->source ? dk->source : ""));
+			add_u64(s, BK("rd.reqs"), dev_stat(dv, "requests_in"));
 			add_u64(s, BK("rd.bytes"), dev_stat(dv, "bytes_in"));
+			add_u64(s, BK("wr.reqs"), dev_stat(dv, "requests_out"));
 			add_u64(s, BK("wr.bytes"), dev_stat(dv, "bytes_out"));
+			add_u64(s, BK("fl.reqs"), dev_stat(dv, "flushes"));
+			if (has_stat(dv, "ns_in")) {
+				add_u64(s, BK("rd.times"), dev_stat(dv, "ns_in"));
+				add_u64(s, BK("wr.times"), dev_stat(dv, "ns_out"));
+				add_u64(s, BK("fl.times"), dev_stat(dv, "ns_flush"));
+			}
 			add_u64(s, BK("errors"), dev_stat(dv, "errors"));
 			nb++;
 		} else if (!strcmp(type, "virtio-net") && nn < v->def->n_ifaces) {
 			const struct vmon_interface *f = &v->def->ifaces[nn];
 
-#define NK(f) (snprintf(k, sizeof(k), "net.%zu." f, nn), k)
-			json_object_object_add(s, NK("name"),
+			snprintf(k, sizeof(k), "net.%zu.name", nn);
+			json_object_object_add(s, k,
 					       json_object_new_string(f->target ? f->target : ""));
-			add_u64(s, NK("rx.bytes"), dev_stat(dv, "bytes_in"));
-			add_u64(s, NK("tx.bytes"), dev_stat(dv, "bytes_out"));
-			add_u64(s, NK("tx.pkts"), dev_stat(dv, "requests"));
-			add_u64(s, NK("tx.errs"), dev_stat(dv, "errors"));
+			net_stats(s, nn, f->target, dv);
 			nn++;
 		}
 	}

@@ -96,7 +96,7 @@ static bool serial_ok(const char *s)
 static int add_disk(struct argv_buf *a, const struct vmon_disk *k, struct vmon_xml_error *err)
 {
 	const char *cache = "";
-	char limits[160], why[300];
+	char limits[400], why[300];
 
 	if (iotune_disk_opts(k, limits, sizeof(limits), why, sizeof(why)))
 		return cannot(err, "%s", why);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libdomain: a disk's <iotune>, libvirt's I/O limits. Parsed and written
- * here, and turned into vmon-vmm's --disk iops=, bps=, iops_max=, bps_max=
- * (vmon-blk's token buckets, Documentation/blk.rst): the kernel's throttle
- * counts reads and writes together, so only the total_* limits map; a
- * *_max is the bucket's size, what may pass at once after an idle spell.
+ * here, and turned into vmon-vmm's --disk iops=, bps=, iops_rd=, ...
+ * (vmon-blk's token buckets, Documentation/blk.rst): total_* limits are
+ * buckets that every request draws on, read_* and write_* ones that only
+ * reads or writes do; a *_max is the bucket's size, what may pass at once
+ * after an idle spell.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -78,31 +79,46 @@ int vmon_domain_set_iotune(struct vmon_domain *d, size_t i, const struct vmon_io
 	return 0;
 }
 
+/*
+ * vmon-vmm's --disk names of the limits, in vmon_iotune_fields' order (QEMU's
+ * -drive names): three at a time, total, read and write of one kind.
+ */
+static const char *const vmm_opts[VMON_IOTUNE_FIELDS] = {
+	"bps",	   "bps_rd",	 "bps_wr",     "iops",	   "iops_rd",	  "iops_wr",
+	"bps_max", "bps_rd_max", "bps_wr_max", "iops_max", "iops_rd_max", "iops_wr_max",
+};
+#define IOTUNE_RATES (VMON_IOTUNE_FIELDS / 2) /* the *_max follow the rates */
+
 int iotune_disk_opts(const struct vmon_disk *k, char *buf, size_t len, char *err, size_t errlen)
 {
 	const struct vmon_iotune *t = &k->iotune;
+	size_t used;
+	bool any = false;
 	int n;
 
 	*buf = 0;
-	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++) {
-		const char *name = vmon_iotune_fields[f].name;
-
-		if (vmon_iotune_get(t, f) && strncmp(name, "total_", 6)) {
+	/* libvirt's two refusals: a total beside a read or write, a burst alone */
+	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f += 3) {
+		if (vmon_iotune_get(t, f) &&
+		    (vmon_iotune_get(t, f + 1) || vmon_iotune_get(t, f + 2))) {
 			snprintf(err, errlen,
-				 "disk '%s': <iotune><%s>: vmon-blk's throttle counts reads and "
-				 "writes together (total_bytes_sec, total_iops_sec and their _max)",
-				 k->target, name);
+				 "disk '%s': <iotune>: total and read/write of %s cannot be set at "
+				 "the same time",
+				 k->target, vmon_iotune_fields[f].name + 6);
 			return -1;
 		}
 	}
-	if ((t->total_iops_sec_max && !t->total_iops_sec) ||
-	    (t->total_bytes_sec_max && !t->total_bytes_sec)) {
-		snprintf(err, errlen,
-			 "disk '%s': <iotune> a *_max limit needs its rate (total_%s_sec)",
-			 k->target, t->total_iops_sec_max && !t->total_iops_sec ? "iops" : "bytes");
-		return -1;
+	for (size_t f = IOTUNE_RATES; f < VMON_IOTUNE_FIELDS; f++) {
+		if (vmon_iotune_get(t, f) && !vmon_iotune_get(t, f - IOTUNE_RATES)) {
+			snprintf(err, errlen,
+				 "disk '%s': <iotune> a *_max limit needs its rate (%s)", k->target,
+				 vmon_iotune_fields[f - IOTUNE_RATES].name);
+			return -1;
+		}
 	}
-	if (!t->total_iops_sec && !t->total_bytes_sec)
+	for (size_t f = 0; f < IOTUNE_RATES; f++)
+		any |= vmon_iotune_get(t, f) != 0;
+	if (!any)
 		return 0;
 	if (k->format != VMON_DISK_RAW) {
 		snprintf(err, errlen,
@@ -111,17 +127,22 @@ int iotune_disk_opts(const struct vmon_disk *k, char *buf, size_t len, char *err
 			 k->target);
 		return -1;
 	}
-	n = snprintf(buf, len, ",backend=vmon-blk,iops=%llu,bps=%llu,iops_max=%llu,bps_max=%llu",
-		     (unsigned long long)t->total_iops_sec, (unsigned long long)t->total_bytes_sec,
-		     (unsigned long long)t->total_iops_sec_max,
-		     (unsigned long long)t->total_bytes_sec_max);
+	n = snprintf(buf, len, ",backend=vmon-blk");
+	for (size_t f = 0; n >= 0 && (size_t)n < len && f < VMON_IOTUNE_FIELDS; f++) {
+		if (!vmon_iotune_get(t, f))
+			continue;
+		used = (size_t)n;
+		n = snprintf(buf + used, len - used, ",%s=%llu", vmm_opts[f],
+			     (unsigned long long)vmon_iotune_get(t, f));
+		n = n < 0 ? n : n + (int)used;
+	}
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 int vmon_domain_iotune_check(const struct vmon_domain *d, size_t i, const struct vmon_iotune *t,
 			     struct vmon_xml_error *err)
 {
-	char buf[160], why[sizeof(err->msg)];
+	char buf[400], why[sizeof(err->msg)];
 	struct vmon_disk k;
 
 	memset(err, 0, sizeof(*err));

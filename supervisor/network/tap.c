@@ -2,7 +2,8 @@
 /*
  * libnetwork: a guest's tap, made persistent by vmond (TUNSETPERSIST) so
  * that it exists before the VMM opens it by name and can be put on a bridge
- * first; deleted through libnl-route when the guest stops.
+ * first; deleted through libnl-route when the guest stops. Its counters
+ * are read there too (domstats' net.N.*).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,31 @@ int vmon_net_link_delete(const char *name)
 	if (sk && l && nl_connect(sk, NETLINK_ROUTE) == 0) {
 		rtnl_link_set_name(l, name);
 		rc = rtnl_link_delete(sk, l) < 0 ? -1 : 0;
+	}
+	rtnl_link_put(l);
+	nl_socket_free(sk);
+	return rc;
+}
+
+int vmon_net_link_stats(const char *name, struct vmon_link_stats *s)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	struct rtnl_link *l = NULL;
+	int rc = -1;
+
+	if (sk && nl_connect(sk, NETLINK_ROUTE) == 0 &&
+	    rtnl_link_get_kernel(sk, 0, name, &l) == 0) {
+		*s = (struct vmon_link_stats){
+			.rx_bytes = rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES),
+			.rx_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS),
+			.rx_errors = rtnl_link_get_stat(l, RTNL_LINK_RX_ERRORS),
+			.rx_dropped = rtnl_link_get_stat(l, RTNL_LINK_RX_DROPPED),
+			.tx_bytes = rtnl_link_get_stat(l, RTNL_LINK_TX_BYTES),
+			.tx_packets = rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS),
+			.tx_errors = rtnl_link_get_stat(l, RTNL_LINK_TX_ERRORS),
+			.tx_dropped = rtnl_link_get_stat(l, RTNL_LINK_TX_DROPPED),
+		};
+		rc = 0;
 	}
 	rtnl_link_put(l);
 	nl_socket_free(sk);

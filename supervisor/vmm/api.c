@@ -107,6 +107,17 @@ static void add_status(struct vm *vm, struct json_object *r)
 		json_object_object_add(s, "bytes_out", u64(d->stats.bytes_out));
 		json_object_object_add(s, "bytes_in", u64(d->stats.bytes_in));
 		json_object_object_add(s, "errors", u64(d->stats.errors));
+		if (d->device_id == VIRTIO_ID_BLOCK || d->device_id == VIRTIO_ID_NET) {
+			json_object_object_add(s, "requests_in", u64(d->stats.requests_in));
+			json_object_object_add(s, "requests_out", u64(d->stats.requests_out));
+		}
+		if (d->device_id == VIRTIO_ID_BLOCK)
+			json_object_object_add(s, "flushes", u64(d->stats.flushes));
+		if (d->stats.timed) {
+			json_object_object_add(s, "ns_in", u64(d->stats.ns_in));
+			json_object_object_add(s, "ns_out", u64(d->stats.ns_out));
+			json_object_object_add(s, "ns_flush", u64(d->stats.ns_flush));
+		}
 		json_object_object_add(o, "stats", s);
 		json_object_array_add(devs, o);
 	}

@@ -63,8 +63,8 @@ struct blk {
 	char serial[VIRTIO_BLK_ID_BYTES];
 	/* Kernel back end: /dev/vmon-blk, -1 when not used. */
 	int vhost;
-	struct vmon_blk_throttle limits; /* --disk iops=, bps=, ...: set at setup */
-	int err_fd; /* the kernel stopped a ring: a chain it could not answer */
+	struct vmon_blk_limits limits; /* --disk iops=, bps=, ...: set at setup */
+	int err_fd;		       /* the kernel stopped a ring: a chain it could not answer */
 	bool vhost_running;
 };
 

@@ -68,9 +68,8 @@ int blk_vmon_setup(struct blk *b)
 	 * Set while the VMM is still root: the limits are then locked, and the
 	 * unprivileged VMM cannot lift them; vmond changes them (blkdeviotune).
 	 */
-	if ((b->limits.ops.rate || b->limits.bytes.rate) &&
-	    ioctl(b->vhost, VMON_BLK_SET_THROTTLE, &b->limits) < 0) {
-		vmm_log("--disk '%s': VMON_BLK_SET_THROTTLE: %s", b->path, strerror(errno));
+	if (blk_limits_on(&b->limits) && ioctl(b->vhost, VMON_BLK_SET_LIMITS, &b->limits) < 0) {
+		vmm_log("--disk '%s': VMON_BLK_SET_LIMITS: %s", b->path, strerror(errno));
 		return -1;
 	}
 	b->dev.kernel_fd = b->vhost;
@@ -110,6 +109,7 @@ void blk_vmon_stop(struct blk *b)
 
 void blk_vmon_stats(struct blk *b)
 {
+	struct vmon_blk_op_stats o;
 	struct vmon_blk_stats s;
 
 	if (ioctl(b->vhost, VMON_BLK_GET_STATS, &s) < 0)
@@ -118,4 +118,14 @@ void blk_vmon_stats(struct blk *b)
 	b->dev.stats.bytes_in = s.read_bytes;
 	b->dev.stats.bytes_out = s.write_bytes;
 	b->dev.stats.errors = s.errors;
+	/* by type since ABI 0.4; an older module leaves them out */
+	if (ioctl(b->vhost, VMON_BLK_GET_OP_STATS, &o) < 0)
+		return;
+	b->dev.stats.requests_in = o.reqs[VMON_BLK_OP_READ];
+	b->dev.stats.requests_out = o.reqs[VMON_BLK_OP_WRITE];
+	b->dev.stats.flushes = o.reqs[VMON_BLK_OP_FLUSH];
+	b->dev.stats.ns_in = o.ns[VMON_BLK_OP_READ];
+	b->dev.stats.ns_out = o.ns[VMON_BLK_OP_WRITE];
+	b->dev.stats.ns_flush = o.ns[VMON_BLK_OP_FLUSH];
+	b->dev.stats.timed = true;
 }

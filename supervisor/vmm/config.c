@@ -50,41 +50,79 @@ static int pick(const char *val, const char *const *names, unsigned int n)
 }
 
 /*
- * A throttle setting: 1 when @tok is one (its value stored), -1 when its
- * value is not a whole number, 0 when @tok is something else.
+ * A throttle setting, QEMU's -drive names: iops or bps, then _rd or _wr for
+ * a read or write bucket, then _max for its burst, then =N. 1 when @tok is
+ * one (its value stored), -1 when its value is not a whole number, 0 when
+ * @tok is something else.
  */
-static int limit(const char *tok, struct disk_config *d)
+static int limit(const char *tok, struct vmon_blk_limits *l)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
-		{ "iops=", offsetof(struct disk_config, iops) },
-		{ "bps=", offsetof(struct disk_config, bps) },
-		{ "iops_max=", offsetof(struct disk_config, iops_max) },
-		{ "bps_max=", offsetof(struct disk_config, bps_max) },
+	struct vmon_blk_throttle *t = &l->total;
+	struct vmon_blk_bucket *b;
+	unsigned long long v;
+	char *end;
+
+	if (!strncmp(tok, "iops", 4)) {
+		b = &t->ops;
+		tok += 4;
+	} else if (!strncmp(tok, "bps", 3)) {
+		b = &t->bytes;
+		tok += 3;
+	} else {
+		return 0;
+	}
+	if (!strncmp(tok, "_rd", 3) || !strncmp(tok, "_wr", 3)) {
+		/* the same bucket of the read or write limits */
+		t = tok[1] == 'r' ? &l->read : &l->write;
+		b = b == &l->total.ops ? &t->ops : &t->bytes;
+		tok += 3;
+	}
+	if (!strncmp(tok, "_max=", 5))
+		tok += 4;
+	else if (*tok != '=')
+		return 0;
+	tok++;
+	errno = 0;
+	v = strtoull(tok, &end, 10);
+	if (!isdigit((unsigned char)*tok) || *end || errno)
+		return -1;
+	if (tok[-2] == 'x')
+		b->burst = v;
+	else
+		b->rate = v;
+	return 1;
+}
+
+/*
+ * What QEMU refuses of a disk's limits: a burst without its rate, and a
+ * total limit beside a read or write one of the same kind. NULL if none.
+ */
+static const char *limits_conflict(const struct vmon_blk_limits *l)
+{
+	static const char *const what[] = {
+		"iops_max= without iops=",	 "bps_max= without bps=",
+		"iops_rd_max= without iops_rd=", "bps_rd_max= without bps_rd=",
+		"iops_wr_max= without iops_wr=", "bps_wr_max= without bps_wr=",
+	};
+	const struct vmon_blk_bucket *b[] = {
+		&l->total.ops,	&l->total.bytes, &l->read.ops,
+		&l->read.bytes, &l->write.ops,	 &l->write.bytes,
 	};
 
-	for (size_t i = 0; i < NAMES(keys); i++) {
-		size_t n = strlen(keys[i].key);
-		unsigned long long v;
-		char *end;
-
-		if (strncmp(tok, keys[i].key, n))
-			continue;
-		errno = 0;
-		v = strtoull(tok + n, &end, 10);
-		if (!isdigit((unsigned char)tok[n]) || *end || errno)
-			return -1;
-		*(uint64_t *)((char *)d + keys[i].off) = v;
-		return 1;
-	}
-	return 0;
+	for (size_t i = 0; i < NAMES(b); i++)
+		if (b[i]->burst && !b[i]->rate)
+			return what[i];
+	if (l->total.ops.rate && (l->read.ops.rate || l->write.ops.rate))
+		return "iops= with iops_rd= or iops_wr=";
+	if (l->total.bytes.rate && (l->read.bytes.rate || l->write.bytes.rate))
+		return "bps= with bps_rd= or bps_wr=";
+	return NULL;
 }
 
 int config_parse_disk(const char *arg, struct disk_config *d)
 {
 	char buf[4200], *save = NULL, *tok;
+	const char *conflict;
 	bool first = true;
 	int lim;
 
@@ -127,7 +165,7 @@ int config_parse_disk(const char *arg, struct disk_config *d)
 						   "serial= takes printable ASCII, no space:",
 						   tok + 7);
 			strcpy(d->serial, tok + 7);
-		} else if ((lim = limit(tok, d))) {
+		} else if ((lim = limit(tok, &d->limits))) {
 			if (lim < 0)
 				return bad("--disk", arg, "limits take a whole number:", tok);
 		} else if (!strncmp(tok, "format=", 7)) {
@@ -143,10 +181,9 @@ int config_parse_disk(const char *arg, struct disk_config *d)
 	}
 	if (!d->path[0])
 		return bad("--disk", arg, "no path in", arg);
-	if ((d->iops_max && !d->iops) || (d->bps_max && !d->bps))
-		return bad("--disk", arg, "a burst needs its rate:",
-			   d->iops_max && !d->iops ? "iops_max= without iops="
-						   : "bps_max= without bps=");
+	conflict = limits_conflict(&d->limits);
+	if (conflict)
+		return bad("--disk", arg, "limits that do not go together:", conflict);
 	return 0;
 }
 

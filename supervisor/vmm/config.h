@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <linux/vmon.h>
 #include <vmon/domain.h>
 
 #define VMM_MAX_DISKS 4
@@ -41,9 +42,19 @@ struct disk_config {
 	enum disk_format format;
 	bool direct;	 /* cache=none: the image opened O_DIRECT, as QEMU does */
 	char serial[21]; /* serial=: the ID the guest reads (GET_ID); "" for ours */
-	/* iops=, bps=, iops_max=, bps_max=: vmon-blk's token buckets; 0 = none */
-	uint64_t iops, bps, iops_max, bps_max;
+	/*
+	 * iops[_rd|_wr][_max]=, bps[_rd|_wr][_max]= (QEMU's -drive names):
+	 * vmon-blk's token buckets, total, read and write; 0 = none
+	 */
+	struct vmon_blk_limits limits;
 };
+
+/* Any bucket of @l on. */
+static inline bool blk_limits_on(const struct vmon_blk_limits *l)
+{
+	return l->total.ops.rate || l->total.bytes.rate || l->read.ops.rate || l->read.bytes.rate ||
+	       l->write.ops.rate || l->write.bytes.rate;
+}
 
 struct net_config {
 	char tap[16];
@@ -63,7 +74,8 @@ struct vmm_config {
 
 /*
  * Parse "PATH[,ro][,format=...][,backend=...][,cache=...][,serial=ID]
- * [,iops=N][,bps=N][,iops_max=N][,bps_max=N]";
+ * [,iops=N][,bps=N][,iops_max=N][,bps_max=N], the same with _rd and _wr
+ * after iops and bps]";
  * errors are printed, naming the option.
  */
 int config_parse_disk(const char *arg, struct disk_config *d);

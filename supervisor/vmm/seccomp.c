@@ -114,6 +114,7 @@ static const unsigned long ioctls[] = {
 	VHOST_NET_SET_BACKEND,
 	VMON_BLK_SET_BACKEND,
 	VMON_BLK_GET_STATS,
+	VMON_BLK_GET_OP_STATS,
 	/* vmon accounting: a device attached on start, the VM unregistered at exit */
 	VMON_DEV_SET_VM,
 	VMON_VM_UNREGISTER,

@@ -51,6 +51,15 @@ struct vchain {
 
 struct virtio_stats {
 	uint64_t kicks, irqs, requests, bytes_out, bytes_in, errors;
+	/*
+	 * Of the requests: those that carried data into the guest (a disk's
+	 * reads, a NIC's packets received) and out of it (writes, packets
+	 * sent), and a disk's flushes; with @timed (vmon-blk measures them),
+	 * the sums of their service times in ns.
+	 */
+	uint64_t requests_in, requests_out, flushes;
+	uint64_t ns_in, ns_out, ns_flush;
+	bool timed;
 };
 
 struct virtio_dev_ops {

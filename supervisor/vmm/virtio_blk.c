@@ -178,6 +178,9 @@ static void handle(struct blk *b, struct virtq *q, struct vchain *c)
 	r->status = (uint8_t *)last->iov_base + last->iov_len - 1;
 	r->in_len = 1;
 	b->dev.stats.requests++;
+	b->dev.stats.requests_in += hdr.type == VIRTIO_BLK_T_IN;
+	b->dev.stats.requests_out += hdr.type == VIRTIO_BLK_T_OUT;
+	b->dev.stats.flushes += hdr.type == VIRTIO_BLK_T_FLUSH;
 
 	switch (hdr.type) {
 	case VIRTIO_BLK_T_IN:
@@ -411,17 +414,14 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 	if (be == BLK_AUTO)
 		be = fmt == DISK_RAW && !b->probed_raw && blk_vmon_available() ? BLK_VMON
 									       : BLK_URING;
-	if ((cfg->iops || cfg->bps) && be != BLK_VMON) {
+	if (blk_limits_on(&cfg->limits) && be != BLK_VMON) {
 		vmm_log("--disk '%s': iops= and bps= are vmon-blk's limits (the kernel's "
 			"throttle), which serves raw images given with format=raw when "
 			"/dev/vmon-blk exists",
 			cfg->path);
 		return NULL;
 	}
-	b->limits = (struct vmon_blk_throttle){
-		.ops = { .rate = cfg->iops, .burst = cfg->iops_max },
-		.bytes = { .rate = cfg->bps, .burst = cfg->bps_max },
-	};
+	b->limits = cfg->limits;
 	if (be == BLK_VMON && b->probed_raw) {
 		vmm_log("--disk '%s': backend=vmon-blk needs format=raw (or ro): a probed raw "
 			"image is served in userspace, which refuses guest writes that would "

@@ -73,6 +73,7 @@ static void net_rx(struct net *n)
 		}
 		virtq_push(q, c->head, (uint32_t)len);
 		n->dev.stats.bytes_in += (uint64_t)len;
+		n->dev.stats.requests_in++;
 		got++;
 	}
 	if (r < 0)
@@ -113,6 +114,7 @@ static void net_tx(struct net *n, struct virtq *q)
 		else
 			n->dev.stats.bytes_out += (uint64_t)len;
 		n->dev.stats.requests++;
+		n->dev.stats.requests_out++;
 		virtq_push(q, c->head, 0);
 		sent++;
 	}

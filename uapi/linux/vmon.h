@@ -21,7 +21,7 @@
  * addition.
  */
 #define VMON_VERSION_MAJOR	0
-#define VMON_VERSION_MINOR	3
+#define VMON_VERSION_MINOR	4
 
 /*
  * Ring workers: /dev/vmon-net and /dev/vmon-blk answer the worker ioctls of
@@ -515,6 +515,44 @@ struct vmon_blk_stats {
 	__u32 bio_queues;
 };
 
+/**
+ * struct vmon_blk_limits - argument of %VMON_BLK_SET_LIMITS, since ABI 0.4
+ * @total: the buckets every request draws on, those of
+ *	%VMON_BLK_SET_THROTTLE
+ * @read: buckets that reads draw on as well
+ * @write: buckets that writes, discards and write-zeroes draw on as well;
+ *	the last two cost one operation and no bytes
+ *
+ * A request goes when every bucket it draws on holds enough tokens, and
+ * then takes them from all of those buckets; zero rates turn a bucket off.
+ * %VMON_BLK_SET_THROTTLE sets @total and turns @read and @write off.
+ */
+struct vmon_blk_limits {
+	struct vmon_blk_throttle total;
+	struct vmon_blk_throttle read;
+	struct vmon_blk_throttle write;
+};
+
+/* Request types of struct vmon_blk_op_stats. */
+#define VMON_BLK_OP_READ	0	/* VIRTIO_BLK_T_IN */
+#define VMON_BLK_OP_WRITE	1	/* VIRTIO_BLK_T_OUT */
+#define VMON_BLK_OP_FLUSH	2	/* VIRTIO_BLK_T_FLUSH */
+#define VMON_BLK_OP_DISCARD	3	/* VIRTIO_BLK_T_DISCARD, _WRITE_ZEROES */
+#define VMON_BLK_OP_OTHER	4	/* VIRTIO_BLK_T_GET_ID and the rest */
+#define VMON_BLK_OP_COUNT	5
+
+/**
+ * struct vmon_blk_op_stats - answer of %VMON_BLK_GET_OP_STATS, since ABI
+ *	0.4: the requests completed since open, by type (VMON_BLK_OP_*),
+ *	failed ones included; they add up to struct vmon_blk_stats' @ops
+ * @reqs: requests completed
+ * @ns: the sum of their times from being taken off the ring to completion
+ */
+struct vmon_blk_op_stats {
+	__u64 reqs[VMON_BLK_OP_COUNT];
+	__u64 ns[VMON_BLK_OP_COUNT];
+};
+
 /* VMON_BLK_SET_BACKEND: attach or detach a ring's back end. */
 #define VMON_BLK_SET_BACKEND	_IOW(VMON_IOCTL_MAGIC, 0x40, \
 				     struct vmon_blk_backend)
@@ -537,5 +575,17 @@ struct vmon_blk_stats {
  */
 #define VMON_BLK_GET_THROTTLE	_IOR(VMON_IOCTL_MAGIC, 0x45, \
 				     struct vmon_blk_throttle)
+/* VMON_BLK_SET_LIMITS: every bucket, read and write ones too. ABI 0.4. */
+#define VMON_BLK_SET_LIMITS	_IOW(VMON_IOCTL_MAGIC, 0x46, \
+				     struct vmon_blk_limits)
+/*
+ * VMON_BLK_GET_LIMITS: the buckets in effect, as %VMON_BLK_GET_THROTTLE
+ * reads them. ABI 0.4.
+ */
+#define VMON_BLK_GET_LIMITS	_IOR(VMON_IOCTL_MAGIC, 0x47, \
+				     struct vmon_blk_limits)
+/* VMON_BLK_GET_OP_STATS: the counters by request type. ABI 0.4. */
+#define VMON_BLK_GET_OP_STATS	_IOR(VMON_IOCTL_MAGIC, 0x48, \
+				     struct vmon_blk_op_stats)
 
 #endif /* _UAPI_LINUX_VMON_H */

@@ -111,6 +111,13 @@ int vmon_net_bridge_attach(const char *bridge, const char *port, char *err, size
 /* tap.c: a persistent tap (IFF_VNET_HDR) owned by @owner; any link's end. */
 int vmon_net_tap_create(const char *name, uid_t owner, char *err, size_t errlen);
 int vmon_net_link_delete(const char *name);
+/* A link's counters, as the host sees them (a tap's rx is its guest's tx). */
+struct vmon_link_stats {
+	uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
+	uint64_t tx_bytes, tx_packets, tx_errors, tx_dropped;
+};
+/* Read @name's counters (libnl-route, RTM_GETLINK); 0 or -1. */
+int vmon_net_link_stats(const char *name, struct vmon_link_stats *s);
 
 /* nft.c (libnftables): the rules of n in table "ip vmon". */
 /* The nft script that adds n's chains and rules (malloc'd; NULL: none). */
