@@ -9,7 +9,9 @@
 # descriptor with pidfd_getfd) and reads back what the kernel has, lifting
 # it lets the guest run faster, --config changes only the definition, and a
 # managed save's restore puts the running limits back (the VMM's saved
-# command line holds the start's).
+# command line holds the start's); domstats counts the reads apart from the
+# writes, a <read_iops_sec> holds the reader and a <write_iops_sec> does
+# not, and a total beside a read limit is refused.
 #
 # The rate checks are upper bounds only (a loaded host makes the guest
 # slower, never faster than its limit), with a second of console lag and a
@@ -78,7 +80,7 @@ live_value() { # live_value FIELD: what the kernel has in effect
 . "$top/selftests/lib/nested.sh"
 . "$top/selftests/lib/vmond.sh"
 . "$top/selftests/lib/tap.sh"
-echo "1..8"
+echo "1..11"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe vmon 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -c /dev/vmon-blk ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
@@ -152,8 +154,30 @@ $V blkdeviotune -c "$S" io vda --live --total-iops-sec 15 >/dev/null &&
 	[ "$(live_value total_iops_sec)" = 15 ] && sleep 2 && rate_at_most 15 15 8
 ok $? iotune.restore_keeps_the_running_limit "delta $delta; $(live_value total_iops_sec); $(tail -n 3 "$work/vmond.log" | tr '\n' ' ')"
 
-! $V blkdeviotune -c "$S" io vda --live --read-iops-sec 5 2>"$work/e" &&
-	grep -q 'counts reads and writes together' "$work/e" && [ "$(live_value total_iops_sec)" = 15 ] &&
+# domstats by direction: the guest only reads, so its reads are counted
+# and its writes stay 0; domblkstat prints them in virsh's names
+stat() { $V domstats -c "$S" io | sed -n "s/^  block\.0\.$1=//p"; }
+r0=$(stat rd.reqs) && sleep 2 && r1=$(stat rd.reqs) && [ "$r1" -gt "$r0" ] &&
+	[ "$(stat wr.reqs)" = 0 ] && [ "$(stat rd.times)" -gt 0 ] &&
+	$V domblkstat -c "$S" io vda >"$work/blkstat" &&
+	awk '$2 == "rd_req" && $3 > 0 { r = 1 } $2 == "wr_req" && $3 == 0 { w = 1 } END { exit !(r && w) }' "$work/blkstat"
+ok $? iotune.domstats_counts_reads_and_writes "rd.reqs $r0 -> ${r1:-}; $(tr '\n' ' ' <"$work/blkstat" 2>/dev/null)"
+
+# a read limit holds the reader, replacing the total one (virsh's groups)
+$V blkdeviotune -c "$S" io vda --live --read-iops-sec 5 >/dev/null &&
+	[ "$(live_value read_iops_sec)" = 5 ] && [ "$(live_value total_iops_sec)" = 0 ] &&
+	sleep 2 && rate_at_most 5 5 8
+ok $? iotune.read_limit_holds_reads "delta $delta over 8 s; $($V blkdeviotune -c "$S" io vda --live 2>&1 | grep -v ': 0' | tr '\n' ' ')"
+
+# a write limit does not: the reads run free again
+$V blkdeviotune -c "$S" io vda --live --write-iops-sec 5 >/dev/null &&
+	[ "$(live_value write_iops_sec)" = 5 ] && [ "$(live_value read_iops_sec)" = 0 ] &&
+	until_ok 90 faster_than 10
+ok $? iotune.write_limit_lets_reads_by "$(live_value write_iops_sec)"
+
+! $V blkdeviotune -c "$S" io vda --live --total-iops-sec 5 --read-iops-sec 5 2>"$work/e" &&
+	grep -q 'total and read/write of iops_sec cannot be set at the same time' "$work/e" &&
+	[ "$(live_value write_iops_sec)" = 5 ] && [ "$(live_value total_iops_sec)" = 0 ] &&
 	$V destroy -c "$S" io >/dev/null && $V undefine -c "$S" io >/dev/null
 ok $? iotune.refusal_changes_nothing "$(cat "$work/e")"
 # what the guest, its VMM and vmond said, when something failed

@@ -11,7 +11,8 @@
 # <host> entry gives it, and by its name through the network's dnsmasq (which
 # the host asks for the first guest's name too); the taps are the VMM user's;
 # a download from the outside through NAT goes on while vmond is killed with
-# SIGKILL and started again, and completes intact; net-destroy is refused
+# SIGKILL and started again, and completes intact, counted by domifstat (the
+# tap's counters, swapped); net-destroy is refused
 # while the guest runs; domiflist names the tap; destroying the domain deletes
 # its tap; then net-destroy succeeds.
 #
@@ -69,7 +70,7 @@ attach_console() {
 }
 
 . "$top/selftests/lib/nested.sh"
-echo "1..17"
+echo "1..18"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 for m in bridge veth tun nf_tables nft_chain_nat nft_masq nft_ct nft_reject_ipv4 \
 	nft_reject_inet; do
@@ -264,6 +265,16 @@ grep -q "CHECK transfer 1048576 $want" "$work/console" &&
 	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)' "${done_at:-0}" "$t_kill" &&
 	$V domstate -c "$S" web | grep -q '^running' && $V net-list -c "$S" | grep -Eq '^ default +active '
 ok $? transfer_through_vmond_restart "$(grep "CHECK transfer" "$work/console" | tr -d '\r'); want 1048576 $want; vmond killed at $t_kill, the server done at ${done_at:-?}; $($V net-list -c "$S" 2>&1 | tr '\n' '|')"
+
+# domifstat: the tap's counters seen from the guest (swapped), whatever back
+# end carried the packets: the 1 MiB came in, the requests went out
+$V domifstat -c "$S" web "$tap" >"$work/ifstat.out" 2>&1
+ifs() { awk -v k="$1" '$2 == k { print $3 }' "$work/ifstat.out"; }
+host_tx=$(cat /sys/class/net/$tap/statistics/tx_bytes)
+[ "$(ifs rx_bytes)" -ge 1048576 ] && [ "$(ifs rx_bytes)" -le "$host_tx" ] &&
+	[ "$(ifs rx_packets)" -gt 100 ] && [ "$(ifs tx_packets)" -gt 0 ] &&
+	[ "$(ifs tx_bytes)" -gt 0 ] && [ "$(ifs rx_drop)" = 0 ]
+ok $? domifstat_counts_the_download "$(tr '\n' ' ' <"$work/ifstat.out"); tap tx_bytes $host_tx"
 
 kill "$peer_con" 2>/dev/null
 peer_con=
