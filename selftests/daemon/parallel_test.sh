@@ -8,8 +8,7 @@
 # then every domain is there, the shared one has all 20 interfaces, every
 # file on disk is libvirt-valid XML (virt-xml-validate) and no temporary
 # file is left; then 20 undefine at once leave only the shared one. Starting
-# and destroying real guests in parallel is the VM suites' (crash_test,
-# guests_test start several).
+# and destroying 20 real guests at once is parallel_vm_test's.
 set -u
 B=${VMON_BUILD:-build}
 V=$B/vmon
