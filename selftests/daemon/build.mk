@@ -59,6 +59,15 @@ $(B)/selftests/daemon/iotune_test: selftests/daemon/iotune_test.sh $(B)/vmm-gues
 	chmod +x $@
 VM_TESTS += $(B)/selftests/daemon/iotune_test
 
+# In the test VM: a disk's error policy: a full disk under 'stop' pauses
+# the guest (I/O error) until resume retries; under 'report' the guest sees it.
+$(B)/selftests/daemon/ioerror_test: selftests/daemon/ioerror_test.sh \
+		$(B)/vmm-guest/base.cpio.gz $(B)/vmond $(B)/vmon $(B)/vmon-vmm
+	@mkdir -p $(@D)
+	cp $< $@
+	chmod +x $@
+VM_TESTS += $(B)/selftests/daemon/ioerror_test
+
 # In the test VM: 20 clients at once define and start real nested guests,
 # then destroy them at once; nothing lost, left behind or corrupted.
 $(B)/selftests/daemon/parallel_vm_test: selftests/daemon/parallel_vm_test.sh \

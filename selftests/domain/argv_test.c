@@ -273,6 +273,18 @@ static const struct {
 		  "</iotune></disk></devices>\n</domain>\n",
 	  "unsupported configuration: disk 'vda': <iotune> a *_max limit needs its rate "
 	  "(read_iops_sec)" },
+	{ "error policy ignore",
+	  HEAD OS "  <devices><disk type='file'><driver error_policy='ignore'/><source file='/a'/>"
+		  "<target dev='vda'/></disk></devices>\n</domain>\n",
+	  "unsupported configuration: disk 'vda': error policy 'ignore': vmon-vmm never tells "
+	  "the guest that a failed request succeeded (stop, report, enospace)" },
+	{ "stop policy with iotune",
+	  HEAD OS "  <devices><disk type='file'><driver error_policy='stop'/><source file='/a'/>"
+		  "<target dev='vda'/><iotune><total_iops_sec>10</total_iops_sec></iotune>"
+		  "</disk></devices>\n</domain>\n",
+	  "unsupported configuration: disk 'vda': an error policy that stops the guest and "
+	  "<iotune> limits together: the limits are vmon-blk's, which reports failed requests "
+	  "itself" },
 	{ "iotune on qcow2",
 	  HEAD OS
 	  "  <devices><disk type='file'><driver type='qcow2'/><source file='/a'/><target "
@@ -400,6 +412,44 @@ TEST(iotune_is_vmon_blk_throttle)
 	free(s);
 	vmon_domain_argv_free(argv);
 	vmon_domain_free(d);
+}
+
+/*
+ * <driver error_policy= rerror_policy=> as libvirt passes them to QEMU:
+ * error_policy for writes, and for reads unless rerror_policy is given or
+ * it is enospace (writes only).
+ */
+TEST(error_policy_is_werror_and_rerror)
+{
+	static const struct {
+		const char *driver, *want;
+	} cases[] = {
+		{ "<driver type='raw' error_policy='stop'/>", ",werror=stop,rerror=stop " },
+		{ "<driver error_policy='enospace'/>", ",werror=enospc " },
+		{ "<driver error_policy='stop' rerror_policy='report'/>",
+		  ",werror=stop,rerror=report " },
+		{ "<driver rerror_policy='stop'/>", ",rerror=stop " },
+		{ "<driver type='raw'/>", ",format=raw " },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char xml[1024], *s, **argv;
+		struct vmon_vmm_opts o = { .api_socket = "/run/x.sock" };
+		struct vmon_domain *d = NULL;
+		struct vmon_xml_error err;
+
+		snprintf(xml, sizeof(xml),
+			 HEAD OS "  <devices><disk type='file'>%s<source file='/a'/><target "
+				 "dev='vda'/></disk></devices>\n</domain>\n",
+			 cases[i].driver);
+		ASSERT_EQ(0, vmon_domain_parse(xml, strlen(xml), &d, &err)) TH_LOG("%s", err.msg);
+		ASSERT_EQ(0, vmon_domain_vmm_argv(d, &o, &argv, &err)) TH_LOG("%s", err.msg);
+		s = join(argv);
+		EXPECT_NE(NULL, strstr(s, cases[i].want)) TH_LOG("%s: %s", cases[i].driver, s);
+		free(s);
+		vmon_domain_argv_free(argv);
+		vmon_domain_free(d);
+	}
 }
 
 TEST(argv_needs_api_socket)

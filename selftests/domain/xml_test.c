@@ -203,6 +203,15 @@ static const struct {
 	  HEAD "  <devices>\n    <disk type='file'>\n      <driver type='raw' cache='fast'/>\n"
 	       "      <source file='/a'/><target dev='vda'/></disk>\n  </devices>\n" TAIL,
 	  7, 26, "<disk><driver> cache='fast': unknown disk cache mode" },
+	{ "error policy",
+	  HEAD
+	  "  <devices>\n    <disk type='file'>\n      <driver type='raw' error_policy='halt'/>\n"
+	  "      <source file='/a'/><target dev='vda'/></disk>\n  </devices>\n" TAIL,
+	  7, 26, "<disk><driver> error_policy='halt': unknown error policy" },
+	{ "read error policy enospace",
+	  HEAD "  <devices>\n    <disk type='file'>\n      <driver rerror_policy='enospace'/>\n"
+	       "      <source file='/a'/><target dev='vda'/></disk>\n  </devices>\n" TAIL,
+	  7, 15, "<disk><driver> rerror_policy='enospace': unknown read error policy" },
 	{ "multicast",
 	  HEAD
 	  "  <devices>\n    <interface type='ethernet'>\n      <mac address='01:00:5e:00:00:01'/>\n"

@@ -171,6 +171,18 @@ TEST(disk_option)
 	EXPECT_EQ(-1, config_parse_disk("a.img,iops_rx=5", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.img,bps_rd_maxi=5", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.img,iopsx=5", &d));
+	/* werror=, rerror=: QEMU's error policies, enospc for writes only */
+	ASSERT_EQ(0, config_parse_disk("a.img", &d));
+	EXPECT_EQ(BLK_ERR_REPORT, d.werror);
+	EXPECT_EQ(BLK_ERR_REPORT, d.rerror);
+	ASSERT_EQ(0, config_parse_disk("a.img,werror=enospc,rerror=stop", &d));
+	EXPECT_EQ(BLK_ERR_ENOSPC, d.werror);
+	EXPECT_EQ(BLK_ERR_STOP, d.rerror);
+	ASSERT_EQ(0, config_parse_disk("a.img,werror=stop", &d));
+	EXPECT_EQ(BLK_ERR_STOP, d.werror);
+	EXPECT_EQ(-1, config_parse_disk("a.img,rerror=enospc", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,werror=ignore", &d));
+	EXPECT_EQ(-1, config_parse_disk("a.img,werror=", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.img,iops=-1", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.img,iops=1k", &d));
 	EXPECT_EQ(-1, config_parse_disk("a.img,bps=", &d));

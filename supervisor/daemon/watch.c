@@ -8,6 +8,8 @@
  *   "state":"pmsuspended" the guest entered S3 by itself
  *   "state":"running"    after pmsuspended: it woke (the power button, or
  *                        dompmwakeup from another client)
+ *   "io_error": true     a disk's error policy paused the guest: paused
+ *                        (I/O error); resume retries the held requests
  *   "state":"paused"/"running" against ours: paused or resumed elsewhere
  * A guest that powers off, reboots or panics without on_crash preserve
  * ends its VMM: vm.c reads that from the exit status.
@@ -69,7 +71,7 @@ void vmond_refresh(struct vmond *d, struct vdom *v)
 {
 	struct json_object *a = NULL, *x;
 	const char *state = "";
-	bool panic = false;
+	bool panic = false, ioerr;
 	enum vmon_dstate_state s = v->ds.state;
 	char err[256];
 
@@ -80,8 +82,11 @@ void vmond_refresh(struct vmond *d, struct vdom *v)
 	if (json_object_object_get_ex(a, "state", &x))
 		state = json_object_get_string(x);
 	panic = json_object_object_get_ex(a, "panicked", &x) && json_object_get_boolean(x);
+	ioerr = json_object_object_get_ex(a, "io_error", &x) && json_object_get_boolean(x);
 	if (panic && s != VMON_DS_PMSUSPENDED)
 		panicked(d, v);
+	else if (ioerr && !(s == VMON_DS_PAUSED && v->ds.reason == VMON_PAUSED_IOERROR))
+		vmond_fact(d, v, VMON_IN_IOERROR);
 	else if (!strcmp(state, "pmsuspended") && s != VMON_DS_PMSUSPENDED)
 		vmond_fact(d, v, VMON_IN_GUEST_PMSUSPENDED);
 	else if (!strcmp(state, "running") && s == VMON_DS_PMSUSPENDED)

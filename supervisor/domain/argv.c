@@ -93,13 +93,44 @@ static bool serial_ok(const char *s)
 	return n && n <= 20;
 }
 
+/*
+ * <driver error_policy= rerror_policy=> as libvirt gives them to QEMU: the
+ * first for writes, and for reads too unless the second is there (and it
+ * is not enospace, which is for writes only). Into @buf, ",werror=...".
+ */
+static int error_opts(const struct vmon_disk *k, const char *limits, char *buf, size_t len,
+		      struct vmon_xml_error *err)
+{
+	static const char *const vmm[] = { "", "stop", "report", "", "enospc" };
+	enum vmon_disk_error w = k->error_policy, r = k->rerror_policy;
+
+	*buf = 0;
+	if (!r && w != VMON_ERR_ENOSPACE)
+		r = w;
+	if (w == VMON_ERR_IGNORE || r == VMON_ERR_IGNORE)
+		return cannot(err,
+			      "disk '%s': error policy 'ignore': vmon-vmm never tells the guest "
+			      "that a failed request succeeded (stop, report, enospace)",
+			      k->target);
+	if ((w == VMON_ERR_STOP || w == VMON_ERR_ENOSPACE || r == VMON_ERR_STOP) && *limits)
+		return cannot(err,
+			      "disk '%s': an error policy that stops the guest and <iotune> limits "
+			      "together: the limits are vmon-blk's, which reports failed requests "
+			      "itself",
+			      k->target);
+	snprintf(buf, len, "%s%s%s%s", w ? ",werror=" : "", vmm[w], r ? ",rerror=" : "", vmm[r]);
+	return 0;
+}
+
 static int add_disk(struct argv_buf *a, const struct vmon_disk *k, struct vmon_xml_error *err)
 {
 	const char *cache = "";
-	char limits[400], why[300];
+	char limits[400], why[300], errs[40];
 
 	if (iotune_disk_opts(k, limits, sizeof(limits), why, sizeof(why)))
 		return cannot(err, "%s", why);
+	if (error_opts(k, limits, errs, sizeof(errs), err))
+		return -1;
 	if (k->serial && !serial_ok(k->serial))
 		return cannot(err,
 			      "disk '%s': <serial>%.32s</serial>: virtio gives a disk an ID of 1 "
@@ -125,9 +156,9 @@ static int add_disk(struct argv_buf *a, const struct vmon_disk *k, struct vmon_x
 			"disk '%s': source '%s' has a comma, which the --disk option cannot carry",
 			k->target, k->source);
 	add(a, "--disk");
-	add(a, "%s%s,format=%s%s%s%s%s", k->source, k->readonly ? ",ro" : "",
+	add(a, "%s%s,format=%s%s%s%s%s%s", k->source, k->readonly ? ",ro" : "",
 	    k->format == VMON_DISK_QCOW2 ? "qcow2" : "raw", cache, k->serial ? ",serial=" : "",
-	    k->serial ? k->serial : "", limits);
+	    k->serial ? k->serial : "", limits, errs);
 	return 0;
 }
 

@@ -11,30 +11,59 @@ static const char *const caches[] = {
 	"default", "none", "writeback", "writethrough", "directsync", "unsafe",
 };
 
+/* libvirt's names, the enum's order; rerror_policy has no enospace */
+static const char *const errors[] = {
+	"default", "stop", "report", "ignore", "enospace",
+};
+
+/*
+ * <driver> attribute @attr of @dn, one of the @n @names (the first, the
+ * default, not given): its index in @out (0 when absent), or -1 and @c's
+ * error naming @what.
+ */
+static int driver_enum(struct pctx *c, xmlNodePtr dn, const char *attr, const char *const *names,
+		       size_t n, const char *what, int *out)
+{
+	char *v = prop(dn, attr);
+	size_t i;
+	int rc = 0;
+
+	*out = 0;
+	if (!v)
+		return 0;
+	for (i = 1; i < n && strcmp(v, names[i]); i++)
+		;
+	if (i == n)
+		rc = perr(c, dn, attr, "<disk><driver> %s='%s': unknown %s", attr, v, what);
+	else
+		*out = (int)i;
+	free(v);
+	return rc;
+}
+
 static int disk_driver(struct pctx *c, xmlNodePtr dn, struct vmon_disk *k)
 {
-	char *type = prop(dn, "type"), *cache = prop(dn, "cache");
-	size_t i = 0;
-	int rc = 0;
+	char *type = prop(dn, "type");
+	int rc = 0, cache, err, rerr;
 
 	if (type && !strcmp(type, "qcow2"))
 		k->format = VMON_DISK_QCOW2;
 	else if (type && strcmp(type, "raw"))
 		rc = perr(c, dn, "type", "<disk><driver> type='%s' is not supported (raw, qcow2)",
 			  type);
-	if (!rc && cache) {
-		for (i = 1; i < sizeof(caches) / sizeof(caches[0]); i++)
-			if (!strcmp(cache, caches[i]))
-				break;
-		if (i == sizeof(caches) / sizeof(caches[0]))
-			rc = perr(c, dn, "cache",
-				  "<disk><driver> cache='%s': unknown disk cache mode", cache);
-		else
-			k->cache = (enum vmon_disk_cache)i;
-	}
 	free(type);
-	free(cache);
-	return rc;
+	if (rc ||
+	    driver_enum(c, dn, "cache", caches, sizeof(caches) / sizeof(caches[0]),
+			"disk cache mode", &cache) ||
+	    driver_enum(c, dn, "error_policy", errors, sizeof(errors) / sizeof(errors[0]),
+			"error policy", &err) ||
+	    driver_enum(c, dn, "rerror_policy", errors, sizeof(errors) / sizeof(errors[0]) - 1,
+			"read error policy", &rerr))
+		return -1;
+	k->cache = (enum vmon_disk_cache)cache;
+	k->error_policy = (enum vmon_disk_error)err;
+	k->rerror_policy = (enum vmon_disk_error)rerr;
+	return 0;
 }
 
 static int disk_target(struct pctx *c, xmlNodePtr dn, struct vmon_disk *k)

@@ -38,7 +38,7 @@ static const struct {
 	{ "domain/memoryBacking/nosharepages", "" },
 	{ "domain/devices", "" },
 	{ "domain/devices/disk", "type device" },
-	{ "domain/devices/disk/driver", "name type cache" },
+	{ "domain/devices/disk/driver", "name type cache error_policy rerror_policy" },
 	{ "domain/devices/disk/source", "file dev pool volume" },
 	{ "domain/devices/disk/target", "dev bus" },
 	{ "domain/devices/disk/readonly", "" },

@@ -140,6 +140,7 @@ static void add_status(struct vm *vm, struct json_object *r)
 	json_object_object_add(r, "power_button_enabled",
 			       json_object_new_boolean(pm_button_enabled()));
 	json_object_object_add(r, "panicked", json_object_new_boolean(serial_saw_panic()));
+	json_object_object_add(r, "io_error", json_object_new_boolean(vm->io_error));
 	json_object_object_add(r, "bad_io_accesses", u64(io_bad_accesses));
 	json_object_object_add(r, "console_bytes", u64(serial_tx_bytes()));
 }
@@ -178,6 +179,11 @@ static char *handle(struct vm *vm, const char *line, struct client *c)
 				 "resume: the guest is suspended to RAM (pmsuspended): use wakeup");
 			goto fail;
 		}
+		/* what an error policy held goes again; it may pause the VM again */
+		vm->io_error = false;
+		for (int i = 0; i < vmm_ndevs; i++)
+			if (vmm_devs[i]->ops->retry)
+				vmm_devs[i]->ops->retry(vmm_devs[i]);
 		vm_resume(vm);
 		break;
 	case API_SHUTDOWN:

@@ -58,6 +58,9 @@ struct blk {
 	struct blk_req reqs[BLK_QSIZE];
 	struct blk_req *free;
 	int inflight;
+	/* werror=, rerror=: requests held after an error, retried on resume */
+	enum blk_err_policy werror, rerror;
+	struct blk_req *held;
 	bool completed; /* a request completed without I/O: interrupt */
 	struct vchain chain;
 	char serial[VIRTIO_BLK_ID_BYTES];

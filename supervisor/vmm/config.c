@@ -16,6 +16,7 @@ static const char *const net_names[] = { "auto", "user", "vhost", "vmon-net" };
 static const char *const format_names[] = { "probe", "raw", "qcow2" };
 /* cache=, by the value of disk_config.direct */
 static const char *const cache_names[] = { "writeback", "none" };
+static const char *const err_names[] = { "report", "stop", "enospc" };
 
 #define NAMES(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -152,6 +153,17 @@ int config_parse_disk(const char *arg, struct disk_config *d)
 				return bad("--disk", arg,
 					   "unknown cache mode (none, writeback):", tok + 6);
 			d->direct = i;
+		} else if (!strncmp(tok, "werror=", 7) || !strncmp(tok, "rerror=", 7)) {
+			/* QEMU's: enospc is for writes only */
+			bool w = tok[0] == 'w';
+			int i = pick(tok + 7, err_names, NAMES(err_names) - !w);
+
+			if (i < 0)
+				return bad("--disk", arg,
+					   w ? "unknown werror= (report, stop, enospc):"
+					     : "unknown rerror= (report, stop):",
+					   tok + 7);
+			*(w ? &d->werror : &d->rerror) = (enum blk_err_policy)i;
 		} else if (!strncmp(tok, "serial=", 7)) {
 			/* virtio's ID: 20 bytes at most, printable ASCII, no space */
 			size_t n = strlen(tok + 7);

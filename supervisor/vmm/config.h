@@ -29,6 +29,13 @@ enum net_backend {
 	NET_VMON,
 };
 
+/* What a failed request does, QEMU's werror= and rerror= */
+enum blk_err_policy {
+	BLK_ERR_REPORT, /* the guest gets IOERR (the default) */
+	BLK_ERR_STOP,	/* the VM pauses (I/O error), the request is retried on resume */
+	BLK_ERR_ENOSPC, /* stop on ENOSPC, report other errors */
+};
+
 enum disk_format {
 	DISK_PROBE, /* qcow2 when the file starts with the qcow2 magic, else raw */
 	DISK_RAW,
@@ -47,6 +54,7 @@ struct disk_config {
 	 * vmon-blk's token buckets, total, read and write; 0 = none
 	 */
 	struct vmon_blk_limits limits;
+	enum blk_err_policy werror, rerror; /* werror=, rerror= */
 };
 
 /* Any bucket of @l on. */
@@ -75,7 +83,7 @@ struct vmm_config {
 /*
  * Parse "PATH[,ro][,format=...][,backend=...][,cache=...][,serial=ID]
  * [,iops=N][,bps=N][,iops_max=N][,bps_max=N], the same with _rd and _wr
- * after iops and bps]";
+ * after iops and bps][,werror=report|stop|enospc][,rerror=report|stop]";
  * errors are printed, naming the option.
  */
 int config_parse_disk(const char *arg, struct disk_config *d);

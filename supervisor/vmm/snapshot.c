@@ -171,6 +171,13 @@ int snapshot_save_at(struct vm *vm, int dfd, const char *dir, char *err, size_t 
 		return -1;
 	for (int i = 0; i < vmm_ndevs; i++)
 		virtio_quiesce(vmm_devs[i]);
+	/* held requests are in no ring state: the restored guest would wait for ever */
+	if (vm->io_error) {
+		snprintf(err, errlen,
+			 "the VM is paused on an I/O error with requests held for a retry: resume "
+			 "it (once the cause is fixed) or reset it first");
+		goto out;
+	}
 	if (state_capture(vm, &b, 1) < 0) {
 		snprintf(err, errlen, "cannot read the machine state: %s", strerror(errno));
 		goto out;
@@ -320,6 +327,7 @@ int vm_reset(struct vm *vm, char *err, size_t errlen)
 	if (state_apply(vm, &initial, err, errlen) < 0)
 		return -1;
 	vm->pmsuspended = false;
+	vm->io_error = false; /* the resets dropped the held requests */
 	madvise(vm->ram, vm->ram_size, MADV_DONTNEED);
 	if (boot_linux(vm, boot_kernel, boot_initrd, boot_cmdline) < 0) {
 		snprintf(err, errlen, "reset: cannot reload the kernel");

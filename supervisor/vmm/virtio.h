@@ -73,6 +73,8 @@ struct virtio_dev_ops {
 	void (*config_written)(struct virtio_dev *d, uint32_t off, int size);
 	/* Finish or stop in-flight work (snapshot, reset); start() resumes it. */
 	void (*quiesce)(struct virtio_dev *d);
+	/* Submit again the requests an error policy held (the VM resumes). */
+	void (*retry)(struct virtio_dev *d);
 	/* Refresh stats from a kernel back end (before the status is reported). */
 	void (*update_stats)(struct virtio_dev *d);
 	/* The VMM ends, after reset(): close the back end (write caches back). */

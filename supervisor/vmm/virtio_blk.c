@@ -91,6 +91,80 @@ static uint8_t result(struct blk *b, struct blk_req *r)
 	return VIRTIO_BLK_S_IOERR;
 }
 
+/*
+ * Does the error policy hold failed request @r (QEMU's werror=/rerror=
+ * stop and enospc) instead of reporting it to the guest? A short write is
+ * how a file system that fills up in the middle of one says ENOSPC.
+ */
+static bool policy_holds(const struct blk *b, const struct blk_req *r)
+{
+	enum blk_err_policy p = r->type == VIRTIO_BLK_T_IN ? b->rerror : b->werror;
+
+	return p == BLK_ERR_STOP ||
+	       (p == BLK_ERR_ENOSPC &&
+		(r->res == -ENOSPC || (r->type == VIRTIO_BLK_T_OUT && r->res >= 0)));
+}
+
+/*
+ * Keep failed request @r for a retry and pause the VM, as QEMU stops on an
+ * I/O error: vmond reads "io_error" in the status (paused, I/O error). It
+ * leaves the in-flight count: it waits for nothing but the resume.
+ */
+static void hold(struct blk *b, struct blk_req *r)
+{
+	struct vm *vm = b->dev.vm;
+
+	r->next = b->held;
+	b->held = r;
+	b->inflight--;
+	if (!vm->io_error)
+		vmm_warn("%s: %s: I/O error (%s) under a stop policy: the VM pauses until it "
+			 "is resumed, which retries the request",
+			 b->dev.name, b->path, r->res < 0 ? strerror((int)-r->res) : "short I/O");
+	vm->io_error = true;
+	vm_pause(vm);
+}
+
+/* The VM resumes: submit the held requests again (they may fail again). */
+static void blk_retry(struct virtio_dev *d)
+{
+	struct blk *b = (struct blk *)d;
+	struct blk_req *r;
+
+	if (!b->held)
+		return;
+	while ((r = b->held)) {
+		b->held = r->next;
+		b->inflight++;
+		submit(b, r);
+	}
+	if (!b->qcow2)
+		io_uring_submit(&b->ring);
+}
+
+/* Device reset: the held requests' ring is gone; free them. */
+static void drop_held(struct blk *b)
+{
+	struct blk_req *r;
+
+	while ((r = b->held)) {
+		b->held = r->next;
+		r->next = b->free;
+		b->free = r;
+	}
+}
+
+/* Post @r's result, or hold it under a stop policy. */
+static void finish(struct blk *b, struct blk_req *r)
+{
+	uint8_t st = result(b, r);
+
+	if (st != VIRTIO_BLK_S_OK && policy_holds(b, r))
+		hold(b, r);
+	else
+		complete(b, r, st);
+}
+
 static const uint8_t qcow2_magic[4] = { 'Q', 'F', 'I', 0xfb };
 
 /*
@@ -241,7 +315,7 @@ static void blk_complete_event(void *opaque, uint32_t events)
 			req_free(b, r);
 			continue;
 		}
-		complete(b, r, result(b, r));
+		finish(b, r);
 	}
 	if (q) {
 		b->completed = false;
@@ -265,7 +339,7 @@ static void blk_quiesce(struct virtio_dev *d)
 	}
 	while ((r = next_done(b, true))) {
 		q = r->q;
-		complete(b, r, result(b, r));
+		finish(b, r);
 	}
 	if (q)
 		virtq_notify(q);
@@ -285,6 +359,7 @@ static void blk_reset(struct virtio_dev *d)
 	/* The rings go away: wait for what is in flight. */
 	while ((r = next_done(b, true)))
 		req_free(b, r);
+	drop_held(b);
 }
 
 static void blk_start(struct virtio_dev *d)
@@ -317,6 +392,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.start = blk_start,
 	.reset = blk_reset,
 	.quiesce = blk_quiesce,
+	.retry = blk_retry,
 	.update_stats = blk_update_stats,
 	.release = blk_release,
 };
@@ -411,9 +487,12 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 		b->probed_raw = fmt == DISK_RAW && !b->readonly;
 	}
 	/* vmon-blk writes without us: it cannot apply the sector 0 check */
+	/* and it reports failed requests itself: no stop policy */
 	if (be == BLK_AUTO)
-		be = fmt == DISK_RAW && !b->probed_raw && blk_vmon_available() ? BLK_VMON
-									       : BLK_URING;
+		be = fmt == DISK_RAW && !b->probed_raw && blk_vmon_available() && !cfg->werror &&
+				     !cfg->rerror
+			     ? BLK_VMON
+			     : BLK_URING;
 	if (blk_limits_on(&cfg->limits) && be != BLK_VMON) {
 		vmm_log("--disk '%s': iops= and bps= are vmon-blk's limits (the kernel's "
 			"throttle), which serves raw images given with format=raw when "
@@ -422,6 +501,14 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *cf
 		return NULL;
 	}
 	b->limits = cfg->limits;
+	if ((cfg->werror || cfg->rerror) && be == BLK_VMON) {
+		vmm_log("--disk '%s': werror= and rerror= other than report need the userspace "
+			"back end: vmon-blk reports failed requests to the guest itself",
+			cfg->path);
+		return NULL;
+	}
+	b->werror = cfg->werror;
+	b->rerror = cfg->rerror;
 	if (be == BLK_VMON && b->probed_raw) {
 		vmm_log("--disk '%s': backend=vmon-blk needs format=raw (or ro): a probed raw "
 			"image is served in userspace, which refuses guest writes that would "

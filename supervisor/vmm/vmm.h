@@ -103,6 +103,11 @@ struct vm {
 	int nparked;
 	/* ACPI S3: parked until a wakeup (pm.c); the API calls it pmsuspended. */
 	bool pmsuspended;
+	/*
+	 * A disk's werror=/rerror= stop paused the VM and holds the failed
+	 * requests, to submit them again on resume (QEMU's io-error status).
+	 */
+	bool io_error;
 	/* A guest reset: restart in place (--on-reboot restart) or end. */
 	bool on_reboot_restart;
 	bool reboot_pending; /* the main loop restarts the VM */

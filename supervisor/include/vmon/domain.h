@@ -30,6 +30,15 @@ enum vmon_lifecycle_action {
 enum vmon_disk_type { VMON_DISK_FILE, VMON_DISK_BLOCK, VMON_DISK_VOLUME };
 enum vmon_disk_format { VMON_DISK_RAW, VMON_DISK_QCOW2 };
 /* cache= of <driver>; DEFAULT if absent. */
+/* <driver error_policy= rerror_policy=>: what a failed request does */
+enum vmon_disk_error {
+	VMON_ERR_DEFAULT, /* absent: report (QEMU's own default is enospace) */
+	VMON_ERR_STOP,
+	VMON_ERR_REPORT,
+	VMON_ERR_IGNORE,
+	VMON_ERR_ENOSPACE,
+};
+
 enum vmon_disk_cache {
 	VMON_CACHE_DEFAULT,
 	VMON_CACHE_NONE,
@@ -68,6 +77,7 @@ struct vmon_disk {
 	enum vmon_disk_type type;
 	enum vmon_disk_format format;
 	enum vmon_disk_cache cache;
+	enum vmon_disk_error error_policy, rerror_policy;
 	char *source;	     /* source file= or dev= */
 	char *pool, *volume; /* type='volume': <source pool= volume=> */
 	char *target;	     /* target dev=, e.g. "vda" */
