@@ -68,6 +68,15 @@ $(B)/selftests/daemon/ioerror_test: selftests/daemon/ioerror_test.sh \
 	chmod +x $@
 VM_TESTS += $(B)/selftests/daemon/ioerror_test
 
+# In the test VM: vmond --report-idle shows a sleeping guest idle, a
+# spinning one running.
+$(B)/selftests/daemon/idle_test: selftests/daemon/idle_test.sh \
+		$(B)/vmm-guest/base.cpio.gz $(B)/vmond $(B)/vmon $(B)/vmon-vmm
+	@mkdir -p $(@D)
+	cp $< $@
+	chmod +x $@
+VM_TESTS += $(B)/selftests/daemon/idle_test
+
 # In the test VM: 20 clients at once define and start real nested guests,
 # then destroy them at once; nothing lost, left behind or corrupted.
 $(B)/selftests/daemon/parallel_vm_test: selftests/daemon/parallel_vm_test.sh \

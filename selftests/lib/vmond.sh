@@ -14,12 +14,13 @@ until_ok() {
 	return 1
 }
 
-# vmond_up VMOND ROOT VMM LOG: vmond --foreground in temporary root ROOT
-# with VMM as vmon-vmm, its stderr appended to LOG; sets vmond_pid. False
-# (LOG printed as TAP comments) when its socket did not answer in 10 s.
+# vmond_up VMOND ROOT VMM LOG [ARG...]: vmond --foreground in temporary
+# root ROOT with VMM as vmon-vmm and the ARGs, its stderr appended to LOG;
+# sets vmond_pid. False (LOG printed as TAP comments) when its socket did
+# not answer in 10 s.
 vmond_up() {
 	rm -f "$S"
-	"$1" --foreground --root "$2" --vmm "$3" 2>>"$4" &
+	"$1" --foreground --root "$2" --vmm "$3" "${@:5}" 2>>"$4" &
 	vmond_pid=$!
 	until_ok 10 "$V" list -c "$S" && return 0
 	echo "# vmond did not come up:"

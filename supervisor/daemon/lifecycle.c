@@ -232,8 +232,9 @@ static void cpu_times(pid_t pid, struct json_object *s)
 }
 
 /*
- * vcpu.N.state, .time and .wait (libvirt's) of each vCPU the VMM lists:
- * state 1 (running) for a present vCPU, 0 (offline) for one not plugged;
+ * vcpu.N.state, .halted, .time and .wait (libvirt's) of each vCPU the VMM
+ * lists: state 1 (running) for a present vCPU, 0 (offline) for one not
+ * plugged; halted yes while it waits in a halt (KVM's "blocking");
  * time and wait (ns on a CPU, ns runnable but waiting for one: the host's
  * steal) from the vCPU thread's /proc/PID/task/TID/schedstat.
  */
@@ -256,6 +257,10 @@ static void vcpu_stats(pid_t pid, struct json_object *status, struct json_object
 		tid = json_object_object_get_ex(c, "tid", &x) ? json_object_get_int(x) : 0;
 #define VK(f) (snprintf(k, sizeof(k), "vcpu.%zu." f, i), k)
 		add_u64(s, VK("state"), present);
+		if (present && json_object_object_get_ex(c, "halted", &x))
+			json_object_object_add(
+				s, VK("halted"),
+				json_object_new_string(json_object_get_boolean(x) ? "yes" : "no"));
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, tid);
 		if (!present || tid <= 0 || !(f = fopen(path, "re")))
 			continue;

@@ -63,6 +63,7 @@ void vmond_drop(struct vmond *d, struct vdom *v)
 		}
 	vmon_domain_free(v->def);
 	vmon_domain_free(v->next);
+	free(v->halt);
 	free(v);
 }
 

@@ -27,6 +27,9 @@ static void usage(FILE *f)
 		"var/lib/vmon)\n"
 		"      --vmm PATH      the VMM binary (default: vmon-vmm in PATH)\n"
 		"      --no-seccomp    start VMMs without their seccomp filter\n"
+		"      --report-idle   show a running guest whose vCPUs all sit halted as\n"
+		"                      idle (virsh's name), not running; off by default,\n"
+		"                      as libvirt's QEMU driver never reports it\n"
 		"      --default-network  define the 'default' network on the first start\n"
 		"                      even under --root (without --root it always is)\n"
 		"      --storage-timeout SECONDS  the longest a storage tool (lvm's, mkfs)\n"
@@ -48,6 +51,7 @@ int main(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ "vmm", required_argument, NULL, 'V' },
 		{ "no-seccomp", no_argument, NULL, 'S' },
+		{ "report-idle", no_argument, NULL, 'I' },
 		{ "default-network", no_argument, NULL, 'N' },
 		{ "storage-timeout", required_argument, NULL, 'T' },
 		{ "stdio-proxy", no_argument, NULL, 'P' },
@@ -76,6 +80,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			d.no_seccomp = true;
+			break;
+		case 'I':
+			d.report_idle = true;
 			break;
 		case 'N':
 			vmond_net_want_default(true);

@@ -16,6 +16,15 @@
 
 #include "pool.h"
 
+/* watch.c's last look at a VMM's halts, for the idle state */
+#define VHALT_CPUS 64
+struct vhalt {
+	int pid;		 /* of which VMM */
+	uint64_t at;		 /* when (CLOCK_MONOTONIC ns) */
+	uint64_t ns[VHALT_CPUS]; /* each vCPU's halt_wait_ns */
+	bool halted[VHALT_CPUS]; /* and "halted" */
+};
+
 struct vdom {
 	/*
 	 * The definition: while the domain runs, the one it runs with (the
@@ -35,6 +44,7 @@ struct vdom {
 	struct vmond_status st; /* when active; st.state/reason mirror ds */
 	int pidfd;		/* when active, else -1 */
 	bool child;		/* the VMM is our child: its exit status is ours */
+	struct vhalt *halt;	/* watch.c: the last look at the vCPUs' halts */
 };
 
 static inline bool vdom_active(const struct vdom *v)
@@ -61,6 +71,7 @@ struct vmond {
 	uint32_t next_id;
 	const char *vmm_path;
 	bool no_seccomp;
+	bool report_idle; /* --report-idle: running guests that idle are "idle" */
 	int ep, lfd, lfd_ro;
 	bool have_gid; /* a "vmon" group exists: its members manage */
 	gid_t gid;

@@ -11,10 +11,18 @@
  *   "io_error": true     a disk's error policy paused the guest: paused
  *                        (I/O error); resume retries the held requests
  *   "state":"paused"/"running" against ours: paused or resumed elsewhere
+ *   "vcpus": [{"halted", "halt_wait_ns"}] with --report-idle: idle while
+ *                        every present vCPU waits in a halt at two looks
+ *                        a second or more apart and spent half the time
+ *                        between in halts (KVM's binary statistics, read
+ *                        by the VMM: two preads a vCPU); running again once
+ *                        one does not
  * A guest that powers off, reboots or panics without on_crash preserve
  * ends its VMM: vm.c reads that from the exit status.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <vmon/domain.h>
 
@@ -67,6 +75,56 @@ static bool watched(const struct vdom *v)
 	}
 }
 
+/*
+ * Is the guest of status @a idle? Each present vCPU halted at this look
+ * and at the last one, a second or more before, and in halts for half the
+ * time between. KVM adds a halt's wait to halt_wait_ns only when it ends,
+ * so a wait that did not grow between two halted looks is one halt that
+ * spans them (a tickless guest asleep): idle too. -1 when there is nothing
+ * to decide: the VMM does not report halts (Linux before 5.14), the first
+ * look at a VMM, or a look sooner than a second after the last (dominfo
+ * asks between the ticks).
+ */
+static int idle(struct vdom *v, struct json_object *a)
+{
+	struct json_object *cpus, *c, *x;
+	struct vhalt *h = v->halt, now = { 0 };
+	int pid = json_object_object_get_ex(a, "pid", &x) ? json_object_get_int(x) : 0;
+	bool fresh, all = true, any = false;
+	struct timespec ts;
+
+	if (!json_object_object_get_ex(a, "vcpus", &cpus) ||
+	    !json_object_is_type(cpus, json_type_array))
+		return -1;
+	if (!h && !(h = v->halt = calloc(1, sizeof(*h))))
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now.at = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	now.pid = pid;
+	fresh = h->pid != pid || !h->at;
+	if (!fresh && now.at - h->at < 1000000000ull)
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(cpus) && i < VHALT_CPUS; i++) {
+		uint64_t d;
+
+		c = json_object_array_get_idx(cpus, i);
+		if (!json_object_object_get_ex(c, "present", &x) || !json_object_get_boolean(x))
+			continue;
+		if (!json_object_object_get_ex(c, "halted", &x))
+			return -1;
+		now.halted[i] = json_object_get_boolean(x);
+		now.ns[i] = json_object_object_get_ex(c, "halt_wait_ns", &x)
+				    ? json_object_get_uint64(x)
+				    : 0;
+		d = now.ns[i] - h->ns[i];
+		any = true;
+		all &= now.halted[i] && h->halted[i] && now.ns[i] >= h->ns[i] &&
+		       (!d || d * 2 >= now.at - h->at);
+	}
+	*h = now;
+	return fresh || !any ? -1 : all;
+}
+
 void vmond_refresh(struct vmond *d, struct vdom *v)
 {
 	struct json_object *a = NULL, *x;
@@ -95,6 +153,15 @@ void vmond_refresh(struct vmond *d, struct vdom *v)
 		vmond_fact(d, v, VMON_IN_VMM_PAUSED);
 	else if (!strcmp(state, "running") && s == VMON_DS_PAUSED)
 		vmond_fact(d, v, VMON_IN_VMM_RESUMED);
+	else if (d->report_idle && !strcmp(state, "running") &&
+		 (s == VMON_DS_RUNNING || s == VMON_DS_BLOCKED)) {
+		int i = idle(v, a);
+
+		if (i == 1 && s == VMON_DS_RUNNING)
+			vmond_fact(d, v, VMON_IN_IDLE);
+		else if (i == 0 && s == VMON_DS_BLOCKED)
+			vmond_fact(d, v, VMON_IN_BUSY);
+	}
 	json_object_put(a);
 }
 

@@ -75,10 +75,16 @@ static void add_status(struct vm *vm, struct json_object *r)
 	json_object_object_add(r, "vmon_id", u64(accounting_id()));
 	for (int i = 0; i < vm->ncpus; i++) {
 		struct json_object *c = json_object_new_object();
+		uint64_t halt_ns;
+		bool halted;
 
 		json_object_object_add(c, "id", json_object_new_int(i));
 		json_object_object_add(c, "tid", json_object_new_int(vm->vcpus[i].tid));
 		json_object_object_add(c, "present", json_object_new_boolean(cpuhp_present(i)));
+		if (!vcpu_stats_read(&vm->vcpus[i], &halted, &halt_ns)) {
+			json_object_object_add(c, "halted", json_object_new_boolean(halted));
+			json_object_object_add(c, "halt_wait_ns", u64(halt_ns));
+		}
 		json_object_array_add(cpus, c);
 	}
 	json_object_object_add(r, "vcpus", cpus);

@@ -244,6 +244,7 @@ int kvm_create_vcpus(struct vm *vm)
 		}
 		if (setup_cpuid(v) < 0)
 			return -1;
+		vcpu_stats_open(v);
 	}
 	return 0;
 }

@@ -78,6 +78,9 @@ struct vcpu {
 	pthread_t thread;
 	pid_t tid;
 	bool paused; /* parked in the pause wait */
+	/* KVM's binary statistics (vcpu_stats.c); stats_fd -1 without them */
+	int stats_fd;
+	off_t at_blocking, at_halt_wait;
 };
 
 struct vm {
@@ -119,6 +122,10 @@ struct vm {
 	/* Next free GSI for MSI routes; the routing table is in kvm.c. */
 	uint32_t next_gsi;
 };
+
+/* vcpu_stats.c: KVM's "blocking" and "halt_wait_ns" of a vCPU */
+void vcpu_stats_open(struct vcpu *v);
+int vcpu_stats_read(const struct vcpu *v, bool *halted, uint64_t *halt_wait_ns);
 
 /* kvm.c */
 int kvm_create(struct vm *vm);
