@@ -174,8 +174,9 @@ TRACE_EVENT(blk_complete,
 );
 
 /*
- * Throttling holds ring @queue back: "bucket" says which bucket is empty
- * (1 operations, 2 bytes, 3 both), "wait_ns" when it is tried again.
+ * Throttling holds ring @queue back: "bucket" says which buckets are empty
+ * (a mask: 1 operations, 2 bytes, 4 and 8 the reads', 16 and 32 the
+ * writes'), "wait_ns" when it is tried again.
  */
 TRACE_EVENT(blk_throttle_start,
 	    TP_PROTO(struct vmon_dev __rcu **acct, unsigned int queue, u32 bucket,

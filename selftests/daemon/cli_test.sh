@@ -268,11 +268,13 @@ X
 	"$V" domiflist -c "$S" dl --details 2>"$T/e"
 	[ $? = 2 ] && contains "$T/e" "unrecognized option '--details'" || return 1
 	! "$V" domblklist -c "$S" nosuch 2>"$T/e" && contains "$T/e" "nosuch" || return 1
-	# domifaddr --source lease needs it running; arp is planned, refused by name
+	# domifaddr --source lease and arp need it running; a source of neither
 	"$V" domifaddr -c "$S" dl --source lease 2>"$T/e"
 	[ $? = 1 ] && contains "$T/e" "domain 'dl' is not running" || return 1
 	"$V" domifaddr -c "$S" dl --source arp 2>"$T/e"
-	[ $? = 1 ] && contains "$T/e" "--source arp is not supported yet \\(planned\\)" || return 1
+	[ $? = 1 ] && contains "$T/e" "domain is not running" || return 1
+	"$V" domifaddr -c "$S" dl --source rarp 2>"$T/e"
+	[ $? = 2 ] && contains "$T/e" "unknown source 'rarp' \\(lease, agent, arp\\)" || return 1
 	"$V" undefine -c "$S" dl >/dev/null
 }
 

@@ -5,8 +5,9 @@
 # test VM with nested KVM: vmond puts each domain's <interface type='network'>
 # on the network's bridge as a tap of its own; the guest gets a DHCP lease
 # (listed by net-dhcp-leases with its hostname, and by domifaddr --source
-# lease under its tap), pings the host over the bridge, an "outside" namespace
-# through NAT (whose firewall counts the pings as coming from the host's
+# lease under its tap), pings the host over the bridge (after which
+# domifaddr --source arp finds it in the host's ARP table), an "outside"
+# namespace through NAT (whose firewall counts the pings as coming from the host's
 # address, never the guest's) and a second guest, "peer", at the address its
 # <host> entry gives it, and by its name through the network's dnsmasq (which
 # the host asks for the first guest's name too); the taps are the VMM user's;
@@ -70,7 +71,7 @@ attach_console() {
 }
 
 . "$top/selftests/lib/nested.sh"
-echo "1..18"
+echo "1..19"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 for m in bridge veth tun nf_tables nft_chain_nat nft_masq nft_ct nft_reject_ipv4 \
 	nft_reject_inet; do
@@ -216,6 +217,13 @@ $V domifaddr -c "$S" web --source lease >"$work/ifaddr.out" 2>&1 &&
 ok $? domifaddr_source_lease "$(tr '\n' '|' <"$work/ifaddr.out")"
 grep -q "CHECK ping ok" "$work/console" && grep -q "CHECK nat ok" "$work/console"
 ok $? guest_reaches_host_and_outside "$(grep CHECK "$work/console" | tr -d '\r' | tr '\n' ' ')"
+# domifaddr --source arp: the guest pinged the host over the bridge, so the
+# host's ARP table has its address under its MAC; domifstat knows its tap
+# by name (before any vmond restart too) and counts the pings sent
+$V domifaddr -c "$S" web --source arp >"$work/arp.out" 2>&1 &&
+	grep -Eq "^ $tap +52:54:00:c0:ff:01 +ipv4 +$ip/0$" "$work/arp.out" &&
+	$V domifstat -c "$S" web "$tap" | awk '$2 == "tx_packets" && $3 > 0 { f = 1 } END { exit !f }'
+ok $? domifaddr_source_arp "$(tr '\n' '|' <"$work/arp.out"); $(ip neigh show dev vmgbr0 | tr '\n' '|'); $($V domifstat -c "$S" web "$tap" 2>&1 | tr '\n' ' ')"
 # the outside saw the host's address (masquerade), never the guest's
 nated=$(ip netns exec out nft list chain inet count input | grep -o '10.200.0.1 .*packets [0-9]*' | grep -o '[0-9]*$')
 leaked=$(ip netns exec out nft list chain inet count input | grep -o '192.168.160.0/24 .*packets [0-9]*' | grep -o '[0-9]*$')

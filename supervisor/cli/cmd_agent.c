@@ -203,22 +203,24 @@ int vmon_cmd_domfsthaw(int argc, char **argv)
 static void ifaddr_usage(FILE *f)
 {
 	fprintf(f, "usage: vmon domifaddr [-c URI] DOMAIN [INTERFACE] [--full]\n"
-		   "                       [--source agent|lease]\n"
+		   "                       [--source agent|lease|arp]\n"
 		   "\n"
 		   "A running domain's network interfaces and their addresses, in virsh\n"
 		   "domifaddr's layout. agent (the default): as the guest sees them, from\n"
 		   "its QEMU guest agent (guest-network-get-interfaces), INTERFACE a name in\n"
 		   "the guest; lease: the DHCP leases of the networks its <interface\n"
 		   "type='network'>s are on (vmon net-dhcp-leases), by tap, INTERFACE a\n"
-		   "tap's name. The arp source is planned.\n"
+		   "tap's name; arp: the host's ARP table for each interface's MAC (IPv4,\n"
+		   "no prefix: /0), by tap.\n"
 		   "\n"
 		   "  -c, --connect URI     vmond: a socket or URI (default vmon:///system)\n"
 		   "      --full            name and MAC on every line, not only the first\n"
-		   "      --source SOURCE   agent or lease\n"
+		   "      --source SOURCE   agent, lease or arp\n"
 		   "  -h, --help            this text\n");
 }
 
 int vmon_domifaddr_lease(const char *sock, const char *dom, const char *only, bool full);
+int vmon_domifaddr_arp(const char *sock, const char *dom, const char *only, bool full);
 int vmon_cmd_domifaddr(int argc, char **argv);
 int vmon_cmd_domifaddr(int argc, char **argv)
 {
@@ -231,7 +233,7 @@ int vmon_cmd_domifaddr(int argc, char **argv)
 	};
 	struct json_object *cmd, *ret;
 	const char *sock = NULL, *only = NULL;
-	bool full = false, lease = false;
+	bool full = false, lease = false, arp = false;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
@@ -241,12 +243,8 @@ int vmon_cmd_domifaddr(int argc, char **argv)
 			full = true;
 		} else if (opt == 's') {
 			lease = !strcmp(optarg, "lease");
-			if (!strcmp(optarg, "arp")) {
-				vmon_err("domifaddr: --source arp is not supported yet (planned); "
-					 "use --source agent or lease");
-				return VMON_EXIT_FAIL;
-			}
-			if (strcmp(optarg, "agent") && !lease) {
+			arp = !strcmp(optarg, "arp");
+			if (strcmp(optarg, "agent") && !lease && !arp) {
 				vmon_err("domifaddr: unknown source '%s' (lease, agent, arp)",
 					 optarg);
 				return VMON_EXIT_USAGE;
@@ -265,6 +263,8 @@ int vmon_cmd_domifaddr(int argc, char **argv)
 		return VMON_EXIT_USAGE;
 	if (lease)
 		return vmon_domifaddr_lease(sock, argv[optind], only, full);
+	if (arp)
+		return vmon_domifaddr_arp(sock, argv[optind], only, full);
 	cmd = json_object_new_object();
 	json_object_object_add(cmd, "execute",
 			       json_object_new_string("guest-network-get-interfaces"));

@@ -362,12 +362,12 @@ static void dev_stats(struct vdom *v, struct json_object *status, struct json_ob
 			add_u64(s, BK("errors"), dev_stat(dv, "errors"));
 			nb++;
 		} else if (!strcmp(type, "virtio-net") && nn < v->def->n_ifaces) {
-			const struct vmon_interface *f = &v->def->ifaces[nn];
+			/* the tap vmond made (type network, bridge), else <target> */
+			const char *tap = vmon_domain_if_tap(v->def, nn);
 
 			snprintf(k, sizeof(k), "net.%zu.name", nn);
-			json_object_object_add(s, k,
-					       json_object_new_string(f->target ? f->target : ""));
-			net_stats(s, nn, f->target, dv);
+			json_object_object_add(s, k, json_object_new_string(tap ? tap : ""));
+			net_stats(s, nn, tap, dv);
 			nn++;
 		}
 	}

@@ -301,6 +301,17 @@ int vmon_domain_set_if_target(struct vmon_domain *d, size_t i, const char *tap)
 	return 0;
 }
 
+const char *vmon_domain_if_tap(const struct vmon_domain *d, size_t i)
+{
+	const struct domain_priv *p = d->priv;
+
+	if (i >= d->n_ifaces)
+		return NULL;
+	if (p && p->live_taps && p->live_taps[i])
+		return p->live_taps[i];
+	return d->ifaces[i].target;
+}
+
 int vmon_domain_set_disk_file(struct vmon_domain *d, size_t i, const char *path,
 			      enum vmon_disk_format fmt)
 {

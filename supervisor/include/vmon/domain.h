@@ -160,6 +160,8 @@ int vmon_domain_set_vcpus_max(struct vmon_domain *d, unsigned int max, struct vm
 int vmon_domain_set_memory(struct vmon_domain *d, uint64_t current_kib, struct vmon_xml_error *err);
 /* Runtime: the tap name vmond chose for interface @i (live XML). */
 int vmon_domain_set_if_target(struct vmon_domain *d, size_t i, const char *tap);
+/* Interface @i's tap: the one set above, else its <target dev=>; or NULL. */
+const char *vmon_domain_if_tap(const struct vmon_domain *d, size_t i);
 int vmon_domain_set_serial_path(struct vmon_domain *d, const char *pty);
 /* Disk @i's <iotune> (all zero: none); 0, or -1 on out of memory. */
 int vmon_domain_set_iotune(struct vmon_domain *d, size_t i, const struct vmon_iotune *t);

@@ -111,6 +111,11 @@ int vmon_net_bridge_attach(const char *bridge, const char *port, char *err, size
 /* tap.c: a persistent tap (IFF_VNET_HDR) owned by @owner; any link's end. */
 int vmon_net_tap_create(const char *name, uid_t owner, char *err, size_t errlen);
 int vmon_net_link_delete(const char *name);
+/*
+ * neigh.c: the IPv4 addresses the host's neighbour (ARP) table has for
+ * @mac, at most @max into @ips; their number, or -1 when it cannot be read.
+ */
+int vmon_net_neigh_ipv4(const uint8_t mac[6], char (*ips)[INET_ADDRSTRLEN], size_t max);
 /* A link's counters, as the host sees them (a tap's rx is its guest's tx). */
 struct vmon_link_stats {
 	uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
