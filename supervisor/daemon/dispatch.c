@@ -31,8 +31,8 @@ int vmond_req_nodeinfo(struct vmond *d, struct json_object *req, struct json_obj
 		       size_t errlen);
 int vmond_req_capabilities(struct vmond *d, struct json_object *req, struct json_object *r,
 			   char *err, size_t errlen);
-int vmond_req_ifaddr_arp(struct vmond *d, struct json_object *req, struct json_object *r,
-			 char *err, size_t errlen);
+int vmond_req_ifaddr_arp(struct vmond *d, struct json_object *req, struct json_object *r, char *err,
+			 size_t errlen);
 
 static const char *req_str(struct json_object *req, const char *key)
 {
