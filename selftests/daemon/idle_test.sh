@@ -12,33 +12,8 @@ set -u
 # installed as build/selftests/daemon/idle_test
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$top" || exit 1
-B=$top/build
-V=$B/vmon
-kernel=$B/vmm-guest/vmlinuz
-work=$(mktemp -d /tmp/idle-test.XXXXXX)
-R=$work/root
-S=$R/run/vmon/vmond.sock
-D=$R/run/vmon/domains
-vmond_pid= con_pid=
-
-vmm_pid() { sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$D/id.status" 2>/dev/null; }
-cleanup() {
-	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
-	p=$(vmm_pid)
-	[ -n "$p" ] && kill -9 "$p" 2>/dev/null
-	[ -n "$vmond_pid" ] && { kill -9 "$vmond_pid"; wait "$vmond_pid"; } 2>/dev/null
-	[ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/idle" &&
-		cp "$work"/*.log "$work"/console "$D"/*.log "$VMTEST_OUT/idle/" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-attach_console() {
-	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
-	"$top/selftests/lib/console-copy" "$D/id.console" "$work/console" &
-	con_pid=$!
-}
-booted() { vmond_boot_or_retry "$V" "$S" id "$work/console" "$D/id.log" attach_console; }
-on_console() { grep -q "$1" "$work/console"; }
+dom=id tag=idle
+. "$top/selftests/lib/guest_suite.sh"
 state_is() { [ "$($V domstate -c "$S" id)" = "$1" ]; }
 halted_is() { $V domstats -c "$S" id | grep -q "^  vcpu.0.halted=$1\$"; }
 # halt_share: the share of 2 s the vCPU waited halted (a diagnostic)
@@ -62,9 +37,6 @@ stop_phase() {
 	vmond_down
 }
 
-. "$top/selftests/lib/nested.sh"
-. "$top/selftests/lib/vmond.sh"
-. "$top/selftests/lib/tap.sh"
 echo "1..4"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then

@@ -16,41 +16,13 @@ set -u
 # installed as build/selftests/daemon/ioerror_test
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$top" || exit 1
-B=$top/build
-V=$B/vmon
-kernel=$B/vmm-guest/vmlinuz
-work=$(mktemp -d /tmp/ioerror-test.XXXXXX)
-R=$work/root
-S=$R/run/vmon/vmond.sock
-D=$R/run/vmon/domains
-vmond_pid= con_pid=
-
-vmm_pid() { sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$D/ie.status" 2>/dev/null; }
-cleanup() {
-	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
-	p=$(vmm_pid)
-	[ -n "$p" ] && kill -9 "$p" 2>/dev/null
-	[ -n "$vmond_pid" ] && { kill -9 "$vmond_pid"; wait "$vmond_pid"; } 2>/dev/null
-	[ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/ioerror" &&
-		cp "$work"/*.log "$work"/console "$D"/*.log "$VMTEST_OUT/ioerror/" 2>/dev/null
-	umount "$work/stop" "$work/report" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
+dom=ie tag=ioerror
+. "$top/selftests/lib/guest_suite.sh"
+suite_cleanup() { umount "$work/stop" "$work/report" 2>/dev/null; }
 start_vmond() { vmond_up "$B/vmond" "$R" "$B/vmon-vmm" "$work/vmond.log"; }
-attach_console() {
-	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
-	"$top/selftests/lib/console-copy" "$D/ie.console" "$work/console" &
-	con_pid=$!
-}
-booted() { vmond_boot_or_retry "$V" "$S" ie "$work/console" "$D/ie.log" attach_console; }
-on_console() { grep -q "$1" "$work/console"; }
 reason() { $V domstate -c "$S" ie --reason | head -1; }
 is_reason() { [ "$(reason)" = "$1" ]; }
 
-. "$top/selftests/lib/nested.sh"
-. "$top/selftests/lib/vmond.sh"
-. "$top/selftests/lib/tap.sh"
 echo "1..6"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then

@@ -22,34 +22,12 @@ set -u
 # installed as build/selftests/daemon/iotune_test
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$top" || exit 1
-B=$top/build
-V=$B/vmon
-kernel=$B/vmm-guest/vmlinuz
-work=$(mktemp -d /tmp/iotune-test.XXXXXX)
-R=$work/root
-S=$R/run/vmon/vmond.sock
-D=$R/run/vmon/domains
+dom=io tag=iotune
+. "$top/selftests/lib/guest_suite.sh"
 DEF=$R/etc/vmon/domains/io.xml
-vmond_pid= con_pid= delta=0
+delta=0
 
-vmm_pid() { sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$D/io.status" 2>/dev/null; }
-cleanup() {
-	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
-	p=$(vmm_pid)
-	[ -n "$p" ] && kill -9 "$p" 2>/dev/null
-	[ -n "$vmond_pid" ] && { kill -9 "$vmond_pid"; wait "$vmond_pid"; } 2>/dev/null
-	[ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/iotune" &&
-		cp "$work"/*.log "$work"/console "$D"/*.log "$VMTEST_OUT/iotune/" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
 start_vmond() { vmond_up "$B/vmond" "$R" "$B/vmon-vmm" "$work/vmond.log"; }
-attach_console() {
-	[ -n "$con_pid" ] && kill "$con_pid" 2>/dev/null
-	"$top/selftests/lib/console-copy" "$D/io.console" "$work/console" &
-	con_pid=$!
-}
-booted() { vmond_boot_or_retry "$V" "$S" io "$work/console" "$D/io.log" attach_console; }
 # the guest's request count so far, from its console
 ios() { grep -o 'io [0-9]*' "$work/console" | tail -1 | cut -d' ' -f2; }
 doing_io() { [ "$(ios)" -gt 0 ] 2>/dev/null; }
@@ -77,9 +55,6 @@ live_value() { # live_value FIELD: what the kernel has in effect
 		awk -F: -v f="$1" '{ gsub(/ /, "") } $1 == f { print $2 }'
 }
 
-. "$top/selftests/lib/nested.sh"
-. "$top/selftests/lib/vmond.sh"
-. "$top/selftests/lib/tap.sh"
 echo "1..11"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 modprobe vmon 2>/dev/null
