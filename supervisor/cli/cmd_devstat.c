@@ -80,12 +80,13 @@ static int print_dev(struct json_object *s, const char *dev)
 		{ "tx.bytes", "tx_bytes" }, { "tx.pkts", "tx_packets" },
 		{ "tx.errs", "tx_errs" },   { "tx.drop", "tx_drop" },
 	};
+	_Static_assert(sizeof(nkeys) <= sizeof(bkeys), "sum[] and seen[] hold the longer list");
 	const char *pfx = blk ? "block" : "net";
 	const char *const(*keys)[2] = blk ? bkeys : nkeys;
 	size_t nk = blk ? sizeof(bkeys) / sizeof(bkeys[0]) : sizeof(nkeys) / sizeof(nkeys[0]);
 	size_t found = 0;
-	uint64_t sum[9] = { 0 };
-	bool seen[9] = { false };
+	uint64_t sum[sizeof(bkeys) / sizeof(bkeys[0])] = { 0 };
+	bool seen[sizeof(bkeys) / sizeof(bkeys[0])] = { false };
 	struct json_object *c;
 	char ck[16];
 
