@@ -44,20 +44,20 @@
 /* ---- accounting: the one call site per event ------------------------- */
 
 /* The VMON_BLK_OP_* of struct vmon_blk_op_stats for a VIRTIO_BLK_T_* type. */
-static unsigned int vmon_blk_op_of(u32 type)
+static enum vmon_blk_op vmon_blk_op_of(u32 type)
 {
 	switch (type) {
 	case VIRTIO_BLK_T_IN:
-		return VMON_BLK_OP_READ;
+		return VMON_BLK_READ;
 	case VIRTIO_BLK_T_OUT:
-		return VMON_BLK_OP_WRITE;
+		return VMON_BLK_WRITE;
 	case VIRTIO_BLK_T_FLUSH:
-		return VMON_BLK_OP_FLUSH;
+		return VMON_BLK_FLUSH;
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
-		return VMON_BLK_OP_DISCARD;
+		return VMON_BLK_DISCARD;
 	}
-	return VMON_BLK_OP_OTHER;
+	return VMON_BLK_OTHER;
 }
 
 /**
@@ -67,46 +67,29 @@ static unsigned int vmon_blk_op_of(u32 type)
  * @status: the VIRTIO_BLK_S_* status it got
  * @bytes: its data bytes
  * @lat_ns: how long it took from being taken off the ring
+ *
+ * The device's request count and summed latency are those of each type
+ * added up when they are read (vmon_blk_sum_queue()).
  */
 void vmon_blk_account(struct vmon_blk_vq *bvq, u32 type, u8 status,
 		      u64 bytes, u64 lat_ns)
 {
 	struct vmon_blk_counters *c = &bvq->cnt;
-	unsigned int uop = vmon_blk_op_of(type);
+	enum vmon_blk_op op = vmon_blk_op_of(type);
 	struct vmon_dev *acct;
-	int op = -1;
 
 	/* one writer per queue: no atomics, and no tearing on 32-bit */
 	u64_stats_update_begin(&c->sync);
-	u64_stats_inc(&c->ops);
-	u64_stats_add(&c->latency_ns, lat_ns);
-	u64_stats_inc(&c->op_reqs[uop]);
-	u64_stats_add(&c->op_ns[uop], lat_ns);
+	u64_stats_inc(&c->op_reqs[op]);
+	u64_stats_add(&c->op_ns[op], lat_ns);
 	if (status != VIRTIO_BLK_S_OK)
 		u64_stats_inc(&c->errors);
-	else if (type == VIRTIO_BLK_T_IN)
+	else if (op == VMON_BLK_READ)
 		u64_stats_add(&c->read_bytes, bytes);
-	else if (type == VIRTIO_BLK_T_OUT)
+	else if (op == VMON_BLK_WRITE)
 		u64_stats_add(&c->write_bytes, bytes);
 	u64_stats_update_end(&c->sync);
-	if (status != VIRTIO_BLK_S_OK)
-		return;
-	switch (type) {
-	case VIRTIO_BLK_T_IN:
-		op = VMON_BLK_READ;
-		break;
-	case VIRTIO_BLK_T_OUT:
-		op = VMON_BLK_WRITE;
-		break;
-	case VIRTIO_BLK_T_FLUSH:
-		op = VMON_BLK_FLUSH;
-		break;
-	case VIRTIO_BLK_T_DISCARD:
-	case VIRTIO_BLK_T_WRITE_ZEROES:
-		op = VMON_BLK_DISCARD;
-		break;
-	}
-	if (op < 0)
+	if (status != VIRTIO_BLK_S_OK || op == VMON_BLK_OTHER)
 		return;
 	rcu_read_lock();
 	acct = rcu_dereference(bvq->blk->acct);
@@ -427,49 +410,54 @@ static long vmon_blk_get_throttle(struct vmon_blk *blk, void __user *argp,
 	       -EFAULT : 0;
 }
 
-/* Add the counters of queue @bvq to @s. */
-static void vmon_blk_sum_queue(struct vmon_blk_vq *bvq,
-			       struct vmon_blk_stats *s)
+/* A consistent copy of queue @bvq's counters (its worker writes them). */
+static void vmon_blk_read_queue(struct vmon_blk_vq *bvq,
+				struct vmon_blk_counters_copy *q)
 {
 	struct vmon_blk_counters *c = &bvq->cnt;
-	u64 ops, rd, wr, err, lat;
-	unsigned int start;
+	unsigned int start, op;
 
 	do {
 		start = u64_stats_fetch_begin(&c->sync);
-		ops = u64_stats_read(&c->ops);
-		rd = u64_stats_read(&c->read_bytes);
-		wr = u64_stats_read(&c->write_bytes);
-		err = u64_stats_read(&c->errors);
-		lat = u64_stats_read(&c->latency_ns);
+		q->read_bytes = u64_stats_read(&c->read_bytes);
+		q->write_bytes = u64_stats_read(&c->write_bytes);
+		q->errors = u64_stats_read(&c->errors);
+		for (op = 0; op < VMON_BLK_OP_COUNT; op++) {
+			q->reqs[op] = u64_stats_read(&c->op_reqs[op]);
+			q->ns[op] = u64_stats_read(&c->op_ns[op]);
+		}
 	} while (u64_stats_fetch_retry(&c->sync, start));
-	s->ops += ops;
-	s->read_bytes += rd;
-	s->write_bytes += wr;
-	s->errors += err;
-	s->latency_ns += lat;
+}
+
+/* Add the counters of queue @bvq to @s: requests and latency of all types. */
+static void vmon_blk_sum_queue(struct vmon_blk_vq *bvq,
+			       struct vmon_blk_stats *s)
+{
+	struct vmon_blk_counters_copy q;
+	unsigned int op;
+
+	vmon_blk_read_queue(bvq, &q);
+	for (op = 0; op < VMON_BLK_OP_COUNT; op++) {
+		s->ops += q.reqs[op];
+		s->latency_ns += q.ns[op];
+	}
+	s->read_bytes += q.read_bytes;
+	s->write_bytes += q.write_bytes;
+	s->errors += q.errors;
 	s->inflight += atomic_read(&bvq->inflight);
 }
 
 static long vmon_blk_get_op_stats(struct vmon_blk *blk, void __user *argp)
 {
 	struct vmon_blk_op_stats s = {};
-	struct vmon_blk_counters *c;
-	u64 reqs[VMON_BLK_OP_COUNT], ns[VMON_BLK_OP_COUNT];
-	unsigned int i, op, start;
+	struct vmon_blk_counters_copy q;
+	unsigned int i, op;
 
 	for (i = 0; i < VMON_BLK_MAX_QUEUES; i++) {
-		c = &blk->vqs[i].cnt;
-		do {
-			start = u64_stats_fetch_begin(&c->sync);
-			for (op = 0; op < VMON_BLK_OP_COUNT; op++) {
-				reqs[op] = u64_stats_read(&c->op_reqs[op]);
-				ns[op] = u64_stats_read(&c->op_ns[op]);
-			}
-		} while (u64_stats_fetch_retry(&c->sync, start));
+		vmon_blk_read_queue(&blk->vqs[i], &q);
 		for (op = 0; op < VMON_BLK_OP_COUNT; op++) {
-			s.reqs[op] += reqs[op];
-			s.ns[op] += ns[op];
+			s.reqs[op] += q.reqs[op];
+			s.ns[op] += q.ns[op];
 		}
 	}
 	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;

@@ -90,8 +90,15 @@ struct vmon_blk_req {
 /* Counters of one queue: its worker writes them, GET_STATS sums them. */
 struct vmon_blk_counters {
 	struct u64_stats_sync sync;
-	u64_stats_t ops, read_bytes, write_bytes, errors, latency_ns;
+	u64_stats_t read_bytes, write_bytes, errors;
+	/* by VMON_BLK_OP_*: the device's requests and latency are their sums */
 	u64_stats_t op_reqs[VMON_BLK_OP_COUNT], op_ns[VMON_BLK_OP_COUNT];
+};
+
+/* What vmon_blk_read_queue() copies of them. */
+struct vmon_blk_counters_copy {
+	u64 read_bytes, write_bytes, errors;
+	u64 reqs[VMON_BLK_OP_COUNT], ns[VMON_BLK_OP_COUNT];
 };
 
 struct vmon_blk_vq {

@@ -6,6 +6,7 @@
 #define _VMON_CORE_H
 
 #include <linux/types.h>
+#include <linux/vmon.h>
 
 #define VMON_RELEASE	"0.1.0"
 
@@ -64,12 +65,17 @@ void vmon_stats_net_rx(struct vmon_dev *dev, u64 packets, u64 bytes);
 void vmon_stats_net_tx(struct vmon_dev *dev, u64 packets, u64 bytes);
 void vmon_stats_net_drop(struct vmon_dev *dev, bool rx, u64 packets);
 
-/* Block: one completed request of @bytes with its latency. */
+/*
+ * Block: one completed request of @bytes with its latency. The values are
+ * the ABI's request types (struct vmon_blk_op_stats); OTHER is not counted
+ * per VM.
+ */
 enum vmon_blk_op {
-	VMON_BLK_READ,
-	VMON_BLK_WRITE,
-	VMON_BLK_FLUSH,
-	VMON_BLK_DISCARD,
+	VMON_BLK_READ = VMON_BLK_OP_READ,
+	VMON_BLK_WRITE = VMON_BLK_OP_WRITE,
+	VMON_BLK_FLUSH = VMON_BLK_OP_FLUSH,
+	VMON_BLK_DISCARD = VMON_BLK_OP_DISCARD,
+	VMON_BLK_OTHER = VMON_BLK_OP_OTHER,
 };
 
 void vmon_stats_blk_io(struct vmon_dev *dev, enum vmon_blk_op op,
