@@ -36,11 +36,12 @@ int vmond_req_ifaddr_arp(struct vmond *d, struct json_object *req, struct json_o
 		char ips[MAX_ADDRS][INET_ADDRSTRLEN];
 		struct json_object *o, *a;
 		const char *tap;
-		int n = vmon_net_neigh_ipv4(f->mac, ips, MAX_ADDRS);
+		char why[160];
+		int n = vmon_net_neigh_ipv4(f->mac, ips, MAX_ADDRS, why, sizeof(why));
 
 		if (n < 0) {
 			json_object_put(ifs);
-			snprintf(err, errlen, "internal error: cannot read the neighbour table");
+			snprintf(err, errlen, "internal error: %s", why);
 			return -1;
 		}
 		o = json_object_new_object();

@@ -16,7 +16,7 @@
 
 #include "priv.h"
 
-static struct nl_sock *rt_open(char *err, size_t errlen)
+struct nl_sock *net_rt_open(char *err, size_t errlen)
 {
 	struct nl_sock *sk = nl_socket_alloc();
 	int rc;
@@ -121,7 +121,7 @@ static int make_bridge(struct nl_sock *sk, const struct vmon_network *n, char *e
 
 int vmon_net_bridge_create(const struct vmon_network *n, char *err, size_t errlen)
 {
-	struct nl_sock *sk = rt_open(err, errlen);
+	struct nl_sock *sk = net_rt_open(err, errlen);
 	char ignore[64];
 	int rc, idx;
 
@@ -156,7 +156,7 @@ int vmon_net_bridge_create(const struct vmon_network *n, char *err, size_t errle
 
 int vmon_net_bridge_delete(const char *bridge, char *err, size_t errlen)
 {
-	struct nl_sock *sk = rt_open(err, errlen);
+	struct nl_sock *sk = net_rt_open(err, errlen);
 	struct rtnl_link *l = NULL;
 	int rc;
 
@@ -194,7 +194,7 @@ int vmon_net_link_exists(const char *ifname)
 
 int vmon_net_bridge_attach(const char *bridge, const char *port, char *err, size_t errlen)
 {
-	struct nl_sock *sk = rt_open(err, errlen);
+	struct nl_sock *sk = net_rt_open(err, errlen);
 	int br = (int)if_nametoindex(bridge), p = (int)if_nametoindex(port), rc;
 
 	if (!sk)

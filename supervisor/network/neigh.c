@@ -7,20 +7,27 @@
 #include <arpa/inet.h>
 #include <linux/neighbour.h>
 #include <netlink/route/neighbour.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "priv.h"
 
-int vmon_net_neigh_ipv4(const uint8_t mac[6], char (*ips)[INET_ADDRSTRLEN], size_t max)
+int vmon_net_neigh_ipv4(const uint8_t mac[6], char (*ips)[INET_ADDRSTRLEN], size_t max, char *err,
+			size_t errlen)
 {
-	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_sock *sk = net_rt_open(err, errlen);
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
-	int n = -1;
+	int n = -1, rc;
 
-	if (!sk || nl_connect(sk, NETLINK_ROUTE) || rtnl_neigh_alloc_cache(sk, &cache))
+	if (!sk)
+		return -1;
+	rc = rtnl_neigh_alloc_cache(sk, &cache);
+	if (rc < 0) {
+		snprintf(err, errlen, "the neighbour table: %s", nl_geterror(rc));
 		goto out;
+	}
 	n = 0;
 	for (o = nl_cache_get_first(cache); o && (size_t)n < max; o = nl_cache_get_next(o)) {
 		struct rtnl_neigh *ne = (struct rtnl_neigh *)o;

@@ -27,6 +27,8 @@ xmlNodePtr child_of(xmlNodePtr n, const char *name);
 int net_only_attrs(struct nctx *c, xmlNodePtr n, const char *const *ok);
 int net_parse_ipv4(struct nctx *c, xmlNodePtr n, const char *attr, struct in_addr *a);
 int net_parse_mac(const char *s, uint8_t mac[6]);
+/* bridge.c: a connected rtnetlink socket, or NULL and @err. */
+struct nl_sock *net_rt_open(char *err, size_t errlen);
 
 /* ip.c: <ip> with its <dhcp>, and <dns>. */
 int net_parse_ip(struct nctx *c, xmlNodePtr n);

@@ -39,11 +39,12 @@ int vmon_net_tap_create(const char *name, uid_t owner, char *err, size_t errlen)
 
 int vmon_net_link_delete(const char *name)
 {
-	struct nl_sock *sk = nl_socket_alloc();
+	char err[128];
+	struct nl_sock *sk = net_rt_open(err, sizeof(err));
 	struct rtnl_link *l = rtnl_link_alloc();
 	int rc = -1;
 
-	if (sk && l && nl_connect(sk, NETLINK_ROUTE) == 0) {
+	if (sk && l) {
 		rtnl_link_set_name(l, name);
 		rc = rtnl_link_delete(sk, l) < 0 ? -1 : 0;
 	}
@@ -54,12 +55,12 @@ int vmon_net_link_delete(const char *name)
 
 int vmon_net_link_stats(const char *name, struct vmon_link_stats *s)
 {
-	struct nl_sock *sk = nl_socket_alloc();
+	char err[128];
+	struct nl_sock *sk = net_rt_open(err, sizeof(err));
 	struct rtnl_link *l = NULL;
 	int rc = -1;
 
-	if (sk && nl_connect(sk, NETLINK_ROUTE) == 0 &&
-	    rtnl_link_get_kernel(sk, 0, name, &l) == 0) {
+	if (sk && rtnl_link_get_kernel(sk, 0, name, &l) == 0) {
 		*s = (struct vmon_link_stats){
 			.rx_bytes = rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES),
 			.rx_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS),

@@ -113,9 +113,11 @@ int vmon_net_tap_create(const char *name, uid_t owner, char *err, size_t errlen)
 int vmon_net_link_delete(const char *name);
 /*
  * neigh.c: the IPv4 addresses the host's neighbour (ARP) table has for
- * @mac, at most @max into @ips; their number, or -1 when it cannot be read.
+ * @mac, at most @max into @ips; their number, or -1 and @err when it
+ * cannot be read.
  */
-int vmon_net_neigh_ipv4(const uint8_t mac[6], char (*ips)[INET_ADDRSTRLEN], size_t max);
+int vmon_net_neigh_ipv4(const uint8_t mac[6], char (*ips)[INET_ADDRSTRLEN], size_t max, char *err,
+			size_t errlen);
 /* A link's counters, as the host sees them (a tap's rx is its guest's tx). */
 struct vmon_link_stats {
 	uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
