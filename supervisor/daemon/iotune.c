@@ -164,14 +164,9 @@ void vmond_iotune_apply(struct vdom *v)
 	 */
 	for (size_t i = 0; i < v->def->n_disks; i++) {
 		struct vmon_iotune t = v->def->disks[i].iotune;
-		bool any = false;
-		int rc;
+		int rc = live(v, st, i, &t, true, err, sizeof(err));
 
-		for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++)
-			any |= vmon_iotune_get(&t, f) != 0;
-		rc = live(v, st, i, &t, true, err, sizeof(err));
-
-		if (rc && (any || rc != NOT_VMON_BLK))
+		if (rc && (vmon_iotune_any(&v->def->disks[i].iotune) || rc != NOT_VMON_BLK))
 			vmond_log("%s: disk '%s': limits not restored: %s", v->name,
 				  v->def->disks[i].target, err);
 	}
@@ -197,6 +192,7 @@ static int field_of(const char *key, char *err, size_t errlen)
 static int merge(struct json_object *set, struct vmon_iotune *t, char *err, size_t errlen)
 {
 	bool group[VMON_IOTUNE_FIELDS / 3] = { false };
+	struct vmon_iotune in = { 0 };
 	int f;
 
 	json_object_object_foreach (set, key, val) {
@@ -207,14 +203,12 @@ static int merge(struct json_object *set, struct vmon_iotune *t, char *err, size
 				 key);
 			return -1;
 		}
+		*vmon_iotune_at(&in, (size_t)f) = (uint64_t)json_object_get_int64(val);
 		group[f / 3] = true;
 	}
-	for (size_t g = 0; g < VMON_IOTUNE_FIELDS / 3; g++)
-		for (size_t i = 0; group[g] && i < 3; i++)
-			*vmon_iotune_at(t, g * 3 + i) = 0;
-	json_object_object_foreach (set, k2, v2)
-		*vmon_iotune_at(t, (size_t)field_of(k2, err, errlen)) =
-			(uint64_t)json_object_get_int64(v2);
+	for (size_t k = 0; k < VMON_IOTUNE_FIELDS; k++)
+		if (group[k / 3])
+			*vmon_iotune_at(t, k) = vmon_iotune_get(&in, k);
 	return 0;
 }
 

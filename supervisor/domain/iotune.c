@@ -46,17 +46,14 @@ int vmon_domain_set_iotune(struct vmon_domain *d, size_t i, const struct vmon_io
 {
 	xmlNodePtr n = disk_node(d, i), io, at;
 	struct vmon_iotune v = *t;
-	bool any = false;
 
 	if (!n)
 		return -1;
-	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++)
-		any |= vmon_iotune_get(&v, f) != 0;
 	if ((io = child(n, "iotune"))) {
 		xmlUnlinkNode(io);
 		xmlFreeNode(io);
 	}
-	if (any) {
+	if (vmon_iotune_any(&v)) {
 		/* where libvirt writes it: after <target>, before <readonly> and <serial> */
 		io = xmlNewNode(NULL, X("iotune"));
 		at = child(n, "target");
@@ -93,7 +90,6 @@ int iotune_disk_opts(const struct vmon_disk *k, char *buf, size_t len, char *err
 {
 	const struct vmon_iotune *t = &k->iotune;
 	size_t used;
-	bool any = false;
 	int n;
 
 	*buf = 0;
@@ -116,9 +112,7 @@ int iotune_disk_opts(const struct vmon_disk *k, char *buf, size_t len, char *err
 			return -1;
 		}
 	}
-	for (size_t f = 0; f < IOTUNE_RATES; f++)
-		any |= vmon_iotune_get(t, f) != 0;
-	if (!any)
+	if (!vmon_iotune_any(t)) /* a _max has its rate by now */
 		return 0;
 	if (k->format != VMON_DISK_RAW) {
 		snprintf(err, errlen,

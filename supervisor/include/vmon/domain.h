@@ -73,6 +73,15 @@ static inline uint64_t vmon_iotune_get(const struct vmon_iotune *t, size_t i)
 	return *(const uint64_t *)((const char *)t + vmon_iotune_fields[i].offset);
 }
 
+/* Any limit set in @t. */
+static inline bool vmon_iotune_any(const struct vmon_iotune *t)
+{
+	for (size_t f = 0; f < VMON_IOTUNE_FIELDS; f++)
+		if (vmon_iotune_get(t, f))
+			return true;
+	return false;
+}
+
 struct vmon_disk {
 	enum vmon_disk_type type;
 	enum vmon_disk_format format;
