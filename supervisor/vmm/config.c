@@ -61,6 +61,7 @@ static int limit(const char *tok, struct vmon_blk_limits *l)
 	struct vmon_blk_throttle *t = &l->total;
 	struct vmon_blk_bucket *b;
 	unsigned long long v;
+	bool max = false;
 	char *end;
 
 	if (!strncmp(tok, "iops", 4)) {
@@ -78,19 +79,18 @@ static int limit(const char *tok, struct vmon_blk_limits *l)
 		b = b == &l->total.ops ? &t->ops : &t->bytes;
 		tok += 3;
 	}
-	if (!strncmp(tok, "_max=", 5))
+	if (!strncmp(tok, "_max=", 5)) {
+		max = true;
 		tok += 4;
-	else if (*tok != '=')
+	} else if (*tok != '=') {
 		return 0;
+	}
 	tok++;
 	errno = 0;
 	v = strtoull(tok, &end, 10);
 	if (!isdigit((unsigned char)*tok) || *end || errno)
 		return -1;
-	if (tok[-2] == 'x')
-		b->burst = v;
-	else
-		b->rate = v;
+	*(max ? &b->burst : &b->rate) = v;
 	return 1;
 }
 

@@ -6,7 +6,6 @@
  * preads of 8 bytes per vCPU when the status is asked, no exit, no
  * signal: what vmond's idle state and libvirt's vcpu.N.halted come from.
  */
-#include <errno.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
