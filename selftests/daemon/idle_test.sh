@@ -52,17 +52,7 @@ echo "BUSY-PHASE"
 while :; do :; done
 GUEST
 selftests/vmm/mkinitrd "$work/guest.cpio.gz" "$work/phases.sh"
-cat >"$work/id.xml" <<XML
-<domain type='kvm'>
-  <name>id</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64'>hvm</type><kernel>$kernel</kernel>
-    <initrd>$work/guest.cpio.gz</initrd><cmdline>quiet</cmdline></os>
-  <features><acpi/></features>
-  <devices><serial type='pty'/></devices>
-</domain>
-XML
+guest_xml id 256 >"$work/id.xml"
 vmond_up "$B/vmond" "$R" "$B/vmon-vmm" "$work/vmond.log" && $V define -c "$S" "$work/id.xml" >/dev/null &&
 	vmond_down
 

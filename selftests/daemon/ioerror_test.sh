@@ -43,15 +43,7 @@ for d in stop report; do
 	mkdir -p "$work/$d" && mount -t tmpfs -o size=16m tmpfs "$work/$d" &&
 		truncate -s 64M "$work/$d/disk.raw" || exit 1
 done
-cat >"$work/ie.xml" <<XML
-<domain type='kvm'>
-  <name>ie</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64'>hvm</type><kernel>$kernel</kernel>
-    <initrd>$work/guest.cpio.gz</initrd><cmdline>quiet</cmdline></os>
-  <features><acpi/></features>
-  <devices>
+guest_xml ie 256 "
     <disk type='file' device='disk'>
       <driver name='qemu' type='raw' error_policy='enospace'/>
       <source file='$work/stop/disk.raw'/>
@@ -61,11 +53,7 @@ cat >"$work/ie.xml" <<XML
       <driver name='qemu' type='raw'/>
       <source file='$work/report/disk.raw'/>
       <target dev='vdb' bus='virtio'/>
-    </disk>
-    <serial type='pty'/>
-  </devices>
-</domain>
-XML
+    </disk>" >"$work/ie.xml"
 
 start_vmond && $V define -c "$S" "$work/ie.xml" >/dev/null && vmond_log_mark "$D/ie.log" &&
 	$V start -c "$S" ie >/dev/null && attach_console && booted

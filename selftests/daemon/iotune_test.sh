@@ -74,25 +74,13 @@ done
 GUEST
 selftests/vmm/mkinitrd "$work/guest.cpio.gz" "$work/reader.sh"
 truncate -s 64M "$work/disk.raw"
-cat >"$work/io.xml" <<XML
-<domain type='kvm'>
-  <name>io</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64'>hvm</type><kernel>$kernel</kernel>
-    <initrd>$work/guest.cpio.gz</initrd><cmdline>quiet</cmdline></os>
-  <features><acpi/></features>
-  <devices>
+guest_xml io 256 "
     <disk type='file' device='disk'>
       <driver name='qemu' type='raw'/>
       <source file='$work/disk.raw'/>
       <target dev='vda' bus='virtio'/>
       <iotune><total_iops_sec>20</total_iops_sec></iotune>
-    </disk>
-    <serial type='pty'/>
-  </devices>
-</domain>
-XML
+    </disk>" >"$work/io.xml"
 
 start_vmond && $V define -c "$S" "$work/io.xml" >/dev/null && vmond_log_mark "$D/io.log" &&
 	$V start -c "$S" io >/dev/null && attach_console && booted && until_ok 120 doing_io &&

@@ -21,33 +21,18 @@ set -u
 # installed as build/selftests/daemon/parallel_vm_test
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$top" || exit 1
-B=$top/build
-V=$B/vmon
-kernel=$B/vmm-guest/vmlinuz
-work=$(mktemp -d /tmp/parallel-vm-test.XXXXXX)
-R=$work/root
-S=$R/run/vmon/vmond.sock
-D=$R/run/vmon/domains
+dom=p1 tag=parallel
+. "$top/selftests/lib/guest_suite.sh"
 DOMS=$R/etc/vmon/domains
 N=20
-vmond_pid=
-
-vmm_pid() { sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$D/$1.status" 2>/dev/null; }
-cleanup() {
+suite_cleanup() {
 	local i p
-	for ((i = 1; i <= N; i++)); do
+	for ((i = 2; i <= N; i++)); do
 		p=$(vmm_pid "p$i")
 		[ -n "$p" ] && kill -9 "$p" 2>/dev/null
 	done
-	[ -n "$vmond_pid" ] && { kill -9 "$vmond_pid"; wait "$vmond_pid"; } 2>/dev/null
-	[ -n "${VMTEST_OUT:-}" ] && mkdir -p "$VMTEST_OUT/parallel" &&
-		cp "$work"/*.log "$work"/*.err "$D"/*.log "$VMTEST_OUT/parallel/" 2>/dev/null
-	rm -rf "$work"
 }
-trap cleanup EXIT
 
-. "$top/selftests/lib/vmond.sh"
-. "$top/selftests/lib/tap.sh"
 echo "1..5"
 modprobe kvm-amd 2>/dev/null || modprobe kvm-intel 2>/dev/null
 if [ ! -c /dev/kvm ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
@@ -56,19 +41,6 @@ if [ ! -c /dev/kvm ] || [ ! -x "$B/vmond" ] || [ ! -f "$kernel" ]; then
 fi
 printf '#!/bin/sh\nwhile :; do sleep 5; done\n' >"$work/idle.sh"
 selftests/vmm/mkinitrd "$work/guest.cpio.gz" "$work/idle.sh"
-domxml() { # domxml NAME
-	cat <<-XML
-		<domain type='kvm'>
-		  <name>$1</name>
-		  <memory unit='MiB'>128</memory>
-		  <vcpu>1</vcpu>
-		  <os><type arch='x86_64'>hvm</type><kernel>$kernel</kernel>
-		    <initrd>$work/guest.cpio.gz</initrd><cmdline>quiet</cmdline></os>
-		  <features><acpi/></features>
-		  <devices><serial type='pty'/></devices>
-		</domain>
-	XML
-}
 # at_once CMD: CMD I for I in 1..N at the same time; false if any failed,
 # naming it
 at_once() {
@@ -84,7 +56,7 @@ at_once() {
 	return $rc
 }
 define_start() {
-	domxml "p$1" >"$work/p$1.xml" && $V define -c "$S" "$work/p$1.xml" &&
+	guest_xml "p$1" 128 >"$work/p$1.xml" && $V define -c "$S" "$work/p$1.xml" &&
 		$V start -c "$S" --paused "p$1"
 }
 destroy() { $V destroy -c "$S" "p$1"; }
